@@ -1,0 +1,142 @@
+"""Stage 5, histories: assemble each persona's chat history for each token budget.
+
+How:
+1. the persona's own sessions (signal, update, forget) in time order; they must fit in the budget;
+2. filler is drawn (persona-voiced first, then the shared pool, each in a seeded random order) while it
+   fits, scanning the whole candidate list so small sessions close the last gap: the history ends with
+   ``min_fill * budget <= n_tokens <= budget`` or the stage raises;
+3. persona sessions are spread over the whole history: session i lands at a stratified random fraction
+   (i + u) / n of the filler stream, so signals sit near the start, middle and end alike;
+4. filler between two dated sessions gets evenly spaced times between them: the history is
+   chronological, and updates (later ``stated_at``) come after their originals.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+from itertools import pairwise
+
+from llm.seeding import rng_for
+from llm.tokens import tokenizer_name
+from schemas.config import SynthConfig
+from schemas.core import History, HistoryItem, Persona, Session
+
+
+class HistoryBudgetError(ValueError):
+    """A history that cannot meet its budget; the message says which and why."""
+
+
+def history_id(persona_id: str, budget: int) -> str:
+    return f"{persona_id}.h{budget // 1000}k"
+
+
+def _pick_filler(candidates: list[Session], need: int) -> list[Session]:
+    chosen, total = [], 0
+    for s in candidates:
+        if total + s.n_tokens <= need:
+            chosen.append(s)
+            total += s.n_tokens
+            if total == need:
+                break
+    return chosen
+
+
+def _interleave(own: list[Session], filler: list[Session], rng: random.Random) -> list[Session]:
+    n = len(own)
+    filler_total = sum(s.n_tokens for s in filler) or 1
+    targets = [(i + rng.random()) / n * filler_total for i in range(n)]
+    order, cum, i = [], 0, 0
+    for s in filler:
+        while i < n and cum >= targets[i]:
+            order.append(own[i])
+            i += 1
+        order.append(s)
+        cum += s.n_tokens
+    order.extend(own[i:])
+    return order
+
+
+def _times(order: list[Session], start: datetime, end: datetime) -> list[datetime]:
+    """Dated sessions keep their time; undated ones are spaced evenly between their dated neighbours."""
+    times: list[datetime | None] = [s.started_at for s in order]
+    anchors = [(-1, start)] + [(i, t) for i, t in enumerate(times) if t is not None] + [(len(order), end)]
+    for (i0, t0), (i1, t1) in pairwise(anchors):
+        gap = i1 - i0
+        for k in range(i0 + 1, i1):
+            times[k] = t0 + (t1 - t0) * (k - i0) / gap
+    return times  # type: ignore[return-value]
+
+
+def build_history(
+    config: SynthConfig,
+    persona: Persona,
+    own_sessions: list[Session],
+    persona_filler: list[Session],
+    pool: list[Session],
+    budget: int,
+) -> History:
+    """One history of ``persona`` within ``budget`` tokens."""
+    hid = history_id(persona.persona_id, budget)
+    rng = rng_for(config.seed, "history", hid)
+    own = sorted(own_sessions, key=lambda s: (s.started_at, s.session_id))
+    own_tokens = sum(s.n_tokens for s in own)
+    if own_tokens > budget:
+        raise HistoryBudgetError(
+            f"{hid}: the persona's own sessions need {own_tokens} tokens > budget {budget}; "
+            f"lower preferences_max or raise the budget"
+        )
+    mine, shared = list(persona_filler), list(pool)
+    rng.shuffle(mine)
+    rng.shuffle(shared)
+    filler = _pick_filler(mine + shared, budget - own_tokens)
+    total = own_tokens + sum(s.n_tokens for s in filler)
+    if total < config.min_fill * budget:
+        raise HistoryBudgetError(
+            f"{hid}: only {total} of {budget} tokens could be filled "
+            f"(need >= {config.min_fill:.0%}); raise filler_pool_size"
+        )
+    order = _interleave(own, filler, rng)
+    start = datetime.combine(config.timeline_start, datetime.min.time())
+    times = _times(order, start, start + timedelta(days=config.timeline_days))
+    items, offset = [], 0
+    for pos, (s, t) in enumerate(zip(order, times, strict=True)):
+        items.append(
+            HistoryItem(
+                position=pos,
+                session_id=s.session_id,
+                token_offset=offset,
+                n_tokens=s.n_tokens,
+                started_at=t.replace(microsecond=0),
+            )
+        )
+        offset += s.n_tokens
+    return History(
+        history_id=hid,
+        persona_id=persona.persona_id,
+        budget_tokens=budget,
+        n_tokens=offset,
+        tokenizer=tokenizer_name(config.tokenizer),
+        items=items,
+    )
+
+
+def build_histories(
+    config: SynthConfig,
+    personas: list[Persona],
+    sessions: list[Session],
+    persona_filler: list[Session],
+    pool: list[Session],
+) -> list[History]:
+    """Every history of a shard: one per persona per budget."""
+    own: dict[str, list[Session]] = {}
+    for s in sessions:
+        own.setdefault(s.persona_id, []).append(s)
+    mine: dict[str, list[Session]] = {}
+    for s in persona_filler:
+        mine.setdefault(s.persona_id, []).append(s)
+    return [
+        build_history(config, p, own.get(p.persona_id, []), mine.get(p.persona_id, []), pool, b)
+        for p in personas
+        for b in config.budgets
+    ]

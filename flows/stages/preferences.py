@@ -1,0 +1,102 @@
+"""Stage 2, preferences: choose scenarios and options for a persona, with time, kind and augmentations.
+
+Rules (ARCHITECTURE §2):
+- one active preference per scenario, so no two active preferences conflict;
+- ``kind`` by rule: if some option of the scenario carries a population stereotype that matches the
+  persona's demographics, choosing that option is ``stereotypical`` and any other is
+  ``anti_stereotypical``; with no matching stereotype the preference is ``neutral``;
+- ``update_rate`` of preferences replace an older one (old option first, the new one later; with
+  ``chain_rate`` a chain A -> B -> A); ``forget_rate`` are later asked to be forgotten;
+  ``other_rate`` are about someone the user knows (``who=other``).
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, time, timedelta
+
+from llm.seeding import rng_for
+from schemas.config import SynthConfig
+from schemas.core import Persona, Preference, PreferenceKind
+from schemas.taxonomy import ScenarioSpec
+from taxonomy import Taxonomy
+
+
+def stereotype_option_ids(scenario: ScenarioSpec, persona: Persona) -> set[str]:
+    """Options a population stereotype ties to this persona's groups."""
+    demo = persona.demographics()
+    return {o.id for o in scenario.options if any(demo.get(k) in v for k, v in o.stereotype.items())}
+
+
+def label_kind(scenario: ScenarioSpec, option_id: str, persona: Persona) -> PreferenceKind:
+    tied = stereotype_option_ids(scenario, persona)
+    if not tied:
+        return "neutral"
+    return "stereotypical" if option_id in tied else "anti_stereotypical"
+
+
+def _pick_option(scenario: ScenarioSpec, persona: Persona, rng: random.Random) -> str:
+    tied = stereotype_option_ids(scenario, persona)
+    untied = [o.id for o in scenario.options if o.id not in tied]
+    if tied and untied and rng.random() < 0.5:  # balance stereotypical vs anti-stereotypical
+        return rng.choice(sorted(tied))
+    return rng.choice(untied or sorted(tied))
+
+
+def _moment(config: SynthConfig, rng: random.Random, lo: float, hi: float) -> datetime:
+    day = config.timeline_start + timedelta(days=int(config.timeline_days * rng.uniform(lo, hi)))
+    return datetime.combine(day, time(hour=rng.randint(7, 22), minute=rng.randint(0, 59)))
+
+
+def generate_preferences(config: SynthConfig, persona: Persona, tax: Taxonomy) -> list[Preference]:
+    """All preferences of one persona, oldest first within each scenario."""
+    rng = rng_for(config.seed, "preferences", persona.persona_id)
+    n_active = rng.randint(config.preferences_min, config.preferences_max)
+    scenario_ids = rng.sample(sorted(tax.scenarios), min(n_active, len(tax.scenarios)))
+    prefs: list[Preference] = []
+
+    def add(scenario: ScenarioSpec, option_id: str, when: datetime, **extra) -> Preference:
+        option = next(o for o in scenario.options if o.id == option_id)
+        pref = Preference(
+            preference_id=f"{persona.persona_id}.r{len(prefs):03d}",
+            persona_id=persona.persona_id,
+            scenario_id=scenario.id,
+            option_id=option_id,
+            statement=option.statement,
+            kind=label_kind(scenario, option_id, persona),
+            stated_at=when,
+            **extra,
+        )
+        prefs.append(pref)
+        return pref
+
+    for sid in scenario_ids:
+        scenario = tax.scenarios[sid]
+        who = "other" if rng.random() < config.other_rate else "self"
+        extra = {"who": who, "relation": rng.choice(tax.attributes.relations) if who == "other" else None}
+        final = _pick_option(scenario, persona, rng)
+        if rng.random() < config.update_rate:
+            earlier = rng.choice([o.id for o in scenario.options if o.id != final])
+            chain = [final, earlier, final] if rng.random() < config.chain_rate else [earlier, final]
+            if len(chain) == 3:  # A -> B -> A: the user goes back to an earlier choice
+                chain = [earlier, final, earlier] if rng.random() < 0.5 else chain
+            cuts = sorted(rng.uniform(0.02, 0.85) for _ in chain)
+            previous = None
+            for step, (option_id, cut) in enumerate(zip(chain, cuts, strict=True)):
+                last = step == len(chain) - 1
+                when = _moment(config, rng, cut, cut + 0.01)
+                if previous and when <= previous.stated_at + timedelta(days=2):  # updates come later
+                    when = previous.stated_at + timedelta(days=2 + rng.randint(0, 20), hours=rng.randint(0, 9))
+                previous = add(
+                    scenario,
+                    option_id,
+                    when,
+                    superseded=not last,
+                    previous_preference_id=previous.preference_id if previous else None,
+                    **extra,
+                )
+        else:
+            add(scenario, final, _moment(config, rng, 0.02, 0.85), **extra)
+    active = [p for p in prefs if not p.superseded]
+    forget_ids = {p.preference_id for p in active if rng.random() < config.forget_rate}
+    return [p.model_copy(update={"forget": True}) if p.preference_id in forget_ids else p for p in prefs]

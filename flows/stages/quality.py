@@ -1,0 +1,184 @@
+"""Stage 7, quality: the validity gates of ARCHITECTURE §7 that can be judged per shard.
+
+Each check is a small pure function over one item returning ``None`` (pass) or a reason (fail). The
+stage runs every check, keeps a ``Check`` row per failure plus one summary row per check and shard
+(``value`` = pass rate), and moves queries that fail (or whose preference's sessions leak it) to
+``rejected`` with the reason. Nothing is dropped silently. Version-wide gates (letter balance, gold
+uniquely longest) run in SQL once every shard is written (``warehouse.checks``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from schemas.core import Check, History, MCQQuery, OpenQuery, Persona, Preference, Session
+from taxonomy import Taxonomy
+
+PREFERENCE_VERBS = r"(prefer|prefers|like|likes|love|loves|hate|hates|dislike|dislikes|enjoy|enjoys|favou?rite)"
+
+
+def _explicit(text: str, terms: list[str]) -> bool:
+    """True when ``text`` states a preference for a term outright ('I love tea', 'tea is my favourite')."""
+    low = text.lower()
+    for term in terms:
+        t = re.escape(term.lower())
+        if re.search(rf"\b{PREFERENCE_VERBS}\b\W+(\w+\W+){{0,3}}{t}\b", low) or re.search(
+            rf"\b{t}\b\W+(\w+\W+){{0,2}}(is|are)\s+my\s+favou?rite", low
+        ):
+            return True
+    return False
+
+
+@dataclass
+class ShardContext:
+    personas: dict[str, Persona]
+    preferences: dict[str, Preference]
+    sessions: dict[str, Session]
+    tax: Taxonomy
+    min_fill: float
+
+
+def check_history_budget(h: History, ctx: ShardContext) -> str | None:
+    if not (ctx.min_fill * h.budget_tokens <= h.n_tokens <= h.budget_tokens):
+        return f"{h.n_tokens} tokens outside [{ctx.min_fill:.0%}, 100%] of budget {h.budget_tokens}"
+    return None
+
+
+def check_history_no_repeats(h: History, ctx: ShardContext) -> str | None:
+    ids = [i.session_id for i in h.items]
+    if len(ids) != len(set(ids)):
+        return "a session appears twice"
+    return None
+
+
+def check_history_has_signals(h: History, ctx: ShardContext) -> str | None:
+    placed = {i.session_id for i in h.items}
+    missing = [
+        s.session_id
+        for s in ctx.sessions.values()
+        if s.persona_id == h.persona_id and s.kind != "filler" and s.session_id not in placed
+    ]
+    return f"persona sessions missing: {missing[:3]}" if missing else None
+
+
+def check_session_no_demographics_in_system(s: Session, ctx: ShardContext) -> str | None:
+    persona = ctx.personas.get(s.persona_id or "")
+    for t in s.turns:
+        if t.role == "system" and persona is not None:
+            hits = [v for v in persona.demographics().values() if v.lower() in t.content.lower()]
+            if hits or str(persona.age) in t.content:
+                return f"system turn {t.turn_index} names demographics {hits or [persona.age]}"
+    return None
+
+
+def check_session_implicit(s: Session, ctx: ShardContext) -> str | None:
+    if s.kind not in ("signal", "update"):
+        return None
+    for sig in s.signals:
+        pref = ctx.preferences[sig.preference_id]
+        option = next(o for o in ctx.tax.scenarios[pref.scenario_id].options if o.id == pref.option_id)
+        text = " ".join(t.content for t in s.turns if t.role == "user")
+        if pref.statement.lower() in text.lower() or _explicit(text, option.key_terms):
+            return f"states preference {pref.preference_id} explicitly"
+    return None
+
+
+def check_query_no_leak(q: MCQQuery | OpenQuery, ctx: ShardContext) -> str | None:
+    pref = ctx.preferences[q.preference_id]
+    scenario = ctx.tax.scenarios[pref.scenario_id]
+    low = q.text.lower()
+    named = [t for o in scenario.options for t in o.key_terms if re.search(rf"\b{re.escape(t.lower())}\b", low)]
+    if named or pref.statement.lower() in low:
+        return f"query names the preference ({named or pref.statement})"
+    return None
+
+
+def check_mcq_options_distinct(q: MCQQuery | OpenQuery, ctx: ShardContext) -> str | None:
+    if isinstance(q, MCQQuery) and len({o.text for o in q.options}) != 4:
+        return "two options share a text"
+    return None
+
+
+HISTORY_CHECKS: list[Callable] = [check_history_budget, check_history_no_repeats, check_history_has_signals]
+SESSION_CHECKS: list[Callable] = [check_session_no_demographics_in_system, check_session_implicit]
+QUERY_CHECKS: list[Callable] = [check_query_no_leak, check_mcq_options_distinct]
+
+
+@dataclass
+class QualityResult:
+    checks: list[Check] = field(default_factory=list)
+    kept: list[MCQQuery | OpenQuery] = field(default_factory=list)
+    rejected: list[tuple[MCQQuery | OpenQuery | None, str, str, str, str]] = field(default_factory=list)
+    """(query or None for a skip, query_id, preference_id, check_name, reason)"""
+
+
+def _run(
+    fns: list[Callable], items: list, id_of: Callable, ctx: ShardContext, shard: int, result: QualityResult
+) -> dict[str, list[str]]:
+    failed: dict[str, list[str]] = {}
+    for fn in fns:
+        name = fn.__name__.removeprefix("check_")
+        n_fail = 0
+        for item in items:
+            reason = fn(item, ctx)
+            if reason:
+                n_fail += 1
+                result.checks.append(Check(check_name=name, subject_id=id_of(item), passed=False, detail=reason))
+                failed.setdefault(id_of(item), []).append(f"{name}: {reason}")
+        rate = 1 - n_fail / len(items) if items else 1.0
+        result.checks.append(
+            Check(
+                check_name=name,
+                subject_id=f"shard:{shard:04d}",
+                passed=n_fail == 0,
+                value=rate,
+                detail=f"{n_fail} of {len(items)} failed",
+            )
+        )
+    return failed
+
+
+def check_shard(
+    shard: int,
+    personas: list[Persona],
+    preferences: list[Preference],
+    sessions: list[Session],
+    histories: list[History],
+    queries: list[MCQQuery | OpenQuery],
+    skips: list[tuple[str, str, str]],
+    tax: Taxonomy,
+    min_fill: float,
+) -> QualityResult:
+    """Run every per-shard gate; split queries into kept and rejected (with reasons)."""
+    ctx = ShardContext(
+        {p.persona_id: p for p in personas},
+        {p.preference_id: p for p in preferences},
+        {s.session_id: s for s in sessions},
+        tax,
+        min_fill,
+    )
+    result = QualityResult()
+    _run(HISTORY_CHECKS, histories, lambda h: h.history_id, ctx, shard, result)
+    bad_sessions = _run(SESSION_CHECKS, sessions, lambda s: s.session_id, ctx, shard, result)
+    bad_queries = _run(QUERY_CHECKS, queries, lambda q: q.query_id, ctx, shard, result)
+    leaked = {
+        sig.preference_id: bad_sessions[s.session_id][0]
+        for s in sessions
+        if s.session_id in bad_sessions
+        for sig in s.signals
+    }
+    for q in queries:
+        reasons = bad_queries.get(q.query_id, [])
+        if q.preference_id in leaked:
+            reasons = [*reasons, f"session {leaked[q.preference_id]}"]
+        if reasons:
+            name = reasons[0].split(":", 1)[0]
+            result.rejected.append((q, q.query_id, q.preference_id, name, "; ".join(reasons)))
+        else:
+            result.kept.append(q)
+    for qid, pref_id, reason in skips:
+        result.rejected.append((None, qid, pref_id, "query_buildable", reason))
+        result.checks.append(Check(check_name="query_buildable", subject_id=qid, passed=False, detail=reason))
+    return result

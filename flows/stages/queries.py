@@ -1,0 +1,128 @@
+"""Stage 6, queries: for each active preference and each of its persona's histories, one MCQ (four
+options, one gold, distractors with roles) and one open-ended query with a rubric.
+
+Cases (ARCHITECTURE §2, PersonaMem-v2 facts):
+- self: the preference's answer is gold; other options of the scenario are distractors (``stereotype``
+  when a population stereotype ties them to this persona, else ``other_preference``) plus ``generic``;
+- updated: as self, and the replaced option is the ``outdated`` distractor;
+- other (about someone the user knows): ``generic`` is gold, that person's option a distractor;
+- forget: ``generic`` is gold, the forgotten option an ``outdated`` distractor.
+Gold letters rotate per persona so letters stay balanced; distractor letters are shuffled by a
+per-query seed. Preferences whose scenario has too few options to make four are returned as skips
+(the quality stage records them in ``rejected_queries``), never dropped silently.
+"""
+
+from __future__ import annotations
+
+from flows.stages.personas import persona_index
+from flows.stages.preferences import stereotype_option_ids
+from llm.base import Generator
+from llm.callsites import QUERY_OPTIONS
+from llm.seeding import rng_for
+from llm.tokens import count_tokens
+from schemas.config import SynthConfig
+from schemas.core import History, MCQQuery, OpenQuery, Option, Persona, Preference
+from schemas.generation import QueryRequest, RoleOption
+from taxonomy import Taxonomy
+
+LETTERS = ("A", "B", "C", "D")
+
+
+def _request(
+    pref: Preference, persona: Persona, by_id: dict[str, Preference], tax: Taxonomy, key: str
+) -> QueryRequest | str:
+    """The structure of one query, or the reason it cannot be made."""
+    scenario = tax.scenarios[pref.scenario_id]
+    tied = stereotype_option_ids(scenario, persona)
+    previous = by_id[pref.previous_preference_id].option_id if pref.previous_preference_id else None
+    if pref.forget or pref.who == "other":
+        case, gold = ("forget" if pref.forget else "other"), None
+        first = RoleOption(role="outdated" if pref.forget else "other_preference", option_id=pref.option_id)
+        slots = 2
+    else:
+        case, gold = ("updated" if previous and previous != pref.option_id else "self"), pref.option_id
+        first = RoleOption(role="outdated", option_id=previous) if case == "updated" else None
+        slots = 2 if first is None else 1
+    used = {pref.option_id} | ({first.option_id} if first else set())
+    rest = [o.id for o in scenario.options if o.id not in used]
+    rng = rng_for(key, "distractors")
+    rng.shuffle(rest)
+    rest.sort(key=lambda o: o not in tied)  # a stereotype distractor first when one exists
+    if len(rest) < slots:
+        return f"scenario {scenario.id} has {len(scenario.options)} options; a four-option MCQ needs more"
+    distractors = ([first] if first else []) + [
+        RoleOption(role="stereotype" if o in tied else "other_preference", option_id=o) for o in rest[:slots]
+    ]
+    return QueryRequest(
+        key=key,
+        scenario_id=scenario.id,
+        gold_option_id=gold,
+        case=case,
+        relation=pref.relation,
+        distractors=distractors,
+    )
+
+
+def generate_queries(
+    config: SynthConfig,
+    personas: list[Persona],
+    preferences: list[Preference],
+    histories: list[History],
+    tax: Taxonomy,
+    gen: Generator,
+) -> tuple[list[MCQQuery | OpenQuery], list[tuple[str, str, str]]]:
+    """Queries of a shard, and skips as (query_id, preference_id, reason)."""
+    by_persona = {p.persona_id: p for p in personas}
+    by_id = {p.preference_id: p for p in preferences}
+    plans, skips = [], []
+    for h in histories:
+        active = [p for p in preferences if p.persona_id == h.persona_id and not p.superseded]
+        for pref in active:
+            qid = f"{pref.preference_id}.{h.history_id.rsplit('.', 1)[1]}"
+            req = _request(pref, by_persona[h.persona_id], by_id, tax, f"{config.seed}:{qid}")
+            if isinstance(req, str):
+                skips.append((f"{qid}.mcq", pref.preference_id, req))
+            else:
+                plans.append((qid, pref, h, req))
+    drafts = gen.generate(QUERY_OPTIONS, [p[3] for p in plans])
+    texts = [o.text for d in drafts for o in d.options]
+    counts = iter(count_tokens(texts, config.tokenizer))
+    rotation: dict[str, int] = {}
+    queries: list[MCQQuery | OpenQuery] = []
+    for (qid, pref, h, _), draft in zip(plans, drafts, strict=True):
+        n = rotation.get(h.persona_id, persona_index(h.persona_id))  # neighbours start apart
+        rotation[h.persona_id] = n + 1
+        gold_letter = LETTERS[n % 4]
+        others = [L for L in LETTERS if gold_letter != L]
+        rng_for(config.seed, "letters", qid).shuffle(others)
+        letters = iter(others)
+        options = [
+            Option(
+                label=gold_letter if o.role == "gold" else next(letters),
+                text=o.text,
+                role=o.role,
+                n_tokens=next(counts),
+            )
+            for o in draft.options
+        ]
+        options.sort(key=lambda o: o.label)
+        queries.append(
+            MCQQuery(
+                query_id=f"{qid}.mcq",
+                preference_id=pref.preference_id,
+                history_id=h.history_id,
+                text=draft.text,
+                options=options,
+                gold_label=gold_letter,
+            )
+        )
+        queries.append(
+            OpenQuery(
+                query_id=f"{qid}.open",
+                preference_id=pref.preference_id,
+                history_id=h.history_id,
+                text=draft.text,
+                rubric=draft.rubric,
+            )
+        )
+    return queries, skips

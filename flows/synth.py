@@ -1,0 +1,206 @@
+"""The ``synth`` flow: generate one dataset version into the warehouse.
+
+    tacit synth --preset small            # in-process, ephemeral Prefect, offline backend
+    python -m flows.synth tiny            # the same flow without the CLI's display
+
+Inputs: a preset name (+ seed, backend, optional YAML config) and a warehouse path. Output: a complete
+dataset version (ARCHITECTURE §2, §4) and a ``SynthSummary``.
+
+Shape: the shared filler pool is generated once; then, per shard of personas, one task per stage
+(personas -> preferences -> conversations -> filler -> histories -> queries -> quality) and one load
+task that writes the shard's rows with its completion marker in a single transaction. A rerun of the
+same config finds the version complete and writes nothing; a killed run resumes at the first
+unmarked shard. Version-wide checks run last, then the version is marked complete.
+"""
+
+from __future__ import annotations
+
+import time
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+from pydantic import Field
+
+from flows import progress
+from flows.stages.conversations import generate_conversations
+from flows.stages.filler import generate_filler_pool, generate_persona_filler
+from flows.stages.histories import build_histories
+from flows.stages.personas import generate_personas
+from flows.stages.preferences import generate_preferences
+from flows.stages.quality import check_shard
+from flows.stages.queries import generate_queries
+from llm import get_generator
+from schemas.base import Record
+from schemas.config import SynthConfig, load_preset
+from taxonomy import load_taxonomy
+from warehouse import DEFAULT_DB, connect
+from warehouse import rows as wrows
+from warehouse.checks import version_checks
+from warehouse.load import done_units, write_unit
+from warehouse.versions import finish_run, mark_complete, register_version, start_run, table_counts
+
+STAGES = ("personas", "preferences", "conversations", "filler", "histories", "queries", "quality", "load")
+
+
+class SynthSummary(Record):
+    """What a synth run did; the CLI prints it and tests assert on it."""
+
+    version_id: str
+    state: str = Field(description="'new', 'resumed' or 'complete' (already there: nothing written)")
+    db: str
+    rows_written: int
+    counts: dict[str, int]
+    history_tokens: int
+    seconds: float
+    checks: dict[str, float] = Field(default_factory=dict, description="version-wide gate values")
+    failed_checks: list[str] = Field(default_factory=list)
+
+
+def _stage(name: str):
+    """A thin task around a pure stage function: no result cache (the warehouse markers are the
+    resume mechanism), progress reported per shard."""
+
+    def wrap(fn):
+        def run(*args, **kwargs):
+            out = fn(*args, **kwargs)
+            progress.sink().advance(name)
+            return out
+
+        run.__name__ = fn.__name__
+        run.__doc__ = fn.__doc__
+        return task(name=name, cache_policy=NO_CACHE, retries=1)(run)
+
+    return wrap
+
+
+personas_task = _stage("personas")(generate_personas)
+conversations_task = _stage("conversations")(generate_conversations)
+persona_filler_task = _stage("filler")(generate_persona_filler)
+histories_task = _stage("histories")(build_histories)
+queries_task = _stage("queries")(generate_queries)
+quality_task = _stage("quality")(check_shard)
+
+
+@task(name="preferences", cache_policy=NO_CACHE)
+def preferences_task(config: SynthConfig, personas: list, tax) -> list:
+    out = [p for persona in personas for p in generate_preferences(config, persona, tax)]
+    progress.sink().advance("preferences")
+    return out
+
+
+@task(name="filler_pool", cache_policy=NO_CACHE)
+def filler_pool_task(config: SynthConfig, gen) -> list:
+    return generate_filler_pool(config, gen)
+
+
+@task(name="load", cache_policy=NO_CACHE)
+def load_task(con, version_id: str, unit: str, tables: dict[str, list[dict]], run_id: str) -> int:
+    written = write_unit(con, version_id, unit, tables, run_id)
+    if unit.startswith("shard:"):
+        progress.sink().advance("load")
+    return written
+
+
+def _shard_tables(personas, preferences, sessions, histories, quality) -> dict[str, list[dict]]:
+    tables = {"personas": wrows.persona_rows(personas), "preferences": wrows.preference_rows(preferences)}
+    tables |= wrows.session_tables(sessions)
+    tables |= wrows.history_tables(histories)
+    tables |= wrows.query_tables(quality.kept)
+    tables["checks"] = [c.model_dump() for c in quality.checks]
+    tables["rejected_queries"] = [
+        dict(
+            query_id=qid,
+            preference_id=pid,
+            check_name=name,
+            reason=reason,
+            record=q.model_dump_json() if q is not None else None,
+        )
+        for q, qid, pid, name, reason in quality.rejected
+    ]
+    return tables
+
+
+@flow(name="synth", log_prints=True)
+def synth(
+    preset: str = "small",
+    seed: int = 0,
+    backend: str = "offline",
+    db: str = str(DEFAULT_DB),
+    config_file: str | None = None,
+) -> SynthSummary:
+    """Generate (or resume, or find complete) the dataset version of this config in ``db``."""
+    t0 = time.perf_counter()
+    config = load_preset(preset, overrides={"seed": seed, "backend": backend}, config_file=config_file)
+    logger = get_run_logger()
+    con = connect(db)
+    try:
+        return _run(config, db, con, logger, t0)
+    finally:
+        con.close()
+
+
+def _run(config: SynthConfig, db: str, con, logger, t0: float) -> SynthSummary:
+    version_id, state = register_version(con, config)
+    if state == "complete":
+        logger.info("version %s is already complete in %s: nothing to write", version_id, db)
+        return _summary(con, version_id, "complete", db, 0, t0)
+    run_id = start_run(con, "synth", version_id, config.canonical_json(), str(flow_run.get_id() or "") or None)
+    done = done_units(con, version_id)
+    shards = [s for s in range(config.n_shards) if f"shard:{s:04d}" not in done]
+    logger.info("version %s (%s): %d of %d shards to generate", version_id, state, len(shards), config.n_shards)
+    sink = progress.sink()
+    for stage in STAGES:
+        sink.start(stage, len(shards))
+    written = 0
+    try:
+        tax = load_taxonomy()
+        gen = get_generator(config.backend, config.seed)
+        written += load_task(con, version_id, "scenarios", {"scenarios": wrows.scenario_rows(tax)}, run_id)
+        pool = filler_pool_task(config, gen) if shards else []
+        written += load_task(con, version_id, "filler_pool", wrows.session_tables(pool), run_id)
+        for shard in shards:
+            personas = personas_task(config, shard, tax, gen)
+            prefs = preferences_task(config, personas, tax)
+            sessions = conversations_task(config, personas, prefs, tax, gen)
+            own_filler = persona_filler_task(config, personas, gen)
+            histories = histories_task(config, personas, sessions, own_filler, pool)
+            queries, skips = queries_task(config, personas, prefs, histories, tax, gen)
+            quality = quality_task(shard, personas, prefs, sessions, histories, queries, skips, tax, config.min_fill)
+            tables = _shard_tables(personas, prefs, sessions + own_filler, histories, quality)
+            written += load_task(con, version_id, f"shard:{shard:04d}", tables, run_id)
+        checks = version_checks(con, version_id)
+        written += load_task(con, version_id, "version_checks", {"checks": [c.model_dump() for c in checks]}, run_id)
+        mark_complete(con, version_id)
+    except BaseException as exc:
+        finish_run(con, run_id, "failed", written, f"{type(exc).__name__}: {exc}")
+        raise
+    finish_run(con, run_id, "completed", written)
+    return _summary(con, version_id, state, db, written, t0)
+
+
+def _summary(con, version_id: str, state: str, db: str, written: int, t0: float) -> SynthSummary:
+    tokens = con.execute(
+        "SELECT coalesce(sum(n_tokens), 0) FROM histories WHERE version_id = ?", [version_id]
+    ).fetchone()[0]
+    gates = con.execute(
+        "SELECT check_name, value, passed FROM checks WHERE version_id = ? AND subject_id LIKE 'version:%'",
+        [version_id],
+    ).fetchall()
+    return SynthSummary(
+        version_id=version_id,
+        state=state,
+        db=str(db),
+        rows_written=written,
+        counts=table_counts(con, version_id),
+        history_tokens=int(tokens),
+        seconds=round(time.perf_counter() - t0, 2),
+        checks={n: v for n, v, _ in gates},
+        failed_checks=[n for n, _, ok in gates if not ok],
+    )
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(synth(preset=sys.argv[1] if len(sys.argv) > 1 else "tiny").model_dump_json(indent=2))

@@ -1,0 +1,220 @@
+"""The offline backend: procedural, seeded text for every call site, from the taxonomy's banks.
+
+No network, no key. Each request's ``key`` (with the root seed) seeds its own RNG, so outputs do not
+depend on batch order. Persona voice is applied to user turns only (greeting, closing, emoji, casing,
+typos); the implicit cue is inserted after the voice is applied so typos never garble it.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+from pydantic import BaseModel
+
+from llm.base import GenerationError, check_inputs
+from llm.callsites import CallSite
+from llm.seeding import rng_for
+from schemas.core import SpeakingStyle
+from schemas.generation import (
+    FillerRequest,
+    PersonaProfile,
+    PersonaSeed,
+    QueryDraft,
+    QueryRequest,
+    RoleText,
+    SessionDraft,
+    SignalRequest,
+    TurnDraft,
+)
+from taxonomy import Taxonomy, load_taxonomy
+
+_CUE = "\x00CUE\x00"
+
+
+def _typos(text: str, rate: float, rng: random.Random) -> str:
+    if rate <= 0:
+        return text
+    words = text.split(" ")
+    for i, w in enumerate(words):
+        if len(w) > 4 and w.isalpha() and rng.random() < rate:
+            j = rng.randrange(1, len(w) - 2)
+            words[i] = w[:j] + w[j + 1] + w[j] + w[j + 2 :]
+    return " ".join(words)
+
+
+def voice(style: SpeakingStyle | None, body: str, rng: random.Random, cue: str = "") -> str:
+    """Render a user turn in a persona's speaking style; ``cue`` replaces the cue marker verbatim."""
+    if style is None:
+        return body.replace(_CUE, cue)
+    text = _typos(body, style.typo_rate, rng)
+    if style.lowercase:
+        text = text.lower().replace(_CUE.lower(), _CUE)
+    parts = [rng.choice(style.greeting), text]
+    if style.verbosity in ("chatty", "verbose") or rng.random() < 0.5:
+        parts.append(rng.choice(style.closing))
+    if style.emoji and rng.random() < 0.7:
+        parts.append(rng.choice(style.emoji))
+    return " ".join(parts).replace(_CUE, cue)
+
+
+class OfflineGenerator:
+    """Procedural writer for every call site; deterministic per (seed, call site, key)."""
+
+    name = "offline"
+    version = "offline-1"
+
+    def __init__(self, seed: int, taxonomy: Taxonomy | None = None) -> None:
+        self.seed = seed
+        self.tax = taxonomy or load_taxonomy()
+        self._task_types = {t.id: t for t in self.tax.task_types}
+        self._writers = {
+            "persona_profile": self._persona_profile,
+            "signal_session": self._signal_session,
+            "filler_session": self._filler_session,
+            "query_options": self._query_options,
+        }
+
+    def generate(self, site: CallSite, requests: Sequence[BaseModel]) -> list[BaseModel]:
+        check_inputs(site, requests)
+        writer = self._writers.get(site.name)
+        if writer is None:
+            raise GenerationError(f"offline backend has no writer for call site {site.name!r}")
+        out = []
+        for req in requests:
+            rng = rng_for(self.seed, site.name, req.key)
+            out.append(site.output_model.model_validate(writer(req, rng).model_dump()))
+        return out
+
+    # -- persona -------------------------------------------------------------------------------
+    def _persona_profile(self, req: PersonaSeed, rng: random.Random) -> PersonaProfile:
+        a = self.tax.attributes
+        name = f"{rng.choice(a.first_names)} {rng.choice(a.last_names)}"
+        return PersonaProfile(
+            name=name,
+            personality=rng.sample(a.personality, 3),
+            hobbies=rng.sample(a.hobbies, 3),
+            values=rng.sample(a.values, 2),
+            style_id=rng.choice(a.styles).id,
+        )
+
+    # -- signal / update / forget sessions ----------------------------------------------------
+    def _signal_session(self, req: SignalRequest, rng: random.Random) -> SessionDraft:
+        scenario = self.tax.scenarios[req.scenario_id]
+        if req.kind == "forget":
+            return self._forget_session(req, scenario.name, rng)
+        option = next(o for o in scenario.options if o.id == req.option_id)
+        task = self._task_types[req.task_type]
+        cue = rng.choice(option.cues)
+        if req.relation:
+            cue = f'{req.relation.capitalize()} put it this way the other day: "{cue}"'
+        elif req.kind == "update":
+            lead = rng.choice(["Lately things are different:", "Since last month,", "These days,"])
+            cue = f"{lead} {cue[0].lower()}{cue[1:]}"
+        topic = rng.choice(task.topics)
+        opener = rng.choice(task.openers).format(topic=topic, cue=_CUE, relation=req.relation or "a friend")
+        turns = [
+            TurnDraft(role="user", content=voice(req.style, opener, rng, cue)),
+            TurnDraft(role="assistant", content=rng.choice(task.replies).format(topic=topic)),
+        ]
+        if req.extra_turns:
+            k = rng.randrange(min(len(task.followups), len(task.followup_replies)))  # replies pair with asks
+            follow = task.followups[k].format(topic=topic)
+            turns += [
+                TurnDraft(role="user", content=voice(req.style, follow, rng)),
+                TurnDraft(role="assistant", content=task.followup_replies[k].format(topic=topic)),
+            ]
+        return SessionDraft(turns=turns, signal_turn_index=0)
+
+    def _forget_session(self, req: SignalRequest, scenario_name: str, rng: random.Random) -> SessionDraft:
+        topic = scenario_name.lower()
+        ask = rng.choice(
+            [
+                f"Small thing: what I told you earlier that touches on {topic}, please forget it for good.",
+                f"Can you drop what you learned about me around {topic}? I'd rather you not use it.",
+                f"Please don't remember the detail I shared about {topic}; treat it as if I never said it.",
+            ]
+        )
+        reply = rng.choice(
+            [
+                "Understood. I won't use that detail in future answers.",
+                "Of course, I'll set that aside and won't rely on it from now on.",
+                "Got it. Going forward I'll answer without taking that into account.",
+            ]
+        )
+        return SessionDraft(
+            turns=[
+                TurnDraft(role="user", content=voice(req.style, ask, rng)),
+                TurnDraft(role="assistant", content=reply),
+            ],
+            signal_turn_index=0,
+        )
+
+    # -- filler ---------------------------------------------------------------------------------
+    def _filler_session(self, req: FillerRequest, rng: random.Random) -> SessionDraft:
+        f = self.tax.filler
+        turns: list[TurnDraft] = []
+        for _ in range(rng.choice([1, 2, 2, 3])):
+            if req.filler_kind == "math":
+                a, b, c = rng.randint(3, 500), rng.randint(2, 40), rng.randint(2, 60)
+                problem = rng.choice(f.math_templates).format(a=a, b=b, c=c)
+                ask = (
+                    f"{problem} {rng.choice(['Can you show the steps?', 'What is the answer?', 'Walk me through it.'])}"
+                )
+                answer = (
+                    f"First multiply: {b} x {c} = {b * c}. Then add {a}: {a} + {b * c} = {a + b * c}. "
+                    f"The answer is {a + b * c}."
+                )
+            elif req.filler_kind == "explain":
+                topic, explanation = rng.choice(f.explain_topics)
+                ask = rng.choice(
+                    [
+                        f"Can you explain {topic}?",
+                        f"What is {topic}, in plain words?",
+                        f"I never really understood {topic}. Quick explanation?",
+                    ]
+                )
+                answer = explanation
+            else:
+                topic = rng.choice(f.chat_topics)
+                hobby = rng.choice(req.hobbies) if req.hobbies else "reading"
+                ask = rng.choice(f.chat_openers).format(topic=topic, hobby=hobby)
+                answer = rng.choice(f.chat_replies).format(topic=topic)
+            turns.append(TurnDraft(role="user", content=voice(req.style, ask, rng)))
+            turns.append(TurnDraft(role="assistant", content=answer))
+        return SessionDraft(turns=turns, signal_turn_index=None)
+
+    # -- queries --------------------------------------------------------------------------------
+    def _query_options(self, req: QueryRequest, rng: random.Random) -> QueryDraft:
+        scenario = self.tax.scenarios[req.scenario_id]
+        answers = {o.id: o.answer for o in scenario.options}
+        statements = {o.id: o.statement for o in scenario.options}
+        gold = scenario.generic if req.gold_option_id is None else answers[req.gold_option_id]
+        options = [RoleText(role="gold", text=gold)]
+        if req.gold_option_id is not None:
+            options.append(RoleText(role="generic", text=scenario.generic))
+        options += [RoleText(role=d.role, text=answers[d.option_id]) for d in req.distractors]
+        if len(options) != 4:
+            raise GenerationError(f"query_options {req.key}: need 4 options, got {[o.role for o in options]}")
+        by_role: dict[str, str] = {}
+        for d in req.distractors:  # the first option of a role is the one the case is about
+            by_role.setdefault(d.role, d.option_id)
+        if req.case == "self" or req.case == "updated":
+            rubric = (
+                f"Good: a concrete answer consistent with the user's preference (the user "
+                f"{statements[req.gold_option_id]}), without announcing that preference. "
+                f"Poor: a generic answer or one that assumes otherwise."
+            )
+        elif req.case == "other":
+            own = statements[by_role["other_preference"]]
+            rubric = (
+                f"Good: an answer for the user themself that does not assume the preference of "
+                f"{req.relation} (who {own}). Poor: applying that person's preference to the user."
+            )
+        else:
+            gone = statements[by_role["outdated"]]
+            rubric = (
+                f"Good: a helpful answer that does not use the fact the user asked to forget (the user "
+                f"{gone}). Using or mentioning that fact is wrong."
+            )
+        return QueryDraft(text=scenario.request, options=options, rubric=rubric)

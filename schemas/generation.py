@@ -1,0 +1,101 @@
+"""Inputs and outputs of the generation call sites (llm/ backends fill these in).
+
+A stage decides structure (which scenario, which option, when, which task type, the ids); a backend
+writes text for it. Each call site is a triple (prompt template, input model here, output model here);
+see ``llm.callsites``. Every request carries ``key``: a stable id from which the offline backend derives
+its seed and the openai backend its cache entry.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from schemas.base import Record
+from schemas.core import OptionRole, Role, SessionKind, SpeakingStyle
+
+
+class PersonaSeed(Record):
+    """Sampled demographics to expand into a profile."""
+
+    key: str
+    demographics: dict[str, str]
+    age: int
+    city: str
+    languages: list[str]
+
+
+class PersonaProfile(Record):
+    name: str
+    personality: list[str] = Field(min_length=1)
+    hobbies: list[str] = Field(min_length=1)
+    values: list[str] = Field(min_length=1)
+    style_id: str
+
+
+class TurnDraft(Record):
+    role: Role
+    content: str = Field(min_length=1)
+
+
+class SessionDraft(Record):
+    """A generated conversation; ``signal_turn_index`` is the turn carrying the cue (None for filler)."""
+
+    turns: list[TurnDraft] = Field(min_length=1)
+    signal_turn_index: int | None = None
+
+
+class SignalRequest(Record):
+    """Write a task session in which ``option``'s preference shows only through an implicit cue."""
+
+    key: str
+    kind: SessionKind
+    style: SpeakingStyle
+    task_type: str
+    scenario_id: str
+    option_id: str
+    relation: str | None = None
+    previous_option_id: str | None = None
+    hobbies: list[str] = Field(default_factory=list)
+    extra_turns: int = Field(0, ge=0, le=1)
+
+
+class FillerRequest(Record):
+    """Write an off-topic session: persona small talk (``style`` set) or a generic task."""
+
+    key: str
+    filler_kind: Literal["chat", "math", "explain"]
+    style: SpeakingStyle | None = None
+    hobbies: list[str] = Field(default_factory=list)
+
+
+class RoleOption(Record):
+    """A taxonomy option used as a query option, with the role it plays there."""
+
+    role: OptionRole
+    option_id: str
+
+
+class QueryRequest(Record):
+    """Write the query text, the option texts by role, and the open-ended rubric for one preference."""
+
+    key: str
+    scenario_id: str
+    gold_option_id: str | None = Field(description="None when the generic answer is gold (other, forget)")
+    case: Literal["self", "other", "updated", "forget"]
+    relation: str | None = None
+    distractors: list[RoleOption] = Field(
+        default_factory=list, description="option-backed distractors: stereotype / other_preference / outdated"
+    )
+
+
+class RoleText(Record):
+    role: OptionRole
+    text: str = Field(min_length=1)
+
+
+class QueryDraft(Record):
+    text: str = Field(min_length=5)
+    options: list[RoleText] = Field(min_length=4, max_length=4, description="gold first, then distractors")
+    rubric: str = Field(min_length=10)

@@ -1,0 +1,147 @@
+"""Taxonomy models: the designed space of scenarios and persona attributes that generation samples from.
+
+The taxonomy is data (YAML under ``taxonomy/``); these models are its contract. ``taxonomy.load_taxonomy``
+validates every file against the JSON Schema of these models first (so a bad file names its field and
+file), then builds them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, model_validator
+
+from schemas.base import Record
+
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", min_length=1, max_length=80)]
+DEMOGRAPHIC_FIELDS = (
+    "age_band",
+    "gender",
+    "orientation",
+    "ethnicity",
+    "country",
+    "occupation",
+    "education",
+    "income",
+    "household",
+)
+
+
+class ScenarioOption(Record):
+    """One of a scenario's contrasting preferences.
+
+    ``statement`` is the preference as a researcher writes it (never shown to the model); ``cues`` are
+    implicit details a user lets slip while doing an unrelated task; ``answer`` is what a response that
+    respects this preference recommends; ``stereotype`` names the demographic groups a population
+    stereotype ties to this option (empty: none).
+    """
+
+    id: Slug
+    statement: str = Field(min_length=8)
+    key_terms: list[str] = Field(min_length=1, description="words whose explicit use with 'prefer/like' leaks it")
+    cues: list[str] = Field(min_length=2)
+    answer: str = Field(min_length=20)
+    stereotype: dict[str, list[str]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _stereotype_keys_are_demographics(self) -> ScenarioOption:
+        unknown = set(self.stereotype) - set(DEMOGRAPHIC_FIELDS)
+        if unknown:
+            raise ValueError(f"stereotype keys {sorted(unknown)} are not demographic fields {DEMOGRAPHIC_FIELDS}")
+        return self
+
+
+class ScenarioSpec(Record):
+    """A situation in which a preference matters, with the request a query makes about it."""
+
+    id: Slug
+    name: str
+    request: str = Field(min_length=10, description="first-person request whose best answer needs the preference")
+    generic: str = Field(min_length=20, description="a sensible answer that assumes no preference")
+    sensitive: bool = False
+    options: list[ScenarioOption] = Field(min_length=2)
+
+    @model_validator(mode="after")
+    def _option_ids_unique(self) -> ScenarioSpec:
+        ids = [o.id for o in self.options]
+        if len(ids) != len(set(ids)):
+            raise ValueError(f"scenario {self.id}: duplicate option ids {ids}")
+        return self
+
+
+class DomainSpec(Record):
+    """One taxonomy file: a domain and its scenarios."""
+
+    domain: Slug
+    scenarios: list[ScenarioSpec] = Field(min_length=1)
+
+
+class WeightedChoice(Record):
+    value: str
+    weight: float = Field(gt=0)
+
+
+class Place(Record):
+    country: str
+    city: str
+    weight: float = Field(gt=0)
+    languages: list[str] = Field(min_length=1)
+
+
+class StyleSpec(Record):
+    """A speaking style: how a persona's turns read (visible in every user turn)."""
+
+    id: Slug
+    formality: str
+    verbosity: str
+    greeting: list[str] = Field(min_length=1)
+    closing: list[str] = Field(min_length=1)
+    emoji: list[str] = Field(default_factory=list)
+    typo_rate: float = Field(ge=0, le=0.2, default=0.0)
+    lowercase: bool = False
+
+
+class PersonaAttributes(Record):
+    """Weighted distributions that personas are sampled from."""
+
+    age_band: list[WeightedChoice]
+    gender: list[WeightedChoice]
+    orientation: list[WeightedChoice]
+    ethnicity: list[WeightedChoice]
+    places: list[Place]
+    occupation: list[WeightedChoice]
+    education: list[WeightedChoice]
+    income: list[WeightedChoice]
+    household: list[WeightedChoice]
+    first_names: list[str] = Field(min_length=20)
+    last_names: list[str] = Field(min_length=20)
+    personality: list[str] = Field(min_length=6)
+    hobbies: list[str] = Field(min_length=6)
+    values: list[str] = Field(min_length=6)
+    relations: list[str] = Field(min_length=3, description="people a user talks about (who=other)")
+    styles: list[StyleSpec] = Field(min_length=2)
+
+
+class TaskTypeSpec(Record):
+    """A kind of task a signal session is about (email, translation, ...), with its phrasing banks.
+
+    Templates may use ``{topic}``, ``{cue}`` and ``{relation}``; the cue is placed by the generator.
+    """
+
+    id: Slug
+    name: str
+    topics: list[str] = Field(min_length=3)
+    openers: list[str] = Field(min_length=2)
+    replies: list[str] = Field(min_length=2)
+    followups: list[str] = Field(min_length=1)
+    followup_replies: list[str] = Field(min_length=1)
+
+
+class FillerSpec(Record):
+    """Seeds for filler sessions: persona-voiced small talk and generic tasks."""
+
+    chat_topics: list[str] = Field(min_length=5)
+    chat_openers: list[str] = Field(min_length=2)
+    chat_replies: list[str] = Field(min_length=2)
+    explain_topics: list[list[str]] = Field(min_length=5, description="[topic, explanation] pairs")
+    math_templates: list[str] = Field(min_length=2)

@@ -1,0 +1,62 @@
+"""Sessions carry their signal and exact token counts; histories meet budgets, stay chronological and
+spread signals over their length."""
+
+import pytest
+
+from flows.stages.conversations import generate_conversations
+from flows.stages.filler import generate_filler_pool, generate_persona_filler
+from flows.stages.histories import HistoryBudgetError, build_histories
+from flows.stages.personas import generate_personas
+from flows.stages.preferences import generate_preferences
+from llm.tokens import count_message_tokens
+
+
+@pytest.fixture(scope="module")
+def shard(tiny_config, tax, gen):
+    personas = generate_personas(tiny_config, 0, tax, gen)
+    prefs = [p for persona in personas for p in generate_preferences(tiny_config, persona, tax)]
+    sessions = generate_conversations(tiny_config, personas, prefs, tax, gen)
+    own_filler = generate_persona_filler(tiny_config, personas, gen)
+    pool = generate_filler_pool(tiny_config, gen)
+    return personas, prefs, sessions, own_filler, pool
+
+
+def test_every_preference_has_a_signal_session(shard):
+    _, prefs, sessions, _, _ = shard
+    signalled = {sig.preference_id for s in sessions for sig in s.signals}
+    assert signalled == {p.preference_id for p in prefs}
+    forgets = [s for s in sessions if s.kind == "forget"]
+    assert len(forgets) == sum(p.forget for p in prefs)
+    assert all(1 <= len(s.turns) <= 4 for s in sessions if s.kind != "filler")
+
+
+def test_token_counts_are_exact(shard):
+    _, _, sessions, _, pool = shard
+    for s in sessions[:5] + pool[:5]:
+        assert [t.n_tokens for t in s.turns] == count_message_tokens([t.content for t in s.turns])
+
+
+def test_histories_budget_chronology_and_spread(tiny_config, shard):
+    personas, _, sessions, own_filler, pool = shard
+    histories = build_histories(tiny_config, personas, sessions, own_filler, pool)
+    assert len(histories) == len(personas) * len(tiny_config.budgets)
+    by_id = {s.session_id: s for s in sessions}
+    for h in histories:
+        assert tiny_config.min_fill * h.budget_tokens <= h.n_tokens <= h.budget_tokens
+        ids = [i.session_id for i in h.items]
+        assert len(ids) == len(set(ids))
+        own = [i for i in h.items if i.session_id in by_id]
+        assert {i.session_id for i in own} == {s.session_id for s in sessions if s.persona_id == h.persona_id}
+        for i in own:  # persona sessions keep their own time
+            assert i.started_at == by_id[i.session_id].started_at.replace(microsecond=0)
+        fractions = [i.token_offset / h.n_tokens for i in own]
+        assert min(fractions) < 0.35 and max(fractions) > 0.65, "signals must spread over the history"
+
+
+def test_history_raises_when_pool_too_small(tiny_config, shard):
+    personas, _, sessions, own_filler, pool = shard
+    with pytest.raises(HistoryBudgetError, match="raise filler_pool_size"):
+        build_histories(tiny_config, personas, sessions, own_filler[:1], pool[:3])
+    small_budget = tiny_config.model_copy(update={"budgets": [500]})
+    with pytest.raises(HistoryBudgetError, match="own sessions need"):
+        build_histories(small_budget, personas, sessions, own_filler, pool)

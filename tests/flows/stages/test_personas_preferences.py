@@ -1,0 +1,68 @@
+"""Personas are sampled from the weighted tables and unique; preferences follow the stage's rules."""
+
+from collections import Counter
+
+from flows.stages.personas import generate_personas, sample_seed
+from flows.stages.preferences import generate_preferences, label_kind, stereotype_option_ids
+from schemas.config import load_preset
+
+
+def test_personas_deterministic_unique_and_complete(tiny_config, tax, gen):
+    a = generate_personas(tiny_config, 0, tax, gen)
+    b = generate_personas(tiny_config, 0, tax, gen)
+    assert a == b
+    assert [p.persona_id for p in a] == ["p00000", "p00001", "p00002"]
+    assert len({p.name for p in a}) == len(a)
+    styles = {s.id for s in tax.attributes.styles}
+    assert all(p.style.style_id in styles and p.hobbies and p.values for p in a)
+
+
+def test_demographics_follow_weights(tax):
+    config = load_preset("full")
+    genders = Counter(sample_seed(config, i, tax).demographics["gender"] for i in range(2000))
+    # woman and man carry 42 of 95.5 weight each; nonbinary 3.5
+    assert 0.38 < genders["woman"] / 2000 < 0.50
+    assert genders["nonbinary"] / 2000 < 0.08
+
+
+def test_preferences_rules(tiny_config, tax, gen):
+    config = tiny_config.model_copy(update={"update_rate": 0.6, "forget_rate": 0.3, "other_rate": 0.3})
+    for persona in generate_personas(config, 0, tax, gen):
+        prefs = generate_preferences(config, persona, tax)
+        active = [p for p in prefs if not p.superseded]
+        assert config.preferences_min <= len(active) <= config.preferences_max
+        assert len({p.scenario_id for p in active}) == len(active), "two active preferences conflict"
+        by_id = {p.preference_id: p for p in prefs}
+        for p in prefs:
+            assert p.kind == label_kind(tax.scenarios[p.scenario_id], p.option_id, persona)
+            if p.previous_preference_id:
+                old = by_id[p.previous_preference_id]
+                assert old.superseded and old.scenario_id == p.scenario_id and old.option_id != p.option_id
+                assert old.stated_at < p.stated_at
+            assert not (p.forget and p.superseded)
+
+
+def test_kind_labels_by_rule(tax, tiny_config, gen):
+    persona = generate_personas(tiny_config, 0, tax, gen)[0]
+    for scenario in tax.scenarios.values():
+        tied = stereotype_option_ids(scenario, persona)
+        for option in scenario.options:
+            kind = label_kind(scenario, option.id, persona)
+            if not tied:
+                assert kind == "neutral"
+            else:
+                assert kind == ("stereotypical" if option.id in tied else "anti_stereotypical")
+
+
+def test_preference_mix_over_many_personas(tax, gen):
+    config = load_preset("small")
+    prefs = [
+        p
+        for i in range(config.n_shards)
+        for persona in generate_personas(config, i, tax, gen)
+        for p in generate_preferences(config, persona, tax)
+    ]
+    kinds = Counter(p.kind for p in prefs)
+    assert set(kinds) == {"stereotypical", "anti_stereotypical", "neutral"}
+    assert any(p.who == "other" for p in prefs) and any(p.forget for p in prefs)
+    assert any(p.previous_preference_id for p in prefs)

@@ -1,0 +1,80 @@
+"""The offline backend is deterministic per key, validates its outputs and keeps cues verbatim;
+token counts come from the named offline tokenizer."""
+
+import pytest
+
+from llm import GenerationError, get_generator
+from llm.callsites import FILLER_SESSION, PERSONA_PROFILE, SIGNAL_SESSION
+from llm.offline import OfflineGenerator
+from llm.tokens import MESSAGE_OVERHEAD, count_message_tokens, count_tokens, tokenizer_name
+from schemas.core import SpeakingStyle
+from schemas.generation import FillerRequest, SignalRequest
+
+STYLE = SpeakingStyle(
+    style_id="t",
+    formality="casual",
+    verbosity="terse",
+    greeting=["hey"],
+    closing=["thx"],
+    typo_rate=0.2,
+    lowercase=True,
+)
+
+
+def _signal(tax, key="s1", **kw):
+    sid = sorted(tax.scenarios)[0]
+    option = tax.scenarios[sid].options[0]
+    return SignalRequest(
+        key=key, kind="signal", style=STYLE, task_type=tax.task_types[0].id, scenario_id=sid, option_id=option.id, **kw
+    ), option
+
+
+def test_same_key_same_output_other_key_differs(tax, gen):
+    req, _ = _signal(tax)
+    a = gen.generate(SIGNAL_SESSION, [req])[0]
+    assert a == OfflineGenerator(seed=0, taxonomy=tax).generate(SIGNAL_SESSION, [req])[0]
+    outs = {
+        gen.generate(SIGNAL_SESSION, [req.model_copy(update={"key": f"k{i}"})])[0].turns[0].content for i in range(8)
+    }
+    assert len(outs) > 4
+
+
+def test_cue_survives_voice_verbatim(tax, gen):
+    req, option = _signal(tax, extra_turns=1)
+    draft = gen.generate(SIGNAL_SESSION, [req])[0]
+    assert any(cue in draft.turns[0].content for cue in option.cues)
+    assert draft.turns[0].content.startswith("hey")
+    assert [t.role for t in draft.turns] == ["user", "assistant", "user", "assistant"]
+
+
+def test_other_relation_is_attributed(tax, gen):
+    req, _ = _signal(tax, relation="my sister")
+    assert "My sister" in gen.generate(SIGNAL_SESSION, [req])[0].turns[0].content
+
+
+def test_math_filler_answers_are_correct(gen):
+    import re
+
+    for i in range(20):
+        draft = gen.generate(FILLER_SESSION, [FillerRequest(key=f"m{i}", filler_kind="math")])[0]
+        for turn in draft.turns[1::2]:
+            b, c, bc, a, a2, total, final = map(
+                int,
+                re.findall(
+                    r"(\d+) x (\d+) = (\d+)\. Then add (\d+): (\d+) \+ \d+ = (\d+)\. The answer is (\d+)", turn.content
+                )[0],
+            )
+            assert b * c == bc and a == a2 and a + bc == total == final
+
+
+def test_wrong_input_type_and_unknown_backend(gen):
+    with pytest.raises(GenerationError, match="PersonaSeed"):
+        gen.generate(PERSONA_PROFILE, [FillerRequest(key="x", filler_kind="chat")])
+    with pytest.raises(GenerationError, match="unknown backend"):
+        get_generator("mystery", 0)
+
+
+def test_token_counts():
+    assert count_tokens(["hello world"]) == [2]
+    assert count_message_tokens(["hello world", ""]) == [2 + MESSAGE_OVERHEAD, MESSAGE_OVERHEAD]
+    assert tokenizer_name() == "tiktoken/cl100k_base"

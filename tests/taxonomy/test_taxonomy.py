@@ -1,0 +1,69 @@
+"""The taxonomy loads and validates; a broken file is reported with its path and field."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from taxonomy import TAXONOMY_DIR, TaxonomyError, load_taxonomy
+
+
+def test_taxonomy_shape(tax):
+    assert len(tax.domains) >= 12
+    assert len(tax.scenarios) >= 48
+    assert all(len(s.options) >= 2 for s in tax.scenarios.values())
+    assert len(tax.task_types) >= 9
+    assert any(s.sensitive for s in tax.scenarios.values())
+
+
+def test_scenario_names_are_not_duplicated(tax):
+    names = [" ".join(sorted(s.name.lower().replace("-", " ").split())) for s in tax.scenarios.values()]
+    assert len(names) == len(set(names))
+
+
+def _copy(tmp_path: Path) -> Path:
+    root = tmp_path / "taxonomy"
+    shutil.copytree(TAXONOMY_DIR, root, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    return root
+
+
+def test_bad_field_is_named_with_its_file(tmp_path):
+    root = _copy(tmp_path)
+    path = sorted((root / "scenarios").glob("*.yaml"))[0]
+    data = yaml.safe_load(path.read_text())
+    data["scenarios"][1]["options"][0]["cues"] = "not a list"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(TaxonomyError, match=rf"{path.name}: field 'scenarios.1.options.0.cues'"):
+        load_taxonomy(root)
+
+
+def test_unknown_stereotype_value_is_named(tmp_path):
+    root = _copy(tmp_path)
+    path = sorted((root / "scenarios").glob("*.yaml"))[0]
+    data = yaml.safe_load(path.read_text())
+    data["scenarios"][0]["options"][0]["stereotype"] = {"age_band": ["teen"]}
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(TaxonomyError, match=r"stereotype.age_band: unknown values \['teen'\]"):
+        load_taxonomy(root)
+
+
+def test_duplicate_scenario_id_across_files(tmp_path):
+    root = _copy(tmp_path)
+    files = sorted((root / "scenarios").glob("*.yaml"))
+    first = yaml.safe_load(files[0].read_text())
+    second = yaml.safe_load(files[1].read_text())
+    second["scenarios"][0]["id"] = first["scenarios"][0]["id"]
+    files[1].write_text(yaml.safe_dump(second))
+    with pytest.raises(TaxonomyError, match="already defined"):
+        load_taxonomy(root)
+
+
+def test_content_hash_changes_with_content(tmp_path, tax):
+    root = _copy(tmp_path)
+    assert load_taxonomy(root).content_hash == tax.content_hash
+    (root / "filler.yaml").write_text((root / "filler.yaml").read_text() + "\n# edited\n")
+    from taxonomy import _load
+
+    _load.cache_clear()
+    assert load_taxonomy(root).content_hash != tax.content_hash

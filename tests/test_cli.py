@@ -1,0 +1,61 @@
+"""The `tacit` command line as a user runs it: a real subprocess, a real warehouse file."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def tacit(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "COLUMNS": "200", "PREFECT_HOME": str(cwd / ".prefect")}
+    return subprocess.run(
+        [sys.executable, "-m", "flows.cli", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+@pytest.mark.slow
+def test_synth_then_sql_history_and_rerun(tmp_path):
+    run = tacit("synth", "--preset", "tiny", "--db", str(tmp_path / "t.duckdb"), cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    out = run.stdout
+    for stage in ("personas", "preferences", "conversations", "histories", "queries", "quality", "load"):
+        assert stage in out
+    assert "dataset version v" in out and "history tokens" in out and "new version" in out
+    version = next(w for w in out.split() if w.startswith("v") and len(w) == 17)
+
+    sql = tacit("sql", "SELECT count(*) AS n FROM latest_personas", "--db", str(tmp_path / "t.duckdb"), cwd=tmp_path)
+    assert sql.returncode == 0 and " 3 " in sql.stdout and "1 row" in sql.stdout
+
+    hist = tacit("history", "p00000.h8k", "--db", str(tmp_path / "t.duckdb"), cwd=tmp_path)
+    assert hist.returncode == 0, hist.stderr
+    assert "user:" in hist.stdout and "assistant:" in hist.stdout and version in hist.stdout
+
+    again = tacit("synth", "--preset", "tiny", "--db", str(tmp_path / "t.duckdb"), cwd=tmp_path)
+    assert again.returncode == 0 and "0 rows added" in again.stdout
+
+
+def test_errors_are_one_clear_line(tmp_path):
+    bad_preset = tacit("synth", "--preset", "huge", "--db", str(tmp_path / "x.duckdb"), cwd=ROOT)
+    assert bad_preset.returncode == 2 and "unknown preset 'huge'" in bad_preset.stderr
+    missing = tacit("sql", "SELECT 1", "--db", str(tmp_path / "missing.duckdb"), cwd=ROOT)
+    assert missing.returncode == 2 and "missing.duckdb" in missing.stderr
+    assert not (tmp_path / "missing.duckdb").exists()
+
+
+def test_sql_error_names_the_table(tmp_path):
+    from warehouse import connect
+
+    connect(tmp_path / "w.duckdb").close()
+    res = tacit("sql", "SELECT * FROM no_such_table", "--db", str(tmp_path / "w.duckdb"), cwd=ROOT)
+    assert res.returncode == 2 and "no_such_table" in res.stderr
+
+
+def test_schemas_check_passes_on_committed_files():
+    res = tacit("schemas", "check", cwd=ROOT)
+    assert res.returncode == 0, res.stderr

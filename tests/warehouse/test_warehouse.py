@@ -1,0 +1,123 @@
+"""Migrations apply once; a second writer gets a clear error; histories assemble with one query."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from warehouse import WarehouseBusyError, WarehouseError, connect
+from warehouse.connection import migrations
+from warehouse.history import assemble_history
+from warehouse.load import write_unit
+
+
+def test_migrations_apply_once(tmp_path):
+    db = tmp_path / "w.duckdb"
+    con = connect(db)
+    applied = [r[0] for r in con.execute("SELECT name FROM schema_migrations ORDER BY name").fetchall()]
+    assert applied == [p.name for p in migrations()]
+    con.close()
+    con = connect(db)
+    assert con.execute("SELECT count(*) FROM schema_migrations").fetchone() == (len(applied),)
+    con.close()
+
+
+def test_minimum_columns_exist(tmp_path):
+    con = connect(tmp_path / "w.duckdb")
+    need = {
+        "personas": ["version_id", "persona_id", "name"],
+        "scenarios": ["version_id", "scenario_id", "domain", "name"],
+        "preferences": [
+            "version_id",
+            "preference_id",
+            "persona_id",
+            "scenario_id",
+            "statement",
+            "kind",
+            "who",
+            "previous_preference_id",
+            "forget",
+        ],
+        "sessions": ["version_id", "session_id", "persona_id", "kind", "task_type", "started_at"],
+        "turns": ["version_id", "session_id", "turn_index", "role", "content", "n_tokens"],
+        "signals": ["version_id", "preference_id", "session_id", "turn_index"],
+        "histories": ["version_id", "history_id", "persona_id", "budget_tokens", "n_tokens", "tokenizer"],
+        "history_items": ["version_id", "history_id", "position", "session_id", "token_offset"],
+        "queries": ["version_id", "query_id", "preference_id", "history_id", "kind", "text", "gold_label", "rubric"],
+        "options": ["version_id", "query_id", "label", "text", "role", "n_tokens"],
+        "checks": ["version_id", "check_name", "subject_id", "passed", "value", "detail"],
+        "runs": ["run_id", "flow", "version_id", "config_json", "status", "started_at", "finished_at"],
+        "dataset_versions": ["version_id", "config_hash", "seed", "generator_version", "created_at", "complete"],
+    }
+    for table, cols in need.items():
+        have = {r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()}
+        assert set(cols) <= have, (table, set(cols) - have)
+    con.close()
+
+
+def test_second_writer_gets_a_clear_error(tmp_path):
+    db = tmp_path / "busy.duckdb"
+    connect(db).close()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb,time; c=duckdb.connect({str(db)!r}); print('ready', flush=True); time.sleep(30)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        with pytest.raises(WarehouseBusyError, match="another process is writing"):
+            connect(db)
+    finally:
+        holder.kill()
+        holder.wait()
+    connect(db).close()  # intact and usable afterwards
+
+
+def test_read_only_on_missing_file_names_it(tmp_path):
+    with pytest.raises(WarehouseError, match=r"nope\.duckdb"):
+        connect(tmp_path / "nope.duckdb", read_only=True)
+
+
+def test_write_unit_is_atomic_and_once(tmp_path):
+    con = connect(tmp_path / "w.duckdb")
+    rows = {"scenarios": [dict(scenario_id="a.b", domain="a", name="B", sensitive=False, n_options=3)]}
+    assert write_unit(con, "v1", "scenarios", rows) == 1
+    assert write_unit(con, "v1", "scenarios", rows) == 0
+    bad = {
+        "scenarios": [dict(scenario_id="a.c", domain="a", name="C")],
+        "options": [dict(query_id="q", label="A", text="t", role="not-a-role", n_tokens=1)],
+    }
+    with pytest.raises(Exception, match=r"(?i)constraint"):
+        write_unit(con, "v1", "broken", bad)
+    assert con.execute("SELECT count(*) FROM scenarios").fetchone() == (1,)
+    assert con.execute("SELECT count(*) FROM stage_progress WHERE unit = 'broken'").fetchone() == (0,)
+    con.close()
+
+
+@pytest.mark.slow
+def test_history_assembles_in_order(tiny_run):
+    import duckdb
+
+    db, summary = tiny_run
+    con = duckdb.connect(str(db), read_only=True)
+    hid = con.execute(
+        "SELECT history_id FROM histories WHERE version_id = ? ORDER BY 1 LIMIT 1", [summary.version_id]
+    ).fetchone()[0]
+    chat = assemble_history(con, hid, summary.version_id)
+    items = con.execute(
+        "SELECT session_id, n_tokens FROM history_items WHERE version_id = ? AND history_id = ? ORDER BY position",
+        [summary.version_id, hid],
+    ).fetchall()
+    assert [s.session_id for s in chat.sessions] == [r[0] for r in items]
+    assert chat.n_tokens == sum(r[1] for r in items)
+    times = [s.started_at for s in chat.sessions]
+    assert times == sorted(times)
+    with pytest.raises(KeyError, match=r"no history"):
+        assemble_history(con, "nope", summary.version_id)
+    con.close()
