@@ -214,6 +214,44 @@ def schemas_check(out: Annotated[Path, typer.Option(help="folder to compare")] =
     console.print("schemas up to date")
 
 
+@schemas_app.command("validate")
+def schemas_validate(
+    path: Annotated[Path, typer.Argument(help="a .jsonl file (one record a line), or a .json / .yaml record")],
+    model: Annotated[str, typer.Option(help="contract model name, e.g. Session, Persona, Query")],
+) -> None:
+    """Validate records in a file against a contract model; the first bad record is named by line and field."""
+    import json
+
+    import yaml
+
+    from schemas.validation import CONTRACT, RecordError, validate_record, validate_records
+
+    if model not in CONTRACT:
+        fail(f"unknown model {model!r}; choose one of {', '.join(sorted(CONTRACT))}")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        fail(f"{path}: {exc.strerror}")
+    try:
+        if path.suffix == ".jsonl":
+            lines = [(i, line) for i, line in enumerate(text.splitlines(), 1) if line.strip()]
+            for i, line in lines:
+                try:
+                    validate_record(json.loads(line), model, f"{path}:{i}")
+                except json.JSONDecodeError as exc:
+                    fail(f"{path}:{i}: not JSON: {exc.msg}")
+            count = len(lines)
+        else:
+            data = yaml.safe_load(text) if path.suffix in (".yaml", ".yml") else json.loads(text)
+            records = data if isinstance(data, list) else [data]
+            count = sum(1 for _ in validate_records(records, model, str(path)))
+    except RecordError as exc:
+        fail(str(exc))
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        fail(f"{path}: cannot parse: {exc}")
+    console.print(f"{path}: {count} {model} record{'s' if count != 1 else ''} valid")
+
+
 def main() -> None:  # console-script entry point
     app(prog_name="tacit")
 

@@ -20,6 +20,7 @@ import time
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
+from prefect.utilities.annotations import quote
 from pydantic import Field
 
 from flows import progress
@@ -156,21 +157,29 @@ def _run(config: SynthConfig, db: str, con, logger, t0: float) -> SynthSummary:
     try:
         tax = load_taxonomy()
         gen = get_generator(config.backend, config.seed)
-        written += load_task(con, version_id, "scenarios", {"scenarios": wrows.scenario_rows(tax)}, run_id)
-        pool = filler_pool_task(config, gen) if shards else []
-        written += load_task(con, version_id, "filler_pool", wrows.session_tables(pool), run_id)
+        # Stage outputs are large collections: quote() keeps Prefect from walking every element of
+        # every argument (measured: that walk, not generation, dominated the `full` preset).
+        tx, gx = quote(tax), quote(gen)
+        scenario_rows = {"scenarios": wrows.scenario_rows(tax)}
+        written += load_task(con, version_id, "scenarios", quote(scenario_rows), run_id)
+        pool = filler_pool_task(config, gx) if shards else []
+        written += load_task(con, version_id, "filler_pool", quote(wrows.session_tables(pool)), run_id)
         for shard in shards:
-            personas = personas_task(config, shard, tax, gen)
-            prefs = preferences_task(config, personas, tax)
-            sessions = conversations_task(config, personas, prefs, tax, gen)
-            own_filler = persona_filler_task(config, personas, gen)
-            histories = histories_task(config, personas, sessions, own_filler, pool)
-            queries, skips = queries_task(config, personas, prefs, histories, tax, gen)
-            quality = quality_task(shard, personas, prefs, sessions, histories, queries, skips, tax, config.min_fill)
+            personas = personas_task(config, shard, tx, gx)
+            prefs = preferences_task(config, quote(personas), tx)
+            p, r = quote(personas), quote(prefs)
+            sessions = conversations_task(config, p, r, tx, gx)
+            own_filler = persona_filler_task(config, p, gx)
+            histories = histories_task(config, p, quote(sessions), quote(own_filler), quote(pool))
+            queries, skips = queries_task(config, p, r, quote(histories), tx, gx)
+            quality = quality_task(
+                shard, p, r, quote(sessions), quote(histories), quote(queries), quote(skips), tx, config.min_fill
+            )
             tables = _shard_tables(personas, prefs, sessions + own_filler, histories, quality)
-            written += load_task(con, version_id, f"shard:{shard:04d}", tables, run_id)
+            written += load_task(con, version_id, f"shard:{shard:04d}", quote(tables), run_id)
         checks = version_checks(con, version_id)
-        written += load_task(con, version_id, "version_checks", {"checks": [c.model_dump() for c in checks]}, run_id)
+        check_rows = {"checks": [c.model_dump() for c in checks]}
+        written += load_task(con, version_id, "version_checks", quote(check_rows), run_id)
         mark_complete(con, version_id)
     except BaseException as exc:
         finish_run(con, run_id, "failed", written, f"{type(exc).__name__}: {exc}")

@@ -22,7 +22,7 @@ def tacit(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 @pytest.mark.slow
 def test_synth_then_sql_history_and_rerun(tmp_path):
     run = tacit("synth", "--preset", "tiny", "--db", str(tmp_path / "t.duckdb"), cwd=tmp_path)
-    assert run.returncode == 0, run.stderr
+    assert run.returncode == 0, run.stderr[-3000:]
     out = run.stdout
     for stage in ("personas", "preferences", "conversations", "histories", "queries", "quality", "load"):
         assert stage in out
@@ -59,3 +59,15 @@ def test_sql_error_names_the_table(tmp_path):
 def test_schemas_check_passes_on_committed_files():
     res = tacit("schemas", "check", cwd=ROOT)
     assert res.returncode == 0, res.stderr
+
+
+def test_schemas_validate_names_line_and_field(tmp_path):
+    good = '{"turn_index": 0, "role": "user", "content": "hi"}'
+    bad = '{"turn_index": 1, "role": "robot", "content": "hi"}'
+    path = tmp_path / "turns.jsonl"
+    path.write_text(good + "\n" + bad + "\n")
+    res = tacit("schemas", "validate", str(path), "--model", "Turn", cwd=ROOT)
+    assert res.returncode == 2 and "turns.jsonl:2: field 'role'" in res.stderr
+    path.write_text(good + "\n")
+    ok = tacit("schemas", "validate", str(path), "--model", "Turn", cwd=ROOT)
+    assert ok.returncode == 0 and "1 Turn record valid" in ok.stdout
