@@ -33,6 +33,8 @@ app = typer.Typer(
 )
 schemas_app = typer.Typer(no_args_is_help=True, help="Export or check the JSON Schema of the data contract.")
 app.add_typer(schemas_app, name="schemas")
+report_app = typer.Typer(no_args_is_help=True, help="Reports on a dataset version.")
+app.add_typer(report_app, name="report")
 console = Console()
 err = Console(stderr=True)
 DbOption = Annotated[Path, typer.Option("--db", help="warehouse file")]
@@ -189,6 +191,40 @@ def history(
         f"{chat.history_id} ({chat.version_id}): {len(chat.sessions)} sessions, {chat.n_tokens:,} tokens "
         f"({chat.tokenizer})"
     )
+
+
+@report_app.command("quality")
+def report_quality(
+    version: Annotated[str | None, typer.Option(help="dataset version (default: latest complete)")] = None,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Print the validity table of a version (ARCHITECTURE §7); exit 1 if a target is missed."""
+    from flows.reports import build_quality_report
+
+    try:
+        con = connect(db, read_only=True)
+    except WarehouseError as exc:
+        fail(str(exc))
+    try:
+        report = build_quality_report(con, version)
+    except KeyError as exc:
+        fail(str(exc).strip("'\""))
+    finally:
+        con.close()
+    table = Table(
+        "metric", "value", "target", "", "detail", title=f"quality of {report.version_id} ({report.n_mcq:,} MCQs)"
+    )
+    for row in report.rows:
+        table.add_row(
+            row.metric, f"{row.value:.3f}", row.target, "[green]ok[/]" if row.passed else "[red]FAIL[/]", row.detail
+        )
+    console.print(table)
+    console.print(
+        "signal sessions by position (start -> end): " + "  ".join(f"{k}: {v}" for k, v in report.distance_bins.items())
+    )
+    if report.failed:
+        err.print(f"missed targets: {', '.join(report.failed)}")
+        raise typer.Exit(1)
 
 
 @schemas_app.command("export")

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from llm.base import GenerationError, check_inputs
 from llm.callsites import CallSite
-from llm.seeding import rng_for
+from llm.seeding import derive_seed, rng_for
 from schemas.core import SpeakingStyle
 from schemas.generation import (
     FillerRequest,
@@ -68,6 +68,7 @@ class OfflineGenerator:
         self.seed = seed
         self.tax = taxonomy or load_taxonomy()
         self._task_types = {t.id: t for t in self.tax.task_types}
+        self._name_order: list[int] | None = None
         self._writers = {
             "persona_profile": self._persona_profile,
             "signal_session": self._signal_session,
@@ -89,7 +90,7 @@ class OfflineGenerator:
     # -- persona -------------------------------------------------------------------------------
     def _persona_profile(self, req: PersonaSeed, rng: random.Random) -> PersonaProfile:
         a = self.tax.attributes
-        name = f"{rng.choice(a.first_names)} {rng.choice(a.last_names)}"
+        name = self._unique_name(req.key)
         return PersonaProfile(
             name=name,
             personality=rng.sample(a.personality, 3),
@@ -97,6 +98,19 @@ class OfflineGenerator:
             values=rng.sample(a.values, 2),
             style_id=rng.choice(a.styles).id,
         )
+
+    def _unique_name(self, key: str) -> str:
+        """Distinct names for distinct persona indices: a seeded permutation of all first x last pairs
+        (2,500+ combinations), so 1,000 personas never share a name."""
+        a = self.tax.attributes
+        n_pairs = len(a.first_names) * len(a.last_names)
+        if self._name_order is None:
+            self._name_order = list(range(n_pairs))
+            rng_for(self.seed, "names").shuffle(self._name_order)
+        base, _, salt = key.partition("#")
+        index = int(base.removeprefix("p")) if base.removeprefix("p").isdigit() else derive_seed(base)
+        pick = self._name_order[(index + (int(salt) if salt else 0) * 7919) % n_pairs]
+        return f"{a.first_names[pick // len(a.last_names)]} {a.last_names[pick % len(a.last_names)]}"
 
     # -- signal / update / forget sessions ----------------------------------------------------
     def _signal_session(self, req: SignalRequest, rng: random.Random) -> SessionDraft:
@@ -111,11 +125,17 @@ class OfflineGenerator:
         elif req.kind == "update":
             lead = rng.choice(["Lately things are different:", "Since last month,", "These days,"])
             cue = f"{lead} {cue[0].lower()}{cue[1:]}"
-        topic = rng.choice(task.topics)
-        opener = rng.choice(task.openers).format(topic=topic, cue=_CUE, relation=req.relation or "a friend")
+        # One persona's sessions of a task type walk the banks from a per-persona offset, so they do not
+        # repeat an opener, topic or reply until a bank runs out.
+        persona = req.key.split(".")[0]
+        a, b, c = (rng_for(self.seed, "bank", persona, req.task_type, part).randrange(1000) for part in "abc")
+        topic = task.topics[(a + req.variant) % len(task.topics)]
+        opener = task.openers[(b + req.variant) % len(task.openers)]
+        opener = opener.format(topic=topic, cue=_CUE, relation=req.relation or "a friend")
+        reply = task.replies[(c + req.variant) % len(task.replies)]
         turns = [
             TurnDraft(role="user", content=voice(req.style, opener, rng, cue)),
-            TurnDraft(role="assistant", content=rng.choice(task.replies).format(topic=topic)),
+            TurnDraft(role="assistant", content=reply.format(topic=topic)),
         ]
         if req.extra_turns:
             k = rng.randrange(min(len(task.followups), len(task.followup_replies)))  # replies pair with asks
@@ -165,6 +185,16 @@ class OfflineGenerator:
                     f"First multiply: {b} x {c} = {b * c}. Then add {a}: {a} + {b * c} = {a + b * c}. "
                     f"The answer is {a + b * c}."
                 )
+            elif req.filler_kind == "code":
+                fn = rng.choice(self.tax.stdlib.functions)
+                ask = rng.choice(
+                    [
+                        f"In Python, what does `{fn.name}` do? I keep running into it in a codebase.",
+                        f"Quick Python question: when would I use `{fn.name}`?",
+                        f"Can you explain the signature `{fn.signature}`?",
+                    ]
+                )
+                answer = f"`{fn.signature}`: {fn.doc} It is part of the standard library, so no install is needed."
             elif req.filler_kind == "explain":
                 topic, explanation = rng.choice(f.explain_topics)
                 ask = rng.choice(

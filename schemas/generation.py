@@ -59,15 +59,19 @@ class SignalRequest(Record):
     previous_option_id: str | None = None
     hobbies: list[str] = Field(default_factory=list)
     extra_turns: int = Field(0, ge=0, le=1)
+    variant: int = Field(
+        0, ge=0, description="earlier sessions of this persona with this task type; vary wording by it"
+    )
 
 
 class FillerRequest(Record):
     """Write an off-topic session: persona small talk (``style`` set) or a generic task."""
 
     key: str
-    filler_kind: Literal["chat", "math", "explain"]
+    filler_kind: Literal["chat", "math", "explain", "code"]
     style: SpeakingStyle | None = None
     hobbies: list[str] = Field(default_factory=list)
+    variant: int = Field(0, ge=0, description="earlier filler sessions of this persona; vary wording by it")
 
 
 class RoleOption(Record):

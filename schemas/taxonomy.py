@@ -137,6 +137,18 @@ class TaskTypeSpec(Record):
     followup_replies: list[str] = Field(min_length=1)
 
 
+class StdlibDoc(Record):
+    """A Python standard-library function and its own documentation (snapshotted, see taxonomy/stdlib_docs.py)."""
+
+    name: str
+    signature: str
+    doc: str = Field(min_length=20)
+
+
+class StdlibDocs(Record):
+    functions: list[StdlibDoc] = Field(min_length=20)
+
+
 class FillerSpec(Record):
     """Seeds for filler sessions: persona-voiced small talk and generic tasks."""
 

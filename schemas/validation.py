@@ -30,7 +30,7 @@ from schemas.core import (
     Signal,
     Turn,
 )
-from schemas.taxonomy import DomainSpec, FillerSpec, PersonaAttributes, TaskTypeSpec
+from schemas.taxonomy import DomainSpec, FillerSpec, PersonaAttributes, StdlibDocs, TaskTypeSpec
 
 CONTRACT: dict[str, Any] = {
     "Persona": Persona,
@@ -49,6 +49,7 @@ CONTRACT: dict[str, Any] = {
     "PersonaAttributes": PersonaAttributes,
     "TaskTypeSpec": TaskTypeSpec,
     "FillerSpec": FillerSpec,
+    "StdlibDocs": StdlibDocs,
 }
 
 

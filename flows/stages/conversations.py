@@ -58,12 +58,15 @@ def generate_conversations(
     end = datetime.combine(config.timeline_start + timedelta(days=config.timeline_days), datetime.min.time())
     requests, metas = [], []
     counter: dict[str, int] = {}
+    variants: dict[tuple[str, str], int] = {}
 
     def plan(pref: Preference, kind: SessionKind, when: datetime, task_type: str, extra_turns: int) -> None:
         persona = by_persona[pref.persona_id]
         k = counter.get(persona.persona_id, 0)
         counter[persona.persona_id] = k + 1
         sid = f"{persona.persona_id}.s{k:03d}"
+        variant = variants.get((persona.persona_id, task_type), 0)
+        variants[(persona.persona_id, task_type)] = variant + 1
         requests.append(
             SignalRequest(
                 key=sid,
@@ -75,6 +78,7 @@ def generate_conversations(
                 relation=pref.relation,
                 hobbies=persona.hobbies,
                 extra_turns=extra_turns,
+                variant=variant,
             )
         )
         metas.append(

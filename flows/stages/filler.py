@@ -17,7 +17,7 @@ from schemas.config import SynthConfig
 from schemas.core import Persona, Session
 from schemas.generation import FillerRequest
 
-_POOL_KINDS = ("math", "explain", "chat")
+_POOL_KINDS = ("math", "explain", "chat", "code")
 
 
 def generate_filler_pool(config: SynthConfig, gen: Generator) -> list[Session]:
@@ -44,6 +44,8 @@ def generate_persona_filler(config: SynthConfig, personas: list[Persona], gen: G
     for persona in personas:
         for k in range(config.persona_filler_sessions):
             sid = f"{persona.persona_id}.f{k:03d}"
-            requests.append(FillerRequest(key=sid, filler_kind="chat", style=persona.style, hobbies=persona.hobbies))
+            requests.append(
+                FillerRequest(key=sid, filler_kind="chat", style=persona.style, hobbies=persona.hobbies, variant=k)
+            )
             metas.append(dict(session_id=sid, persona_id=persona.persona_id, kind="filler", task_type="filler_chat"))
     return sessions_from_drafts(gen.generate(FILLER_SESSION, requests), metas, config.tokenizer)

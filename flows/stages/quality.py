@@ -19,7 +19,7 @@ from taxonomy import Taxonomy
 PREFERENCE_VERBS = r"(prefer|prefers|like|likes|love|loves|hate|hates|dislike|dislikes|enjoy|enjoys|favou?rite)"
 
 
-def _explicit(text: str, terms: list[str]) -> bool:
+def states_explicitly(text: str, terms: list[str]) -> bool:
     """True when ``text`` states a preference for a term outright ('I love tea', 'tea is my favourite')."""
     low = text.lower()
     for term in terms:
@@ -80,7 +80,7 @@ def check_session_implicit(s: Session, ctx: ShardContext) -> str | None:
         pref = ctx.preferences[sig.preference_id]
         option = next(o for o in ctx.tax.scenarios[pref.scenario_id].options if o.id == pref.option_id)
         text = " ".join(t.content for t in s.turns if t.role == "user")
-        if pref.statement.lower() in text.lower() or _explicit(text, option.key_terms):
+        if pref.statement.lower() in text.lower() or states_explicitly(text, option.key_terms):
             return f"states preference {pref.preference_id} explicitly"
     return None
 

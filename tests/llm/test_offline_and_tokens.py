@@ -78,3 +78,11 @@ def test_token_counts():
     assert count_tokens(["hello world"]) == [2]
     assert count_message_tokens(["hello world", ""]) == [2 + MESSAGE_OVERHEAD, MESSAGE_OVERHEAD]
     assert tokenizer_name() == "tiktoken/cl100k_base"
+
+
+def test_code_filler_quotes_real_stdlib_docs(tax, gen):
+    docs = {f.name: f for f in tax.stdlib.functions}
+    draft = gen.generate(FILLER_SESSION, [FillerRequest(key="c1", filler_kind="code")])[0]
+    answer = draft.turns[1].content
+    name = answer.split("`")[1].split("(")[0]
+    assert docs[name].doc in answer

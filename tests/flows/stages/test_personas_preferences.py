@@ -66,3 +66,11 @@ def test_preference_mix_over_many_personas(tax, gen):
     assert set(kinds) == {"stereotypical", "anti_stereotypical", "neutral"}
     assert any(p.who == "other" for p in prefs) and any(p.forget for p in prefs)
     assert any(p.previous_preference_id for p in prefs)
+
+
+def test_thousand_personas_have_distinct_names_and_profiles(tax, gen):
+    config = load_preset("full")
+    personas = [p for shard in range(config.n_shards) for p in generate_personas(config, shard, tax, gen)]
+    assert len(personas) == 1000
+    assert len({p.name for p in personas}) == 1000
+    assert len({p.model_dump_json(exclude={"persona_id"}) for p in personas}) == 1000

@@ -1,0 +1,40 @@
+"""A lexical answerer: picks the option whose words overlap most with a context.
+
+Used twice: as the question-only baseline of the quality report (context = the query alone: a dataset
+whose answers this finds above chance leaks through its wording), and later as the ``offline`` model of
+the evaluator. Scores are cosine-like: shared content words / sqrt(option words), so long options do
+not win by length alone. Ties go to the earliest label (labels are balanced, so this adds no bias).
+
+    >>> lexical_choice("which tea for my morning", {"A": "Brew green tea.", "B": "Drink water."})
+    'A'
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+_STOP = """a an and are as at be but by can do for from have how i if in is it its me my of on or our so that the
+their them then there these this to was we what when which will with you your should would could just about into
+than too very also any some more most"""
+STOPWORDS = frozenset(_STOP.split())
+_WORD = re.compile(r"[a-z0-9']+")
+
+
+def content_words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1}
+
+
+def lexical_scores(context: str, options: dict[str, str]) -> dict[str, float]:
+    ctx = content_words(context)
+    scores = {}
+    for label, text in options.items():
+        words = content_words(text)
+        scores[label] = len(words & ctx) / math.sqrt(len(words)) if words else 0.0
+    return scores
+
+
+def lexical_choice(context: str, options: dict[str, str]) -> str:
+    scores = lexical_scores(context, options)
+    best = max(scores.values())
+    return min(label for label, s in scores.items() if s == best)

@@ -1,0 +1,194 @@
+"""The validity table of a dataset version (ARCHITECTURE §7): ``tacit report quality [--version V]``.
+
+Each row is a measured figure with its target. Figures come from the warehouse (SQL), plus two
+answerers run here: a question-only lexical baseline (sees only the query and the options) and a
+length-only baseline (longest option). The published rows are re-checked for leakage, so the leakage
+figure says what a user of the data would find, not only what the generator caught.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+
+import duckdb
+from pydantic import Field
+
+from evaluation.lexical import lexical_choice
+from flows.stages.quality import states_explicitly
+from schemas.base import Record
+from taxonomy import load_taxonomy
+from warehouse.checks import GOLD_UNIQUELY_LONGEST
+from warehouse.history import resolve_version
+
+LEAK_CHECKS = ("session_implicit", "query_no_leak")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+class QualityRow(Record):
+    metric: str
+    value: float
+    target: str
+    passed: bool
+    detail: str = ""
+
+
+class QualityReport(Record):
+    version_id: str
+    n_mcq: int
+    rows: list[QualityRow]
+    distance_bins: dict[str, int] = Field(description="signal sessions by position in their history, start -> end")
+
+    @property
+    def failed(self) -> list[str]:
+        return [r.metric for r in self.rows if not r.passed]
+
+
+def _mcqs(con: duckdb.DuckDBPyConnection, vid: str) -> list[tuple[str, str, str, dict[str, str], dict[str, str]]]:
+    rows = con.execute(
+        "SELECT q.query_id, q.text, q.gold_label, list(o.label ORDER BY o.label), list(o.text ORDER BY o.label), "
+        "list(o.role ORDER BY o.label) FROM queries q JOIN options o USING (version_id, query_id) "
+        "WHERE q.version_id = ? AND q.kind = 'mcq' GROUP BY ALL",
+        [vid],
+    ).fetchall()
+    return [
+        (qid, text, gold, dict(zip(labels, texts, strict=True)), dict(zip(labels, roles, strict=True)))
+        for qid, text, gold, labels, texts, roles in rows
+    ]
+
+
+def _published_leaks(con: duckdb.DuckDBPyConnection, vid: str) -> int:
+    tax = load_taxonomy()
+    leaks = 0
+    for text, scenario_id in con.execute(
+        "SELECT q.text, p.scenario_id FROM queries q JOIN preferences p USING (version_id, preference_id) "
+        "WHERE q.version_id = ?",
+        [vid],
+    ).fetchall():
+        terms = [t for o in tax.scenarios[scenario_id].options for t in o.key_terms]
+        leaks += any(re.search(rf"\b{re.escape(t.lower())}\b", text.lower()) for t in terms)
+    for user_text, statement, scenario_id, option_id in con.execute(
+        "SELECT string_agg(t.content, ' '), p.statement, p.scenario_id, p.option_id FROM signals s "
+        "JOIN sessions se USING (version_id, session_id) JOIN turns t USING (version_id, session_id) "
+        "JOIN preferences p ON p.version_id = s.version_id AND p.preference_id = s.preference_id "
+        "WHERE s.version_id = ? AND se.kind IN ('signal', 'update') AND t.role = 'user' "
+        "AND p.preference_id IN (SELECT preference_id FROM queries WHERE version_id = ?) "
+        "GROUP BY s.session_id, p.statement, p.scenario_id, p.option_id",
+        [vid, vid],
+    ).fetchall():
+        option = next(o for o in tax.scenarios[scenario_id].options if o.id == option_id)
+        leaks += statement.lower() in user_text.lower() or states_explicitly(user_text, option.key_terms)
+    return leaks
+
+
+def _near_duplicates(con: duckdb.DuckDBPyConnection, vid: str) -> tuple[float, float]:
+    """(share of signal sessions whose normalised user text repeats another's, share of histories in which
+    two signal sessions share a sentence of 8+ words)."""
+    rows = con.execute(
+        "SELECT se.session_id, se.persona_id, string_agg(t.content, ' ' ORDER BY t.turn_index) FROM sessions se "
+        "JOIN turns t USING (version_id, session_id) WHERE se.version_id = ? AND se.kind IN ('signal', 'update') "
+        "AND t.role = 'user' GROUP BY ALL",
+        [vid],
+    ).fetchall()
+    norm = Counter(re.sub(r"[^a-z ]", "", text.lower()) for _, _, text in rows)
+    dup_share = sum(1 for _, _, t in rows if norm[re.sub(r"[^a-z ]", "", t.lower())] > 1) / max(len(rows), 1)
+    by_persona: dict[str, list[set[str]]] = defaultdict(list)
+    for _, persona, text in rows:
+        by_persona[persona].append({s.lower() for s in _SENTENCE.split(text) if len(s.split()) >= 8})
+    sharing = 0
+    for sentence_sets in by_persona.values():
+        seen: Counter = Counter(s for sentences in sentence_sets for s in sentences)
+        sharing += any(n > 1 for n in seen.values())
+    return dup_share, sharing / max(len(by_persona), 1)
+
+
+def _distance_bins(con: duckdb.DuckDBPyConnection, vid: str) -> dict[str, int]:
+    rows = con.execute(
+        "SELECT floor(5 * (1 - i.tokens_to_end::DOUBLE / h.n_tokens))::INT AS b, count(*) FROM signals s "
+        "JOIN sessions se USING (version_id, session_id) "
+        "JOIN history_items i ON i.version_id = s.version_id AND i.session_id = s.session_id "
+        "JOIN histories h ON h.version_id = i.version_id AND h.history_id = i.history_id "
+        "WHERE s.version_id = ? AND se.kind IN ('signal', 'update') GROUP BY b ORDER BY b",
+        [vid],
+    ).fetchall()
+    names = ["0-20%", "20-40%", "40-60%", "60-80%", "80-100%"]
+    out = dict.fromkeys(names, 0)
+    for b, n in rows:
+        out[names[min(b, 4)]] += n
+    return out
+
+
+def build_quality_report(con: duckdb.DuckDBPyConnection, version: str | None = None) -> QualityReport:
+    vid = resolve_version(con, version)
+    mcqs = _mcqs(con, vid)
+    n = len(mcqs)
+    longest = con.execute(GOLD_UNIQUELY_LONGEST, {"v": vid}).fetchone()[0]
+    letters = Counter(gold for _, _, gold, _, _ in mcqs)
+    worst = max((abs(letters.get(L, 0) / n - 0.25) for L in "ABCD"), default=0.0) if n else 0.0
+    q_only = sum(lexical_choice(text, opts) == gold for _, text, gold, opts, _ in mcqs) / max(n, 1)
+    longest_pick = sum(max(opts, key=lambda L: (len(opts[L]), L)) == gold for _, _, gold, opts, _ in mcqs) / max(n, 1)
+    caught = con.execute(
+        f"SELECT count(*) FROM rejected_queries WHERE version_id = ? AND check_name IN {LEAK_CHECKS}", [vid]
+    ).fetchone()[0]
+    leaks = _published_leaks(con, vid)
+    dup_share, sharing = _near_duplicates(con, vid)
+    bins = _distance_bins(con, vid)
+    total = sum(bins.values()) or 1
+    rows = [
+        QualityRow(
+            metric="gold_uniquely_longest",
+            value=longest,
+            target="<= 0.27 (PersonaMem-v2: 0.447)",
+            passed=longest <= 0.27,
+        ),
+        QualityRow(
+            metric="letter_balance",
+            value=worst,
+            target="<= 0.02 from 0.25 per letter",
+            passed=worst <= 0.02 or all(abs(letters.get(L, 0) - n / 4) <= 1 for L in "ABCD"),
+            detail=" ".join(f"{L}={letters.get(L, 0)}" for L in "ABCD"),
+        ),
+        QualityRow(
+            metric="leakage_published",
+            value=float(leaks),
+            target="0",
+            passed=leaks == 0,
+            detail=f"{caught} leaking queries caught and rejected by the quality stage",
+        ),
+        QualityRow(
+            metric="question_only_accuracy",
+            value=q_only,
+            target="0.20-0.30 (chance 0.25; v2: 0.31)",
+            passed=abs(q_only - 0.25) <= 0.05,
+            detail="lexical answerer, query and options only",
+        ),
+        QualityRow(
+            metric="length_only_accuracy",
+            value=longest_pick,
+            target="0.20-0.30",
+            passed=abs(longest_pick - 0.25) <= 0.05,
+            detail="always picks the longest option",
+        ),
+        QualityRow(
+            metric="near_duplicate_sessions",
+            value=dup_share,
+            target="0",
+            passed=dup_share == 0,
+            detail="signal sessions whose user text repeats another's",
+        ),
+        QualityRow(
+            metric="personas_with_shared_sentence",
+            value=sharing,
+            target="0 (informative)",
+            passed=True,
+            detail="personas whose signal sessions share a user sentence of 8+ words",
+        ),
+        QualityRow(
+            metric="signal_spread",
+            value=min(bins.values()) / total,
+            target=">= 0.10 in every fifth",
+            passed=min(bins.values()) / total >= 0.10,
+            detail="smallest share of signals in a fifth",
+        ),
+    ]
+    return QualityReport(version_id=vid, n_mcq=n, rows=rows, distance_bins=bins)

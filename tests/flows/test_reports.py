@@ -1,0 +1,95 @@
+"""The validity table: `small` meets every target; planted defects are caught by the right row."""
+
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+import pytest
+
+from flows.reports import build_quality_report
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def small_db(prefect_harness, tmp_path_factory):
+    from flows.synth import synth
+
+    db = tmp_path_factory.mktemp("small") / "small.duckdb"
+    synth(preset="small", db=str(db))
+    return db
+
+
+def test_small_meets_every_target(small_db):
+    con = duckdb.connect(str(small_db), read_only=True)
+    report = build_quality_report(con)
+    con.close()
+    assert report.n_mcq > 200
+    assert report.failed == [], [r for r in report.rows if not r.passed]
+    values = {r.metric: r.value for r in report.rows}
+    assert values["gold_uniquely_longest"] <= 0.27
+    assert abs(values["question_only_accuracy"] - 0.25) <= 0.05
+    assert values["leakage_published"] == 0
+    assert min(report.distance_bins.values()) > 0
+
+
+def test_planted_defects_are_caught(tiny_run, tmp_path):
+    db, summary = tiny_run
+    copy = tmp_path / "tampered.duckdb"
+    shutil.copy(db, copy)
+    con = duckdb.connect(str(copy))
+    v = summary.version_id
+    # make every gold option the longest, and give the answer away in the question
+    con.execute(
+        "UPDATE options SET text = text || ' This fits you best, trust me on that one.' "
+        "WHERE version_id = ? AND role = 'gold'",
+        [v],
+    )
+    con.execute(
+        "UPDATE queries q SET text = q.text || ' ' || (SELECT o.text FROM options o WHERE o.version_id = "
+        "q.version_id AND o.query_id = q.query_id AND o.role = 'gold') WHERE q.version_id = ? AND kind = 'mcq'",
+        [v],
+    )
+    # duplicate one signal session's user text into another
+    a, b = [
+        r[0]
+        for r in con.execute(
+            "SELECT session_id FROM sessions WHERE version_id = ? AND kind = 'signal' AND n_turns = 2 "
+            "ORDER BY session_id LIMIT 2",
+            [v],
+        ).fetchall()
+    ]
+    con.execute(
+        "UPDATE turns SET content = (SELECT content FROM turns WHERE version_id = ? AND session_id = ? AND "
+        "turn_index = 0) WHERE version_id = ? AND session_id = ? AND turn_index = 0",
+        [v, a, v, b],
+    )
+    report = build_quality_report(con, v)
+    con.close()
+    failed = set(report.failed)
+    assert {
+        "gold_uniquely_longest",
+        "length_only_accuracy",
+        "question_only_accuracy",
+        "near_duplicate_sessions",
+    } <= failed
+
+
+def test_published_leak_is_counted(tiny_run, tmp_path, tax):
+    db, summary = tiny_run
+    copy = tmp_path / "leaky.duckdb"
+    shutil.copy(db, copy)
+    con = duckdb.connect(str(copy))
+    v = summary.version_id
+    qid, scenario_id = con.execute(
+        "SELECT q.query_id, p.scenario_id FROM queries q JOIN preferences p "
+        "USING (version_id, preference_id) WHERE q.version_id = ? LIMIT 1",
+        [v],
+    ).fetchone()
+    term = tax.scenarios[scenario_id].options[0].key_terms[0]
+    con.execute("UPDATE queries SET text = text || ? WHERE version_id = ? AND query_id = ?", [f" ({term}?)", v, qid])
+    report = build_quality_report(con, v)
+    con.close()
+    assert "leakage_published" in report.failed
+    assert next(r.value for r in report.rows if r.metric == "leakage_published") >= 1
