@@ -51,6 +51,8 @@ def voice(style: SpeakingStyle | None, body: str, rng: random.Random, cue: str =
     if style.lowercase:
         text = text.lower().replace(_CUE.lower(), _CUE)
     parts = [rng.choice(style.greeting), text]
+    if style.asides and rng.random() < 0.6:
+        parts.append(rng.choice(style.asides))
     if style.verbosity in ("chatty", "verbose") or rng.random() < 0.5:
         parts.append(rng.choice(style.closing))
     if style.emoji and rng.random() < 0.7:

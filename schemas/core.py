@@ -30,6 +30,7 @@ class SpeakingStyle(Record):
     emoji: list[str] = Field(default_factory=list)
     typo_rate: float = Field(ge=0, le=0.2, default=0.0)
     lowercase: bool = False
+    asides: list[str] = Field(default_factory=list)
 
 
 class Persona(Record):

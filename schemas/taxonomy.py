@@ -99,6 +99,7 @@ class StyleSpec(Record):
     emoji: list[str] = Field(default_factory=list)
     typo_rate: float = Field(ge=0, le=0.2, default=0.0)
     lowercase: bool = False
+    asides: list[str] = Field(default_factory=list, description="chatty remarks verbose styles add to a turn")
 
 
 class PersonaAttributes(Record):

@@ -14,6 +14,7 @@ any file yields a new version.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -97,6 +98,30 @@ def _hash_files(paths: list[Path], root: Path) -> str:
         digest.update(str(p.relative_to(root)).encode())
         digest.update(p.read_bytes())
     return digest.hexdigest()[:16]
+
+
+_WORD = re.compile(r"[a-z]+")
+_STOP = frozenset(
+    "a an and for i my me of on the to what which how should do can with in at is it".split()  # noqa: SIM905
+)
+
+
+def _words(text: str) -> set[str]:
+    return {w.rstrip("s") for w in _WORD.findall(text.lower()) if w not in _STOP}
+
+
+def near_duplicate_scenarios(tax: Taxonomy, threshold: float = 0.6) -> list[tuple[str, str, float]]:
+    """Pairs of scenarios whose name + request share most of their content words (Jaccard >= threshold),
+    and pairs with the same normalised name. A designed taxonomy has none (PersonaMem-v2's open labels
+    had 'Theater' / 'Theatre' and the like)."""
+    items = [(s.id, _words(s.name + " " + s.request), " ".join(sorted(_words(s.name)))) for s in tax.scenarios.values()]
+    pairs = []
+    for i, (id_a, words_a, name_a) in enumerate(items):
+        for id_b, words_b, name_b in items[i + 1 :]:
+            jaccard = len(words_a & words_b) / max(len(words_a | words_b), 1)
+            if jaccard >= threshold or name_a == name_b:
+                pairs.append((id_a, id_b, round(jaccard, 2)))
+    return pairs
 
 
 def load_taxonomy(root: Path | str | None = None) -> Taxonomy:

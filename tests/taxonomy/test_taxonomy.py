@@ -1,12 +1,13 @@
 """The taxonomy loads and validates; a broken file is reported with its path and field."""
 
+import dataclasses
 import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
-from taxonomy import TAXONOMY_DIR, TaxonomyError, load_taxonomy
+from taxonomy import TAXONOMY_DIR, TaxonomyError, load_taxonomy, near_duplicate_scenarios
 
 
 def test_taxonomy_shape(tax):
@@ -17,9 +18,21 @@ def test_taxonomy_shape(tax):
     assert any(s.sensitive for s in tax.scenarios.values())
 
 
-def test_scenario_names_are_not_duplicated(tax):
-    names = [" ".join(sorted(s.name.lower().replace("-", " ").split())) for s in tax.scenarios.values()]
-    assert len(names) == len(set(names))
+def test_no_duplicate_or_near_duplicate_scenarios(tax):
+    assert near_duplicate_scenarios(tax) == []
+
+
+def test_near_duplicate_check_catches_rewordings(tax):
+    original = next(iter(tax.scenarios.values()))
+    reworded = original.model_copy(
+        update={
+            "id": original.id + "_again",
+            "name": original.name + "s",
+            "request": original.request.replace("?", " please?"),
+        }
+    )
+    planted = dataclasses.replace(tax, scenarios={**tax.scenarios, reworded.id: reworded})
+    assert [(a, b) for a, b, _ in near_duplicate_scenarios(planted)] == [(original.id, reworded.id)]
 
 
 def _copy(tmp_path: Path) -> Path:
