@@ -81,6 +81,10 @@ def synth(
 ) -> None:
     """Generate a dataset version (in-process Prefect flow) and print a summary."""
     _quiet_prefect(verbose)
+    if preset not in PRESETS:
+        fail(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
+    from prefect.exceptions import ParameterTypeError
+
     from flows import progress as progress_mod
     from flows.synth import STAGES
     from flows.synth import synth as synth_flow
@@ -99,7 +103,7 @@ def synth(
             summary = synth_flow(
                 preset=preset, seed=seed, backend=backend, db=str(db), config_file=str(config) if config else None
             )
-    except (ConfigError, WarehouseError) as exc:
+    except (ConfigError, WarehouseError, ParameterTypeError) as exc:
         fail(str(exc))
     _print_summary(summary, STAGES)
 
@@ -140,6 +144,20 @@ def _print_query(sql: str, db: Path, params: list | None = None, title: str | No
         table.add_row(*["" if v is None else str(v) for v in row])
     console.print(table)
     console.print(f"{len(rows)} row{'s' if len(rows) != 1 else ''}")
+
+
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option(help="port of the local Prefect server (UI at http://127.0.0.1:PORT)")] = 4200,
+    limit: Annotated[int, typer.Option(help="flow runs at a time")] = 2,
+) -> None:
+    """Start a local Prefect server and serve every deployment (synth/full|small|tiny, evaluate/default, ...)."""
+    from flows.serve import ServerStartError, serve_all
+
+    try:
+        serve_all(port=port, limit=limit)
+    except ServerStartError as exc:
+        fail(str(exc))
 
 
 @app.command()

@@ -16,6 +16,7 @@ unmarked shard. Version-wide checks run last, then the version is marked complet
 from __future__ import annotations
 
 import time
+from typing import Annotated, Literal
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -124,9 +125,9 @@ def _shard_tables(personas, preferences, sessions, histories, quality) -> dict[s
 
 @flow(name="synth", log_prints=True)
 def synth(
-    preset: str = "small",
-    seed: int = 0,
-    backend: str = "offline",
+    preset: Literal["tiny", "small", "full"] = "small",
+    seed: Annotated[int, Field(ge=0)] = 0,
+    backend: Literal["offline", "openai"] = "offline",
     db: str = str(DEFAULT_DB),
     config_file: str | None = None,
 ) -> SynthSummary:
