@@ -167,6 +167,44 @@ def sql(query: Annotated[str, typer.Argument(help="SQL to run (read-only)")], db
 
 
 @app.command()
+def lineage(
+    artifact: Annotated[
+        str, typer.Argument(help="a table name (newest version) or an artifact id such as queries@v...")
+    ],
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Print an artifact's ancestors (tables, config) with their versions, runs and row counts."""
+    from warehouse.lineage import ancestors
+
+    try:
+        con = connect(db, read_only=True)
+    except WarehouseError as exc:
+        fail(str(exc))
+    try:
+        rows = ancestors(con, artifact)
+    except KeyError as exc:
+        fail(str(exc).strip("'\""))
+    finally:
+        con.close()
+    table = Table("depth", "artifact", "kind", "version", "run", "rows", "content hash", title=f"lineage of {artifact}")
+    seen = set()
+    for depth, aid, kind, _name, version, run, n_rows, digest, _created in rows:
+        if aid in seen:
+            continue
+        seen.add(aid)
+        table.add_row(
+            str(depth),
+            "  " * depth + aid.split("@")[0],
+            kind,
+            version or "",
+            (run or "")[:12],
+            f"{n_rows:,}" if n_rows is not None else "",
+            digest or "",
+        )
+    console.print(table)
+
+
+@app.command()
 def versions(db: DbOption = DEFAULT_DB) -> None:
     """List dataset versions, newest first."""
     _print_query(

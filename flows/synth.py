@@ -25,6 +25,7 @@ from prefect.utilities.annotations import quote
 from pydantic import Field
 
 from flows import progress
+from flows.lineage import publish_lineage
 from flows.stages.conversations import generate_conversations
 from flows.stages.filler import generate_filler_pool, generate_persona_filler
 from flows.stages.histories import build_histories
@@ -181,6 +182,7 @@ def _run(config: SynthConfig, db: str, con, logger, t0: float) -> SynthSummary:
         checks = version_checks(con, version_id)
         check_rows = {"checks": [c.model_dump() for c in checks]}
         written += load_task(con, version_id, "version_checks", quote(check_rows), run_id)
+        written += publish_lineage(con, db, version_id, run_id, config.canonical_json())
         mark_complete(con, version_id)
     except BaseException as exc:
         finish_run(con, run_id, "failed", written, f"{type(exc).__name__}: {exc}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -71,3 +72,45 @@ def test_schemas_validate_names_line_and_field(tmp_path):
     path.write_text(good + "\n")
     ok = tacit("schemas", "validate", str(path), "--model", "Turn", cwd=ROOT)
     assert ok.returncode == 0 and "1 Turn record valid" in ok.stdout
+
+
+@pytest.mark.slow
+def test_second_writer_fails_fast_and_nothing_is_lost(tmp_path):
+    db = tmp_path / "shared.duckdb"
+    assert tacit("synth", "--preset", "tiny", "--db", str(db), cwd=tmp_path).returncode == 0
+    # another process (a writer mid-run) holds the warehouse open for writing
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb,time; c=duckdb.connect({str(db)!r}); print('ready', flush=True); time.sleep(120)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        started = time.monotonic()
+        second = tacit("synth", "--preset", "tiny", "--seed", "5", "--db", str(db), cwd=tmp_path)
+        assert second.returncode == 2 and "another process is writing" in second.stderr
+        assert str(db) in second.stderr
+        assert time.monotonic() - started < 60  # fails at once, does not wait for the holder
+    finally:
+        holder.kill()
+        holder.wait()
+    check = tacit("sql", "SELECT count(*) FILTER (WHERE complete) FROM dataset_versions", "--db", str(db), cwd=tmp_path)
+    assert check.returncode == 0 and " 1 " in check.stdout
+    again = tacit("synth", "--preset", "tiny", "--seed", "5", "--db", str(db), cwd=tmp_path)
+    assert again.returncode == 0 and "new version" in again.stdout
+
+
+@pytest.mark.slow
+def test_lineage_and_report_commands(tmp_path):
+    db = tmp_path / "l.duckdb"
+    assert tacit("synth", "--preset", "tiny", "--db", str(db), cwd=tmp_path).returncode == 0
+    lin = tacit("lineage", "options", "--db", str(db), cwd=tmp_path)
+    assert lin.returncode == 0 and "queries" in lin.stdout and "config" in lin.stdout
+    missing = tacit("lineage", "nonsense", "--db", str(db), cwd=tmp_path)
+    assert missing.returncode == 2 and "no artifact named 'nonsense'" in missing.stderr
+    report = tacit("report", "quality", "--db", str(db), cwd=tmp_path)
+    assert "question_only_accuracy" in report.stdout and "signal sessions by position" in report.stdout

@@ -7,7 +7,7 @@ Cases (ARCHITECTURE §2, PersonaMem-v2 facts):
 - updated: as self, and the replaced option is the ``outdated`` distractor;
 - other (about someone the user knows): ``generic`` is gold, that person's option a distractor;
 - forget: ``generic`` is gold, the forgotten option an ``outdated`` distractor.
-Gold letters rotate per persona so letters stay balanced; distractor letters are shuffled by a
+Gold letters rotate over a shard's MCQs so letters stay balanced; distractor letters are shuffled by a
 per-query seed. Preferences whose scenario has too few options to make four are returned as skips
 (the quality stage records them in ``rejected_queries``), never dropped silently.
 """
@@ -87,11 +87,12 @@ def generate_queries(
     drafts = gen.generate(QUERY_OPTIONS, [p[3] for p in plans])
     texts = [o.text for d in drafts for o in d.options]
     counts = iter(count_tokens(texts, config.tokenizer))
-    rotation: dict[str, int] = {}
+    # Gold letters rotate A, B, C, D over the shard's MCQs (starting where the shard's first persona
+    # index points), so every shard is balanced to within one query per letter.
+    start = persona_index(personas[0].persona_id) if personas else 0
     queries: list[MCQQuery | OpenQuery] = []
     for (qid, pref, h, _), draft in zip(plans, drafts, strict=True):
-        n = rotation.get(h.persona_id, persona_index(h.persona_id))  # neighbours start apart
-        rotation[h.persona_id] = n + 1
+        n = start + len(queries) // 2
         gold_letter = LETTERS[n % 4]
         others = [L for L in LETTERS if gold_letter != L]
         rng_for(config.seed, "letters", qid).shuffle(others)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -14,6 +15,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
+
+from warehouse.lineage import table_uri
 
 pytestmark = pytest.mark.slow
 BIN = Path(sys.executable).parent
@@ -31,6 +34,18 @@ def _answers(url: str) -> bool:
             return resp.status == 200
     except OSError:
         return False
+
+
+def _asset_events(api: str) -> list[dict]:
+    body = json.dumps({"filter": {"event": {"prefix": ["prefect.asset.materialization"]}}, "limit": 50}).encode()
+    req = urllib.request.Request(f"{api}/events/filter", data=body, headers={"Content-Type": "application/json"})
+    deadline = time.monotonic() + 30
+    while True:  # events are ingested asynchronously
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            events = json.loads(resp.read())["events"]
+        if any(e["event"].startswith("prefect.asset.materialization") for e in events) or time.monotonic() > deadline:
+            return events
+        time.sleep(1)
 
 
 def test_serve_run_deployment_and_stop(tmp_path):
@@ -63,6 +78,18 @@ def test_serve_run_deployment_and_stop(tmp_path):
         assert con.execute("SELECT count(*) FROM dataset_versions WHERE complete").fetchone() == (1,)
         assert con.execute("SELECT count(*) FROM personas").fetchone() == (3,)
         con.close()
+
+        events = _asset_events(api)
+        queries_key = table_uri(db, "queries")
+        materialized = [
+            e
+            for e in events
+            if e["event"].startswith("prefect.asset.materialization")
+            and e["resource"]["prefect.resource.id"] == queries_key
+        ]
+        assert materialized, sorted({e["event"] for e in events})
+        related = {r["prefect.resource.id"] for r in materialized[0]["related"]}
+        assert {table_uri(db, "preferences"), table_uri(db, "histories")} <= related
 
         bad = subprocess.run(
             [str(BIN / "prefect"), "deployment", "run", "synth/tiny", "--param", "preset=huge"],

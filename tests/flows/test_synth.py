@@ -144,3 +144,21 @@ def test_bad_config_names_the_field(prefect_harness, tmp_path):
     bad.write_text("n_personas: -4\n")
     with pytest.raises(ConfigError, match=r"bad.yaml.*n_personas"):
         synth(preset="tiny", db=str(tmp_path / "x.duckdb"), config_file=str(bad))
+
+
+def test_lineage_rows_and_ancestors(tiny_run):
+    from warehouse.lineage import SYNTH_LINEAGE, ancestors
+
+    db, summary = tiny_run
+    con = duckdb.connect(str(db), read_only=True)
+    v = summary.version_id
+    names = {r[0] for r in con.execute("SELECT name FROM artifacts WHERE version_id = ?", [v]).fetchall()}
+    assert names == set(SYNTH_LINEAGE) | {"config"}
+    rows = dict(con.execute("SELECT name, n_rows FROM artifacts WHERE version_id = ?", [v]).fetchall())
+    assert rows["personas"] == summary.counts["personas"] and rows["queries"] == summary.counts["queries"]
+    up = {r[1].split("@")[0]: r[0] for r in ancestors(con, "queries")}
+    assert up["queries"] == 0 and up["preferences"] == 1 and up["histories"] == 1
+    assert {"personas", "sessions", "config"} <= set(up)
+    with pytest.raises(KeyError, match="no artifact"):
+        ancestors(con, "nonsense")
+    con.close()

@@ -1,0 +1,124 @@
+"""Lineage in the warehouse: artifacts (a table of one dataset version, a config, a file) and the edges
+to what each was built from. ``tacit lineage <table-or-artifact>`` walks the edges upwards.
+
+The synth graph (ARCHITECTURE §5): config -> scenarios, personas -> preferences -> sessions/turns/signals
+-> histories/history_items -> queries/options -> checks/rejected_queries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+SYNTH_LINEAGE: dict[str, list[str]] = {
+    "scenarios": ["config"],
+    "personas": ["config"],
+    "preferences": ["personas", "scenarios"],
+    "sessions": ["preferences", "personas"],
+    "turns": ["sessions"],
+    "signals": ["sessions", "preferences"],
+    "histories": ["sessions", "turns"],
+    "history_items": ["histories"],
+    "queries": ["preferences", "histories"],
+    "options": ["queries"],
+    "checks": ["queries", "histories", "sessions"],
+    "rejected_queries": ["queries"],
+}
+ANCESTORS = """
+WITH RECURSIVE up(artifact_id, depth) AS (
+    SELECT ?, 0
+    UNION
+    SELECT e.parent_id, up.depth + 1 FROM lineage_edges e JOIN up ON e.child_id = up.artifact_id WHERE up.depth < 20)
+SELECT up.depth, a.artifact_id, a.kind, a.name, a.version_id, a.run_id, a.n_rows, a.content_hash, a.created_at
+FROM up JOIN artifacts a USING (artifact_id) ORDER BY up.depth, a.artifact_id
+"""
+
+
+def artifact_id(name: str, version_id: str) -> str:
+    return f"{name}@{version_id}"
+
+
+def table_uri(db: str | Path, table: str) -> str:
+    """Asset key of a warehouse table: duckdb://<absolute file path>/<table>."""
+    return f"duckdb://{Path(db).resolve().as_posix().lstrip('/')}/{table}"
+
+
+def config_uri(version_id: str) -> str:
+    return f"tacit://config/{version_id}"
+
+
+def table_fingerprint(con: duckdb.DuckDBPyConnection, table: str, version_id: str) -> tuple[int, str]:
+    """(rows, order-independent content hash) of one table's rows of one version."""
+    n, digest = con.execute(
+        f"SELECT count(*), coalesce(bit_xor(hash(t::VARCHAR)), 0) FROM (SELECT * EXCLUDE (version_id) FROM {table} "
+        "WHERE version_id = ?) t",
+        [version_id],
+    ).fetchone()
+    return int(n), hashlib.sha256(str(digest).encode()).hexdigest()[:16]
+
+
+def artifact_rows(
+    con: duckdb.DuckDBPyConnection, db: str | Path, version_id: str, run_id: str, config_json: str
+) -> dict[str, list[dict]]:
+    """Rows for ``artifacts`` and ``lineage_edges`` describing one synth version."""
+    now = datetime.now(UTC).replace(tzinfo=None)
+    artifacts = [
+        dict(
+            artifact_id=artifact_id("config", version_id),
+            kind="config",
+            name="config",
+            uri=config_uri(version_id),
+            version_id=version_id,
+            run_id=run_id,
+            content_hash=hashlib.sha256(config_json.encode()).hexdigest()[:16],
+            n_rows=1,
+            created_at=now,
+        )
+    ]
+    edges = []
+    for table, parents in SYNTH_LINEAGE.items():
+        n, digest = table_fingerprint(con, table, version_id)
+        artifacts.append(
+            dict(
+                artifact_id=artifact_id(table, version_id),
+                kind="table",
+                name=table,
+                uri=table_uri(db, table),
+                version_id=version_id,
+                run_id=run_id,
+                content_hash=digest,
+                n_rows=n,
+                created_at=now,
+            )
+        )
+        edges += [
+            dict(
+                child_id=artifact_id(table, version_id),
+                parent_id=artifact_id(p, version_id),
+                run_id=run_id,
+                version_id=version_id,
+            )
+            for p in parents
+        ]
+    return {"artifacts": artifacts, "lineage_edges": edges}
+
+
+def ancestors(con: duckdb.DuckDBPyConnection, name_or_id: str) -> list[tuple]:
+    """The artifact and every ancestor, nearest first. A bare table name means its newest version."""
+    target = name_or_id
+    if "@" not in target:
+        row = con.execute(
+            "SELECT artifact_id FROM artifacts WHERE name = ? ORDER BY created_at DESC LIMIT 1", [target]
+        ).fetchone()
+        if row is None:
+            raise KeyError(
+                f"no artifact named {name_or_id!r} (try a table name such as 'queries', or 'queries@<version>')"
+            )
+        target = row[0]
+    rows = con.execute(ANCESTORS, [target]).fetchall()
+    if not rows:
+        raise KeyError(f"no artifact {name_or_id!r}")
+    return rows
