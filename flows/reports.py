@@ -8,6 +8,7 @@ figure says what a user of the data would find, not only what the generator caug
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter, defaultdict
 
@@ -84,6 +85,7 @@ def _published_leaks(con: duckdb.DuckDBPyConnection, vid: str) -> int:
 def _near_duplicates(con: duckdb.DuckDBPyConnection, vid: str) -> tuple[float, float]:
     """(share of signal sessions whose normalised user text repeats another's, share of histories in which
     two signal sessions share a sentence of 8+ words)."""
+    voice = _voice_phrases(con, vid)
     rows = con.execute(
         "SELECT se.session_id, se.persona_id, string_agg(t.content, ' ' ORDER BY t.turn_index) FROM sessions se "
         "JOIN turns t USING (version_id, session_id) WHERE se.version_id = ? AND se.kind IN ('signal', 'update') "
@@ -94,12 +96,24 @@ def _near_duplicates(con: duckdb.DuckDBPyConnection, vid: str) -> tuple[float, f
     dup_share = sum(1 for _, _, t in rows if norm[re.sub(r"[^a-z ]", "", t.lower())] > 1) / max(len(rows), 1)
     by_persona: dict[str, list[set[str]]] = defaultdict(list)
     for _, persona, text in rows:
-        by_persona[persona].append({s.lower() for s in _SENTENCE.split(text) if len(s.split()) >= 8})
+        sentences = {s.lower() for s in _SENTENCE.split(text) if len(s.split()) >= 8}
+        by_persona[persona].append({s for s in sentences if not any(v in s for v in voice.get(persona, ()))})
     sharing = 0
     for sentence_sets in by_persona.values():
         seen: Counter = Counter(s for sentences in sentence_sets for s in sentences)
         sharing += any(n > 1 for n in seen.values())
     return dup_share, sharing / max(len(by_persona), 1)
+
+
+def _voice_phrases(con: duckdb.DuckDBPyConnection, vid: str) -> dict[str, list[str]]:
+    """Each persona's greeting, closing and aside phrases: its voice, expected to recur."""
+    out = {}
+    for persona_id, record in con.execute(
+        "SELECT persona_id, record FROM personas WHERE version_id = ?", [vid]
+    ).fetchall():
+        style = json.loads(record)["style"]
+        out[persona_id] = [p.lower() for p in style["greeting"] + style["closing"] + style.get("asides", []) if p]
+    return out
 
 
 def _distance_bins(con: duckdb.DuckDBPyConnection, vid: str) -> dict[str, int]:
@@ -179,9 +193,9 @@ def build_quality_report(con: duckdb.DuckDBPyConnection, version: str | None = N
         QualityRow(
             metric="personas_with_shared_sentence",
             value=sharing,
-            target="0 (informative)",
-            passed=True,
-            detail="personas whose signal sessions share a user sentence of 8+ words",
+            target="<= 0.05",
+            passed=sharing <= 0.05,
+            detail="personas whose signal sessions share a user sentence of 8+ words (voice phrases aside)",
         ),
         QualityRow(
             metric="signal_spread",

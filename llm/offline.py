@@ -121,7 +121,8 @@ class OfflineGenerator:
             return self._forget_session(req, scenario.name, rng)
         option = next(o for o in scenario.options if o.id == req.option_id)
         task = self._task_types[req.task_type]
-        cue = rng.choice(option.cues)
+        e = rng_for(self.seed, "cue", req.key.split(".")[0], req.scenario_id).randrange(1000)
+        cue = option.cues[(e + req.scenario_repeat) % len(option.cues)]  # a returning choice gets a new cue
         if req.relation:
             cue = f'{req.relation.capitalize()} put it this way the other day: "{cue}"'
         elif req.kind == "update":
@@ -130,7 +131,7 @@ class OfflineGenerator:
         # One persona's sessions of a task type walk the banks from a per-persona offset, so they do not
         # repeat an opener, topic or reply until a bank runs out.
         persona = req.key.split(".")[0]
-        a, b, c = (rng_for(self.seed, "bank", persona, req.task_type, part).randrange(1000) for part in "abc")
+        a, b, c, d = (rng_for(self.seed, "bank", persona, req.task_type, part).randrange(1000) for part in "abcd")
         topic = task.topics[(a + req.variant) % len(task.topics)]
         opener = task.openers[(b + req.variant) % len(task.openers)]
         opener = opener.format(topic=topic, cue=_CUE, relation=req.relation or "a friend")
@@ -140,7 +141,7 @@ class OfflineGenerator:
             TurnDraft(role="assistant", content=reply.format(topic=topic)),
         ]
         if req.extra_turns:
-            k = rng.randrange(min(len(task.followups), len(task.followup_replies)))  # replies pair with asks
+            k = (d + req.variant) % min(len(task.followups), len(task.followup_replies))  # replies pair with asks
             follow = task.followups[k].format(topic=topic)
             turns += [
                 TurnDraft(role="user", content=voice(req.style, follow, rng)),

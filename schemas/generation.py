@@ -62,6 +62,7 @@ class SignalRequest(Record):
     variant: int = Field(
         0, ge=0, description="earlier sessions of this persona with this task type; vary wording by it"
     )
+    scenario_repeat: int = Field(0, ge=0, description="earlier sessions of this persona in this scenario (A->B->A)")
 
 
 class FillerRequest(Record):

@@ -59,6 +59,7 @@ def generate_conversations(
     requests, metas = [], []
     counter: dict[str, int] = {}
     variants: dict[tuple[str, str], int] = {}
+    repeats: dict[tuple[str, str], int] = {}
 
     def plan(pref: Preference, kind: SessionKind, when: datetime, task_type: str, extra_turns: int) -> None:
         persona = by_persona[pref.persona_id]
@@ -67,6 +68,8 @@ def generate_conversations(
         sid = f"{persona.persona_id}.s{k:03d}"
         variant = variants.get((persona.persona_id, task_type), 0)
         variants[(persona.persona_id, task_type)] = variant + 1
+        repeat = repeats.get((persona.persona_id, pref.scenario_id), 0)
+        repeats[(persona.persona_id, pref.scenario_id)] = repeat + 1
         requests.append(
             SignalRequest(
                 key=sid,
@@ -79,6 +82,7 @@ def generate_conversations(
                 hobbies=persona.hobbies,
                 extra_turns=extra_turns,
                 variant=variant,
+                scenario_repeat=repeat,
             )
         )
         metas.append(
