@@ -272,7 +272,7 @@ def report_quality(
     )
     for row in report.rows:
         table.add_row(
-            row.metric, f"{row.value:.3f}", row.target, "[green]ok[/]" if row.passed else "[red]FAIL[/]", row.detail
+            row.metric, f"{row.value:.4f}", row.target, "[green]ok[/]" if row.passed else "[red]FAIL[/]", row.detail
         )
     console.print(table)
     console.print(

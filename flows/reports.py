@@ -186,8 +186,8 @@ def build_quality_report(con: duckdb.DuckDBPyConnection, version: str | None = N
         QualityRow(
             metric="near_duplicate_sessions",
             value=dup_share,
-            target="0",
-            passed=dup_share == 0,
+            target="<= 0.001",
+            passed=dup_share <= 0.001,
             detail="signal sessions whose user text repeats another's",
         ),
         QualityRow(

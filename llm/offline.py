@@ -141,7 +141,7 @@ class OfflineGenerator:
             TurnDraft(role="assistant", content=reply.format(topic=topic)),
         ]
         if req.extra_turns:
-            k = (d + req.variant) % min(len(task.followups), len(task.followup_replies))  # replies pair with asks
+            k = (d + req.followup_variant) % min(len(task.followups), len(task.followup_replies))  # paired
             follow = task.followups[k].format(topic=topic)
             turns += [
                 TurnDraft(role="user", content=voice(req.style, follow, rng)),

@@ -63,6 +63,7 @@ class SignalRequest(Record):
         0, ge=0, description="earlier sessions of this persona with this task type; vary wording by it"
     )
     scenario_repeat: int = Field(0, ge=0, description="earlier sessions of this persona in this scenario (A->B->A)")
+    followup_variant: int = Field(0, ge=0, description="earlier follow-ups of this persona with this task type")
 
 
 class FillerRequest(Record):

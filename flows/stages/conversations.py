@@ -60,6 +60,7 @@ def generate_conversations(
     counter: dict[str, int] = {}
     variants: dict[tuple[str, str], int] = {}
     repeats: dict[tuple[str, str], int] = {}
+    followups: dict[tuple[str, str], int] = {}
 
     def plan(pref: Preference, kind: SessionKind, when: datetime, task_type: str, extra_turns: int) -> None:
         persona = by_persona[pref.persona_id]
@@ -70,6 +71,8 @@ def generate_conversations(
         variants[(persona.persona_id, task_type)] = variant + 1
         repeat = repeats.get((persona.persona_id, pref.scenario_id), 0)
         repeats[(persona.persona_id, pref.scenario_id)] = repeat + 1
+        followup = followups.get((persona.persona_id, task_type), 0)
+        followups[(persona.persona_id, task_type)] = followup + extra_turns
         requests.append(
             SignalRequest(
                 key=sid,
@@ -83,6 +86,7 @@ def generate_conversations(
                 extra_turns=extra_turns,
                 variant=variant,
                 scenario_repeat=repeat,
+                followup_variant=followup,
             )
         )
         metas.append(

@@ -20,13 +20,14 @@ PREFERENCE_VERBS = r"(prefer|prefers|like|likes|love|loves|hate|hates|dislike|di
 
 
 def states_explicitly(text: str, terms: list[str]) -> bool:
-    """True when ``text`` states a preference for a term outright ('I love tea', 'tea is my favourite')."""
+    """True when ``text`` states a preference for a term outright, in the first person ('I love tea',
+    'we really prefer tea', 'tea is my favourite'); 'I'd like it to sound like a card' is not one."""
     low = text.lower()
     for term in terms:
         t = re.escape(term.lower())
-        if re.search(rf"\b{PREFERENCE_VERBS}\b\W+(\w+\W+){{0,3}}{t}\b", low) or re.search(
-            rf"\b{t}\b\W+(\w+\W+){{0,2}}(is|are)\s+my\s+favou?rite", low
-        ):
+        if re.search(
+            rf"\b(i|we)\s+(really\s+|just\s+|do\s+)?{PREFERENCE_VERBS}\b\W+(\w+\W+){{0,3}}{t}\b", low
+        ) or re.search(rf"\b{t}\b\W+(\w+\W+){{0,2}}(is|are)\s+my\s+favou?rite", low):
             return True
     return False
 
@@ -164,7 +165,7 @@ def check_shard(
     bad_sessions = _run(SESSION_CHECKS, sessions, lambda s: s.session_id, ctx, shard, result)
     bad_queries = _run(QUERY_CHECKS, queries, lambda q: q.query_id, ctx, shard, result)
     leaked = {
-        sig.preference_id: bad_sessions[s.session_id][0]
+        sig.preference_id: f"{s.session_id} {bad_sessions[s.session_id][0]}"
         for s in sessions
         if s.session_id in bad_sessions
         for sig in s.signals
@@ -172,7 +173,9 @@ def check_shard(
     for q in queries:
         reasons = bad_queries.get(q.query_id, [])
         if q.preference_id in leaked:
-            reasons = [*reasons, f"session {leaked[q.preference_id]}"]
+            session_id, reason = leaked[q.preference_id].split(" ", 1)
+            check, _, why = reason.partition(": ")
+            reasons = [*reasons, f"{check}: session {session_id} {why}"]
         if reasons:
             name = reasons[0].split(":", 1)[0]
             result.rejected.append((q, q.query_id, q.preference_id, name, "; ".join(reasons)))

@@ -91,3 +91,20 @@ def test_quality_catches_known_bad_items(built, tax):
     leaked_queries = [x.query_id for x in queries if x.preference_id == pref.preference_id]
     assert leaked_queries and all(qid in rejected for qid in leaked_queries)
     assert not {x.query_id for x in result.kept} & set(rejected)
+
+
+@pytest.mark.parametrize(
+    ("text", "terms", "explicit"),
+    [
+        ("Honestly I love green tea in the morning.", ["tea"], True),
+        ("We really prefer the train for long trips.", ["train"], True),
+        ("Tea is my favourite, always.", ["tea"], True),
+        ("I'd like it to sound like me, not like a greeting card.", ["card"], False),
+        ("The tea shop on my street closed.", ["tea"], False),
+        ("My sister loves tea.", ["tea"], False),
+    ],
+)
+def test_states_explicitly_golden(text, terms, explicit):
+    from flows.stages.quality import states_explicitly
+
+    assert states_explicitly(text, terms) is explicit
