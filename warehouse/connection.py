@@ -12,6 +12,8 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.ducklake import adapt_ddl, attach, is_ducklake
+
 DEFAULT_DB = Path("data/tacit.duckdb")
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 
@@ -32,9 +34,10 @@ def migrations() -> list[Path]:
     return files
 
 
-def apply_migrations(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Apply pending migrations; returns the names applied now."""
-    con.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP)")
+def apply_migrations(con: duckdb.DuckDBPyConnection, *, lake: bool = False) -> list[str]:
+    """Apply pending migrations; returns the names applied now. ``lake``: adapt DDL for DuckLake."""
+    ddl = "CREATE TABLE IF NOT EXISTS schema_migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP)"
+    con.execute(adapt_ddl(ddl) if lake else ddl)
     done = {r[0] for r in con.execute("SELECT name FROM schema_migrations").fetchall()}
     applied = []
     for path in migrations():
@@ -42,7 +45,8 @@ def apply_migrations(con: duckdb.DuckDBPyConnection) -> list[str]:
             continue
         con.execute("BEGIN TRANSACTION")
         try:
-            con.execute(path.read_text())
+            sql = path.read_text()
+            con.execute(adapt_ddl(sql) if lake else sql)
             con.execute("INSERT INTO schema_migrations VALUES (?, now())", [path.name])
             con.execute("COMMIT")
         except duckdb.Error as exc:
@@ -53,7 +57,18 @@ def apply_migrations(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def connect(path: Path | str = DEFAULT_DB, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) the warehouse at ``path`` with every migration applied."""
+    """Open (creating if needed) the warehouse at ``path`` with every migration applied.
+
+    ``path`` is a DuckDB file, or ``ducklake:DIR`` for the shared DuckLake form (``warehouse.ducklake``).
+    """
+    if is_ducklake(path):
+        try:
+            con = attach(path, read_only=read_only)
+        except (FileNotFoundError, duckdb.Error) as exc:
+            raise WarehouseError(f"{path}: cannot open DuckLake warehouse: {exc}") from exc
+        if not read_only:
+            apply_migrations(con, lake=True)
+        return con
     path = Path(path)
     if read_only and not path.exists():
         raise WarehouseError(f"{path}: no warehouse here (run `tacit synth` first or pass --db)")

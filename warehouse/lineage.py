@@ -13,6 +13,8 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.ducklake import is_ducklake, lake_dir
+
 SYNTH_LINEAGE: dict[str, list[str]] = {
     "scenarios": ["config"],
     "personas": ["config"],
@@ -42,7 +44,9 @@ def artifact_id(name: str, version_id: str) -> str:
 
 
 def table_uri(db: str | Path, table: str) -> str:
-    """Asset key of a warehouse table: duckdb://<absolute file path>/<table>."""
+    """Asset key of a warehouse table: duckdb://<absolute file path>/<table> (ducklake://<dir>/<table>)."""
+    if is_ducklake(db):
+        return f"ducklake://{lake_dir(db).resolve().as_posix().lstrip('/')}/{table}"
     return f"duckdb://{Path(db).resolve().as_posix().lstrip('/')}/{table}"
 
 

@@ -46,7 +46,7 @@ def write_unit(
     """Write every table's rows of one unit plus its marker, atomically. Returns rows written (0 if the
     unit was already complete)."""
     with _WRITE_LOCK:
-        cur = con.cursor()
+        cur = con  # one connection: a second one on a DuckLake SQLite catalog would lock it
         cur.execute("BEGIN TRANSACTION")
         try:
             if unit_done(cur, version_id, unit):

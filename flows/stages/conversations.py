@@ -100,10 +100,17 @@ def generate_conversations(
             )
         )
 
+    # Task types are dealt round-robin from a per-persona shuffled order, so no persona uses one task
+    # type much more than the others (and exhausts its wording banks).
+    dealt: dict[str, int] = {}
     for pref in sorted(preferences, key=lambda p: (p.persona_id, p.stated_at, p.preference_id)):
         rng = rng_for(config.seed, "conversation", pref.preference_id)
         kind: SessionKind = "update" if pref.previous_preference_id else "signal"
-        plan(pref, kind, pref.stated_at, rng.choice(task_ids), int(rng.random() < 0.33))
+        order = list(task_ids)
+        rng_for(config.seed, "task_order", pref.persona_id).shuffle(order)
+        n = dealt.get(pref.persona_id, 0)
+        dealt[pref.persona_id] = n + 1
+        plan(pref, kind, pref.stated_at, order[n % len(order)], int(rng.random() < 0.33))
         if pref.forget:
             gap = timedelta(days=rng.randint(3, 30), hours=rng.randint(0, 8))
             plan(pref, "forget", min(pref.stated_at + gap, end - timedelta(hours=1)), "forget_request", 0)
