@@ -126,6 +126,20 @@ def _print_summary(summary, stages) -> None:
         console.print(f"  {mark} {name} = {value:.3f}")
 
 
+def _read(db: Path, fn):
+    """Run ``fn(con)`` on a read-only connection; missing files and unknown ids become one-line errors."""
+    try:
+        con = connect(db, read_only=True)
+    except WarehouseError as exc:
+        fail(str(exc))
+    try:
+        return fn(con)
+    except KeyError as exc:
+        fail(str(exc).strip("'\""))
+    finally:
+        con.close()
+
+
 def _print_query(sql: str, db: Path, params: list | None = None, title: str | None = None) -> None:
     try:
         con = connect(db, read_only=True)
@@ -176,16 +190,7 @@ def lineage(
     """Print an artifact's ancestors (tables, config) with their versions, runs and row counts."""
     from warehouse.lineage import ancestors
 
-    try:
-        con = connect(db, read_only=True)
-    except WarehouseError as exc:
-        fail(str(exc))
-    try:
-        rows = ancestors(con, artifact)
-    except KeyError as exc:
-        fail(str(exc).strip("'\""))
-    finally:
-        con.close()
+    rows = _read(db, lambda con: ancestors(con, artifact))
     table = Table("depth", "artifact", "kind", "version", "run", "rows", "content hash", title=f"lineage of {artifact}")
     seen = set()
     for depth, aid, kind, _name, version, run, n_rows, digest, _created in rows:
@@ -224,14 +229,7 @@ def history(
     """Print a history as a chat, assembled from session references by one query."""
     from warehouse.history import assemble_history
 
-    try:
-        con = connect(db, read_only=True)
-        chat = assemble_history(con, history_id, version)
-    except (WarehouseError, KeyError) as exc:
-        fail(str(exc).strip("'\""))
-    finally:
-        if "con" in locals():
-            con.close()
+    chat = _read(db, lambda con: assemble_history(con, history_id, version))
     for shown, session in enumerate(chat.sessions):
         if sessions is not None and shown >= sessions:
             console.print(f"[dim]... {len(chat.sessions) - shown} more sessions[/]")
@@ -257,16 +255,7 @@ def report_quality(
     """Print the validity table of a version (ARCHITECTURE §7); exit 1 if a target is missed."""
     from flows.reports import build_quality_report
 
-    try:
-        con = connect(db, read_only=True)
-    except WarehouseError as exc:
-        fail(str(exc))
-    try:
-        report = build_quality_report(con, version)
-    except KeyError as exc:
-        fail(str(exc).strip("'\""))
-    finally:
-        con.close()
+    report = _read(db, lambda con: build_quality_report(con, version))
     table = Table(
         "metric", "value", "target", "", "detail", title=f"quality of {report.version_id} ({report.n_mcq:,} MCQs)"
     )
