@@ -192,11 +192,7 @@ def lineage(
 
     rows = _read(db, lambda con: ancestors(con, artifact))
     table = Table("depth", "artifact", "kind", "version", "run", "rows", "content hash", title=f"lineage of {artifact}")
-    seen = set()
     for depth, aid, kind, _name, version, run, n_rows, digest, _created in rows:
-        if aid in seen:
-            continue
-        seen.add(aid)
         table.add_row(
             str(depth),
             "  " * depth + aid.split("@")[0],

@@ -34,8 +34,9 @@ WITH RECURSIVE up(artifact_id, depth) AS (
     SELECT ?, 0
     UNION
     SELECT e.parent_id, up.depth + 1 FROM lineage_edges e JOIN up ON e.child_id = up.artifact_id WHERE up.depth < 20)
-SELECT up.depth, a.artifact_id, a.kind, a.name, a.version_id, a.run_id, a.n_rows, a.content_hash, a.created_at
-FROM up JOIN artifacts a USING (artifact_id) ORDER BY up.depth, a.artifact_id
+SELECT d.depth, a.artifact_id, a.kind, a.name, a.version_id, a.run_id, a.n_rows, a.content_hash, a.created_at
+FROM (SELECT artifact_id, min(depth) AS depth FROM up GROUP BY artifact_id) d JOIN artifacts a USING (artifact_id)
+ORDER BY d.depth, a.artifact_id
 """
 
 

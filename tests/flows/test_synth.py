@@ -156,7 +156,9 @@ def test_lineage_rows_and_ancestors(tiny_run):
     assert names == set(SYNTH_LINEAGE) | {"config"}
     rows = dict(con.execute("SELECT name, n_rows FROM artifacts WHERE version_id = ?", [v]).fetchall())
     assert rows["personas"] == summary.counts["personas"] and rows["queries"] == summary.counts["queries"]
-    up = {r[1].split("@")[0]: r[0] for r in ancestors(con, "queries")}
+    found = ancestors(con, "queries")
+    assert len(found) == len({r[1] for r in found}), "each ancestor once, at its nearest depth"
+    up = {r[1].split("@")[0]: r[0] for r in found}
     assert up["queries"] == 0 and up["preferences"] == 1 and up["histories"] == 1
     assert {"personas", "sessions", "config"} <= set(up)
     with pytest.raises(KeyError, match="no artifact"):
