@@ -144,6 +144,8 @@ def synth(
 
 
 def _run(config: SynthConfig, db: str, con, logger, t0: float) -> SynthSummary:
+    tax = load_taxonomy()  # a bad taxonomy file or an unusable backend fails before anything is written
+    gen = get_generator(config.backend, config.seed)
     version_id, state = register_version(con, config)
     if state == "complete":
         logger.info("version %s is already complete in %s: nothing to write", version_id, db)
@@ -157,8 +159,6 @@ def _run(config: SynthConfig, db: str, con, logger, t0: float) -> SynthSummary:
         sink.start(stage, len(shards))
     written = 0
     try:
-        tax = load_taxonomy()
-        gen = get_generator(config.backend, config.seed)
         # Stage outputs are large collections: quote() keeps Prefect from walking every element of
         # every argument (measured: that walk, not generation, dominated the `full` preset).
         tx, gx = quote(tax), quote(gen)

@@ -114,3 +114,11 @@ def test_lineage_and_report_commands(tmp_path):
     assert missing.returncode == 2 and "no artifact named 'nonsense'" in missing.stderr
     report = tacit("report", "quality", "--db", str(db), cwd=tmp_path)
     assert "question_only_accuracy" in report.stdout and "signal sessions by position" in report.stdout
+
+
+def test_unavailable_backend_fails_before_writing(tmp_path):
+    db = tmp_path / "o.duckdb"
+    res = tacit("synth", "--preset", "tiny", "--backend", "openai", "--db", str(db), cwd=tmp_path)
+    assert res.returncode == 2 and "'openai' backend is not available" in res.stderr
+    rows = tacit("sql", "SELECT count(*) FROM dataset_versions", "--db", str(db), cwd=tmp_path)
+    assert " 0 " in rows.stdout
