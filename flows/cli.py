@@ -71,7 +71,14 @@ def _quiet_prefect(verbose: bool) -> None:
 def synth(
     preset: Annotated[str, typer.Option(help=f"one of {', '.join(PRESETS)}")] = "small",
     seed: Annotated[int, typer.Option(help="root seed; another seed is another version")] = 0,
-    backend: Annotated[str, typer.Option(help="generation backend")] = "offline",
+    backend: Annotated[str, typer.Option(help="generation backend: offline, or openai (any compatible server)")] = (
+        "offline"
+    ),
+    model: Annotated[str | None, typer.Option(help="model for --backend openai (part of the version id)")] = None,
+    base_url: Annotated[
+        str | None, typer.Option(help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1 (key: OPENAI_API_KEY)")
+    ] = None,
+    max_cost: Annotated[float | None, typer.Option(help="stop before the LLM calls of this run exceed USD")] = None,
     config: Annotated[Path | None, typer.Option(help="YAML file of config fields overriding the preset")] = None,
     db: DbOption = DEFAULT_DB,
     verbose: Annotated[bool, typer.Option(help="show Prefect's logs")] = False,
@@ -98,7 +105,14 @@ def synth(
     try:
         with bars, progress_mod.reporting(RichSink(bars)):
             summary = synth_flow(
-                preset=preset, seed=seed, backend=backend, db=str(db), config_file=str(config) if config else None
+                preset=preset,
+                seed=seed,
+                backend=backend,
+                db=str(db),
+                config_file=str(config) if config else None,
+                model=model,
+                base_url=base_url,
+                max_cost=max_cost,
             )
     except (ConfigError, WarehouseError, ParameterTypeError, GenerationError) as exc:
         fail(str(exc))

@@ -40,6 +40,7 @@ from taxonomy import load_taxonomy
 from warehouse import DEFAULT_DB, connect
 from warehouse import rows as wrows
 from warehouse.checks import version_checks
+from warehouse.llm_store import WarehouseCallStore
 from warehouse.load import done_units, write_unit
 from warehouse.versions import finish_run, mark_complete, register_version, start_run, table_counts
 
@@ -131,26 +132,36 @@ def synth(
     backend: Literal["offline", "openai"] = "offline",
     db: str = str(DEFAULT_DB),
     config_file: str | None = None,
+    model: str | None = None,
+    base_url: str | None = None,
+    max_cost: Annotated[float, Field(gt=0)] | None = None,
 ) -> SynthSummary:
     """Generate (or resume, or find complete) the dataset version of this config in ``db``."""
     t0 = time.perf_counter()
-    config = load_preset(preset, overrides={"seed": seed, "backend": backend}, config_file=config_file)
+    config = load_preset(preset, overrides={"seed": seed, "backend": backend, "model": model}, config_file=config_file)
     logger = get_run_logger()
     con = connect(db)
     try:
-        return _run(config, db, con, logger, t0)
+        return _run(config, db, con, logger, t0, base_url=base_url, max_cost=max_cost)
     finally:
         con.close()
 
 
-def _run(config: SynthConfig, db: str, con, logger, t0: float) -> SynthSummary:
+def _run(
+    config: SynthConfig, db: str, con, logger, t0: float, base_url: str | None = None, max_cost: float | None = None
+) -> SynthSummary:
     tax = load_taxonomy()  # a bad taxonomy file or an unusable backend fails before anything is written
-    gen = get_generator(config.backend, config.seed)
+    openai_options = {"base_url": base_url, "store": WarehouseCallStore(con), "max_cost": max_cost}
+    gen = get_generator(
+        config.backend, config.seed, model=config.model, **(openai_options if config.backend == "openai" else {})
+    )
     version_id, state = register_version(con, config)
     if state == "complete":
         logger.info("version %s is already complete in %s: nothing to write", version_id, db)
         return _summary(con, version_id, "complete", db, 0, t0)
     run_id = start_run(con, "synth", version_id, config.canonical_json(), str(flow_run.get_id() or "") or None)
+    if hasattr(gen, "run_id"):
+        gen.run_id = run_id  # every recorded LLM call names the run that made it
     done = done_units(con, version_id)
     shards = [s for s in range(config.n_shards) if f"shard:{s:04d}" not in done]
     logger.info("version %s (%s): %d of %d shards to generate", version_id, state, len(shards), config.n_shards)

@@ -30,9 +30,9 @@ class CallSite:
     output_model: type[BaseModel]
 
 
-PERSONA_PROFILE = CallSite("persona_profile", "personas/profile.jinja", PersonaSeed, PersonaProfile)
-SIGNAL_SESSION = CallSite("signal_session", "conversations/signal_session.jinja", SignalRequest, SessionDraft)
-FILLER_SESSION = CallSite("filler_session", "filler/filler_session.jinja", FillerRequest, SessionDraft)
-QUERY_OPTIONS = CallSite("query_options", "queries/query_options.jinja", QueryRequest, QueryDraft)
+PERSONA_PROFILE = CallSite("persona_profile", "persona_profile.jinja", PersonaSeed, PersonaProfile)
+SIGNAL_SESSION = CallSite("signal_session", "signal_session.jinja", SignalRequest, SessionDraft)
+FILLER_SESSION = CallSite("filler_session", "filler_session.jinja", FillerRequest, SessionDraft)
+QUERY_OPTIONS = CallSite("query_options", "query_options.jinja", QueryRequest, QueryDraft)
 
 CALL_SITES = {c.name: c for c in (PERSONA_PROFILE, SIGNAL_SESSION, FILLER_SESSION, QUERY_OPTIONS)}

@@ -26,6 +26,7 @@ class SynthConfig(Record):
     preset: str = Field(description="name of the preset this config started from (informative)")
     seed: int = Field(0, ge=0, description="root seed; every other seed is derived from it and an id")
     backend: Literal["offline", "openai"] = Field("offline", description="generation backend (llm/)")
+    model: str | None = Field(None, description="model name for the openai backend (part of the version)")
     n_personas: int = Field(gt=0, description="number of synthetic users")
     preferences_min: int = Field(gt=0, description="fewest active preferences per persona")
     preferences_max: int = Field(gt=0, description="most active preferences per persona")

@@ -1,0 +1,118 @@
+"""A loopback server speaking the OpenAI chat-completions API, for backend tests (no network).
+
+Its "model" is Tacit's offline generator: it reads the ``REQUEST_JSON`` and ``Call site`` lines the
+prompts carry, rebuilds the request and answers with the offline output as JSON, so a run against it
+must produce exactly the rows of an offline run. Faults are injected from a queue: ``"429"`` (with
+Retry-After), ``"500"``, ``"timeout"`` (sleeps past the client's timeout), ``"malformed"`` (not JSON),
+``"no_schema"`` (rejects json_schema response formats with a 400). Every request is counted.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from llm.callsites import CALL_SITES
+from llm.offline import OfflineGenerator
+
+_REQUEST = re.compile(r"^REQUEST_JSON: (.*)$", re.M)
+_SITE = re.compile(r"^Call site: (\w+)\.$", re.M)
+
+
+class FakeOpenAI:
+    def __init__(self, seed: int = 0, latency: float = 0.0) -> None:
+        self.generator = OfflineGenerator(seed=seed)
+        self.latency = latency
+        self.faults: list[str] = []
+        self.requests = 0
+        self.completions = 0
+        self.no_schema = False
+        self.lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    def __enter__(self) -> FakeOpenAI:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def answer(self, body: dict) -> str:
+        user = next(m["content"] for m in body["messages"] if m["role"] == "user")
+        site = CALL_SITES[_SITE.search(user).group(1)]
+        request = site.input_model.model_validate_json(_REQUEST.search(user).group(1))
+        return self.generator.generate(site, [request])[0].model_dump_json()
+
+    def _handler(self):
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:  # quiet
+                pass
+
+            def _send(self, status: int, payload: dict, headers: dict | None = None) -> None:
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                with fake.lock:
+                    fake.requests += 1
+                    fault = fake.faults.pop(0) if fake.faults else None
+                if fake.latency:
+                    time.sleep(fake.latency)
+                if fault == "429":
+                    return self._send(
+                        429, {"error": {"message": "slow down", "type": "rate_limit"}}, {"Retry-After": "0.05"}
+                    )
+                if fault == "500":
+                    return self._send(500, {"error": {"message": "boom", "type": "server_error"}})
+                if fault == "timeout":
+                    time.sleep(3)
+                    return self._send(500, {"error": {"message": "late", "type": "server_error"}})
+                fmt = body.get("response_format", {}).get("type")
+                if fake.no_schema and fmt == "json_schema":
+                    return self._send(
+                        400,
+                        {
+                            "error": {
+                                "message": "response_format json_schema unsupported",
+                                "type": "invalid_request_error",
+                            }
+                        },
+                    )
+                content = "{not json" if fault == "malformed" else fake.answer(body)
+                with fake.lock:
+                    fake.completions += 1
+                self._send(
+                    200,
+                    {
+                        "id": f"chatcmpl-{fake.requests}",
+                        "object": "chat.completion",
+                        "created": 0,
+                        "model": body["model"],
+                        "system_fingerprint": "fp_loopback",
+                        "choices": [
+                            {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}
+                        ],
+                        "usage": {"prompt_tokens": 100, "completion_tokens": 50, "total_tokens": 150},
+                    },
+                )
+
+        return Handler
