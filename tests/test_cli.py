@@ -116,9 +116,9 @@ def test_lineage_and_report_commands(tmp_path):
     assert "question_only_accuracy" in report.stdout and "signal sessions by position" in report.stdout
 
 
-def test_unavailable_backend_fails_before_writing(tmp_path):
+def test_openai_backend_without_model_fails_before_writing(tmp_path):
     db = tmp_path / "o.duckdb"
     res = tacit("synth", "--preset", "tiny", "--backend", "openai", "--db", str(db), cwd=tmp_path)
-    assert res.returncode == 2 and "'openai' backend is not available" in res.stderr
+    assert res.returncode == 2 and "openai backend needs a model" in res.stderr
     rows = tacit("sql", "SELECT count(*) FROM dataset_versions", "--db", str(db), cwd=tmp_path)
     assert " 0 " in rows.stdout
