@@ -92,6 +92,34 @@ class Ledger:
         return cost
 
 
+class RateLimiter:
+    """Requests-per-minute and tokens-per-minute caps over a sliding 60 s window (None: no cap).
+
+    Token use is charged with an estimate (prompt characters / 4 + a reply allowance) when a request
+    starts, which keeps bursts under a provider's TPM limit before its 429s would say so.
+    """
+
+    def __init__(self, rpm: int | None, tpm: int | None, window: float = 60.0) -> None:
+        self.rpm, self.tpm, self.window = rpm, tpm, window
+        self.events: list[tuple[float, int]] = []
+        self._lock = asyncio.Lock()
+
+    async def acquire(self, tokens: int) -> None:
+        if self.rpm is None and self.tpm is None:
+            return
+        async with self._lock:
+            while True:
+                now = time.monotonic()
+                self.events = [(t, n) for t, n in self.events if now - t < self.window]
+                used = sum(n for _, n in self.events)
+                if (self.rpm is None or len(self.events) < self.rpm) and (
+                    self.tpm is None or not self.events or used + tokens <= self.tpm
+                ):
+                    self.events.append((now, tokens))
+                    return
+                await asyncio.sleep(self.events[0][0] + self.window - now + 0.001)
+
+
 class AdaptiveWindow:
     """At most ``limit`` requests in flight; halves on a 429, grows back by one per success."""
 
@@ -148,6 +176,8 @@ class OpenAIGenerator:
         max_attempts: int = 6,
         temperature: float = 0.7,
         run_id: str | None = None,
+        rpm: int | None = None,
+        tpm: int | None = None,
     ) -> None:
         self.model, self.base_url, self.run_id = model, base_url, run_id
         self.version = f"openai:{model}"
@@ -157,6 +187,7 @@ class OpenAIGenerator:
         self.max_attempts, self.params = max_attempts, {"temperature": temperature}
         self.ledger = Ledger(prices=prices or {})
         self.json_schema_supported = True
+        self.rpm, self.tpm = rpm, tpm
 
     # -- prompt context per call site -----------------------------------------------------------
     def _context(self, site: CallSite, req: BaseModel) -> dict[str, Any]:
@@ -187,6 +218,7 @@ class OpenAIGenerator:
             timeout=self.timeout,
         )
         window = AdaptiveWindow(start=max(1, self.concurrency // 2), ceiling=self.concurrency)
+        self._limiter = RateLimiter(self.rpm, self.tpm)
         try:
             return list(await asyncio.gather(*(self._one(client, window, site, r) for r in requests)))
         finally:
@@ -238,6 +270,7 @@ class OpenAIGenerator:
         ):
             with attempt:
                 async with window:
+                    await self._limiter.acquire(sum(len(m["content"]) for m in messages) // 4 + 1000)
                     self._check_budget(window.in_flight)
                     try:
                         fmt = (

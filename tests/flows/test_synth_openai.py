@@ -6,8 +6,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
+from llm.loopback import FakeOpenAI
 from tests.flows.test_synth import _content_hashes
-from tests.llm.fake_openai import FakeOpenAI
 
 pytestmark = pytest.mark.slow
 

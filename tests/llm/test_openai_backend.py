@@ -9,10 +9,10 @@ import pytest
 from flows.stages.personas import sample_seed
 from llm import GenerationError
 from llm.callsites import PERSONA_PROFILE, SIGNAL_SESSION
+from llm.loopback import FakeOpenAI
 from llm.offline import OfflineGenerator
 from llm.openai_backend import BudgetExceeded, MemoryStore, OpenAIGenerator
 from schemas.config import load_preset
-from tests.llm.fake_openai import FakeOpenAI
 
 
 @pytest.fixture
@@ -86,3 +86,19 @@ def test_cost_cap_stops_and_keeps_completed_calls(tax, seeds):
         assert len(store.rows) == 2 and gen.ledger.cost_usd == pytest.approx(0.4)  # a third call would pass $0.5
         resumed = _gen(server, tax, store=store).generate(PERSONA_PROFILE, seeds)
         assert len(resumed) == len(seeds) and server.requests == len(seeds)  # nothing asked twice
+
+
+def test_rate_limiter_holds_the_rpm_cap():
+    import asyncio
+    import time
+
+    from llm.openai_backend import RateLimiter
+
+    async def six_requests() -> float:
+        limiter = RateLimiter(rpm=3, tpm=None, window=0.3)
+        t0 = time.monotonic()
+        for _ in range(6):
+            await limiter.acquire(10)
+        return time.monotonic() - t0
+
+    assert asyncio.run(six_requests()) >= 0.3  # the fourth request waits for the first to leave the window

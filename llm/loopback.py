@@ -1,4 +1,7 @@
-"""A loopback server speaking the OpenAI chat-completions API, for backend tests (no network).
+"""A loopback server speaking the OpenAI chat-completions API: tests, benchmarks and keyless demos.
+
+    python -m llm.loopback --port 8000      # then: tacit synth --backend openai --model loopback \
+                                            #   --base-url http://127.0.0.1:8000/v1
 
 Its "model" is Tacit's offline generator: it reads the ``REQUEST_JSON`` and ``Call site`` lines the
 prompts carry, rebuilds the request and answers with the offline output as JSON, so a run against it
@@ -9,6 +12,7 @@ Retry-After), ``"500"``, ``"timeout"`` (sleeps past the client's timeout), ``"ma
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
@@ -23,7 +27,9 @@ _SITE = re.compile(r"^Call site: (\w+)\.$", re.M)
 
 
 class FakeOpenAI:
-    def __init__(self, seed: int = 0, latency: float = 0.0) -> None:
+    """Serves in a background thread on 127.0.0.1 (port 0: any free port); use as a context manager."""
+
+    def __init__(self, seed: int = 0, latency: float = 0.0, port: int = 0) -> None:
         self.generator = OfflineGenerator(seed=seed)
         self.latency = latency
         self.faults: list[str] = []
@@ -31,7 +37,7 @@ class FakeOpenAI:
         self.completions = 0
         self.no_schema = False
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -116,3 +122,21 @@ class FakeOpenAI:
                 )
 
         return Handler
+
+
+def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every response")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the offline model behind it")
+    args = parser.parse_args()
+    with FakeOpenAI(seed=args.seed, latency=args.latency, port=args.port) as server:
+        print(f"OpenAI-compatible loopback server on {server.base_url} (Ctrl-C stops)", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            server.thread.join()
+
+
+if __name__ == "__main__":
+    main()
