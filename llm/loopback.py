@@ -7,7 +7,8 @@ Its "model" is Tacit's offline generator: it reads the ``REQUEST_JSON`` and ``Ca
 prompts carry, rebuilds the request and answers with the offline output as JSON, so a run against it
 must produce exactly the rows of an offline run. Faults are injected from a queue: ``"429"`` (with
 Retry-After), ``"500"``, ``"timeout"`` (sleeps past the client's timeout), ``"malformed"`` (not JSON),
-``"no_schema"`` (rejects json_schema response formats with a 400). Every request is counted.
+``"no_schema"`` (rejects json_schema response formats with a 400), ``"truncated"`` (half the answer,
+``finish_reason="length"``). Every request is counted.
 """
 
 from __future__ import annotations
@@ -104,6 +105,9 @@ class FakeOpenAI:
                         },
                     )
                 content = "{not json" if fault == "malformed" else fake.answer(body)
+                finish = "stop"
+                if fault == "truncated":
+                    content, finish = content[: len(content) // 2], "length"
                 with fake.lock:
                     fake.completions += 1
                 self._send(
@@ -115,7 +119,7 @@ class FakeOpenAI:
                         "model": body["model"],
                         "system_fingerprint": "fp_loopback",
                         "choices": [
-                            {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}
+                            {"index": 0, "finish_reason": finish, "message": {"role": "assistant", "content": content}}
                         ],
                         "usage": {"prompt_tokens": 100, "completion_tokens": 50, "total_tokens": 150},
                     },

@@ -102,3 +102,11 @@ def test_rate_limiter_holds_the_rpm_cap():
         return time.monotonic() - t0
 
     assert asyncio.run(six_requests()) >= 0.3  # the fourth request waits for the first to leave the window
+
+
+def test_truncated_output_is_repaired(tax, seeds):
+    with FakeOpenAI() as server:
+        server.faults = ["truncated"]
+        got = _gen(server, tax, concurrency=1).generate(PERSONA_PROFILE, seeds[:1])
+        assert got == OfflineGenerator(seed=0, taxonomy=tax).generate(PERSONA_PROFILE, seeds[:1])
+        assert server.requests == 2
