@@ -79,6 +79,11 @@ def synth(
         str | None, typer.Option(help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1 (key: OPENAI_API_KEY)")
     ] = None,
     max_cost: Annotated[float | None, typer.Option(help="stop before the LLM calls of this run exceed USD")] = None,
+    dry_run: Annotated[
+        bool, typer.Option(help="forecast LLM calls, tokens and cost of this config; call and write nothing")
+    ] = False,
+    price_in: Annotated[float, typer.Option(help="USD per 1M input tokens, for --dry-run")] = 0.15,
+    price_out: Annotated[float, typer.Option(help="USD per 1M output tokens, for --dry-run")] = 0.60,
     config: Annotated[Path | None, typer.Option(help="YAML file of config fields overriding the preset")] = None,
     db: DbOption = DEFAULT_DB,
     verbose: Annotated[bool, typer.Option(help="show Prefect's logs")] = False,
@@ -87,6 +92,9 @@ def synth(
     _quiet_prefect(verbose)
     if preset not in PRESETS:
         fail(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
+    if dry_run:
+        _forecast(preset, seed, model, config, price_in, price_out)
+        return
     from prefect.exceptions import ParameterTypeError
 
     from flows import progress as progress_mod
@@ -117,6 +125,33 @@ def synth(
     except (ConfigError, WarehouseError, ParameterTypeError, GenerationError) as exc:
         fail(str(exc))
     _print_summary(summary, STAGES)
+
+
+def _forecast(
+    preset: str, seed: int, model: str | None, config: Path | None, price_in: float, price_out: float
+) -> None:
+    from flows.forecast import forecast_synth
+    from schemas.config import load_preset
+
+    try:
+        cfg = load_preset(
+            preset, overrides={"seed": seed, "backend": "openai", "model": model or "unnamed"}, config_file=config
+        )
+    except ConfigError as exc:
+        fail(str(exc))
+    console.print(
+        f"forecasting preset={preset} for model={cfg.model}: runs the stages offline, calls and writes nothing"
+    )
+    gen = forecast_synth(cfg, cfg.model)
+    table = Table("call site", "calls", "input tokens", "output tokens", title="LLM calls a real run would make")
+    for name, s in gen.sites.items():
+        table.add_row(name, f"{s.calls:,}", f"{s.tokens_in:,}", f"{s.tokens_out:,}")
+    console.print(table)
+    calls = sum(s.calls for s in gen.sites.values())
+    console.print(
+        f"{calls:,} calls; estimated cost ${gen.cost(price_in, price_out):,.2f} at ${price_in}/"
+        f"${price_out} per 1M input/output tokens (answers sized by the offline generator)"
+    )
 
 
 def _print_summary(summary, stages) -> None:

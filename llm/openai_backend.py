@@ -201,6 +201,10 @@ class OpenAIGenerator:
             return {"scenario": scenario, "option": next(o for o in scenario.options if o.id == req.option_id)}
         return {"scenario": scenario, "option_statement": statements.__getitem__}
 
+    def render(self, site: CallSite, req: BaseModel) -> RenderedPrompt:
+        """The exact prompt this backend sends for one request."""
+        return render(site.prompt, req, **self._context(site, req))
+
     def cache_key(self, site: CallSite, prompt: RenderedPrompt) -> str:
         payload = [self.model, prompt.messages, self.params, site.output_model.model_json_schema(), prompt.prompt_sha]
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
@@ -225,7 +229,7 @@ class OpenAIGenerator:
             await client.close()
 
     async def _one(self, client, window: AdaptiveWindow, site: CallSite, req: BaseModel) -> BaseModel:
-        prompt = render(site.prompt, req, **self._context(site, req))
+        prompt = self.render(site, req)
         key = self.cache_key(site, prompt)
         cached = self.store.get(key)
         if cached is not None:

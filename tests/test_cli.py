@@ -122,3 +122,13 @@ def test_openai_backend_without_model_fails_before_writing(tmp_path):
     assert res.returncode == 2 and "openai backend needs a model" in res.stderr
     rows = tacit("sql", "SELECT count(*) FROM dataset_versions", "--db", str(db), cwd=tmp_path)
     assert " 0 " in rows.stdout
+
+
+def test_dry_run_forecasts_without_calling_or_writing(tmp_path):
+    db = tmp_path / "never.duckdb"
+    res = tacit("synth", "--preset", "tiny", "--dry-run", "--model", "m", "--db", str(db), cwd=tmp_path)
+    assert res.returncode == 0, res.stderr[-2000:]
+    for site in ("persona_profile", "signal_session", "filler_session", "query_options"):
+        assert site in res.stdout
+    assert "estimated cost $" in res.stdout
+    assert not db.exists()

@@ -110,3 +110,14 @@ def test_truncated_output_is_repaired(tax, seeds):
         got = _gen(server, tax, concurrency=1).generate(PERSONA_PROFILE, seeds[:1])
         assert got == OfflineGenerator(seed=0, taxonomy=tax).generate(PERSONA_PROFILE, seeds[:1])
         assert server.requests == 2
+
+
+def test_forecast_counts_every_call_of_a_stage(tax, seeds):
+    from llm.forecast import ForecastGenerator
+
+    gen = ForecastGenerator(model="m")
+    out = gen.generate(PERSONA_PROFILE, seeds)
+    assert out == OfflineGenerator(seed=0, taxonomy=tax).generate(PERSONA_PROFILE, seeds)
+    stats = gen.sites["persona_profile"]
+    assert stats.calls == len(seeds) and stats.tokens_in > 100 * len(seeds) and stats.tokens_out > 0
+    assert gen.cost(1e6, 0) == stats.tokens_in  # $1 per input token
