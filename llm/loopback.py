@@ -18,6 +18,7 @@ import json
 import re
 import threading
 import time
+from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from llm.callsites import CALL_SITES
@@ -37,6 +38,10 @@ class FakeOpenAI:
         self.requests = 0
         self.completions = 0
         self.no_schema = False
+        self.hold_after: int | None = None  # answer this many, then hold new requests until `release` is set
+        self.release = threading.Event()
+        self.held = 0
+        self.answered: Counter = Counter()  # answers sent per prompt (a prompt answered twice was repeated)
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self.server.daemon_threads = True
@@ -84,6 +89,12 @@ class FakeOpenAI:
                     fault = fake.faults.pop(0) if fake.faults else None
                 if fake.latency:
                     time.sleep(fake.latency)
+                with fake.lock:
+                    hold = fake.hold_after is not None and fake.completions >= fake.hold_after
+                    fake.held += hold
+                if hold:
+                    fake.release.wait()
+                    return self._send(503, {"error": {"message": "held", "type": "server_error"}})
                 if fault == "429":
                     return self._send(
                         429, {"error": {"message": "slow down", "type": "rate_limit"}}, {"Retry-After": "0.05"}
@@ -110,6 +121,7 @@ class FakeOpenAI:
                     content, finish = content[: len(content) // 2], "length"
                 with fake.lock:
                     fake.completions += 1
+                    fake.answered[json.dumps(body["messages"], sort_keys=True)] += 1
                 self._send(
                     200,
                     {
