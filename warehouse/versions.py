@@ -84,6 +84,7 @@ def start_run(
     con: duckdb.DuckDBPyConnection, flow: str, vid: str | None, config_json: str, run_id: str | None = None
 ) -> str:
     run_id = run_id or uuid.uuid4().hex
+    con.execute("DELETE FROM runs WHERE run_id = ?", [run_id])  # a retried Prefect flow run keeps its id
     con.execute(
         "INSERT INTO runs (run_id, flow, version_id, config_json, status, started_at) "
         "VALUES (?, ?, ?, ?, 'running', now())",

@@ -121,3 +121,14 @@ def test_history_assembles_in_order(tiny_run):
     with pytest.raises(KeyError, match=r"no history"):
         assemble_history(con, "nope", summary.version_id)
     con.close()
+
+
+def test_a_retried_run_id_is_recorded_once(tmp_path):
+    from warehouse.versions import finish_run, start_run
+
+    con = connect(tmp_path / "w.duckdb")
+    start_run(con, "synth", "v1", "{}", run_id="r1")
+    finish_run(con, "r1", "failed", 0, "boom")
+    start_run(con, "synth", "v1", "{}", run_id="r1")
+    assert con.execute("SELECT run_id, status FROM runs").fetchall() == [("r1", "running")]
+    con.close()
