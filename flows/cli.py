@@ -79,6 +79,8 @@ def synth(
         str | None, typer.Option(help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1 (key: OPENAI_API_KEY)")
     ] = None,
     max_cost: Annotated[float | None, typer.Option(help="stop before the LLM calls of this run exceed USD")] = None,
+    rpm: Annotated[int | None, typer.Option(help="requests per minute cap for --backend openai")] = None,
+    tpm: Annotated[int | None, typer.Option(help="tokens per minute cap for --backend openai")] = None,
     dry_run: Annotated[
         bool, typer.Option(help="forecast LLM calls, tokens and cost of this config; call and write nothing")
     ] = False,
@@ -121,6 +123,8 @@ def synth(
                 model=model,
                 base_url=base_url,
                 max_cost=max_cost,
+                rpm=rpm,
+                tpm=tpm,
             )
     except (ConfigError, WarehouseError, ParameterTypeError, GenerationError) as exc:
         fail(str(exc))

@@ -135,6 +135,8 @@ def synth(
     model: str | None = None,
     base_url: str | None = None,
     max_cost: Annotated[float, Field(gt=0)] | None = None,
+    rpm: Annotated[int, Field(gt=0)] | None = None,
+    tpm: Annotated[int, Field(gt=0)] | None = None,
 ) -> SynthSummary:
     """Generate (or resume, or find complete) the dataset version of this config in ``db``."""
     t0 = time.perf_counter()
@@ -142,16 +144,15 @@ def synth(
     logger = get_run_logger()
     con = connect(db)
     try:
-        return _run(config, db, con, logger, t0, base_url=base_url, max_cost=max_cost)
+        limits = {"base_url": base_url, "max_cost": max_cost, "rpm": rpm, "tpm": tpm}
+        return _run(config, db, con, logger, t0, **limits)
     finally:
         con.close()
 
 
-def _run(
-    config: SynthConfig, db: str, con, logger, t0: float, base_url: str | None = None, max_cost: float | None = None
-) -> SynthSummary:
+def _run(config: SynthConfig, db: str, con, logger, t0: float, **openai_limits) -> SynthSummary:
     tax = load_taxonomy()  # a bad taxonomy file or an unusable backend fails before anything is written
-    openai_options = {"base_url": base_url, "store": WarehouseCallStore(con), "max_cost": max_cost}
+    openai_options = {"store": WarehouseCallStore(con), **openai_limits}
     gen = get_generator(
         config.backend, config.seed, model=config.model, **(openai_options if config.backend == "openai" else {})
     )

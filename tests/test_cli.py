@@ -40,6 +40,9 @@ def test_synth_then_sql_history_and_rerun(tmp_path):
     again = tacit("synth", "--preset", "tiny", "--db", str(tmp_path / "t.duckdb"), cwd=tmp_path)
     assert again.returncode == 0 and "0 rows added" in again.stdout
 
+    listed = tacit("versions", "--db", str(tmp_path / "t.duckdb"), cwd=tmp_path)
+    assert listed.returncode == 0 and version in listed.stdout and "True" in listed.stdout
+
 
 def test_errors_are_one_clear_line(tmp_path):
     bad_preset = tacit("synth", "--preset", "huge", "--db", str(tmp_path / "x.duckdb"), cwd=ROOT)

@@ -35,7 +35,7 @@ def test_openai_backend_matches_offline_and_resumes_without_repeats(tiny_run, pr
         monkeypatch.undo()
 
         summary = synth_mod.synth(
-            preset="tiny", backend="openai", model="loopback", base_url=server.base_url, db=str(db)
+            preset="tiny", backend="openai", model="loopback", base_url=server.base_url, db=str(db), rpm=100_000
         )
         assert summary.state == "resumed"
         con = duckdb.connect(str(db), read_only=True)
