@@ -19,7 +19,7 @@ from evaluation.lexical import lexical_choice
 from flows.stages.quality import states_explicitly
 from schemas.base import Record
 from taxonomy import load_taxonomy
-from warehouse.checks import GOLD_UNIQUELY_LONGEST
+from warehouse.checks import version_checks
 from warehouse.history import resolve_version
 
 LEAK_CHECKS = ("session_implicit", "query_no_leak")
@@ -136,9 +136,8 @@ def build_quality_report(con: duckdb.DuckDBPyConnection, version: str | None = N
     vid = resolve_version(con, version)
     mcqs = _mcqs(con, vid)
     n = len(mcqs)
-    longest = con.execute(GOLD_UNIQUELY_LONGEST, {"v": vid}).fetchone()[0]
+    gates = {c.check_name: c for c in version_checks(con, vid)}  # the same rule the flow applied
     letters = Counter(gold for _, _, gold, _, _ in mcqs)
-    worst = max((abs(letters.get(L, 0) / n - 0.25) for L in "ABCD"), default=0.0) if n else 0.0
     q_only = sum(lexical_choice(text, opts) == gold for _, text, gold, opts, _ in mcqs) / max(n, 1)
     longest_pick = sum(max(opts, key=lambda L: (len(opts[L]), L)) == gold for _, _, gold, opts, _ in mcqs) / max(n, 1)
     caught = con.execute(
@@ -151,15 +150,15 @@ def build_quality_report(con: duckdb.DuckDBPyConnection, version: str | None = N
     rows = [
         QualityRow(
             metric="gold_uniquely_longest",
-            value=longest,
+            value=gates["gold_uniquely_longest"].value,
             target="<= 0.27 (PersonaMem-v2: 0.447)",
-            passed=longest <= 0.27,
+            passed=gates["gold_uniquely_longest"].passed,
         ),
         QualityRow(
             metric="letter_balance",
-            value=worst,
+            value=gates["letter_balance"].value,
             target="<= 0.02 from 0.25 per letter",
-            passed=worst <= 0.02 or all(abs(letters.get(L, 0) - n / 4) <= 1 for L in "ABCD"),
+            passed=gates["letter_balance"].passed,
             detail=" ".join(f"{L}={letters.get(L, 0)}" for L in "ABCD"),
         ),
         QualityRow(

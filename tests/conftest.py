@@ -6,7 +6,10 @@ once per session; nothing here touches the network.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -55,3 +58,16 @@ def tiny_run(prefect_harness, tmp_path_factory):
 
     db = Path(tmp_path_factory.mktemp("tiny")) / "tacit.duckdb"
     return db, synth(preset="tiny", db=str(db))
+
+
+@contextlib.contextmanager
+def writer_holding(db):
+    """Another process that holds ``db`` open for writing (as a running flow would) until the block ends."""
+    code = f"import duckdb,time; c=duckdb.connect({str(db)!r}); print('ready', flush=True); time.sleep(120)"
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        yield holder
+    finally:
+        holder.kill()
+        holder.wait()

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import writer_holding
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -82,25 +84,12 @@ def test_second_writer_fails_fast_and_nothing_is_lost(tmp_path):
     db = tmp_path / "shared.duckdb"
     assert tacit("synth", "--preset", "tiny", "--db", str(db), cwd=tmp_path).returncode == 0
     # another process (a writer mid-run) holds the warehouse open for writing
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            f"import duckdb,time; c=duckdb.connect({str(db)!r}); print('ready', flush=True); time.sleep(120)",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "ready"
+    with writer_holding(db):
         started = time.monotonic()
         second = tacit("synth", "--preset", "tiny", "--seed", "5", "--db", str(db), cwd=tmp_path)
         assert second.returncode == 2 and "another process is writing" in second.stderr
         assert str(db) in second.stderr
         assert time.monotonic() - started < 60  # fails at once, does not wait for the holder
-    finally:
-        holder.kill()
-        holder.wait()
     check = tacit("sql", "SELECT count(*) FILTER (WHERE complete) FROM dataset_versions", "--db", str(db), cwd=tmp_path)
     assert check.returncode == 0 and " 1 " in check.stdout
     again = tacit("synth", "--preset", "tiny", "--seed", "5", "--db", str(db), cwd=tmp_path)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
+from tests.conftest import writer_holding
 from warehouse import WarehouseBusyError, WarehouseError, connect
 from warehouse.connection import migrations
 from warehouse.history import assemble_history
@@ -60,22 +58,8 @@ def test_minimum_columns_exist(tmp_path):
 def test_second_writer_gets_a_clear_error(tmp_path):
     db = tmp_path / "busy.duckdb"
     connect(db).close()
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            f"import duckdb,time; c=duckdb.connect({str(db)!r}); print('ready', flush=True); time.sleep(30)",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "ready"
-        with pytest.raises(WarehouseBusyError, match="another process is writing"):
-            connect(db)
-    finally:
-        holder.kill()
-        holder.wait()
+    with writer_holding(db), pytest.raises(WarehouseBusyError, match="another process is writing"):
+        connect(db)
     connect(db).close()  # intact and usable afterwards
 
 
