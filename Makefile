@@ -1,4 +1,5 @@
-# Two entry points (README): `make synth` and `make test`. Both create ./.venv on first use.
+# Two entry points (README): `make synth` and `make test`. Both create ./.venv on first use, with the
+# `train` extra (CPU torch from the pinned wheel) so the training tests run in CI too.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,7 +7,7 @@ BIN := $(VENV)/bin
 $(BIN)/tacit: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,train]'
 	touch $(BIN)/tacit
 
 .PHONY: setup synth test lint bench

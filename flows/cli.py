@@ -6,6 +6,7 @@
     tacit versions
     tacit lineage queries | tacit report quality [--version V]
     tacit serve [--port 4200]
+    tacit train tiny-model | sft | grpo | memory --version V --base-model tiny --config NAME --out DIR
     tacit schemas export | check | validate FILE --model M
 
 The read-only commands live in ``flows/cli_inspect.py``; shared pieces in ``flows/cli_common.py``.
@@ -28,6 +29,7 @@ from rich.table import Table
 import flows  # noqa: F401  (Prefect environment defaults)
 from flows.cli_common import DbOption, console, fail
 from flows.cli_inspect import inspect_app, report_app, schemas_app
+from flows.cli_train import train_app
 from llm import GenerationError
 from schemas.config import PRESETS, ConfigError
 from warehouse import DEFAULT_DB, WarehouseError
@@ -40,6 +42,7 @@ app = typer.Typer(
 app.add_typer(inspect_app)
 app.add_typer(report_app, name="report")
 app.add_typer(schemas_app, name="schemas")
+app.add_typer(train_app, name="train")
 
 
 class RichSink:

@@ -29,9 +29,11 @@ class ServerStartError(RuntimeError):
 
 
 def deployments() -> list:
-    """synth/full, synth/small, synth/tiny and the default deployment of every stub flow."""
+    """synth/full, synth/small, synth/tiny, the training flows' ``default`` deployments (gpu work pool
+    when run by workers; parameterised by version, base_model, config) and every stub flow's ``default``."""
     from flows.stubs import STUBS
     from flows.synth import synth
+    from flows.train import TRAIN_FLOWS
 
     out = [
         synth.to_deployment(
@@ -41,6 +43,10 @@ def deployments() -> list:
             description=f"Generate the {p} preset into the warehouse",
         )
         for p in SYNTH_PRESETS
+    ]
+    out += [
+        f.to_deployment(name="default", description=f.__doc__, tags=["train", "gpu"], parameters={"base_model": "tiny"})
+        for f in TRAIN_FLOWS
     ]
     out += [stub.to_deployment(name="default", description=stub.__doc__) for stub in STUBS]
     return out

@@ -1,8 +1,8 @@
-"""Placeholder flows for the evaluation and training deployments.
+"""Placeholder flow for the evaluation deployment.
 
-They exist so that ``evaluate/default``, ``train_sft/default``, ``train_grpo/default`` and
-``train_memory/default`` are served and visible from day one; a run fails at once with a message
-saying what is missing. Each is replaced by the real flow when its issue lands.
+It exists so that ``evaluate/default`` is served and visible from day one; a run fails at once with a
+message saying what is missing. It is replaced by the real flow when its issue lands (the training
+flows live in ``flows/train.py``).
 """
 
 from __future__ import annotations
@@ -29,22 +29,4 @@ def evaluate(version: str | None = None, db: str = str(DEFAULT_DB)) -> None:
     raise _unavailable("evaluation (evaluate/default)")
 
 
-@flow(name="train_sft")
-def train_sft(version: str | None = None, db: str = str(DEFAULT_DB)) -> None:
-    """Cold-start SFT (not yet available)."""
-    raise _unavailable("SFT training (train_sft/default)")
-
-
-@flow(name="train_grpo")
-def train_grpo(version: str | None = None, db: str = str(DEFAULT_DB)) -> None:
-    """Long-context GRPO (not yet available)."""
-    raise _unavailable("GRPO training (train_grpo/default)")
-
-
-@flow(name="train_memory")
-def train_memory(version: str | None = None, db: str = str(DEFAULT_DB)) -> None:
-    """Agentic-memory GRPO (not yet available)."""
-    raise _unavailable("memory-agent training (train_memory/default)")
-
-
-STUBS = (evaluate, train_sft, train_grpo, train_memory)
+STUBS = (evaluate,)

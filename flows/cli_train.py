@@ -1,0 +1,120 @@
+"""``tacit train``: build the offline tiny model, and run the SFT, GRPO and memory-agent trainers in-process.
+
+    tacit train tiny-model [--out data/models/tiny] [--db PATH] [--version V]
+    tacit train sft    --version V --base-model tiny --config tiny-sft    --out runs/sft    [--max-steps N]
+    tacit train grpo   --version V --base-model PATH --config FILE.yaml   --out runs/grpo   [--resume last]
+    tacit train memory --version V --base-model runs/sft/final --config tiny-memory --out runs/memory
+
+``--base-model tiny`` is the offline tiny model beside the warehouse (``data/models/tiny``; built on first
+use); any other value is a local checkpoint directory or a hub id. ``--config`` is a YAML file or the name
+of a bundled one in ``training/configs``. Each command runs its Prefect flow (``train_sft``, ``train_grpo``,
+``train_memory``) with an ephemeral Prefect, records the run and its checkpoints in the warehouse and
+prints a summary.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from flows.cli_common import DbOption, console, fail
+from warehouse import DEFAULT_DB, WarehouseError
+
+train_app = typer.Typer(no_args_is_help=True, help="Train models on a dataset version (needs the `train` extra).")
+
+VersionOption = Annotated[str | None, typer.Option(help="dataset version (default: newest complete)")]
+BaseOption = Annotated[str, typer.Option("--base-model", help="'tiny', a checkpoint directory or a hub id")]
+OutOption = Annotated[Path | None, typer.Option(help="output directory (default runs/<kind>-<run id>)")]
+StepsOption = Annotated[int | None, typer.Option(help="stop after N optimizer steps (overrides the config)")]
+ResumeOption = Annotated[
+    str | None, typer.Option(help="resume from a TRL checkpoint directory, or 'last' for the newest under --out")
+]
+ConfigOption = Annotated[
+    str | None, typer.Option(help="YAML file, or a bundled name from training/configs (default tiny-<command>)")
+]
+VerboseOption = Annotated[bool, typer.Option(help="show Prefect's and the trainer's logs")]
+
+
+def _run(kind: str, version, base_model, config, out, max_steps, resume, db, verbose) -> None:
+    if not verbose:
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+        os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
+        os.environ.setdefault("PREFECT_LOGGING_LOGGERS_SQLALCHEMY_LEVEL", "CRITICAL")
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        fail("training needs the `train` extra: pip install -e '.[train]'")
+    from flows import train as train_flows
+    from training.config import TrainConfigError
+
+    flow = {"sft": train_flows.train_sft, "grpo": train_flows.train_grpo, "memory": train_flows.train_memory}[kind]
+    console.print(f"[bold]tacit train {kind}[/] base_model={base_model} config={config} db={db}")
+    try:
+        summary = flow(
+            version=version,
+            base_model=base_model,
+            config=str(config or f"tiny-{kind}"),
+            out=str(out) if out else None,
+            max_steps=max_steps,
+            resume=True if resume == "last" else resume,
+            db=str(db),
+        )
+    except (TrainConfigError, WarehouseError, KeyError, ValueError) as exc:
+        fail(str(exc))
+    shown = {k: summary.metrics[k] for k in ("train_loss", "loss", "reward") if k in summary.metrics}
+    console.print(
+        f"{kind} run {summary.run_id}: {summary.global_step} steps on {summary.n_examples} examples "
+        f"in {summary.seconds:.1f} s; " + ", ".join(f"{k}={v:.4g}" for k, v in shown.items())
+    )
+    console.print(f"final checkpoint: {summary.final_dir}   (dataset version {summary.version_id})")
+
+
+def _command(kind: str, doc: str):
+    def command(
+        version: VersionOption = None,
+        base_model: BaseOption = "tiny",
+        config: ConfigOption = None,
+        out: OutOption = None,
+        max_steps: StepsOption = None,
+        resume: ResumeOption = None,
+        db: DbOption = DEFAULT_DB,
+        verbose: VerboseOption = False,
+    ) -> None:
+        _run(kind, version, base_model, config, out, max_steps, resume, db, verbose)
+
+    command.__doc__ = doc
+    train_app.command(name=kind)(command)
+
+
+_command("sft", "Cold-start SFT: memory-writing and answering demonstrations (assistant-only loss).")
+_command("grpo", "Long-context GRPO: the history as context, reward 80% MCQ letter + 20% judge.")
+_command("memory", "Agentic-memory GRPO: memory turns over chunks, every turn trained with its trajectory's advantage.")
+
+
+@train_app.command("tiny-model")
+def tiny_model(
+    out: Annotated[Path | None, typer.Option(help="directory (default: models/tiny beside the warehouse)")] = None,
+    version: VersionOption = None,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Train a tokenizer on warehouse text and build a tiny random Qwen3 (no hub, no download)."""
+    try:
+        from training.tiny import TinyModelConfig, make_tiny_model
+    except ImportError:
+        fail("training needs the `train` extra: pip install -e '.[train]'")
+    from training.trainers import tiny_dir_for
+    from warehouse import connect
+    from warehouse.history import resolve_version
+
+    target = out or tiny_dir_for(db)
+    try:
+        with connect(db, read_only=True) as con:
+            vid = resolve_version(con, version)
+            make_tiny_model(con, vid, target, TinyModelConfig())
+    except (WarehouseError, KeyError, ValueError) as exc:
+        fail(str(exc))
+    console.print(f"tiny model (tokenizer trained on version {vid}) saved to {target}")

@@ -1,0 +1,254 @@
+"""Training data from the warehouse: memory-writing and answering demonstrations (SFT), GRPO prompts, and
+memory-agent trajectories, by dataset version and persona split; exported as HF ``datasets``.
+
+    from training.data import DataConfig, build_dataset
+    ds = build_dataset(con, "v...", "train", "sft", DataConfig(), count_tokens)
+
+Ground truth drives the demonstrations (ARCHITECTURE §6): a history is cut into chunks with the
+evaluator's ``chunk_history``; after chunk i the memory holds one note per preference whose signal turn
+has appeared in chunks 0..i (an update replaces the note of the preference it supersedes; preferences the
+user asked to forget are never written), capped with ``cap_memory``. Memory prompts come from
+``memory_messages`` and never contain the query; answers from ``answer_messages`` with the query rendered
+by ``render_mcq`` (options shuffled by the query's own seed), so training sees the evaluator's prompts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+import duckdb
+from pydantic import BaseModel, ConfigDict, Field
+
+from training.evalapi import (
+    CHUNK_TOKENS,
+    MEMORY_CAP_TOKENS,
+    answer_messages,
+    cap_memory,
+    chunk_history,
+    memory_messages,
+    query_seed,
+    render_mcq,
+)
+from warehouse.training import ensure_splits
+
+CountTokens = Callable[[str], int]
+KINDS = ("sft", "grpo", "memory")
+ITEMS = """
+SELECT q.query_id, q.kind, q.text, q.gold_label, q.rubric, q.history_id, q.preference_id, h.persona_id,
+       p.statement, p.forget, p.who, p.relation
+FROM queries q JOIN histories h USING (version_id, history_id) JOIN preferences p USING (version_id, preference_id)
+JOIN splits s ON s.version_id = q.version_id AND s.persona_id = h.persona_id
+WHERE q.version_id = $v AND s.split = $s ORDER BY q.query_id
+"""
+
+
+class DataConfig(BaseModel):
+    """How trajectories are cut and capped; stored with every run."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    chunk_tokens: int = Field(CHUNK_TOKENS, gt=0, description="tokens per history chunk (ARCHITECTURE §6: ~5k)")
+    memory_cap_tokens: int = Field(MEMORY_CAP_TOKENS, gt=0, description="memory cap in tokens (default 2k)")
+    max_chunks: int | None = Field(
+        None, gt=0, description="keep at most N chunks per query (those with its preference's signals first, then "
+        "the latest), for small CPU runs; None reads the whole history as evaluation does")  # fmt: skip
+    include_open: bool = Field(True, description="include open-ended queries (judge reward) in GRPO data")
+    max_queries: int | None = Field(None, gt=0, description="use only the first N queries of the split")
+
+
+@dataclass
+class QueryItem:
+    query_id: str
+    kind: str
+    text: str
+    gold_label: str | None
+    rubric: str | None
+    history_id: str
+    preference_id: str
+    persona_id: str
+    statement: str
+    forget: bool
+    options: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Trajectory:
+    """Chunks a model reads for one query and the ground-truth memory after each of them."""
+
+    chunks: list[str]
+    memories: list[str]
+
+
+def load_items(con: duckdb.DuckDBPyConnection, version_id: str, split: str, cfg: DataConfig) -> list[QueryItem]:
+    ensure_splits(con, version_id)
+    rows = con.execute(ITEMS, {"v": version_id, "s": split}).fetchall()
+    opts: dict[str, dict[str, str]] = {}
+    for qid, label, text in con.execute(
+        "SELECT query_id, label, text FROM options WHERE version_id = ? ORDER BY query_id, label", [version_id]
+    ).fetchall():
+        opts.setdefault(qid, {})[label] = text
+    items = [QueryItem(*r[:10], options=opts.get(r[0], {})) for r in rows]
+    return items[: cfg.max_queries] if cfg.max_queries else items
+
+
+def history_turns(con: duckdb.DuckDBPyConnection, version_id: str, history_id: str) -> list[dict]:
+    """The history as {"role", "content", "n_tokens"} turns, in order (the ``history_chat`` view)."""
+    rows = con.execute(
+        "SELECT role, content, n_tokens FROM history_chat WHERE version_id = ? AND history_id = ? "
+        "ORDER BY position, turn_index",
+        [version_id, history_id],
+    ).fetchall()
+    return [{"role": r, "content": c, "n_tokens": n} for r, c, n in rows]
+
+
+def persona_notes(con: duckdb.DuckDBPyConnection, version_id: str, persona_id: str) -> tuple[dict, list]:
+    """(preference_id -> (note, previous id, forget), [(preference_id, signal turn text)])."""
+    prefs = {
+        pid: ((f"{rel}: {st}" if who == "other" and rel else f"The user {st}"), prev, forget)
+        for pid, st, who, rel, prev, forget in con.execute(
+            "SELECT preference_id, statement, who, relation, previous_preference_id, forget FROM preferences "
+            "WHERE version_id = ? AND persona_id = ?",
+            [version_id, persona_id],
+        ).fetchall()
+    }
+    signals = con.execute(
+        "SELECT s.preference_id, t.content FROM signals s JOIN turns t ON t.version_id = s.version_id "
+        "AND t.session_id = s.session_id AND t.turn_index = s.turn_index JOIN preferences p ON "
+        "p.version_id = s.version_id AND p.preference_id = s.preference_id WHERE s.version_id = ? AND p.persona_id = ?",
+        [version_id, persona_id],
+    ).fetchall()
+    return prefs, signals
+
+
+def memory_after(seen: list[str], prefs: dict) -> str:
+    """Ground-truth memory once ``seen`` preferences (in order of appearance) have been read."""
+    replaced = {prefs[p][1] for p in seen if prefs[p][1]}
+    notes = [prefs[p][0] for p in seen if p not in replaced and not prefs[p][2]]
+    return "\n".join(f"- {n}" for n in notes)
+
+
+def build_trajectory(
+    item: QueryItem, turns: list[dict], prefs: dict, signals: list, cfg: DataConfig, count_tokens: CountTokens
+) -> Trajectory:
+    chunks = chunk_history(turns, cfg.chunk_tokens, count_tokens)
+    first_seen = {}
+    for pid, text in signals:
+        at = next((i for i, c in enumerate(chunks) if text in c), None)
+        if at is not None:
+            first_seen[pid] = min(at, first_seen.get(pid, at))
+    keep = list(range(len(chunks)))
+    if cfg.max_chunks and len(chunks) > cfg.max_chunks:
+        related = {item.preference_id, prefs.get(item.preference_id, (None, None))[1]}
+        wanted = sorted({first_seen[p] for p in related if p in first_seen})[: cfg.max_chunks]
+        rest = [i for i in reversed(keep) if i not in wanted][: cfg.max_chunks - len(wanted)]
+        keep = sorted(wanted + rest)
+    memories, seen = [], []
+    for i in keep:
+        seen += sorted((p for p, at in first_seen.items() if at == i), key=lambda p: p)
+        memories.append(cap_memory(memory_after(seen, prefs), cfg.memory_cap_tokens, count_tokens))
+    return Trajectory([chunks[i] for i in keep], memories)
+
+
+def rendered_query(item: QueryItem) -> tuple[SimpleNamespace, str | None]:
+    """(rendered query, gold letter as shown); an open query is its text alone, with no options."""
+    if item.kind == "mcq" and item.options:
+        r = render_mcq(item.text, item.options, query_seed(item.query_id))
+        return r, r.letter_of[item.gold_label]
+    return SimpleNamespace(messages_tail=[{"role": "user", "content": item.text}], options={}, letter_of={}), None
+
+
+def answer_text(letter: str) -> str:
+    return f"\\boxed{{{letter}}}"
+
+
+def _reward_columns(item: QueryItem, rendered, gold: str | None) -> dict:
+    return dict(
+        query_id=item.query_id,
+        query_kind=item.kind,
+        answer=gold,
+        options=dict(rendered.options),
+        preference=item.statement,
+        rubric=item.rubric or "",
+        forget=bool(item.forget),
+    )
+
+
+def iter_trajectories(con, version_id: str, split: str, cfg: DataConfig, count_tokens: CountTokens):
+    """Yield (item, trajectory) for every query of the split; turns and notes are read once per history."""
+    cache: dict[str, tuple] = {}
+    for item in load_items(con, version_id, split, cfg):
+        if item.history_id not in cache:
+            cache[item.history_id] = (
+                history_turns(con, version_id, item.history_id),
+                *persona_notes(con, version_id, item.persona_id),
+            )
+        turns, prefs, signals = cache[item.history_id]
+        yield item, build_trajectory(item, turns, prefs, signals, cfg, count_tokens)
+
+
+def sft_rows(con, version_id: str, split: str, cfg: DataConfig, count_tokens: CountTokens) -> list[dict]:
+    """Conversational rows (``messages``): memory-writing demonstrations (chunk + previous memory -> new memory),
+    once per distinct (history, chunks), and an answering demonstration (final memory + MCQ -> gold letter)
+    per MCQ query."""
+    rows, seen = [], set()
+    for item, traj in iter_trajectories(con, version_id, split, cfg, count_tokens):
+        key = (item.history_id, tuple(traj.chunks))
+        if key not in seen:
+            seen.add(key)
+            previous = ""
+            for chunk, memory in zip(traj.chunks, traj.memories, strict=True):
+                msgs = [*memory_messages(chunk, previous), {"role": "assistant", "content": memory}]
+                rows.append({"messages": msgs, "example_kind": "memory", "query_id": item.query_id})
+                previous = memory
+        rendered, gold = rendered_query(item)
+        if gold:
+            final = traj.memories[-1] if traj.memories else ""
+            msgs = [*answer_messages(final, rendered), {"role": "assistant", "content": answer_text(gold)}]
+            rows.append({"messages": msgs, "example_kind": "answer", "query_id": item.query_id})
+    return rows
+
+
+def grpo_rows(con, version_id: str, split: str, cfg: DataConfig, count_tokens: CountTokens) -> list[dict]:
+    """Long-context GRPO prompts: the chunks read as context, then the rendered query; reward columns."""
+    rows = []
+    for item, traj in iter_trajectories(con, version_id, split, cfg, count_tokens):
+        if item.kind == "open" and not cfg.include_open:
+            continue
+        rendered, gold = rendered_query(item)
+        context = {"role": "system", "content": "Earlier conversations with this user:\n\n" + "\n\n".join(traj.chunks)}
+        rows.append({"prompt": [context, *rendered.messages_tail], **_reward_columns(item, rendered, gold)})
+    return rows
+
+
+def memory_rows(con, version_id: str, split: str, cfg: DataConfig, count_tokens: CountTokens) -> list[dict]:
+    """Memory-agent GRPO rows: the chunks to read and the query's rendered tail; ``prompt`` is the answer
+    prompt with an empty memory (the trainer replaces the memory with the one the policy wrote)."""
+    rows = []
+    for item, traj in iter_trajectories(con, version_id, split, cfg, count_tokens):
+        if item.kind == "open" and not cfg.include_open:
+            continue
+        rendered, gold = rendered_query(item)
+        rows.append(
+            {
+                "prompt": answer_messages("", rendered),
+                "chunks": traj.chunks,
+                "tail": rendered.messages_tail,
+                "reference_memory": traj.memories[-1] if traj.memories else "",
+                **_reward_columns(item, rendered, gold),
+            }
+        )
+    return rows
+
+
+def build_dataset(con, version_id: str, split: str, kind: str, cfg: DataConfig, count_tokens: CountTokens):
+    """The HF ``datasets.Dataset`` of one kind (sft, grpo, memory) for a version and split."""
+    from datasets import Dataset
+
+    builders = {"sft": sft_rows, "grpo": grpo_rows, "memory": memory_rows}
+    if kind not in builders:
+        raise ValueError(f"unknown dataset kind {kind!r}; choose one of {', '.join(KINDS)}")
+    rows = builders[kind](con, version_id, split, cfg, count_tokens)
+    if not rows:
+        raise ValueError(f"no {kind} examples in version {version_id} split {split!r}")
+    return Dataset.from_list(rows)

@@ -1,0 +1,170 @@
+"""Run one trainer (SFT, long-context GRPO, memory-agent GRPO) on a dataset version: plain Python.
+
+    result = run_training("memory", con, version_id, "tiny", load_config("tiny-memory"), Path("runs/m1"))
+
+The Prefect flows in ``flows/train.py`` wrap this (run and checkpoint rows, lineage, artifacts); the CLI
+(``tacit train sft|grpo|memory``) calls the flows. Heavy imports (torch, transformers, TRL) happen here,
+never at import time of anything synth needs.
+
+- ``sft``: TRL ``SFTTrainer`` on conversational rows with ``assistant_only_loss=True`` (only the memory or
+  the answer the assistant writes is trained; TRL swaps in a template with generation markers).
+- ``grpo``: TRL ``GRPOTrainer`` on long-context prompts; rewards ``[mcq_reward, judge_reward]`` mixed by
+  ``reward_weights`` (80/20 by default).
+- ``memory``: ``MemoryGRPOTrainer`` (training/memory_agent.py), same rewards on the final answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from training.config import TrainConfig, trl_args
+from training.data import build_dataset
+from training.rewards import judge_reward, mcq_reward
+
+TINY = "tiny"
+DEFAULT_TINY_DIR = Path("data/models/tiny")
+
+
+@dataclass
+class TrainResult:
+    kind: str
+    out_dir: Path
+    final_dir: Path
+    global_step: int
+    n_examples: int
+    log_history: list[dict] = field(default_factory=list)
+    checkpoints: list[tuple[str, int]] = field(default_factory=list)  # (path, step), final last
+
+    def metrics(self) -> dict:
+        """Last logged value of every metric (loss, reward, ...) plus the step count."""
+        merged: dict = {}
+        for entry in self.log_history:
+            merged.update({k: v for k, v in entry.items() if isinstance(v, int | float)})
+        return merged | {"global_step": self.global_step, "n_examples": self.n_examples}
+
+
+def resolve_base_model(con: duckdb.DuckDBPyConnection, version_id: str, base_model: str, tiny_dir: Path) -> str:
+    """``tiny`` means the offline tiny model at ``tiny_dir``, built from the warehouse if it is not there."""
+    if base_model != TINY:
+        return base_model
+    if not (tiny_dir / "config.json").exists():
+        from training.tiny import TinyModelConfig, make_tiny_model
+
+        make_tiny_model(con, version_id, tiny_dir, TinyModelConfig())
+    return str(tiny_dir)
+
+
+def _peft(cfg: TrainConfig):
+    if not cfg.lora:
+        return None
+    from peft import LoraConfig
+
+    return LoraConfig(task_type="CAUSAL_LM", **cfg.lora)
+
+
+def _checkpoints(out_dir: Path) -> list[tuple[str, int]]:
+    found = [(str(p), int(p.name.split("-")[1])) for p in out_dir.glob("checkpoint-*") if p.name[11:].isdigit()]
+    return sorted(found, key=lambda x: x[1])
+
+
+def tiny_dir_for(db: str | Path) -> Path:
+    """Where ``--base-model tiny`` lives: ``models/tiny`` beside the warehouse (``data/models/tiny``)."""
+    text = str(db)
+    base = Path(text.split(":", 1)[1]) if text.startswith("ducklake:") else Path(text).parent
+    return base / "models" / TINY
+
+
+def prepare_training(
+    kind: str, con: duckdb.DuckDBPyConnection, version_id: str, base_model: str, cfg: TrainConfig, tiny_dir: Path
+):
+    """Read everything training needs from the warehouse: (model path, tokenizer, HF dataset).
+
+    Done before training starts, so the warehouse is not held open (DuckDB allows one writer) while a
+    long run trains."""
+    from transformers import AutoTokenizer
+
+    model_path = resolve_base_model(con, version_id, base_model, tiny_dir)
+    tokenizer = AutoTokenizer.from_pretrained(model_path)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+
+    def count_tokens(text: str) -> int:
+        return len(tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    return model_path, tokenizer, build_dataset(con, version_id, cfg.split, kind, cfg.data, count_tokens)
+
+
+def make_trainer(kind: str, model_path: str, tokenizer, dataset, cfg: TrainConfig, out_dir: Path, max_steps=None,
+                 reward_funcs: list | None = None):  # fmt: skip
+    """The TRL trainer for ``kind``; ``reward_funcs`` replaces ``[mcq_reward, judge_reward]`` (tests)."""
+    if kind == "sft":
+        from trl import SFTConfig, SFTTrainer
+
+        args = trl_args(cfg, SFTConfig, out_dir, max_steps, assistant_only_loss=True)
+        return SFTTrainer(
+            model=model_path,
+            args=args,
+            train_dataset=dataset.select_columns(["messages"]),
+            processing_class=tokenizer,
+            peft_config=_peft(cfg),
+        )
+    if kind not in ("grpo", "memory"):
+        raise ValueError(f"unknown trainer {kind!r}; choose sft, grpo or memory")
+    from trl import GRPOConfig, GRPOTrainer
+
+    funcs = reward_funcs or [mcq_reward, judge_reward]
+    weights = [cfg.reward.mcq_weight, cfg.reward.judge_weight] if reward_funcs is None else None
+    args = trl_args(cfg, GRPOConfig, out_dir, max_steps, reward_weights=weights)
+    common = dict(
+        model=model_path,
+        reward_funcs=funcs,
+        args=args,
+        train_dataset=dataset,
+        processing_class=tokenizer,
+        peft_config=_peft(cfg),
+    )
+    if kind == "grpo":
+        return GRPOTrainer(**common)
+    from training.memory_agent import MemoryGRPOTrainer
+
+    return MemoryGRPOTrainer(memory_cap_tokens=cfg.data.memory_cap_tokens, **common)
+
+
+def fit(trainer, kind: str, tokenizer, n_examples: int, out_dir: Path, resume: str | bool | None = None) -> TrainResult:
+    """Train (resuming from a TRL checkpoint when asked), save ``out_dir/final``; returns what happened."""
+    trainer.train(resume_from_checkpoint=resume or None)
+    final = out_dir / "final"
+    trainer.save_model(str(final))
+    tokenizer.save_pretrained(str(final))
+    step = trainer.state.global_step
+    return TrainResult(
+        kind=kind,
+        out_dir=out_dir,
+        final_dir=final,
+        global_step=step,
+        n_examples=n_examples,
+        log_history=list(trainer.state.log_history),
+        checkpoints=[*_checkpoints(out_dir), (str(final), step)],
+    )
+
+
+def run_training(
+    kind: str,
+    con: duckdb.DuckDBPyConnection,
+    version_id: str,
+    base_model: str,
+    cfg: TrainConfig,
+    out_dir: Path,
+    max_steps: int | None = None,
+    resume: str | bool | None = None,
+    tiny_dir: Path = DEFAULT_TINY_DIR,
+    reward_funcs: list | None = None,
+) -> TrainResult:
+    """prepare_training + make_trainer + fit, in one call."""
+    model_path, tokenizer, dataset = prepare_training(kind, con, version_id, base_model, cfg, tiny_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    trainer = make_trainer(kind, model_path, tokenizer, dataset, cfg, out_dir, max_steps, reward_funcs)
+    return fit(trainer, kind, tokenizer, len(dataset), out_dir, resume)
