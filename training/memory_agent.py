@@ -47,7 +47,8 @@ class MemoryGRPOTrainer(GRPOTrainer):
         cfg = kwargs.get("args")
         if cfg is not None and getattr(cfg, "vllm_importance_sampling_correction", False):
             cfg.vllm_importance_sampling_correction = False
-            logger.warning("vllm_importance_sampling_correction=False: %s", IS_OFF_REASON)
+            if cfg.use_vllm:
+                logger.warning("vllm_importance_sampling_correction=False: %s", IS_OFF_REASON)
         super().__init__(*args, **kwargs)
         if self.beta != 0.0 and self.ref_model is None:
             raise ValueError("memory-agent GRPO with a KL term needs a full reference model (no PEFT with beta > 0)")

@@ -1,0 +1,97 @@
+"""The training flows end to end on the tiny model: run and checkpoint rows, lineage to the dataset version
+and config, a failed run recorded as failed, and artifacts; synth never imports training or torch."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from warehouse import connect
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow
+
+
+def test_sft_then_memory_flows_record_runs_checkpoints_and_lineage(train_db, tiny_model, tmp_path):
+    from flows.train import train_memory, train_sft
+
+    db, vid = train_db
+    sft = train_sft(
+        version=vid, base_model="tiny", config="tiny-sft", out=str(tmp_path / "sft"), max_steps=2, db=str(db)
+    )
+    assert sft.global_step == 2 and sft.metrics["train_loss"] > 0
+    mem = train_memory(version=vid, base_model=sft.final_dir, out=str(tmp_path / "mem"), max_steps=1, db=str(db))
+    assert mem.global_step == 1 and "memory/turn_rows" in mem.metrics
+    with connect(db, read_only=True) as con:
+        runs = con.execute(
+            "SELECT run_id, kind, version_id, base_model, status, config_json FROM training_runs "
+            "WHERE run_id IN (?, ?)",
+            [sft.run_id, mem.run_id],
+        ).fetchall()
+        assert {(r[1], r[2], r[4]) for r in runs} == {("sft", vid, "completed"), ("memory", vid, "completed")}
+        assert all(json.loads(r[5])["trl"] for r in runs)
+        ckpts = dict(con.execute("SELECT run_id, path FROM checkpoints WHERE final").fetchall())
+        assert Path(ckpts[mem.run_id]) == Path(mem.final_dir).resolve()
+        parents = {
+            p
+            for (p,) in con.execute(
+                "SELECT parent_id FROM lineage_edges WHERE child_id = ?", [f"ckpt:{mem.run_id}:1"]
+            ).fetchall()
+        }
+        assert {f"queries@{vid}", f"histories@{vid}", f"splits@{vid}", f"ckpt:{sft.run_id}:2"} <= parents
+        assert any(p.startswith("train-config:") for p in parents)
+
+
+def test_a_failing_run_is_recorded_as_failed(train_db, tiny_model, tmp_path):
+    from flows.train import train_sft
+
+    db, vid = train_db
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump({"kind": "sft", "trl": {"not_a_trl_field": 1, "use_cpu": True}}))
+    with pytest.raises(Exception, match="not_a_trl_field"):
+        train_sft(version=vid, config=str(bad), out=str(tmp_path / "o"), db=str(db))
+    with connect(db, read_only=True) as con:
+        status, message = con.execute(
+            "SELECT status, message FROM training_runs ORDER BY started_at DESC LIMIT 1"
+        ).fetchone()
+    assert status == "failed" and "not_a_trl_field" in message
+
+
+def test_synth_and_the_cli_do_not_import_training_or_torch():
+    code = (
+        "import sys, flows.cli, flows.synth, flows.serve\n"
+        + "print(sorted({'torch', 'training', 'trl'} & set(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_cli_tiny_model_then_sft(train_db, tmp_path):
+    import shutil
+
+    db = tmp_path / "w.duckdb"
+    shutil.copy(train_db[0], db)
+    env_cmd = [sys.executable, "-m", "flows.cli", "train"]
+    env = {"PREFECT_HOME": str(tmp_path / ".prefect"), "HF_HUB_OFFLINE": "1", "COLUMNS": "200"}
+    import os
+
+    env = {**os.environ, **env}
+    made = subprocess.run(
+        [*env_cmd, "tiny-model", "--db", str(db)], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert made.returncode == 0, made.stderr[-2000:]
+    assert (tmp_path / "models" / "tiny" / "tokenizer.json").exists()
+    run = subprocess.run(
+        [*env_cmd, "sft", "--db", str(db), "--out", str(tmp_path / "sft"), "--max-steps", "1"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "1 steps" in run.stdout and "final checkpoint" in run.stdout
+    bad = subprocess.run([*env_cmd, "grpo", "--db", str(db), "--config", "nope"], cwd=tmp_path, env=env,
+                         capture_output=True, text=True)  # fmt: skip
+    assert bad.returncode == 2 and "nope" in bad.stderr and "tiny-grpo" in bad.stderr

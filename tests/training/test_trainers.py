@@ -1,0 +1,98 @@
+"""A few CPU steps of each trainer on the tiny offline model: loss logged, parameters changed; the memory
+agent's turn rows carry their trajectory's advantage and its memories stay within the cap."""
+
+from __future__ import annotations
+
+import pytest
+
+from training.config import TrainConfig
+from training.data import DataConfig
+from training.rewards import completion_text
+from training.trainers import fit, make_trainer, prepare_training
+
+pytestmark = pytest.mark.slow
+TRL_CPU = dict(learning_rate=1e-2, logging_steps=1, save_strategy="no", use_cpu=True, report_to="none")
+GRPO_CPU = dict(TRL_CPU, per_device_train_batch_size=4, num_generations=4, max_completion_length=8, beta=0.0)
+
+
+def varied_reward(completions, **kwargs) -> list[float]:
+    """Differs between sampled completions, so group advantages are non-zero even for a random model."""
+    return [float(len(set(completion_text(c)))) for c in completions]
+
+
+def _snapshot(model):
+    return {n: p.detach().clone() for n, p in model.named_parameters()}
+
+
+def _changed(before, model) -> bool:
+    import torch
+
+    return any(not torch.equal(before[n], p.detach()) for n, p in model.named_parameters())
+
+
+def _trainer(kind, con, vid, tiny_model, tmp_path, cfg, reward_funcs=None):
+    model_path, tok, ds = prepare_training(kind, con, vid, str(tiny_model), cfg, tiny_model)
+    return make_trainer(kind, model_path, tok, ds, cfg, tmp_path, max_steps=2, reward_funcs=reward_funcs), tok, ds
+
+
+def test_sft_logs_loss_and_changes_parameters(con, train_db, tiny_model, tmp_path):
+    cfg = TrainConfig(data=DataConfig(chunk_tokens=600, max_chunks=1, max_queries=4, memory_cap_tokens=64),
+                      trl=dict(TRL_CPU, per_device_train_batch_size=2, max_length=1024))  # fmt: skip
+    trainer, tok, ds = _trainer("sft", con, train_db[1], tiny_model, tmp_path, cfg)
+    before = _snapshot(trainer.model)
+    result = fit(trainer, "sft", tok, len(ds), tmp_path)
+    losses = [e["loss"] for e in result.log_history if "loss" in e]
+    assert len(losses) == 2 and all(loss > 0 for loss in losses)
+    assert _changed(before, trainer.model)
+    assert (result.final_dir / "config.json").exists() and result.global_step == 2
+
+
+def test_grpo_scores_and_changes_parameters(con, train_db, tiny_model, tmp_path):
+    cfg = TrainConfig(data=DataConfig(chunk_tokens=400, max_chunks=1, max_queries=4), trl=GRPO_CPU)
+    trainer, tok, ds = _trainer("grpo", con, train_db[1], tiny_model, tmp_path, cfg, [varied_reward])
+    before = _snapshot(trainer.model)
+    result = fit(trainer, "grpo", tok, len(ds), tmp_path)
+    assert all("loss" in e and "reward" in e for e in result.log_history if "step_time" in e)
+    assert _changed(before, trainer.model)
+
+
+def test_grpo_default_rewards_are_the_80_20_mix(con, train_db, tiny_model, tmp_path):
+    cfg = TrainConfig(data=DataConfig(chunk_tokens=400, max_chunks=1, max_queries=4), trl=GRPO_CPU)
+    trainer, _, _ = _trainer("grpo", con, train_db[1], tiny_model, tmp_path, cfg)
+    assert [f.__name__ for f in trainer.reward_funcs] == ["mcq_reward", "judge_reward"]
+    assert trainer.reward_weights.tolist() == pytest.approx([0.8, 0.2])
+
+
+def test_memory_turn_rows_carry_their_trajectory_advantage(con, train_db, tiny_model, tmp_path):
+    cap = 6
+    cfg = TrainConfig(data=DataConfig(chunk_tokens=400, max_chunks=2, max_queries=4, memory_cap_tokens=cap),
+                      trl=dict(GRPO_CPU, max_completion_length=10))  # fmt: skip
+    trainer, _, ds = _trainer("memory", con, train_db[1], tiny_model, tmp_path, cfg, [varied_reward])
+    trainer.model.train()
+    batch = [dict(ds[i]) for i in (0, 1) for _ in range(cfg.trl["num_generations"])]  # 2 groups of 4
+    out = trainer._generate_and_score_completions(batch)
+    traj = trainer.last_row_trajectory
+    n_turns = sum(len(x["chunks"]) for x in batch)
+    assert out["advantages"].shape[0] == len(batch) + n_turns == traj.shape[0]
+    adv = out["advantages"]
+    assert adv[: len(batch)].abs().sum() > 0
+    for row in range(len(batch), traj.shape[0]):
+        assert adv[row] == adv[traj[row]]
+    memory_completion = out["completion_mask"][len(batch) :].sum(dim=1)
+    assert int(memory_completion.max()) <= cap  # each memory-turn row trains on at most the capped tokens
+    for memories, x in zip(trainer.last_memories, batch, strict=True):
+        assert len(memories) == len(x["chunks"])
+        assert all(trainer.count_tokens(m) <= cap for m in memories)
+    assert out["num_items_in_batch"] == out["completion_mask"].sum()
+
+
+def test_memory_training_logs_and_changes_parameters(con, train_db, tiny_model, tmp_path):
+    cfg = TrainConfig(data=DataConfig(chunk_tokens=400, max_chunks=2, max_queries=4, memory_cap_tokens=8),
+                      trl=GRPO_CPU)  # fmt: skip
+    trainer, tok, ds = _trainer("memory", con, train_db[1], tiny_model, tmp_path, cfg, [varied_reward])
+    assert trainer.args.vllm_importance_sampling_correction is False
+    before = _snapshot(trainer.model)
+    result = fit(trainer, "memory", tok, len(ds), tmp_path)
+    logged = [e for e in result.log_history if "loss" in e and "memory/turn_rows" in e]
+    assert logged and all(e["memory/turn_rows"] > 0 for e in logged)
+    assert _changed(before, trainer.model)
