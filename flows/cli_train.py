@@ -49,7 +49,12 @@ def _run(kind: str, version, base_model, config, out, max_steps, resume, db, ver
     except ImportError:
         fail("training needs the `train` extra: pip install -e '.[train]'")
     from flows import train as train_flows
-    from training.config import TrainConfigError
+    from training.config import TrainConfigError, load_config
+
+    try:
+        load_config(config or f"tiny-{kind}", kind)  # refuse a bad config before Prefect starts
+    except TrainConfigError as exc:
+        fail(str(exc))
 
     flow = {"sft": train_flows.train_sft, "grpo": train_flows.train_grpo, "memory": train_flows.train_memory}[kind]
     console.print(f"[bold]tacit train {kind}[/] base_model={base_model} config={config} db={db}")

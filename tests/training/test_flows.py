@@ -71,27 +71,21 @@ def test_synth_and_the_cli_do_not_import_training_or_torch():
     assert out.stdout.strip() == "[]"
 
 
-def test_cli_tiny_model_then_sft(train_db, tmp_path):
+def test_cli_tiny_model_then_sft(prefect_harness, train_db, tmp_path):
     import shutil
+
+    from typer.testing import CliRunner
+
+    from flows.cli import app
 
     db = tmp_path / "w.duckdb"
     shutil.copy(train_db[0], db)
-    env_cmd = [sys.executable, "-m", "flows.cli", "train"]
-    env = {"PREFECT_HOME": str(tmp_path / ".prefect"), "HF_HUB_OFFLINE": "1", "COLUMNS": "200"}
-    import os
-
-    env = {**os.environ, **env}
-    made = subprocess.run(
-        [*env_cmd, "tiny-model", "--db", str(db)], cwd=tmp_path, env=env, capture_output=True, text=True
-    )
-    assert made.returncode == 0, made.stderr[-2000:]
+    made = CliRunner().invoke(app, ["train", "tiny-model", "--db", str(db)])
+    assert made.exit_code == 0, made.output
     assert (tmp_path / "models" / "tiny" / "tokenizer.json").exists()
-    run = subprocess.run(
-        [*env_cmd, "sft", "--db", str(db), "--out", str(tmp_path / "sft"), "--max-steps", "1"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    assert run.returncode == 0, run.stderr[-3000:]
-    assert "1 steps" in run.stdout and "final checkpoint" in run.stdout
-    bad = subprocess.run([*env_cmd, "grpo", "--db", str(db), "--config", "nope"], cwd=tmp_path, env=env,
-                         capture_output=True, text=True)  # fmt: skip
-    assert bad.returncode == 2 and "nope" in bad.stderr and "tiny-grpo" in bad.stderr
+    bad = CliRunner().invoke(app, ["train", "grpo", "--db", str(db), "--config", "nope"])
+    assert bad.exit_code == 2 and "nope" in bad.output and "tiny-grpo" in bad.output
+    run = CliRunner().invoke(app, ["train", "sft", "--db", str(db), "--out", str(tmp_path / "sft"), "--max-steps", "1"])
+    assert run.exit_code == 0, run.output
+    assert "1 steps" in run.output and "final checkpoint" in run.output
+    assert (tmp_path / "sft" / "final" / "model.safetensors").exists()

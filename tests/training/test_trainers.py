@@ -30,9 +30,9 @@ def _changed(before, model) -> bool:
     return any(not torch.equal(before[n], p.detach()) for n, p in model.named_parameters())
 
 
-def _trainer(kind, con, vid, tiny_model, tmp_path, cfg, reward_funcs=None):
+def _trainer(kind, con, vid, tiny_model, tmp_path, cfg, reward_funcs=None, steps=2):
     model_path, tok, ds = prepare_training(kind, con, vid, str(tiny_model), cfg, tiny_model)
-    return make_trainer(kind, model_path, tok, ds, cfg, tmp_path, max_steps=2, reward_funcs=reward_funcs), tok, ds
+    return make_trainer(kind, model_path, tok, ds, cfg, tmp_path, max_steps=steps, reward_funcs=reward_funcs), tok, ds
 
 
 def test_sft_logs_loss_and_changes_parameters(con, train_db, tiny_model, tmp_path):
@@ -65,7 +65,7 @@ def test_grpo_default_rewards_are_the_80_20_mix(con, train_db, tiny_model, tmp_p
 
 def test_memory_turn_rows_carry_their_trajectory_advantage(con, train_db, tiny_model, tmp_path):
     cap = 6
-    cfg = TrainConfig(data=DataConfig(chunk_tokens=400, max_chunks=2, max_queries=4, memory_cap_tokens=cap),
+    cfg = TrainConfig(data=DataConfig(chunk_tokens=200, max_chunks=2, max_queries=4, memory_cap_tokens=cap),
                       trl=dict(GRPO_CPU, max_completion_length=10))  # fmt: skip
     trainer, _, ds = _trainer("memory", con, train_db[1], tiny_model, tmp_path, cfg, [varied_reward])
     trainer.model.train()
@@ -87,9 +87,9 @@ def test_memory_turn_rows_carry_their_trajectory_advantage(con, train_db, tiny_m
 
 
 def test_memory_training_logs_and_changes_parameters(con, train_db, tiny_model, tmp_path):
-    cfg = TrainConfig(data=DataConfig(chunk_tokens=400, max_chunks=2, max_queries=4, memory_cap_tokens=8),
+    cfg = TrainConfig(data=DataConfig(chunk_tokens=200, max_chunks=2, max_queries=4, memory_cap_tokens=8),
                       trl=GRPO_CPU)  # fmt: skip
-    trainer, tok, ds = _trainer("memory", con, train_db[1], tiny_model, tmp_path, cfg, [varied_reward])
+    trainer, tok, ds = _trainer("memory", con, train_db[1], tiny_model, tmp_path, cfg, [varied_reward], steps=1)
     assert trainer.args.vllm_importance_sampling_correction is False
     before = _snapshot(trainer.model)
     result = fit(trainer, "memory", tok, len(ds), tmp_path)
