@@ -42,6 +42,13 @@ def deployments() -> list:
         )
         for p in SYNTH_PRESETS
     ]
+    from flows.evaluate import evaluate
+
+    out.append(
+        evaluate.to_deployment(
+            name="default", tags=["evaluate"], description="Evaluate a dataset version (parameters as `tacit eval`)"
+        )
+    )
     out += [stub.to_deployment(name="default", description=stub.__doc__) for stub in STUBS]
     return out
 

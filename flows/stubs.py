@@ -1,6 +1,6 @@
 """Placeholder flows for the evaluation and training deployments.
 
-They exist so that ``evaluate/default``, ``train_sft/default``, ``train_grpo/default`` and
+They exist so that ``train_sft/default``, ``train_grpo/default`` and
 ``train_memory/default`` are served and visible from day one; a run fails at once with a message
 saying what is missing. Each is replaced by the real flow when its issue lands.
 """
@@ -23,12 +23,6 @@ def _unavailable(what: str) -> NotAvailableYet:
     )
 
 
-@flow(name="evaluate")
-def evaluate(version: str | None = None, db: str = str(DEFAULT_DB)) -> None:
-    """Evaluate a dataset version (not yet available)."""
-    raise _unavailable("evaluation (evaluate/default)")
-
-
 @flow(name="train_sft")
 def train_sft(version: str | None = None, db: str = str(DEFAULT_DB)) -> None:
     """Cold-start SFT (not yet available)."""
@@ -47,4 +41,4 @@ def train_memory(version: str | None = None, db: str = str(DEFAULT_DB)) -> None:
     raise _unavailable("memory-agent training (train_memory/default)")
 
 
-STUBS = (evaluate, train_sft, train_grpo, train_memory)
+STUBS = (train_sft, train_grpo, train_memory)

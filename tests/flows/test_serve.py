@@ -100,8 +100,26 @@ def test_serve_run_deployment_and_stop(tmp_path):
         )
         assert "preset" in bad.stdout + bad.stderr and "huge" in bad.stdout + bad.stderr
 
+        evaluated = subprocess.run(
+            [
+                *(str(BIN / "prefect"), "deployment", "run", "evaluate/default", "--watch"),
+                *("--param", f"db={db}", "--param", 'methods=["no_context", "length_only", "rag"]'),
+            ],
+            env=client_env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert evaluated.returncode == 0, evaluated.stdout[-3000:] + evaluated.stderr[-3000:]
+        con = duckdb.connect(str(db), read_only=True)
+        assert con.execute("SELECT status, methods FROM eval_runs").fetchall() == [
+            ("complete", ["no_context", "length_only", "rag"])
+        ]
+        assert con.execute("SELECT count(DISTINCT method) FROM eval_results").fetchone() == (3,)
+        con.close()
+
         stub = subprocess.run(
-            [str(BIN / "prefect"), "deployment", "run", "evaluate/default", "--watch"],
+            [str(BIN / "prefect"), "deployment", "run", "train_sft/default", "--watch"],
             env=client_env,
             capture_output=True,
             text=True,
