@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 
 from evaluation.judges import parse_judge_prompt, rule_score
 from evaluation.lexical import content_words, lexical_choice
@@ -31,8 +32,24 @@ _HEADER = SESSION_HEADER.split("{")[0]
 _CAP = re.compile(r"at most (\d+) tokens")
 
 
-def _context(messages: list[dict[str, str]]) -> str:
-    return "\n".join(m["content"] for m in messages[:-1] if not m["content"].startswith(_HEADER))
+@lru_cache(maxsize=200_000)
+def _message_words(content: str) -> frozenset[str]:
+    return frozenset(content_words(content))
+
+
+@lru_cache(maxsize=200_000)
+def _scored(content: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    """A message's sentences with their content words (cached: every query of a history re-reads them)."""
+    return tuple((s, frozenset(content_words(s))) for s in _sentences(content))
+
+
+def _context_words(messages: list[dict[str, str]]) -> set[str]:
+    """Content words of everything before the question; per message, cached (histories repeat across queries)."""
+    words: set[str] = set()
+    for m in messages[:-1]:
+        if not m["content"].startswith(_HEADER):
+            words |= _message_words(m["content"])
+    return words
 
 
 def _sentences(text: str) -> list[str]:
@@ -61,17 +78,18 @@ class OfflineModel:
         mcq = parse_mcq(last)
         if mcq is not None:
             question, options = mcq
-            context = _context(messages) or question
+            context = _context_words(messages) or content_words(question)
             return f"\\boxed{{{lexical_choice(context, options)}}}"
         if is_open_question(last):
-            return self.answer_open(last, _context(messages))
+            return self.answer_open(last, messages)
         return "I can help with that."
 
-    def answer_open(self, question: str, context: str) -> str:
+    def answer_open(self, question: str, messages: list[dict[str, str]]) -> str:
         asked = content_words(question)
-        ranked = sorted(
-            ((len(content_words(s) & asked), -i, s) for i, s in enumerate(_sentences(context))), reverse=True
-        )
+        sentences = [
+            pair for m in messages[:-1] if not m["content"].startswith(_HEADER) for pair in _scored(m["content"])
+        ]
+        ranked = sorted(((len(words & asked), -i, s) for i, (s, words) in enumerate(sentences)), reverse=True)
         picked = [s for score, _, s in ranked[:2] if score > 0]
         return " ".join(picked) if picked else "Here is a general suggestion that should work for most people."
 
@@ -87,6 +105,9 @@ class OfflineModel:
                     continue
                 if sentence not in lines and len(words) >= 3:
                     lines.append(sentence)
-        while lines and count_tokens(["\n".join(lines)])[0] > cap_tokens:
+        sizes = count_tokens(lines)
+        total = sum(sizes) + len(lines)  # + one newline token per line: an upper bound of the joined text
+        while lines and total > cap_tokens:
+            total -= sizes.pop(0) + 1
             lines.pop(0)  # the oldest goes first
         return "\n".join(lines)
