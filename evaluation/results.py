@@ -94,4 +94,12 @@ def markdown_summary(summary: dict) -> str:
             f"{r['input_tokens']:,.0f} |"
         )
     lines += ["", f"Unparseable MCQ answers (scored wrong): {summary['unparsed']}."]
+    for key, table in summary["breakdowns"].items():
+        lines += ["", f"## MCQ accuracy by {key}", "", "| method | group | n | accuracy |", "|---|---|---|---|"]
+        lines += [f"| {r['method']} | {r['group']} | {r['n']} | {r['accuracy']:.3f} |" for r in table]
+    if summary["agreement"]:
+        lines += ["", "## Judge agreement", "", "| judges | n | kappa | spearman |", "|---|---|---|---|"]
+        lines += [
+            f"| {a['judges']} | {a['n']} | {a['kappa']:.3f} | {a['spearman']:.3f} |" for a in summary["agreement"]
+        ]
     return "\n".join(lines)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Literal
 
 from prefect import flow, get_run_logger, task
@@ -123,16 +124,31 @@ def evaluate(
         else:
             logger.info("evaluation %s is already complete: nothing to do", settings.run_id)
         summary = summarize(con, settings.run_id)
+        report = write_report(summary, db)
         create_markdown_artifact(
-            markdown_summary(summary), key=settings.run_id.lower(), description=f"Evaluation of {vid}"
+            markdown_summary(summary) + f"\n\nHTML report with plots: `{report}`",
+            key=settings.run_id.lower(),
+            description=f"Evaluation of {vid}",
         )
-        return summary | {"state": state}
+        return summary | {"state": state, "report": str(report)}
     except BaseException as exc:
         if "settings" in locals():
             finish_eval_run(con, settings.run_id, "failed", f"{type(exc).__name__}: {exc}"[:2000])
         raise
     finally:
         con.close()
+
+
+def write_report(summary: dict, db: str) -> Path:
+    """The HTML report beside the warehouse: ``<warehouse dir>/reports/<run id>.html``."""
+    from evaluation.report import render_report
+
+    base = Path(db.removeprefix("ducklake:"))
+    folder = (base if db.startswith("ducklake:") else base.parent) / "reports"
+    folder.mkdir(parents=True, exist_ok=True)
+    out = folder / f"{summary['run']['run_id']}.html"
+    out.write_text(render_report(summary))
+    return out
 
 
 def _default_model(backend: str) -> str:

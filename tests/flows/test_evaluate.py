@@ -4,6 +4,7 @@ and full_context + memory_agent through the openai backend against the loopback 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -51,6 +52,8 @@ def test_every_method_runs_offline_and_rows_are_complete(offline_eval):
     history_tokens = con.execute("SELECT avg(n_tokens) FROM latest_histories").fetchone()[0]
     assert tokens["full_context"] > history_tokens
     assert {a["judges"] for a in summary["agreement"]} == {"lexical vs strict"}
+    report = summary["report"]
+    assert report.endswith(f"reports/{run_id}.html") and "<svg" in Path(report).read_text()
     # lineage: the results point at the version's queries and the model
     parents = {
         r[0]
