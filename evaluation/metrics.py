@@ -35,7 +35,8 @@ def bootstrap_ci(values: Sequence[float], *, n: int = 2000, seed: int = 0, level
 
 
 def accuracy_table(rows: Iterable[dict], key: str | None = None, kind: str = "mcq") -> list[dict]:
-    """One row per method (and per value of ``key``): n, accuracy, CI, mean input tokens."""
+    """One row per method (and per value of ``key``): n, accuracy, CI, input tokens per query and per history
+    (all of a history's queries of this kind together; a memory agent's reading cost is already spread)."""
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for r in rows:
         if r["kind"] == kind:
@@ -54,6 +55,8 @@ def accuracy_table(rows: Iterable[dict], key: str | None = None, kind: str = "mc
                 "ci_high": high,
                 "mean_score": _mean([m["score"] for m in members if m["score"] is not None]),
                 "input_tokens": _mean([m["input_tokens"] for m in members]),
+                "tokens_per_history": sum(m["input_tokens"] for m in members)
+                / max(len({m.get("history_id") for m in members}), 1),
             }
         )
     return table
