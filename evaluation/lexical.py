@@ -25,8 +25,9 @@ def content_words(text: str) -> set[str]:
     return {w for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1}
 
 
-def lexical_scores(context: str, options: dict[str, str]) -> dict[str, float]:
-    ctx = content_words(context)
+def lexical_scores(context: str | set[str], options: dict[str, str]) -> dict[str, float]:
+    """Scores of each option against a context (text, or its content words already computed)."""
+    ctx = context if isinstance(context, set) else content_words(context)
     scores = {}
     for label, text in options.items():
         words = content_words(text)
@@ -34,7 +35,7 @@ def lexical_scores(context: str, options: dict[str, str]) -> dict[str, float]:
     return scores
 
 
-def lexical_choice(context: str, options: dict[str, str]) -> str:
+def lexical_choice(context: str | set[str], options: dict[str, str]) -> str:
     scores = lexical_scores(context, options)
     best = max(scores.values())
     return min(label for label, s in scores.items() if s == best)

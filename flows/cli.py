@@ -6,6 +6,7 @@
     tacit versions
     tacit lineage queries | tacit report quality [--version V]
     tacit serve [--port 4200]
+    tacit eval [--version V] [--methods ...] [--backend offline|openai|hf] | tacit report eval RUN --out F.html
     tacit train tiny-model | sft | grpo | memory --version V --base-model tiny --config NAME --out DIR
     tacit schemas export | check | validate FILE --model M
 
@@ -191,6 +192,11 @@ def serve(
         serve_all(port=port, limit=limit)
     except ServerStartError as exc:
         fail(str(exc))
+
+
+from flows.cli_eval import eval_command  # noqa: E402  (registers `tacit report eval` too)
+
+app.command("eval")(eval_command)
 
 
 def main() -> None:  # console-script entry point

@@ -29,9 +29,8 @@ class ServerStartError(RuntimeError):
 
 
 def deployments() -> list:
-    """synth/full, synth/small, synth/tiny, the training flows' ``default`` deployments (gpu work pool
-    when run by workers; parameterised by version, base_model, config) and every stub flow's ``default``."""
-    from flows.stubs import STUBS
+    """synth/full, synth/small, synth/tiny, evaluate/default and the training flows' ``default`` deployments
+    (gpu work pool when run by workers; parameterised by version, base_model, config, ...)."""
     from flows.synth import synth
     from flows.train import TRAIN_FLOWS
 
@@ -44,11 +43,17 @@ def deployments() -> list:
         )
         for p in SYNTH_PRESETS
     ]
+    from flows.evaluate import evaluate
+
+    out.append(
+        evaluate.to_deployment(
+            name="default", tags=["evaluate"], description="Evaluate a dataset version (parameters as `tacit eval`)"
+        )
+    )
     out += [
         f.to_deployment(name="default", description=f.__doc__, tags=["train", "gpu"], parameters={"base_model": "tiny"})
         for f in TRAIN_FLOWS
     ]
-    out += [stub.to_deployment(name="default", description=stub.__doc__) for stub in STUBS]
     return out
 
 

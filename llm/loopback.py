@@ -31,8 +31,9 @@ _SITE = re.compile(r"^Call site: (\w+)\.$", re.M)
 class FakeOpenAI:
     """Serves in a background thread on 127.0.0.1 (port 0: any free port); use as a context manager."""
 
-    def __init__(self, seed: int = 0, latency: float = 0.0, port: int = 0) -> None:
+    def __init__(self, seed: int = 0, latency: float = 0.0, port: int = 0, chat_model=None) -> None:
         self.generator = OfflineGenerator(seed=seed)
+        self.chat_model = chat_model  # answers chats that are no synth call site: f(messages) -> text
         self.latency = latency
         self.faults: list[str] = []
         self.requests = 0
@@ -60,10 +61,15 @@ class FakeOpenAI:
         self.server.server_close()
 
     def answer(self, body: dict) -> str:
-        user = next(m["content"] for m in body["messages"] if m["role"] == "user")
-        site = CALL_SITES[_SITE.search(user).group(1)]
-        request = site.input_model.model_validate_json(_REQUEST.search(user).group(1))
-        return self.generator.generate(site, [request])[0].model_dump_json()
+        user = next((m["content"] for m in body["messages"] if m["role"] == "user"), "")
+        site, request = _SITE.search(user), _REQUEST.search(user)
+        if site is None or request is None or site.group(1) not in CALL_SITES:
+            if self.chat_model is None:
+                raise ValueError("not a synth call site and no chat model is set")
+            return self.chat_model(body["messages"])
+        call_site = CALL_SITES[site.group(1)]
+        parsed = call_site.input_model.model_validate_json(request.group(1))
+        return self.generator.generate(call_site, [parsed])[0].model_dump_json()
 
     def _handler(self):
         fake = self
@@ -115,7 +121,10 @@ class FakeOpenAI:
                             }
                         },
                     )
-                content = "{not json" if fault == "malformed" else fake.answer(body)
+                try:
+                    content = "{not json" if fault == "malformed" else fake.answer(body)
+                except ValueError as exc:
+                    return self._send(400, {"error": {"message": str(exc), "type": "invalid_request_error"}})
                 finish = "stop"
                 if fault == "truncated":
                     content, finish = content[: len(content) // 2], "length"

@@ -32,7 +32,10 @@ def count_tokens(texts: list[str], name: str = "cl100k_base") -> list[int]:
     """Content tokens of each text (batched; tiktoken releases the GIL across threads)."""
     if not texts:
         return []
-    return [len(ids) for ids in _encoding(name).encode_ordinary_batch(texts, num_threads=2)]
+    enc = _encoding(name)
+    if len(texts) < 64:  # a thread pool per call costs more than it saves on a few texts
+        return [len(enc.encode_ordinary(t)) for t in texts]
+    return [len(ids) for ids in enc.encode_ordinary_batch(texts, num_threads=2)]
 
 
 def count_message_tokens(texts: list[str], name: str = "cl100k_base") -> list[int]:

@@ -2,42 +2,43 @@
 memory-agent trajectories, by dataset version and persona split; exported as HF ``datasets``.
 
     from training.data import DataConfig, build_dataset
-    ds = build_dataset(con, "v...", "train", "sft", DataConfig(), count_tokens)
+    ds = build_dataset(con, "v...", "train", "sft", DataConfig())
 
-Ground truth drives the demonstrations (ARCHITECTURE §6): a history is cut into chunks with the
-evaluator's ``chunk_history``; after chunk i the memory holds one note per preference whose signal turn
-has appeared in chunks 0..i (an update replaces the note of the preference it supersedes; preferences the
-user asked to forget are never written), capped with ``cap_memory``. Memory prompts come from
-``memory_messages`` and never contain the query; answers from ``answer_messages`` with the query rendered
-by ``render_mcq`` (options shuffled by the query's own seed), so training sees the evaluator's prompts.
+Ground truth drives the demonstrations (ARCHITECTURE §6): a history is turned into messages and cut
+into chunks exactly as the evaluator's memory agent does (``history_messages`` -> ``chat_turns`` ->
+``chunk_history``, tokens counted with the warehouse tokenizer); after chunk i the memory holds one note
+per preference whose signal turn has appeared in chunks 0..i (an update replaces the note of the
+preference it supersedes; preferences the user asked to forget are never written), capped with
+``cap_memory`` in the evaluator's tokens. Memory prompts come from ``memory_messages`` and never contain
+the query; answers from ``answer_messages`` with the query rendered by ``render_mcq`` / ``render_open``
+(options shuffled by the query's own seed), so training sees exactly the evaluator's prompts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 
 import duckdb
 from pydantic import BaseModel, ConfigDict, Field
 
-from training.evalapi import (
+from evaluation.memory import (
     CHUNK_TOKENS,
     MEMORY_CAP_TOKENS,
     answer_messages,
     cap_memory,
+    chat_turns,
     chunk_history,
     memory_messages,
-    query_seed,
-    render_mcq,
 )
+from evaluation.render import history_messages, query_seed, render_mcq, render_open
+from llm.tokens import count_message_tokens, count_tokens
+from warehouse.history import assemble_history
 from warehouse.training import ensure_splits
 
-CountTokens = Callable[[str], int]
 KINDS = ("sft", "grpo", "memory")
 ITEMS = """
 SELECT q.query_id, q.kind, q.text, q.gold_label, q.rubric, q.history_id, q.preference_id, h.persona_id,
-       p.statement, p.forget, p.who, p.relation
+       p.statement, p.forget, p.who
 FROM queries q JOIN histories h USING (version_id, history_id) JOIN preferences p USING (version_id, preference_id)
 JOIN splits s ON s.version_id = q.version_id AND s.persona_id = h.persona_id
 WHERE q.version_id = $v AND s.split = $s ORDER BY q.query_id
@@ -69,6 +70,7 @@ class QueryItem:
     persona_id: str
     statement: str
     forget: bool
+    who: str
     options: dict[str, str] = field(default_factory=dict)
 
 
@@ -88,18 +90,14 @@ def load_items(con: duckdb.DuckDBPyConnection, version_id: str, split: str, cfg:
         "SELECT query_id, label, text FROM options WHERE version_id = ? ORDER BY query_id, label", [version_id]
     ).fetchall():
         opts.setdefault(qid, {})[label] = text
-    items = [QueryItem(*r[:10], options=opts.get(r[0], {})) for r in rows]
+    items = [QueryItem(*r, options=opts.get(r[0], {})) for r in rows]
     return items[: cfg.max_queries] if cfg.max_queries else items
 
 
 def history_turns(con: duckdb.DuckDBPyConnection, version_id: str, history_id: str) -> list[dict]:
-    """The history as {"role", "content", "n_tokens"} turns, in order (the ``history_chat`` view)."""
-    rows = con.execute(
-        "SELECT role, content, n_tokens FROM history_chat WHERE version_id = ? AND history_id = ? "
-        "ORDER BY position, turn_index",
-        [version_id, history_id],
-    ).fetchall()
-    return [{"role": r, "content": c, "n_tokens": n} for r, c, n in rows]
+    """The history as {"role", "content", "n_tokens"} turns, built as the evaluator's memory agent builds them."""
+    chat = assemble_history(con, history_id, version_id)
+    return chat_turns(history_messages(chat.sessions), count_message_tokens)
 
 
 def persona_notes(con: duckdb.DuckDBPyConnection, version_id: str, persona_id: str) -> tuple[dict, list]:
@@ -128,10 +126,8 @@ def memory_after(seen: list[str], prefs: dict) -> str:
     return "\n".join(f"- {n}" for n in notes)
 
 
-def build_trajectory(
-    item: QueryItem, turns: list[dict], prefs: dict, signals: list, cfg: DataConfig, count_tokens: CountTokens
-) -> Trajectory:
-    chunks = chunk_history(turns, cfg.chunk_tokens, count_tokens)
+def build_trajectory(item: QueryItem, turns: list[dict], prefs: dict, signals: list, cfg: DataConfig) -> Trajectory:
+    chunks = chunk_history(turns, cfg.chunk_tokens)
     first_seen = {}
     for pid, text in signals:
         at = next((i for i, c in enumerate(chunks) if text in c), None)
@@ -150,31 +146,32 @@ def build_trajectory(
     return Trajectory([chunks[i] for i in keep], memories)
 
 
-def rendered_query(item: QueryItem) -> tuple[SimpleNamespace, str | None]:
-    """(rendered query, gold letter as shown); an open query is its text alone, with no options."""
+def rendered_query(item: QueryItem) -> tuple[list[dict], dict[str, str], str | None]:
+    """(question messages, options as shown, gold letter as shown); an open query has no options."""
     if item.kind == "mcq" and item.options:
         r = render_mcq(item.text, item.options, query_seed(item.query_id))
-        return r, r.letter_of[item.gold_label]
-    return SimpleNamespace(messages_tail=[{"role": "user", "content": item.text}], options={}, letter_of={}), None
+        return r.messages_tail, r.options, r.shown(item.gold_label)
+    return render_open(item.text), {}, None
 
 
 def answer_text(letter: str) -> str:
     return f"\\boxed{{{letter}}}"
 
 
-def _reward_columns(item: QueryItem, rendered, gold: str | None) -> dict:
+def _reward_columns(item: QueryItem, options: dict, gold: str | None) -> dict:
     return dict(
         query_id=item.query_id,
         query_kind=item.kind,
         answer=gold,
-        options=dict(rendered.options),
+        options=options,
+        who=item.who,
         preference=item.statement,
         rubric=item.rubric or "",
         forget=bool(item.forget),
     )
 
 
-def iter_trajectories(con, version_id: str, split: str, cfg: DataConfig, count_tokens: CountTokens):
+def iter_trajectories(con, version_id: str, split: str, cfg: DataConfig):
     """Yield (item, trajectory) for every query of the split; turns and notes are read once per history."""
     cache: dict[str, tuple] = {}
     for item in load_items(con, version_id, split, cfg):
@@ -184,71 +181,74 @@ def iter_trajectories(con, version_id: str, split: str, cfg: DataConfig, count_t
                 *persona_notes(con, version_id, item.persona_id),
             )
         turns, prefs, signals = cache[item.history_id]
-        yield item, build_trajectory(item, turns, prefs, signals, cfg, count_tokens)
+        yield item, build_trajectory(item, turns, prefs, signals, cfg)
 
 
-def sft_rows(con, version_id: str, split: str, cfg: DataConfig, count_tokens: CountTokens) -> list[dict]:
+def sft_rows(con, version_id: str, split: str, cfg: DataConfig) -> list[dict]:
     """Conversational rows (``messages``): memory-writing demonstrations (chunk + previous memory -> new memory),
     once per distinct (history, chunks), and an answering demonstration (final memory + MCQ -> gold letter)
     per MCQ query."""
     rows, seen = [], set()
-    for item, traj in iter_trajectories(con, version_id, split, cfg, count_tokens):
+    for item, traj in iter_trajectories(con, version_id, split, cfg):
         key = (item.history_id, tuple(traj.chunks))
         if key not in seen:
             seen.add(key)
             previous = ""
             for chunk, memory in zip(traj.chunks, traj.memories, strict=True):
-                msgs = [*memory_messages(chunk, previous), {"role": "assistant", "content": memory}]
+                msgs = [
+                    *memory_messages(chunk, previous, cfg.memory_cap_tokens),
+                    {"role": "assistant", "content": memory},
+                ]
                 rows.append({"messages": msgs, "example_kind": "memory", "query_id": item.query_id})
                 previous = memory
-        rendered, gold = rendered_query(item)
+        tail, _, gold = rendered_query(item)
         if gold:
             final = traj.memories[-1] if traj.memories else ""
-            msgs = [*answer_messages(final, rendered), {"role": "assistant", "content": answer_text(gold)}]
+            msgs = [*answer_messages(final, tail), {"role": "assistant", "content": answer_text(gold)}]
             rows.append({"messages": msgs, "example_kind": "answer", "query_id": item.query_id})
     return rows
 
 
-def grpo_rows(con, version_id: str, split: str, cfg: DataConfig, count_tokens: CountTokens) -> list[dict]:
+def grpo_rows(con, version_id: str, split: str, cfg: DataConfig) -> list[dict]:
     """Long-context GRPO prompts: the chunks read as context, then the rendered query; reward columns."""
     rows = []
-    for item, traj in iter_trajectories(con, version_id, split, cfg, count_tokens):
+    for item, traj in iter_trajectories(con, version_id, split, cfg):
         if item.kind == "open" and not cfg.include_open:
             continue
-        rendered, gold = rendered_query(item)
-        context = {"role": "system", "content": "Earlier conversations with this user:\n\n" + "\n\n".join(traj.chunks)}
-        rows.append({"prompt": [context, *rendered.messages_tail], **_reward_columns(item, rendered, gold)})
+        tail, options, gold = rendered_query(item)
+        context = {"role": "system", "content": "\n".join(traj.chunks)}
+        rows.append({"prompt": [context, *tail], **_reward_columns(item, options, gold)})
     return rows
 
 
-def memory_rows(con, version_id: str, split: str, cfg: DataConfig, count_tokens: CountTokens) -> list[dict]:
+def memory_rows(con, version_id: str, split: str, cfg: DataConfig) -> list[dict]:
     """Memory-agent GRPO rows: the chunks to read and the query's rendered tail; ``prompt`` is the answer
     prompt with an empty memory (the trainer replaces the memory with the one the policy wrote)."""
     rows = []
-    for item, traj in iter_trajectories(con, version_id, split, cfg, count_tokens):
+    for item, traj in iter_trajectories(con, version_id, split, cfg):
         if item.kind == "open" and not cfg.include_open:
             continue
-        rendered, gold = rendered_query(item)
+        tail, options, gold = rendered_query(item)
         rows.append(
             {
-                "prompt": answer_messages("", rendered),
+                "prompt": answer_messages("", tail),
                 "chunks": traj.chunks,
-                "tail": rendered.messages_tail,
+                "tail": tail,
                 "reference_memory": traj.memories[-1] if traj.memories else "",
-                **_reward_columns(item, rendered, gold),
+                **_reward_columns(item, options, gold),
             }
         )
     return rows
 
 
-def build_dataset(con, version_id: str, split: str, kind: str, cfg: DataConfig, count_tokens: CountTokens):
+def build_dataset(con, version_id: str, split: str, kind: str, cfg: DataConfig):
     """The HF ``datasets.Dataset`` of one kind (sft, grpo, memory) for a version and split."""
     from datasets import Dataset
 
     builders = {"sft": sft_rows, "grpo": grpo_rows, "memory": memory_rows}
     if kind not in builders:
         raise ValueError(f"unknown dataset kind {kind!r}; choose one of {', '.join(KINDS)}")
-    rows = builders[kind](con, version_id, split, cfg, count_tokens)
+    rows = builders[kind](con, version_id, split, cfg)
     if not rows:
         raise ValueError(f"no {kind} examples in version {version_id} split {split!r}")
     return Dataset.from_list(rows)

@@ -8,8 +8,10 @@ must return exactly one row per rollout. So this trainer
 1. runs the memory turns itself, turn t for every trajectory of the batch at once, through TRL's own
    generation path (``_tokenize_prompts`` / ``_generate_single_turn``: transformers on CPU, vLLM colocate
    or server on GPU, with its weight sync); each prompt is the evaluator's ``memory_messages(chunk,
-   memory)``, which never sees the query; each new memory is cut to the cap (``memory_cap_tokens``) in
-   tokens, and the row trains on exactly the capped tokens;
+   memory)``, which never sees the query; each new memory is cut to the cap with the evaluator's
+   ``cap_memory`` (same tokens and rule as evaluation), and the row trains on the tokens of the memory that
+   is passed on: the sampled tokens when nothing was cut, else the capped text re-encoded (a cut row is a
+   prefix of what was sampled, up to a token boundary at the cut);
 2. hands the final-answer prompts (``answer_messages(memory, query)``) to the parent, which generates,
    scores with the reward functions and computes the group advantages;
 3. appends one row per memory turn with its trajectory's advantage (and, where the parent computes them,
@@ -31,7 +33,8 @@ import torch
 from trl import GRPOTrainer
 from trl.trainer.utils import pad
 
-from training.evalapi import answer_messages, cap_memory, memory_messages
+from evaluation.memory import answer_messages, cap_memory, memory_messages
+from llm.tokens import count_tokens
 
 logger = logging.getLogger(__name__)
 IS_OFF_REASON = (
@@ -57,7 +60,8 @@ class MemoryGRPOTrainer(GRPOTrainer):
         self.last_row_trajectory: torch.Tensor | None = None  # trajectory index of every row, -1 for padding
 
     def count_tokens(self, text: str) -> int:
-        return len(self._tokenizer(text, add_special_tokens=False)["input_ids"])
+        """Tokens as the memory cap counts them (the evaluator's counter)."""
+        return count_tokens([text])[0]
 
     def _memory_turns(self, inputs: list[dict]) -> tuple[list[str], list[tuple[int, list[int], list[int]]]]:
         """Run every trajectory's memory turns; returns final memories and (trajectory, prompt, completion)."""
@@ -66,22 +70,24 @@ class MemoryGRPOTrainer(GRPOTrainer):
         rows = []
         for t in range(max(len(x["chunks"]) for x in inputs)):
             active = [i for i, x in enumerate(inputs) if t < len(x["chunks"])]
-            prompts = [memory_messages(inputs[i]["chunks"][t], memories[i]) for i in active]
+            prompts = [memory_messages(inputs[i]["chunks"][t], memories[i], self.memory_cap_tokens) for i in active]
             prompt_ids, _, _ = self._tokenize_prompts(prompts)
             completion_ids, _ = self._generate_single_turn(prompt_ids, None, {}, num_generations=1)
             for i, p_ids, c_ids in zip(active, prompt_ids, completion_ids, strict=True):
-                c_ids = list(c_ids)[: self.memory_cap_tokens]
                 text = self._tokenizer.decode(c_ids, skip_special_tokens=True)
-                memories[i] = cap_memory(text, self.memory_cap_tokens, self.count_tokens)
+                memories[i] = cap_memory(text, self.memory_cap_tokens, count_tokens)
+                if memories[i] != text.strip():
+                    c_ids = [
+                        *self._tokenizer(memories[i], add_special_tokens=False)["input_ids"],
+                        *self.eos_token_ids[:1],
+                    ]
                 self.last_memories[i].append(memories[i])
-                rows.append((i, list(p_ids), c_ids or [self._tokenizer.eos_token_id]))
+                rows.append((i, list(p_ids), list(c_ids) or self.eos_token_ids[:1]))
         return memories, rows
 
     def _generate_and_score_completions(self, inputs):
         memories, rows = self._memory_turns(inputs)
-        answer_inputs = [
-            {**x, "prompt": answer_messages(m, _Rendered(x["tail"]))} for x, m in zip(inputs, memories, strict=True)
-        ]
+        answer_inputs = [{**x, "prompt": answer_messages(m, x["tail"])} for x, m in zip(inputs, memories, strict=True)]
         out = super()._generate_and_score_completions(answer_inputs)
         n_answers = out["prompt_ids"].size(0)
         multiple = self.args.steps_per_generation if self.model.training else 1
@@ -123,15 +129,6 @@ class MemoryGRPOTrainer(GRPOTrainer):
         self.last_row_trajectory = torch.cat([torch.arange(n_answers, device=device), traj])
         self._metrics["train"]["memory/turn_rows"].append(float((traj >= 0).sum().item()))
         return {**out, **new}
-
-
-class _Rendered:
-    """The part of a rendered query that ``answer_messages`` reads: the tail of messages."""
-
-    def __init__(self, tail: list[dict]):
-        self.messages_tail = tail
-        self.options = {}
-        self.letter_of = {}
 
 
 def _cat(a: torch.Tensor, b: torch.Tensor, value, *, left: bool) -> torch.Tensor:

@@ -7,7 +7,7 @@ One scoring rule for benchmarks and rewards: ``mcq_reward`` uses the evaluator's
 ``hybrid_reward`` is the same mix as one function, for code that wants a single number.
 
 Columns (from ``training.data``): ``answer`` (gold letter as shown, or None for open queries),
-``options`` (shown letter -> text), ``preference``, ``rubric``, ``forget``.
+``options`` (shown letter -> text), ``preference``, ``rubric``, ``forget``, ``who``.
 
     >>> mcq_reward([[{"role": "assistant", "content": "\\\\boxed{B}"}]], answer=["B"], options=[{"A": "x", "B": "y"}])
     [1.0]
@@ -15,7 +15,8 @@ Columns (from ``training.data``): ``answer`` (gold letter as shown, or None for 
 
 from __future__ import annotations
 
-from training.evalapi import extract_answer, lexical_judge
+from evaluation.extraction import extract_answer
+from evaluation.judges import lexical_judge
 
 DEFAULT_WEIGHTS = (0.8, 0.2)  # (MCQ exact match, judge): ARCHITECTURE §6
 
@@ -43,18 +44,19 @@ def mcq_reward(completions, answer, options, **kwargs) -> list[float | None]:
     return out
 
 
-def judge_reward(completions, preference, rubric, forget, options=None, **kwargs) -> list[float]:
+def judge_reward(completions, preference, rubric, forget, options=None, who=None, **kwargs) -> list[float]:
     """The offline judge's score in [0, 1] of the response against the preference and its rubric.
 
     For an MCQ row the judged text is the response followed by the text of the option it chose, so a
     bare letter is judged by what it means."""
     options = options if options is not None else [None] * len(completions)
+    who = who if who is not None else ["self"] * len(completions)
     out = []
-    for completion, pref, rub, fgt, opts in zip(completions, preference, rubric, forget, options, strict=True):
+    for completion, pref, rub, fgt, opts, w in zip(completions, preference, rubric, forget, options, who, strict=True):
         text = completion_text(completion)
         letter = extract_answer(text, _options(opts)) if opts else None
         judged = f"{text}\n{_options(opts)[letter]}" if letter else text
-        out.append(float(lexical_judge(judged, pref or "", rub or "", bool(fgt))))
+        out.append(float(lexical_judge(judged, pref or "", rub or "", bool(fgt), w or "self")))
     return out
 
 

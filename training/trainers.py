@@ -90,11 +90,7 @@ def prepare_training(
     tokenizer = AutoTokenizer.from_pretrained(model_path)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
-
-    def count_tokens(text: str) -> int:
-        return len(tokenizer(text, add_special_tokens=False)["input_ids"])
-
-    return model_path, tokenizer, build_dataset(con, version_id, cfg.split, kind, cfg.data, count_tokens)
+    return model_path, tokenizer, build_dataset(con, version_id, cfg.split, kind, cfg.data)
 
 
 def make_trainer(kind: str, model_path: str, tokenizer, dataset, cfg: TrainConfig, out_dir: Path, max_steps=None,

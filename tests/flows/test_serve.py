@@ -100,14 +100,39 @@ def test_serve_run_deployment_and_stop(tmp_path):
         )
         assert "preset" in bad.stdout + bad.stderr and "huge" in bad.stdout + bad.stderr
 
-        stub = subprocess.run(
-            [str(BIN / "prefect"), "deployment", "run", "evaluate/default", "--watch"],
+        evaluated = subprocess.run(
+            [
+                *(str(BIN / "prefect"), "deployment", "run", "evaluate/default", "--watch"),
+                *("--param", f"db={db}", "--param", 'methods=["no_context", "length_only", "rag"]'),
+            ],
             env=client_env,
             capture_output=True,
             text=True,
-            timeout=120,
+            timeout=300,
         )
-        assert "Failed" in stub.stdout
+        assert evaluated.returncode == 0, evaluated.stdout[-3000:] + evaluated.stderr[-3000:]
+        con = duckdb.connect(str(db), read_only=True)
+        assert con.execute("SELECT status, methods FROM eval_runs").fetchall() == [
+            ("complete", ["no_context", "length_only", "rag"])
+        ]
+        assert con.execute("SELECT count(DISTINCT method) FROM eval_results").fetchone() == (3,)
+        con.close()
+
+        trained = subprocess.run(  # a training deployment retriggered with parameters, as on the gpu pool
+            [
+                *(str(BIN / "prefect"), "deployment", "run", "train_memory/default", "--watch"),
+                *("--param", f"db={db}", "--param", "max_steps=1", "--param", f"out={tmp_path / 'mem'}"),
+            ],
+            env=client_env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert trained.returncode == 0, trained.stdout[-3000:] + trained.stderr[-3000:]
+        con = duckdb.connect(str(db), read_only=True)
+        assert con.execute("SELECT kind, status FROM training_runs").fetchall() == [("memory", "completed")]
+        assert con.execute("SELECT count(*) FROM checkpoints WHERE final").fetchone() == (1,)
+        con.close()
     finally:
         serve.send_signal(signal.SIGTERM)
         try:
@@ -118,11 +143,3 @@ def test_serve_run_deployment_and_stop(tmp_path):
             log.close()
     assert "Prefect server stopped" in (tmp_path / "serve.log").read_text()
     assert not _answers(f"{api}/health")
-
-
-def test_stub_flows_fail_with_a_clear_message(prefect_harness):
-    from flows.stubs import STUBS, NotAvailableYet
-
-    for stub in STUBS:
-        with pytest.raises(NotAvailableYet, match="not available in this version"):
-            stub()

@@ -42,7 +42,3 @@ def con(train_db):
     c = connect(train_db[0])
     yield c
     c.close()
-
-
-def word_count(text: str) -> int:
-    return len(text.split())

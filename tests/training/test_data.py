@@ -3,11 +3,11 @@ cap, query-agnostic memory prompts, answering demonstrations, and the HF export.
 
 from __future__ import annotations
 
-from tests.training.conftest import word_count
+from llm.tokens import count_tokens
 from training.data import DataConfig, build_dataset, load_items, memory_after, sft_rows
 from warehouse.training import ensure_splits, split_of
 
-CFG = DataConfig(chunk_tokens=800, memory_cap_tokens=40, max_chunks=3)
+CFG = DataConfig(chunk_tokens=800, memory_cap_tokens=30, max_chunks=3)
 
 
 def test_split_is_stored_by_persona_and_stable(con, train_db):
@@ -37,7 +37,7 @@ def test_memory_after_replaces_updated_and_drops_forgotten():
 
 def test_memory_demonstrations_are_ground_truth_within_cap(con, train_db):
     _, vid = train_db
-    rows = sft_rows(con, vid, "train", CFG, word_count)
+    rows = sft_rows(con, vid, "train", CFG)
     items = {i.query_id: i for i in load_items(con, vid, "train", CFG)}
     memory = [r for r in rows if r["example_kind"] == "memory"]
     answers = [r for r in rows if r["example_kind"] == "answer"]
@@ -46,7 +46,7 @@ def test_memory_demonstrations_are_ground_truth_within_cap(con, train_db):
     for r in memory:
         written = r["messages"][-1]["content"]
         assert r["messages"][-1]["role"] == "assistant"
-        assert word_count(written) <= CFG.memory_cap_tokens
+        assert count_tokens([written])[0] <= CFG.memory_cap_tokens
         assert all(any(s in line for s in statements) for line in written.splitlines() if line)
         prompt = " ".join(m["content"] for m in r["messages"][:-1])
         assert items[r["query_id"]].text not in prompt  # memory prompts never see the query
@@ -57,7 +57,7 @@ def test_memory_demonstrations_are_ground_truth_within_cap(con, train_db):
 
 def test_answer_letter_is_the_gold_option_as_shown(con, train_db):
     _, vid = train_db
-    ds = build_dataset(con, vid, "train", "grpo", CFG, word_count)
+    ds = build_dataset(con, vid, "train", "grpo", CFG)
     gold_text = dict(
         con.execute(
             "SELECT q.query_id, o.text FROM queries q JOIN options o ON o.version_id = q.version_id "
@@ -74,6 +74,6 @@ def test_answer_letter_is_the_gold_option_as_shown(con, train_db):
 
 def test_memory_rows_carry_chunks_and_the_query_tail(con, train_db):
     _, vid = train_db
-    ds = build_dataset(con, vid, "train", "memory", CFG, word_count)
+    ds = build_dataset(con, vid, "train", "memory", CFG)
     assert {"prompt", "chunks", "tail", "answer", "options", "preference"} <= set(ds.column_names)
     assert all(1 <= len(r["chunks"]) <= CFG.max_chunks for r in ds)

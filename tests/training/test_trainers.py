@@ -67,7 +67,7 @@ def test_memory_turn_rows_carry_their_trajectory_advantage(con, train_db, tiny_m
     cap = 6
     cfg = TrainConfig(data=DataConfig(chunk_tokens=200, max_chunks=2, max_queries=4, memory_cap_tokens=cap),
                       trl=dict(GRPO_CPU, max_completion_length=10))  # fmt: skip
-    trainer, _, ds = _trainer("memory", con, train_db[1], tiny_model, tmp_path, cfg, [varied_reward])
+    trainer, tok, ds = _trainer("memory", con, train_db[1], tiny_model, tmp_path, cfg, [varied_reward])
     trainer.model.train()
     batch = [dict(ds[i]) for i in (0, 1) for _ in range(cfg.trl["num_generations"])]  # 2 groups of 4
     out = trainer._generate_and_score_completions(batch)
@@ -78,11 +78,14 @@ def test_memory_turn_rows_carry_their_trajectory_advantage(con, train_db, tiny_m
     assert adv[: len(batch)].abs().sum() > 0
     for row in range(len(batch), traj.shape[0]):
         assert adv[row] == adv[traj[row]]
-    memory_completion = out["completion_mask"][len(batch) :].sum(dim=1)
-    assert int(memory_completion.max()) <= cap  # each memory-turn row trains on at most the capped tokens
     for memories, x in zip(trainer.last_memories, batch, strict=True):
         assert len(memories) == len(x["chunks"])
         assert all(trainer.count_tokens(m) <= cap for m in memories)
+    passed_on = sorted(m for ms in trainer.last_memories for m in ms)
+    rows = out["completion_ids"][len(batch) :][traj[len(batch) :] >= 0]
+    masks = out["completion_mask"][len(batch) :][traj[len(batch) :] >= 0].bool()
+    trained = sorted(tok.decode(r[m], skip_special_tokens=True).strip() for r, m in zip(rows, masks, strict=True))
+    assert trained == passed_on  # each memory-turn row trains on exactly the (capped) memory passed on
     assert out["num_items_in_batch"] == out["completion_mask"].sum()
 
 

@@ -1,0 +1,204 @@
+"""The ``evaluate`` flow: score a model (or a baseline) on a dataset version with every chosen method.
+
+    tacit eval --version V --methods full_context,memory_agent,rag --backend offline
+    prefect deployment run evaluate/default --param version=V --param methods='["rag","no_context"]'
+
+Shape: the version's queries are grouped by history, and histories into shards; one task per shard
+assembles its histories, runs ``evaluation.runner.evaluate_histories`` and writes the shard's results
+with a completion marker in one transaction. The run id is the hash of the settings, so rerunning the
+same evaluation resumes it (finished shards are skipped; remote calls are cached in ``llm_calls``).
+At the end: a summary (Prefect markdown artifact), lineage rows (``eval_results@run`` built from the
+version's queries and the model), and the run marked complete.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Literal
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
+from pydantic import Field
+
+from evaluation.items import load_items, parse_budget
+from evaluation.judges import OFFLINE_JUDGES, Judge
+from evaluation.records import EvalSettings, Method
+from evaluation.results import markdown_summary, summarize
+from evaluation.runner import HistoryInput, evaluate_histories
+from flows import progress
+from warehouse import DEFAULT_DB, connect
+from warehouse.eval_store import done_eval_units, finish_eval_run, start_eval_run, write_eval_unit
+from warehouse.history import assemble_history, resolve_version
+from warehouse.lineage import artifact_id
+from warehouse.llm_store import WarehouseCallStore
+from warehouse.load import _WRITE_LOCK, insert_rows
+
+HISTORIES_PER_SHARD = 8
+
+
+def make_model(settings: EvalSettings, con, *, max_cost: float | None = None, concurrency: int = 16):
+    """The answering model of a backend: offline (lexical), openai (through llm/), hf (local path)."""
+    if settings.backend == "offline":
+        from evaluation.offline_model import OfflineModel
+
+        return OfflineModel()
+    if settings.backend == "openai":
+        from llm.chat import OpenAIChat
+
+        return OpenAIChat(
+            settings.model, base_url=settings.base_url, store=WarehouseCallStore(con), call_site="eval_answer",
+            max_cost=max_cost, concurrency=concurrency, seed=settings.seed, run_id=settings.run_id,
+        )  # fmt: skip
+    from evaluation.hf_model import HFModel
+
+    return HFModel(settings.model)
+
+
+def make_judges(settings: EvalSettings, con, judge_base_url: str | None = None) -> list[Judge]:
+    judges = []
+    for name in settings.judges:
+        if name in OFFLINE_JUDGES:
+            judges.append(Judge(name))
+            continue
+        from llm.chat import OpenAIChat
+
+        url = judge_base_url or settings.base_url
+        model = OpenAIChat(
+            name, base_url=url, store=WarehouseCallStore(con), call_site="eval_judge", seed=settings.seed
+        )
+        judges.append(Judge(name, model))
+    return judges
+
+
+@task(name="evaluate-shard", cache_policy=NO_CACHE)
+def evaluate_shard(con, settings: EvalSettings, unit: str, groups: list, model, judges) -> int:
+    histories = [
+        HistoryInput(hid, assemble_history(con, hid, settings.version_id).sessions, items) for hid, items in groups
+    ]
+    out = evaluate_histories(histories, settings, model, judges, on_progress=lambda stage, n: None)
+    written = write_eval_unit(con, settings.run_id, unit, out.tables())
+    progress.sink().advance("evaluate", len(groups))
+    return written
+
+
+@flow(name="evaluate", log_prints=True)
+def evaluate(
+    version: str | None = None,
+    methods: list[Method] = ["full_context", "memory_agent", "rag", "no_context", "length_only", "oracle"],  # noqa: B006
+    backend: Literal["offline", "openai", "hf"] = "offline",
+    model: str | None = None,
+    base_url: str | None = None,
+    judges: list[str] = ["lexical"],  # noqa: B006
+    judge_base_url: str | None = None,
+    budget: str | None = None,
+    limit: Annotated[int, Field(gt=0)] | None = None,
+    chunk_tokens: Annotated[int, Field(gt=0)] = 5000,
+    memory_cap_tokens: Annotated[int, Field(gt=0)] = 2000,
+    rag_top_k: Annotated[int, Field(gt=0)] = 5,
+    max_cost: Annotated[float, Field(gt=0)] | None = None,
+    db: str = str(DEFAULT_DB),
+) -> dict:
+    """Evaluate ``version`` (default: the newest complete one); returns the run's summary."""
+    logger = get_run_logger()
+    con = connect(db)
+    try:
+        vid = resolve_version(con, version)
+        settings = EvalSettings(
+            version_id=vid, methods=methods, backend=backend, model=model or _default_model(backend),
+            base_url=base_url, judges=judges, budget_tokens=parse_budget(budget), limit=limit,
+            chunk_tokens=chunk_tokens, memory_cap_tokens=memory_cap_tokens, rag_top_k=rag_top_k,
+        )  # fmt: skip
+        items = load_items(con, vid, budget_tokens=settings.budget_tokens, limit=settings.limit)
+        state = start_eval_run(
+            con, run_id=settings.run_id, version_id=vid, backend=backend, model=settings.model,
+            methods=list(methods), judges=list(judges), config_json=settings.config_json(), n_queries=len(items),
+        )  # fmt: skip
+        if state != "complete":
+            _run_shards(con, settings, items, logger, max_cost, judge_base_url)
+            _publish(con, settings, db)
+            finish_eval_run(con, settings.run_id, "complete")
+        else:
+            logger.info("evaluation %s is already complete: nothing to do", settings.run_id)
+        summary = summarize(con, settings.run_id)
+        report = write_report(summary, db)
+        create_markdown_artifact(
+            markdown_summary(summary) + f"\n\nHTML report with plots: `{report}`",
+            key=settings.run_id.lower(),
+            description=f"Evaluation of {vid}",
+        )
+        return summary | {"state": state, "report": str(report)}
+    except BaseException as exc:
+        if "settings" in locals():
+            finish_eval_run(con, settings.run_id, "failed", f"{type(exc).__name__}: {exc}"[:2000])
+        raise
+    finally:
+        con.close()
+
+
+def write_report(summary: dict, db: str) -> Path:
+    """The HTML report beside the warehouse: ``<warehouse dir>/reports/<run id>.html``."""
+    from evaluation.report import render_report
+
+    base = Path(db.removeprefix("ducklake:"))
+    folder = (base if db.startswith("ducklake:") else base.parent) / "reports"
+    folder.mkdir(parents=True, exist_ok=True)
+    out = folder / f"{summary['run']['run_id']}.html"
+    out.write_text(render_report(summary))
+    return out
+
+
+def _default_model(backend: str) -> str:
+    if backend == "offline":
+        return "lexical"
+    raise ValueError(f"--backend {backend} needs --model (a model name for openai, a local directory for hf)")
+
+
+def _run_shards(con, settings: EvalSettings, items, logger, max_cost, judge_base_url) -> None:
+    by_history = defaultdict(list)
+    for item in items:
+        by_history[item.history_id].append(item)
+    groups = sorted(by_history.items())
+    shards = [groups[i : i + HISTORIES_PER_SHARD] for i in range(0, len(groups), HISTORIES_PER_SHARD)]
+    done = done_eval_units(con, settings.run_id)
+    todo = [(f"shard:{i:04d}", s) for i, s in enumerate(shards) if f"shard:{i:04d}" not in done]
+    logger.info(
+        "evaluation %s of %s: %d queries in %d histories, %d of %d shards to run",
+        settings.run_id, settings.version_id, len(items), len(groups), len(todo), len(shards),
+    )  # fmt: skip
+    sink = progress.sink()
+    sink.start("evaluate", sum(len(s) for _, s in todo))
+    model = make_model(settings, con, max_cost=max_cost)
+    judges = make_judges(settings, con, judge_base_url)
+    for unit, shard in todo:
+        evaluate_shard(con, quote(settings), unit, quote(shard), quote(model), quote(judges))
+
+
+def _publish(con, settings: EvalSettings, db: str) -> None:
+    """Lineage rows: eval_results of this run <- the version's queries and options, and the model."""
+    run_id, vid = settings.run_id, settings.version_id
+    me = f"eval_results@{run_id}"
+    now = datetime.now(UTC).replace(tzinfo=None)
+    n = con.execute("SELECT count(*) FROM eval_results WHERE run_id = ?", [run_id]).fetchone()[0]
+    model_id = f"model:{settings.backend}:{settings.model}"
+    with _WRITE_LOCK:
+        con.execute("DELETE FROM lineage_edges WHERE child_id = ?", [me])
+        con.execute("DELETE FROM artifacts WHERE artifact_id IN (?, ?)", [me, model_id])
+        insert_rows(
+            con,
+            "artifacts",
+            [
+                dict(artifact_id=me, kind="eval", name="eval_results", uri=f"tacit://eval/{run_id}", version_id=vid,
+                     run_id=run_id, content_hash=None, n_rows=n, created_at=now),
+                dict(artifact_id=model_id, kind="model", name=settings.model, uri=f"tacit://model/{settings.backend}/"
+                     f"{settings.model}", version_id=None, run_id=run_id, content_hash=None, n_rows=None,
+                     created_at=now),
+            ],
+        )  # fmt: skip
+        parents = [artifact_id("queries", vid), artifact_id("options", vid), model_id]
+        insert_rows(
+            con, "lineage_edges", [dict(child_id=me, parent_id=p, run_id=run_id, version_id=vid) for p in parents]
+        )

@@ -1,0 +1,143 @@
+"""Free-text chat completions through the ``openai`` backend's machinery (evaluation's remote models).
+
+Synth call sites want JSON for a pydantic model (``llm.openai_backend``); an evaluated model or a judge
+answers in free text. ``OpenAIChat`` sends a list of chats concurrently with the same guarantees:
+a per-request cache in the call store (``llm_calls``, key = hash(model, messages, params)), so a rerun
+or a second method reading the same prompt never calls the server twice; an adaptive window that halves
+on 429; RPM/TPM caps; Retry-After; jittered retries (tenacity); a token and cost ledger with a cap.
+
+    chat = OpenAIChat("gpt-4o-mini", base_url="http://127.0.0.1:8000/v1", store=WarehouseCallStore(con))
+    replies = chat.complete([[{"role": "user", "content": "Hi"}]], max_new_tokens=64)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import time
+
+import openai
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
+
+from llm.openai_backend import (
+    RETRYABLE,
+    AdaptiveWindow,
+    BudgetExceeded,
+    CallStore,
+    Ledger,
+    MemoryStore,
+    RateLimiter,
+    _retry_after,
+)
+
+
+class OpenAIChat:
+    """Chat completions in free text; ``complete`` returns one reply per chat, in order."""
+
+    name = "openai"
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        base_url: str | None = None,
+        store: CallStore | None = None,
+        call_site: str = "eval",
+        concurrency: int = 16,
+        max_cost: float | None = None,
+        prices: dict[str, tuple[float, float]] | None = None,
+        timeout: float = 120.0,
+        max_attempts: int = 6,
+        temperature: float = 0.0,
+        seed: int = 0,
+        rpm: int | None = None,
+        tpm: int | None = None,
+        run_id: str | None = None,
+    ) -> None:
+        self.model, self.base_url, self.call_site, self.run_id = model, base_url, call_site, run_id
+        self.store = store if store is not None else MemoryStore()
+        self.concurrency, self.max_cost, self.timeout, self.max_attempts = concurrency, max_cost, timeout, max_attempts
+        self.params = {"temperature": temperature, "seed": seed}
+        self.ledger = Ledger(prices=prices or {})
+        self.rpm, self.tpm = rpm, tpm
+        self.requests_sent = 0
+
+    def cache_key(self, messages: list[dict[str, str]], max_new_tokens: int) -> str:
+        payload = [self.model, messages, {**self.params, "max_tokens": max_new_tokens}, "text"]
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+    def complete(self, requests: list[list[dict[str, str]]], max_new_tokens: int = 256) -> list[str]:
+        if not requests:
+            return []
+        return asyncio.run(self._complete_all(requests, max_new_tokens))
+
+    async def _complete_all(self, requests, max_new_tokens: int) -> list[str]:
+        client = openai.AsyncOpenAI(
+            base_url=self.base_url,
+            api_key=os.environ.get("OPENAI_API_KEY", "not-needed"),
+            max_retries=0,
+            timeout=self.timeout,
+        )
+        window = AdaptiveWindow(start=max(1, self.concurrency // 2), ceiling=self.concurrency)
+        limiter = RateLimiter(self.rpm, self.tpm)
+        try:
+            return list(
+                await asyncio.gather(*(self._one(client, window, limiter, m, max_new_tokens) for m in requests))
+            )
+        finally:
+            await client.close()
+
+    async def _one(self, client, window: AdaptiveWindow, limiter: RateLimiter, messages, max_new_tokens: int) -> str:
+        key = self.cache_key(messages, max_new_tokens)
+        cached = self.store.get(key)
+        if cached is not None:
+            self.ledger.cache_hits += 1
+            return json.loads(cached)
+        started = time.perf_counter()
+        async for attempt in AsyncRetrying(
+            stop=stop_after_attempt(self.max_attempts),
+            reraise=True,
+            retry=retry_if_exception_type(RETRYABLE),
+            wait=wait_random_exponential(multiplier=0.2, max=20),
+        ):
+            with attempt:
+                async with window:
+                    await limiter.acquire(sum(len(m["content"]) for m in messages) // 4 + max_new_tokens)
+                    self._check_budget(window.in_flight)
+                    self.requests_sent += 1
+                    try:
+                        resp = await client.chat.completions.create(
+                            model=self.model, messages=messages, max_tokens=max_new_tokens, **self.params
+                        )
+                    except openai.RateLimitError as exc:
+                        await window.throttled()
+                        delay = _retry_after(exc)
+                        if delay:
+                            await asyncio.sleep(min(delay, 60))
+                        raise
+                await window.succeeded()
+        text = resp.choices[0].message.content or ""
+        usage = (resp.usage.prompt_tokens, resp.usage.completion_tokens) if resp.usage else (0, 0)
+        cost = self.ledger.charge(self.model, *usage)
+        self.store.put(
+            dict(
+                cache_key=key, call_site=self.call_site, request_key=None, prompt_id=None, prompt_sha=None,
+                model=self.model, messages=json.dumps(messages), params=json.dumps(self.params), response_text=text,
+                parsed=json.dumps(text), tokens_in=usage[0], tokens_out=usage[1],
+                latency_ms=int((time.perf_counter() - started) * 1000), cost_usd=cost, status="ok", error="",
+                system_fingerprint=getattr(resp, "system_fingerprint", None), run_id=self.run_id,
+            )
+        )  # fmt: skip
+        return text
+
+    def _check_budget(self, in_flight: int) -> None:
+        if self.max_cost is None:
+            return
+        average = self.ledger.cost_usd / self.ledger.calls if self.ledger.calls else 0.0
+        if self.ledger.cost_usd + average * in_flight > self.max_cost:
+            raise BudgetExceeded(
+                f"max cost ${self.max_cost:.2f}: {self.ledger.calls} calls cost ${self.ledger.cost_usd:.4f}; "
+                "completed calls are kept, rerun with a higher --max-cost to resume"
+            )

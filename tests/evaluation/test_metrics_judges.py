@@ -1,0 +1,87 @@
+"""Golden cases for the metrics (bootstrap CI, kappa, Spearman, breakdowns) and the judges."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from evaluation.judges import Judge, JudgeCase, lexical_judge, parse_judge_prompt, parse_verdict, render_judge_prompt
+from evaluation.metrics import accuracy_table, bootstrap_ci, cohen_kappa, judge_agreement, spearman, stereotype_gap
+
+
+def test_bootstrap_ci_golden():
+    assert bootstrap_ci([1.0] * 50) == (1.0, 1.0)
+    low, high = bootstrap_ci([1.0, 0.0] * 200)
+    assert low < 0.5 < high and 0.04 < high - low < 0.12
+    assert bootstrap_ci([1.0, 0.0] * 200) == (low, high)  # fixed seed: same interval
+    assert all(math.isnan(v) for v in bootstrap_ci([]))
+
+
+def test_kappa_and_spearman_golden():
+    assert cohen_kappa([True, False, True, False], [True, False, True, False]) == 1.0
+    assert cohen_kappa([True, True, False, False], [False, False, True, True]) == -1.0
+    assert cohen_kappa([True, False, True, True], [True, True, True, False]) == pytest.approx(-1 / 3)
+    assert spearman([1, 2, 3, 4], [10, 20, 30, 40]) == pytest.approx(1.0)
+    assert spearman([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1.0)
+    assert spearman([1, 2, 2, 3], [1, 2, 3, 4]) == pytest.approx(0.9486833)  # ties share ranks
+    assert math.isnan(spearman([1, 1, 1], [1, 2, 3]))
+    with pytest.raises(ValueError):
+        cohen_kappa([], [])
+
+
+def _row(method, correct, kind="stereotypical", tokens=10):
+    return {"method": method, "kind": "mcq", "correct": correct, "score": float(correct), "input_tokens": tokens,
+            "pref_kind": kind}  # fmt: skip
+
+
+def test_accuracy_table_and_stereotype_gap():
+    rows = [
+        _row("rag", True),
+        _row("rag", True),
+        _row("rag", False, "anti_stereotypical"),
+        _row("rag", True, "anti_stereotypical"),
+    ]
+    table = accuracy_table(rows)
+    assert table[0]["method"] == "rag" and table[0]["n"] == 4 and table[0]["accuracy"] == 0.75
+    by_kind = {r["group"]: r["accuracy"] for r in accuracy_table(rows, "pref_kind")}
+    assert by_kind == {"anti_stereotypical": 0.5, "stereotypical": 1.0}
+    assert stereotype_gap(rows) == {"rag": 0.5}
+
+
+def test_judge_rules_per_case():
+    statement = "wants to chase and photograph storms"
+    uses = "Chase the storms at dusk and photograph the lightning from a safe spot."
+    generic = "Check the local forecast every morning."
+    assert lexical_judge(uses, statement, "", forget=False) == 1.0
+    assert lexical_judge(generic, statement, "", forget=False) == 0.0
+    assert lexical_judge(uses, statement, "", forget=True) == 0.0  # using a forgotten fact is wrong
+    assert lexical_judge(generic, statement, "", forget=True) == 1.0
+    assert lexical_judge(uses, statement, "", forget=False, who="other") == 0.0
+    strict = Judge("strict").score([JudgeCase(response="chase storms", statement=statement)])[0]
+    assert strict.score == 0.0  # 2 of 3 words: 0.67 < 0.75
+
+
+def test_judge_prompt_round_trip_and_verdict_parsing():
+    case = JudgeCase(response="Try green tea.", statement="prefers green tea", rubric="Good: tea.", case="forget")
+    prompt = render_judge_prompt(case)
+    assert prompt.prompt_id == "open_judge.jinja" and len(prompt.prompt_sha) == 64
+    assert "forget" in prompt.messages[0]["content"]
+    assert parse_judge_prompt(prompt.messages) == case
+    assert parse_verdict("m", 'ok {"score": 0.5, "reason": "partly"}').score == 0.5
+    bad = parse_verdict("m", "I cannot grade this")
+    assert bad.score is None and "unparseable" in bad.reason
+    assert parse_verdict("m", '{"score": 7}').score is None
+    with pytest.raises(ValueError, match="needs a backend"):
+        Judge("gpt-judge")
+
+
+def test_judge_agreement_pairs():
+    rows = [
+        {"query_id": f"q{i}", "method": "rag", "judge": j, "score": s}
+        for i, (a, b) in enumerate([(1.0, 1.0), (0.0, 0.0), (1.0, 0.0), (0.2, 0.1)])
+        for j, s in (("lexical", a), ("strict", b))
+    ]
+    [pair] = judge_agreement(rows)
+    assert pair["judges"] == "lexical vs strict" and pair["n"] == 4
+    assert pair["kappa"] == pytest.approx(0.5)

@@ -1,0 +1,79 @@
+"""Evaluation runs in the warehouse: ``eval_runs``, ``eval_results``, ``eval_judgements``, ``eval_memories``.
+
+A run's id is the hash of its settings, so running the same evaluation again resumes it: each shard of
+histories is written with its ``eval_progress`` marker in one transaction, and finished shards are
+skipped. Rows arrive as plain dicts (``evaluation.runner.ShardOutput.tables``).
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from warehouse.load import _WRITE_LOCK, insert_rows
+
+
+def start_eval_run(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    run_id: str,
+    version_id: str,
+    backend: str,
+    model: str,
+    methods: list[str],
+    judges: list[str],
+    config_json: str,
+    n_queries: int,
+) -> str:
+    """Register the run (or find it); returns 'new', 'resumed' or 'complete'."""
+    row = con.execute("SELECT status FROM eval_runs WHERE run_id = ?", [run_id]).fetchone()
+    if row is not None:
+        if row[0] == "complete":
+            return "complete"
+        con.execute("UPDATE eval_runs SET status = 'running', message = NULL WHERE run_id = ?", [run_id])
+        return "resumed"
+    con.execute(
+        "INSERT INTO eval_runs (run_id, version_id, backend, model, methods, judges, config_json, status, n_queries, "
+        "started_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, now())",
+        [run_id, version_id, backend, model, methods, judges, config_json, n_queries],
+    )
+    return "new"
+
+
+def done_eval_units(con: duckdb.DuckDBPyConnection, run_id: str) -> set[str]:
+    return {r[0] for r in con.execute("SELECT unit FROM eval_progress WHERE run_id = ?", [run_id]).fetchall()}
+
+
+def write_eval_unit(con: duckdb.DuckDBPyConnection, run_id: str, unit: str, tables: dict[str, list[dict]]) -> int:
+    """Write one shard's rows and its marker atomically; 0 if the shard was already stored."""
+    with _WRITE_LOCK:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            if con.execute("SELECT 1 FROM eval_progress WHERE run_id = ? AND unit = ?", [run_id, unit]).fetchone():
+                con.execute("ROLLBACK")
+                return 0
+            rows = [dict(r, run_id=run_id) for r in tables.get("eval_results", [])]
+            written = insert_rows(con, "eval_results", rows)
+            for table in ("eval_judgements", "eval_memories"):
+                insert_rows(con, table, [dict(r, run_id=run_id) for r in tables.get(table, [])])
+            con.execute("INSERT INTO eval_progress VALUES (?, ?, ?, now())", [run_id, unit, written])
+            con.execute("COMMIT")
+            return written
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+
+
+def finish_eval_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, message: str = "") -> None:
+    con.execute(
+        "UPDATE eval_runs SET status = ?, finished_at = now(), message = ? WHERE run_id = ?", [status, message, run_id]
+    )
+
+
+def eval_run(con: duckdb.DuckDBPyConnection, run_id: str | None) -> dict:
+    """The run's row as a dict (the newest run when ``run_id`` is None); KeyError naming what is missing."""
+    sql = "SELECT * FROM eval_runs " + ("WHERE run_id = ?" if run_id else "ORDER BY started_at DESC LIMIT 1")
+    cur = con.execute(sql, [run_id] if run_id else [])
+    row = cur.fetchone()
+    if row is None:
+        raise KeyError(f"no evaluation run {run_id!r} in this warehouse" if run_id else "no evaluation run yet")
+    return dict(zip([d[0] for d in cur.description], row, strict=True))
