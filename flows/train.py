@@ -26,7 +26,7 @@ from prefect.utilities.annotations import quote
 from schemas.base import Record
 from warehouse import DEFAULT_DB, connect
 from warehouse.history import resolve_version
-from warehouse.training import finish_training_run, record_checkpoint, start_training_run, write_lineage
+from warehouse.training import finish_training_run, record_result, start_training_run
 
 METRIC_KEYS = ("loss", "reward", "reward_std", "rewards/mcq_reward/mean", "rewards/judge_reward/mean", "entropy")
 
@@ -78,10 +78,10 @@ def train(kind: str, model_path: str, tokenizer, dataset, cfg, out_dir: Path, ma
 def record(db: str, run_id: str, vid: str, base_model: str, cfg, result) -> int:
     """Checkpoint rows, the finished run row and lineage, in one connection."""
     with connect(db) as con:
-        for path, step in result.checkpoints:
-            record_checkpoint(con, run_id, str(Path(path).resolve()), step, final=path == str(result.final_dir))
-        finish_training_run(con, run_id, "completed", result.n_examples, result.metrics())
-        return write_lineage(con, run_id, vid, cfg.canonical_json(), base_model)
+        return record_result(
+            con, run_id, vid, base_model, cfg.canonical_json(), result.checkpoints, str(result.final_dir),
+            result.n_examples, result.metrics(),
+        )  # fmt: skip
 
 
 def publish(summary: TrainingSummary, log_history: list[dict], config_json: str) -> None:

@@ -166,3 +166,21 @@ def write_lineage(
         [[e["child_id"], e["parent_id"], e["run_id"], e["version_id"]] for e in edges],
     )
     return len(arts) + len(edges)
+
+
+def record_result(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    version_id: str,
+    base_model: str,
+    config_json: str,
+    checkpoints: list[tuple[str, int]],
+    final_path: str,
+    n_examples: int,
+    metrics: dict,
+) -> int:
+    """After training: a row per checkpoint (absolute paths), the run marked completed, its lineage."""
+    for path, step in checkpoints:
+        record_checkpoint(con, run_id, str(Path(path).resolve()), step, final=path == final_path)
+    finish_training_run(con, run_id, "completed", n_examples, metrics)
+    return write_lineage(con, run_id, version_id, config_json, base_model)

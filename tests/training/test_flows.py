@@ -89,3 +89,19 @@ def test_cli_tiny_model_then_sft(prefect_harness, train_db, tmp_path):
     assert run.exit_code == 0, run.output
     assert "1 steps" in run.output and "final checkpoint" in run.output
     assert (tmp_path / "sft" / "final" / "model.safetensors").exists()
+
+
+def test_launch_script_trains_and_records_like_the_flows(train_db, tiny_model, tmp_path):
+    import shutil
+
+    from training.launch import main
+
+    db = tmp_path / "w.duckdb"
+    shutil.copy(train_db[0], db)
+    shutil.copytree(tiny_model, tmp_path / "models" / "tiny")
+    main(["sft", "--config", "tiny-sft", "--out", str(tmp_path / "run"), "--db", str(db), "--max-steps", "1"])
+    assert (tmp_path / "run" / "final" / "config.json").exists()
+    with connect(db, read_only=True) as con:
+        rows = con.execute("SELECT kind, status FROM training_runs WHERE run_id LIKE 'launch-%'").fetchall()
+        assert rows == [("sft", "completed")]
+        assert con.execute("SELECT count(*) FROM checkpoints WHERE final").fetchone() == (1,)
