@@ -22,7 +22,9 @@ vLLM's importance-sampling correction is switched off here (``vllm_importance_sa
 the parent computes it only for the rows it generated, and a ratio for the memory rows would need their
 sampling log-probabilities carried turn by turn; with the correction off every row, answer or memory, is
 weighted the same way. Losses that normalise by ``num_items_in_batch`` (``dapo``, the default) see the
-memory tokens counted in it.
+memory tokens counted in it. Sizing: a generation batch of B trajectories becomes up to B x (T + 1) rows,
+split over ``steps_per_generation`` micro-steps (default: ``gradient_accumulation_steps``), so long
+histories want ``per_device_train_batch_size: 1`` and a large ``gradient_accumulation_steps``.
 """
 
 from __future__ import annotations
