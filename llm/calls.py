@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from llm.base import GenerationError
-from llm.pricing import PriceTable
+from llm.pricing import PriceTable, load_prices
 
 
 class BudgetExceeded(GenerationError):
@@ -58,6 +58,20 @@ class MemoryStore:
     def put_failure(self, row: dict[str, Any]) -> None:
         self.failures.append(row)
 
+    # Batch API bookkeeping (the warehouse store keeps it in llm_batches / llm_batch_requests)
+    batches: dict[str, dict[str, Any]] = field(default_factory=dict)
+    batch_keys: dict[str, set[str]] = field(default_factory=dict)
+
+    def add_batch(self, batch: dict[str, Any], requests: list[tuple[str, str, str]]) -> None:
+        self.batches[batch["batch_id"]] = {**batch, "collected": False}
+        self.batch_keys[batch["batch_id"]] = {r[0] for r in requests}
+
+    def open_batches(self, keys: set[str]) -> dict[str, set[str]]:
+        return {b: ks for b, ks in self.batch_keys.items() if not self.batches[b]["collected"] and ks & keys}
+
+    def close_batch(self, batch_id: str, status: str, *files_and_counts) -> None:
+        self.batches[batch_id].update(status=status, collected=True)
+
 
 @dataclass
 class SiteLedger:
@@ -101,7 +115,10 @@ class Ledger:
 
 
 def as_price_table(prices: PriceTable | dict[str, tuple[float, float]] | None) -> PriceTable:
+    """The ledger's table: a ``PriceTable`` as is, a {model: (in, out)} dict, or None for ``llm/prices.yaml``."""
     if isinstance(prices, PriceTable):
         return prices
+    if prices is None:
+        return load_prices()
     models = {m: {"input": p[0], "output": p[1]} for m, p in (prices or {}).items()}
     return PriceTable.model_validate({"models": models})

@@ -261,7 +261,7 @@ class OpenAIGenerator:
             )
 
     # -- recording -------------------------------------------------------------------------------
-    def _row(self, site, req, key, prompt, text, used, cost) -> dict[str, Any]:
+    def call_row(self, site, req, key, prompt, text, used, cost) -> dict[str, Any]:
         return dict(
             cache_key=key,
             call_site=site.name,
@@ -281,7 +281,7 @@ class OpenAIGenerator:
     def accept(self, site, req, key, prompt, text, out, used, started, fingerprint, *, batch: bool = False) -> None:
         """Record a valid answer in the store (the cache) and the ledger."""
         cost = self.ledger.charge(self.model, site.name, *used, batch=batch)
-        row = self._row(site, req, key, prompt, text, used, cost)
+        row = self.call_row(site, req, key, prompt, text, used, cost)
         latency = int((time.perf_counter() - started) * 1000) if started is not None else None
         row |= dict(
             parsed=out.model_dump_json(), latency_ms=latency, status="ok", error="", system_fingerprint=fingerprint
@@ -293,7 +293,7 @@ class OpenAIGenerator:
         cost = self.ledger.charge(self.model, site.name, *used, batch=batch)
         self.ledger.fail(site.name)
         self.store.put_failure(
-            self._row(site, req, key, prompt, text, used, cost) | dict(error=error, attempts=attempts)
+            self.call_row(site, req, key, prompt, text, used, cost) | dict(error=error, attempts=attempts)
         )
         sent = self.ledger.calls
         rate = self.ledger.failed / sent if sent else 0.0
