@@ -162,6 +162,7 @@ def synth(
     price_out: Annotated[float, Field(ge=0)] | None = None,
     batch: bool = False,
     batch_poll_s: Annotated[float, Field(gt=0)] = 30.0,
+    batch_wait_s: Annotated[float, Field(gt=0)] | None = None,
     judge_leakage: bool = False,
 ) -> SynthSummary:
     """Generate (or resume, or find complete) the dataset version of this config in ``db``."""
@@ -176,13 +177,23 @@ def synth(
     try:
         options = {"base_url": base_url, "max_cost": max_cost, "rpm": rpm, "tpm": tpm}
         options |= {"max_error_rate": max_error_rate, "prices": prices}
-        return _run(config, db, con, logger, t0, batch=batch, batch_poll_s=batch_poll_s, **options)
+        batching = {"batch": batch, "batch_poll_s": batch_poll_s, "batch_wait_s": batch_wait_s}
+        return _run(config, db, con, logger, t0, **batching, **options)
     finally:
         con.close()
 
 
 def _run(
-    config: SynthConfig, db: str, con, logger, t0: float, *, batch: bool, batch_poll_s: float, **openai_options
+    config: SynthConfig,
+    db: str,
+    con,
+    logger,
+    t0: float,
+    *,
+    batch: bool,
+    batch_poll_s: float,
+    batch_wait_s: float | None,
+    **openai_options,
 ) -> SynthSummary:
     tax = load_taxonomy()  # a bad taxonomy file or an unusable backend fails before anything is written
     openai_options = {"store": WarehouseCallStore(con), **openai_options}
@@ -199,7 +210,7 @@ def _run(
     if batch and config.backend == "openai":
         from llm.batch import BatchGenerator
 
-        gen = BatchGenerator(gen, poll_s=batch_poll_s)
+        gen = BatchGenerator(gen, poll_s=batch_poll_s, wait_s=batch_wait_s)
     done = done_units(con, version_id)
     shards = [s for s in range(config.n_shards) if f"shard:{s:04d}" not in done]
     logger.info("version %s (%s): %d of %d shards to generate", version_id, state, len(shards), config.n_shards)
