@@ -177,8 +177,28 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every response")
     parser.add_argument("--seed", type=int, default=0, help="seed of the offline model behind it")
+    parser.add_argument(
+        "--header",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="send this header with every answer, e.g. x-ratelimit-remaining-requests=0 (repeatable)",
+    )
+    parser.add_argument(
+        "--poison", action="append", default=[], metavar="KEY", help="always answer this request key malformed"
+    )
+    parser.add_argument(
+        "--batch-fault",
+        action="append",
+        default=[],
+        choices=["expired", "fail_lines"],
+        help="fault of the next batch created (repeatable, in order)",
+    )
     args = parser.parse_args()
     with FakeOpenAI(seed=args.seed, latency=args.latency, port=args.port) as server:
+        server.rate_headers = dict(h.split("=", 1) for h in args.header)
+        server.poison = set(args.poison)
+        server.batch.faults = list(args.batch_fault)
         print(f"OpenAI-compatible loopback server on {server.base_url} (Ctrl-C stops)", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             server.thread.join()

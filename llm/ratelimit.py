@@ -79,11 +79,11 @@ class RateLimiter:
         return pause
 
     async def acquire(self, tokens: int) -> None:
+        while (wait := self.resume_at - time.monotonic()) > 0:  # a pause the provider's headers asked for
+            await asyncio.sleep(wait)
+        if self.rpm is None and self.tpm is None:
+            return
         async with self._lock:
-            while (wait := self.resume_at - time.monotonic()) > 0:
-                await asyncio.sleep(wait)
-            if self.rpm is None and self.tpm is None:
-                return
             while True:
                 now = time.monotonic()
                 self.events = [(t, n) for t, n in self.events if now - t < self.window]

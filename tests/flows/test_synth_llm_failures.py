@@ -111,3 +111,49 @@ def test_judge_leakage_asks_the_llm_about_every_signal_session(tiny_run, tmp_pat
     assert judged == n_signal > 0 and check[0] is True and check[1].startswith("0 of ")
     assert set(verdict) == {"leaks", "quote", "reason"}
     assert summary.counts["queries"] == offline.counts["queries"]  # the offline data leaks nothing either way
+
+
+def test_sigkilled_batch_run_collects_its_open_batch_on_rerun(tiny_run, tmp_path):
+    """`tacit synth --batch` is SIGKILLed while its first batch is open at the server; the rerun collects
+    that batch (no resubmission, counted at the server) and ends with the offline rows."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    offline_db, offline = tiny_run
+    db = tmp_path / "killed_batch.duckdb"
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / ".prefect"), "COLUMNS": "200"}
+    with FakeOpenAI() as server:
+        server.batch.hold = True
+        cmd = [sys.executable, "-m", "flows.cli", "synth", "--preset", "tiny", "--backend", "openai"]
+        cmd += [
+            "--model",
+            "loopback",
+            "--base-url",
+            server.base_url,
+            "--db",
+            str(db),
+            "--batch",
+            "--batch-poll",
+            "0.05",
+        ]
+        proc = subprocess.Popen(cmd, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 180
+        while server.batch.created == 0:
+            assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
+            assert time.monotonic() < deadline, "the run never submitted a batch"
+            time.sleep(0.1)
+        time.sleep(1.0)  # the batch is recorded right after it is created; the run now polls it
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        server.batch.hold = False
+        rerun = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        assert rerun.returncode == 0, rerun.stderr[-3000:]
+        assert server.batch.created == 5 and max(server.batch.lines_answered.values()) == 1
+        assert server.requests == 0
+    con = duckdb.connect(str(db), read_only=True)
+    vid = con.execute("SELECT version_id FROM dataset_versions WHERE complete").fetchone()[0]
+    con.close()
+    assert _content_hashes(db, vid) == _content_hashes(offline_db, offline.version_id)
