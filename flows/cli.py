@@ -218,14 +218,16 @@ def _forecast(
         f"forecasting preset={preset} for model={cfg.model}: runs the stages offline, calls and writes nothing"
     )
     gen = forecast_synth(cfg, cfg.model)
-    table = Table("call site", "calls", "input tokens", "output tokens", title="LLM calls a real run would make")
+    table = Table("call site", "calls", "input tokens", "output tokens", "USD", title="LLM calls a real run would make")
     for name, s in gen.sites.items():
-        table.add_row(name, f"{s.calls:,}", f"{s.tokens_in:,}", f"{s.tokens_out:,}")
+        usd = (s.tokens_in * price_in + s.tokens_out * price_out) / 1e6
+        table.add_row(name, f"{s.calls:,}", f"{s.tokens_in:,}", f"{s.tokens_out:,}", f"{usd:,.2f}")
     console.print(table)
     calls = sum(s.calls for s in gen.sites.values())
     console.print(
         f"{calls:,} calls; estimated cost ${gen.cost(price_in, price_out):,.2f} at ${price_in}/"
-        f"${price_out} per 1M input/output tokens (answers sized by the offline generator)"
+        f"${price_out} per 1M input/output tokens (answers sized by the offline generator; "
+        "the Batch API (--batch) bills half)"
     )
 
 
