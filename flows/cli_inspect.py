@@ -220,7 +220,7 @@ def cost_table(con, run_id: str | None) -> Table | None:
     table = Table(
         "stage",
         "call site",
-        "calls",
+        "ok calls",
         "failed",
         "input tokens",
         "output tokens",
