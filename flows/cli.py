@@ -1,6 +1,8 @@
 """The ``tacit`` command line.
 
     tacit synth --preset small [--seed N] [--db PATH] [--config FILE.yaml]
+    tacit synth --backend openai --model M [--batch] [--prices FILE] [--max-error-rate 0.05] [--judge-leakage]
+    tacit report cost [--run R]
     tacit sql "SELECT kind, count(*) FROM latest_preferences GROUP BY kind"
     tacit history p00000.h32k [--version V] [--sessions N]
     tacit versions
@@ -28,7 +30,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 import flows  # noqa: F401  (Prefect environment defaults)
-from flows.cli_common import DbOption, console, fail
+from flows.cli_common import DbOption, console, err, fail
 from flows.cli_inspect import inspect_app, report_app, schemas_app
 from flows.cli_train import train_app
 from llm import GenerationError
@@ -88,8 +90,28 @@ def synth(
     dry_run: Annotated[
         bool, typer.Option(help="forecast LLM calls, tokens and cost of this config; call and write nothing")
     ] = False,
-    price_in: Annotated[float, typer.Option(help="USD per 1M input tokens, for --dry-run")] = 0.15,
-    price_out: Annotated[float, typer.Option(help="USD per 1M output tokens, for --dry-run")] = 0.60,
+    prices: Annotated[
+        Path | None, typer.Option(help="YAML price table (USD per 1M tokens per model); default llm/prices.yaml")
+    ] = None,
+    price_in: Annotated[float | None, typer.Option(help="USD per 1M input tokens for --model (overrides --prices)")] = (
+        None
+    ),
+    price_out: Annotated[
+        float | None, typer.Option(help="USD per 1M output tokens for --model (overrides --prices)")
+    ] = None,
+    max_error_rate: Annotated[
+        float, typer.Option(help="stop the run once more than this share of LLM calls failed (after 20 calls)")
+    ] = 0.05,
+    batch: Annotated[
+        bool, typer.Option(help="--backend openai: send each stage's requests through the Batch API (half price)")
+    ] = False,
+    batch_poll: Annotated[float, typer.Option(help="seconds between Batch API status polls")] = 30.0,
+    batch_wait: Annotated[
+        float | None, typer.Option(help="stop waiting for a batch after SECONDS; a rerun collects it")
+    ] = None,
+    judge_leakage: Annotated[
+        bool, typer.Option(help="--backend openai: also ask the LLM whether each signal session states its preference")
+    ] = False,
     config: Annotated[Path | None, typer.Option(help="YAML file of config fields overriding the preset")] = None,
     db: DbOption = DEFAULT_DB,
     verbose: Annotated[bool, typer.Option(help="show Prefect's logs")] = False,
@@ -99,7 +121,7 @@ def synth(
     if preset not in PRESETS:
         fail(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
     if dry_run:
-        _forecast(preset, seed, model, config, price_in, price_out)
+        _forecast(preset, seed, model, config, prices, price_in, price_out)
         return
     from prefect.exceptions import ParameterTypeError
 
@@ -129,36 +151,87 @@ def synth(
                 max_cost=max_cost,
                 rpm=rpm,
                 tpm=tpm,
+                max_error_rate=max_error_rate,
+                prices_file=str(prices) if prices else None,
+                price_in=price_in,
+                price_out=price_out,
+                batch=batch,
+                batch_poll_s=batch_poll,
+                batch_wait_s=batch_wait,
+                judge_leakage=judge_leakage,
             )
     except (ConfigError, WarehouseError, ParameterTypeError, GenerationError) as exc:
+        if backend == "openai" and not isinstance(exc, (ConfigError, ParameterTypeError)):
+            _print_cost(db, None)  # what the stopped run paid, per stage
         fail(str(exc))
     _print_summary(summary, STAGES)
+    if backend == "openai" and summary.run_id:
+        _print_cost(db, summary.run_id)
+    if summary.failed_calls:
+        err.print(
+            f"[bold red]incomplete:[/] {summary.failed_calls} LLM calls failed (see raw_failed_calls); skipped "
+            f"{', '.join(summary.skipped_units)}; the version is not complete. Rerun the same command: completed "
+            "calls are cached, only the failed ones are sent again.",
+            highlight=False,
+        )
+        raise typer.Exit(1)
+
+
+def _print_cost(db: Path, run_id: str | None) -> None:
+    """The per-stage cost table of a run (the latest LLM run when ``run_id`` is None)."""
+    from flows.cli_inspect import cost_table
+    from warehouse import connect
+
+    try:
+        con = connect(db, read_only=True)
+    except WarehouseError:
+        return
+    try:
+        table = cost_table(con, run_id)
+    finally:
+        con.close()
+    if table is not None:
+        console.print(table)
 
 
 def _forecast(
-    preset: str, seed: int, model: str | None, config: Path | None, price_in: float, price_out: float
+    preset: str,
+    seed: int,
+    model: str | None,
+    config: Path | None,
+    prices: Path | None,
+    price_in: float | None,
+    price_out: float | None,
 ) -> None:
     from flows.forecast import forecast_synth
+    from llm.pricing import load_prices
     from schemas.config import load_preset
 
     try:
         cfg = load_preset(
             preset, overrides={"seed": seed, "backend": "openai", "model": model or "unnamed"}, config_file=config
         )
-    except ConfigError as exc:
+        table_in, table_out = load_prices(prices).price(cfg.model)
+    except (ConfigError, GenerationError) as exc:
         fail(str(exc))
+    if model is None and price_in is None and price_out is None:
+        table_in, table_out = 0.15, 0.60  # no model named: gpt-4o-mini's list price as an example
+    price_in = table_in if price_in is None else price_in
+    price_out = table_out if price_out is None else price_out
     console.print(
         f"forecasting preset={preset} for model={cfg.model}: runs the stages offline, calls and writes nothing"
     )
     gen = forecast_synth(cfg, cfg.model)
-    table = Table("call site", "calls", "input tokens", "output tokens", title="LLM calls a real run would make")
+    table = Table("call site", "calls", "input tokens", "output tokens", "USD", title="LLM calls a real run would make")
     for name, s in gen.sites.items():
-        table.add_row(name, f"{s.calls:,}", f"{s.tokens_in:,}", f"{s.tokens_out:,}")
+        usd = (s.tokens_in * price_in + s.tokens_out * price_out) / 1e6
+        table.add_row(name, f"{s.calls:,}", f"{s.tokens_in:,}", f"{s.tokens_out:,}", f"{usd:,.2f}")
     console.print(table)
     calls = sum(s.calls for s in gen.sites.values())
     console.print(
         f"{calls:,} calls; estimated cost ${gen.cost(price_in, price_out):,.2f} at ${price_in}/"
-        f"${price_out} per 1M input/output tokens (answers sized by the offline generator)"
+        f"${price_out} per 1M input/output tokens (answers sized by the offline generator; "
+        "the Batch API (--batch) bills half)"
     )
 
 

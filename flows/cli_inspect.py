@@ -207,3 +207,55 @@ def schemas_validate(
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         fail(f"{path}: cannot parse: {exc}")
     console.print(f"{path}: {count} {model} record{'s' if count != 1 else ''} valid")
+
+
+def cost_table(con, run_id: str | None) -> Table | None:
+    """The per-stage LLM cost table of ``run_id`` (default: the newest run with LLM calls), or None."""
+    from warehouse.llm_cost import cost_by_site, latest_llm_run
+
+    run_id = run_id or latest_llm_run(con)
+    rows = cost_by_site(con, run_id) if run_id else []
+    if not rows:
+        return None
+    table = Table(
+        "stage",
+        "call site",
+        "ok calls",
+        "failed",
+        "input tokens",
+        "output tokens",
+        "USD",
+        title=f"LLM cost of run {run_id}",
+    )
+    for r in rows:
+        table.add_row(
+            r.stage,
+            r.call_site,
+            f"{r.calls:,}",
+            f"{r.failed:,}",
+            f"{r.tokens_in:,}",
+            f"{r.tokens_out:,}",
+            f"{r.cost_usd:.4f}",
+        )
+    table.add_row(
+        "total",
+        "",
+        f"{sum(r.calls for r in rows):,}",
+        f"{sum(r.failed for r in rows):,}",
+        f"{sum(r.tokens_in for r in rows):,}",
+        f"{sum(r.tokens_out for r in rows):,}",
+        f"{sum(r.cost_usd for r in rows):.4f}",
+    )
+    return table
+
+
+@report_app.command("cost")
+def report_cost(
+    run: Annotated[str | None, typer.Option(help="run id (default: the newest run that made LLM calls)")] = None,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Print a run's LLM calls, tokens and dollars per stage and call site (from llm_calls)."""
+    table = _read(db, lambda con: cost_table(con, run))
+    if table is None:
+        fail(f"no LLM calls recorded{' for run ' + run if run else ''} in {db}")
+    console.print(table)

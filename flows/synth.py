@@ -11,6 +11,14 @@ Shape: the shared filler pool is generated once; then, per shard of personas, on
 task that writes the shard's rows with its completion marker in a single transaction. A rerun of the
 same config finds the version complete and writes nothing; a killed run resumes at the first
 unmarked shard. Version-wide checks run last, then the version is marked complete.
+
+LLM failures (``--backend openai``): a call whose output stays invalid after a repair request is
+recorded in ``raw_failed_calls``; the shard that needed it is skipped (none of its rows written, no
+marker) and the run goes on with the next shard. Such a run ends with status ``incomplete``, a summary
+naming the failed calls and skipped shards, and the version not marked complete; a rerun redoes only
+the skipped shards, where every completed call is a cache hit and only the failed calls are sent
+again. An error rate above ``max_error_rate`` (after ``min_calls`` calls) stops the run at once.
+``batch``: requests go through the Batch API first (``llm.batch``), then the stages run on cache hits.
 """
 
 from __future__ import annotations
@@ -33,7 +41,9 @@ from flows.stages.personas import generate_personas
 from flows.stages.preferences import generate_preferences
 from flows.stages.quality import check_shard
 from flows.stages.queries import generate_queries
-from llm import get_generator
+from llm import GenerationError, get_generator
+from llm.calls import CallsFailed
+from llm.pricing import load_prices
 from schemas.base import Record
 from schemas.config import SynthConfig, load_preset
 from taxonomy import load_taxonomy
@@ -59,6 +69,15 @@ class SynthSummary(Record):
     seconds: float
     checks: dict[str, float] = Field(default_factory=dict, description="version-wide gate values")
     failed_checks: list[str] = Field(default_factory=list)
+    run_id: str | None = Field(None, description="the run that wrote this (None when nothing ran)")
+    failed_calls: int = Field(0, description="LLM calls that stayed invalid after a repair (raw_failed_calls)")
+    skipped_units: list[str] = Field(default_factory=list, description="units not written for failed calls")
+
+
+def _retry_unless_llm_failure(task, task_run, state) -> bool:
+    """Retry a stage once on an unexpected error, never on an LLM failure: its failed calls are recorded
+    and the shard is skipped (retrying would pay for them again within the same run)."""
+    return not isinstance(state.data, GenerationError)
 
 
 def _stage(name: str):
@@ -73,7 +92,7 @@ def _stage(name: str):
 
         run.__name__ = fn.__name__
         run.__doc__ = fn.__doc__
-        return task(name=name, cache_policy=NO_CACHE, retries=1)(run)
+        return task(name=name, cache_policy=NO_CACHE, retries=1, retry_condition_fn=_retry_unless_llm_failure)(run)
 
     return wrap
 
@@ -137,22 +156,47 @@ def synth(
     max_cost: Annotated[float, Field(gt=0)] | None = None,
     rpm: Annotated[int, Field(gt=0)] | None = None,
     tpm: Annotated[int, Field(gt=0)] | None = None,
+    max_error_rate: Annotated[float, Field(ge=0, le=1)] = 0.05,
+    prices_file: str | None = None,
+    price_in: Annotated[float, Field(ge=0)] | None = None,
+    price_out: Annotated[float, Field(ge=0)] | None = None,
+    batch: bool = False,
+    batch_poll_s: Annotated[float, Field(gt=0)] = 30.0,
+    batch_wait_s: Annotated[float, Field(gt=0)] | None = None,
+    judge_leakage: bool = False,
 ) -> SynthSummary:
     """Generate (or resume, or find complete) the dataset version of this config in ``db``."""
     t0 = time.perf_counter()
-    config = load_preset(preset, overrides={"seed": seed, "backend": backend, "model": model}, config_file=config_file)
+    overrides = {"seed": seed, "backend": backend, "model": model}
+    if judge_leakage:
+        overrides["judge_leakage"] = True
+    config = load_preset(preset, overrides=overrides, config_file=config_file)
     logger = get_run_logger()
+    prices = load_prices(prices_file).with_override(config.model or "", price_in, price_out)
     con = connect(db)
     try:
-        limits = {"base_url": base_url, "max_cost": max_cost, "rpm": rpm, "tpm": tpm}
-        return _run(config, db, con, logger, t0, **limits)
+        options = {"base_url": base_url, "max_cost": max_cost, "rpm": rpm, "tpm": tpm}
+        options |= {"max_error_rate": max_error_rate, "prices": prices}
+        batching = {"batch": batch, "batch_poll_s": batch_poll_s, "batch_wait_s": batch_wait_s}
+        return _run(config, db, con, logger, t0, **batching, **options)
     finally:
         con.close()
 
 
-def _run(config: SynthConfig, db: str, con, logger, t0: float, **openai_limits) -> SynthSummary:
+def _run(
+    config: SynthConfig,
+    db: str,
+    con,
+    logger,
+    t0: float,
+    *,
+    batch: bool,
+    batch_poll_s: float,
+    batch_wait_s: float | None,
+    **openai_options,
+) -> SynthSummary:
     tax = load_taxonomy()  # a bad taxonomy file or an unusable backend fails before anything is written
-    openai_options = {"store": WarehouseCallStore(con), **openai_limits}
+    openai_options = {"store": WarehouseCallStore(con), **openai_options}
     gen = get_generator(
         config.backend, config.seed, model=config.model, **(openai_options if config.backend == "openai" else {})
     )
@@ -163,44 +207,75 @@ def _run(config: SynthConfig, db: str, con, logger, t0: float, **openai_limits) 
     run_id = start_run(con, "synth", version_id, config.canonical_json(), str(flow_run.get_id() or "") or None)
     if hasattr(gen, "run_id"):
         gen.run_id = run_id  # every recorded LLM call names the run that made it
+    if batch and config.backend == "openai":
+        from llm.batch import BatchGenerator
+
+        gen = BatchGenerator(gen, poll_s=batch_poll_s, wait_s=batch_wait_s)
     done = done_units(con, version_id)
     shards = [s for s in range(config.n_shards) if f"shard:{s:04d}" not in done]
     logger.info("version %s (%s): %d of %d shards to generate", version_id, state, len(shards), config.n_shards)
     sink = progress.sink()
     for stage in STAGES:
         sink.start(stage, len(shards))
-    written = 0
+    written, failed = 0, {}
     try:
         # Stage outputs are large collections: quote() keeps Prefect from walking every element of
         # every argument (measured: that walk, not generation, dominated the `full` preset).
         tx, gx = quote(tax), quote(gen)
         scenario_rows = {"scenarios": wrows.scenario_rows(tax)}
         written += load_task(con, version_id, "scenarios", quote(scenario_rows), run_id)
-        pool = filler_pool_task(config, gx) if shards else []
-        written += load_task(con, version_id, "filler_pool", quote(wrows.session_tables(pool)), run_id)
+        try:
+            pool = filler_pool_task(config, gx) if shards else []
+            written += load_task(con, version_id, "filler_pool", quote(wrows.session_tables(pool)), run_id)
+        except CallsFailed as exc:  # every shard needs the pool: none can be written this run
+            failed["filler_pool"] = exc
+            shards = []
         for shard in shards:
-            personas = personas_task(config, shard, tx, gx)
-            prefs = preferences_task(config, quote(personas), tx)
-            p, r = quote(personas), quote(prefs)
-            sessions = conversations_task(config, p, r, tx, gx)
-            own_filler = persona_filler_task(config, p, gx)
-            histories = histories_task(config, p, quote(sessions), quote(own_filler), quote(pool))
-            queries, skips = queries_task(config, p, r, quote(histories), tx, gx)
-            quality = quality_task(
-                shard, p, r, quote(sessions), quote(histories), quote(queries), quote(skips), tx, config.min_fill
-            )
-            tables = _shard_tables(personas, prefs, sessions + own_filler, histories, quality)
-            written += load_task(con, version_id, f"shard:{shard:04d}", quote(tables), run_id)
-        checks = version_checks(con, version_id)
-        check_rows = {"checks": [c.model_dump() for c in checks]}
-        written += load_task(con, version_id, "version_checks", quote(check_rows), run_id)
-        written += publish_lineage(con, db, version_id, run_id, config.canonical_json())
-        mark_complete(con, version_id)
+            unit = f"shard:{shard:04d}"
+            try:
+                written += _shard(config, shard, unit, tx, gx, pool, con, version_id, run_id)
+            except CallsFailed as exc:
+                failed[unit] = exc
+                logger.warning("%s skipped (rows not written): %s", unit, exc)
+                progress.sink().note(f"{unit} skipped: {exc}")
+        if not failed:
+            checks = version_checks(con, version_id)
+            check_rows = {"checks": [c.model_dump() for c in checks]}
+            written += load_task(con, version_id, "version_checks", quote(check_rows), run_id)
+            written += publish_lineage(con, db, version_id, run_id, config.canonical_json())
+            mark_complete(con, version_id)
     except BaseException as exc:
         finish_run(con, run_id, "failed", written, f"{type(exc).__name__}: {exc}")
         raise
-    finish_run(con, run_id, "completed", written)
-    return _summary(con, version_id, state, db, written, t0)
+    n_failed = sum(len(e.failures) for e in failed.values())
+    if failed:
+        message = (
+            f"{n_failed} LLM calls failed (raw_failed_calls); units skipped: {', '.join(failed)}; the version is "
+            "not complete: rerun the same command to retry only the failed calls"
+        )
+        logger.warning(message)
+        finish_run(con, run_id, "incomplete", written, message)
+    else:
+        finish_run(con, run_id, "completed", written)
+    summary = _summary(con, version_id, state, db, written, t0)
+    return summary.model_copy(update={"run_id": run_id, "failed_calls": n_failed, "skipped_units": list(failed)})
+
+
+def _shard(config: SynthConfig, shard: int, unit: str, tx, gx, pool, con, version_id: str, run_id: str) -> int:
+    """Every stage of one shard, then its rows and marker in one transaction; returns rows written."""
+    personas = personas_task(config, shard, tx, gx)
+    prefs = preferences_task(config, quote(personas), tx)
+    p, r = quote(personas), quote(prefs)
+    sessions = conversations_task(config, p, r, tx, gx)
+    own_filler = persona_filler_task(config, p, gx)
+    histories = histories_task(config, p, quote(sessions), quote(own_filler), quote(pool))
+    queries, skips = queries_task(config, p, r, quote(histories), tx, gx)
+    judge = gx if config.judge_leakage else None
+    quality = quality_task(
+        shard, p, r, quote(sessions), quote(histories), quote(queries), quote(skips), tx, config.min_fill, judge
+    )
+    tables = _shard_tables(personas, prefs, sessions + own_filler, histories, quality)
+    return load_task(con, version_id, unit, quote(tables), run_id)
 
 
 def _summary(con, version_id: str, state: str, db: str, written: int, t0: float) -> SynthSummary:

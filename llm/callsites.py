@@ -13,6 +13,8 @@ from pydantic import BaseModel
 
 from schemas.generation import (
     FillerRequest,
+    LeakageRequest,
+    LeakageVerdict,
     PersonaProfile,
     PersonaSeed,
     QueryDraft,
@@ -35,4 +37,6 @@ SIGNAL_SESSION = CallSite("signal_session", "signal_session.jinja", SignalReques
 FILLER_SESSION = CallSite("filler_session", "filler_session.jinja", FillerRequest, SessionDraft)
 QUERY_OPTIONS = CallSite("query_options", "query_options.jinja", QueryRequest, QueryDraft)
 
-CALL_SITES = {c.name: c for c in (PERSONA_PROFILE, SIGNAL_SESSION, FILLER_SESSION, QUERY_OPTIONS)}
+LEAKAGE_JUDGE = CallSite("leakage_judge", "leakage_judge.jinja", LeakageRequest, LeakageVerdict)
+
+CALL_SITES = {c.name: c for c in (PERSONA_PROFILE, SIGNAL_SESSION, FILLER_SESSION, QUERY_OPTIONS, LEAKAGE_JUDGE)}

@@ -4,7 +4,8 @@ Synth call sites want JSON for a pydantic model (``llm.openai_backend``); an eva
 answers in free text. ``OpenAIChat`` sends a list of chats concurrently with the same guarantees:
 a per-request cache in the call store (``llm_calls``, key = hash(model, messages, params)), so a rerun
 or a second method reading the same prompt never calls the server twice; an adaptive window that halves
-on 429; RPM/TPM caps; Retry-After; jittered retries (tenacity); a token and cost ledger with a cap.
+on 429; RPM/TPM caps and the server's x-ratelimit-* headers; Retry-After; jittered retries (tenacity);
+a token and cost ledger (prices: ``llm/prices.yaml``) with a cap.
 
     chat = OpenAIChat("gpt-4o-mini", base_url="http://127.0.0.1:8000/v1", store=WarehouseCallStore(con))
     replies = chat.complete([[{"role": "user", "content": "Hi"}]], max_new_tokens=64)
@@ -21,16 +22,10 @@ import time
 import openai
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
-from llm.openai_backend import (
-    RETRYABLE,
-    AdaptiveWindow,
-    BudgetExceeded,
-    CallStore,
-    Ledger,
-    MemoryStore,
-    RateLimiter,
-    _retry_after,
-)
+from llm.calls import BudgetExceeded, CallStore, Ledger, MemoryStore, as_price_table
+from llm.openai_backend import RETRYABLE, _retry_after
+from llm.pricing import PriceTable
+from llm.ratelimit import AdaptiveWindow, RateLimiter
 
 
 class OpenAIChat:
@@ -47,7 +42,7 @@ class OpenAIChat:
         call_site: str = "eval",
         concurrency: int = 16,
         max_cost: float | None = None,
-        prices: dict[str, tuple[float, float]] | None = None,
+        prices: PriceTable | dict[str, tuple[float, float]] | None = None,
         timeout: float = 120.0,
         max_attempts: int = 6,
         temperature: float = 0.0,
@@ -60,7 +55,7 @@ class OpenAIChat:
         self.store = store if store is not None else MemoryStore()
         self.concurrency, self.max_cost, self.timeout, self.max_attempts = concurrency, max_cost, timeout, max_attempts
         self.params = {"temperature": temperature, "seed": seed}
-        self.ledger = Ledger(prices=prices or {})
+        self.ledger = Ledger(prices=as_price_table(prices))  # default: llm/prices.yaml
         self.rpm, self.tpm = rpm, tpm
         self.requests_sent = 0
 
@@ -93,7 +88,7 @@ class OpenAIChat:
         key = self.cache_key(messages, max_new_tokens)
         cached = self.store.get(key)
         if cached is not None:
-            self.ledger.cache_hits += 1
+            self.ledger.hit(self.call_site)
             return json.loads(cached)
         started = time.perf_counter()
         async for attempt in AsyncRetrying(
@@ -104,23 +99,27 @@ class OpenAIChat:
         ):
             with attempt:
                 async with window:
-                    await limiter.acquire(sum(len(m["content"]) for m in messages) // 4 + max_new_tokens)
+                    estimate = sum(len(m["content"]) for m in messages) // 4 + max_new_tokens
+                    await limiter.acquire(estimate)
                     self._check_budget(window.in_flight)
                     self.requests_sent += 1
                     try:
-                        resp = await client.chat.completions.create(
+                        raw = await client.chat.completions.with_raw_response.create(
                             model=self.model, messages=messages, max_tokens=max_new_tokens, **self.params
                         )
                     except openai.RateLimitError as exc:
+                        limiter.observe(exc.response.headers, estimate)
                         await window.throttled()
                         delay = _retry_after(exc)
                         if delay:
                             await asyncio.sleep(min(delay, 60))
                         raise
+                    limiter.observe(raw.headers, estimate)  # x-ratelimit-* headers pause the next requests
+                    resp = raw.parse()
                 await window.succeeded()
         text = resp.choices[0].message.content or ""
         usage = (resp.usage.prompt_tokens, resp.usage.completion_tokens) if resp.usage else (0, 0)
-        cost = self.ledger.charge(self.model, *usage)
+        cost = self.ledger.charge(self.model, self.call_site, *usage)
         self.store.put(
             dict(
                 cache_key=key, call_site=self.call_site, request_key=None, prompt_id=None, prompt_sha=None,

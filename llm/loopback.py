@@ -8,7 +8,10 @@ prompts carry, rebuilds the request and answers with the offline output as JSON,
 must produce exactly the rows of an offline run. Faults are injected from a queue: ``"429"`` (with
 Retry-After), ``"500"``, ``"timeout"`` (sleeps past the client's timeout), ``"malformed"`` (not JSON),
 ``"no_schema"`` (rejects json_schema response formats with a 400), ``"truncated"`` (half the answer,
-``finish_reason="length"``). Every request is counted.
+``finish_reason="length"``). Every request is counted. Persistent faults: a request whose key is in
+``poison`` is always answered with malformed JSON (repairs too, batch lines too). ``rate_headers``
+(``x-ratelimit-remaining-requests`` ... in OpenAI's format) are sent with every answer. The Files and
+Batch API are served by ``llm.loopback_batch.BatchAPI`` (``server.batch``).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from llm.callsites import CALL_SITES
+from llm.loopback_batch import BatchAPI
 from llm.offline import OfflineGenerator
 
 _REQUEST = re.compile(r"^REQUEST_JSON: (.*)$", re.M)
@@ -44,6 +48,9 @@ class FakeOpenAI:
         self.held = 0
         self.answered: Counter = Counter()  # answers sent per prompt (a prompt answered twice was repeated)
         self.lock = threading.Lock()
+        self.poison: set[str] = set()  # request keys always answered with malformed JSON
+        self.rate_headers: dict[str, str] = {}  # sent with every chat answer (x-ratelimit-*)
+        self.batch = BatchAPI(self.complete)
         self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -69,7 +76,29 @@ class FakeOpenAI:
             return self.chat_model(body["messages"])
         call_site = CALL_SITES[site.group(1)]
         parsed = call_site.input_model.model_validate_json(request.group(1))
+        if parsed.key in self.poison:
+            return "{not json"
         return self.generator.generate(call_site, [parsed])[0].model_dump_json()
+
+    def complete(self, body: dict, fault: str | None = None) -> tuple[int, dict]:
+        """(status, chat.completion payload) for one request body; ``fault`` is malformed or truncated."""
+        content = "{not json" if fault == "malformed" else self.answer(body)
+        finish = "stop"
+        if fault == "truncated":
+            content, finish = content[: len(content) // 2], "length"
+        with self.lock:
+            self.completions += 1
+            self.answered[json.dumps(body["messages"], sort_keys=True)] += 1
+            n = self.completions
+        return 200, {
+            "id": f"chatcmpl-{n}",
+            "object": "chat.completion",
+            "created": 0,
+            "model": body["model"],
+            "system_fingerprint": "fp_loopback",
+            "choices": [{"index": 0, "finish_reason": finish, "message": {"role": "assistant", "content": content}}],
+            "usage": {"prompt_tokens": 100, "completion_tokens": 50, "total_tokens": 150},
+        }
 
     def _handler(self):
         fake = self
@@ -89,7 +118,12 @@ class FakeOpenAI:
                 self.wfile.write(data)
 
             def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                raw = self.rfile.read(int(self.headers["Content-Length"]))
+                if self.path.endswith("/files"):
+                    return self._send(200, fake.batch.upload(self.headers["Content-Type"], raw))
+                if self.path.endswith("/batches"):
+                    return self._send(*fake.batch.create(json.loads(raw)))
+                body = json.loads(raw)
                 with fake.lock:
                     fake.requests += 1
                     fault = fake.faults.pop(0) if fake.faults else None
@@ -122,29 +156,26 @@ class FakeOpenAI:
                         },
                     )
                 try:
-                    content = "{not json" if fault == "malformed" else fake.answer(body)
+                    status, payload = fake.complete(body, fault)
                 except ValueError as exc:
                     return self._send(400, {"error": {"message": str(exc), "type": "invalid_request_error"}})
-                finish = "stop"
-                if fault == "truncated":
-                    content, finish = content[: len(content) // 2], "length"
-                with fake.lock:
-                    fake.completions += 1
-                    fake.answered[json.dumps(body["messages"], sort_keys=True)] += 1
-                self._send(
-                    200,
-                    {
-                        "id": f"chatcmpl-{fake.requests}",
-                        "object": "chat.completion",
-                        "created": 0,
-                        "model": body["model"],
-                        "system_fingerprint": "fp_loopback",
-                        "choices": [
-                            {"index": 0, "finish_reason": finish, "message": {"role": "assistant", "content": content}}
-                        ],
-                        "usage": {"prompt_tokens": 100, "completion_tokens": 50, "total_tokens": 150},
-                    },
-                )
+                self._send(status, payload, dict(fake.rate_headers))
+
+            def do_GET(self) -> None:
+                parts = self.path.strip("/").split("/")  # v1/files/{id}/content, v1/batches/{id}
+                if parts[1:2] == ["batches"] and len(parts) == 3:
+                    return self._send(*fake.batch.retrieve(parts[2]))
+                if parts[1:2] == ["files"] and len(parts) == 4 and parts[3] == "content":
+                    data = fake.batch.files.get(parts[2])
+                    if data is None:
+                        return self._send(404, {"error": {"message": "no such file", "type": "invalid_request_error"}})
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/octet-stream")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                    return None
+                return self._send(404, {"error": {"message": f"no route {self.path}", "type": "invalid_request_error"}})
 
         return Handler
 
@@ -156,8 +187,28 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every response")
     parser.add_argument("--seed", type=int, default=0, help="seed of the offline model behind it")
+    parser.add_argument(
+        "--header",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="send this header with every answer, e.g. x-ratelimit-remaining-requests=0 (repeatable)",
+    )
+    parser.add_argument(
+        "--poison", action="append", default=[], metavar="KEY", help="always answer this request key malformed"
+    )
+    parser.add_argument(
+        "--batch-fault",
+        action="append",
+        default=[],
+        choices=["expired", "fail_lines"],
+        help="fault of the next batch created (repeatable, in order)",
+    )
     args = parser.parse_args()
     with FakeOpenAI(seed=args.seed, latency=args.latency, port=args.port) as server:
+        server.rate_headers = dict(h.split("=", 1) for h in args.header)
+        server.poison = set(args.poison)
+        server.batch.faults = list(args.batch_fault)
         print(f"OpenAI-compatible loopback server on {server.base_url} (Ctrl-C stops)", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             server.thread.join()

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from llm.base import GenerationError, check_inputs
 from llm.callsites import CallSite
+from llm.leakage import judge_lexically
 from llm.seeding import derive_seed, rng_for
 from schemas.core import SpeakingStyle
 from schemas.generation import (
@@ -76,6 +77,7 @@ class OfflineGenerator:
             "signal_session": self._signal_session,
             "filler_session": self._filler_session,
             "query_options": self._query_options,
+            "leakage_judge": lambda req, rng: judge_lexically(req),
         }
 
     def generate(self, site: CallSite, requests: Sequence[BaseModel]) -> list[BaseModel]:

@@ -44,6 +44,9 @@ class SynthConfig(Record):
     timeline_start: date = Field(date(2025, 1, 6), description="first day a history may cover")
     timeline_days: int = Field(240, gt=30, description="days a history spans")
     tokenizer: Literal["cl100k_base"] = Field("cl100k_base", description="tiktoken encoding that counts tokens")
+    judge_leakage: bool = Field(
+        False, description="also ask the openai backend's leakage_judge call site whether a signal session leaks"
+    )
 
     @model_validator(mode="after")
     def _ranges(self) -> SynthConfig:
@@ -51,6 +54,8 @@ class SynthConfig(Record):
             raise ValueError("preferences_min must be <= preferences_max")
         if sorted(set(self.budgets)) != self.budgets:
             raise ValueError("budgets must be distinct and ascending")
+        if self.judge_leakage and self.backend != "openai":
+            raise ValueError("judge_leakage needs backend 'openai' (the offline backend keeps the lexical check)")
         return self
 
     def canonical_json(self) -> str:

@@ -105,3 +105,18 @@ class QueryDraft(Record):
     text: str = Field(min_length=5)
     options: list[RoleText] = Field(min_length=4, max_length=4, description="gold first, then distractors")
     rubric: str = Field(min_length=10)
+
+
+class LeakageRequest(Record):
+    """Does a signal session's user side state the preference outright (instead of implying it)?"""
+
+    key: str
+    statement: str = Field(description="the preference, e.g. 'drinks tea rather than coffee'")
+    key_terms: list[str] = Field(default_factory=list, description="words that name the preferred option")
+    user_turns: list[str] = Field(min_length=1)
+
+
+class LeakageVerdict(Record):
+    leaks: bool
+    quote: str | None = Field(None, description="the user words that state the preference, when it leaks")
+    reason: str = Field(min_length=1)

@@ -13,23 +13,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from llm.base import Generator
+from llm.callsites import LEAKAGE_JUDGE
+from llm.leakage import PREFERENCE_VERBS, states_explicitly
 from schemas.core import Check, History, MCQQuery, OpenQuery, Persona, Preference, Session
+from schemas.generation import LeakageRequest
 from taxonomy import Taxonomy
 
-PREFERENCE_VERBS = r"(prefer|prefers|like|likes|love|loves|hate|hates|dislike|dislikes|enjoy|enjoys|favou?rite)"
-
-
-def states_explicitly(text: str, terms: list[str]) -> bool:
-    """True when ``text`` states a preference for a term outright, in the first person ('I love tea',
-    'we really prefer tea', 'tea is my favourite'); 'I'd like it to sound like a card' is not one."""
-    low = text.lower()
-    for term in terms:
-        t = re.escape(term.lower())
-        if re.search(
-            rf"\b(i|we)\s+(really\s+|just\s+|do\s+)?{PREFERENCE_VERBS}\b\W+(\w+\W+){{0,3}}{t}\b", low
-        ) or re.search(rf"\b{t}\b\W+(\w+\W+){{0,2}}(is|are)\s+my\s+favou?rite", low):
-            return True
-    return False
+__all__ = ["PREFERENCE_VERBS", "check_shard", "judge_sessions", "states_explicitly"]
 
 
 @dataclass
@@ -107,6 +98,13 @@ SESSION_CHECKS: list[Callable] = [check_session_no_demographics_in_system, check
 QUERY_CHECKS: list[Callable] = [check_query_no_leak, check_mcq_options_distinct]
 
 
+def _verdict_check(judged: dict[str, str]) -> Callable:
+    def check_session_implicit_judge(s: Session, ctx: ShardContext) -> str | None:
+        return judged.get(s.session_id)
+
+    return check_session_implicit_judge
+
+
 @dataclass
 class QualityResult:
     checks: list[Check] = field(default_factory=list)
@@ -141,6 +139,34 @@ def _run(
     return failed
 
 
+def judge_sessions(sessions: list[Session], ctx: ShardContext, judge: Generator) -> dict[str, str]:
+    """The LLM leakage check (``--judge-leakage``): ask the backend's ``leakage_judge`` call site about
+    every signal and update session; returns session id -> reason for those it says leak."""
+    requests, ids = [], []
+    for s in sessions:
+        if s.kind not in ("signal", "update"):
+            continue
+        for sig in s.signals:
+            pref = ctx.preferences[sig.preference_id]
+            option = next(o for o in ctx.tax.scenarios[pref.scenario_id].options if o.id == pref.option_id)
+            user = [t.content for t in s.turns if t.role == "user"]
+            requests.append(
+                LeakageRequest(
+                    key=f"{s.session_id}:{pref.preference_id}",
+                    statement=pref.statement,
+                    key_terms=list(option.key_terms),
+                    user_turns=user,
+                )
+            )
+            ids.append(s.session_id)
+    verdicts = judge.generate(LEAKAGE_JUDGE, requests) if requests else []
+    return {
+        sid: f"judge says it states the preference: {v.quote!r} ({v.reason})"
+        for sid, v in zip(ids, verdicts, strict=True)
+        if v.leaks
+    }
+
+
 def check_shard(
     shard: int,
     personas: list[Persona],
@@ -151,8 +177,10 @@ def check_shard(
     skips: list[tuple[str, str, str]],
     tax: Taxonomy,
     min_fill: float,
+    judge: Generator | None = None,
 ) -> QualityResult:
-    """Run every per-shard gate; split queries into kept and rejected (with reasons)."""
+    """Run every per-shard gate; split queries into kept and rejected (with reasons). With ``judge`` (a
+    backend), signal sessions also go through the LLM leakage check (``session_implicit_judge``)."""
     ctx = ShardContext(
         {p.persona_id: p for p in personas},
         {p.preference_id: p for p in preferences},
@@ -163,6 +191,11 @@ def check_shard(
     result = QualityResult()
     _run(HISTORY_CHECKS, histories, lambda h: h.history_id, ctx, shard, result)
     bad_sessions = _run(SESSION_CHECKS, sessions, lambda s: s.session_id, ctx, shard, result)
+    if judge is not None:
+        judged = judge_sessions(sessions, ctx, judge)
+        _run([_verdict_check(judged)], sessions, lambda s: s.session_id, ctx, shard, result)
+        for sid, reason in judged.items():
+            bad_sessions.setdefault(sid, []).append(f"session_implicit_judge: {reason}")
     bad_queries = _run(QUERY_CHECKS, queries, lambda q: q.query_id, ctx, shard, result)
     leaked = {
         sig.preference_id: f"{s.session_id} {bad_sessions[s.session_id][0]}"

@@ -65,7 +65,10 @@ def test_malformed_output_is_repaired_once_then_recorded_as_failure(tax, seeds):
         server.faults = ["malformed", "malformed"]
         with pytest.raises(GenerationError, match="invalid output after one repair"):
             _gen(server, tax, store=store, concurrency=1).generate(PERSONA_PROFILE, seeds[1:2])
-        assert [r["status"] for r in store.rows.values()].count("failed") == 1
+        assert [r["status"] for r in store.rows.values()] == ["ok"]  # a failure is never cached
+        (failure,) = store.failures  # ... but recorded, with what the model said and how often it was asked
+        assert failure["attempts"] == 2 and failure["response_text"] == "{not json"
+        assert failure["call_site"] == "persona_profile" and failure["request_key"] == seeds[1].key
 
 
 def test_falls_back_to_json_mode(tax, seeds):
