@@ -7,7 +7,7 @@ CREATE TABLE IF NOT EXISTS splits (
     PRIMARY KEY (version_id, persona_id));
 
 CREATE TABLE IF NOT EXISTS training_runs (
-    run_id VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL CHECK (kind IN ('sft', 'grpo', 'memory', 'tiny_model')),
+    run_id VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL CHECK (kind IN ('sft', 'grpo', 'memory')),
     version_id VARCHAR, base_model VARCHAR NOT NULL, config_json JSON NOT NULL, config_hash VARCHAR,
     status VARCHAR NOT NULL, started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP, out_dir VARCHAR,
     n_examples BIGINT, metrics_json JSON, message VARCHAR);
