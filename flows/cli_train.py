@@ -65,7 +65,7 @@ def _run(kind: str, version, base_model, config, out, max_steps, resume, db, ver
             config=str(config or f"tiny-{kind}"),
             out=str(out) if out else None,
             max_steps=max_steps,
-            resume=True if resume == "last" else resume,
+            resume=resume,
             db=str(db),
         )
     except (TrainConfigError, WarehouseError, KeyError, ValueError) as exc:

@@ -92,9 +92,12 @@ class MemoryGRPOTrainer(GRPOTrainer):
         answer_inputs = [{**x, "prompt": answer_messages(m, x["tail"])} for x, m in zip(inputs, memories, strict=True)]
         out = super()._generate_and_score_completions(answer_inputs)
         n_answers = out["prompt_ids"].size(0)
+        if not rows:  # no chunk to read (an empty history): the answers alone
+            self.last_row_trajectory = torch.arange(n_answers, device=out["prompt_ids"].device)
+            return out
         multiple = self.args.steps_per_generation if self.model.training else 1
         padding = (-(n_answers + len(rows))) % multiple
-        rows += [(-1, p, c) for _, p, c in rows[:padding]] if rows else []
+        rows += [(-1, p, c) for _, p, c in (rows * multiple)[:padding]]
         return self._append_memory_rows(out, rows, n_answers)
 
     def _append_memory_rows(self, out: dict, rows: list, n_answers: int) -> dict:

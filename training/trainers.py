@@ -130,8 +130,9 @@ def make_trainer(kind: str, model_path: str, tokenizer, dataset, cfg: TrainConfi
 
 
 def fit(trainer, kind: str, tokenizer, n_examples: int, out_dir: Path, resume: str | bool | None = None) -> TrainResult:
-    """Train (resuming from a TRL checkpoint when asked), save ``out_dir/final``; returns what happened."""
-    trainer.train(resume_from_checkpoint=resume or None)
+    """Train (resuming from a TRL checkpoint when asked: a directory, or ``last``/True for the newest under
+    ``out_dir``), save ``out_dir/final``; returns what happened."""
+    trainer.train(resume_from_checkpoint=True if resume in (True, "last") else (resume or None))
     final = out_dir / "final"
     trainer.save_model(str(final))
     tokenizer.save_pretrained(str(final))

@@ -102,6 +102,7 @@ def test_launch_script_trains_and_records_like_the_flows(train_db, tiny_model, t
     main(["sft", "--config", "tiny-sft", "--out", str(tmp_path / "run"), "--db", str(db), "--max-steps", "1"])
     assert (tmp_path / "run" / "final" / "config.json").exists()
     with connect(db, read_only=True) as con:
-        rows = con.execute("SELECT kind, status FROM training_runs WHERE run_id LIKE 'launch-%'").fetchall()
-        assert rows == [("sft", "completed")]
-        assert con.execute("SELECT count(*) FROM checkpoints WHERE final").fetchone() == (1,)
+        rows = con.execute("SELECT run_id, kind, status FROM training_runs WHERE run_id LIKE 'launch-%'").fetchall()
+        assert [r[1:] for r in rows] == [("sft", "completed")]
+        finals = con.execute("SELECT path FROM checkpoints WHERE final AND run_id = ?", [rows[0][0]]).fetchall()
+        assert finals == [(str((tmp_path / "run" / "final").resolve()),)]

@@ -99,3 +99,16 @@ def test_memory_training_logs_and_changes_parameters(con, train_db, tiny_model, 
     logged = [e for e in result.log_history if "loss" in e and "memory/turn_rows" in e]
     assert logged and all(e["memory/turn_rows"] > 0 for e in logged)
     assert _changed(before, trainer.model)
+
+
+def test_a_run_resumes_from_its_last_checkpoint(con, train_db, tiny_model, tmp_path):
+    cfg = TrainConfig(data=DataConfig(chunk_tokens=600, max_chunks=1, max_queries=4, memory_cap_tokens=64),
+                      trl=dict(TRL_CPU, per_device_train_batch_size=2, max_length=1024, save_strategy="steps",
+                               save_steps=1))  # fmt: skip
+    trainer, tok, ds = _trainer("sft", con, train_db[1], tiny_model, tmp_path, cfg, steps=2)
+    first = fit(trainer, "sft", tok, len(ds), tmp_path)
+    assert [step for _, step in first.checkpoints] == [1, 2, 2]  # checkpoint-1, checkpoint-2, final
+    again, _, _ = _trainer("sft", con, train_db[1], tiny_model, tmp_path, cfg, steps=3)
+    resumed = fit(again, "sft", tok, len(ds), tmp_path, resume="last")
+    assert resumed.global_step == 3
+    assert [e["step"] for e in resumed.log_history if "loss" in e] == [1, 2, 3]  # steps 1-2 restored, 3 trained
