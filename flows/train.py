@@ -7,8 +7,9 @@ Inputs: a dataset version (default: the newest complete one), a base model (a pa
 for the offline model beside the warehouse), a config (a YAML path or a bundled name from
 ``training/configs``). Outputs: checkpoints under ``out`` (default ``runs/<kind>-<run>``), a
 ``training_runs`` row, one ``checkpoints`` row per saved checkpoint (the final model included), lineage
-rows from each checkpoint to the version's data, the split and the config, and Prefect artifacts (metrics
-table, summary with lineage). The warehouse is opened to read the data and to record results, not while
+rows from each checkpoint to the version's data, the split and the config, the final checkpoint as a
+Prefect asset (``file://...``, upstream: the version's tables and the config) and Prefect artifacts
+(metrics table, summary with lineage). The warehouse is opened to read the data and to record results, not while
 training (DuckDB has one writer), so synth can write in between.
 """
 
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.assets import Asset, AssetProperties, add_asset_metadata, materialize
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
@@ -26,7 +28,8 @@ from prefect.utilities.annotations import quote
 from schemas.base import Record
 from warehouse import DEFAULT_DB, connect
 from warehouse.history import resolve_version
-from warehouse.training import finish_training_run, record_result, start_training_run
+from warehouse.lineage import table_uri
+from warehouse.training import config_hash, finish_training_run, record_result, start_training_run
 
 METRIC_KEYS = ("loss", "reward", "reward_std", "rewards/mcq_reward/mean", "rewards/judge_reward/mean", "entropy")
 
@@ -114,6 +117,21 @@ def publish(summary: TrainingSummary, log_history: list[dict], config_json: str)
     )
 
 
+def emit_checkpoint_asset(db: str, summary: TrainingSummary, config_hash: str) -> None:
+    """The final checkpoint as a Prefect asset built from the version's tables, the split and the config."""
+    path = Path(summary.final_dir).resolve().as_posix().lstrip("/")
+    asset = Asset(key=f"file://{path}", properties=AssetProperties(name=f"{summary.kind} checkpoint"))
+    upstream = [Asset(key=table_uri(db, t)) for t in ("queries", "histories", "splits")]
+    upstream.append(Asset(key=f"tacit://train-config/{config_hash}"))
+
+    @materialize(asset, asset_deps=upstream, name=f"materialize_{summary.kind}_checkpoint", cache_policy=NO_CACHE)
+    def _materialized() -> None:
+        add_asset_metadata(asset, {"run_id": summary.run_id, "version_id": summary.version_id,
+                                   "step": summary.global_step, "base_model": summary.base_model})  # fmt: skip
+
+    _materialized()
+
+
 def run_flow(kind, version, base_model, config, out, max_steps, resume, db) -> TrainingSummary:
     started = time.perf_counter()
     run_id = flow_run.get_id() or f"local-{time.time_ns()}"
@@ -139,6 +157,7 @@ def run_flow(kind, version, base_model, config, out, max_steps, resume, db) -> T
         metrics=metrics,
     )
     publish(summary, result.log_history, cfg.canonical_json())
+    emit_checkpoint_asset(db, summary, config_hash(cfg.canonical_json()))
     get_run_logger().info(
         "%s run %s: %d steps, final checkpoint %s", kind, run_id, result.global_step, result.final_dir
     )

@@ -27,6 +27,11 @@ def test_sft_then_memory_flows_record_runs_checkpoints_and_lineage(train_db, tin
     assert sft.global_step == 2 and sft.metrics["train_loss"] > 0
     mem = train_memory(version=vid, base_model=sft.final_dir, out=str(tmp_path / "mem"), max_steps=1, db=str(db))
     assert mem.global_step == 1 and "memory/turn_rows" in mem.metrics
+    from prefect.artifacts import Artifact
+
+    metrics = Artifact.get(f"train-sft-{sft.run_id[:12].lower()}-metrics")
+    assert metrics is not None and '"loss"' in metrics.data
+    assert Artifact.get(f"train-memory-{mem.run_id[:12].lower()}-summary") is not None
     with connect(db, read_only=True) as con:
         runs = con.execute(
             "SELECT run_id, kind, version_id, base_model, status, config_json FROM training_runs "
