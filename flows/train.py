@@ -69,11 +69,12 @@ def prepare(kind: str, db: str, version: str | None, base_model: str, config: st
 
 
 @task(cache_policy=NO_CACHE)
-def train(kind: str, model_path: str, tokenizer, dataset, cfg, out_dir: Path, max_steps, resume):
-    from training.trainers import fit, make_trainer
+def train(kind: str, model_path: str, tokenizer, dataset, cfg, out_dir: Path, max_steps, resume, db: str, run_id: str):
+    from training.trainers import checkpoint_recorder, fit, make_trainer
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    trainer = make_trainer(kind, model_path, tokenizer, dataset, cfg, out_dir, max_steps)
+    recorder = checkpoint_recorder(db, run_id)
+    trainer = make_trainer(kind, model_path, tokenizer, dataset, cfg, out_dir, max_steps, callbacks=[recorder])
     return fit(trainer, kind, tokenizer, len(dataset), out_dir, resume)
 
 
@@ -137,7 +138,7 @@ def run_flow(kind, version, base_model, config, out, max_steps, resume, db) -> T
     run_id = flow_run.get_id() or f"local-{time.time_ns()}"
     vid, cfg, out_dir, model_path, tokenizer, dataset = prepare(kind, db, version, base_model, config, out, run_id)
     try:
-        result = train(kind, model_path, quote(tokenizer), quote(dataset), cfg, out_dir, max_steps, resume)
+        result = train(kind, model_path, quote(tokenizer), quote(dataset), cfg, out_dir, max_steps, resume, db, run_id)
     except BaseException as exc:
         with connect(db) as con:
             finish_training_run(con, run_id, "failed", message=f"{type(exc).__name__}: {exc}")

@@ -94,7 +94,7 @@ def prepare_training(
 
 
 def make_trainer(kind: str, model_path: str, tokenizer, dataset, cfg: TrainConfig, out_dir: Path, max_steps=None,
-                 reward_funcs: list | None = None):  # fmt: skip
+                 reward_funcs: list | None = None, callbacks: list | None = None):  # fmt: skip
     """The TRL trainer for ``kind``; ``reward_funcs`` replaces ``[mcq_reward, judge_reward]`` (tests)."""
     if kind == "sft":
         from trl import SFTConfig, SFTTrainer
@@ -106,6 +106,7 @@ def make_trainer(kind: str, model_path: str, tokenizer, dataset, cfg: TrainConfi
             train_dataset=dataset.select_columns(["messages"]),
             processing_class=tokenizer,
             peft_config=_peft(cfg),
+            callbacks=callbacks,
         )
     if kind not in ("grpo", "memory"):
         raise ValueError(f"unknown trainer {kind!r}; choose sft, grpo or memory")
@@ -121,12 +122,35 @@ def make_trainer(kind: str, model_path: str, tokenizer, dataset, cfg: TrainConfi
         train_dataset=dataset,
         processing_class=tokenizer,
         peft_config=_peft(cfg),
+        callbacks=callbacks,
     )
     if kind == "grpo":
         return GRPOTrainer(**common)
     from training.memory_agent import MemoryGRPOTrainer
 
     return MemoryGRPOTrainer(memory_cap_tokens=cfg.data.memory_cap_tokens, **common)
+
+
+def checkpoint_recorder(db: str, run_id: str):
+    """A callback that records each checkpoint in the warehouse as soon as it is saved (main process), so a
+    run killed later still lists what it saved; a busy warehouse is skipped (the end of the run records
+    every checkpoint again)."""
+    from transformers import TrainerCallback
+
+    from warehouse import WarehouseBusyError, connect
+    from warehouse.training import record_checkpoint
+
+    class CheckpointRecorder(TrainerCallback):
+        def on_save(self, args, state, control, **kwargs):
+            path = Path(args.output_dir) / f"checkpoint-{state.global_step}"
+            if state.is_world_process_zero and path.exists():
+                try:
+                    with connect(db) as con:
+                        record_checkpoint(con, run_id, str(path.resolve()), state.global_step)
+                except WarehouseBusyError:
+                    pass
+
+    return CheckpointRecorder()
 
 
 def fit(trainer, kind: str, tokenizer, n_examples: int, out_dir: Path, resume: str | bool | None = None) -> TrainResult:

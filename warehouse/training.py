@@ -110,7 +110,7 @@ def finish_training_run(
 def record_checkpoint(
     con: duckdb.DuckDBPyConnection, run_id: str, path: str, step: int, final: bool = False, metrics: dict | None = None
 ) -> str:
-    checkpoint_id = f"ckpt:{run_id}:{step}"
+    checkpoint_id = f"ckpt:{run_id}:{step}" + (":final" if final else "")  # the final model may share a step
     con.execute("DELETE FROM checkpoints WHERE checkpoint_id = ?", [checkpoint_id])
     con.execute(
         "INSERT INTO checkpoints VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from training.config import resolve_config_path
 from warehouse import connect
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,9 +22,10 @@ def test_sft_then_memory_flows_record_runs_checkpoints_and_lineage(train_db, tin
     from flows.train import train_memory, train_sft
 
     db, vid = train_db
-    sft = train_sft(
-        version=vid, base_model="tiny", config="tiny-sft", out=str(tmp_path / "sft"), max_steps=2, db=str(db)
-    )
+    saving = tmp_path / "sft.yaml"  # tiny-sft, saving a checkpoint every step
+    raw = yaml.safe_load(resolve_config_path("tiny-sft").read_text())
+    saving.write_text(yaml.safe_dump(raw | {"trl": raw["trl"] | {"save_strategy": "steps", "save_steps": 1}}))
+    sft = train_sft(version=vid, config=str(saving), out=str(tmp_path / "sft"), max_steps=2, db=str(db))
     assert sft.global_step == 2 and sft.metrics["train_loss"] > 0
     mem = train_memory(version=vid, base_model=sft.final_dir, out=str(tmp_path / "mem"), max_steps=1, db=str(db))
     assert mem.global_step == 1 and "memory/turn_rows" in mem.metrics
@@ -40,15 +42,17 @@ def test_sft_then_memory_flows_record_runs_checkpoints_and_lineage(train_db, tin
         ).fetchall()
         assert {(r[1], r[2], r[4]) for r in runs} == {("sft", vid, "completed"), ("memory", vid, "completed")}
         assert all(json.loads(r[5])["trl"] for r in runs)
+        steps = con.execute("SELECT step, final FROM checkpoints WHERE run_id = ? ORDER BY step, final", [sft.run_id])
+        assert steps.fetchall() == [(1, False), (2, False), (2, True)]  # each saved checkpoint, then the final
         ckpts = dict(con.execute("SELECT run_id, path FROM checkpoints WHERE final").fetchall())
         assert Path(ckpts[mem.run_id]) == Path(mem.final_dir).resolve()
         parents = {
             p
             for (p,) in con.execute(
-                "SELECT parent_id FROM lineage_edges WHERE child_id = ?", [f"ckpt:{mem.run_id}:1"]
+                "SELECT parent_id FROM lineage_edges WHERE child_id = ?", [f"ckpt:{mem.run_id}:1:final"]
             ).fetchall()
         }
-        assert {f"queries@{vid}", f"histories@{vid}", f"splits@{vid}", f"ckpt:{sft.run_id}:2"} <= parents
+        assert {f"queries@{vid}", f"histories@{vid}", f"splits@{vid}", f"ckpt:{sft.run_id}:2:final"} <= parents
         assert any(p.startswith("train-config:") for p in parents)
 
 
