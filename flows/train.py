@@ -70,6 +70,7 @@ def prepare(kind: str, db: str, version: str | None, base_model: str, config: st
 
 @task(cache_policy=NO_CACHE)
 def train(kind: str, model_path: str, tokenizer, dataset, cfg, out_dir: Path, max_steps, resume, db: str, run_id: str):
+    """Build the TRL trainer and train; each saved checkpoint is recorded as it appears."""
     from training.trainers import checkpoint_recorder, fit, make_trainer
 
     out_dir.mkdir(parents=True, exist_ok=True)
