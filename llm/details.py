@@ -1,24 +1,26 @@
 """Persona-unique details (names, a street, a project name) that make signal-session sentences unique.
 
-What: every persona gets a small cast of people, one contact per task type (the friend a personal email
-goes to, the teammate a coding question is for, ...) plus a confidant who vouches for its cues, a home
-street and a project name. ``Details`` holds them for one session; the offline writer fills template
-slots ``{name}``, ``{first}``, ``{street}``, ``{repo}`` and ``{confidant}`` from it.
+What: every persona gets a small cast of people, a contact per task type (the friend a personal email
+goes to, the teammate a coding question is for, ...) plus a confidant who vouches for its cues, a street
+and a project name. ``Details`` holds them for one session; the offline writer fills the template slots
+``{name}``, ``{first}``, ``{street}``, ``{repo}`` and ``{confidant}`` from it.
 
-Why: the issue's gate says no two signal sessions may share a sentence outside short greetings, across
-the whole dataset. Shards are generated independently (possibly in parallel), so uniqueness cannot come
-from a global look-up at generation time; it comes by construction instead. Every template sentence of
-more than five words carries one of ``{name}``, ``{street}``, ``{repo}`` or ``{confidant}``, and each of
-those is *injective in the persona*: two personas never get the same value. Within one persona, two
-sessions never use the same template sentence (the banks are walked from a per-persona offset and hold
-more entries than a persona has sessions of one task type). Together: no sentence of more than five
-words occurs in two sessions. ``warehouse.checks`` verifies this on every version.
+Why: no two signal sessions may share a sentence outside short greetings, across the whole dataset.
+Shards are generated independently (possibly in parallel), so uniqueness cannot come from a global
+look-up at generation time; it comes by construction instead:
+1. every template sentence of more than five words carries ``{name}``, ``{street}``, ``{repo}`` or
+   ``{confidant}`` (tested), and each of those is *injective in the persona*: two personas never share one;
+2. one persona's sessions of a task type walk the template banks from a per-persona offset, so within a
+   *round* of ``L`` sessions (``L`` = the smallest bank of the task type) no template repeats;
+3. a persona's next round of that task type gets new details (another contact, street and project), so
+   a template reused in a later round still renders a different sentence.
+Hence no sentence of more than five words occurs in two sessions; ``warehouse.checks`` verifies it.
 
 How: each kind of detail is an index into a product of word lists (first x last names, last name x
-street suffix, last name x repo suffix); a persona's index is mapped through an affine bijection
-``i -> (A * i + B) mod M`` with ``gcd(A, M) = 1`` (B from the seed), so distinct personas (and distinct
-task types of one persona) land on distinct entries, while neighbouring personas look unrelated.
-Uniqueness holds for persona indices below ``persona_capacity()`` (11,856 with the shipped lists).
+street suffix, last name x repo suffix). An index built from (persona, task type, round) is mapped
+through an affine bijection ``i -> (A * i + B) mod M`` with ``gcd(A, M) = 1`` (B from the seed), so
+distinct inputs land on distinct entries while neighbouring personas look unrelated. The guarantee holds
+for persona indices below ``persona_capacity()`` and up to ``ROUNDS`` rounds per task type.
 """
 
 from __future__ import annotations
@@ -35,8 +37,12 @@ from llm.seeding import derive_seed
 from schemas.base import Record
 from taxonomy import TAXONOMY_DIR
 
-ROLES = 16
-"""Contact slots per persona: one per task type (up to 15) and the confidant (the last slot)."""
+TASK_SLOTS = 15
+"""Task types a persona can have distinct contacts for."""
+ROUNDS = 4
+"""Rounds per task type with distinct details (a round is as many sessions as the task's smallest bank)."""
+ROLES = TASK_SLOTS * ROUNDS + 1
+"""Contact slots per persona: one per (task type, round), and the confidant (the last slot)."""
 CONFIDANT = ROLES - 1
 _MULTIPLIER = 1_000_003  # a prime; coprime with every list-size product used here (checked at load)
 
@@ -90,7 +96,7 @@ def _sizes(b: DetailBanks) -> tuple[int, int, int]:
 def persona_capacity(banks: DetailBanks | None = None) -> int:
     """How many personas (indices 0..n-1) are guaranteed distinct details."""
     names, streets, repos = _sizes(banks or load_details())
-    return min(names // ROLES, streets, repos)
+    return min(names // ROLES, streets // ROUNDS, repos // ROUNDS)
 
 
 def persona_index(key: str) -> int:
@@ -103,10 +109,12 @@ def _bijection(i: int, size: int, seed: int, kind: str) -> int:
     return (_MULTIPLIER * i + derive_seed(seed, "details", kind)) % size
 
 
-def details_for(seed: int, key: str, role: int) -> Details:
-    """Details of the session ``key`` whose contact plays ``role`` (the task type's position, < CONFIDANT)."""
-    if not 0 <= role < CONFIDANT:
-        raise ValueError(f"role {role} outside 0..{CONFIDANT - 1}")
+def details_for(seed: int, key: str, task: int, round_: int = 0) -> Details:
+    """Details of session ``key``: its task type's position ``task`` and the persona's ``round_`` of that
+    task type pick the contact; the round also picks the street and project (rounds wrap at ROUNDS)."""
+    if not 0 <= task < TASK_SLOTS:
+        raise ValueError(f"task slot {task} outside 0..{TASK_SLOTS - 1}")
+    round_ %= ROUNDS
     b = load_details()
     p = persona_index(key)
     n_names, n_streets, n_repos = _sizes(b)
@@ -116,10 +124,10 @@ def details_for(seed: int, key: str, role: int) -> Details:
         k = _bijection(p * ROLES + slot, n_names, seed, "name")
         return b.first_names[k // n_last], b.last_names[k % n_last]
 
-    first, last = person(role)
+    first, last = person(task * ROUNDS + round_)
     c_first, c_last = person(CONFIDANT)
-    s = _bijection(p, n_streets, seed, "street")
-    r = _bijection(p, n_repos, seed, "repo")
+    s = _bijection(p * ROUNDS + round_, n_streets, seed, "street")
+    r = _bijection(p * ROUNDS + round_, n_repos, seed, "repo")
     return Details(
         name=f"{first} {last}",
         first=first,

@@ -41,7 +41,7 @@ class OfflineGenerator:
         self.seed = seed
         self.tax = taxonomy or load_taxonomy()
         self._task_types = {t.id: t for t in self.tax.task_types}
-        self._roles = {t.id: i for i, t in enumerate(self.tax.task_types)}  # whose contact a session names
+        self._slots = {t.id: i for i, t in enumerate(self.tax.task_types)}  # whose contact a session names
         self._name_order: list[int] | None = None
         self._writers = {
             "persona_profile": self._persona_profile,
@@ -91,8 +91,8 @@ class OfflineGenerator:
         scenario = self.tax.scenarios[req.scenario_id]
         if req.kind == "forget":
             return write_forget_session(req, scenario.name, rng)
-        role = self._roles[req.task_type]
-        return write_signal_session(req, rng, self.seed, self.tax, self._task_types[req.task_type], role)
+        slot = self._slots[req.task_type]
+        return write_signal_session(req, rng, self.seed, self.tax, self._task_types[req.task_type], slot)
 
     # -- filler ---------------------------------------------------------------------------------
     def _filler_session(self, req: FillerRequest, rng: random.Random) -> SessionDraft:

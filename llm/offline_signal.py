@@ -6,8 +6,9 @@ stay implicit (the cue is a concrete first-person detail, never a statement), an
 of the whole dataset may share a sentence of more than five words. How: templates from
 ``taxonomy/task_types.yaml`` are filled with the session's topic and its persona-unique details
 (``llm.details``); every template sentence of more than five words carries such a detail, the cue gets a
-lead naming the persona's confidant, and one persona walks each bank from its own offset, so it never
-uses a template sentence twice. Deterministic per (seed, key).
+lead naming the persona's confidant, and one persona walks each bank from its own offset, taking new
+details whenever a bank could wrap, so it never renders a template sentence twice. Deterministic per
+(seed, key).
 """
 
 from __future__ import annotations
@@ -33,15 +34,18 @@ def _cue_sentence(req: SignalRequest, cue: str, confidant: str, rng: random.Rand
 
 
 def write_signal_session(
-    req: SignalRequest, rng: random.Random, seed: int, tax: Taxonomy, task: TaskTypeSpec, role: int
+    req: SignalRequest, rng: random.Random, seed: int, tax: Taxonomy, task: TaskTypeSpec, slot: int
 ) -> SessionDraft:
-    """A signal or update session of task type ``task``; ``role`` picks the persona's contact for it."""
+    """A signal or update session of task type ``task``; ``slot`` (the task type's position) picks the contact."""
     scenario = tax.scenarios[req.scenario_id]
     option = next(o for o in scenario.options if o.id == req.option_id)
     persona = req.key.split(".")[0]
     e = rng_for(seed, "cue", persona, req.scenario_id).randrange(1000)
     cue = option.cues[(e + req.scenario_repeat) % len(option.cues)]  # a returning choice gets a new cue
-    details = details_for(seed, req.key, role)
+    # A round is as many sessions as the smallest bank: within it no template repeats; the next round of
+    # this task type gets other details (llm.details), so reused templates still render new sentences.
+    n_follow = min(len(task.followups), len(task.followup_replies))
+    details = details_for(seed, req.key, slot, req.variant // min(len(task.openers), len(task.replies), n_follow))
     cue = _cue_sentence(req, cue, details.confidant, rng)
     # One persona's sessions of a task type walk the banks from a per-persona offset, so they do not
     # repeat an opener, topic or reply until a bank runs out.
@@ -55,7 +59,7 @@ def write_signal_session(
         TurnDraft(role="assistant", content=reply.format(**slots)),
     ]
     if req.extra_turns:
-        k = (d + req.followup_variant) % min(len(task.followups), len(task.followup_replies))  # paired
+        k = (d + req.followup_variant) % n_follow  # followups and their replies are paired
         turns += [
             TurnDraft(role="user", content=voice(req.style, task.followups[k].format(**slots), rng)),
             TurnDraft(role="assistant", content=task.followup_replies[k].format(**slots)),

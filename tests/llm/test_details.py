@@ -4,7 +4,8 @@ from collections import defaultdict
 
 from llm.callsites import SIGNAL_SESSION
 from llm.details import (
-    CONFIDANT,
+    ROUNDS,
+    TASK_SLOTS,
     details_for,
     load_details,
     long_sentences,
@@ -15,17 +16,18 @@ from schemas.core import SpeakingStyle
 from schemas.generation import SignalRequest
 
 
-def test_details_are_injective_over_personas_and_roles():
-    assert persona_capacity() >= 10_000
+def test_details_are_injective_over_personas_tasks_and_rounds():
+    assert persona_capacity() >= 5000
     n = 3000
-    for role in (0, 5, CONFIDANT - 1):
-        people = [details_for(7, f"p{p:05d}.s000", role) for p in range(n)]
+    for task, round_ in ((0, 0), (5, 1), (TASK_SLOTS - 1, ROUNDS - 1)):
+        people = [details_for(7, f"p{p:05d}.s000", task, round_) for p in range(n)]
         assert len({d.name for d in people}) == n
         assert len({d.confidant for d in people}) == n
         assert len({d.street for d in people}) == n
         assert len({d.repo for d in people}) == n
-    one = [details_for(7, "p00042.s001", r) for r in range(CONFIDANT)]
-    assert len({d.name for d in one} | {one[0].confidant}) == CONFIDANT + 1  # a persona's cast is distinct
+    cast = [details_for(7, "p00042.s001", t, r) for t in range(TASK_SLOTS) for r in range(ROUNDS)]
+    assert len({d.name for d in cast} | {cast[0].confidant}) == TASK_SLOTS * ROUNDS + 1  # a persona's cast
+    assert len({d.street for d in cast}) == len({d.repo for d in cast}) == ROUNDS  # a street per round
     assert details_for(7, "p00042.s001", 3) == details_for(7, "p00042.s009", 3)  # per persona, not per session
     assert details_for(7, "p00042.s001", 3) != details_for(8, "p00042.s001", 3)  # the seed reshuffles
 
@@ -40,9 +42,11 @@ def test_split_sentences_rule():
 
 
 def test_every_long_template_sentence_carries_a_persona_unique_detail(tax):
-    for role, task in enumerate(tax.task_types):
-        seen: dict[str, tuple[str, int]] = {}
-        d = details_for(0, "p00003.s001", role)
+    """Rendered with one persona's details (street, project, confidant shared by all its task types), no
+    template sentence of 6+ words lacks a persona-unique detail, and none occurs in two templates."""
+    seen: dict[str, tuple[str, str, int]] = {}
+    for slot, task in enumerate(tax.task_types):
+        d = details_for(0, "p00003.s001", slot)
         anchors = [d.name.lower(), d.street.lower(), d.repo.lower(), d.confidant.lower()]
         for topic in task.topics:
             slots = d.slots() | {"topic": topic, "relation": "my sister", "cue": "\nCUE\n"}
@@ -50,7 +54,8 @@ def test_every_long_template_sentence_carries_a_persona_unique_detail(tax):
                 for i, template in enumerate(getattr(task, bank)):
                     for sentence in long_sentences(template.format(**slots)):
                         assert any(a in sentence for a in anchors), (task.id, bank, i, sentence)
-                        assert seen.setdefault(sentence, (bank, i)) == (bank, i), (task.id, sentence)
+                        where = (task.id, bank, i)
+                        assert seen.setdefault(sentence, where) == where, (where, seen[sentence], sentence)
 
 
 def test_voice_phrases_are_short_and_cues_are_single_sentences(tax):
@@ -90,5 +95,38 @@ def test_personas_sharing_every_choice_share_no_long_sentence(tax, gen):
                 for turn in draft.turns:
                     for sentence in long_sentences(turn.content):
                         where[sentence].add(req.key)
+    shared = {s: k for s, k in where.items() if len(k) > 1}
+    assert not shared, list(shared.items())[:3]
+
+
+def test_one_persona_never_repeats_a_sentence_however_many_sessions(tax, gen):
+    """Sixteen sessions of every task type for one persona (four rounds of the smallest bank): the bank
+    walk wraps, the details change with the round, and no long sentence repeats. Each session is about
+    another scenario, as a persona's preferences are."""
+    scenarios = sorted(tax.scenarios)
+    style = tax.attributes.styles[1]
+    where: dict[str, set[str]] = defaultdict(set)
+    k = 0
+    for task in tax.task_types:
+        reqs = []
+        for variant in range(16):
+            reqs.append(
+                SignalRequest(
+                    key=f"p00012.s{k:03d}",
+                    kind="signal",
+                    style=SpeakingStyle(style_id=style.id, **style.model_dump(exclude={"id"})),
+                    task_type=task.id,
+                    scenario_id=scenarios[k],
+                    option_id=tax.scenarios[scenarios[k]].options[variant % 3].id,
+                    extra_turns=1,
+                    variant=variant,
+                    followup_variant=variant,
+                )
+            )
+            k += 1
+        for req, draft in zip(reqs, gen.generate(SIGNAL_SESSION, reqs), strict=True):
+            for turn in draft.turns:
+                for sentence in long_sentences(turn.content):
+                    where[sentence].add(req.key)
     shared = {s: k for s, k in where.items() if len(k) > 1}
     assert not shared, list(shared.items())[:3]
