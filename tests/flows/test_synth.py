@@ -37,6 +37,7 @@ def test_tiny_counts_budgets_and_integrity(tiny_run, tiny_config):
     assert summary.state == "new"
     # structural gates must hold at any size; content gates (length, balance) are judged on `small`
     assert "referential_integrity" not in summary.failed_checks
+    assert "sentences_unique_across_sessions" not in summary.failed_checks
     assert set(summary.checks) >= {"gold_uniquely_longest", "letter_balance", "referential_integrity"}
     assert summary.counts["personas"] == 3 and summary.counts["histories"] == 3
     con = duckdb.connect(str(db), read_only=True)
