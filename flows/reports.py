@@ -197,6 +197,13 @@ def build_quality_report(con: duckdb.DuckDBPyConnection, version: str | None = N
             detail="personas whose signal sessions share a user sentence of 8+ words (voice phrases aside)",
         ),
         QualityRow(
+            metric="sentences_unique_across_sessions",
+            value=gates["sentences_unique_across_sessions"].value,
+            target="0",
+            passed=gates["sentences_unique_across_sessions"].passed,
+            detail=gates["sentences_unique_across_sessions"].detail,
+        ),
+        QualityRow(
             metric="signal_spread",
             value=min(bins.values()) / total,
             target=">= 0.10 in every fifth",

@@ -1,8 +1,8 @@
 """The offline backend: procedural, seeded text for every call site, from the taxonomy's banks.
 
 No network, no key. Each request's ``key`` (with the root seed) seeds its own RNG, so outputs do not
-depend on batch order. Persona voice is applied to user turns only (greeting, closing, emoji, casing,
-typos); the implicit cue is inserted after the voice is applied so typos never garble it.
+depend on batch order. Persona voice (``llm.voice``) is applied to user turns only. Signal sessions are
+written by ``llm.offline_signal``, with persona-unique details from ``llm.details``.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from pydantic import BaseModel
 from llm.base import GenerationError, check_inputs
 from llm.callsites import CallSite
 from llm.leakage import judge_lexically
+from llm.offline_signal import write_forget_session, write_signal_session
 from llm.seeding import derive_seed, rng_for
-from schemas.core import SpeakingStyle
+from llm.voice import voice
 from schemas.generation import (
     FillerRequest,
     PersonaProfile,
@@ -30,36 +31,6 @@ from schemas.generation import (
 )
 from taxonomy import Taxonomy, load_taxonomy
 
-_CUE = "\x00CUE\x00"
-
-
-def _typos(text: str, rate: float, rng: random.Random) -> str:
-    if rate <= 0:
-        return text
-    words = text.split(" ")
-    for i, w in enumerate(words):
-        if len(w) > 4 and w.isalpha() and rng.random() < rate:
-            j = rng.randrange(1, len(w) - 2)
-            words[i] = w[:j] + w[j + 1] + w[j] + w[j + 2 :]
-    return " ".join(words)
-
-
-def voice(style: SpeakingStyle | None, body: str, rng: random.Random, cue: str = "") -> str:
-    """Render a user turn in a persona's speaking style; ``cue`` replaces the cue marker verbatim."""
-    if style is None:
-        return body.replace(_CUE, cue)
-    text = _typos(body, style.typo_rate, rng)
-    if style.lowercase:
-        text = text.lower().replace(_CUE.lower(), _CUE)
-    parts = [rng.choice(style.greeting), text]
-    if style.asides and rng.random() < 0.6:
-        parts.append(rng.choice(style.asides))
-    if style.verbosity in ("chatty", "verbose") or rng.random() < 0.5:
-        parts.append(rng.choice(style.closing))
-    if style.emoji and rng.random() < 0.7:
-        parts.append(rng.choice(style.emoji))
-    return " ".join(parts).replace(_CUE, cue)
-
 
 class OfflineGenerator:
     """Procedural writer for every call site; deterministic per (seed, call site, key)."""
@@ -71,6 +42,7 @@ class OfflineGenerator:
         self.seed = seed
         self.tax = taxonomy or load_taxonomy()
         self._task_types = {t.id: t for t in self.tax.task_types}
+        self._slots = {t.id: i for i, t in enumerate(self.tax.task_types)}  # whose contact a session names
         self._name_order: list[int] | None = None
         self._writers = {
             "persona_profile": self._persona_profile,
@@ -120,60 +92,9 @@ class OfflineGenerator:
     def _signal_session(self, req: SignalRequest, rng: random.Random) -> SessionDraft:
         scenario = self.tax.scenarios[req.scenario_id]
         if req.kind == "forget":
-            return self._forget_session(req, scenario.name, rng)
-        option = next(o for o in scenario.options if o.id == req.option_id)
-        task = self._task_types[req.task_type]
-        e = rng_for(self.seed, "cue", req.key.split(".")[0], req.scenario_id).randrange(1000)
-        cue = option.cues[(e + req.scenario_repeat) % len(option.cues)]  # a returning choice gets a new cue
-        if req.relation:
-            cue = f'{req.relation.capitalize()} put it this way the other day: "{cue}"'
-        elif req.kind == "update":
-            lead = rng.choice(["Lately things are different:", "Since last month,", "These days,"])
-            cue = f"{lead} {cue[0].lower()}{cue[1:]}"
-        # One persona's sessions of a task type walk the banks from a per-persona offset, so they do not
-        # repeat an opener, topic or reply until a bank runs out.
-        persona = req.key.split(".")[0]
-        a, b, c, d = (rng_for(self.seed, "bank", persona, req.task_type, part).randrange(1000) for part in "abcd")
-        topic = task.topics[(a + req.variant) % len(task.topics)]
-        opener = task.openers[(b + req.variant) % len(task.openers)]
-        opener = opener.format(topic=topic, cue=_CUE, relation=req.relation or "a friend")
-        reply = task.replies[(c + req.variant) % len(task.replies)]
-        turns = [
-            TurnDraft(role="user", content=voice(req.style, opener, rng, cue)),
-            TurnDraft(role="assistant", content=reply.format(topic=topic)),
-        ]
-        if req.extra_turns:
-            k = (d + req.followup_variant) % min(len(task.followups), len(task.followup_replies))  # paired
-            follow = task.followups[k].format(topic=topic)
-            turns += [
-                TurnDraft(role="user", content=voice(req.style, follow, rng)),
-                TurnDraft(role="assistant", content=task.followup_replies[k].format(topic=topic)),
-            ]
-        return SessionDraft(turns=turns, signal_turn_index=0)
-
-    def _forget_session(self, req: SignalRequest, scenario_name: str, rng: random.Random) -> SessionDraft:
-        topic = scenario_name.lower()
-        ask = rng.choice(
-            [
-                f"Small thing: what I told you earlier that touches on {topic}, please forget it for good.",
-                f"Can you drop what you learned about me around {topic}? I'd rather you not use it.",
-                f"Please don't remember the detail I shared about {topic}; treat it as if I never said it.",
-            ]
-        )
-        reply = rng.choice(
-            [
-                "Understood. I won't use that detail in future answers.",
-                "Of course, I'll set that aside and won't rely on it from now on.",
-                "Got it. Going forward I'll answer without taking that into account.",
-            ]
-        )
-        return SessionDraft(
-            turns=[
-                TurnDraft(role="user", content=voice(req.style, ask, rng)),
-                TurnDraft(role="assistant", content=reply),
-            ],
-            signal_turn_index=0,
-        )
+            return write_forget_session(req, scenario.name, rng)
+        slot = self._slots[req.task_type]
+        return write_signal_session(req, rng, self.seed, self.tax, self._task_types[req.task_type], slot)
 
     # -- filler ---------------------------------------------------------------------------------
     def _filler_session(self, req: FillerRequest, rng: random.Random) -> SessionDraft:

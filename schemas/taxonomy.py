@@ -126,7 +126,9 @@ class PersonaAttributes(Record):
 class TaskTypeSpec(Record):
     """A kind of task a signal session is about (email, translation, ...), with its phrasing banks.
 
-    Templates may use ``{topic}``, ``{cue}`` and ``{relation}``; the cue is placed by the generator.
+    Templates may use ``{topic}``, ``{cue}``, ``{relation}`` and the persona-unique details ``{name}``,
+    ``{first}``, ``{street}``, ``{repo}``, ``{confidant}``; the cue is placed by the generator. Every
+    sentence of more than five words carries one of ``{name}``, ``{street}``, ``{repo}``, ``{confidant}``.
     """
 
     id: Slug

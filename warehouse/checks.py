@@ -4,7 +4,15 @@
   44.7%; target <= 27%, chance is 25%);
 - ``letter_balance``: largest distance of any gold letter's share from 25% (target <= 2 points, or one
   query per letter when there are too few MCQs for that);
-- ``referential_integrity``: queries, signals and history items that point at nothing (target 0).
+- ``referential_integrity``: queries, signals and history items that point at nothing (target 0);
+- ``sentences_unique_across_sessions``: sentences of more than five words that occur in more than one
+  signal session (kind ``signal`` or ``update``, user and assistant turns), across the whole version
+  (target 0). A turn is split into lines, each line after ``.``, ``!`` or ``?`` (with any closing quotes
+  or brackets) followed by whitespace; sentences are compared lowercased with whitespace collapsed.
+  Sentences of five words or fewer are short greetings, sign-offs and stock phrases ("Hi Ana,",
+  "Talk soon.", "Any ideas?") and may recur. Filler sessions are a shared pool, reused across personas
+  by design, and forget requests are not signal sessions: neither is counted. ``llm.details`` documents
+  why the offline generator meets this by construction (``split_sentences`` is the same rule in Python).
 """
 
 from __future__ import annotations
@@ -39,6 +47,28 @@ SELECT
      (SELECT 1 FROM sessions s WHERE s.version_id = $v AND s.session_id = i.session_id))
 """
 
+SHORT_SENTENCE_WORDS = 5
+
+SHARED_SENTENCES = """
+WITH turn_text AS (
+    SELECT t.session_id, regexp_replace(lower(t.content), '([.!?]["'')\\]]*)\\s+', '\\1' || chr(10), 'g') AS text
+    FROM turns t JOIN sessions s USING (version_id, session_id)
+    WHERE t.version_id = $v AND s.kind IN ('signal', 'update') AND t.role IN ('user', 'assistant')),
+sentences AS (
+    SELECT session_id, trim(regexp_replace(unnest(string_split(text, chr(10))), '\\s+', ' ', 'g')) AS sentence
+    FROM turn_text),
+shared AS (
+    SELECT sentence, count(DISTINCT session_id) AS n_sessions FROM sentences
+    WHERE len(string_split(sentence, ' ')) > $short GROUP BY sentence HAVING count(DISTINCT session_id) > 1)
+SELECT count(*), coalesce(max(n_sessions), 0), coalesce(arg_max(sentence, n_sessions), '') FROM shared
+"""
+
+
+def shared_sentences(con: duckdb.DuckDBPyConnection, vid: str) -> tuple[int, int, str]:
+    """(sentences of more than five words found in two or more signal sessions, the most sessions one
+    such sentence occurs in, that sentence)."""
+    return con.execute(SHARED_SENTENCES, {"v": vid, "short": SHORT_SENTENCE_WORDS}).fetchone()
+
 
 def version_checks(con: duckdb.DuckDBPyConnection, vid: str) -> list[Check]:
     longest = con.execute(GOLD_UNIQUELY_LONGEST, {"v": vid}).fetchone()[0]
@@ -50,6 +80,7 @@ def version_checks(con: duckdb.DuckDBPyConnection, vid: str) -> list[Check]:
     # slack per letter is allowed: |count - n/4| <= max(0.02 n, 1).
     balanced = all(abs(counts.get(L, 0) - n / 4) <= max(0.02 * n, 1) for L in "ABCD")
     dangling = con.execute(DANGLING, {"v": vid}).fetchone()[0]
+    n_shared, widest, example = shared_sentences(con, vid)
     subject = f"version:{vid}"
     return [
         Check(
@@ -73,5 +104,13 @@ def version_checks(con: duckdb.DuckDBPyConnection, vid: str) -> list[Check]:
             passed=dangling == 0,
             value=float(dangling),
             detail="queries, signals and history items pointing at no row",
+        ),
+        Check(
+            check_name="sentences_unique_across_sessions",
+            subject_id=subject,
+            passed=n_shared == 0,
+            value=float(n_shared),
+            detail=f"sentences of {SHORT_SENTENCE_WORDS + 1}+ words in two or more signal sessions (target 0)"
+            + (f"; most widespread in {widest} sessions: {example[:120]!r}" if n_shared else ""),
         ),
     ]

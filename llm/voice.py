@@ -1,0 +1,44 @@
+"""A persona's speaking style applied to a user turn: greeting, closing, aside, emoji, casing, typos.
+
+The offline writers render every user turn through ``voice``. Typos never touch capitalised words (so
+names and sentence starts stay intact), and the implicit cue is inserted after the voice is applied, so
+typos and lowercasing never garble it. Style phrases are short (five words or fewer), which keeps them
+outside the sentence-uniqueness gate of signal sessions (``warehouse.checks``).
+"""
+
+from __future__ import annotations
+
+import random
+
+from schemas.core import SpeakingStyle
+
+CUE = "\x00CUE\x00"
+"""Marker a template body carries where the cue goes; replaced verbatim after the voice is applied."""
+
+
+def _typos(text: str, rate: float, rng: random.Random) -> str:
+    if rate <= 0:
+        return text
+    words = text.split(" ")
+    for i, w in enumerate(words):
+        if len(w) > 4 and w.isalpha() and w[0].islower() and rng.random() < rate:
+            j = rng.randrange(1, len(w) - 2)
+            words[i] = w[:j] + w[j + 1] + w[j] + w[j + 2 :]
+    return " ".join(words)
+
+
+def voice(style: SpeakingStyle | None, body: str, rng: random.Random, cue: str = "") -> str:
+    """Render a user turn in a persona's speaking style; ``cue`` replaces the cue marker verbatim."""
+    if style is None:
+        return body.replace(CUE, cue)
+    text = _typos(body, style.typo_rate, rng)
+    if style.lowercase:
+        text = text.lower().replace(CUE.lower(), CUE)
+    parts = [rng.choice(style.greeting), text]
+    if style.asides and rng.random() < 0.6:
+        parts.append(rng.choice(style.asides))
+    if style.verbosity in ("chatty", "verbose") or rng.random() < 0.5:
+        parts.append(rng.choice(style.closing))
+    if style.emoji and rng.random() < 0.7:
+        parts.append(rng.choice(style.emoji))
+    return " ".join(parts).replace(CUE, cue)
