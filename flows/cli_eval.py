@@ -50,6 +50,7 @@ def eval_command(
     chunk_tokens: Annotated[int, typer.Option(help="memory agent: tokens per chunk")] = 5000,
     memory_cap: Annotated[int, typer.Option(help="memory agent: memory cap in tokens")] = 2000,
     rag_k: Annotated[int, typer.Option(help="rag: sessions retrieved per query")] = 5,
+    max_new_tokens: Annotated[int, typer.Option(help="longest answer a model may write (tokens)")] = 256,
     max_cost: Annotated[float | None, typer.Option(help="stop before remote calls exceed USD")] = None,
     db: DbOption = DEFAULT_DB,
     verbose: Annotated[bool, typer.Option(help="show Prefect's logs")] = False,
@@ -76,7 +77,8 @@ def eval_command(
             summary = evaluate(
                 version=version, methods=chosen, backend=backend, model=model, base_url=base_url,
                 judges=judge_names, judge_base_url=judge_base_url, budget=budget, limit=limit,
-                chunk_tokens=chunk_tokens, memory_cap_tokens=memory_cap, rag_top_k=rag_k, max_cost=max_cost,
+                chunk_tokens=chunk_tokens, memory_cap_tokens=memory_cap, rag_top_k=rag_k,
+                max_new_tokens=max_new_tokens, max_cost=max_cost,
                 db=str(db),
             )  # fmt: skip
     except (KeyError, NoItemsError) as exc:

@@ -99,6 +99,7 @@ def evaluate(
     chunk_tokens: Annotated[int, Field(gt=0)] = 5000,
     memory_cap_tokens: Annotated[int, Field(gt=0)] = 2000,
     rag_top_k: Annotated[int, Field(gt=0)] = 5,
+    max_new_tokens: Annotated[int, Field(gt=0)] = 256,
     max_cost: Annotated[float, Field(gt=0)] | None = None,
     db: str = str(DEFAULT_DB),
 ) -> dict:
@@ -111,6 +112,7 @@ def evaluate(
             version_id=vid, methods=methods, backend=backend, model=model or _default_model(backend),
             base_url=base_url, judges=judges, budget_tokens=parse_budget(budget), limit=limit,
             chunk_tokens=chunk_tokens, memory_cap_tokens=memory_cap_tokens, rag_top_k=rag_top_k,
+            max_new_tokens=max_new_tokens,
         )  # fmt: skip
         items = load_items(con, vid, budget_tokens=settings.budget_tokens, limit=settings.limit)
         state = start_eval_run(
