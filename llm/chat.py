@@ -20,12 +20,11 @@ import os
 import time
 
 import openai
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
 from llm.calls import BudgetExceeded, CallStore, Ledger, MemoryStore, as_price_table
-from llm.openai_backend import RETRYABLE, _retry_after
 from llm.pricing import PriceTable
 from llm.ratelimit import AdaptiveWindow, RateLimiter
+from llm.transport import send
 
 
 class OpenAIChat:
@@ -91,32 +90,15 @@ class OpenAIChat:
             self.ledger.hit(self.call_site)
             return json.loads(cached)
         started = time.perf_counter()
-        async for attempt in AsyncRetrying(
-            stop=stop_after_attempt(self.max_attempts),
-            reraise=True,
-            retry=retry_if_exception_type(RETRYABLE),
-            wait=wait_random_exponential(multiplier=0.2, max=20),
-        ):
-            with attempt:
-                async with window:
-                    estimate = sum(len(m["content"]) for m in messages) // 4 + max_new_tokens
-                    await limiter.acquire(estimate)
-                    self._check_budget(window.in_flight)
-                    self.requests_sent += 1
-                    try:
-                        raw = await client.chat.completions.with_raw_response.create(
-                            model=self.model, messages=messages, max_tokens=max_new_tokens, **self.params
-                        )
-                    except openai.RateLimitError as exc:
-                        limiter.observe(exc.response.headers, estimate)
-                        await window.throttled()
-                        delay = _retry_after(exc)
-                        if delay:
-                            await asyncio.sleep(min(delay, 60))
-                        raise
-                    limiter.observe(raw.headers, estimate)  # x-ratelimit-* headers pause the next requests
-                    resp = raw.parse()
-                await window.succeeded()
+
+        def body() -> dict:
+            self.requests_sent += 1
+            return {"model": self.model, "messages": messages, "max_tokens": max_new_tokens, **self.params}
+
+        estimate = sum(len(m["content"]) for m in messages) // 4 + max_new_tokens
+        resp = await send(
+            client, window, limiter, body, estimate, max_attempts=self.max_attempts, before_send=self._check_budget
+        )
         text = resp.choices[0].message.content or ""
         usage = (resp.usage.prompt_tokens, resp.usage.completion_tokens) if resp.usage else (0, 0)
         cost = self.ledger.charge(self.model, self.call_site, *usage)

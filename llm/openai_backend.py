@@ -33,7 +33,6 @@ from typing import Any
 
 import openai
 from pydantic import BaseModel, ValidationError
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
 from llm.base import check_inputs
 from llm.calls import (
@@ -50,6 +49,7 @@ from llm.callsites import CallSite
 from llm.pricing import PriceTable
 from llm.prompts import RenderedPrompt, render
 from llm.ratelimit import AdaptiveWindow, RateLimiter
+from llm.transport import RetryNow, send
 from taxonomy import Taxonomy, load_taxonomy
 
 __all__ = [
@@ -65,26 +65,8 @@ __all__ = [
 ]
 
 
-class _RetryInJsonMode(Exception):
+class _RetryInJsonMode(RetryNow):
     """The server refused a json_schema response format: retry at once in JSON mode."""
-
-
-RETRYABLE = (
-    openai.RateLimitError,
-    openai.InternalServerError,
-    openai.APITimeoutError,
-    openai.APIConnectionError,
-    _RetryInJsonMode,
-)
-
-
-def _retry_after(exc: BaseException) -> float | None:
-    response = getattr(exc, "response", None)
-    value = response.headers.get("retry-after") if response is not None else None
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
 
 
 class OpenAIGenerator:
@@ -214,35 +196,16 @@ class OpenAIGenerator:
     async def _complete(
         self, client, window: AdaptiveWindow, site: CallSite, messages
     ) -> tuple[str, tuple, str | None]:
-        async for attempt in AsyncRetrying(
-            stop=stop_after_attempt(self.max_attempts),
-            reraise=True,
-            retry=retry_if_exception_type(RETRYABLE),
-            wait=wait_random_exponential(multiplier=0.2, max=20),
-        ):
-            with attempt:
-                async with window:
-                    estimate = sum(len(m["content"]) for m in messages) // 4 + 1000
-                    await self.limiter.acquire(estimate)
-                    self._check_stop(window.in_flight)
-                    body = self.body(site, messages)
-                    try:
-                        raw = await client.chat.completions.with_raw_response.create(**body)
-                    except openai.RateLimitError as exc:
-                        self.limiter.observe(exc.response.headers, estimate)
-                        await window.throttled()
-                        delay = _retry_after(exc)
-                        if delay:
-                            await asyncio.sleep(min(delay, 60))
-                        raise
-                    except openai.BadRequestError as exc:
-                        if body["response_format"]["type"] == "json_schema" and "response_format" in str(exc):
-                            self.json_schema_supported = False  # JSON mode + validation from now on
-                            raise _RetryInJsonMode(str(exc)) from exc
-                        raise
-                    self.limiter.observe(raw.headers, estimate)
-                    resp = raw.parse()
-                await window.succeeded()
+        def refused_schema(body: dict, exc: openai.BadRequestError) -> None:
+            if body["response_format"]["type"] == "json_schema" and "response_format" in str(exc):
+                self.json_schema_supported = False  # JSON mode + validation from now on
+                raise _RetryInJsonMode(str(exc)) from exc
+
+        resp = await send(
+            client, window, self.limiter, lambda: self.body(site, messages),
+            sum(len(m["content"]) for m in messages) // 4 + 1000,
+            max_attempts=self.max_attempts, before_send=self._check_stop, on_bad_request=refused_schema,
+        )  # fmt: skip
         usage = (resp.usage.prompt_tokens, resp.usage.completion_tokens) if resp.usage else (0, 0)
         return resp.choices[0].message.content or "", usage, getattr(resp, "system_fingerprint", None)
 
