@@ -105,6 +105,18 @@ class Ledger:
             target.calls += 1
         return cost
 
+    def check_budget(self, max_cost: float | None, in_flight: int) -> None:
+        """Raise ``BudgetExceeded`` before a call that, at the average cost so far (with the calls in
+        flight), could take spending past ``max_cost``; None means no cap."""
+        if max_cost is None:
+            return
+        average = self.cost_usd / self.calls if self.calls else 0.0
+        if self.cost_usd + average * in_flight > max_cost:
+            raise BudgetExceeded(
+                f"max cost ${max_cost:.2f}: {self.calls} calls cost ${self.cost_usd:.4f} and the next could exceed "
+                "it; completed calls are kept, rerun with a higher max cost to resume"
+            )
+
     def hit(self, site: str) -> None:
         self.cache_hits += 1
         self.sites.setdefault(site, SiteLedger()).cache_hits += 1

@@ -21,7 +21,7 @@ import time
 
 import openai
 
-from llm.calls import BudgetExceeded, CallStore, Ledger, MemoryStore, as_price_table
+from llm.calls import CallStore, Ledger, MemoryStore, as_price_table
 from llm.pricing import PriceTable
 from llm.ratelimit import AdaptiveWindow, RateLimiter
 from llm.transport import send
@@ -97,7 +97,13 @@ class OpenAIChat:
 
         estimate = sum(len(m["content"]) for m in messages) // 4 + max_new_tokens
         resp = await send(
-            client, window, limiter, body, estimate, max_attempts=self.max_attempts, before_send=self._check_budget
+            client,
+            window,
+            limiter,
+            body,
+            estimate,
+            max_attempts=self.max_attempts,
+            before_send=lambda in_flight: self.ledger.check_budget(self.max_cost, in_flight),
         )
         text = resp.choices[0].message.content or ""
         usage = (resp.usage.prompt_tokens, resp.usage.completion_tokens) if resp.usage else (0, 0)
@@ -112,13 +118,3 @@ class OpenAIChat:
             )
         )  # fmt: skip
         return text
-
-    def _check_budget(self, in_flight: int) -> None:
-        if self.max_cost is None:
-            return
-        average = self.ledger.cost_usd / self.ledger.calls if self.ledger.calls else 0.0
-        if self.ledger.cost_usd + average * in_flight > self.max_cost:
-            raise BudgetExceeded(
-                f"max cost ${self.max_cost:.2f}: {self.ledger.calls} calls cost ${self.ledger.cost_usd:.4f}; "
-                "completed calls are kept, rerun with a higher --max-cost to resume"
-            )

@@ -214,14 +214,7 @@ class OpenAIGenerator:
         so far, would take the run past ``max_cost``."""
         if self._stopped:
             raise ErrorRateExceeded(self._stopped)
-        if self.max_cost is None:
-            return
-        average = self.ledger.cost_usd / self.ledger.calls if self.ledger.calls else 0.0
-        if self.ledger.cost_usd + average * in_flight > self.max_cost:
-            raise BudgetExceeded(
-                f"max cost ${self.max_cost:.2f}: {self.ledger.calls} calls cost ${self.ledger.cost_usd:.4f} and the "
-                "next would exceed it; completed calls are kept, rerun with a higher max cost to resume"
-            )
+        self.ledger.check_budget(self.max_cost, in_flight)
 
     # -- recording -------------------------------------------------------------------------------
     def call_row(self, site, req, key, prompt, text, used, cost) -> dict[str, Any]:

@@ -1,0 +1,40 @@
+"""The free-text chat client against the loopback server: replies in order, cached per request (a
+repeat sends nothing), 429s retried, and the cost cap stops before spending past it."""
+
+from __future__ import annotations
+
+import pytest
+
+from llm.calls import BudgetExceeded, MemoryStore
+from llm.chat import OpenAIChat
+from llm.loopback import FakeOpenAI
+from llm.pricing import PriceTable
+
+
+def _echo(messages):
+    return "re: " + messages[-1]["content"]
+
+
+def test_replies_in_order_cached_and_retried_after_429():
+    chats = [[{"role": "user", "content": f"question {i}"}] for i in range(5)]
+    with FakeOpenAI(chat_model=_echo) as server:
+        server.faults = ["429", "500"]
+        store = MemoryStore()
+        chat = OpenAIChat("m", base_url=server.base_url, store=store, timeout=2)
+        assert chat.complete(chats, max_new_tokens=16) == [f"re: question {i}" for i in range(5)]
+        sent = server.requests
+        assert sent == 7  # five answers, one 429 and one 500 retried
+        again = OpenAIChat("m", base_url=server.base_url, store=store).complete(chats, max_new_tokens=16)
+        assert again == [f"re: question {i}" for i in range(5)] and server.requests == sent
+        other = OpenAIChat("m", base_url=server.base_url, store=store).complete(chats[:1], max_new_tokens=32)
+        assert other == ["re: question 0"] and server.requests == sent + 1  # other params, other cache key
+
+
+def test_cost_cap_stops_before_exceeding():
+    prices = PriceTable.model_validate({"models": {"m": {"input": 1000.0, "output": 1000.0}}})
+    chats = [[{"role": "user", "content": f"question {i}"}] for i in range(10)]
+    with FakeOpenAI(chat_model=_echo) as server:
+        chat = OpenAIChat("m", base_url=server.base_url, prices=prices, max_cost=0.5, concurrency=1)
+        with pytest.raises(BudgetExceeded, match="max cost"):
+            chat.complete(chats)
+        assert 1 <= chat.ledger.calls < 10 and chat.ledger.cost_usd <= 0.5
