@@ -40,7 +40,8 @@ def scatter_svg(points: list[dict]) -> str:
         parts.append(
             f'<line x1="{cx:.1f}" x2="{cx:.1f}" y1="{y(p["ci_low"]):.1f}" y2="{y(p["ci_high"]):.1f}" '
             f'stroke="{color}"/><circle cx="{cx:.1f}" cy="{y(p["accuracy"]):.1f}" r="5" fill="{color}"/>'
-            f'<text x="{cx + 7:.1f}" y="{y(p["accuracy"]) - 6:.1f}" font-size="11">{_esc(p["method"])}</text>'
+            f'<text x="{cx + (7 if cx < W - 120 else -7):.1f}" y="{y(p["accuracy"]) - 6:.1f}" font-size="11" '
+            f'text-anchor="{"start" if cx < W - 120 else "end"}">{_esc(p["method"])}</text>'
         )
     parts.append(f'<text x="{PAD}" y="{H - 8}" font-size="10">{10**lo:,.0f}</text>')
     parts.append(f'<text x="{W - PAD - 40}" y="{H - 8}" font-size="10">{10**hi:,.0f}</text>')
@@ -96,13 +97,15 @@ def _svg(body: str) -> str:
 
 
 def _table(rows: list[dict], columns: list[str]) -> str:
-    def cell(v) -> str:
+    def cell(v, column: str) -> str:
         if isinstance(v, float):
-            return "-" if math.isnan(v) else (f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3f}")
+            if math.isnan(v):
+                return "-"
+            return f"{v:,.0f}" if "tokens" in column or abs(v) >= 100 else f"{v:.3f}"
         return _esc(v)
 
     head = "".join(f"<th>{_esc(c)}</th>" for c in columns)
-    body = "".join("<tr>" + "".join(f"<td>{cell(r.get(c))}</td>" for c in columns) + "</tr>" for r in rows)
+    body = "".join("<tr>" + "".join(f"<td>{cell(r.get(c), c)}</td>" for c in columns) + "</tr>" for r in rows)
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
