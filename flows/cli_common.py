@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 console = Console()
 err = Console(stderr=True)
@@ -15,5 +16,5 @@ DbOption = Annotated[Path, typer.Option("--db", help="warehouse file, or ducklak
 
 def fail(message: str) -> None:
     """Print one red line naming what is wrong and exit with status 2."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)  # a message's [brackets] are text
     raise typer.Exit(2)

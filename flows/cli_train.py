@@ -109,8 +109,8 @@ def tiny_model(
     """Train a tokenizer on warehouse text and build a tiny random Qwen3 (no hub, no download)."""
     try:
         from training.tiny import TinyModelConfig, make_tiny_model
-    except ImportError:
-        fail("training needs the `train` extra: pip install -e '.[train]'")
+    except ImportError as exc:
+        fail(f"training needs the `train` extra ({exc}): pip install -e '.[train]'")
     from training.trainers import tiny_dir_for
     from warehouse import connect
     from warehouse.history import resolve_version
