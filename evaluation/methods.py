@@ -35,12 +35,14 @@ class HistoryContext:
     history_id: str
     sessions: list  # warehouse.history.ChatSession, oldest first
     messages: Messages = field(init=False)
+    turns: list[dict] = field(init=False)  # the messages with their token counts, counted once
     tokens: int = field(init=False)
     _index: bm25s.BM25 | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.messages = history_messages(self.sessions)
-        self.tokens = sum(count_message_tokens([m["content"] for m in self.messages]))
+        self.turns = chat_turns(self.messages, count_message_tokens)
+        self.tokens = sum(t["n_tokens"] for t in self.turns)
 
     def retrieve(self, question: str, k: int) -> list:
         """The top-``k`` sessions for ``question`` by BM25, in their original (time) order."""
@@ -96,9 +98,7 @@ def build_memories(
     on_step: Callable[[int], None] | None = None,
 ) -> dict[str, MemoryTrace]:
     """Read every history chunk by chunk, writing a memory capped at ``cap_tokens`` after each chunk."""
-    chunks = {
-        h.history_id: chunk_history(chat_turns(h.messages, count_message_tokens), chunk_tokens) for h in histories
-    }
+    chunks = {h.history_id: chunk_history(h.turns, chunk_tokens) for h in histories}
     memory = {hid: "" for hid in chunks}
     read = {hid: 0 for hid in chunks}
     peak = {hid: 0 for hid in chunks}

@@ -7,14 +7,13 @@ Shape: the version's queries are grouped by history, and histories into shards; 
 assembles its histories, runs ``evaluation.runner.evaluate_histories`` and writes the shard's results
 with a completion marker in one transaction. The run id is the hash of the settings, so rerunning the
 same evaluation resumes it (finished shards are skipped; remote calls are cached in ``llm_calls``).
-At the end: a summary (Prefect markdown artifact), lineage rows (``eval_results@run`` built from the
-version's queries and the model), and the run marked complete.
+At the end: lineage rows (``warehouse.eval_store.write_eval_lineage``), the run marked complete, the
+HTML report beside the warehouse and a summary as a Prefect markdown artifact.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -31,11 +30,15 @@ from evaluation.results import markdown_summary, summarize
 from evaluation.runner import HistoryInput, evaluate_histories
 from flows import progress
 from warehouse import DEFAULT_DB, connect
-from warehouse.eval_store import done_eval_units, finish_eval_run, start_eval_run, write_eval_unit
+from warehouse.eval_store import (
+    done_eval_units,
+    finish_eval_run,
+    start_eval_run,
+    write_eval_lineage,
+    write_eval_unit,
+)
 from warehouse.history import assemble_history, resolve_version
-from warehouse.lineage import artifact_id
 from warehouse.llm_store import WarehouseCallStore
-from warehouse.load import _WRITE_LOCK, insert_rows
 
 HISTORIES_PER_SHARD = 8
 
@@ -79,7 +82,7 @@ def evaluate_shard(con, settings: EvalSettings, unit: str, groups: list, model, 
     histories = [
         HistoryInput(hid, assemble_history(con, hid, settings.version_id).sessions, items) for hid, items in groups
     ]
-    out = evaluate_histories(histories, settings, model, judges, on_progress=lambda stage, n: None)
+    out = evaluate_histories(histories, settings, model, judges)
     written = write_eval_unit(con, settings.run_id, unit, out.tables())
     progress.sink().advance("evaluate", len(groups))
     return written
@@ -121,7 +124,7 @@ def evaluate(
         )  # fmt: skip
         if state != "complete":
             _run_shards(con, settings, items, logger, max_cost, judge_base_url)
-            _publish(con, settings, db)
+            write_eval_lineage(con, settings.run_id, vid, backend, settings.model)
             finish_eval_run(con, settings.run_id, "complete")
         else:
             logger.info("evaluation %s is already complete: nothing to do", settings.run_id)
@@ -177,30 +180,3 @@ def _run_shards(con, settings: EvalSettings, items, logger, max_cost, judge_base
     judges = make_judges(settings, con, judge_base_url)
     for unit, shard in todo:
         evaluate_shard(con, quote(settings), unit, quote(shard), quote(model), quote(judges))
-
-
-def _publish(con, settings: EvalSettings, db: str) -> None:
-    """Lineage rows: eval_results of this run <- the version's queries and options, and the model."""
-    run_id, vid = settings.run_id, settings.version_id
-    me = f"eval_results@{run_id}"
-    now = datetime.now(UTC).replace(tzinfo=None)
-    n = con.execute("SELECT count(*) FROM eval_results WHERE run_id = ?", [run_id]).fetchone()[0]
-    model_id = f"model:{settings.backend}:{settings.model}"
-    with _WRITE_LOCK:
-        con.execute("DELETE FROM lineage_edges WHERE child_id = ?", [me])
-        con.execute("DELETE FROM artifacts WHERE artifact_id IN (?, ?)", [me, model_id])
-        insert_rows(
-            con,
-            "artifacts",
-            [
-                dict(artifact_id=me, kind="eval", name="eval_results", uri=f"tacit://eval/{run_id}", version_id=vid,
-                     run_id=run_id, content_hash=None, n_rows=n, created_at=now),
-                dict(artifact_id=model_id, kind="model", name=settings.model, uri=f"tacit://model/{settings.backend}/"
-                     f"{settings.model}", version_id=None, run_id=run_id, content_hash=None, n_rows=None,
-                     created_at=now),
-            ],
-        )  # fmt: skip
-        parents = [artifact_id("queries", vid), artifact_id("options", vid), model_id]
-        insert_rows(
-            con, "lineage_edges", [dict(child_id=me, parent_id=p, run_id=run_id, version_id=vid) for p in parents]
-        )

@@ -7,8 +7,11 @@ skipped. Rows arrive as plain dicts (``evaluation.runner.ShardOutput.tables``).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import duckdb
 
+from warehouse.lineage import add_lineage, artifact_id
 from warehouse.load import _WRITE_LOCK, insert_rows
 
 
@@ -77,3 +80,19 @@ def eval_run(con: duckdb.DuckDBPyConnection, run_id: str | None) -> dict:
     if row is None:
         raise KeyError(f"no evaluation run {run_id!r} in this warehouse" if run_id else "no evaluation run yet")
     return dict(zip([d[0] for d in cur.description], row, strict=True))
+
+
+def write_eval_lineage(con: duckdb.DuckDBPyConnection, run_id: str, version_id: str, backend: str, model: str) -> int:
+    """Lineage rows: ``eval_results@RUN`` built from the version's queries and options, and the model."""
+    me, model_id = f"eval_results@{run_id}", f"model:{backend}:{model}"
+    now = datetime.now(UTC).replace(tzinfo=None)
+    n = con.execute("SELECT count(*) FROM eval_results WHERE run_id = ?", [run_id]).fetchone()[0]
+    artifacts = [
+        dict(artifact_id=me, kind="eval", name="eval_results", uri=f"tacit://eval/{run_id}", version_id=version_id,
+             run_id=run_id, content_hash=None, n_rows=n, created_at=now),
+        dict(artifact_id=model_id, kind="model", name=model, uri=f"tacit://model/{backend}/{model}", version_id=None,
+             run_id=run_id, content_hash=None, n_rows=None, created_at=now),
+    ]  # fmt: skip
+    parents = [artifact_id("queries", version_id), artifact_id("options", version_id), model_id]
+    edges = [dict(child_id=me, parent_id=p, run_id=run_id, version_id=version_id) for p in parents]
+    return add_lineage(con, artifacts, edges, replace=True)

@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.ducklake import is_ducklake, lake_dir
+from warehouse.load import _WRITE_LOCK, insert_rows
 
 SYNTH_LINEAGE: dict[str, list[str]] = {
     "scenarios": ["config"],
@@ -127,3 +128,38 @@ def ancestors(con: duckdb.DuckDBPyConnection, name_or_id: str) -> list[tuple]:
     if not rows:
         raise KeyError(f"no artifact {name_or_id!r}")
     return rows
+
+
+def add_lineage(
+    con: duckdb.DuckDBPyConnection, artifacts: list[dict], edges: list[dict], *, replace: bool = False
+) -> int:
+    """Insert artifact and edge rows outside a synth version (evaluation runs, training checkpoints).
+
+    ``replace=False`` keeps rows whose ids are already there; ``replace=True`` rewrites those artifacts
+    and the edges of their children. Plain deletes and inserts (no ON CONFLICT), so it works on DuckLake too.
+    """
+    ids = [a["artifact_id"] for a in artifacts]
+    children = sorted({e["child_id"] for e in edges})
+    with _WRITE_LOCK:
+        if replace:
+            if ids:
+                con.execute("DELETE FROM artifacts WHERE artifact_id IN (SELECT unnest($ids))", {"ids": ids})
+            if children:
+                con.execute("DELETE FROM lineage_edges WHERE child_id IN (SELECT unnest($ids))", {"ids": children})
+        else:
+            have = {
+                r[0]
+                for r in con.execute(
+                    "SELECT artifact_id FROM artifacts WHERE artifact_id IN (SELECT unnest($ids))", {"ids": ids or [""]}
+                ).fetchall()
+            }
+            pairs = {
+                (c, p)
+                for c, p in con.execute(
+                    "SELECT child_id, parent_id FROM lineage_edges WHERE child_id IN (SELECT unnest($ids))",
+                    {"ids": children or [""]},
+                ).fetchall()
+            }
+            artifacts = [a for a in artifacts if a["artifact_id"] not in have]
+            edges = [e for e in edges if (e["child_id"], e["parent_id"]) not in pairs]
+        return insert_rows(con, "artifacts", artifacts) + insert_rows(con, "lineage_edges", edges)

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.lineage import add_lineage
+
 SPLITS = ("train", "val", "test")
 DEFAULT_FRACTIONS = {"train": 0.8, "val": 0.1, "test": 0.1}
 
@@ -156,16 +158,7 @@ def write_lineage(
 ) -> int:
     """Insert the run's lineage rows; rows already there (same ids) are kept as they are."""
     arts, edges = lineage_rows(con, run_id, version_id, config_json, base_model)
-    cols_a = list(arts[0])
-    con.executemany(
-        f"INSERT INTO artifacts ({', '.join(cols_a)}) VALUES ({', '.join('?' * len(cols_a))}) ON CONFLICT DO NOTHING",
-        [[a[c] for c in cols_a] for a in arts],
-    )
-    con.executemany(
-        "INSERT INTO lineage_edges VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        [[e["child_id"], e["parent_id"], e["run_id"], e["version_id"]] for e in edges],
-    )
-    return len(arts) + len(edges)
+    return add_lineage(con, arts, edges)
 
 
 def record_result(
