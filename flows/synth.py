@@ -267,7 +267,7 @@ def _shard(config: SynthConfig, shard: int, unit: str, tx, gx, pool, con, versio
     prefs = preferences_task(config, quote(personas), tx)
     p, r = quote(personas), quote(prefs)
     sessions = conversations_task(config, p, r, tx, gx)
-    own_filler = persona_filler_task(config, p, gx)
+    own_filler = persona_filler_task(config, p, r, tx, gx)
     histories = histories_task(config, p, quote(sessions), quote(own_filler), quote(pool))
     queries, skips = queries_task(config, p, r, quote(histories), tx, gx)
     judge = gx if config.judge_leakage else None

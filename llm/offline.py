@@ -16,6 +16,7 @@ from llm.base import GenerationError, check_inputs
 from llm.callsites import CallSite
 from llm.leakage import judge_lexically
 from llm.offline_signal import write_forget_session, write_signal_session
+from llm.offline_tasks import write_task_session
 from llm.seeding import derive_seed, rng_for
 from llm.voice import voice
 from schemas.generation import (
@@ -42,7 +43,6 @@ class OfflineGenerator:
         self.seed = seed
         self.tax = taxonomy or load_taxonomy()
         self._task_types = {t.id: t for t in self.tax.task_types}
-        self._slots = {t.id: i for i, t in enumerate(self.tax.task_types)}  # whose contact a session names
         self._name_order: list[int] | None = None
         self._writers = {
             "persona_profile": self._persona_profile,
@@ -90,15 +90,27 @@ class OfflineGenerator:
 
     # -- signal / update / forget sessions ----------------------------------------------------
     def _signal_session(self, req: SignalRequest, rng: random.Random) -> SessionDraft:
-        scenario = self.tax.scenarios[req.scenario_id]
         if req.kind == "forget":
-            return write_forget_session(req, scenario.name, rng)
-        slot = self._slots[req.task_type]
-        return write_signal_session(req, rng, self.seed, self.tax, self._task_types[req.task_type], slot)
+            return write_forget_session(req, rng)
+        return write_signal_session(req, rng, self.seed, self.tax, self._task_types[req.task_type])
 
     # -- filler ---------------------------------------------------------------------------------
     def _filler_session(self, req: FillerRequest, rng: random.Random) -> SessionDraft:
         f = self.tax.filler
+        if req.filler_kind == "task":
+            task = self._task_types[req.task_type]
+            return write_task_session(
+                task,
+                style=req.style,
+                contact=req.contact,
+                owner="other" if req.for_other else "self",
+                sentences=list(req.news),
+                cue_index=None,
+                variant=req.variant,
+                offset=rng_for(self.seed, "bank", req.key.split(".")[0], task.id).randrange(1000),
+                followup=bool(req.extra_turns),
+                rng=rng,
+            )
         turns: list[TurnDraft] = []
         for _ in range(rng.choice([1, 2, 2, 3])):
             if req.filler_kind == "math":
@@ -123,13 +135,10 @@ class OfflineGenerator:
                 answer = f"`{fn.signature}`: {fn.doc} It is part of the standard library, so no install is needed."
             elif req.filler_kind == "explain":
                 topic, explanation = rng.choice(f.explain_topics)
-                ask = rng.choice(
-                    [
-                        f"Can you explain {topic}?",
-                        f"What is {topic}, in plain words?",
-                        f"I never really understood {topic}. Quick explanation?",
-                    ]
-                )
+                asks = [f"Can you explain {topic}?", f"I never really understood {topic}. Quick explanation?"]
+                if topic.split()[0] not in ("how", "why", "what", "when", "where", "who"):  # "what is how ..."
+                    asks.append(f"What is {topic}, in plain words?")
+                ask = rng.choice(asks)
                 answer = explanation
             else:
                 topic = rng.choice(f.chat_topics)

@@ -1,93 +1,98 @@
 """The offline writer of signal, update and forget sessions (the ``signal_session`` call site).
 
-What: a task session (an email, a translation, ...) whose first user turn carries the cue implying the
-preference, an assistant reply, and sometimes a follow-up exchange. Why this shape: the preference must
-stay implicit (the cue is a concrete first-person detail, never a statement), and no two signal sessions
-of the whole dataset may share a sentence of more than five words. How: templates from
-``taxonomy/task_types.yaml`` are filled with the session's topic and its persona-unique details
-(``llm.details``); every template sentence of more than five words carries such a detail, the cue gets a
-lead naming the persona's confidant, and one persona walks each bank from its own offset, taking new
-details whenever a bank could wrap, so it never renders a template sentence twice. Deterministic per
-(seed, key).
+What: a persona task (``llm.offline_tasks``: a message, a proofread, a post) whose text holds the cue
+as one sentence among the ordinary news the stage chose (``request.news``); for a preference of
+someone else (``relation`` set), the text is that person's, and the user helps them with it. An update
+session carries one of the option's ``change_cues`` (news implying a recent switch). A forget session
+asks, in the user's words, to forget what was actually said (``earlier_cue``), as the user's own or as
+the other person's. Why: the cue lives inside the task's material and the session has the same form as
+the persona's non-cue tasks. How: deterministic per (seed, key); ``llm.offline`` calls these.
 """
 
 from __future__ import annotations
 
 import random
 
-from llm.details import details_for, load_details
+from llm.offline_tasks import write_task_session
 from llm.seeding import rng_for
-from llm.voice import CUE, voice
-from schemas.generation import SessionDraft, SignalRequest, TurnDraft
-from schemas.taxonomy import TaskTypeSpec
+from llm.voice import voice
+from llm.world import slots_for
+from schemas.generation import Contact, SessionDraft, SignalRequest, TurnDraft
+from schemas.taxonomy import ScenarioOption, TaskTypeSpec
 from taxonomy import Taxonomy
 
 
-def _cue_sentence(req: SignalRequest, cue: str, confidant: str, rng: random.Random) -> str:
-    """The cue, verbatim, behind a lead that names the persona's confidant (one sentence)."""
-    banks = load_details()
-    if req.relation:
-        lead = rng.choice(banks.relation_leads)
-        return lead.format(Relation=req.relation.capitalize(), relation=req.relation, confidant=confidant, cue=cue)
-    leads = banks.update_leads if req.kind == "update" else banks.cue_leads
-    return f"{rng.choice(leads).format(confidant=confidant)} {cue}"
+def cue_for(seed: int, req: SignalRequest, option: ScenarioOption) -> str:
+    """The cue sentence of this session: a change cue for an update, else one of the option's cues (a
+    returning choice, A -> B -> A, gets another one)."""
+    persona = req.key.split(".")[0]
+    if req.kind == "update" and option.change_cues:
+        return option.change_cues[req.scenario_repeat % len(option.change_cues)]
+    e = rng_for(seed, "cue", persona, req.scenario_id).randrange(1000)
+    return option.cues[(e + req.scenario_repeat) % len(option.cues)]
 
 
 def write_signal_session(
-    req: SignalRequest, rng: random.Random, seed: int, tax: Taxonomy, task: TaskTypeSpec, slot: int
+    req: SignalRequest, rng: random.Random, seed: int, tax: Taxonomy, task: TaskTypeSpec
 ) -> SessionDraft:
-    """A signal or update session of task type ``task``; ``slot`` (the task type's position) picks the contact."""
-    scenario = tax.scenarios[req.scenario_id]
-    option = next(o for o in scenario.options if o.id == req.option_id)
+    """A signal or update session: the cue sits at a random place among ``req.news``."""
+    option = next(o for o in tax.scenarios[req.scenario_id].options if o.id == req.option_id)
+    cue = cue_for(seed, req, option)
+    sentences = list(req.news)
+    at = rng.randint(0, len(sentences))
+    sentences.insert(at, cue)
     persona = req.key.split(".")[0]
-    e = rng_for(seed, "cue", persona, req.scenario_id).randrange(1000)
-    cue = option.cues[(e + req.scenario_repeat) % len(option.cues)]  # a returning choice gets a new cue
-    # A round is as many sessions as the smallest bank: within it no template repeats; the next round of
-    # this task type gets other details (llm.details), so reused templates still render new sentences.
-    n_follow = min(len(task.followups), len(task.followup_replies))
-    details = details_for(seed, req.key, slot, req.variant // min(len(task.openers), len(task.replies), n_follow))
-    cue = _cue_sentence(req, cue, details.confidant, rng)
-    # One persona's sessions of a task type walk the banks from a per-persona offset, so they do not
-    # repeat an opener, topic or reply until a bank runs out.
-    a, b, c, d = (rng_for(seed, "bank", persona, req.task_type, part).randrange(1000) for part in "abcd")
-    topic = task.topics[(a + req.variant) % len(task.topics)]
-    slots = details.slots() | {"topic": topic, "relation": req.relation or details.name}
-    opener = task.openers[(b + req.variant) % len(task.openers)].format(cue=CUE, **slots)
-    reply = task.replies[(c + req.variant) % len(task.replies)]
-    turns = [
-        TurnDraft(role="user", content=voice(req.style, opener, rng, cue)),
-        TurnDraft(role="assistant", content=reply.format(**slots)),
-    ]
-    if req.extra_turns:
-        k = (d + req.followup_variant) % n_follow  # followups and their replies are paired
-        turns += [
-            TurnDraft(role="user", content=voice(req.style, task.followups[k].format(**slots), rng)),
-            TurnDraft(role="assistant", content=task.followup_replies[k].format(**slots)),
-        ]
-    return SessionDraft(turns=turns, signal_turn_index=0)
+    return write_task_session(
+        task,
+        style=req.style,
+        contact=req.contact or Contact(name="Sam", relation="my friend"),
+        owner="other" if req.relation else "self",
+        sentences=sentences,
+        cue_index=at,
+        variant=req.variant,
+        offset=rng_for(seed, "bank", persona, task.id).randrange(1000),
+        followup=bool(req.extra_turns),
+        rng=rng,
+    )
 
 
-def write_forget_session(req: SignalRequest, scenario_name: str, rng: random.Random) -> SessionDraft:
-    """A short request to forget what the user shared about a scenario, and the assistant's consent."""
-    topic = scenario_name.lower()
-    ask = rng.choice(
-        [
-            f"Small thing: what I told you earlier that touches on {topic}, please forget it for good.",
-            f"Can you drop what you learned about me around {topic}? I'd rather you not use it.",
-            f"Please don't remember the detail I shared about {topic}; treat it as if I never said it.",
-        ]
-    )
-    reply = rng.choice(
-        [
-            "Understood. I won't use that detail in future answers.",
-            "Of course, I'll set that aside and won't rely on it from now on.",
-            "Got it. Going forward I'll answer without taking that into account.",
-        ]
-    )
+_FORGET_SELF = [
+    "Remember when I mentioned that {quote}? Please forget that, I'd rather it wasn't kept.",
+    "Earlier I told you {quote}. Can you drop that from what you know about me?",
+    "A while back I said {quote}. Please don't hold on to that one.",
+    "Please forget that I wrote {quote}. It's not something I want remembered.",
+]
+_FORGET_OTHER = [
+    "When I helped {contact} with {their} text, it said {quote}. That's {their} business, so please forget it.",
+    "Please forget what {first}'s note said, that {quote}. I shouldn't have passed it on.",
+    "{Contact}'s piece mentioned {quote}. Don't keep that about {them}, please.",
+    "About {first}'s text from before, where {they} wrote {quote}. Please forget that part.",
+]
+_FORGET_REPLIES = [
+    "Understood, it's forgotten.",
+    "Done, I've set it aside.",
+    "Of course. Consider it dropped.",
+    "Got it, I won't use it.",
+]
+
+
+def _quote(sentence: str) -> str:
+    """The earlier sentence as a clause: first letter lowered (unless it is 'I'), end punctuation dropped."""
+    s = sentence.strip().rstrip(".!?")
+    return s if s.startswith(("I ", "I'")) else s[0].lower() + s[1:]
+
+
+def write_forget_session(req: SignalRequest, rng: random.Random) -> SessionDraft:
+    """A request to forget what was actually said earlier, in the user's words, and the assistant's consent."""
+    quote = _quote(req.earlier_cue or "what I mentioned before")
+    if req.relation and req.contact:
+        ask = rng.choice(_FORGET_OTHER).format(quote=quote, **slots_for(req.contact))
+    else:
+        ask = rng.choice(_FORGET_SELF).format(quote=quote)
     return SessionDraft(
         turns=[
             TurnDraft(role="user", content=voice(req.style, ask, rng)),
-            TurnDraft(role="assistant", content=reply),
+            TurnDraft(role="assistant", content=rng.choice(_FORGET_REPLIES)),
         ],
         signal_turn_index=0,
     )

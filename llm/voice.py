@@ -41,4 +41,6 @@ def voice(style: SpeakingStyle | None, body: str, rng: random.Random, cue: str =
         parts.append(rng.choice(style.closing))
     if style.emoji and rng.random() < 0.7:
         parts.append(rng.choice(style.emoji))
+    if text.endswith(CUE):  # a pasted text ends the ask: the sign-off goes on its own line after it
+        return (parts[0] + " " + text + ("\n" + " ".join(parts[2:]) if parts[2:] else "")).replace(CUE, cue)
     return " ".join(parts).replace(CUE, cue)

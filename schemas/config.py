@@ -40,7 +40,7 @@ class SynthConfig(Record):
     min_fill: float = Field(0.98, gt=0, le=1, description="a history holds at least this share of its budget")
     shard_size: int = Field(gt=0, description="personas per shard: one Prefect task per stage per shard")
     filler_pool_size: int = Field(gt=0, description="shared generic filler sessions, tokenized once")
-    persona_filler_sessions: int = Field(ge=0, description="off-topic sessions in each persona's own voice")
+    persona_filler_sessions: int = Field(ge=0, description="the persona's own tasks that reveal no preference (same task types and voice as its cue sessions)")
     timeline_start: date = Field(date(2025, 1, 6), description="first day a history may cover")
     timeline_days: int = Field(240, gt=30, description="days a history spans")
     tokenizer: Literal["cl100k_base"] = Field("cl100k_base", description="tiktoken encoding that counts tokens")
@@ -80,7 +80,7 @@ PRESETS: dict[str, dict] = {
         budgets=[8_000],
         shard_size=3,
         filler_pool_size=200,
-        persona_filler_sessions=4,
+        persona_filler_sessions=10,
         **_COMMON,
     ),
     "small": dict(
@@ -90,7 +90,7 @@ PRESETS: dict[str, dict] = {
         budgets=[32_000],
         shard_size=10,
         filler_pool_size=600,
-        persona_filler_sessions=8,
+        persona_filler_sessions=30,
         **_COMMON,
     ),
     "full": dict(
@@ -100,7 +100,7 @@ PRESETS: dict[str, dict] = {
         budgets=[32_000, 128_000],
         shard_size=50,
         filler_pool_size=2_500,
-        persona_filler_sessions=12,
+        persona_filler_sessions=45,
         **_COMMON,
     ),
 }

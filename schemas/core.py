@@ -125,6 +125,7 @@ class Signal(Record):
     preference_id: str
     session_id: str
     turn_index: int = Field(ge=0)
+    evidence: str | None = Field(None, description="the cue sentence, verbatim as it stands in that turn")
 
 
 class Session(Record):

@@ -40,10 +40,20 @@ class TurnDraft(Record):
 
 
 class SessionDraft(Record):
-    """A generated conversation; ``signal_turn_index`` is the turn carrying the cue (None for filler)."""
+    """A generated conversation; ``signal_turn_index`` is the turn carrying the cue (None for filler) and
+    ``evidence`` the cue's words exactly as they stand in that turn (None when there is no cue)."""
 
     turns: list[TurnDraft] = Field(min_length=1)
     signal_turn_index: int | None = None
+    evidence: str | None = Field(None, description="the cue sentence, verbatim as it appears in the signal turn")
+
+
+class Contact(Record):
+    """Someone in the persona's world: the person a message goes to, or whose text the user helps with."""
+
+    name: str = Field(min_length=1)
+    relation: str = Field(min_length=1, description="how the user knows them: 'my sister', 'my coworker', ...")
+    pronoun: Literal["she", "he", "they"] = "they"
 
 
 class SignalRequest(Record):
@@ -58,6 +68,13 @@ class SignalRequest(Record):
     relation: str | None = None
     previous_option_id: str | None = None
     hobbies: list[str] = Field(default_factory=list)
+    contact: Contact | None = Field(None, description="who the task is for (or, for who=other, whose text it is)")
+    earlier_cue: str | None = Field(
+        None, description="forget sessions: what the user (or the other person) actually said earlier"
+    )
+    news: list[str] = Field(
+        default_factory=list, description="ordinary sentences of the user's life to carry around the cue"
+    )
     extra_turns: int = Field(0, ge=0, le=1)
     variant: int = Field(
         0, ge=0, description="earlier sessions of this persona with this task type; vary wording by it"
@@ -70,9 +87,15 @@ class FillerRequest(Record):
     """Write an off-topic session: persona small talk (``style`` set) or a generic task."""
 
     key: str
-    filler_kind: Literal["chat", "math", "explain", "code"]
+    filler_kind: Literal["chat", "math", "explain", "code", "task"]
     style: SpeakingStyle | None = None
     hobbies: list[str] = Field(default_factory=list)
+    task_type: str | None = Field(None, description="filler_kind 'task': the persona's own task, of a signal task type")
+    domain: str | None = Field(None, description="filler_kind 'task': a preference domain it touches without a cue")
+    contact: Contact | None = None
+    for_other: bool = Field(False, description="filler_kind 'task': the text belongs to the contact, not the user")
+    news: list[str] = Field(default_factory=list, description="filler_kind 'task': the sentences of the text")
+    extra_turns: int = Field(0, ge=0, le=1)
     variant: int = Field(0, ge=0, description="earlier filler sessions of this persona; vary wording by it")
 
 

@@ -40,6 +40,9 @@ class ScenarioOption(Record):
     statement: str = Field(min_length=8)
     key_terms: list[str] = Field(min_length=1, description="words whose explicit use with 'prefer/like' leaks it")
     cues: list[str] = Field(min_length=2)
+    change_cues: list[str] = Field(
+        default_factory=list, description="first-person sentences implying the user recently switched to this option"
+    )
     answer: str = Field(min_length=20)
     stereotype: dict[str, list[str]] = Field(default_factory=dict)
 
@@ -74,6 +77,10 @@ class DomainSpec(Record):
 
     domain: Slug
     scenarios: list[ScenarioSpec] = Field(min_length=1)
+    neutral: list[str] = Field(
+        default_factory=list,
+        description="first-person sentences about this domain that reveal no option of any scenario (distractors)",
+    )
 
 
 class WeightedChoice(Record):
@@ -124,20 +131,28 @@ class PersonaAttributes(Record):
 
 
 class TaskTypeSpec(Record):
-    """A kind of task a signal session is about (email, translation, ...), with its phrasing banks.
+    """A kind of persona task (a message, a proofread, a post) with its phrasing banks.
 
-    Templates may use ``{topic}``, ``{cue}``, ``{relation}`` and the persona-unique details ``{name}``,
-    ``{first}``, ``{street}``, ``{repo}``, ``{confidant}``; the cue is placed by the generator. Every
-    sentence of more than five words carries one of ``{name}``, ``{street}``, ``{repo}``, ``{confidant}``.
+    Cue and non-cue sessions share every bank. ``asks`` frame the user's own text, ``asks_for_other``
+    a text that belongs to a contact; slots are listed in ``taxonomy/task_types.yaml``. ``followups``
+    maps a follow-up kind (which the offline writer knows how to carry out) to its phrasings.
     """
 
     id: Slug
     name: str
-    topics: list[str] = Field(min_length=3)
-    openers: list[str] = Field(min_length=2)
-    replies: list[str] = Field(min_length=2)
-    followups: list[str] = Field(min_length=1)
-    followup_replies: list[str] = Field(min_length=1)
+    occasions: list[str] = Field(min_length=3)
+    asks: list[str] = Field(min_length=4)
+    asks_for_other: list[str] = Field(min_length=2)
+    intros: list[str] = Field(min_length=2)
+    followups: dict[str, list[str]] = Field(min_length=1)
+
+
+class WorldSpec(Record):
+    """``taxonomy/world.yaml``: news about the people in a persona's world (the ordinary sentences of tasks)."""
+
+    news: list[str] = Field(min_length=20)
+    names_she: list[str] = Field(min_length=20)
+    names_he: list[str] = Field(min_length=20)
 
 
 class StdlibDoc(Record):

@@ -30,7 +30,7 @@ from schemas.core import (
     Signal,
     Turn,
 )
-from schemas.taxonomy import DomainSpec, FillerSpec, PersonaAttributes, StdlibDocs, TaskTypeSpec
+from schemas.taxonomy import DomainSpec, FillerSpec, PersonaAttributes, StdlibDocs, TaskTypeSpec, WorldSpec
 
 CONTRACT: dict[str, Any] = {
     "Persona": Persona,
@@ -48,6 +48,7 @@ CONTRACT: dict[str, Any] = {
     "DomainSpec": DomainSpec,
     "PersonaAttributes": PersonaAttributes,
     "TaskTypeSpec": TaskTypeSpec,
+    "WorldSpec": WorldSpec,
     "FillerSpec": FillerSpec,
     "StdlibDocs": StdlibDocs,
 }

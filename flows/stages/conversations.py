@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from flows.stages.news import NewsSupply
 from llm.base import Generator
 from llm.callsites import SIGNAL_SESSION
 from llm.seeding import rng_for
 from llm.tokens import count_message_tokens
+from llm.world import world_for
 from schemas.config import SynthConfig
 from schemas.core import Persona, Preference, Session, SessionKind, Signal, Turn
 from schemas.generation import SessionDraft, SignalRequest
@@ -34,7 +36,14 @@ def sessions_from_drafts(drafts: list[SessionDraft], metas: list[dict], tokenize
         ]
         signals = []
         if meta.get("preference_id") and draft.signal_turn_index is not None:
-            signals = [Signal(preference_id=meta["preference_id"], session_id=sid, turn_index=draft.signal_turn_index)]
+            signals = [
+                Signal(
+                    preference_id=meta["preference_id"],
+                    session_id=sid,
+                    turn_index=draft.signal_turn_index,
+                    evidence=draft.evidence,
+                )
+            ]
         sessions.append(
             Session(
                 session_id=sid,
@@ -49,70 +58,99 @@ def sessions_from_drafts(drafts: list[SessionDraft], metas: list[dict], tokenize
     return sessions
 
 
+def task_order(seed: int, persona_id: str, tax: Taxonomy) -> list[str]:
+    """The persona's task types in a seeded order; sessions are dealt round-robin from it."""
+    order = [t.id for t in tax.task_types]
+    rng_for(seed, "task_order", persona_id).shuffle(order)
+    return order
+
+
 def generate_conversations(
     config: SynthConfig, personas: list[Persona], preferences: list[Preference], tax: Taxonomy, gen: Generator
 ) -> list[Session]:
-    """Signal, update and forget sessions of a shard's personas, ordered by persona then time."""
-    by_persona = {p.persona_id: p for p in personas}
-    task_ids = [t.id for t in tax.task_types]
+    """Signal, update and forget sessions of a shard's personas, ordered by persona then time.
+
+    Each signal or update session is a persona task (``taxonomy/task_types.yaml``) whose text holds the
+    cue among ordinary news (``flows.stages.news``), for one person of the persona's world
+    (``llm.world``): for a preference of someone else, that person, whose own text it is. Forget
+    sessions are written after the signals, so they can refer to what was actually said.
+    """
     end = datetime.combine(config.timeline_start + timedelta(days=config.timeline_days), datetime.min.time())
-    requests, metas = [], []
+    requests, metas, forgets = [], [], []
     counter: dict[str, int] = {}
-    variants: dict[tuple[str, str], int] = {}
-    repeats: dict[tuple[str, str], int] = {}
-    followups: dict[tuple[str, str], int] = {}
 
-    def plan(pref: Preference, kind: SessionKind, when: datetime, task_type: str, extra_turns: int) -> None:
-        persona = by_persona[pref.persona_id]
-        k = counter.get(persona.persona_id, 0)
-        counter[persona.persona_id] = k + 1
-        sid = f"{persona.persona_id}.s{k:03d}"
-        variant = variants.get((persona.persona_id, task_type), 0)
-        variants[(persona.persona_id, task_type)] = variant + 1
-        repeat = repeats.get((persona.persona_id, pref.scenario_id), 0)
-        repeats[(persona.persona_id, pref.scenario_id)] = repeat + 1
-        followup = followups.get((persona.persona_id, task_type), 0)
-        followups[(persona.persona_id, task_type)] = followup + extra_turns
-        requests.append(
-            SignalRequest(
-                key=sid,
-                kind=kind,
-                style=persona.style,
-                task_type=task_type,
-                scenario_id=pref.scenario_id,
-                option_id=pref.option_id,
-                relation=pref.relation,
-                hobbies=persona.hobbies,
-                extra_turns=extra_turns,
-                variant=variant,
-                scenario_repeat=repeat,
-                followup_variant=followup,
-            )
-        )
-        metas.append(
-            dict(
-                session_id=sid,
-                persona_id=persona.persona_id,
-                kind=kind,
-                task_type=task_type,
-                started_at=when,
-                preference_id=pref.preference_id,
-            )
+    def meta(persona_id: str, kind: SessionKind, task_type: str, when: datetime, pref: Preference) -> dict:
+        k = counter.get(persona_id, 0)
+        counter[persona_id] = k + 1
+        sid = f"{persona_id}.s{k:03d}"
+        return dict(
+            session_id=sid,
+            persona_id=persona_id,
+            kind=kind,
+            task_type=task_type,
+            started_at=when,
+            preference_id=pref.preference_id,
         )
 
-    # Task types are dealt round-robin from a per-persona shuffled order, so no persona uses one task
-    # type much more than the others (and exhausts its wording banks).
-    dealt: dict[str, int] = {}
-    for pref in sorted(preferences, key=lambda p: (p.persona_id, p.stated_at, p.preference_id)):
-        rng = rng_for(config.seed, "conversation", pref.preference_id)
-        kind: SessionKind = "update" if pref.previous_preference_id else "signal"
-        order = list(task_ids)
-        rng_for(config.seed, "task_order", pref.persona_id).shuffle(order)
-        n = dealt.get(pref.persona_id, 0)
-        dealt[pref.persona_id] = n + 1
-        plan(pref, kind, pref.stated_at, order[n % len(order)], int(rng.random() < 0.33))
-        if pref.forget:
-            gap = timedelta(days=rng.randint(3, 30), hours=rng.randint(0, 8))
-            plan(pref, "forget", min(pref.stated_at + gap, end - timedelta(hours=1)), "forget_request", 0)
+    for persona in personas:
+        mine = sorted(
+            (p for p in preferences if p.persona_id == persona.persona_id), key=lambda p: (p.stated_at, p.preference_id)
+        )
+        world = world_for(config.seed, persona.persona_id, tax)
+        people = list(world.values())
+        supply = NewsSupply(config.seed, persona.persona_id, mine, tax, half=0)
+        order = task_order(config.seed, persona.persona_id, tax)
+        variants: dict[str, int] = {}
+        repeats: dict[str, int] = {}
+        for n, pref in enumerate(mine):
+            rng = rng_for(config.seed, "conversation", pref.preference_id)
+            kind: SessionKind = "update" if pref.previous_preference_id else "signal"
+            task_type = order[n % len(order)]
+            contact = world[pref.relation] if pref.relation else rng.choice(people)
+            variant = variants.get(task_type, 0)
+            variants[task_type] = variant + 1
+            repeat = repeats.get(pref.scenario_id, 0)
+            repeats[pref.scenario_id] = repeat + 1
+            m = meta(persona.persona_id, kind, task_type, pref.stated_at, pref)
+            requests.append(
+                SignalRequest(
+                    key=m["session_id"],
+                    kind=kind,
+                    style=persona.style,
+                    task_type=task_type,
+                    scenario_id=pref.scenario_id,
+                    option_id=pref.option_id,
+                    relation=pref.relation,
+                    hobbies=persona.hobbies,
+                    contact=contact,
+                    news=supply.take(rng.randint(1, 3), people, contact, own_text=pref.relation is None),
+                    extra_turns=int(rng.random() < 0.33),
+                    variant=variant,
+                    scenario_repeat=repeat,
+                )
+            )
+            metas.append(m)
+            if pref.forget:
+                gap = timedelta(days=rng.randint(3, 30), hours=rng.randint(0, 8))
+                when = min(pref.stated_at + gap, end - timedelta(hours=1))
+                forgets.append(
+                    (len(requests) - 1, pref, contact, meta(persona.persona_id, "forget", "forget_request", when, pref))
+                )
     drafts = gen.generate(SIGNAL_SESSION, requests)
-    return sessions_from_drafts(drafts, metas, config.tokenizer)
+    forget_requests = [
+        requests[i].model_copy(
+            update=dict(
+                key=m["session_id"],
+                kind="forget",
+                task_type="forget_request",
+                news=[],
+                extra_turns=0,
+                earlier_cue=drafts[i].evidence,
+                contact=contact if pref.relation else None,
+            )
+        )
+        for i, pref, contact, m in forgets
+    ]
+    forget_drafts = gen.generate(SIGNAL_SESSION, forget_requests) if forget_requests else []
+    sessions = sessions_from_drafts(drafts + forget_drafts, metas + [f[3] for f in forgets], config.tokenizer)
+    return sorted(sessions, key=lambda s: (s.persona_id, s.session_id))

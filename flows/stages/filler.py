@@ -9,13 +9,16 @@ Pool sessions have no persona and no timestamp (the history that places them giv
 
 from __future__ import annotations
 
-from flows.stages.conversations import sessions_from_drafts
+from flows.stages.conversations import sessions_from_drafts, task_order
+from flows.stages.news import NewsSupply
 from llm.base import Generator
 from llm.callsites import FILLER_SESSION
 from llm.seeding import rng_for
+from llm.world import world_for
 from schemas.config import SynthConfig
-from schemas.core import Persona, Session
+from schemas.core import Persona, Preference, Session
 from schemas.generation import FillerRequest
+from taxonomy import Taxonomy
 
 _POOL_KINDS = ("math", "explain", "chat", "code")
 
@@ -38,14 +41,49 @@ def generate_filler_pool(config: SynthConfig, gen: Generator) -> list[Session]:
     return sessions_from_drafts(kept_drafts, metas, config.tokenizer)
 
 
-def generate_persona_filler(config: SynthConfig, personas: list[Persona], gen: Generator) -> list[Session]:
-    """Off-topic sessions in each persona's voice, ids ``<persona>.f000``...; timestamps come later."""
+CUE_VARIANTS = 30
+"""Phrasing variants reserved per task type for a persona's cue sessions; its own tasks count on from here,
+so a cue session and a non-cue session of one persona never share an ask (``llm.offline_tasks``)."""
+
+
+def generate_persona_filler(
+    config: SynthConfig, personas: list[Persona], preferences: list[Preference], tax: Taxonomy, gen: Generator
+) -> list[Session]:
+    """Each persona's own tasks that reveal no preference, ids ``<persona>.f000``...; timestamps come later.
+
+    They are the same task types as its cue sessions (a message, a proofread, a post), in the same
+    voice, for the same people of its world, made of the same kind of sentences (``flows.stages.news``),
+    some of them about the domains it holds preferences in; only the cue is missing.
+    """
     requests, metas = [], []
     for persona in personas:
+        mine = [p for p in preferences if p.persona_id == persona.persona_id]
+        world = list(world_for(config.seed, persona.persona_id, tax).values())
+        supply = NewsSupply(config.seed, persona.persona_id, mine, tax, half=1)
+        order = task_order(config.seed, persona.persona_id, tax)
+        start = len(mine)  # continue the round-robin where the cue sessions stopped
+        variants: dict[str, int] = {}
         for k in range(config.persona_filler_sessions):
             sid = f"{persona.persona_id}.f{k:03d}"
+            rng = rng_for(config.seed, "own_task", sid)
+            task_type = order[(start + k) % len(order)]
+            variant = variants.get(task_type, 0)
+            variants[task_type] = variant + 1
+            for_other = rng.random() < config.other_rate
+            contact = rng.choice(world)
             requests.append(
-                FillerRequest(key=sid, filler_kind="chat", style=persona.style, hobbies=persona.hobbies, variant=k)
+                FillerRequest(
+                    key=sid,
+                    filler_kind="task",
+                    style=persona.style,
+                    hobbies=persona.hobbies,
+                    variant=CUE_VARIANTS + variant,
+                    task_type=task_type,
+                    contact=contact,
+                    for_other=for_other,
+                    news=supply.take(rng.randint(2, 4), world, contact, own_text=not for_other),
+                    extra_turns=int(rng.random() < 0.33),
+                )
             )
-            metas.append(dict(session_id=sid, persona_id=persona.persona_id, kind="filler", task_type="filler_chat"))
+            metas.append(dict(session_id=sid, persona_id=persona.persona_id, kind="filler", task_type=task_type))
     return sessions_from_drafts(gen.generate(FILLER_SESSION, requests), metas, config.tokenizer)

@@ -3,7 +3,8 @@
 How:
 1. the persona's own sessions (signal, update, forget) in time order; they must fit in the budget;
 2. filler is drawn (persona-voiced first, then the shared pool, each in a seeded random order) while it
-   fits, scanning the whole candidate list so small sessions close the last gap: the history ends with
+   fits, scanning the whole candidate list so small sessions close the last gap, and skipping any that
+   would repeat a sentence of six or more words or a whole answer already in the history; it ends with
    ``min_fill * budget <= n_tokens <= budget`` or the stage raises;
 3. persona sessions are spread over the whole history: session i lands at a stratified random fraction
    (i + u) / n of the filler stream, so signals sit near the start, middle and end alike;
@@ -14,6 +15,7 @@ How:
 from __future__ import annotations
 
 import random
+import re
 from datetime import datetime, timedelta
 from itertools import pairwise
 
@@ -31,10 +33,33 @@ def history_id(persona_id: str, budget: int) -> str:
     return f"{persona_id}.h{budget // 1000}k"
 
 
-def _pick_filler(candidates: list[Session], need: int) -> list[Session]:
+_SPLIT = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n+")
+
+
+def _fingerprint(session: Session) -> frozenset[str]:
+    """What must not recur inside one history: sentences of six or more words (lowercased, spaces
+    collapsed; the split rule of the history repeat gate) and whole assistant answers."""
+    out = set()
+    for t in session.turns:
+        if t.role == "assistant":
+            out.add("\x00" + t.content)
+        for sentence in _SPLIT.split(t.content.lower()):
+            words = sentence.split()
+            if len(words) >= 6:
+                out.add(" ".join(words))
+    return frozenset(out)
+
+
+def _pick_filler(candidates: list[Session], need: int, seen: set[str], prints: dict) -> list[Session]:
+    """Fill ``need`` tokens in candidate order, skipping any session that would repeat a sentence or an
+    answer already in the history (``seen`` is updated)."""
     chosen, total = [], 0
     for s in candidates:
         if total + s.n_tokens <= need:
+            marks = prints.get(s.session_id) or _fingerprint(s)
+            if marks & seen:
+                continue
+            seen |= marks
             chosen.append(s)
             total += s.n_tokens
             if total == need:
@@ -75,6 +100,7 @@ def build_history(
     persona_filler: list[Session],
     pool: list[Session],
     budget: int,
+    prints: dict[str, frozenset[str]] | None = None,
 ) -> History:
     """One history of ``persona`` within ``budget`` tokens."""
     hid = history_id(persona.persona_id, budget)
@@ -89,7 +115,9 @@ def build_history(
     mine, shared = list(persona_filler), list(pool)
     rng.shuffle(mine)
     rng.shuffle(shared)
-    filler = _pick_filler(mine + shared, budget - own_tokens)
+    prints = prints or {}
+    seen: set[str] = set().union(*(prints.get(x.session_id) or _fingerprint(x) for x in own))
+    filler = _pick_filler(mine + shared, budget - own_tokens, seen, prints)
     total = own_tokens + sum(s.n_tokens for s in filler)
     if total < config.min_fill * budget:
         raise HistoryBudgetError(
@@ -135,8 +163,9 @@ def build_histories(
     mine: dict[str, list[Session]] = {}
     for s in persona_filler:
         mine.setdefault(s.persona_id, []).append(s)
+    prints = {s.session_id: _fingerprint(s) for s in [*pool, *persona_filler, *sessions]}
     return [
-        build_history(config, p, own.get(p.persona_id, []), mine.get(p.persona_id, []), pool, b)
+        build_history(config, p, own.get(p.persona_id, []), mine.get(p.persona_id, []), pool, b, prints)
         for p in personas
         for b in config.budgets
     ]

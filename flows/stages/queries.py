@@ -7,14 +7,14 @@ Cases (ARCHITECTURE §2, PersonaMem-v2 facts):
 - updated: as self, and the replaced option is the ``outdated`` distractor;
 - other (about someone the user knows): ``generic`` is gold, that person's option a distractor;
 - forget: ``generic`` is gold, the forgotten option an ``outdated`` distractor.
-Gold letters rotate over a shard's MCQs so letters stay balanced; distractor letters are shuffled by a
-per-query seed. Preferences whose scenario has too few options to make four are returned as skips
-(the quality stage records them in ``rejected_queries``), never dropped silently.
+Gold letters come from ``_gold_letters`` (balanced per persona, unpredictable from query order,
+independent of ``shard_size``); distractor letters are shuffled by a per-query seed. Preferences whose
+scenario has too few options to make four are returned as skips (the quality stage records them in
+``rejected_queries``), never dropped silently.
 """
 
 from __future__ import annotations
 
-from flows.stages.personas import persona_index
 from flows.stages.preferences import stereotype_option_ids
 from llm.base import Generator
 from llm.callsites import QUERY_OPTIONS
@@ -63,6 +63,27 @@ def _request(
     )
 
 
+def _gold_letters(seed: int, mcq_ids: list[str]) -> dict[str, str]:
+    """Gold letter per MCQ: balanced, unpredictable from order, independent of how personas are sharded.
+
+    Each persona's MCQs are put in a seeded order (a hash of the seed and the query id, not the id
+    order); every block of four in that order gets a seeded permutation of A-D. So each persona is
+    balanced to within one query per letter, a query's letter says nothing about the next query's in id
+    order, and nothing depends on the shard a persona falls in.
+    """
+    by_persona: dict[str, list[str]] = {}
+    for qid in mcq_ids:
+        by_persona.setdefault(qid.split(".", 1)[0], []).append(qid)
+    letters = {}
+    for persona, ids in by_persona.items():
+        ids = sorted(ids, key=lambda q: rng_for(seed, "letter_order", q).random())
+        for start in range(0, len(ids), 4):
+            block = list(LETTERS)
+            rng_for(seed, "letter_block", persona, start).shuffle(block)
+            letters.update(zip(ids[start : start + 4], block, strict=False))
+    return letters
+
+
 def generate_queries(
     config: SynthConfig,
     personas: list[Persona],
@@ -87,13 +108,10 @@ def generate_queries(
     drafts = gen.generate(QUERY_OPTIONS, [p[3] for p in plans])
     texts = [o.text for d in drafts for o in d.options]
     counts = iter(count_tokens(texts, config.tokenizer))
-    # Gold letters rotate A, B, C, D over the shard's MCQs (starting where the shard's first persona
-    # index points), so every shard is balanced to within one query per letter.
-    start = persona_index(personas[0].persona_id) if personas else 0
+    gold_letters = _gold_letters(config.seed, [f"{qid}.mcq" for qid, *_ in plans])
     queries: list[MCQQuery | OpenQuery] = []
     for (qid, pref, h, _), draft in zip(plans, drafts, strict=True):
-        n = start + len(queries) // 2
-        gold_letter = LETTERS[n % 4]
+        gold_letter = gold_letters[f"{qid}.mcq"]
         others = [L for L in LETTERS if gold_letter != L]
         rng_for(config.seed, "letters", qid).shuffle(others)
         letters = iter(others)

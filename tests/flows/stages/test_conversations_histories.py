@@ -16,7 +16,7 @@ def shard(tiny_config, tax, gen):
     personas = generate_personas(tiny_config, 0, tax, gen)
     prefs = [p for persona in personas for p in generate_preferences(tiny_config, persona, tax)]
     sessions = generate_conversations(tiny_config, personas, prefs, tax, gen)
-    own_filler = generate_persona_filler(tiny_config, personas, gen)
+    own_filler = generate_persona_filler(tiny_config, personas, prefs, tax, gen)
     pool = generate_filler_pool(tiny_config, gen)
     return personas, prefs, sessions, own_filler, pool
 

@@ -1,0 +1,55 @@
+"""The ordinary sentences of a persona's tasks: news about its world and about its preference domains.
+
+What: ``NewsSupply`` hands out sentences for the texts of one persona's tasks, never the same one twice
+for that persona: world news (``taxonomy/world.yaml``, about a person of the persona's world, never the
+person the text is for) and domain news (``neutral`` in each scenario file: touches a domain, reveals no
+option). About 40% of draws come from the domains the persona holds preferences in, so non-cue tasks
+touch the same topics as cue tasks (topical distractors). Why: cue and non-cue texts must be made of
+the same stuff; only the one cue sentence differs. How: a seeded shuffle per persona; the conversations
+stage (``half=0``) and the persona-task stage (``half=1``) take disjoint halves, so they never collide.
+"""
+
+from __future__ import annotations
+
+from llm.seeding import rng_for
+from llm.world import render_news
+from schemas.core import Preference
+from schemas.generation import Contact
+from taxonomy import Taxonomy
+
+
+class NewsSupply:
+    """Sentences for one persona's texts (see the module docstring)."""
+
+    def __init__(self, seed: int, persona_id: str, preferences: list[Preference], tax: Taxonomy, half: int) -> None:
+        self.rng = rng_for(seed, "news", persona_id, half)
+        shuffle = rng_for(seed, "news", persona_id)  # the same order for both halves, then split
+        world = list(range(len(tax.world.news)))
+        shuffle.shuffle(world)
+        mine = {tax.domain_of[p.scenario_id] for p in preferences}
+        near, far = [], []
+        for dom in tax.domains:
+            (near if dom.domain in mine else far).extend(dom.neutral)
+        shuffle.shuffle(near)
+        shuffle.shuffle(far)
+        self.world = [tax.world.news[i] for i in world[half::2]]
+        self.near, self.far = near[half::2], far[half::2]
+
+    def take(self, n: int, people: list[Contact], contact: Contact | None, own_text: bool) -> list[str]:
+        """``n`` sentences; world news only in the user's own texts, and never about ``contact``."""
+        out = []
+        others = [p for p in people if contact is None or p.name != contact.name]
+        self.rng.shuffle(others)  # one text names each person at most once while it can
+        for _ in range(n):
+            r = self.rng.random()
+            if self.near and r < 0.4:
+                out.append(self.near.pop())
+            elif own_text and self.world and others and r < 0.75:
+                out.append(render_news(self.world.pop(), others[len(out) % len(others)]))
+            elif self.far:
+                out.append(self.far.pop())
+            elif self.near:
+                out.append(self.near.pop())
+        if not out and self.world and others:  # domain news ran out: a text is never empty
+            out.append(render_news(self.world.pop(), others[0]))
+        return out

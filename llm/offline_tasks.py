@@ -1,0 +1,158 @@
+"""The offline writer of persona tasks: a message, a proofread or a post built from a short text.
+
+What: ``write_task_session`` turns a text (ordinary news sentences, and in a cue session one cue
+sentence among them) into a session where the user asks for a task on that text and the assistant does
+it: drafts the message from the notes, returns the paragraph with its real errors corrected (and lists
+them), or writes the post; a follow-up (shorter, a subject line, a call offer, a title, hashtags, how
+many fixes) is carried out on the same text. Why: the cue lives inside the task's own material, and cue
+and non-cue sessions come from the same banks in the same voice, so only understanding finds the cue.
+How: deterministic per request (the caller's rng); banks walk from per-persona offsets by ``variant`` so
+one persona does not reuse a phrasing until a bank runs out.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+from llm.voice import CUE, voice
+from llm.world import slots_for
+from schemas.core import SpeakingStyle
+from schemas.generation import Contact, SessionDraft, TurnDraft
+from schemas.taxonomy import TaskTypeSpec
+
+_OPENERS = {  # first line of a drafted message, by occasion (five words or fewer: they may recur)
+    "a birthday note": ["Happy birthday!", "Many happy returns!"],
+    "a thank-you note": ["Thank you so much.", "A big thank you."],
+}
+_GENERAL_OPENERS = ["Hope you're well!", "Quick update from me.", "Long time, no news!", "How are things?"]
+_SIGNOFFS = ["Love,", "Take care,", "Speak soon,", "Best,", "Cheers,", "All the best,"]
+_CALL_LINES = {0: "I'll call you on Sunday.", 1: "I'll ring you at the weekend.", 2: "Let's talk on the phone soon."}
+_SUBJECTS = ["News from me", "Catching up", "A quick hello", "Some news", "An update"]
+_TITLES = ["A busy few days", "Notes from this week", "This week, briefly", "Small news", "Odds and ends"]
+_HASHTAGS = ["#weeknotes", "#littlewins", "#realLife", "#thisweek", "#catchingup", "#dailyLife"]
+_POST_ENDS = ["What a week.", "More soon.", "Onwards!", "That's all for now."]
+_SWAPS = {"their": "there", "it's": "its", "you're": "your", "then": "than", "lose": "loose", "too": "to"}
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?" else text + "."
+
+
+def _introduce_error(sentence: str, rng: random.Random) -> tuple[str, tuple[str, str] | None]:
+    """One real, recoverable error in ``sentence``: (wrong sentence, (wrong word, right word)) or no error."""
+    words = sentence.split(" ")
+    swaps = [i for i, w in enumerate(words) if w.lower() in _SWAPS]
+    long_words = [i for i, w in enumerate(words) if w.isalpha() and w.islower() and len(w) >= 6]
+    if swaps and rng.random() < 0.3:
+        i = rng.choice(swaps)
+        wrong = _SWAPS[words[i].lower()]
+    elif long_words:
+        i = rng.choice(long_words)
+        w = words[i]
+        j = rng.randrange(1, len(w) - 2)
+        wrong = w[:j] + w[j + 1] + w[j] + w[j + 2 :]
+        if wrong == w:
+            return sentence, None
+    else:
+        return sentence, None
+    right = words[i]
+    words[i] = wrong
+    return " ".join(words), (wrong, right)
+
+
+def _message_draft(sentences: list[str], contact: Contact, occasion: str, owner: str, k: int) -> str:
+    opener = (_OPENERS.get(occasion) or _GENERAL_OPENERS)[k % len(_OPENERS.get(occasion) or _GENERAL_OPENERS)]
+    hello = "Hi," if owner == "other" else f"Hi {contact.name},"
+    sign = contact.name if owner == "other" else "[Your name]"
+    body = " ".join(sentences)
+    return f"{hello}\n\n{opener} {body}\n\n{_SIGNOFFS[k % len(_SIGNOFFS)]}\n{sign}"
+
+
+def write_task_session(
+    task: TaskTypeSpec,
+    *,
+    style: SpeakingStyle | None,
+    contact: Contact,
+    owner: str,
+    sentences: list[str],
+    cue_index: int | None,
+    variant: int,
+    offset: int,
+    followup: bool,
+    rng: random.Random,
+) -> SessionDraft:
+    """A session of ``task`` on ``sentences`` (``cue_index``: which one is the cue, if any)."""
+    k = offset + variant
+    asks = task.asks if owner == "self" else task.asks_for_other
+    ask = asks[k % len(asks)]  # (ask, occasion) pairs do not repeat for len(asks) * len(occasions) variants
+    occasion = task.occasions[(k // len(asks)) % len(task.occasions)]
+    sentences = [_sentence(s) for s in sentences]
+    shown, fixes = list(sentences), []
+    if task.id == "proofread":
+        for i, s in enumerate(sentences):
+            if rng.random() < 0.7 or (i == len(sentences) - 1 and not fixes):
+                shown[i], fix = _introduce_error(s, rng)
+                if fix:
+                    fixes.append(fix)
+    if task.id == "message" and rng.random() < 0.5:
+        block = "\n".join(f"- {s[0].lower() + s[1:] if not s.startswith('I ') else s}" for s in shown)
+    else:
+        block = " ".join(shown)
+    slots = slots_for(contact) | {"occasion": occasion}
+    user = voice(style, ask.format(text=CUE, **slots), rng, block)
+    evidence = None
+    if cue_index is not None:
+        evidence = (
+            shown[cue_index]
+            if block.find(shown[cue_index]) >= 0
+            else shown[cue_index][0].lower() + shown[cue_index][1:]
+        )
+    intro = task.intros[k % len(task.intros)]
+    if task.id == "message":
+        product = _message_draft(sentences, contact, occasion, owner, k)
+    elif task.id == "proofread":
+        listed = "; ".join(f"{w} -> {r}" for w, r in fixes) or "nothing needed changing"
+        product = " ".join(sentences) + f"\n\nFixed: {listed}."
+    else:
+        product = " ".join(sentences) + " " + _POST_ENDS[k % len(_POST_ENDS)]
+    turns = [TurnDraft(role="user", content=user), TurnDraft(role="assistant", content=f"{intro}\n\n{product}")]
+    if followup:
+        kinds = sorted(task.followups)
+        kind = kinds[k % len(kinds)]
+        phrasings = task.followups[kind]
+        p = (k // len(kinds)) % len(phrasings)
+        turns.append(TurnDraft(role="user", content=voice(style, phrasings[p], rng)))
+        turns.append(
+            TurnDraft(
+                role="assistant", content=_follow(task.id, kind, p, sentences, fixes, contact, occasion, owner, k)
+            )
+        )
+    return SessionDraft(turns=turns, signal_turn_index=0 if cue_index is not None else None, evidence=evidence)
+
+
+def _follow(task_id, kind, p, sentences, fixes, contact, occasion, owner, k) -> str:
+    """Carry out a follow-up on the same text."""
+    if task_id == "message":
+        if kind == "shorter":
+            return "Shorter:\n\n" + _message_draft(sentences[:2], contact, occasion, owner, k + 1)
+        if kind == "add_call":
+            return "Added:\n\n" + _message_draft([*sentences, _CALL_LINES[p % 3]], contact, occasion, owner, k)
+        return f"Subject: {_SUBJECTS[k % len(_SUBJECTS)]}\n\n" + _message_draft(sentences, contact, occasion, owner, k)
+    if task_id == "proofread":
+        if kind == "title":
+            return f"How about this title? {_TITLES[k % len(_TITLES)]}"
+        n = len(fixes)
+        listed = ", ".join(f"{w} for {r}" for w, r in fixes)
+        return f"{n} mistake{'s' if n != 1 else ''}: {listed}." if n else "None, it was clean."
+    if kind == "hashtags":
+        tags = " ".join(_HASHTAGS[(k + i) % len(_HASHTAGS)] for i in range(2))
+        return " ".join(sentences) + f" {tags}"
+    return sentences[0]
+
+
+def split_evidence(text: str) -> list[str]:
+    """Sentences of a text block (for tests and the evidence check)."""
+    return [s for s in re.split(r"(?<=[.!?])\s+", text) if s]

@@ -1,0 +1,58 @@
+"""A persona's world: the people around them, one per relation, who recur in every persona task.
+
+What: ``world_for(seed, persona_id, tax)`` gives each relation of ``persona_attributes.yaml`` (my sister,
+my coworker, ...) a first name and pronoun, the same in every session of the persona, cue or not; and
+``render_news`` fills a ``world.yaml`` news template with one of them. Why: a reader must meet the same
+people in tasks that reveal a preference and in tasks that do not, so a name never marks a cue (and a
+preference held by "my partner" belongs plainly to a person the history knows). How: deterministic per
+(seed, persona); ``python -c "from llm.world import world_for; from taxonomy import load_taxonomy;
+print(world_for(0, 'p0001', load_taxonomy()))"``.
+"""
+
+from __future__ import annotations
+
+from llm.seeding import rng_for
+from schemas.generation import Contact
+from taxonomy import Taxonomy
+
+_SHE = ("my sister", "my mum", "my daughter", "my grandmother")
+_HE = ("my brother", "my dad", "my son")
+PRONOUNS = {
+    "she": {"they": "she", "them": "her", "their": "her", "themself": "herself"},
+    "he": {"they": "he", "them": "him", "their": "his", "themself": "himself"},
+    "they": {"they": "they", "them": "them", "their": "their", "themself": "themself"},
+}
+
+
+def world_for(seed: int, persona_id: str, tax: Taxonomy) -> dict[str, Contact]:
+    """relation -> the person of this persona's world who stands in it (names distinct within a persona)."""
+    rng = rng_for(seed, "world", persona_id)
+    used: set[str] = set()
+    people = {}
+    for relation in tax.attributes.relations:
+        if relation in _SHE:
+            pronoun = "she"
+        elif relation in _HE:
+            pronoun = "he"
+        else:
+            pronoun = rng.choice(("she", "he"))
+        names = [n for n in (tax.world.names_she if pronoun == "she" else tax.world.names_he) if n not in used]
+        name = rng.choice(names)
+        used.add(name)
+        people[relation] = Contact(name=name, relation=relation, pronoun=pronoun)
+    return people
+
+
+def slots_for(contact: Contact) -> dict[str, str]:
+    """Template slots for one person: {who} "my sister Ana", {first}, pronouns, and capitalised forms."""
+    forms = {"who": f"{contact.relation} {contact.name}", "contact": f"{contact.relation} {contact.name}"}
+    forms |= {"first": contact.name, **PRONOUNS[contact.pronoun]}
+    return forms | {k[0].upper() + k[1:]: v[0].upper() + v[1:] for k, v in forms.items()}
+
+
+def render_news(template: str, contact: Contact) -> str:
+    """One world.yaml sentence about ``contact``; ``they`` agrees with its verb for they-pronouns."""
+    text = template.format(**slots_for(contact))
+    if contact.pronoun == "they":
+        text = text.replace("they has", "they have").replace("they is", "they are").replace("they was", "they were")
+    return text

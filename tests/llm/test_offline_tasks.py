@@ -1,0 +1,101 @@
+"""The offline persona tasks do what was asked, on the text the user gave, and place the cue inside it."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from flows.stages.queries import _gold_letters
+from llm.offline_tasks import write_task_session
+from schemas.generation import Contact
+from taxonomy import load_taxonomy
+
+TAX = load_taxonomy()
+TASKS = {t.id: t for t in TAX.task_types}
+SENTENCES = [
+    "The boiler broke again on Tuesday, and my sister Ana came over with a heater.",
+    "Every Friday I stop at the harbour stall for the morning's catch, usually mackerel.",
+    "Our street had a clean-up morning on Saturday, and everyone turned up with gloves.",
+]
+ANA = Contact(name="Tom", relation="my brother", pronoun="he")
+
+
+def _session(task_id: str, variant: int = 0, followup: bool = False, owner: str = "self", seed: int = 1):
+    return write_task_session(
+        TASKS[task_id],
+        style=None,
+        contact=ANA,
+        owner=owner,
+        sentences=SENTENCES,
+        cue_index=1,
+        variant=variant,
+        offset=0,
+        followup=followup,
+        rng=random.Random(seed),
+    )
+
+
+@pytest.mark.parametrize("task_id", sorted(TASKS))
+def test_cue_stands_verbatim_in_the_first_user_turn(task_id):
+    for variant in range(12):
+        draft = _session(task_id, variant)
+        assert draft.signal_turn_index == 0
+        assert draft.evidence and draft.evidence in draft.turns[0].content
+
+
+def test_a_message_draft_says_every_point_to_its_recipient():
+    draft = _session("message")
+    reply = draft.turns[1].content
+    assert "Hi Tom," in reply
+    assert all(s in reply for s in SENTENCES)
+
+
+def test_a_proofread_returns_the_clean_text_and_lists_real_fixes():
+    for seed in range(20):
+        draft = _session("proofread", seed=seed)
+        user, reply = draft.turns[0].content, draft.turns[1].content
+        assert " ".join(SENTENCES) in reply
+        fixes = reply.rsplit("Fixed: ", 1)[1].rstrip(".").split("; ")
+        assert fixes and fixes[0] != "nothing needed changing"
+        for fix in fixes:
+            wrong, right = fix.split(" -> ")
+            assert wrong in user and wrong != right and right in reply
+
+
+def test_a_post_is_made_of_the_users_text():
+    reply = _session("post").turns[1].content
+    assert all(s in reply for s in SENTENCES)
+
+
+def test_followups_are_carried_out_on_the_same_text():
+    seen = set()
+    for variant in range(30):
+        draft = _session("message", variant, followup=True)
+        first, follow, answer = draft.turns[1].content, draft.turns[2].content, draft.turns[3].content
+        seen.add(follow)
+        if "Shorter" in answer:
+            assert len(answer) < len(first) + 10 and SENTENCES[0] in answer
+        elif answer.startswith("Subject:"):
+            assert all(s in answer for s in SENTENCES)
+        else:
+            assert "call" in answer.lower() or "ring" in answer.lower() or "phone" in answer.lower()
+    assert len(seen) >= 5
+
+
+def test_someone_elses_text_is_signed_as_theirs():
+    reply = _session("message", owner="other").turns[1].content
+    assert reply.rstrip().endswith("Tom") and "[Your name]" not in reply
+
+
+def test_gold_letters_are_balanced_per_persona_and_do_not_cycle():
+    ids = [f"p{p:05d}.r{r:03d}.h32k.mcq" for p in range(40) for r in range(16)]
+    letters = _gold_letters(0, ids)
+    for p in range(40):
+        mine = [letters[i] for i in ids if i.startswith(f"p{p:05d}.")]
+        assert {mine.count(L) for L in "ABCD"} == {4}
+    seq = [letters[i] for i in ids]
+    follows = sum(a == "ABCD"[("ABCD".index(b) + 1) % 4] for b, a in zip(seq, seq[1:], strict=False)) / (len(seq) - 1)
+    assert follows < 0.35  # the old rotation made this 1.0
+    assert _gold_letters(0, ids[:320]) == {i: letters[i] for i in ids[:320]}  # no dependence on the batch
+    assert _gold_letters(1, ids) != letters
