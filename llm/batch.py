@@ -13,6 +13,8 @@ site (one ``generate`` call per stage and shard, so no recording pass is needed)
    line is simply still a miss and goes into the next round's batch (``max_rounds`` in all);
 5. hands the requests to the wrapped generator: every collected answer is a cache hit, and the few
    misses left go out as ordinary requests, with the repair and failure handling of the live path.
+A batch line has no HTTP headers, so when the request side channel is on (a loopback server,
+``llm.request_channel``) each line carries its two headers in a ``headers`` object.
 ``wait_s`` bounds the wait for one batch; past it ``BatchPending`` ends the run and a rerun of the same
 command collects the open batches. A crash between creating a batch and recording it resubmits it.
 """
@@ -101,15 +103,14 @@ class BatchGenerator:
             client.close()
 
     def _submit(self, client, site: CallSite, misses: dict[str, tuple[BaseModel, RenderedPrompt]]) -> str:
-        lines = [
-            {
-                "custom_id": key,
-                "method": "POST",
-                "url": "/v1/chat/completions",
-                "body": self.inner.body(site, prompt.messages),
-            }
-            for key, (_, prompt) in misses.items()
-        ]
+        lines = []
+        for key, (req, prompt) in misses.items():
+            line = {"custom_id": key, "method": "POST", "url": "/v1/chat/completions"}
+            line["body"] = self.inner.body(site, prompt.messages)
+            headers = self.inner.side_channel(site, req)
+            if headers:  # the loopback's request side channel (llm.request_channel); never sent elsewhere
+                line["headers"] = headers
+            lines.append(line)
         data = "".join(json.dumps(line) + "\n" for line in lines).encode()
         upload = client.files.create(file=(f"tacit-{site.name}.jsonl", data), purpose="batch")
         batch = client.batches.create(input_file_id=upload.id, endpoint="/v1/chat/completions", completion_window="24h")

@@ -3,9 +3,11 @@
     python -m llm.loopback --port 8000      # then: tacit synth --backend openai --model loopback \
                                             #   --base-url http://127.0.0.1:8000/v1
 
-Its "model" is Tacit's offline generator: it reads the ``REQUEST_JSON`` and ``Call site`` lines the
-prompts carry, rebuilds the request and answers with the offline output as JSON, so a run against it
-must produce exactly the rows of an offline run. Faults are injected from a queue: ``"429"`` (with
+Its "model" is Tacit's offline generator: it reads the call site and the request from the request's
+``X-Tacit-Call-Site`` / ``X-Tacit-Request`` headers (``llm.request_channel``; a batch line carries them
+in its ``headers`` object), rebuilds the request and answers with the offline output as JSON, so a run
+against it must produce exactly the rows of an offline run. A chat without those headers goes to
+``chat_model`` (evaluation's remote models and judges). Faults are injected from a queue: ``"429"`` (with
 Retry-After), ``"500"``, ``"timeout"`` (sleeps past the client's timeout), ``"malformed"`` (not JSON),
 ``"no_schema"`` (rejects json_schema response formats with a 400), ``"truncated"`` (half the answer,
 ``finish_reason="length"``). Every request is counted. Persistent faults: a request whose key is in
@@ -18,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import re
 import threading
 import time
 from collections import Counter
@@ -27,9 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from llm.callsites import CALL_SITES
 from llm.loopback_batch import BatchAPI
 from llm.offline import OfflineGenerator
-
-_REQUEST = re.compile(r"^REQUEST_JSON: (.*)$", re.M)
-_SITE = re.compile(r"^Call site: (\w+)\.$", re.M)
+from llm.request_channel import decode
 
 
 class FakeOpenAI:
@@ -67,22 +66,23 @@ class FakeOpenAI:
         self.server.shutdown()
         self.server.server_close()
 
-    def answer(self, body: dict) -> str:
-        user = next((m["content"] for m in body["messages"] if m["role"] == "user"), "")
-        site, request = _SITE.search(user), _REQUEST.search(user)
-        if site is None or request is None or site.group(1) not in CALL_SITES:
+    def answer(self, body: dict, headers=None) -> str:
+        """The model's reply: the offline output for the request named by ``headers``, else ``chat_model``."""
+        found = decode(headers)
+        if found is None or found[0] not in CALL_SITES:
             if self.chat_model is None:
-                raise ValueError("not a synth call site and no chat model is set")
+                raise ValueError("not a synth call site (no X-Tacit-Request header) and no chat model is set")
             return self.chat_model(body["messages"])
-        call_site = CALL_SITES[site.group(1)]
-        parsed = call_site.input_model.model_validate_json(request.group(1))
+        call_site = CALL_SITES[found[0]]
+        parsed = call_site.input_model.model_validate_json(found[1])
         if parsed.key in self.poison:
             return "{not json"
         return self.generator.generate(call_site, [parsed])[0].model_dump_json()
 
-    def complete(self, body: dict, fault: str | None = None) -> tuple[int, dict]:
-        """(status, chat.completion payload) for one request body; ``fault`` is malformed or truncated."""
-        content = "{not json" if fault == "malformed" else self.answer(body)
+    def complete(self, body: dict, fault: str | None = None, headers=None) -> tuple[int, dict]:
+        """(status, chat.completion payload) for one request body and its headers; ``fault`` is malformed
+        or truncated."""
+        content = "{not json" if fault == "malformed" else self.answer(body, headers)
         finish = "stop"
         if fault == "truncated":
             content, finish = content[: len(content) // 2], "length"
@@ -156,7 +156,7 @@ class FakeOpenAI:
                         },
                     )
                 try:
-                    status, payload = fake.complete(body, fault)
+                    status, payload = fake.complete(body, fault, self.headers)
                 except ValueError as exc:
                     return self._send(400, {"error": {"message": str(exc), "type": "invalid_request_error"}})
                 self._send(status, payload, dict(fake.rate_headers))

@@ -3,7 +3,8 @@ offline model as chat completions.
 
 Routes: ``POST /v1/files`` (multipart upload), ``GET /v1/files/{id}/content``, ``POST /v1/batches``,
 ``GET /v1/batches/{id}``. A batch is answered line by line when it is created (each line goes through
-the server's chat-completions logic, so poisoned prompts come back malformed), unless ``hold`` is set:
+the server's chat-completions logic with the line's ``headers`` object as its request headers: see
+``llm.request_channel``; so poisoned prompts come back malformed), unless ``hold`` is set:
 then it stays ``in_progress`` until ``hold`` is cleared. Faults, one per batch from the ``faults``
 queue: ``"expired"`` (only the first half of the lines is answered; the rest are in the error file with
 code ``batch_expired``) and ``"fail_lines"`` (every other line fails with a server error). Counts
@@ -123,7 +124,7 @@ class BatchAPI:
                     {"id": f"req_{i}", "custom_id": cid, "response": None, "error": {"code": code, "message": code}}
                 )
                 continue
-            status, payload = self.complete(line["body"])
+            status, payload = self.complete(line["body"], headers=line.get("headers"))
             with self.lock:
                 self.lines_answered[cid] += 1
             out.append(

@@ -2,7 +2,7 @@
 
 No network, no key. Each request's ``key`` (with the root seed) seeds its own RNG, so outputs do not
 depend on batch order. Persona voice (``llm.voice``) is applied to user turns only. Signal sessions are
-written by ``llm.offline_signal``, with persona-unique details from ``llm.details``.
+written by ``llm.offline_signal`` and persona tasks by ``llm.offline_tasks``, for the people of ``llm.world``.
 """
 
 from __future__ import annotations

@@ -26,6 +26,12 @@ _OPENERS = {  # first line of a drafted message, by occasion (five words or fewe
     "a thank-you note": ["Thank you so much.", "A big thank you."],
 }
 _GENERAL_OPENERS = ["Hope you're well!", "Quick update from me.", "Long time, no news!", "How are things?"]
+_REPLY_OPENERS = [
+    "Good to hear from you!",
+    "Thanks for your message.",
+    "Lovely to hear from you.",
+    "Sorry for the slow reply!",
+]
 _SIGNOFFS = ["Love,", "Take care,", "Speak soon,", "Best,", "Cheers,", "All the best,"]
 _CALL_LINES = {0: "I'll call you on Sunday.", 1: "I'll ring you at the weekend.", 2: "Let's talk on the phone soon."}
 _SUBJECTS = ["News from me", "Catching up", "A quick hello", "Some news", "An update"]
@@ -63,8 +69,11 @@ def _introduce_error(sentence: str, rng: random.Random) -> tuple[str, tuple[str,
     return " ".join(words), (wrong, right)
 
 
-def _message_draft(sentences: list[str], contact: Contact, occasion: str, owner: str, k: int) -> str:
-    opener = (_OPENERS.get(occasion) or _GENERAL_OPENERS)[k % len(_OPENERS.get(occasion) or _GENERAL_OPENERS)]
+def _message_draft(
+    sentences: list[str], contact: Contact, occasion: str, owner: str, k: int, reply: bool = False
+) -> str:
+    openers = _REPLY_OPENERS if reply else (_OPENERS.get(occasion) or _GENERAL_OPENERS)
+    opener = openers[k % len(openers)]
     hello = "Hi," if owner == "other" else f"Hi {contact.name},"
     sign = contact.name if owner == "other" else "[Your name]"
     body = " ".join(sentences)
@@ -97,22 +106,20 @@ def write_task_session(
                 shown[i], fix = _introduce_error(s, rng)
                 if fix:
                     fixes.append(fix)
-    if task.id == "message" and rng.random() < 0.5:
-        block = "\n".join(f"- {s[0].lower() + s[1:] if not s.startswith('I ') else s}" for s in shown)
+    if task.id in ("message", "reply") and rng.random() < 0.5:
+        block = "\n".join(f"- {s}" for s in shown)  # notes as bullets
     else:
         block = " ".join(shown)
     slots = slots_for(contact) | {"occasion": occasion}
     user = voice(style, ask.format(text=CUE, **slots), rng, block)
-    evidence = None
-    if cue_index is not None:
-        evidence = (
-            shown[cue_index]
-            if block.find(shown[cue_index]) >= 0
-            else shown[cue_index][0].lower() + shown[cue_index][1:]
-        )
+    evidence = shown[cue_index] if cue_index is not None else None
     intro = task.intros[k % len(task.intros)]
-    if task.id == "message":
-        product = _message_draft(sentences, contact, occasion, owner, k)
+    if task.id in ("message", "reply"):
+        product = _message_draft(sentences, contact, occasion, owner, k, reply=task.id == "reply")
+    elif task.id == "shorten":
+        drop = rng.randrange(len(sentences)) if len(sentences) > 1 else None
+        sentences = [s for i, s in enumerate(sentences) if i != drop]  # what follow-ups work on from now
+        product = " ".join(sentences)
     elif task.id == "proofread":
         listed = "; ".join(f"{w} -> {r}" for w, r in fixes) or "nothing needed changing"
         product = " ".join(sentences) + f"\n\nFixed: {listed}."
@@ -135,12 +142,17 @@ def write_task_session(
 
 def _follow(task_id, kind, p, sentences, fixes, contact, occasion, owner, k) -> str:
     """Carry out a follow-up on the same text."""
-    if task_id == "message":
+    if task_id in ("message", "reply"):
+        reply = task_id == "reply"
         if kind == "shorter":
-            return "Shorter:\n\n" + _message_draft(sentences[:2], contact, occasion, owner, k + 1)
+            return "Shorter:\n\n" + _message_draft(sentences[:2], contact, occasion, owner, k + 1, reply)
         if kind == "add_call":
-            return "Added:\n\n" + _message_draft([*sentences, _CALL_LINES[p % 3]], contact, occasion, owner, k)
+            return "Added:\n\n" + _message_draft([*sentences, _CALL_LINES[p % 3]], contact, occasion, owner, k, reply)
         return f"Subject: {_SUBJECTS[k % len(_SUBJECTS)]}\n\n" + _message_draft(sentences, contact, occasion, owner, k)
+    if task_id == "shorten":
+        if kind == "title":
+            return f"Maybe this: {_TITLES[(k + 2) % len(_TITLES)]}"
+        return sentences[0]
     if task_id == "proofread":
         if kind == "title":
             return f"How about this title? {_TITLES[k % len(_TITLES)]}"

@@ -18,6 +18,10 @@ How a batch of requests runs:
 5. tokens and cost go to a ledger per call site (prices: ``llm.pricing``); ``max_cost`` stops before a
    call that could exceed it.
 
+Prompts carry only what a model needs. The loopback test server learns the request it must answer from
+two headers instead (``llm.request_channel``), sent only to a loopback address unless
+``request_headers`` says otherwise.
+
 The API key comes from ``OPENAI_API_KEY`` (never logged or stored).
 """
 
@@ -49,6 +53,7 @@ from llm.callsites import CallSite
 from llm.pricing import PriceTable
 from llm.prompts import RenderedPrompt, render
 from llm.ratelimit import AdaptiveWindow, RateLimiter
+from llm.request_channel import encode, is_loopback
 from llm.transport import RetryNow, send
 from taxonomy import Taxonomy, load_taxonomy
 
@@ -92,8 +97,11 @@ class OpenAIGenerator:
         tpm: int | None = None,
         max_error_rate: float = 0.05,
         min_calls: int = 20,
+        request_headers: bool | None = None,
     ) -> None:
         self.model, self.base_url, self.run_id = model, base_url, run_id
+        # the request side channel for the loopback server; None: on for a loopback base_url only
+        self.request_headers = is_loopback(base_url) if request_headers is None else request_headers
         self.version = f"openai:{model}"
         self.store = store if store is not None else MemoryStore()
         self.tax = taxonomy or load_taxonomy()
@@ -110,17 +118,30 @@ class OpenAIGenerator:
     def _context(self, site: CallSite, req: BaseModel) -> dict[str, Any]:
         if site.name == "persona_profile":
             return {"style_ids": [s.id for s in self.tax.attributes.styles]}
-        if site.name in ("filler_session", "leakage_judge"):
+        if site.name == "leakage_judge":
             return {}
+        tasks = {t.id: t for t in self.tax.task_types}
+        if site.name == "filler_session":
+            return {"task": tasks.get(req.task_type or "")}
         scenario = self.tax.scenarios[req.scenario_id]
-        statements = {o.id: o.statement for o in scenario.options}
+        options = {o.id: o for o in scenario.options}
         if site.name == "signal_session":
-            return {"scenario": scenario, "option": next(o for o in scenario.options if o.id == req.option_id)}
-        return {"scenario": scenario, "option_statement": statements.__getitem__}
+            return {
+                "scenario": scenario,
+                "option": options[req.option_id],
+                "previous": options.get(req.previous_option_id or ""),
+                "others": [o for o in scenario.options if o.id not in (req.option_id, req.previous_option_id)],
+                "task": tasks.get(req.task_type),
+            }
+        return {"scenario": scenario, "option": options.__getitem__}
 
     def render(self, site: CallSite, req: BaseModel) -> RenderedPrompt:
         """The exact prompt this backend sends for one request."""
         return render(site.prompt, req, **self._context(site, req))
+
+    def side_channel(self, site: CallSite, req: BaseModel) -> dict[str, str]:
+        """Headers naming the request for the loopback server (``llm.request_channel``); {} when off."""
+        return encode(site.name, req) if self.request_headers else {}
 
     def cache_key(self, site: CallSite, prompt: RenderedPrompt) -> str:
         payload = [self.model, prompt.messages, self.params, site.output_model.model_json_schema(), prompt.prompt_sha]
@@ -175,10 +196,10 @@ class OpenAIGenerator:
         if cached is not None:
             self.ledger.hit(site.name)
             return site.output_model.model_validate_json(cached)
-        messages = list(prompt.messages)
+        messages, headers = list(prompt.messages), self.side_channel(site, req)
         text, used, fingerprint, started = "", [0, 0], None, time.perf_counter()
         for attempt in range(1, 3):  # the answer, then at most one repair
-            text, usage, fingerprint = await self._complete(client, window, site, messages)
+            text, usage, fingerprint = await self._complete(client, window, site, messages, headers)
             used = [used[0] + usage[0], used[1] + usage[1]]
             try:
                 out = site.output_model.model_validate_json(text)
@@ -194,7 +215,7 @@ class OpenAIGenerator:
         raise AssertionError("unreachable")
 
     async def _complete(
-        self, client, window: AdaptiveWindow, site: CallSite, messages
+        self, client, window: AdaptiveWindow, site: CallSite, messages, headers: dict[str, str] | None = None
     ) -> tuple[str, tuple, str | None]:
         def refused_schema(body: dict, exc: openai.BadRequestError) -> None:
             if body["response_format"]["type"] == "json_schema" and "response_format" in str(exc):
@@ -202,7 +223,8 @@ class OpenAIGenerator:
                 raise _RetryInJsonMode(str(exc)) from exc
 
         resp = await send(
-            client, window, self.limiter, lambda: self.body(site, messages),
+            client, window, self.limiter,
+            lambda: self.body(site, messages) | ({"extra_headers": headers} if headers else {}),
             sum(len(m["content"]) for m in messages) // 4 + 1000,
             max_attempts=self.max_attempts, before_send=self._check_stop, on_bad_request=refused_schema,
         )  # fmt: skip

@@ -2,8 +2,12 @@
 
 A template has ``[system]`` and ``[user]`` sections; ``render`` returns chat messages plus the prompt id
 and the SHA-256 of the template text, which every generated row and cache key carries (a prompt edit is
-a new cache key and a new dataset version). Templates see ``request`` (the call site's input model),
-``request_json`` (its canonical JSON) and call-site context such as the scenario from the taxonomy.
+a new cache key and a new dataset version). Templates see ``request`` (the call site's input model)
+and call-site context such as the scenario from the taxonomy.
+
+A prompt holds only what the model needs (it is billed per token): never the request's JSON. Each
+names its request key in a short last line, so two requests never render the same messages and share
+a cache entry. The loopback server gets the request itself from headers (``llm.request_channel``).
 """
 
 from __future__ import annotations
@@ -57,7 +61,7 @@ def _sections(text: str) -> list[dict[str, str]]:
 
 def render(name: str, request: BaseModel, **context) -> RenderedPrompt:
     """Render ``prompts/<name>`` for one request; raises jinja2.UndefinedError on a missing variable."""
-    text = _environment().get_template(name).render(request=request, request_json=request.model_dump_json(), **context)
+    text = _environment().get_template(name).render(request=request, **context)
     messages = _sections(text)
     if [m["role"] for m in messages] != ["system", "user"]:
         raise ValueError(f"prompts/{name}: needs a [system] then a [user] section")

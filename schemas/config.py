@@ -36,11 +36,23 @@ class SynthConfig(Record):
     )
     forget_rate: float = Field(0.1, ge=0, le=1, description="share of preferences the user later asks to forget")
     other_rate: float = Field(0.2, ge=0, le=1, description="share of preferences about someone the user knows")
+    opposite_rate: float = Field(
+        0.3, ge=0, le=1, description="share of personas where someone they know holds another option of their scenario"
+    )
+    early_rate: float = Field(
+        0.15,
+        ge=0,
+        le=1,
+        description="share of plain preferences stated early, so their only cue is in a history's first fifth",
+    )
     budgets: list[int] = Field(min_length=1, description="history token budgets, one history per budget")
     min_fill: float = Field(0.98, gt=0, le=1, description="a history holds at least this share of its budget")
     shard_size: int = Field(gt=0, description="personas per shard: one Prefect task per stage per shard")
     filler_pool_size: int = Field(gt=0, description="shared generic filler sessions, tokenized once")
-    persona_filler_sessions: int = Field(ge=0, description="the persona's own tasks that reveal no preference (same task types and voice as its cue sessions)")
+    persona_filler_sessions: int = Field(
+        ge=0,
+        description="the persona's own tasks that reveal no preference (same task types and voice as its cue sessions)",
+    )
     timeline_start: date = Field(date(2025, 1, 6), description="first day a history may cover")
     timeline_days: int = Field(240, gt=30, description="days a history spans")
     tokenizer: Literal["cl100k_base"] = Field("cl100k_base", description="tiktoken encoding that counts tokens")

@@ -5,14 +5,20 @@
 - ``letter_balance``: largest distance of any gold letter's share from 25% (target <= 2 points, or one
   query per letter when there are too few MCQs for that);
 - ``referential_integrity``: queries, signals and history items that point at nothing (target 0);
-- ``sentences_unique_across_sessions``: sentences of more than five words that occur in more than one
-  signal session (kind ``signal`` or ``update``, user and assistant turns), across the whole version
+- ``history_sentence_repeats``: (history, sentence) pairs where a sentence of six or more words occurs in
+  two or more different sessions of that one history, user and assistant turns, any session kind
   (target 0). A turn is split into lines, each line after ``.``, ``!`` or ``?`` (with any closing quotes
   or brackets) followed by whitespace; sentences are compared lowercased with whitespace collapsed.
-  Sentences of five words or fewer are short greetings, sign-offs and stock phrases ("Hi Ana,",
-  "Talk soon.", "Any ideas?") and may recur. Filler sessions are a shared pool, reused across personas
-  by design, and forget requests are not signal sessions: neither is counted. ``llm.details`` documents
-  why the offline generator meets this by construction (``split_sentences`` is the same rule in Python).
+  Greetings and sign-offs are five words or fewer and may recur. Across histories (or personas)
+  sentences may repeat: issue 11 item 8 withdrew the version-wide rule;
+- ``history_answer_repeats``: (history, answer) pairs where one assistant turn's whole content
+  (lowercased, whitespace collapsed) occurs in two or more different sessions of one history (target 0).
+
+Both run over every history in SQL: only sentences (answers) found in two or more sessions anywhere
+are joined back to ``history_items``, so the work stays small on ``full``. The gates that need Python
+(form detector, marker n-grams, cue/gold overlap, letter predictability, surface forms) live in
+``flows.stages.form_gates`` / ``flows.stages.item_gates`` with their inputs fetched by
+``warehouse.gate_inputs``; ``flows.gates.version_gates`` runs all of them.
 """
 
 from __future__ import annotations
@@ -49,25 +55,51 @@ SELECT
 
 SHORT_SENTENCE_WORDS = 5
 
-SHARED_SENTENCES = """
-WITH turn_text AS (
+HISTORY_SENTENCE_REPEATS = """
+WITH placed AS (SELECT DISTINCT session_id FROM history_items WHERE version_id = $v),
+turn_text AS (
     SELECT t.session_id, regexp_replace(lower(t.content), '([.!?]["'')\\]]*)\\s+', '\\1' || chr(10), 'g') AS text
-    FROM turns t JOIN sessions s USING (version_id, session_id)
-    WHERE t.version_id = $v AND s.kind IN ('signal', 'update') AND t.role IN ('user', 'assistant')),
+    FROM turns t SEMI JOIN placed USING (session_id)
+    WHERE t.version_id = $v AND t.role IN ('user', 'assistant')),
 sentences AS (
-    SELECT session_id, trim(regexp_replace(unnest(string_split(text, chr(10))), '\\s+', ' ', 'g')) AS sentence
+    SELECT DISTINCT session_id, trim(regexp_replace(unnest(string_split(text, chr(10))), '\\s+', ' ', 'g')) AS sentence
     FROM turn_text),
-shared AS (
-    SELECT sentence, count(DISTINCT session_id) AS n_sessions FROM sentences
-    WHERE len(string_split(sentence, ' ')) > $short GROUP BY sentence HAVING count(DISTINCT session_id) > 1)
-SELECT count(*), coalesce(max(n_sessions), 0), coalesce(arg_max(sentence, n_sessions), '') FROM shared
+long AS (
+    SELECT session_id, sentence, hash(sentence) AS h FROM sentences
+    WHERE len(string_split(sentence, ' ')) > $short),
+anywhere AS (SELECT h FROM long GROUP BY h HAVING count(*) > 1),
+per_history AS (
+    SELECT i.history_id, l.h, any_value(l.sentence) AS sentence, count(DISTINCT l.session_id) AS n_sessions
+    FROM long l SEMI JOIN anywhere USING (h)
+    JOIN history_items i ON i.version_id = $v AND i.session_id = l.session_id
+    GROUP BY i.history_id, l.h HAVING count(DISTINCT l.session_id) > 1)
+SELECT count(*), count(DISTINCT history_id), coalesce(max(n_sessions), 0),
+       coalesce(arg_max(sentence, n_sessions), '') FROM per_history
+"""
+
+HISTORY_ANSWER_REPEATS = """
+WITH placed AS (SELECT DISTINCT session_id FROM history_items WHERE version_id = $v),
+answers AS (
+    SELECT DISTINCT t.session_id, trim(regexp_replace(lower(t.content), '\\s+', ' ', 'g')) AS answer
+    FROM turns t SEMI JOIN placed USING (session_id)
+    WHERE t.version_id = $v AND t.role = 'assistant'),
+hashed AS (SELECT session_id, answer, hash(answer) AS h FROM answers),
+anywhere AS (SELECT h FROM hashed GROUP BY h HAVING count(*) > 1),
+per_history AS (
+    SELECT i.history_id, a.h, any_value(a.answer) AS answer, count(DISTINCT a.session_id) AS n_sessions
+    FROM hashed a SEMI JOIN anywhere USING (h)
+    JOIN history_items i ON i.version_id = $v AND i.session_id = a.session_id
+    GROUP BY i.history_id, a.h HAVING count(DISTINCT a.session_id) > 1)
+SELECT count(*), count(DISTINCT history_id), coalesce(max(n_sessions), 0),
+       coalesce(arg_max(answer, n_sessions), '') FROM per_history
 """
 
 
-def shared_sentences(con: duckdb.DuckDBPyConnection, vid: str) -> tuple[int, int, str]:
-    """(sentences of more than five words found in two or more signal sessions, the most sessions one
-    such sentence occurs in, that sentence)."""
-    return con.execute(SHARED_SENTENCES, {"v": vid, "short": SHORT_SENTENCE_WORDS}).fetchone()
+def history_repeats(con: duckdb.DuckDBPyConnection, vid: str, what: str = "sentences") -> tuple[int, int, int, str]:
+    """(repeated (history, sentence|answer) pairs, histories with one, the most sessions of one history
+    that one of them occurs in, that sentence or answer). ``what``: "sentences" or "answers"."""
+    sql = HISTORY_SENTENCE_REPEATS if what == "sentences" else HISTORY_ANSWER_REPEATS
+    return con.execute(sql, {"v": vid, "short": SHORT_SENTENCE_WORDS} if what == "sentences" else {"v": vid}).fetchone()
 
 
 def version_checks(con: duckdb.DuckDBPyConnection, vid: str) -> list[Check]:
@@ -80,7 +112,8 @@ def version_checks(con: duckdb.DuckDBPyConnection, vid: str) -> list[Check]:
     # slack per letter is allowed: |count - n/4| <= max(0.02 n, 1).
     balanced = all(abs(counts.get(L, 0) - n / 4) <= max(0.02 * n, 1) for L in "ABCD")
     dangling = con.execute(DANGLING, {"v": vid}).fetchone()[0]
-    n_shared, widest, example = shared_sentences(con, vid)
+    n_sent, h_sent, widest_sent, sentence = history_repeats(con, vid, "sentences")
+    n_ans, h_ans, widest_ans, answer = history_repeats(con, vid, "answers")
     subject = f"version:{vid}"
     return [
         Check(
@@ -106,11 +139,21 @@ def version_checks(con: duckdb.DuckDBPyConnection, vid: str) -> list[Check]:
             detail="queries, signals and history items pointing at no row",
         ),
         Check(
-            check_name="sentences_unique_across_sessions",
+            check_name="history_sentence_repeats",
             subject_id=subject,
-            passed=n_shared == 0,
-            value=float(n_shared),
-            detail=f"sentences of {SHORT_SENTENCE_WORDS + 1}+ words in two or more signal sessions (target 0)"
-            + (f"; most widespread in {widest} sessions: {example[:120]!r}" if n_shared else ""),
+            passed=n_sent == 0,
+            value=float(n_sent),
+            detail=f"(history, sentence) pairs: a sentence of {SHORT_SENTENCE_WORDS + 1}+ words in two or more "
+            f"sessions of one history (target 0); {h_sent} histories"
+            + (f"; widest in {widest_sent} sessions: {sentence[:120]!r}" if n_sent else ""),
+        ),
+        Check(
+            check_name="history_answer_repeats",
+            subject_id=subject,
+            passed=n_ans == 0,
+            value=float(n_ans),
+            detail=f"(history, answer) pairs: an assistant turn repeated word for word in two or more sessions of "
+            f"one history (target 0); {h_ans} histories"
+            + (f"; widest in {widest_ans} sessions: {answer[:120]!r}" if n_ans else ""),
         ),
     ]

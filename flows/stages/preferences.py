@@ -1,7 +1,11 @@
 """Stage 2, preferences: choose scenarios and options for a persona, with time, kind and augmentations.
 
 Rules (ARCHITECTURE §2):
-- one active preference per scenario, so no two active preferences conflict;
+- one active preference per scenario and person, so no two active preferences conflict; with
+  ``opposite_rate`` someone the user knows holds another option of one of the user's scenarios;
+- about half of the scenarios come from two or three focus domains (related preferences);
+- ``early_rate`` of plain preferences are stated in the first eighth of the timeline, so their only cue
+  lies in the first fifth of every history;
 - ``kind`` by rule: if some option of the scenario carries a population stereotype that matches the
   persona's demographics, choosing that option is ``stereotypical`` and any other is
   ``anti_stereotypical``; with no matching stereotype the preference is ``neutral``;
@@ -48,11 +52,40 @@ def _moment(config: SynthConfig, rng: random.Random, lo: float, hi: float) -> da
     return datetime.combine(day, time(hour=rng.randint(7, 22), minute=rng.randint(0, 59)))
 
 
+def _related_sample(tax: Taxonomy, n: int, rng: random.Random) -> list[str]:
+    """``n`` distinct scenarios, about half of them from two or three focus domains of this persona, so
+    several preferences sit in related scenarios (a reader must keep them apart)."""
+    domains = sorted({tax.domain_of[s] for s in tax.scenarios})
+    focus = set(rng.sample(domains, min(3, len(domains))))
+    near = sorted(s for s in tax.scenarios if tax.domain_of[s] in focus)
+    far = sorted(s for s in tax.scenarios if tax.domain_of[s] not in focus)
+    k = min(len(near), n // 2)
+    chosen = rng.sample(near, k) + rng.sample(far, min(len(far), n - k))
+    rng.shuffle(chosen)
+    return chosen
+
+
+def _add_opposite(config: SynthConfig, persona: Persona, tax: Taxonomy, prefs: list[Preference], add, rng) -> None:
+    """With ``opposite_rate``, someone the user knows holds another option of one of the user's own
+    (never updated, never forgotten) scenarios: the history then has both, and attribution is the test."""
+    if rng.random() >= config.opposite_rate:
+        return
+    own = [p for p in prefs if p.who == "self" and not p.previous_preference_id and not p.superseded]
+    lone = [p for p in own if sum(q.scenario_id == p.scenario_id for q in prefs) == 1]
+    if not lone:
+        return
+    mine = rng.choice(lone)
+    scenario = tax.scenarios[mine.scenario_id]
+    theirs = rng.choice([o.id for o in scenario.options if o.id != mine.option_id])
+    relation = rng.choice(tax.attributes.relations)
+    add(scenario, theirs, _moment(config, rng, 0.02, 0.85), who="other", relation=relation)
+
+
 def generate_preferences(config: SynthConfig, persona: Persona, tax: Taxonomy) -> list[Preference]:
     """All preferences of one persona, oldest first within each scenario."""
     rng = rng_for(config.seed, "preferences", persona.persona_id)
     n_active = rng.randint(config.preferences_min, config.preferences_max)
-    scenario_ids = rng.sample(sorted(tax.scenarios), min(n_active, len(tax.scenarios)))
+    scenario_ids = _related_sample(tax, n_active, rng)
     prefs: list[Preference] = []
 
     def add(scenario: ScenarioSpec, option_id: str, when: datetime, **extra) -> Preference:
@@ -96,7 +129,11 @@ def generate_preferences(config: SynthConfig, persona: Persona, tax: Taxonomy) -
                     **extra,
                 )
         else:
-            add(scenario, final, _moment(config, rng, 0.02, 0.85), **extra)
+            early = rng.random() < config.early_rate  # its only cue sits in the first fifth of a history
+            add(
+                scenario, final, _moment(config, rng, 0.0, 0.12) if early else _moment(config, rng, 0.02, 0.85), **extra
+            )
+    _add_opposite(config, persona, tax, prefs, add, rng)
     active = [p for p in prefs if not p.superseded]
     forget_ids = {p.preference_id for p in active if rng.random() < config.forget_rate}
     return [p.model_copy(update={"forget": True}) if p.preference_id in forget_ids else p for p in prefs]

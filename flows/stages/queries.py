@@ -6,7 +6,9 @@ Cases (ARCHITECTURE §2, PersonaMem-v2 facts):
   when a population stereotype ties them to this persona, else ``other_preference``) plus ``generic``;
 - updated: as self, and the replaced option is the ``outdated`` distractor;
 - other (about someone the user knows): ``generic`` is gold, that person's option a distractor;
-- forget: ``generic`` is gold, the forgotten option an ``outdated`` distractor.
+- forget: ``generic`` is gold, the forgotten option an ``outdated`` distractor;
+- opposite (the user and someone they know hold different options of one scenario): only the user's own
+  query is made, with the other person's option as its first (``other_preference``) distractor.
 Gold letters come from ``_gold_letters`` (balanced per persona, unpredictable from query order,
 independent of ``shard_size``); distractor letters are shuffled by a per-query seed. Preferences whose
 scenario has too few options to make four are returned as skips (the quality stage records them in
@@ -29,9 +31,15 @@ LETTERS = ("A", "B", "C", "D")
 
 
 def _request(
-    pref: Preference, persona: Persona, by_id: dict[str, Preference], tax: Taxonomy, key: str
+    pref: Preference,
+    persona: Persona,
+    by_id: dict[str, Preference],
+    tax: Taxonomy,
+    key: str,
+    theirs: str | None = None,
 ) -> QueryRequest | str:
-    """The structure of one query, or the reason it cannot be made."""
+    """The structure of one query, or the reason it cannot be made. ``theirs``: the option someone the
+    user knows holds in this same scenario; it becomes the first distractor of the user's own query."""
     scenario = tax.scenarios[pref.scenario_id]
     tied = stereotype_option_ids(scenario, persona)
     previous = by_id[pref.previous_preference_id].option_id if pref.previous_preference_id else None
@@ -42,6 +50,8 @@ def _request(
     else:
         case, gold = ("updated" if previous and previous != pref.option_id else "self"), pref.option_id
         first = RoleOption(role="outdated", option_id=previous) if case == "updated" else None
+        if first is None and theirs is not None:
+            first = RoleOption(role="other_preference", option_id=theirs)
         slots = 2 if first is None else 1
     used = {pref.option_id} | ({first.option_id} if first else set())
     rest = [o.id for o in scenario.options if o.id not in used]
@@ -98,9 +108,14 @@ def generate_queries(
     plans, skips = [], []
     for h in histories:
         active = [p for p in preferences if p.persona_id == h.persona_id and not p.superseded]
+        own_scenarios = {p.scenario_id for p in active if p.who == "self"}
+        theirs = {p.scenario_id: p.option_id for p in active if p.who == "other" and p.scenario_id in own_scenarios}
         for pref in active:
+            if pref.who == "other" and pref.scenario_id in own_scenarios:
+                continue  # the user's own query in this scenario tests the attribution (see _request)
             qid = f"{pref.preference_id}.{h.history_id.rsplit('.', 1)[1]}"
-            req = _request(pref, by_persona[h.persona_id], by_id, tax, f"{config.seed}:{qid}")
+            ours = theirs.get(pref.scenario_id) if pref.who == "self" else None
+            req = _request(pref, by_persona[h.persona_id], by_id, tax, f"{config.seed}:{qid}", ours)
             if isinstance(req, str):
                 skips.append((f"{qid}.mcq", pref.preference_id, req))
             else:

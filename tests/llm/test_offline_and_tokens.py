@@ -8,7 +8,7 @@ from llm.callsites import FILLER_SESSION, PERSONA_PROFILE, SIGNAL_SESSION
 from llm.offline import OfflineGenerator
 from llm.tokens import MESSAGE_OVERHEAD, count_message_tokens, count_tokens, tokenizer_name
 from schemas.core import SpeakingStyle
-from schemas.generation import FillerRequest, SignalRequest
+from schemas.generation import Contact, FillerRequest, SignalRequest
 
 STYLE = SpeakingStyle(
     style_id="t",
@@ -24,9 +24,8 @@ STYLE = SpeakingStyle(
 def _signal(tax, key="s1", **kw):
     sid = sorted(tax.scenarios)[0]
     option = tax.scenarios[sid].options[0]
-    return SignalRequest(
-        key=key, kind="signal", style=STYLE, task_type=tax.task_types[0].id, scenario_id=sid, option_id=option.id, **kw
-    ), option
+    fields = dict(key=key, kind="signal", style=STYLE, task_type=tax.task_types[0].id, scenario_id=sid)
+    return SignalRequest(**(fields | {"option_id": option.id} | kw)), option
 
 
 def test_same_key_same_output_other_key_differs(tax, gen):
@@ -40,16 +39,34 @@ def test_same_key_same_output_other_key_differs(tax, gen):
 
 
 def test_cue_survives_voice_verbatim(tax, gen):
-    req, option = _signal(tax, extra_turns=1)
+    news = ["The boiler broke again on Tuesday, and the engineer only came on Friday."]
+    req, option = _signal(tax, extra_turns=1, news=news)
     draft = gen.generate(SIGNAL_SESSION, [req])[0]
-    assert any(cue in draft.turns[0].content for cue in option.cues)
-    assert draft.turns[0].content.startswith("hey")
+    user = draft.turns[0].content
+    assert draft.evidence in option.cues and draft.evidence in user  # typos and lowercasing never touch it
+    assert news[0] in user
+    assert user.startswith("hey")
     assert [t.role for t in draft.turns] == ["user", "assistant", "user", "assistant"]
 
 
-def test_other_relation_is_attributed(tax, gen):
-    req, _ = _signal(tax, relation="my sister")
-    assert "My sister" in gen.generate(SIGNAL_SESSION, [req])[0].turns[0].content
+def test_other_relation_owns_the_text(tax, gen):
+    sister = Contact(name="Ana", relation="my sister", pronoun="she")
+    for i in range(6):
+        req, _ = _signal(tax, key=f"o{i}", relation="my sister", contact=sister, variant=i)
+        draft = gen.generate(SIGNAL_SESSION, [req])[0]
+        assert "my sister ana" in draft.turns[0].content.lower()  # the text is plainly hers
+        assert draft.evidence in draft.turns[0].content
+
+
+def test_forget_refers_to_what_was_said_and_whose_it_was(tax, gen):
+    said = "Every Friday I stop at the harbour stall for the morning's catch."
+    req, _ = _signal(tax, kind="forget", earlier_cue=said)
+    ask = gen.generate(SIGNAL_SESSION, [req])[0].turns[0].content
+    assert "harbour stall for the morning's catch" in ask.lower()
+    sister = Contact(name="Ana", relation="my sister", pronoun="she")
+    req, _ = _signal(tax, key="f2", kind="forget", earlier_cue=said, relation="my sister", contact=sister)
+    ask = gen.generate(SIGNAL_SESSION, [req])[0].turns[0].content
+    assert "sister ana" in ask.lower().replace("sitser", "sister") and "harbour stall" in ask.lower()
 
 
 def test_math_filler_answers_are_correct(gen):

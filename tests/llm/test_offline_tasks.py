@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import pytest
@@ -95,7 +96,20 @@ def test_gold_letters_are_balanced_per_persona_and_do_not_cycle():
         mine = [letters[i] for i in ids if i.startswith(f"p{p:05d}.")]
         assert {mine.count(L) for L in "ABCD"} == {4}
     seq = [letters[i] for i in ids]
-    follows = sum(a == "ABCD"[("ABCD".index(b) + 1) % 4] for b, a in zip(seq, seq[1:], strict=False)) / (len(seq) - 1)
+    follows = sum(a == "ABCD"[("ABCD".index(b) + 1) % 4] for b, a in itertools.pairwise(seq)) / (len(seq) - 1)
     assert follows < 0.35  # the old rotation made this 1.0
     assert _gold_letters(0, ids[:320]) == {i: letters[i] for i in ids[:320]}  # no dependence on the batch
     assert _gold_letters(1, ids) != letters
+
+
+def test_shorten_drops_one_sentence_and_keeps_the_rest_in_order():
+    for seed in range(10):
+        reply = _session("shorten", seed=seed).turns[1].content
+        kept = [s for s in SENTENCES if s in reply]
+        assert len(kept) == len(SENTENCES) - 1
+        assert reply.index(kept[0]) < reply.index(kept[1])
+
+
+def test_a_reply_answers_the_contact():
+    reply = _session("reply").turns[1].content
+    assert "Hi Tom," in reply and all(s in reply for s in SENTENCES)

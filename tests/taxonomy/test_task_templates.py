@@ -83,3 +83,10 @@ def test_grammar_checker_catches_the_slot_errors_it_exists_for():
     assert _grammar_errors("She want to send it.")
     assert _grammar_errors("about a reminder about the the rent")
     assert not _grammar_errors("Can you write an email to my sister? She wants to send it.")
+
+
+def test_someone_elses_text_names_them_with_their_relation():
+    """Ownership must be plain: "my sister Ana's notes", never a bare first name."""
+    for task in TAX.task_types:
+        for ask in task.asks_for_other:
+            assert "{contact}" in ask.lower(), ask

@@ -21,7 +21,11 @@ def built(tiny_config, tax, gen):
     prefs = [p for persona in personas for p in generate_preferences(config, persona, tax)]
     sessions = generate_conversations(config, personas, prefs, tax, gen)
     histories = build_histories(
-        config, personas, sessions, generate_persona_filler(config, personas, prefs, tax, gen), generate_filler_pool(config, gen)
+        config,
+        personas,
+        sessions,
+        generate_persona_filler(config, personas, prefs, tax, gen),
+        generate_filler_pool(config, gen),
     )
     queries, skips = generate_queries(config, personas, prefs, histories, tax, gen)
     return config, personas, prefs, sessions, histories, queries, skips
