@@ -33,6 +33,7 @@ from prefect.utilities.annotations import quote
 from pydantic import Field
 
 from flows import progress
+from flows.gates import version_gates
 from flows.lineage import publish_lineage
 from flows.stages.conversations import generate_conversations
 from flows.stages.filler import generate_filler_pool, generate_persona_filler
@@ -49,7 +50,6 @@ from schemas.config import SynthConfig, load_preset
 from taxonomy import load_taxonomy
 from warehouse import DEFAULT_DB, connect
 from warehouse import rows as wrows
-from warehouse.checks import version_checks
 from warehouse.llm_store import WarehouseCallStore
 from warehouse.load import done_units, write_unit
 from warehouse.versions import finish_run, mark_complete, register_version, start_run, table_counts
@@ -239,7 +239,7 @@ def _run(
                 logger.warning("%s skipped (rows not written): %s", unit, exc)
                 progress.sink().note(f"{unit} skipped: {exc}")
         if not failed:
-            checks = version_checks(con, version_id)
+            checks = version_gates(con, version_id)  # SQL gates, then form and item gates
             check_rows = {"checks": [c.model_dump() for c in checks]}
             written += load_task(con, version_id, "version_checks", quote(check_rows), run_id)
             written += publish_lineage(con, db, version_id, run_id, config.canonical_json())

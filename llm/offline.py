@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from llm.base import GenerationError, check_inputs
 from llm.callsites import CallSite
 from llm.leakage import judge_lexically
-from llm.offline_signal import write_forget_session, write_signal_session
+from llm.offline_signal import place_focus, write_forget_session, write_signal_session
 from llm.offline_tasks import write_task_session
 from llm.seeding import derive_seed, rng_for
 from llm.voice import voice
@@ -99,40 +99,37 @@ class OfflineGenerator:
         f = self.tax.filler
         if req.filler_kind == "task":
             task = self._task_types[req.task_type]
+            sentences, _, added = place_focus(req.news[0], list(req.news[1:]), rng) if req.news else ([], 0, False)
             return write_task_session(
                 task,
                 style=req.style,
                 contact=req.contact,
                 owner="other" if req.for_other else "self",
-                sentences=list(req.news),
+                sentences=sentences,
                 cue_index=None,
                 variant=req.variant,
                 offset=rng_for(self.seed, "bank", req.key.split(".")[0], task.id).randrange(1000),
                 followup=bool(req.extra_turns),
                 rng=rng,
+                add_last=added,
             )
+        if req.filler_kind == "math":
+            return self._math_session(req, rng)
         turns: list[TurnDraft] = []
-        for _ in range(rng.choice([1, 2, 2, 3])):
-            if req.filler_kind == "math":
-                a, b, c = rng.randint(3, 500), rng.randint(2, 40), rng.randint(2, 60)
-                problem = rng.choice(f.math_templates).format(a=a, b=b, c=c)
-                ask = (
-                    f"{problem} {rng.choice(['Can you show the steps?', 'What is the answer?', 'Walk me through it.'])}"
-                )
-                answer = (
-                    f"First multiply: {b} x {c} = {b * c}. Then add {a}: {a} + {b * c} = {a + b * c}. "
-                    f"The answer is {a + b * c}."
-                )
-            elif req.filler_kind == "code":
+        for _ in range(rng.choice([1, 2, 2])):
+            if req.filler_kind == "code":
                 fn = rng.choice(self.tax.stdlib.functions)
+                module = fn.name.rsplit(".", 1)[0] if "." in fn.name else "builtins"
                 ask = rng.choice(
                     [
-                        f"In Python, what does `{fn.name}` do? I keep running into it in a codebase.",
+                        f"In Python, what does `{fn.name}` do? Saw it in some code.",
                         f"Quick Python question: when would I use `{fn.name}`?",
                         f"Can you explain the signature `{fn.signature}`?",
                     ]
                 )
-                answer = f"`{fn.signature}`: {fn.doc} It is part of the standard library, so no install is needed."
+                answer = (
+                    f"`{fn.signature}`: {fn.doc} It comes with Python, in `{module}`, so there is nothing to install."
+                )
             elif req.filler_kind == "explain":
                 topic, explanation = rng.choice(f.explain_topics)
                 asks = [f"Can you explain {topic}?", f"I never really understood {topic}. Quick explanation?"]
@@ -147,6 +144,28 @@ class OfflineGenerator:
                 answer = rng.choice(f.chat_replies).format(topic=topic)
             turns.append(TurnDraft(role="user", content=voice(req.style, ask, rng)))
             turns.append(TurnDraft(role="assistant", content=answer))
+        return SessionDraft(turns=turns, signal_turn_index=None)
+
+    def _math_session(self, req: FillerRequest, rng: random.Random) -> SessionDraft:
+        """A word problem worked step by step; half the time the user asks what changes if one number does,
+        and the answer is worked again."""
+        a, b, c = rng.randint(3, 500), rng.randint(2, 40), rng.randint(2, 60)
+        problem = rng.choice(self.tax.filler.math_templates).format(a=a, b=b, c=c)
+
+        def worked(c: int) -> str:
+            total = a + b * c
+            return f"First multiply: {b} x {c} = {b * c}. Then add {a}: {a} + {b * c} = {total}. The answer is {total}."
+
+        turns = [
+            TurnDraft(role="user", content=voice(req.style, problem, rng)),
+            TurnDraft(role="assistant", content=worked(c)),
+        ]
+        if rng.random() < 0.5:
+            c2 = c + rng.randint(1, 9)
+            turns += [
+                TurnDraft(role="user", content=voice(req.style, f"Thanks. And with {c2} instead of {c}?", rng)),
+                TurnDraft(role="assistant", content=worked(c2)),
+            ]
         return SessionDraft(turns=turns, signal_turn_index=None)
 
     # -- queries --------------------------------------------------------------------------------

@@ -21,6 +21,18 @@ from schemas.generation import Contact, SessionDraft, SignalRequest, TurnDraft
 from schemas.taxonomy import ScenarioOption, TaskTypeSpec
 from taxonomy import Taxonomy
 
+ADDED_LATER = 0.35
+"""Share of sessions (cue or not) whose last sentence the user adds in a follow-up turn."""
+
+
+def place_focus(focus: str, others: list[str], rng: random.Random) -> tuple[list[str], int, bool]:
+    """Put a text's focus sentence (the cue, or a non-cue text's domain sentence) among the others: with
+    ``ADDED_LATER`` last and added by the user in a follow-up, else anywhere. The same rule for cue and
+    non-cue texts, so where the sentence stands says nothing. Returns (sentences, index, added later)."""
+    added = bool(others) and rng.random() < ADDED_LATER
+    at = len(others) if added else rng.randint(0, len(others))
+    return [*others[:at], focus, *others[at:]], at, added
+
 
 def cue_for(seed: int, req: SignalRequest, option: ScenarioOption) -> str:
     """The cue sentence of this session: a change cue for an update, else one of the option's cues (a
@@ -38,9 +50,7 @@ def write_signal_session(
     """A signal or update session: the cue sits at a random place among ``req.news``."""
     option = next(o for o in tax.scenarios[req.scenario_id].options if o.id == req.option_id)
     cue = cue_for(seed, req, option)
-    sentences = list(req.news)
-    at = rng.randint(0, len(sentences))
-    sentences.insert(at, cue)
+    sentences, at, added = place_focus(cue, list(req.news), rng)
     persona = req.key.split(".")[0]
     return write_task_session(
         task,
@@ -53,6 +63,7 @@ def write_signal_session(
         offset=rng_for(seed, "bank", persona, task.id).randrange(1000),
         followup=bool(req.extra_turns),
         rng=rng,
+        add_last=added,
     )
 
 

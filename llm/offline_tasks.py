@@ -92,9 +92,19 @@ def write_task_session(
     offset: int,
     followup: bool,
     rng: random.Random,
+    add_last: bool = False,
 ) -> SessionDraft:
-    """A session of ``task`` on ``sentences`` (``cue_index``: which one is the cue, if any)."""
+    """A session of ``task`` on ``sentences`` (``cue_index``: which one is the cue, if any). With
+    ``add_last`` the last sentence is held back: the user adds it in a follow-up ("Also add this. ...")
+    and the assistant works it in, so a cue may stand in a follow-up turn as well as in the first."""
     k = offset + variant
+    if add_last and len(sentences) > 1:
+        held = _sentence(sentences[-1])
+        sentences = sentences[:-1]
+        held_is_cue = cue_index == len(sentences)
+        cue_index = None if held_is_cue else cue_index
+    else:
+        held, held_is_cue = None, False
     asks = task.asks if owner == "self" else task.asks_for_other
     ask = asks[k % len(asks)]  # (ask, occasion) pairs do not repeat for len(asks) * len(occasions) variants
     occasion = task.occasions[(k // len(asks)) % len(task.occasions)]
@@ -126,7 +136,16 @@ def write_task_session(
     else:
         product = " ".join(sentences) + " " + _POST_ENDS[k % len(_POST_ENDS)]
     turns = [TurnDraft(role="user", content=user), TurnDraft(role="assistant", content=f"{intro}\n\n{product}")]
-    if followup:
+    if held is not None:
+        shown_held, fix = _introduce_error(held, rng) if task.id == "proofread" else (held, None)
+        ask = task.adds[(k + variant) % len(task.adds)].format(sentence=CUE)
+        turns.append(TurnDraft(role="user", content=voice(style, ask, rng, shown_held)))
+        turns.append(
+            TurnDraft(role="assistant", content=_add(task.id, sentences, held, fix, contact, occasion, owner, k))
+        )
+        if held_is_cue:
+            return SessionDraft(turns=turns, signal_turn_index=2, evidence=shown_held)
+    elif followup:
         kinds = sorted(task.followups)
         kind = kinds[k % len(kinds)]
         phrasings = task.followups[kind]
@@ -138,6 +157,17 @@ def write_task_session(
             )
         )
     return SessionDraft(turns=turns, signal_turn_index=0 if cue_index is not None else None, evidence=evidence)
+
+
+def _add(task_id, sentences, held, fix, contact, occasion, owner, k) -> str:
+    """Work a sentence the user adds in a follow-up into the product."""
+    if task_id in ("message", "reply"):
+        return "Added:\n\n" + _message_draft([*sentences, held], contact, occasion, owner, k, task_id == "reply")
+    if task_id == "proofread":
+        return f"{held}\n\nFixed: {fix[0]} -> {fix[1]}." if fix else f"{held}\n\nThat line was already fine."
+    if task_id == "shorten":
+        return "With it: " + " ".join([*sentences, held])
+    return " ".join([*sentences, held]) + " " + _POST_ENDS[(k + 1) % len(_POST_ENDS)]
 
 
 def _follow(task_id, kind, p, sentences, fixes, contact, occasion, owner, k) -> str:

@@ -51,7 +51,8 @@ class SynthConfig(Record):
     filler_pool_size: int = Field(gt=0, description="shared generic filler sessions, tokenized once")
     persona_filler_sessions: int = Field(
         ge=0,
-        description="the persona's own tasks that reveal no preference (same task types and voice as its cue sessions)",
+        description="most own tasks per persona that reveal no preference (same task types and voice as its cue "
+        "sessions); fewer when its sentences run out",
     )
     timeline_start: date = Field(date(2025, 1, 6), description="first day a history may cover")
     timeline_days: int = Field(240, gt=30, description="days a history spans")
@@ -102,7 +103,7 @@ PRESETS: dict[str, dict] = {
         budgets=[32_000],
         shard_size=10,
         filler_pool_size=600,
-        persona_filler_sessions=30,
+        persona_filler_sessions=150,
         **_COMMON,
     ),
     "full": dict(
@@ -112,7 +113,7 @@ PRESETS: dict[str, dict] = {
         budgets=[32_000, 128_000],
         shard_size=50,
         filler_pool_size=2_500,
-        persona_filler_sessions=45,
+        persona_filler_sessions=600,
         **_COMMON,
     ),
 }

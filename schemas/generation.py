@@ -94,7 +94,11 @@ class FillerRequest(Record):
     domain: str | None = Field(None, description="filler_kind 'task': a preference domain it touches without a cue")
     contact: Contact | None = None
     for_other: bool = Field(False, description="filler_kind 'task': the text belongs to the contact, not the user")
-    news: list[str] = Field(default_factory=list, description="filler_kind 'task': the sentences of the text")
+    news: list[str] = Field(
+        default_factory=list,
+        description="filler_kind 'task': the sentences of the text; the first is its focus "
+        "(it stands where a cue text has its cue)",
+    )
     extra_turns: int = Field(0, ge=0, le=1)
     variant: int = Field(0, ge=0, description="earlier filler sessions of this persona; vary wording by it")
 

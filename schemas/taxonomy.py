@@ -145,6 +145,7 @@ class TaskTypeSpec(Record):
     asks_for_other: list[str] = Field(min_length=2)
     intros: list[str] = Field(min_length=2)
     followups: dict[str, list[str]] = Field(min_length=1)
+    adds: list[str] = Field(min_length=2, description="follow-ups that add one more sentence ({sentence})")
 
 
 class WorldSpec(Record):

@@ -97,7 +97,9 @@ def user_turns(con: duckdb.DuckDBPyConnection, vid: str) -> pl.DataFrame:
 def population(con: duckdb.DuckDBPyConnection, vid: str, halves: dict[str, int]) -> pl.DataFrame:
     """half, session_id, turn_index, weight: the detector's (persona, user turn) pairs counted per half.
     ``halves`` maps each persona id to 0 (train) or 1 (test)."""
-    frame = pl.DataFrame({"persona_id": list(halves), "half": list(halves.values())}, schema_overrides={"half": pl.Int8})
+    frame = pl.DataFrame(
+        {"persona_id": list(halves), "half": list(halves.values())}, schema_overrides={"half": pl.Int8}
+    )
     con.register("_tacit_halves", frame.to_arrow())
     try:
         return con.execute(POPULATION, {"v": vid}).pl()
@@ -107,7 +109,9 @@ def population(con: duckdb.DuckDBPyConnection, vid: str, halves: dict[str, int])
 
 def history_user_turns(con: duckdb.DuckDBPyConnection, vid: str, histories: list[str]) -> pl.DataFrame:
     """history_id, session_id, turn_index, content, cue: the user turns of the given histories, in order."""
-    con.register("_tacit_histories", pl.DataFrame({"history_id": histories}, schema={"history_id": pl.String}).to_arrow())
+    con.register(
+        "_tacit_histories", pl.DataFrame({"history_id": histories}, schema={"history_id": pl.String}).to_arrow()
+    )
     try:
         return con.execute(HISTORY_USER_TURNS, {"v": vid}).pl()
     finally:
@@ -120,5 +124,8 @@ def mcqs(con: duckdb.DuckDBPyConnection, vid: str) -> pl.DataFrame:
 
 
 def surface_forms(con: duckdb.DuckDBPyConnection, vid: str) -> pl.DataFrame:
-    """scenario_id, option_id, n_forms, n_signals."""
-    return con.execute(SURFACE_FORMS, {"v": vid}).pl()
+    """scenario_id, option_id, n_forms, n_signals. A warehouse opened read-only before migration 010 has no
+    ``signals.evidence``: the signal turns stand in."""
+    columns = [d[0] for d in con.execute("SELECT * FROM signals LIMIT 0").description]
+    sql = SURFACE_FORMS if "evidence" in columns else SURFACE_FORMS.replace("s.evidence", "NULL::VARCHAR")
+    return con.execute(sql, {"v": vid}).pl()

@@ -20,7 +20,7 @@ from schemas.core import Persona, Preference, Session
 from schemas.generation import FillerRequest
 from taxonomy import Taxonomy
 
-_POOL_KINDS = ("math", "explain", "chat", "code")
+_POOL_KINDS = ("math", "explain", "code")  # canned small talk answered nothing, so it is gone
 
 
 def generate_filler_pool(config: SynthConfig, gen: Generator) -> list[Session]:
@@ -53,7 +53,8 @@ def generate_persona_filler(
 
     They are the same task types as its cue sessions (a message, a proofread, a post), in the same
     voice, for the same people of its world, made of the same kind of sentences (``flows.stages.news``),
-    some of them about the domains it holds preferences in; only the cue is missing.
+    some of them about the domains it holds preferences in; only the cue is missing. A persona gets
+    ``persona_filler_sessions`` of them, or fewer when its sentences run out (none is ever reused).
     """
     requests, metas = [], []
     for persona in personas:
@@ -66,6 +67,9 @@ def generate_persona_filler(
         for k in range(config.persona_filler_sessions):
             sid = f"{persona.persona_id}.f{k:03d}"
             rng = rng_for(config.seed, "own_task", sid)
+            focus = supply.focus()
+            if focus is None:  # the persona's sentences are used up: no task may repeat one
+                break
             task_type = order[(start + k) % len(order)]
             variant = variants.get(task_type, 0)
             variants[task_type] = variant + 1
@@ -81,7 +85,7 @@ def generate_persona_filler(
                     task_type=task_type,
                     contact=contact,
                     for_other=for_other,
-                    news=supply.take(rng.randint(2, 4), world, contact, own_text=not for_other),
+                    news=[focus, *supply.take(rng.randint(1, 3), world, contact, not for_other)],
                     extra_turns=int(rng.random() < 0.33),
                 )
             )

@@ -4,7 +4,8 @@ How:
 1. the persona's own sessions (signal, update, forget) in time order; they must fit in the budget;
 2. filler is drawn (persona-voiced first, then the shared pool, each in a seeded random order) while it
    fits, scanning the whole candidate list so small sessions close the last gap, and skipping any that
-   would repeat a sentence of six or more words or a whole answer already in the history; it ends with
+   would repeat a sentence of six or more words or a whole answer already in the history (only when the
+   distinct filler runs out are repeats let in, and the history repeat gate counts them); it ends with
    ``min_fill * budget <= n_tokens <= budget`` or the stage raises;
 3. persona sessions are spread over the whole history: session i lands at a stratified random fraction
    (i + u) / n of the filler stream, so signals sit near the start, middle and end alike;
@@ -118,6 +119,11 @@ def build_history(
     prints = prints or {}
     seen: set[str] = set().union(*(prints.get(x.session_id) or _fingerprint(x) for x in own))
     filler = _pick_filler(mine + shared, budget - own_tokens, seen, prints)
+    short = budget - own_tokens - sum(s.n_tokens for s in filler)
+    if short > (1 - config.min_fill) * budget:  # not enough distinct filler: top up, repeats and all (the
+        taken = {s.session_id for s in filler}  # history_sentence_repeats gate reports them)
+        rest = [s for s in mine + shared if s.session_id not in taken]
+        filler += _pick_filler(rest, short, set(), {s.session_id: frozenset() for s in rest})
     total = own_tokens + sum(s.n_tokens for s in filler)
     if total < config.min_fill * budget:
         raise HistoryBudgetError(

@@ -5,8 +5,10 @@ for that persona: world news (``taxonomy/world.yaml``, about a person of the per
 person the text is for) and domain news (``neutral`` in each scenario file: touches a domain, reveals no
 option). About 40% of draws come from the domains the persona holds preferences in, so non-cue tasks
 touch the same topics as cue tasks (topical distractors). Why: cue and non-cue texts must be made of
-the same stuff; only the one cue sentence differs. How: a seeded shuffle per persona; the conversations
-stage (``half=0``) and the persona-task stage (``half=1``) take disjoint halves, so they never collide.
+the same stuff; only the one cue sentence differs: every text has one sentence in focus (the cue, or in a
+non-cue text a domain sentence from ``focus``) among ``take``'s ordinary ones. How: a seeded shuffle
+per persona; the conversations stage (``half=0``, a quarter: cue sessions need few) and the persona-task stage (``half=1``, the rest)
+take disjoint parts, so they never collide.
 """
 
 from __future__ import annotations
@@ -32,8 +34,19 @@ class NewsSupply:
             (near if dom.domain in mine else far).extend(dom.neutral)
         shuffle.shuffle(near)
         shuffle.shuffle(far)
-        self.world = [tax.world.news[i] for i in world[half::2]]
-        self.near, self.far = near[half::2], far[half::2]
+
+        def share(items: list) -> list:  # a quarter for cue sessions (half 0), the rest for own tasks
+            return [x for i, x in enumerate(items) if (i % 4 == 0) == (half == 0)]
+
+        self.world = [tax.world.news[i] for i in share(world)]
+        self.near, self.far = share(near), share(far)
+
+    def focus(self) -> str | None:
+        """The sentence a non-cue text has where a cue text has its cue: domain news, from the persona's
+        own domains half the time (so cue and non-cue texts are made the same way, one such sentence each)."""
+        if self.near and (self.rng.random() < 0.5 or not self.far):
+            return self.near.pop()
+        return self.far.pop() if self.far else None
 
     def take(self, n: int, people: list[Contact], contact: Contact | None, own_text: bool) -> list[str]:
         """``n`` sentences; world news only in the user's own texts, and never about ``contact``."""

@@ -4,7 +4,7 @@ Each check is a small pure function over one item returning ``None`` (pass) or a
 stage runs every check, keeps a ``Check`` row per failure plus one summary row per check and shard
 (``value`` = pass rate), and moves queries that fail (or whose preference's sessions leak it) to
 ``rejected`` with the reason. Nothing is dropped silently. Version-wide gates (letter balance, gold
-uniquely longest) run in SQL once every shard is written (``warehouse.checks``).
+uniquely longest, form and item gates) run once every shard is written (``flows.gates``).
 """
 
 from __future__ import annotations

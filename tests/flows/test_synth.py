@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from flows.gates import TARGETS
 from warehouse.versions import CORE_TABLES
 
 pytestmark = pytest.mark.slow
@@ -37,8 +38,9 @@ def test_tiny_counts_budgets_and_integrity(tiny_run, tiny_config):
     assert summary.state == "new"
     # structural gates must hold at any size; content gates (length, balance) are judged on `small`
     assert "referential_integrity" not in summary.failed_checks
-    assert "sentences_unique_across_sessions" not in summary.failed_checks
-    assert set(summary.checks) >= {"gold_uniquely_longest", "letter_balance", "referential_integrity"}
+    assert "history_sentence_repeats" not in summary.failed_checks
+    assert "history_answer_repeats" not in summary.failed_checks
+    assert set(summary.checks) >= set(TARGETS)  # every version gate, form and item gates included
     assert summary.counts["personas"] == 3 and summary.counts["histories"] == 3
     con = duckdb.connect(str(db), read_only=True)
     v = summary.version_id

@@ -52,7 +52,8 @@ def test_cue_survives_voice_verbatim(tax, gen):
 def test_other_relation_owns_the_text(tax, gen):
     sister = Contact(name="Ana", relation="my sister", pronoun="she")
     for i in range(6):
-        req, _ = _signal(tax, key=f"o{i}", relation="my sister", contact=sister, variant=i)
+        style = STYLE.model_copy(update={"typo_rate": 0.0})
+        req, _ = _signal(tax, key=f"o{i}", relation="my sister", contact=sister, variant=i, style=style)
         draft = gen.generate(SIGNAL_SESSION, [req])[0]
         assert "my sister ana" in draft.turns[0].content.lower()  # the text is plainly hers
         assert draft.evidence in draft.turns[0].content

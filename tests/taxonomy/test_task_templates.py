@@ -62,7 +62,7 @@ def test_occasions_take_a_determiner(task):
 def test_long_template_sentences_carry_a_varying_slot():
     """A sentence of six or more words without {contact}, {first} or {occasion} would recur verbatim."""
     for task in TAX.task_types:
-        for ask in task.asks + task.asks_for_other + [p for ps in task.followups.values() for p in ps]:
+        for ask in task.asks + task.asks_for_other + task.adds + [p for ps in task.followups.values() for p in ps]:
             for sentence in re.split(r"(?<=[.!?])\s+|\n", ask):
                 if "{text}" in sentence or len(sentence.split()) < 6:
                     continue

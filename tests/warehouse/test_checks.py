@@ -1,42 +1,69 @@
-"""sentences_unique_across_sessions: a sentence of six or more words in two signal sessions is caught;
-short greetings, filler, forget requests and repeats within one session are not counted."""
+"""history_sentence_repeats and history_answer_repeats: a sentence of six or more words (or a whole
+assistant answer) in two sessions of one history is caught; the same across histories, short greetings
+and repeats inside one session are not."""
 
 from __future__ import annotations
 
 from warehouse import connect
-from warehouse.checks import shared_sentences, version_checks
+from warehouse.checks import history_repeats, version_checks
 
 V = "v1"
 
 
 def _session(con, sid: str, kind: str, *turns: str) -> None:
-    con.execute("INSERT INTO sessions VALUES (?, ?, 'p1', ?, 'chat_message', NULL, ?, 0)", [V, sid, kind, len(turns)])
+    persona = None if kind == "filler" else "p1"
+    con.execute(
+        "INSERT INTO sessions VALUES (?, ?, ?, ?, 'chat_message', NULL, ?, 0)", [V, sid, persona, kind, len(turns)]
+    )
     for i, text in enumerate(turns):
         role = "user" if i % 2 == 0 else "assistant"
         con.execute("INSERT INTO turns VALUES (?, ?, ?, ?, ?, 0)", [V, sid, i, role, text])
 
 
-def _check(con):
-    return next(c for c in version_checks(con, V) if c.check_name == "sentences_unique_across_sessions")
+def _history(con, hid: str, *sessions: str) -> None:
+    for pos, sid in enumerate(sessions):
+        con.execute("INSERT INTO history_items VALUES (?, ?, ?, ?, 0, 0, now(), 0)", [V, hid, pos, sid])
 
 
-def test_unique_sentences_pass_and_exemptions_hold(tmp_path):
+def _checks(con) -> dict:
+    return {c.check_name: c for c in version_checks(con, V)}
+
+
+def test_repeats_across_histories_greetings_and_one_session_pass(tmp_path):
     con = connect(tmp_path / "w.duckdb")
     repeated = "This exact sentence has seven words."
     _session(con, "a", "signal", "Hi there! Talk soon, okay? " + repeated, "Sure thing. " + repeated)
     _session(con, "b", "update", "Hi there! Talk soon, okay? Another line for Ana Ruiz here.", "Sure thing.")
-    _session(con, "f", "filler", repeated, repeated)  # the shared filler pool may repeat
-    _session(con, "g", "forget", repeated, "Understood.")  # forget requests are not signal sessions
-    assert shared_sentences(con, V)[0] == 0
-    check = _check(con)
-    assert check.passed and check.value == 0
+    _session(con, "f", "filler", repeated, "A filler answer that nobody repeats at all.")
+    _history(con, "h1", "a", "b")
+    _history(con, "h2", "f", "b")  # the sentence of `a` is in h2 too, but once per history
+    assert history_repeats(con, V, "sentences")[0] == 0
+    assert history_repeats(con, V, "answers")[0] == 0
+    checks = _checks(con)
+    assert checks["history_sentence_repeats"].passed and checks["history_sentence_repeats"].value == 0
+    assert checks["history_answer_repeats"].passed
+    assert "sentences_unique_across_sessions" not in checks  # withdrawn (issue 11 item 8)
 
 
-def test_a_shared_sentence_is_caught_whatever_its_case_and_spacing(tmp_path):
+def test_a_sentence_in_two_sessions_of_one_history_fails_whatever_its_case(tmp_path):
     con = connect(tmp_path / "w.duckdb")
     _session(con, "a", "signal", "Could you help me with this today? Thanks.", "Here is a reply for Ana Ruiz.")
-    _session(con, "b", "signal", "Fine.", "Okay!\n\nhere  is a REPLY for ana ruiz.")
-    n, widest, example = shared_sentences(con, V)
-    assert (n, widest, example) == (1, 2, "here is a reply for ana ruiz.")
-    check = _check(con)
+    _session(con, "f", "filler", "Fine.", "Okay!\n\nhere  is a REPLY for ana ruiz.")
+    _history(con, "h1", "a", "f")
+    _history(con, "h2", "a")
+    assert history_repeats(con, V, "sentences") == (1, 1, 2, "here is a reply for ana ruiz.")
+    check = _checks(con)["history_sentence_repeats"]
     assert not check.passed and check.value == 1 and "ana ruiz" in check.detail
+
+
+def test_an_answer_repeated_word_for_word_in_one_history_fails(tmp_path):
+    con = connect(tmp_path / "w.duckdb")
+    answer = "Entropy counts arrangements."  # short: only the answer rule sees it
+    _session(con, "f1", "filler", "What is entropy?", answer)
+    _session(con, "f2", "filler", "Explain entropy again?", answer + "  ")
+    _history(con, "h1", "f1", "f2")
+    _history(con, "h2", "f1")
+    assert history_repeats(con, V, "answers")[:3] == (1, 1, 2)
+    checks = _checks(con)
+    assert not checks["history_answer_repeats"].passed and "entropy counts" in checks["history_answer_repeats"].detail
+    assert checks["history_sentence_repeats"].passed

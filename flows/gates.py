@@ -1,0 +1,96 @@
+"""Every version-wide validity gate (ARCHITECTURE §7) of one dataset version, in one call.
+
+What: ``version_gates(con, vid)`` returns the SQL gates of ``warehouse.checks`` followed by the gates
+judged in Python (``flows.stages.form_gates``, ``flows.stages.item_gates``) over inputs fetched by
+``warehouse.gate_inputs``; ``TARGETS`` gives each gate's target as ``tacit report quality`` prints it.
+Why: the synth flow records these rows and the quality report recomputes them with the same code.
+How: ``python -m flows.gates [DB] [VERSION]`` prints them with the seconds each took.
+
+``marker_ngrams`` reads the user turns of at most ``MARKER_HISTORIES`` histories (a seeded sample,
+named in the detail, when a version has more): its cost grows with every user turn of every history.
+"""
+
+from __future__ import annotations
+
+import time
+
+import duckdb
+
+from flows.stages.form_gates import form_detector_check, marker_ngrams_check, seeded_order, split_halves
+from flows.stages.item_gates import cue_gold_overlap_check, letter_predictability_check, surface_forms_check
+from schemas.core import Check
+from warehouse import gate_inputs
+from warehouse.checks import version_checks
+
+GATE_SEED = 0
+MARKER_HISTORIES = 300
+TARGETS = {
+    "gold_uniquely_longest": "<= 0.27 (PersonaMem-v2: 0.447)",
+    "letter_balance": "<= 0.02 from 0.25 per letter",
+    "referential_integrity": "0",
+    "history_sentence_repeats": "0",
+    "history_answer_repeats": "0",
+    "form_detector_auc": "<= 0.65 (0.5 = chance)",
+    "marker_ngrams": "<= 0.25",
+    "cue_gold_overlap": "<= 0.40",
+    "gold_letter_predictability": "at chance (0.25 + 3 sd)",
+    "surface_forms_per_option": "report only",
+}
+
+
+def _marker_check(con: duckdb.DuckDBPyConnection, vid: str, subject: str, seed: int) -> Check:
+    histories = gate_inputs.history_ids(con, vid)
+    note = ""
+    if len(histories) > MARKER_HISTORIES:
+        note = f"a seeded sample of {MARKER_HISTORIES} of {len(histories)} histories"
+        histories = sorted(seeded_order(histories, seed)[:MARKER_HISTORIES])
+    return marker_ngrams_check(gate_inputs.history_user_turns(con, vid, histories), subject, note)
+
+
+def python_gates(
+    con: duckdb.DuckDBPyConnection, vid: str, seed: int = GATE_SEED, timings: dict | None = None
+) -> list[Check]:
+    """The gates judged in Python, in ``TARGETS`` order; ``timings`` (if given) gets seconds per gate."""
+    subject = f"version:{vid}"
+    timings = {} if timings is None else timings
+    out = []
+
+    def timed(name, fn):
+        t0 = time.perf_counter()
+        out.append(fn())
+        timings[name] = round(time.perf_counter() - t0, 3)
+
+    def detector():
+        halves = split_halves(gate_inputs.persona_ids(con, vid), seed)
+        return form_detector_check(gate_inputs.user_turns(con, vid), gate_inputs.population(con, vid, halves), subject)
+
+    mcqs = gate_inputs.mcqs(con, vid)
+    timed("form_detector_auc", detector)
+    timed("marker_ngrams", lambda: _marker_check(con, vid, subject, seed))
+    timed("cue_gold_overlap", lambda: cue_gold_overlap_check(mcqs, subject))
+    timed("gold_letter_predictability", lambda: letter_predictability_check(mcqs, subject, seed))
+    timed("surface_forms_per_option", lambda: surface_forms_check(gate_inputs.surface_forms(con, vid), subject))
+    return out
+
+
+def version_gates(con: duckdb.DuckDBPyConnection, vid: str, timings: dict | None = None) -> list[Check]:
+    """Every version-wide gate of ``vid``: SQL ones first, then the Python ones."""
+    t0 = time.perf_counter()
+    checks = version_checks(con, vid)
+    if timings is not None:
+        timings["sql_gates"] = round(time.perf_counter() - t0, 3)
+    return checks + python_gates(con, vid, timings=timings)
+
+
+if __name__ == "__main__":
+    import sys
+
+    from warehouse import connect
+    from warehouse.history import resolve_version
+
+    con = connect(sys.argv[1] if len(sys.argv) > 1 else "data/tacit.duckdb", read_only=True)
+    vid = resolve_version(con, sys.argv[2] if len(sys.argv) > 2 else None)
+    seconds: dict[str, float] = {}
+    for c in version_gates(con, vid, seconds):
+        print(f"{'ok  ' if c.passed else 'FAIL'} {c.check_name} = {c.value:.4f}  {c.detail}")
+    print("seconds:", seconds)
