@@ -96,14 +96,15 @@ def _quote(sentence: str) -> str:
 def write_forget_session(req: SignalRequest, rng: random.Random) -> SessionDraft:
     """A request to forget what was actually said earlier, in the user's words, and the assistant's consent."""
     quote = _quote(req.earlier_cue or "what I mentioned before")
+    k = req.variant  # the persona's earlier forget requests: no ask or answer repeats until a bank runs out
     if req.relation and req.contact:
-        ask = rng.choice(_FORGET_OTHER).format(quote=quote, **slots_for(req.contact))
+        ask = _FORGET_OTHER[k % len(_FORGET_OTHER)].format(quote=quote, **slots_for(req.contact))
     else:
-        ask = rng.choice(_FORGET_SELF).format(quote=quote)
+        ask = _FORGET_SELF[k % len(_FORGET_SELF)].format(quote=quote)
     return SessionDraft(
         turns=[
             TurnDraft(role="user", content=voice(req.style, ask, rng)),
-            TurnDraft(role="assistant", content=rng.choice(_FORGET_REPLIES)),
+            TurnDraft(role="assistant", content=_FORGET_REPLIES[k % len(_FORGET_REPLIES)]),
         ],
         signal_turn_index=0,
     )

@@ -16,6 +16,12 @@ CUE = "\x00CUE\x00"
 """Marker a template body carries where the cue goes; replaced verbatim after the voice is applied."""
 
 
+_CONTINUES = frozenset(
+    ["can", "could", "please", "help", "need", "write", "turn", "draft", "proofread", "quick", "fix", "typo", "make", "short", "post", "shorten", "trim", "cut", "too", "going", "it", "this", "that", "and", "also", "one", "work", "mention", "add", "forgot", "put", "keep", "check", "say", "end", "any", "how", "was", "nice", "good", "answering", "reply", "helping", "i'm", "in", "quick", "what", "when", "is", "are", "do", "does", "the", "a", "an", "my", "our", "if", "there"]
+)
+"""First words that may be lowercased after a greeting ending in a comma; a name never is."""
+
+
 def _typos(text: str, rate: float, rng: random.Random) -> str:
     if rate <= 0:
         return text
@@ -34,7 +40,10 @@ def voice(style: SpeakingStyle | None, body: str, rng: random.Random, cue: str =
     text = _typos(body, style.typo_rate, rng)
     if style.lowercase:
         text = text.lower().replace(CUE.lower(), CUE)
-    parts = [rng.choice(style.greeting), text]
+    greeting = rng.choice(style.greeting)
+    if greeting.endswith(",") and text.split(" ", 1)[0].lower() in _CONTINUES:
+        text = text[0].lower() + text[1:]  # "Hi, so, can you ..." continues the sentence (names stay)
+    parts = [greeting, text]
     if style.asides and rng.random() < 0.6:
         parts.append(rng.choice(style.asides))
     if style.verbosity in ("chatty", "verbose") or rng.random() < 0.5:

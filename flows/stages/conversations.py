@@ -147,9 +147,10 @@ def generate_conversations(
                 extra_turns=0,
                 earlier_cue=drafts[i].evidence,
                 contact=contact if pref.relation else None,
+                variant=sum(f[1].persona_id == pref.persona_id for f in forgets[:n]),  # earlier forgets
             )
         )
-        for i, pref, contact, m in forgets
+        for n, (i, pref, contact, m) in enumerate(forgets)
     ]
     forget_drafts = gen.generate(SIGNAL_SESSION, forget_requests) if forget_requests else []
     sessions = sessions_from_drafts(drafts + forget_drafts, metas + [f[3] for f in forgets], config.tokenizer)

@@ -6,9 +6,9 @@ person the text is for) and domain news (``neutral`` in each scenario file: touc
 option). About 40% of draws come from the domains the persona holds preferences in, so non-cue tasks
 touch the same topics as cue tasks (topical distractors). Why: cue and non-cue texts must be made of
 the same stuff; only the one cue sentence differs: every text has one sentence in focus (the cue, or in a
-non-cue text a domain sentence from ``focus``) among ``take``'s ordinary ones. How: a seeded shuffle
-per persona; the conversations stage (``half=0``, a quarter: cue sessions need few) and the persona-task stage (``half=1``, the rest)
-take disjoint parts, so they never collide.
+non-cue text a domain sentence from ``focus``) among ``take``'s ordinary ones. How: a seeded
+shuffle per persona; the conversations stage (``half=0``, a quarter: cue sessions need few) and the
+persona-task stage (``half=1``, the rest) take disjoint parts, so they never collide.
 """
 
 from __future__ import annotations
