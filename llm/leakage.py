@@ -8,6 +8,7 @@ site (so the loopback server can serve that call site with the same verdicts).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from schemas.generation import LeakageRequest, LeakageVerdict
 
@@ -15,17 +16,21 @@ PREFERENCE_VERBS = r"(prefer|prefers|like|likes|love|loves|hate|hates|dislike|di
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
+@lru_cache(maxsize=8192)
+def _term_patterns(term: str) -> tuple[re.Pattern, re.Pattern]:
+    """The two first-person patterns for one key term, compiled once (the check runs on every session)."""
+    t = re.escape(term.lower())
+    return (
+        re.compile(rf"\b(i|we)\s+(really\s+|just\s+|do\s+)?{PREFERENCE_VERBS}\b\W+(\w+\W+){{0,3}}{t}\b"),
+        re.compile(rf"\b{t}\b\W+(\w+\W+){{0,2}}(is|are)\s+my\s+favou?rite"),
+    )
+
+
 def states_explicitly(text: str, terms: list[str]) -> bool:
     """True when ``text`` states a preference for a term outright, in the first person ('I love tea',
     'we really prefer tea', 'tea is my favourite'); 'I'd like it to sound like a card' is not one."""
     low = text.lower()
-    for term in terms:
-        t = re.escape(term.lower())
-        if re.search(
-            rf"\b(i|we)\s+(really\s+|just\s+|do\s+)?{PREFERENCE_VERBS}\b\W+(\w+\W+){{0,3}}{t}\b", low
-        ) or re.search(rf"\b{t}\b\W+(\w+\W+){{0,2}}(is|are)\s+my\s+favou?rite", low):
-            return True
-    return False
+    return any(a.search(low) or b.search(low) for a, b in map(_term_patterns, terms))
 
 
 def judge_lexically(req: LeakageRequest) -> LeakageVerdict:

@@ -4,6 +4,8 @@ we ask them. Each model maps to one warehouse table of the same (plural) name; s
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -140,8 +142,9 @@ class Session(Record):
     turns: list[Turn] = Field(min_length=1)
     signals: list[Signal] = Field(default_factory=list)
 
-    @property
+    @cached_property
     def n_tokens(self) -> int:
+        """Tokens of the whole session (its turns' counts; computed once, the record is frozen)."""
         return sum(t.n_tokens for t in self.turns)
 
     @model_validator(mode="after")
