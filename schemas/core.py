@@ -4,9 +4,8 @@ we ask them. Each model maps to one warehouse table of the same (plural) name; s
 
 from __future__ import annotations
 
-from functools import cached_property
-
 from datetime import datetime
+from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
