@@ -1,0 +1,64 @@
+"""Cue and neutral sentences follow the rules that keep a cue findable only by understanding it.
+
+A cue never names an option (no key term of any option in its domain, no preference verb), never shares
+a content word with its own option's answer or the scenario's generic answer (so the gold option does
+not win on word matching), and has the form of the neutral sentences it stands among (first person,
+12-35 words, no personal names, no colon or quotation mark).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from llm.leakage import PREFERENCE_VERBS
+from llm.wording import shared_content_words
+from taxonomy import load_taxonomy
+
+TAX = load_taxonomy()
+_VERB = re.compile(rf"\b{PREFERENCE_VERBS}\b", re.I)
+
+
+def _form_errors(text: str, key_terms: set[str]) -> list[str]:
+    errors = []
+    if _VERB.search(text):
+        errors.append("preference verb")
+    low = text.lower()
+    errors += [f"key term {t!r}" for t in key_terms if re.search(rf"\b{re.escape(t)}\b", low)]
+    if not 10 <= len(text.split()) <= 40:
+        errors.append(f"{len(text.split())} words")
+    if re.search(r"[:\"“”]", text):
+        errors.append("colon or quotation mark")
+    return errors
+
+
+@pytest.mark.parametrize("domain", TAX.domains, ids=lambda d: d.domain)
+def test_cues_imply_without_naming_or_sharing_words(domain):
+    terms = {t.lower() for s in domain.scenarios for o in s.options for t in o.key_terms}
+    problems = []
+    for scenario in domain.scenarios:
+        for option in scenario.options:
+            assert option.change_cues, f"{option.id} of {scenario.id} has no change cue"
+            for cue in option.cues + option.change_cues:
+                errs = _form_errors(cue, terms)
+                shared = shared_content_words(cue, option.answer) | shared_content_words(cue, scenario.generic)
+                if shared:
+                    errs.append(f"shares {sorted(shared)} with the answers")
+                if errs:
+                    problems.append(f"{scenario.id}/{option.id}: {cue!r}: {errs}")
+    assert not problems, "\n".join(problems[:20])
+
+
+@pytest.mark.parametrize("domain", TAX.domains, ids=lambda d: d.domain)
+def test_neutral_sentences_have_the_form_of_cues_and_name_no_option(domain):
+    terms = {t.lower() for s in domain.scenarios for o in s.options for t in o.key_terms}
+    assert len(domain.neutral) >= 20
+    assert len(set(domain.neutral)) == len(domain.neutral)
+    problems = [f"{n!r}: {_form_errors(n, terms)}" for n in domain.neutral if _form_errors(n, terms)]
+    assert not problems, "\n".join(problems[:20])
+
+
+def test_the_rules_catch_what_they_exist_for():
+    assert _form_errors("I love my cordless screwdriver: it is great and light and quick.", {"cordless"})
+    assert not _form_errors("Saturday's market run ended with a bag of windfall apples and a sore back.", set())
