@@ -96,6 +96,7 @@ def generate_conversations(
         mine = sorted(
             (p for p in preferences if p.persona_id == persona.persona_id), key=lambda p: (p.stated_at, p.preference_id)
         )
+        by_id = {p.preference_id: p for p in mine}
         world = world_for(config.seed, persona.persona_id, tax)
         people = list(world.values())
         supply = NewsSupply(config.seed, persona.persona_id, mine, tax, half=0)
@@ -127,6 +128,9 @@ def generate_conversations(
                     extra_turns=int(rng.random() < 0.33),
                     variant=variant,
                     scenario_repeat=repeat,
+                    previous_option_id=by_id[pref.previous_preference_id].option_id
+                    if pref.previous_preference_id
+                    else None,
                 )
             )
             metas.append(m)
