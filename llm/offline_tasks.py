@@ -150,7 +150,11 @@ def write_task_session(
         kind = kinds[k % len(kinds)]
         phrasings = task.followups[kind]
         p = (k // len(kinds)) % len(phrasings)
-        turns.append(TurnDraft(role="user", content=voice(style, phrasings[p], rng)))
+        ask = phrasings[p]
+        reasons = task.reasons.get(kind, [])
+        if reasons and rng.random() < 0.6:  # users often say why: the turn carries their world, not a cue
+            ask += " " + reasons[(k + p) % len(reasons)].format(**slots)
+        turns.append(TurnDraft(role="user", content=voice(style, ask, rng)))
         turns.append(
             TurnDraft(
                 role="assistant", content=_follow(task.id, kind, p, sentences, fixes, contact, occasion, owner, k)

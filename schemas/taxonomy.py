@@ -146,6 +146,9 @@ class TaskTypeSpec(Record):
     intros: list[str] = Field(min_length=2)
     followups: dict[str, list[str]] = Field(min_length=1)
     adds: list[str] = Field(min_length=2, description="follow-ups that add one more sentence ({sentence})")
+    reasons: dict[str, list[str]] = Field(
+        default_factory=dict, description="why the user asks a follow-up, by kind: said after it, half the time"
+    )
 
 
 class WorldSpec(Record):

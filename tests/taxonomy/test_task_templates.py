@@ -51,6 +51,12 @@ def test_every_ask_renders_cleanly_with_every_slot_value(task):
     for phrasings in task.followups.values():
         for phrase in phrasings:
             assert not _grammar_errors(phrase), phrase
+    assert set(task.reasons) <= set(task.followups)
+    for reason, occasion, person in itertools.product(
+        [r for rs in task.reasons.values() for r in rs], task.occasions, _people()
+    ):
+        text = reason.format(occasion=occasion, **slots_for(person))
+        assert not _grammar_errors(text), (text, _grammar_errors(text))
 
 
 @pytest.mark.parametrize("task", TAX.task_types, ids=lambda t: t.id)
@@ -62,7 +68,10 @@ def test_occasions_take_a_determiner(task):
 def test_long_template_sentences_carry_a_varying_slot():
     """A sentence of six or more words without {contact}, {first} or {occasion} would recur verbatim."""
     for task in TAX.task_types:
-        for ask in task.asks + task.asks_for_other + task.adds + [p for ps in task.followups.values() for p in ps]:
+        reasons = [r for rs in task.reasons.values() for r in rs]
+        for ask in (
+            task.asks + task.asks_for_other + task.adds + reasons + [p for ps in task.followups.values() for p in ps]
+        ):
             for sentence in re.split(r"(?<=[.!?])\s+|\n", ask):
                 if "{text}" in sentence or len(sentence.split()) < 6:
                     continue
