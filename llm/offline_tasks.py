@@ -13,7 +13,6 @@ one persona does not reuse a phrasing until a bank runs out.
 from __future__ import annotations
 
 import random
-import re
 
 from llm.voice import CUE, voice
 from llm.world import slots_for
@@ -197,8 +196,3 @@ def _follow(task_id, kind, p, sentences, fixes, contact, occasion, owner, k) -> 
         tags = " ".join(_HASHTAGS[(k + i) % len(_HASHTAGS)] for i in range(2))
         return " ".join(sentences) + f" {tags}"
     return sentences[0]
-
-
-def split_evidence(text: str) -> list[str]:
-    """Sentences of a text block (for tests and the evidence check)."""
-    return [s for s in re.split(r"(?<=[.!?])\s+", text) if s]
