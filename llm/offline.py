@@ -91,7 +91,7 @@ class OfflineGenerator:
     # -- signal / update / forget sessions ----------------------------------------------------
     def _signal_session(self, req: SignalRequest, rng: random.Random) -> SessionDraft:
         if req.kind == "forget":
-            return write_forget_session(req, rng)
+            return write_forget_session(req, rng, self.seed, self._task_types.get(req.task_type))
         return write_signal_session(req, rng, self.seed, self.tax, self._task_types[req.task_type])
 
     # -- filler ---------------------------------------------------------------------------------

@@ -21,16 +21,21 @@ from schemas.generation import Contact, SessionDraft, SignalRequest, TurnDraft
 from schemas.taxonomy import ScenarioOption, TaskTypeSpec
 from taxonomy import Taxonomy
 
-ADDED_LATER = 0.35
-"""Share of sessions (cue or not) whose last sentence the user adds in a follow-up turn."""
+ADDED_LATER = 0.5
+"""Share of sessions (cue or not) whose text the user gives in two turns (the last half added later)."""
 
 
 def place_focus(focus: str, others: list[str], rng: random.Random) -> tuple[list[str], int, bool]:
-    """Put a text's focus sentence (the cue, or a non-cue text's domain sentence) among the others: with
-    ``ADDED_LATER`` last and added by the user in a follow-up, else anywhere. The same rule for cue and
-    non-cue texts, so where the sentence stands says nothing. Returns (sentences, index, added later)."""
+    """Put a text's focus sentence (the cue, or a non-cue text's domain sentence) anywhere among the
+    others; with ``ADDED_LATER`` the user holds the last half of the text back and adds it in a second turn
+    (whichever sentence that is). The same rule for cue and non-cue texts, so where the focus stands and
+    whether a session has a follow-up say nothing. The stages hand over one spare sentence: when nothing
+    is held back, the last of the others is left out, so a first turn holds as many sentences either way.
+    Returns (sentences, index of the focus, added later)."""
     added = bool(others) and rng.random() < ADDED_LATER
-    at = len(others) if added else rng.randint(0, len(others))
+    if not added and len(others) > 1:
+        others = others[:-1]
+    at = rng.randint(0, len(others))
     return [*others[:at], focus, *others[at:]], at, added
 
 
@@ -69,16 +74,19 @@ def write_signal_session(
 
 _FORGET_SELF = [
     "Remember when I mentioned that {quote}? Please forget that, I'd rather it wasn't kept.",
-    "Earlier I told you {quote}. Can you drop that from what you know about me?",
-    "A while back I said {quote}. Please don't hold on to that one.",
+    "Earlier I told you that {quote}. Can you drop that from what you know about me?",
+    "A while back I said that {quote}. Please don't hold on to that one.",
     "Please forget that I wrote {quote}. It's not something I want remembered.",
 ]
 _FORGET_OTHER = [
-    "When I helped {contact} with {their} text, it said {quote}. That's {their} business, so please forget it.",
+    "When I helped {contact} with {their} text, it said that {quote}. That's {their} business, so please forget it.",
     "Please forget what {first}'s note said, that {quote}. I shouldn't have passed it on.",
-    "{Contact}'s piece mentioned {quote}. Don't keep that about {them}, please.",
+    "{Contact}'s piece mentioned that {quote}. Don't keep that about {them}, please.",
     "About {first}'s text from before, where {they} wrote {quote}. Please forget that part.",
 ]
+FORGET_VARIANTS = 200
+"""Phrasing variants a forget request's task counts from, clear of the persona's cue and own tasks."""
+_ANYWAY = ["Anyway, something else.", "Now, a favour.", "Also, new job for you.", "On another note."]
 _FORGET_REPLIES = [
     "Understood, it's forgotten.",
     "Done, I've set it aside.",
@@ -93,18 +101,41 @@ def _quote(sentence: str) -> str:
     return s if s.startswith(("I ", "I'")) else s[0].lower() + s[1:]
 
 
-def write_forget_session(req: SignalRequest, rng: random.Random) -> SessionDraft:
-    """A request to forget what was actually said earlier, in the user's words, and the assistant's consent."""
+def write_forget_session(
+    req: SignalRequest, rng: random.Random, seed: int | None = None, task: TaskTypeSpec | None = None
+) -> SessionDraft:
+    """A request to forget what was actually said earlier, in the user's words, and the assistant's
+    consent. With ``task`` and ``req.news`` the request opens an ordinary task of the user's (people
+    bundle such things), so the turn that asks is shaped like every other first turn."""
     quote = _quote(req.earlier_cue or "what I mentioned before")
     k = req.variant  # the persona's earlier forget requests: no ask or answer repeats until a bank runs out
-    if req.relation and req.contact:
+    if req.relation and req.contact:  # the task, if any, is then for that same person
         ask = _FORGET_OTHER[k % len(_FORGET_OTHER)].format(quote=quote, **slots_for(req.contact))
     else:
         ask = _FORGET_SELF[k % len(_FORGET_SELF)].format(quote=quote)
+    consent = _FORGET_REPLIES[k % len(_FORGET_REPLIES)]
+    if task is not None and req.news:
+        persona = req.key.split(".")[0]
+        sentences, _, added = place_focus(req.news[0], list(req.news[1:]), rng)
+        draft = write_task_session(
+            task,
+            style=req.style,
+            contact=req.contact or Contact(name="Sam", relation="my friend"),
+            owner="self",
+            sentences=sentences,
+            cue_index=None,
+            variant=FORGET_VARIANTS + k,
+            offset=rng_for(seed or 0, "bank", persona, task.id).randrange(1000),
+            followup=bool(req.extra_turns),
+            rng=rng,
+            add_last=added,
+            preamble=(f"{ask} {_ANYWAY[k % len(_ANYWAY)]} ", f"{consent}\n\n"),
+        )
+        return draft.model_copy(update={"signal_turn_index": 0, "evidence": None})
     return SessionDraft(
         turns=[
             TurnDraft(role="user", content=voice(req.style, ask, rng)),
-            TurnDraft(role="assistant", content=_FORGET_REPLIES[k % len(_FORGET_REPLIES)]),
+            TurnDraft(role="assistant", content=consent),
         ],
         signal_turn_index=0,
     )

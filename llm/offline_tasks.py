@@ -92,35 +92,36 @@ def write_task_session(
     followup: bool,
     rng: random.Random,
     add_last: bool = False,
+    preamble: tuple[str, str] = ("", ""),
 ) -> SessionDraft:
-    """A session of ``task`` on ``sentences`` (``cue_index``: which one is the cue, if any). With
-    ``add_last`` the last sentence is held back: the user adds it in a follow-up ("Also add this. ...")
-    and the assistant works it in, so a cue may stand in a follow-up turn as well as in the first."""
+    """A session of ``task`` on ``sentences`` (``cue_index``: which one is the cue, if any).
+    ``preamble``: (what the user says before the ask, what the assistant says before its answer), e.g. a
+    request to forget something said earlier and its consent.
+
+    With ``add_last`` the text comes in two parts: the user holds back its last half and adds it in a
+    second turn ("Also add this. ..."), and the assistant works it in; with ``followup`` that second turn
+    also asks for a change (shorter, a subject line, a title, ...) and gives a reason from the user's
+    world, and the reply carries out both. So every user turn carries part of the text, a cue may stand
+    in either turn, and no user turn is a content-free aside that only non-cue sessions have."""
     k = offset + variant
+    held: list[str] = []
     if add_last and len(sentences) > 1:
-        held = _sentence(sentences[-1])
-        sentences = sentences[:-1]
-        held_is_cue = cue_index == len(sentences)
-        cue_index = None if held_is_cue else cue_index
-    else:
-        held, held_is_cue = None, False
+        cut = len(sentences) - len(sentences) // 2
+        held = [_sentence(s) for s in sentences[cut:]]
+        sentences = sentences[:cut]
+    held_cue = cue_index - len(sentences) if cue_index is not None and cue_index >= len(sentences) else None
+    cue_index = None if held_cue is not None else cue_index
     asks = task.asks if owner == "self" else task.asks_for_other
     ask = asks[k % len(asks)]  # (ask, occasion) pairs do not repeat for len(asks) * len(occasions) variants
     occasion = task.occasions[(k // len(asks)) % len(task.occasions)]
     sentences = [_sentence(s) for s in sentences]
-    shown, fixes = list(sentences), []
-    if task.id == "proofread":
-        for i, s in enumerate(sentences):
-            if rng.random() < 0.7 or (i == len(sentences) - 1 and not fixes):
-                shown[i], fix = _introduce_error(s, rng)
-                if fix:
-                    fixes.append(fix)
+    shown, fixes = _shown(task.id, sentences, rng)
     if task.id in ("message", "reply") and rng.random() < 0.5:
         block = "\n".join(f"- {s}" for s in shown)  # notes as bullets
     else:
         block = " ".join(shown)
     slots = slots_for(contact) | {"occasion": occasion}
-    user = voice(style, ask.format(text=CUE, **slots), rng, block)
+    user = voice(style, preamble[0] + ask.format(text=CUE, **slots), rng, block)
     evidence = shown[cue_index] if cue_index is not None else None
     intro = task.intros[k % len(task.intros)]
     if task.id in ("message", "reply"):
@@ -134,51 +135,68 @@ def write_task_session(
         product = " ".join(sentences) + f"\n\nFixed: {listed}."
     else:
         product = " ".join(sentences) + " " + _POST_ENDS[k % len(_POST_ENDS)]
-    turns = [TurnDraft(role="user", content=user), TurnDraft(role="assistant", content=f"{intro}\n\n{product}")]
-    if held is not None:
-        shown_held, fix = _introduce_error(held, rng) if task.id == "proofread" else (held, None)
-        ask = task.adds[(k + variant) % len(task.adds)].format(sentence=CUE)
-        turns.append(TurnDraft(role="user", content=voice(style, ask, rng, shown_held)))
-        turns.append(
-            TurnDraft(role="assistant", content=_add(task.id, sentences, held, fix, contact, occasion, owner, k))
-        )
-        if held_is_cue:
-            return SessionDraft(turns=turns, signal_turn_index=2, evidence=shown_held)
-    elif followup:
+    answer = f"{preamble[1]}{intro}\n\n{product}"
+    turns = [TurnDraft(role="user", content=user), TurnDraft(role="assistant", content=answer)]
+    if not held:
+        return SessionDraft(turns=turns, signal_turn_index=0 if cue_index is not None else None, evidence=evidence)
+    shown_held, held_fixes = _shown(task.id, held, rng, at_least_one=False) if task.id == "proofread" else (held, [])
+    ask = task.adds[(k + variant) % len(task.adds)].format(sentence=CUE)
+    kind = p = None
+    if followup:
         kinds = sorted(task.followups)
         kind = kinds[k % len(kinds)]
         phrasings = task.followups[kind]
         p = (k // len(kinds)) % len(phrasings)
-        ask = phrasings[p]
         reasons = task.reasons.get(kind, [])
-        if reasons and rng.random() < 0.6:  # users often say why: the turn carries their world, not a cue
-            ask += " " + reasons[(k + p) % len(reasons)].format(**slots)
-        turns.append(TurnDraft(role="user", content=voice(style, ask, rng)))
-        turns.append(
-            TurnDraft(
-                role="assistant", content=_follow(task.id, kind, p, sentences, fixes, contact, occasion, owner, k)
-            )
-        )
+        reason = " " + reasons[(k + p) % len(reasons)].format(**slots) if reasons else ""
+        ask = f"{phrasings[p]}{reason} {ask}"
+    turns.append(TurnDraft(role="user", content=voice(style, ask, rng, " ".join(shown_held), opening=False)))
+    whole = [*sentences, *held]
+    reply = _add(task.id, sentences, held, held_fixes, contact, occasion, owner, k)
+    if kind is not None:
+        follow = _follow(task.id, kind, p, whole, [*fixes, *held_fixes], contact, occasion, owner, k)
+        reply = f"{reply}\n\n{follow}" if task.id in ("proofread", "shorten") else follow
+    turns.append(TurnDraft(role="assistant", content=reply))
+    if held_cue is not None:
+        return SessionDraft(turns=turns, signal_turn_index=2, evidence=shown_held[held_cue])
     return SessionDraft(turns=turns, signal_turn_index=0 if cue_index is not None else None, evidence=evidence)
 
 
-def _add(task_id, sentences, held, fix, contact, occasion, owner, k) -> str:
-    """Work a sentence the user adds in a follow-up into the product."""
+def _shown(
+    task_id: str, sentences: list[str], rng: random.Random, at_least_one: bool = True
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """The sentences as the user types them: for a proofread, with real errors (at least one per first
+    turn) and the list of (wrong, right) fixes; otherwise unchanged."""
+    shown, fixes = list(sentences), []
+    if task_id != "proofread":
+        return shown, fixes
+    for i, s in enumerate(sentences):
+        if rng.random() < 0.7 or (at_least_one and i == len(sentences) - 1 and not fixes):
+            shown[i], fix = _introduce_error(s, rng)
+            if fix:
+                fixes.append(fix)
+    return shown, fixes
+
+
+def _add(task_id, sentences, held, fixes, contact, occasion, owner, k) -> str:
+    """Work the sentences the user adds in a second turn into the product."""
     if task_id in ("message", "reply"):
-        return "Added:\n\n" + _message_draft([*sentences, held], contact, occasion, owner, k, task_id == "reply")
+        return "Added:\n\n" + _message_draft([*sentences, *held], contact, occasion, owner, k, task_id == "reply")
     if task_id == "proofread":
-        return f"{held}\n\nFixed: {fix[0]} -> {fix[1]}." if fix else f"{held}\n\nThat line was already fine."
+        listed = "; ".join(f"{w} -> {r}" for w, r in fixes)
+        return " ".join(held) + (f"\n\nFixed: {listed}." if fixes else "\n\nThat part was already fine.")
     if task_id == "shorten":
-        return "With it: " + " ".join([*sentences, held])
-    return " ".join([*sentences, held]) + " " + _POST_ENDS[(k + 1) % len(_POST_ENDS)]
+        return "With it: " + " ".join([*sentences, *held])
+    return " ".join([*sentences, *held]) + " " + _POST_ENDS[(k + 1) % len(_POST_ENDS)]
 
 
 def _follow(task_id, kind, p, sentences, fixes, contact, occasion, owner, k) -> str:
     """Carry out a follow-up on the same text."""
     if task_id in ("message", "reply"):
         reply = task_id == "reply"
-        if kind == "shorter":
-            return "Shorter:\n\n" + _message_draft(sentences[:2], contact, occasion, owner, k + 1, reply)
+        if kind == "shorter":  # the first and the last point: the one just added stays in
+            short = [sentences[0], sentences[-1]] if len(sentences) > 1 else sentences
+            return "Shorter:\n\n" + _message_draft(short, contact, occasion, owner, k + 1, reply)
         if kind == "add_call":
             return "Added:\n\n" + _message_draft([*sentences, _CALL_LINES[p % 3]], contact, occasion, owner, k, reply)
         return f"Subject: {_SUBJECTS[k % len(_SUBJECTS)]}\n\n" + _message_draft(sentences, contact, occasion, owner, k)

@@ -93,15 +93,18 @@ def _typos(text: str, rate: float, rng: random.Random) -> str:
     return " ".join(words)
 
 
-def voice(style: SpeakingStyle | None, body: str, rng: random.Random, cue: str = "") -> str:
-    """Render a user turn in a persona's speaking style; ``cue`` replaces the cue marker verbatim."""
+def voice(style: SpeakingStyle | None, body: str, rng: random.Random, cue: str = "", opening: bool = True) -> str:
+    """Render a user turn in a persona's speaking style; ``cue`` replaces the cue marker verbatim.
+    ``opening``: the first turn of a session, the only one with a greeting."""
     if style is None:
         return body.replace(CUE, cue)
     text = _typos(body, style.typo_rate, rng)
     if style.lowercase:
         text = text.lower().replace(CUE.lower(), CUE)
     greeting = rng.choice(style.greeting)
-    if greeting.endswith(",") and text.split(" ", 1)[0].lower() in _CONTINUES:
+    if not opening:
+        greeting = ""
+    elif greeting.endswith(",") and text.split(" ", 1)[0].lower() in _CONTINUES:
         text = text[0].lower() + text[1:]  # "Hi, so, can you ..." continues the sentence (names stay)
     parts = [greeting, text]
     if style.asides and rng.random() < 0.6:
@@ -111,5 +114,6 @@ def voice(style: SpeakingStyle | None, body: str, rng: random.Random, cue: str =
     if style.emoji and rng.random() < 0.7:
         parts.append(rng.choice(style.emoji))
     if text.endswith(CUE):  # a pasted text ends the ask: the sign-off goes on its own line after it
-        return (parts[0] + " " + text + ("\n" + " ".join(parts[2:]) if parts[2:] else "")).replace(CUE, cue)
-    return " ".join(parts).replace(CUE, cue)
+        head = f"{parts[0]} {text}".lstrip()
+        return (head + ("\n" + " ".join(parts[2:]) if parts[2:] else "")).replace(CUE, cue)
+    return " ".join(p for p in parts if p).replace(CUE, cue)

@@ -124,7 +124,7 @@ def generate_conversations(
                     relation=pref.relation,
                     hobbies=persona.hobbies,
                     contact=contact,
-                    news=supply.take(rng.randint(1, 3), people, contact, own_text=pref.relation is None),
+                    news=supply.take(rng.randint(2, 4), people, contact, own_text=pref.relation is None),
                     extra_turns=int(rng.random() < 0.33),
                     variant=variant,
                     scenario_repeat=repeat,
@@ -134,28 +134,32 @@ def generate_conversations(
                 )
             )
             metas.append(m)
-            if pref.forget:
+            if pref.forget:  # the request opens an ordinary task of the user's own, for someone of its world
                 gap = timedelta(days=rng.randint(3, 30), hours=rng.randint(0, 8))
                 when = min(pref.stated_at + gap, end - timedelta(hours=1))
-                forgets.append(
-                    (len(requests) - 1, pref, contact, meta(persona.persona_id, "forget", "forget_request", when, pref))
-                )
+                forget_task = order[(len(mine) + len(forgets)) % len(order)]
+                for_whom = contact if pref.relation else rng.choice(people)
+                focus = supply.focus()
+                # one sentence fewer than other texts: the request to forget is one more
+                news = [focus, *supply.take(rng.randint(1, 3), people, for_whom, own_text=True)] if focus else []
+                m_forget = meta(persona.persona_id, "forget", forget_task, when, pref)
+                forgets.append((len(requests) - 1, pref, for_whom, news, m_forget))
     drafts = gen.generate(SIGNAL_SESSION, requests)
     forget_requests = [
         requests[i].model_copy(
             update=dict(
                 key=m["session_id"],
                 kind="forget",
-                task_type="forget_request",
-                news=[],
-                extra_turns=0,
+                task_type=m["task_type"],
+                news=news,
+                extra_turns=int(rng_for(config.seed, "forget_turns", m["session_id"]).random() < 0.33),
                 earlier_cue=drafts[i].evidence,
-                contact=contact if pref.relation else None,
+                contact=contact,
                 variant=sum(f[1].persona_id == pref.persona_id for f in forgets[:n]),  # earlier forgets
             )
         )
-        for n, (i, pref, contact, m) in enumerate(forgets)
+        for n, (i, pref, contact, news, m) in enumerate(forgets)
     ]
     forget_drafts = gen.generate(SIGNAL_SESSION, forget_requests) if forget_requests else []
-    sessions = sessions_from_drafts(drafts + forget_drafts, metas + [f[3] for f in forgets], config.tokenizer)
+    sessions = sessions_from_drafts(drafts + forget_drafts, metas + [f[4] for f in forgets], config.tokenizer)
     return sorted(sessions, key=lambda s: (s.persona_id, s.session_id))

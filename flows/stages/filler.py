@@ -85,7 +85,7 @@ def generate_persona_filler(
                     task_type=task_type,
                     contact=contact,
                     for_other=for_other,
-                    news=[focus, *supply.take(rng.randint(1, 3), world, contact, not for_other)],
+                    news=[focus, *supply.take(rng.randint(2, 4), world, contact, not for_other)],
                     extra_turns=int(rng.random() < 0.33),
                 )
             )

@@ -22,18 +22,27 @@ SENTENCES = [
 ANA = Contact(name="Tom", relation="my brother", pronoun="he")
 
 
-def _session(task_id: str, variant: int = 0, followup: bool = False, owner: str = "self", seed: int = 1):
+def _session(
+    task_id: str,
+    variant: int = 0,
+    followup: bool = False,
+    owner: str = "self",
+    seed: int = 1,
+    add_last: bool = False,
+    cue_index: int = 1,
+):
     return write_task_session(
         TASKS[task_id],
         style=None,
         contact=ANA,
         owner=owner,
         sentences=SENTENCES,
-        cue_index=1,
+        cue_index=cue_index,
         variant=variant,
         offset=0,
         followup=followup,
         rng=random.Random(seed),
+        add_last=add_last,
     )
 
 
@@ -69,19 +78,38 @@ def test_a_post_is_made_of_the_users_text():
     assert all(s in reply for s in SENTENCES)
 
 
-def test_followups_are_carried_out_on_the_same_text():
+def test_followups_are_carried_out_on_the_whole_text():
     seen = set()
     for variant in range(30):
-        draft = _session("message", variant, followup=True)
+        draft = _session("message", variant, followup=True, add_last=True)
         first, follow, answer = draft.turns[1].content, draft.turns[2].content, draft.turns[3].content
-        seen.add(follow)
-        if "Shorter" in answer:
-            assert len(answer) < len(first) + 10 and SENTENCES[0] in answer
+        assert SENTENCES[-1] in follow and SENTENCES[-1] not in draft.turns[0].content  # the added part
+        seen.add(follow.split("\n")[0])
+        if "Shorter" in answer:  # the first point and the one just added
+            assert SENTENCES[0] in answer and SENTENCES[-1] in answer and SENTENCES[1] not in answer
         elif answer.startswith("Subject:"):
             assert all(s in answer for s in SENTENCES)
         else:
-            assert "call" in answer.lower() or "ring" in answer.lower() or "phone" in answer.lower()
+            assert any(w in answer.lower() for w in ("call", "ring", "phone")) and all(s in answer for s in SENTENCES)
     assert len(seen) >= 5
+
+
+@pytest.mark.parametrize("task_id", sorted(TASKS))
+def test_a_text_given_in_two_turns_keeps_the_cue_where_it_was_typed(task_id):
+    for cue_index in range(3):
+        for followup in (False, True):
+            draft = _session(task_id, 3, followup=followup, add_last=True, cue_index=cue_index)
+            assert len(draft.turns) == 4 and draft.turns[2].role == "user"
+            where = 0 if cue_index < 2 else 2  # three sentences: the first two, then the last one added
+            assert draft.signal_turn_index == where
+            assert draft.evidence and draft.evidence in draft.turns[where].content
+
+
+def test_no_second_user_turn_without_part_of_the_text():
+    for task_id in TASKS:
+        for variant in range(10):
+            draft = _session(task_id, variant, followup=True)
+            assert len(draft.turns) == 2
 
 
 def test_someone_elses_text_is_signed_as_theirs():
