@@ -82,7 +82,7 @@ def test_followups_are_carried_out_on_the_whole_text():
     seen = set()
     for variant in range(30):
         draft = _session("message", variant, followup=True, add_last=True)
-        first, follow, answer = draft.turns[1].content, draft.turns[2].content, draft.turns[3].content
+        follow, answer = draft.turns[2].content, draft.turns[3].content
         assert SENTENCES[-1] in follow and SENTENCES[-1] not in draft.turns[0].content  # the added part
         seen.add(follow.split("\n")[0])
         if "Shorter" in answer:  # the first point and the one just added
