@@ -269,7 +269,7 @@ def _shard(config: SynthConfig, shard: int, unit: str, tx, gx, pool, con, versio
     sessions = conversations_task(config, p, r, tx, gx)
     own_filler = persona_filler_task(config, p, r, tx, gx)
     histories = histories_task(config, p, quote(sessions), quote(own_filler), quote(pool))
-    queries, skips = queries_task(config, p, r, quote(histories), tx, gx)
+    queries, skips = queries_task(config, p, r, quote(histories), tx, gx, sessions=quote(sessions))
     judge = gx if config.judge_leakage else None
     quality = quality_task(
         shard, p, r, quote(sessions), quote(histories), quote(queries), quote(skips), tx, config.min_fill, judge

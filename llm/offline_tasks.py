@@ -114,6 +114,8 @@ def write_task_session(
     asks = task.asks if owner == "self" else task.asks_for_other
     ask = asks[k % len(asks)]  # (ask, occasion) pairs do not repeat for len(asks) * len(occasions) variants
     occasion = task.occasions[(k // len(asks)) % len(task.occasions)]
+    if owner == "other" and occasion.startswith("my "):  # "his blog", not the user's
+        occasion = slots_for(contact)["their"] + occasion[2:]
     sentences = [_sentence(s) for s in sentences]
     shown, fixes = _shown(task.id, sentences, rng)
     if task.id in ("message", "reply") and rng.random() < 0.5:
@@ -148,6 +150,8 @@ def write_task_session(
         phrasings = task.followups[kind]
         p = (k // len(kinds)) % len(phrasings)
         reasons = task.reasons.get(kind, [])
+        if owner == "other":  # the text is theirs: only reasons about them, never "how sloppy I was"
+            reasons = [r for r in reasons if "{first}" in r.lower()]
         reason = " " + reasons[(k + p) % len(reasons)].format(**slots) if reasons else ""
         ask = f"{phrasings[p]}{reason} {ask}"
     turns.append(TurnDraft(role="user", content=voice(style, ask, rng, " ".join(shown_held), opening=False)))

@@ -121,6 +121,11 @@ class QueryRequest(Record):
     distractors: list[RoleOption] = Field(
         default_factory=list, description="option-backed distractors: stereotype / other_preference / outdated"
     )
+    cue_sentences: list[str] = Field(
+        default_factory=list,
+        description="the sentences of this persona's sessions that showed the fact (signals' evidence), so the "
+        "options can avoid their words; empty: the taxonomy's cues stand in",
+    )
 
 
 class RoleText(Record):

@@ -23,7 +23,7 @@ from llm.callsites import QUERY_OPTIONS
 from llm.seeding import rng_for
 from llm.tokens import count_tokens
 from schemas.config import SynthConfig
-from schemas.core import History, MCQQuery, OpenQuery, Option, Persona, Preference
+from schemas.core import History, MCQQuery, OpenQuery, Option, Persona, Preference, Session
 from schemas.generation import QueryRequest, RoleOption
 from taxonomy import Taxonomy
 
@@ -101,10 +101,18 @@ def generate_queries(
     histories: list[History],
     tax: Taxonomy,
     gen: Generator,
+    sessions: list[Session] | None = None,
 ) -> tuple[list[MCQQuery | OpenQuery], list[tuple[str, str, str]]]:
-    """Queries of a shard, and skips as (query_id, preference_id, reason)."""
+    """Queries of a shard, and skips as (query_id, preference_id, reason). ``sessions``: the shard's
+    signal sessions, whose cue sentences the options are asked to avoid (a backend that writes its own
+    cues must see the ones it wrote)."""
     by_persona = {p.persona_id: p for p in personas}
     by_id = {p.preference_id: p for p in preferences}
+    shown: dict[str, list[str]] = {}
+    for s in sessions or []:
+        for sig in s.signals:
+            if s.kind != "forget" and sig.evidence:
+                shown.setdefault(sig.preference_id, []).append(sig.evidence)
     plans, skips = [], []
     for h in histories:
         active = [p for p in preferences if p.persona_id == h.persona_id and not p.superseded]
@@ -116,6 +124,8 @@ def generate_queries(
             qid = f"{pref.preference_id}.{h.history_id.rsplit('.', 1)[1]}"
             ours = theirs.get(pref.scenario_id) if pref.who == "self" else None
             req = _request(pref, by_persona[h.persona_id], by_id, tax, f"{config.seed}:{qid}", ours)
+            if not isinstance(req, str):
+                req = req.model_copy(update={"cue_sentences": shown.get(pref.preference_id, [])})
             if isinstance(req, str):
                 skips.append((f"{qid}.mcq", pref.preference_id, req))
             else:

@@ -112,3 +112,26 @@ def test_states_explicitly_golden(text, terms, explicit):
     from flows.stages.quality import states_explicitly
 
     assert states_explicitly(text, terms) is explicit
+
+
+def test_option_requests_carry_the_cue_sentences_the_sessions_actually_hold(built, tax, gen):
+    """A backend that writes its own cues must be shown those, not the taxonomy's, to keep options clear of them."""
+    config, personas, prefs, sessions, histories, _, _ = built
+    seen = []
+
+    class Recording:
+        def generate(self, site, requests):
+            seen.extend(requests)
+            return gen.generate(site, requests)
+
+    generate_queries(config, personas, prefs, histories, tax, Recording(), sessions=sessions)
+    said = {sig.preference_id: sig.evidence for s in sessions if s.kind != "forget" for sig in s.signals}
+    by_key = {r.key.split(":", 1)[1].rsplit(".", 1)[0]: r for r in seen}
+    checked = 0
+    for pref in prefs:
+        req = next((r for k, r in by_key.items() if k == pref.preference_id), None)
+        if req is None or pref.superseded:
+            continue
+        assert req.cue_sentences == [said[pref.preference_id]]
+        checked += 1
+    assert checked >= 5
