@@ -72,26 +72,44 @@ def write_signal_session(
     )
 
 
-_FORGET_SELF = [
+_FORGET_SELF = [  # eight each: a persona with many forget requests does not repeat one
     "Remember when I mentioned that {quote}? Please forget that, I'd rather it wasn't kept.",
     "Earlier I told you that {quote}. Can you drop that from what you know about me?",
     "A while back I said that {quote}. Please don't hold on to that one.",
     "Please forget that I wrote {quote}. It's not something I want remembered.",
+    "I mentioned at some point that {quote}. Could you wipe that?",
+    "You might remember me saying that {quote}. I'd like that one dropped.",
+    "Scratch what I said about how {quote}, please.",
+    "Can you let go of the bit where I said that {quote}? Thanks.",
 ]
 _FORGET_OTHER = [
     "When I helped {contact} with {their} text, it said that {quote}. That's {their} business, so please forget it.",
     "Please forget what {first}'s note said, that {quote}. I shouldn't have passed it on.",
     "{Contact}'s piece mentioned that {quote}. Don't keep that about {them}, please.",
     "About {first}'s text from before, where {they} wrote {quote}. Please forget that part.",
+    "The draft I did with {first} said that {quote}. {They} wouldn't want that kept.",
+    "Could you drop the line from {first}'s text about how {quote}? It was {their} news, not mine to share.",
+    "In {first}'s paragraph it said that {quote}. Forget that one, please.",
+    "That text of {first}'s, where it said that {quote}. Please don't hold on to it.",
 ]
 FORGET_VARIANTS = 200
 """Phrasing variants a forget request's task counts from, clear of the persona's cue and own tasks."""
-_ANYWAY = ["Anyway, something else.", "Now, a favour.", "Also, new job for you.", "On another note."]
+_ANYWAY = [
+    "Anyway, something else.",
+    "Now, a favour.",
+    "Also, new job for you.",
+    "On another note.",
+    "Right, next thing.",
+]
 _FORGET_REPLIES = [
     "Understood, it's forgotten.",
     "Done, I've set it aside.",
     "Of course. Consider it dropped.",
     "Got it, I won't use it.",
+    "Sure, that's gone.",
+    "No problem, dropped.",
+    "Okay, I've let it go.",
+    "Right, I won't bring it up.",
 ]
 
 

@@ -32,7 +32,8 @@ _REPLY_OPENERS = [
     "Sorry for the slow reply!",
 ]
 _SIGNOFFS = ["Love,", "Take care,", "Speak soon,", "Best,", "Cheers,", "All the best,"]
-_CALL_LINES = {0: "I'll call you on Sunday.", 1: "I'll ring you at the weekend.", 2: "Let's talk on the phone soon."}
+# five words or fewer: they may recur within a history
+_CALL_LINES = {0: "I'll call on Sunday.", 1: "I'll ring at the weekend.", 2: "Let's talk by phone soon."}
 _SUBJECTS = ["News from me", "Catching up", "A quick hello", "Some news", "An update"]
 _TITLES = ["A busy few days", "Notes from this week", "This week, briefly", "Small news", "Odds and ends"]
 _HASHTAGS = ["#weeknotes", "#littlewins", "#realLife", "#thisweek", "#catchingup", "#dailyLife"]
@@ -152,7 +153,7 @@ def write_task_session(
         reasons = task.reasons.get(kind, [])
         if owner == "other":  # the text is theirs: only reasons about them, never "how sloppy I was"
             reasons = [r for r in reasons if "{first}" in r.lower()]
-        reason = " " + reasons[(k + p) % len(reasons)].format(**slots) if reasons else ""
+        reason = " " + reasons[(k + p) % len(reasons)].format(**slots) if reasons and rng.random() < 0.5 else ""
         ask = f"{phrasings[p]}{reason} {ask}"
     turns.append(TurnDraft(role="user", content=voice(style, ask, rng, " ".join(shown_held), opening=False)))
     whole = [*sentences, *held]

@@ -1,6 +1,8 @@
 """The offline backend is deterministic per key, validates its outputs and keeps cues verbatim;
 token counts come from the named offline tokenizer."""
 
+import itertools
+
 import pytest
 
 from llm import GenerationError, get_generator
@@ -105,3 +107,20 @@ def test_code_filler_quotes_real_stdlib_docs(tax, gen):
     answer = draft.turns[1].content
     name = answer.split("`")[1].split("(")[0]
     assert docs[name].doc in answer
+
+
+def test_every_forget_phrasing_renders_for_every_kind_of_person():
+    from llm.offline_signal import _FORGET_OTHER, _FORGET_SELF
+    from llm.world import slots_for
+
+    people = [
+        Contact(name="Ana", relation="my sister", pronoun="she"),
+        Contact(name="Tom", relation="my dad", pronoun="he"),
+    ]
+    quote = "I stop at the harbour stall every Friday"
+    assert len(set(_FORGET_SELF)) == len(_FORGET_SELF) >= 8 and len(set(_FORGET_OTHER)) == len(_FORGET_OTHER) >= 8
+    for template in _FORGET_SELF:
+        assert quote in template.format(quote=quote)
+    for template, person in itertools.product(_FORGET_OTHER, people):
+        text = template.format(quote=quote, **slots_for(person))
+        assert quote in text and "{" not in text and person.name in text
