@@ -153,7 +153,10 @@ def write_task_session(
         reasons = task.reasons.get(kind, [])
         if owner == "other":  # the text is theirs: only reasons about them, never "how sloppy I was"
             reasons = [r for r in reasons if "{first}" in r.lower()]
-        reason = " " + reasons[(k + p) % len(reasons)].format(**slots) if reasons and rng.random() < 0.5 else ""
+        # the j-th change of this kind gets the j-th reason: a persona's few cue sessions never repeat one
+        reason = (
+            " " + reasons[(k // len(kinds)) % len(reasons)].format(**slots) if reasons and rng.random() < 0.5 else ""
+        )
         ask = f"{phrasings[p]}{reason} {ask}"
     turns.append(TurnDraft(role="user", content=voice(style, ask, rng, " ".join(shown_held), opening=False)))
     whole = [*sentences, *held]
