@@ -7,6 +7,10 @@ not win by length alone. Ties go to the earliest label (labels are balanced, so 
 
     >>> lexical_choice("which tea for my morning", {"A": "Brew green tea.", "B": "Drink water."})
     'A'
+
+The open-ended judge (``evaluation.judges``) reads text through ``stems`` (content words in order, plurals
+folded so "storms" meets "storm") and ``english_share`` (share of tokens that are English function
+words: an answer in another language has almost none, whatever its length).
 """
 
 from __future__ import annotations
@@ -19,10 +23,27 @@ their them then there these this to was we what when which will with you your sh
 than too very also any some more most"""
 STOPWORDS = frozenset(_STOP.split())
 _WORD = re.compile(r"[a-z0-9']+")
+_TOKEN = re.compile(r"[^\W_]+")
 
 
 def content_words(text: str) -> set[str]:
     return {w for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1}
+
+
+def _fold(word: str) -> str:
+    """A plural folded to its singular, crudely: drop a final "s" (not "ss", "us", "is") of 4+ letters."""
+    return word[:-1] if len(word) > 3 and word[-1] == "s" and word[-2:] not in ("ss", "us", "is") else word
+
+
+def stems(text: str) -> list[str]:
+    """Content words of ``text`` in order, plurals folded (repeats kept: callers take a set or a sequence)."""
+    return [_fold(w.strip("'")) for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w.strip("'")) > 1]
+
+
+def english_share(text: str) -> float:
+    """Share of the text's tokens (any script) that are English function words; 0.0 for no tokens."""
+    tokens = _TOKEN.findall(text.lower())
+    return sum(t in STOPWORDS for t in tokens) / len(tokens) if tokens else 0.0
 
 
 def lexical_scores(context: str | set[str], options: dict[str, str]) -> dict[str, float]:

@@ -109,7 +109,9 @@ def evaluate_histories(
     opened: dict[int, JudgeCase] = {}
     for (item, method, _, tail, tokens), reply in zip(pending, replies, strict=True):
         if item.kind == "open":
-            opened[len(done)] = JudgeCase.of(reply, item.statement, item.rubric, who=item.who, forget=item.forget)
+            opened[len(done)] = JudgeCase.of(
+                reply, item.statement, item.rubric, who=item.who, forget=item.forget, request=item.text
+            )
         done.append(_scored(item, method, reply, tail, tokens))
     if opened:
         keys = list(opened)

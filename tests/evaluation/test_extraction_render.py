@@ -22,11 +22,11 @@ OPTIONS = {"A": "Brew a pot of green tea", "B": "Order a double espresso", "C": 
     ("response", "expected"),
     [
         ("\\boxed{B}", "B"),
-        ("Thinking... maybe \\boxed{A}, no wait: \\boxed{C}", "C"),
+        ("Thinking... maybe \\boxed{A}, no wait: \\boxed{C}", None),  # two letters offered: a hedge
         ("\\boxed{\\text{D}}", "D"),
         ("Final Answer: C", "C"),
         ("The answer is (A).", "A"),
-        ("answer: b", "B"),
+        ("answer: b", None),  # letters are capitals
         ("**Answer:** D", "D"),
         ("B", "B"),
         ("(C)", "C"),
@@ -41,6 +41,34 @@ OPTIONS = {"A": "Brew a pot of green tea", "B": "Order a double espresso", "C": 
 )
 def test_extract_answer_golden(response, expected):
     assert extract_answer(response, OPTIONS) == expected
+
+
+@pytest.mark.parametrize(
+    ("response", "expected"),
+    [
+        ("The answer is a matter of taste.", None),  # "a" is a word, not a letter
+        ("Answer: A or B", None),
+        ("Answer: A/B", None),
+        ("(A) (B)", None),
+        ("\\boxed{A}. Answer: B", None),
+        ("Answer: B", "B"),
+        ("**B**", "B"),
+        ("B) the night train", "B"),
+        ("I pick B. B is best.", "B"),  # the same letter repeated is one choice
+        ("\\boxed{B} because B fits", "B"),
+        ("Use a vitamin C serum every morning.", None),  # a capital inside prose is not a choice
+    ],
+)
+def test_extraction_is_strict_about_case_and_hedges(response, expected):
+    assert extract_answer(response, OPTIONS) == expected
+
+
+def test_rewards_and_evaluation_share_the_extraction():
+    import evaluation.runner
+    import training.rewards
+
+    assert training.rewards.extract_answer is extract_answer
+    assert evaluation.runner.extract_answer is extract_answer
 
 
 def test_option_text_matching_two_options_is_unparseable():

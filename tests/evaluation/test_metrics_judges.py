@@ -6,7 +6,15 @@ import math
 
 import pytest
 
-from evaluation.judges import Judge, JudgeCase, lexical_judge, parse_judge_prompt, parse_verdict, render_judge_prompt
+from evaluation.judges import (
+    PASS_AT,
+    Judge,
+    JudgeCase,
+    lexical_judge,
+    parse_judge_prompt,
+    parse_verdict,
+    render_judge_prompt,
+)
 from evaluation.metrics import accuracy_table, bootstrap_ci, cohen_kappa, judge_agreement, spearman, stereotype_gap
 
 
@@ -85,3 +93,62 @@ def test_judge_agreement_pairs():
     [pair] = judge_agreement(rows)
     assert pair["judges"] == "lexical vs strict" and pair["n"] == 4
     assert pair["kappa"] == pytest.approx(0.5)
+
+
+# A real scenario (taxonomy beauty.haircut_place): the request, the facts and answers written for them.
+REQUEST = "My hair is getting shaggy and I have a job interview in two weeks; how should I get it sorted?"
+BARBER = "prefers a traditional barbershop for haircuts"
+ANSWERS = {
+    "barber": "Walk into a traditional barbershop a week before the interview and ask for a classic taper "
+    "with a hot-towel neck shave to finish.",
+    "salon": "Book a cut and blow-dry at a good salon a week ahead, bring reference photos, and ask the stylist "
+    "for a low-fuss shape.",
+    "home": "Do it at home with clippers: a number three on the sides, blend up with a two, and tidy the "
+    "neckline with a hand mirror.",
+    "generic": "Get a trim about a week before the interview so the cut settles, and ask for a shape that's easy "
+    "to style yourself.",
+}
+EMPTY = ["", "\n" * 16, "OK.", "Sure!", "I can help with that.",
+         "Here is a general suggestion that should work for most people."]  # fmt: skip
+SPANISH = "Ve a una barbería tradicional una semana antes y pide un corte clásico con afeitado de cuello."
+OFF_TOPIC = "Preheat the oven, whisk three eggs with sugar and butter, then bake the sponge for twenty minutes."
+
+
+def _score(response: str, case: str, request: str = REQUEST) -> float:
+    return lexical_judge(response, BARBER, "", forget=case == "forget", who=case, request=request)
+
+
+@pytest.mark.parametrize("case", ["other", "forget"])
+def test_other_and_forget_need_a_real_on_topic_answer(case):
+    good = _score(ANSWERS["generic"], case)
+    assert good >= PASS_AT  # a real answer that does not use the fact passes
+    assert _score(ANSWERS["barber"], case) < PASS_AT  # applying / using the fact does not
+    for silent in [*EMPTY, REQUEST, SPANISH, OFF_TOPIC]:  # silence, boilerplate, the question, off-topic
+        assert _score(silent, case) < PASS_AT, silent
+        assert _score(silent, case) < good
+    for silent in [*EMPTY, SPANISH]:  # also when the request is unknown (cases read back from a judge prompt)
+        assert _score(silent, case, request="") < PASS_AT, silent
+
+
+def test_self_rewards_using_the_preference_not_echoing_or_listing():
+    good = _score(ANSWERS["barber"], "self")
+    assert good >= PASS_AT
+    assert _score(ANSWERS["salon"], "self") < PASS_AT  # another preference's answer
+    echoes = ["You prefer a traditional barbershop for haircuts.", f"{REQUEST} You prefer a traditional "
+              "barbershop for haircuts.", f"Since you {BARBER}, go to a traditional barbershop for haircuts "
+              "before your interview, sorted in two weeks."]  # fmt: skip
+    for echo in echoes:
+        assert _score(echo, "self") < PASS_AT, echo
+    every = " ".join(ANSWERS.values())
+    assert _score(every, "self") < min(good, PASS_AT)  # listing every option does not win
+    assert _score(REQUEST, "self") < PASS_AT
+    assert _score(SPANISH, "self") < PASS_AT
+    assert _score(SPANISH, "self", request="") < PASS_AT
+
+
+def test_a_chosen_option_is_judged_by_its_fit_alone():
+    def opt(text, case):
+        return lexical_judge(text, BARBER, "", forget=case == "forget", who=case, chosen_option=True)
+
+    assert opt(ANSWERS["barber"], "self") > opt(ANSWERS["generic"], "self")
+    assert opt(ANSWERS["generic"], "other") > opt(ANSWERS["barber"], "other")
