@@ -2,8 +2,9 @@
 
 ``EvalItem`` is one query with everything the breakdowns need (read by ``evaluation.items``);
 ``EvalSettings`` is the whole setup of a run (its hash is the run id, so the same command resumes the
-same run); ``EvalResult`` is one row of ``eval_results`` (query x method); ``Judgement`` one judge's
-score of one open-ended response; ``MemoryTrace`` the memory an agent built for one history.
+same run, and another model, prompt version, evaluation code or judge endpoint is another run);
+``EvalResult`` is one row of ``eval_results`` (query x method); ``Judgement`` one judge's score of one
+open-ended response; ``MemoryTrace`` the memory an agent built for one history.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import hashlib
 import json
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from schemas.base import Record
 
@@ -71,6 +72,10 @@ class EvalSettings(Record):
     rag_top_k: int = Field(5, gt=0)
     max_new_tokens: int = Field(256, gt=0)
     seed: int = 0
+    judge_base_url: str | None = Field(None, description="endpoint of model judges (default: base_url)")
+    prompt_version: str = Field("", description="evaluation.render.PROMPT_VERSION (filled in)")
+    code: str = Field("", description="evaluation.identity.code_fingerprint() (filled in)")
+    model_fingerprint: str = Field("", description="evaluation.identity.model_fingerprint() (filled in)")
 
     @field_validator("methods")
     @classmethod
@@ -79,9 +84,28 @@ class EvalSettings(Record):
             raise ValueError(f"methods repeat: {v}")
         return v
 
+    @model_validator(mode="before")
+    @classmethod
+    def _identity(cls, data: dict) -> dict:
+        """Fill in what the run id must cover besides the settings: prompts, code and the model itself."""
+        from evaluation.identity import code_fingerprint, model_fingerprint
+        from evaluation.render import PROMPT_VERSION
+
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        data.setdefault("prompt_version", PROMPT_VERSION)
+        data.setdefault("code", code_fingerprint())
+        if not data.get("model_fingerprint"):
+            backend, model = data.get("backend", "offline"), data.get("model", "lexical")
+            data["model_fingerprint"] = model_fingerprint(backend, model, data.get("base_url"))
+        return data
+
     @property
     def run_id(self) -> str:
-        digest = hashlib.sha256(self.model_dump_json().encode()).hexdigest()
+        """A hash of every field, methods and judges taken as sets (their order changes nothing)."""
+        canonical = self.model_dump() | {"methods": sorted(self.methods), "judges": sorted(self.judges)}
+        digest = hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
         return f"eval-{digest[:12]}"
 
     def config_json(self) -> str:

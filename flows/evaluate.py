@@ -115,7 +115,7 @@ def evaluate(
             version_id=vid, methods=methods, backend=backend, model=model or _default_model(backend),
             base_url=base_url, judges=judges, budget_tokens=parse_budget(budget), limit=limit,
             chunk_tokens=chunk_tokens, memory_cap_tokens=memory_cap_tokens, rag_top_k=rag_top_k,
-            max_new_tokens=max_new_tokens,
+            max_new_tokens=max_new_tokens, judge_base_url=judge_base_url,
         )  # fmt: skip
         items = load_items(con, vid, budget_tokens=settings.budget_tokens, limit=settings.limit)
         state = start_eval_run(
