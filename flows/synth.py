@@ -23,6 +23,7 @@ again. An error rate above ``max_error_rate`` (after ``min_calls`` calls) stops 
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Annotated, Literal
 
@@ -204,6 +205,14 @@ def _run(
     if state == "complete":
         logger.info("version %s is already complete in %s: nothing to write", version_id, db)
         return _summary(con, version_id, "complete", db, 0, t0)
+    if state == "resumed":  # the shards already written were cut with the first run's shard size: keep it
+        first = json.loads(con.execute("SELECT config_json FROM dataset_versions WHERE version_id = ?", [version_id])
+                           .fetchone()[0])  # fmt: skip
+        if first.get("shard_size", config.shard_size) != config.shard_size:
+            logger.info(
+                "resuming with the first run's shard_size %d (asked: %d)", first["shard_size"], config.shard_size
+            )
+            config = config.model_copy(update={"shard_size": first["shard_size"]})
     run_id = start_run(con, "synth", version_id, config.canonical_json(), str(flow_run.get_id() or "") or None)
     if hasattr(gen, "run_id"):
         gen.run_id = run_id  # every recorded LLM call names the run that made it

@@ -144,7 +144,17 @@ class OpenAIGenerator:
         return encode(site.name, req) if self.request_headers else {}
 
     def cache_key(self, site: CallSite, prompt: RenderedPrompt) -> str:
-        payload = [self.model, prompt.messages, self.params, site.output_model.model_json_schema(), prompt.prompt_sha]
+        """One call's identity: the endpoint and model that answer it, what is asked and how it is parsed
+        (two servers serving one model name never share cached answers)."""
+        endpoint = (self.base_url or "https://api.openai.com/v1").rstrip("/")
+        payload = [
+            endpoint,
+            self.model,
+            prompt.messages,
+            self.params,
+            site.output_model.model_json_schema(),
+            prompt.prompt_sha,
+        ]
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
     def body(self, site: CallSite, messages: list[dict[str, str]]) -> dict[str, Any]:

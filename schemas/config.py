@@ -20,6 +20,10 @@ from schemas.base import Record
 PresetName = Literal["tiny", "small", "full"]
 
 
+EXECUTION_ONLY = ("preset", "shard_size")
+"""Config fields that change how a run is executed or labelled, never a row: not part of the version id."""
+
+
 class SynthConfig(Record):
     """Everything that decides what ``synth`` generates."""
 
@@ -72,8 +76,14 @@ class SynthConfig(Record):
         return self
 
     def canonical_json(self) -> str:
-        """Sorted-key JSON of every field: the config part of the dataset version hash."""
+        """Sorted-key JSON of every field (stored with the version, for lineage)."""
         return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+
+    def version_json(self) -> str:
+        """``canonical_json`` without ``EXECUTION_ONLY`` fields: the config part of the dataset version id."""
+        return json.dumps(
+            self.model_dump(mode="json", exclude=set(EXECUTION_ONLY)), sort_keys=True, separators=(",", ":")
+        )
 
     @property
     def n_shards(self) -> int:

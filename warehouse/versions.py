@@ -1,9 +1,13 @@
 """Dataset versions: content-addressed ids, registration, completion, and the runs that made them.
 
-``version_id = "v" + sha256(canonical config JSON, generator version, seed)[:16]``. The generator
-version hashes the code and data that decide the rows (schemas, taxonomy, llm, flows/stages, prompts),
-so any change to them yields a new version while an identical rerun finds its version complete and
-writes nothing.
+``version_id = "v" + sha256(the config's version JSON, generator version, seed)[:16]``. The version JSON
+is the canonical config without its execution settings (``schemas.config.EXECUTION_ONLY``: the preset
+label and ``shard_size``, which never change a row); the generator version hashes exactly the files of
+``ROW_SOURCES``, the code and data that decide the rows. So a change to any of them yields a new
+version, a change to anything else (the CLI, the reports, the evaluator, a stray file) keeps it, and an
+identical rerun finds its version complete and writes nothing. ``OTHER_SOURCES`` lists every other
+source file of the row-writing packages; a test fails when a file is in neither list, so adding a module
+means deciding whether it shapes rows.
 """
 
 from __future__ import annotations
@@ -19,7 +23,83 @@ import duckdb
 from schemas.config import SynthConfig
 
 ROOT = Path(__file__).resolve().parent.parent
-GENERATION_SOURCES = ("schemas", "taxonomy", "llm", "flows/stages", "prompts")
+ROW_SOURCES = (
+    "schemas/*.py",  # the records, their validation and the config
+    "taxonomy/*.py",
+    "taxonomy/*.yaml",
+    "taxonomy/scenarios/*.yaml",  # every sentence, option and answer
+    "prompts/*.jinja",  # what the openai backend is asked
+    "prompts/*.py",
+    "llm/base.py",
+    "llm/callsites.py",
+    "llm/offline.py",
+    "llm/offline_signal.py",
+    "llm/offline_tasks.py",
+    "llm/world.py",
+    "llm/voice.py",
+    "llm/wording.py",
+    "llm/seeding.py",
+    "llm/tokens.py",  # token counts are columns
+    "llm/leakage.py",  # rejects leaking sessions
+    "llm/prompts.py",
+    "llm/openai_backend.py",  # parses and repairs model output
+    "llm/calls.py",  # which calls count as failed
+    "flows/stages/*.py",
+    "flows/synth.py",  # sharding and the version-wide rows
+    "flows/gates.py",
+    "warehouse/rows.py",
+    "warehouse/checks.py",
+    "warehouse/gate_inputs.py",
+    "warehouse/sql/*.sql",  # the tables' columns
+)
+"""Globs (relative to the repository root) of every file that shapes a dataset version's rows."""
+OTHER_SOURCES = (
+    "llm/__init__.py",  # exports only
+    "llm/batch.py",  # Batch API transport: the same requests, the same answers
+    "llm/chat.py",  # free-text chat for evaluation
+    "llm/forecast.py",  # dry-run cost forecast
+    "llm/loopback.py",  # the test server
+    "llm/loopback_batch.py",
+    "llm/prices.yaml",
+    "llm/pricing.py",
+    "llm/ratelimit.py",  # pacing, not content
+    "llm/request_channel.py",  # how the loopback server learns a request
+    "llm/transport.py",  # retries, not content
+    "flows/__init__.py",
+    "flows/cli.py",
+    "flows/cli_common.py",
+    "flows/cli_eval.py",
+    "flows/cli_inspect.py",
+    "flows/cli_train.py",
+    "flows/evaluate.py",
+    "flows/forecast.py",
+    "flows/lineage.py",
+    "flows/progress.py",
+    "flows/reports.py",
+    "flows/serve.py",
+    "flows/train.py",
+    "warehouse/__init__.py",
+    "warehouse/connection.py",
+    "warehouse/ducklake.py",
+    "warehouse/eval_store.py",
+    "warehouse/history.py",
+    "warehouse/lineage.py",
+    "warehouse/llm_cost.py",
+    "warehouse/llm_store.py",
+    "warehouse/load.py",  # writes rows as given
+    "warehouse/training.py",
+    "warehouse/versions.py",
+    "schemas/json/*.json",  # exported from schemas/*.py
+)
+"""Source files of the same packages that never change a row (each with why, where it is not plain)."""
+
+
+def row_source_files(root: Path = ROOT) -> list[Path]:
+    """The files ``ROW_SOURCES`` names, sorted, caches excluded."""
+    files = {p for pattern in ROW_SOURCES for p in root.glob(pattern) if p.is_file()}
+    return sorted(p for p in files if "__pycache__" not in p.parts)
+
+
 CORE_TABLES = (
     "personas",
     "scenarios",
@@ -37,18 +117,12 @@ CORE_TABLES = (
 
 
 @cache
-def generator_version() -> str:
-    """Hash of every file under GENERATION_SOURCES (sources and data, not caches)."""
+def generator_version(root: Path = ROOT) -> str:
+    """Hash of the path and bytes of every file of ``ROW_SOURCES``."""
     digest = hashlib.sha256()
-    for folder in GENERATION_SOURCES:
-        for path in sorted((ROOT / folder).rglob("*")):
-            if (
-                path.is_file()
-                and path.suffix in {".py", ".yaml", ".jinja", ".json"}
-                and "__pycache__" not in path.parts
-            ):
-                digest.update(str(path.relative_to(ROOT)).encode())
-                digest.update(path.read_bytes())
+    for path in row_source_files(root):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
     return "gen-" + digest.hexdigest()[:12]
 
 
@@ -57,7 +131,7 @@ def config_hash(config: SynthConfig) -> str:
 
 
 def version_id(config: SynthConfig) -> str:
-    payload = json.dumps([config.canonical_json(), generator_version(), config.seed])
+    payload = json.dumps([config.version_json(), generator_version(), config.seed])
     return "v" + hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 

@@ -137,7 +137,8 @@ def generate_conversations(
             if pref.forget:  # the request opens an ordinary task of the user's own, for someone of its world
                 gap = timedelta(days=rng.randint(3, 30), hours=rng.randint(0, 8))
                 when = min(pref.stated_at + gap, end - timedelta(hours=1))
-                forget_task = order[(len(mine) + len(forgets)) % len(order)]
+                mine_forgotten = sum(f[1].persona_id == persona.persona_id for f in forgets)
+                forget_task = order[(len(mine) + mine_forgotten) % len(order)]  # never the shard's count
                 for_whom = contact if pref.relation else rng.choice(people)
                 focus = supply.focus()
                 # one sentence fewer than other texts: the request to forget is one more

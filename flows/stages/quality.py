@@ -1,10 +1,11 @@
 """Stage 7, quality: the validity gates of ARCHITECTURE §7 that can be judged per shard.
 
 Each check is a small pure function over one item returning ``None`` (pass) or a reason (fail). The
-stage runs every check, keeps a ``Check`` row per failure plus one summary row per check and shard
-(``value`` = pass rate), and moves queries that fail (or whose preference's sessions leak it) to
-``rejected`` with the reason. Nothing is dropped silently. Version-wide gates (letter balance, gold
-uniquely longest, form and item gates) run once every shard is written (``flows.gates``).
+stage runs every check, keeps a ``Check`` row per failure plus one summary row per check and persona
+(``value`` = pass rate; per persona, not per shard, so ``shard_size`` never changes a row), and moves
+queries that fail (or whose preference's sessions leak it) to ``rejected`` with the reason. Nothing is
+dropped silently. Version-wide gates (letter balance, gold uniquely longest, form and item gates) run
+once every shard is written (``flows.gates``).
 """
 
 from __future__ import annotations
@@ -114,28 +115,32 @@ class QualityResult:
 
 
 def _run(
-    fns: list[Callable], items: list, id_of: Callable, ctx: ShardContext, shard: int, result: QualityResult
+    fns: list[Callable], items: list, id_of: Callable, ctx: ShardContext, owner_of: Callable, result: QualityResult
 ) -> dict[str, list[str]]:
+    """Run each check over ``items``: one failed ``Check`` per failing item, and one summary per persona
+    (subject ``persona:<id>``, value = share passed), so the rows never depend on how personas are sharded."""
     failed: dict[str, list[str]] = {}
     for fn in fns:
         name = fn.__name__.removeprefix("check_")
-        n_fail = 0
+        counts: dict[str, list[int]] = {}
         for item in items:
             reason = fn(item, ctx)
+            tally = counts.setdefault(owner_of(item), [0, 0])
+            tally[1] += 1
             if reason:
-                n_fail += 1
+                tally[0] += 1
                 result.checks.append(Check(check_name=name, subject_id=id_of(item), passed=False, detail=reason))
                 failed.setdefault(id_of(item), []).append(f"{name}: {reason}")
-        rate = 1 - n_fail / len(items) if items else 1.0
-        result.checks.append(
-            Check(
-                check_name=name,
-                subject_id=f"shard:{shard:04d}",
-                passed=n_fail == 0,
-                value=rate,
-                detail=f"{n_fail} of {len(items)} failed",
+        for owner, (n_fail, n) in sorted(counts.items()):
+            result.checks.append(
+                Check(
+                    check_name=name,
+                    subject_id=f"persona:{owner}",
+                    passed=n_fail == 0,
+                    value=1 - n_fail / n,
+                    detail=f"{n_fail} of {n} failed",
+                )
             )
-        )
     return failed
 
 
@@ -179,7 +184,8 @@ def check_shard(
     min_fill: float,
     judge: Generator | None = None,
 ) -> QualityResult:
-    """Run every per-shard gate; split queries into kept and rejected (with reasons). With ``judge`` (a
+    """Run every per-shard gate; split queries into kept and rejected (with reasons). ``shard`` names the
+    unit in logs only: no row depends on it. With ``judge`` (a
     backend), signal sessions also go through the LLM leakage check (``session_implicit_judge``)."""
     ctx = ShardContext(
         {p.persona_id: p for p in personas},
@@ -189,14 +195,17 @@ def check_shard(
         min_fill,
     )
     result = QualityResult()
-    _run(HISTORY_CHECKS, histories, lambda h: h.history_id, ctx, shard, result)
-    bad_sessions = _run(SESSION_CHECKS, sessions, lambda s: s.session_id, ctx, shard, result)
+    _run(HISTORY_CHECKS, histories, lambda h: h.history_id, ctx, lambda h: h.persona_id, result)
+    session_id, session_owner = (lambda s: s.session_id), (lambda s: s.persona_id or "pool")
+    bad_sessions = _run(SESSION_CHECKS, sessions, session_id, ctx, session_owner, result)
     if judge is not None:
         judged = judge_sessions(sessions, ctx, judge)
-        _run([_verdict_check(judged)], sessions, lambda s: s.session_id, ctx, shard, result)
+        _run([_verdict_check(judged)], sessions, session_id, ctx, session_owner, result)
         for sid, reason in judged.items():
             bad_sessions.setdefault(sid, []).append(f"session_implicit_judge: {reason}")
-    bad_queries = _run(QUERY_CHECKS, queries, lambda q: q.query_id, ctx, shard, result)
+    bad_queries = _run(
+        QUERY_CHECKS, queries, lambda q: q.query_id, ctx, lambda q: ctx.preferences[q.preference_id].persona_id, result
+    )
     leaked = {
         sig.preference_id: f"{s.session_id} {bad_sessions[s.session_id][0]}"
         for s in sessions

@@ -101,6 +101,17 @@ def test_determinism_across_fresh_warehouses(tiny_run, prefect_harness, tmp_path
     assert _content_hashes(tmp_path / "fresh.duckdb", fresh.version_id) == _content_hashes(db, first.version_id)
 
 
+def test_shard_size_changes_no_row(tiny_run, prefect_harness, tmp_path):
+    from flows.synth import synth
+
+    db, first = tiny_run
+    one_per_shard = tmp_path / "shard1.yaml"
+    one_per_shard.write_text("shard_size: 1\n")
+    other = synth(preset="tiny", db=str(tmp_path / "shard1.duckdb"), config_file=str(one_per_shard))
+    assert other.version_id == first.version_id
+    assert _content_hashes(tmp_path / "shard1.duckdb", other.version_id) == _content_hashes(db, first.version_id)
+
+
 def test_killed_run_resumes_without_repeating_finished_shards(prefect_harness, tmp_path, monkeypatch):
     import flows.synth as synth_mod
 
@@ -132,7 +143,7 @@ def test_killed_run_resumes_without_repeating_finished_shards(prefect_harness, t
     con.close()
 
     monkeypatch.undo()
-    resumed = synth_mod.synth(preset="tiny", db=str(db), config_file=str(overrides))
+    resumed = synth_mod.synth(preset="tiny", db=str(db))  # another shard size: the first run's is kept
     assert resumed.state == "resumed" and resumed.version_id == vid
     assert "referential_integrity" not in resumed.failed_checks
     con = duckdb.connect(str(db), read_only=True)
