@@ -4,7 +4,8 @@ All functions take plain rows (dicts with the ``eval_results`` columns plus the 
 ``evaluation.store.result_frame`` returns them) so the report, the CLI and SQL users get the same numbers.
 
 - ``bootstrap_ci``: percentile bootstrap of the mean (2,000 resamples, fixed seed: the same results give
-  the same interval);
+  the same interval); with ``clusters`` it resamples whole clusters (personas: 20-30 queries share one
+  history, so their answers are not independent and a per-query bootstrap is too narrow);
 - ``breakdown``: accuracy per method and per value of one label (kind, who, updated, forget, distance
   bin, domain, task type);
 - ``cohen_kappa`` (pass/fail) and ``spearman`` (scores) between two judges.
@@ -20,16 +21,33 @@ import numpy as np
 BREAKDOWNS = ("pref_kind", "who", "updated", "forget", "distance_bin", "domain", "task_type")
 
 
-def bootstrap_ci(values: Sequence[float], *, n: int = 2000, seed: int = 0, level: float = 0.95) -> tuple[float, float]:
-    """(low, high) of the ``level`` percentile bootstrap interval of the mean; (nan, nan) if empty."""
+def bootstrap_ci(
+    values: Sequence[float],
+    *,
+    clusters: Sequence[object] | None = None,
+    n: int = 2000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> tuple[float, float]:
+    """(low, high) of the ``level`` percentile bootstrap interval of the mean; (nan, nan) if empty.
+    ``clusters`` (one label per value): resample clusters with replacement, the mean taken over all the
+    values of the drawn clusters."""
     data = np.asarray(values, dtype=float)
     if data.size == 0:
         return float("nan"), float("nan")
     rng = np.random.default_rng(seed)
-    block = max(1, 2_000_000 // data.size)  # resamples per block: bounded memory on large runs
-    means = np.concatenate(
-        [data[rng.integers(0, data.size, size=(min(block, n - i), data.size))].mean(axis=1) for i in range(0, n, block)]
-    )
+    if clusters is None:
+        sums, counts = data, np.ones_like(data)
+    else:
+        _, index = np.unique(np.asarray([str(c) for c in clusters]), return_inverse=True)
+        sums, counts = np.bincount(index, weights=data), np.bincount(index).astype(float)
+    k = sums.size
+    block = max(1, 2_000_000 // k)  # resamples per block: bounded memory on large runs
+    means = []
+    for i in range(0, n, block):
+        draw = rng.integers(0, k, size=(min(block, n - i), k))
+        means.append(sums[draw].sum(axis=1) / counts[draw].sum(axis=1))
+    means = np.concatenate(means)
     tail = (1 - level) / 2 * 100
     return float(np.percentile(means, tail)), float(np.percentile(means, 100 - tail))
 
@@ -44,7 +62,7 @@ def accuracy_table(rows: Iterable[dict], key: str | None = None, kind: str = "mc
     table = []
     for (method, value), members in sorted(groups.items()):
         values = [float(m["correct"]) for m in members]
-        low, high = bootstrap_ci(values)
+        low, high = bootstrap_ci(values, clusters=[m.get("persona_id") or m.get("history_id") for m in members])
         table.append(
             {
                 "method": method,

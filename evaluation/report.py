@@ -41,15 +41,21 @@ def scatter_svg(points: list[dict]) -> str:
             f'<line x1="{cx:.1f}" x2="{cx:.1f}" y1="{y(p["ci_low"]):.1f}" y2="{y(p["ci_high"]):.1f}" '
             f'stroke="{color}"/><circle cx="{cx:.1f}" cy="{y(p["accuracy"]):.1f}" r="5" fill="{color}"/>'
             f'<text x="{cx + (7 if cx < W - 120 else -7):.1f}" y="{y(p["accuracy"]) - 6:.1f}" font-size="11" '
-            f'text-anchor="{"start" if cx < W - 120 else "end"}">{_esc(p["method"])}</text>'
+            f'text-anchor="{"start" if cx < W - 120 else "end"}">{_esc(p["method"])} (n={p["n"]})</text>'
         )
     parts.append(f'<text x="{PAD}" y="{H - 8}" font-size="10">{10**lo:,.0f}</text>')
     parts.append(f'<text x="{W - PAD - 40}" y="{H - 8}" font-size="10">{10**hi:,.0f}</text>')
     return _svg("".join(parts))
 
 
-def bars_svg(groups: list[str], series: dict[str, list[float | None]], ylabel: str = "accuracy") -> str:
-    """Grouped bars: one group per label, one bar per series (method), values 0-1 (None: no bar)."""
+def bars_svg(
+    groups: list[str],
+    series: dict[str, list[float | None]],
+    counts: dict[str, list[int | None]] | None = None,
+    ylabel: str = "accuracy",
+) -> str:
+    """Grouped bars: one group per label, one bar per series (method), values 0-1 (None: no bar); with
+    ``counts``, each bar is labelled with the number of answers behind it."""
     n_series = max(len(series), 1)
     group_w = (W - 2 * PAD) / max(len(groups), 1)
     bar_w = group_w * 0.8 / n_series
@@ -61,10 +67,17 @@ def bars_svg(groups: list[str], series: dict[str, list[float | None]], ylabel: s
                 continue
             bx = PAD + gi * group_w + group_w * 0.1 + si * bar_w
             bh = v * (H - 2 * PAD)
+            n = counts[name][gi] if counts else None
+            label = f"{_esc(name)} / {_esc(groups[gi])}: {v:.3f}" + (f" (n={n})" if n is not None else "")
             parts.append(
                 f'<rect x="{bx:.1f}" y="{H - PAD - bh:.1f}" width="{bar_w:.1f}" height="{bh:.1f}" fill="{color}">'
-                f"<title>{_esc(name)} / {_esc(groups[gi])}: {v:.3f}</title></rect>"
+                f"<title>{label}</title></rect>"
             )
+            if n is not None:
+                parts.append(
+                    f'<text x="{bx + bar_w / 2:.1f}" y="{H - PAD - bh - 3:.1f}" font-size="8" '
+                    f'text-anchor="middle">n={n}</text>'
+                )
         parts.append(
             f'<rect x="{W - 150}" y="{8 + si * 14}" width="10" height="10" fill="{color}"/>'
             f'<text x="{W - 135}" y="{17 + si * 14}" font-size="10">{_esc(name)}</text>'
@@ -109,11 +122,21 @@ def _table(rows: list[dict], columns: list[str]) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def _grouped(table: list[dict]) -> tuple[list[str], dict[str, list[float | None]]]:
+def _grouped(table: list[dict]) -> tuple[list[str], dict[str, list[float | None]], dict[str, list[int | None]]]:
+    """(groups, accuracy per method and group, n per method and group) for ``bars_svg``."""
     groups = sorted({r["group"] for r in table})
     methods = sorted({r["method"] for r in table})
-    by = {(r["method"], r["group"]): r["accuracy"] for r in table}
-    return groups, {m: [by.get((m, g)) for g in groups] for m in methods}
+    by = {(r["method"], r["group"]): r for r in table}
+
+    def pick(m: str, g: str, field: str):
+        row = by.get((m, g))
+        return row[field] if row else None
+
+    return (
+        groups,
+        {m: [pick(m, g, "accuracy") for g in groups] for m in methods},
+        {m: [pick(m, g, "n") for g in groups] for m in methods},
+    )
 
 
 def render_report(summary: dict) -> str:
@@ -126,7 +149,7 @@ def render_report(summary: dict) -> str:
         f"model {_esc(run['model'])} &middot; judges {_esc(', '.join(run['judges'] or []))} &middot; "
         f"status {_esc(run['status'])} &middot; {summary['n_results']} results &middot; "
         f"{summary['unparsed']} unparseable MCQ answers (scored wrong)</p>",
-        "<h2>MCQ accuracy (95% bootstrap CI)</h2>",
+        "<h2>MCQ accuracy (95% CI: bootstrap over personas)</h2>",
         _table(summary["mcq"], cols),
         "<h2>Accuracy vs tokens read</h2>",
         scatter_svg(summary["mcq"]) if summary["mcq"] else "<p>No MCQ results.</p>",

@@ -34,6 +34,7 @@ def result_rows(con: duckdb.DuckDBPyConnection, run: dict) -> list[dict]:
             "distance_bin": i.distance_bin,
             "domain": i.domain,
             "task_type": i.task_type or "none",
+            "persona_id": i.persona_id,
         }
         for i in load_items(con, run["version_id"])
     }

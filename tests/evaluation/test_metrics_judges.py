@@ -26,6 +26,18 @@ def test_bootstrap_ci_golden():
     assert all(math.isnan(v) for v in bootstrap_ci([]))
 
 
+def test_clustered_bootstrap_is_wider_when_a_persona_answers_alike():
+    values = [float(p % 2) for p in range(10) for _ in range(30)]  # each persona all right or all wrong
+    personas = [p for p in range(10) for _ in range(30)]
+    naive = bootstrap_ci(values)
+    low, high = bootstrap_ci(values, clusters=personas)
+    assert high - low > 2 * (naive[1] - naive[0])  # 10 independent units, not 300
+    assert low <= 0.5 <= high
+    spread = [float(i % 2) for i in range(300)]  # alike within no persona: about as narrow as per query
+    wide = bootstrap_ci(spread, clusters=personas)
+    assert wide[1] - wide[0] < 1.5 * (naive[1] - naive[0])
+
+
 def test_kappa_and_spearman_golden():
     assert cohen_kappa([True, False, True, False], [True, False, True, False]) == 1.0
     assert cohen_kappa([True, True, False, False], [False, False, True, True]) == -1.0
@@ -152,3 +164,15 @@ def test_a_chosen_option_is_judged_by_its_fit_alone():
 
     assert opt(ANSWERS["barber"], "self") > opt(ANSWERS["generic"], "self")
     assert opt(ANSWERS["generic"], "other") > opt(ANSWERS["barber"], "other")
+
+
+def test_every_bar_of_a_breakdown_shows_its_n():
+    from evaluation.report import _grouped, bars_svg
+
+    table = [
+        {"method": "rag", "group": "self", "accuracy": 0.5, "n": 12},
+        {"method": "rag", "group": "other", "accuracy": 0.25, "n": 4},
+        {"method": "full_context", "group": "self", "accuracy": 0.75, "n": 12},
+    ]
+    svg = bars_svg(*_grouped(table))
+    assert svg.count("<rect") >= 3 and "n=12" in svg and "n=4" in svg
