@@ -179,7 +179,7 @@ def check_shard(
     sessions: list[Session],
     histories: list[History],
     queries: list[MCQQuery | OpenQuery],
-    skips: list[tuple[str, str, str]],
+    skips: list[tuple[str, ...]],
     tax: Taxonomy,
     min_fill: float,
     judge: Generator | None = None,
@@ -223,7 +223,9 @@ def check_shard(
             result.rejected.append((q, q.query_id, q.preference_id, name, "; ".join(reasons)))
         else:
             result.kept.append(q)
-    for qid, pref_id, reason in skips:
-        result.rejected.append((None, qid, pref_id, "query_buildable", reason))
-        result.checks.append(Check(check_name="query_buildable", subject_id=qid, passed=False, detail=reason))
+    for qid, pref_id, reason, *named in skips:  # (query, preference, reason[, check name])
+        name = named[0] if named else "query_buildable"
+        result.rejected.append((None, qid, pref_id, name, reason))
+        if name == "query_buildable":  # a deliberate leave-out (a balance cap) is recorded, not a failure
+            result.checks.append(Check(check_name=name, subject_id=qid, passed=False, detail=reason))
     return result

@@ -73,6 +73,35 @@ def _request(
     )
 
 
+SAFE_GOLD_SHARE = 0.25
+"""Most a history's MCQs may have the assumption-free (generic) answer as gold (other and forget cases):
+a reader who always picks the answer that assumes nothing then scores at chance, not above it."""
+
+
+def _cap_safe_gold(seed: int, plans: list, skips: list) -> tuple[list, list]:
+    """Keep, per history, at most ``SAFE_GOLD_SHARE`` of its MCQs with the generic answer as gold (a seeded
+    choice of which); the others become skips with the reason, never dropped silently."""
+    by_history: dict[str, list] = {}
+    for plan in plans:
+        by_history.setdefault(plan[2].history_id, []).append(plan)
+    kept, skips = [], list(skips)
+    for hid in sorted(by_history):
+        own = [p for p in by_history[hid] if p[3].gold_option_id is not None]
+        safe = sorted(
+            (p for p in by_history[hid] if p[3].gold_option_id is None),
+            key=lambda p: rng_for(seed, "safe_gold", p[0]).random(),
+        )
+        room = int(SAFE_GOLD_SHARE * len(own) / (1 - SAFE_GOLD_SHARE))
+        kept_ids = {p[0] for p in own + safe[:room]}
+        kept += [p for p in by_history[hid] if p[0] in kept_ids]
+        skips += [
+            (f"{qid}.mcq", pref.preference_id, f"the generic answer is gold in at most {SAFE_GOLD_SHARE:.0%} of a "
+             "history's MCQs (always picking the answer that assumes nothing must not beat chance)", "safe_gold_cap")
+            for qid, pref, _, _ in safe[room:]
+        ]  # fmt: skip
+    return kept, skips
+
+
 def _gold_letters(seed: int, mcq_ids: list[str]) -> dict[str, str]:
     """Gold letter per MCQ: balanced, unpredictable from order, independent of how personas are sharded.
 
@@ -103,7 +132,7 @@ def generate_queries(
     gen: Generator,
     sessions: list[Session] | None = None,
 ) -> tuple[list[MCQQuery | OpenQuery], list[tuple[str, str, str]]]:
-    """Queries of a shard, and skips as (query_id, preference_id, reason). ``sessions``: the shard's
+    """Queries of a shard, and skips as (query_id, preference_id, reason[, check name]). ``sessions``: the shard's
     signal sessions, whose cue sentences the options are asked to avoid (a backend that writes its own
     cues must see the ones it wrote)."""
     by_persona = {p.persona_id: p for p in personas}
@@ -130,6 +159,7 @@ def generate_queries(
                 skips.append((f"{qid}.mcq", pref.preference_id, req))
             else:
                 plans.append((qid, pref, h, req))
+    plans, skips = _cap_safe_gold(config.seed, plans, skips)
     drafts = gen.generate(QUERY_OPTIONS, [p[3] for p in plans])
     texts = [o.text for d in drafts for o in d.options]
     counts = iter(count_tokens(texts, config.tokenizer))

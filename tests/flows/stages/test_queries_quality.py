@@ -135,3 +135,21 @@ def test_option_requests_carry_the_cue_sentences_the_sessions_actually_hold(buil
         assert req.cue_sentences == [said[pref.preference_id]]
         checked += 1
     assert checked >= 5
+
+
+def test_the_assumption_free_answer_is_gold_in_at_most_a_quarter_of_a_historys_mcqs(tiny_config, tax, gen):
+    config = tiny_config.model_copy(update={"forget_rate": 0.4, "other_rate": 0.4})  # many would be generic-gold
+    personas = generate_personas(config, 0, tax, gen)
+    prefs = [p for persona in personas for p in generate_preferences(config, persona, tax)]
+    sessions = generate_conversations(config, personas, prefs, tax, gen)
+    own = generate_persona_filler(config, personas, prefs, tax, gen)
+    histories = build_histories(config, personas, sessions, own, generate_filler_pool(config, gen))
+    queries, skips = generate_queries(config, personas, prefs, histories, tax, gen, sessions=sessions)
+    mcqs = [q for q in queries if isinstance(q, MCQQuery)]
+    for h in histories:
+        mine = [q for q in mcqs if q.history_id == h.history_id]
+        safe = [q for q in mine if not any(o.role == "generic" for o in q.options)]  # the generic one is gold
+        assert len(safe) <= 0.25 * len(mine)
+    assert mcqs
+    capped = [s for s in skips if len(s) == 4 and s[3] == "safe_gold_cap"]
+    assert capped, "with these rates some generic-gold MCQs must be left out, with the reason"
