@@ -1,6 +1,8 @@
 """The ``hf`` backend: a local transformers model by path, prompted through its own chat template.
 
-Greedy decoding (deterministic), left padding, a few chats per forward pass. The model is loaded from a
+Greedy decoding (deterministic), left padding, a few chats per forward pass. A prompt longer than the
+model's context (less the tokens to generate) is never truncated: it comes back as ``Overflowed`` and is
+recorded as an overflow. The model is loaded from a
 local directory only (``local_files_only``): no hub downloads at run time. Works for any causal LM whose
 tokenizer has a chat template, including a checkpoint written by ``tacit train`` and the tiny model of
 ``tacit train tiny-model``.
@@ -14,6 +16,8 @@ Needs the ``train`` extra (torch, transformers); imported only when ``--backend 
 from __future__ import annotations
 
 from pathlib import Path
+
+from llm.chat import Overflowed
 
 
 class HFModel:
@@ -32,7 +36,6 @@ class HFModel:
         if self.tokenizer.chat_template is None:
             raise ValueError(f"--model {path}: its tokenizer has no chat template")
         self.tokenizer.padding_side = "left"
-        self.tokenizer.truncation_side = "left"  # an over-long prompt loses its oldest turns, never the question
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self.lm = AutoModelForCausalLM.from_pretrained(path, local_files_only=True)
@@ -45,17 +48,20 @@ class HFModel:
         return self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
 
     def complete(self, requests: list[list[dict[str, str]]], max_new_tokens: int = 256) -> list[str]:
-        replies: list[str] = []
-        for start in range(0, len(requests), self.batch_size):
-            prompts = [self._prompt(m) for m in requests[start : start + self.batch_size]]
-            room = self.max_input_tokens - max_new_tokens if self.max_input_tokens else None
+        room = self.max_input_tokens - max_new_tokens if self.max_input_tokens else None
+        prompts = [self._prompt(m) for m in requests]
+        lengths = [len(ids) for ids in self.tokenizer(prompts, add_special_tokens=False)["input_ids"]]
+        replies: list[str] = [
+            Overflowed(f"context overflow: a {n}-token prompt, room for {room}")
+            if room is not None and n > room
+            else ""
+            for n in lengths
+        ]
+        todo = [i for i, r in enumerate(replies) if not isinstance(r, Overflowed)]
+        for start in range(0, len(todo), self.batch_size):
+            batch = todo[start : start + self.batch_size]
             enc = self.tokenizer(
-                prompts,
-                return_tensors="pt",
-                padding=True,
-                add_special_tokens=False,
-                truncation=room is not None,
-                max_length=room,
+                [prompts[i] for i in batch], return_tensors="pt", padding=True, add_special_tokens=False
             )
             with self.torch.no_grad():
                 out = self.lm.generate(
@@ -65,5 +71,6 @@ class HFModel:
                     pad_token_id=self.tokenizer.pad_token_id,
                 )
             new = out[:, enc["input_ids"].shape[1] :]
-            replies.extend(self.tokenizer.batch_decode(new, skip_special_tokens=True))
+            for i, text in zip(batch, self.tokenizer.batch_decode(new, skip_special_tokens=True), strict=True):
+                replies[i] = text
         return replies

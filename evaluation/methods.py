@@ -22,6 +22,7 @@ import bm25s
 from evaluation.memory import answer_messages, cap_memory, chat_turns, chunk_history, memory_messages
 from evaluation.records import MemoryTrace
 from evaluation.render import RenderedMCQ, history_messages
+from llm.chat import Overflowed
 from llm.tokens import count_message_tokens, count_tokens
 
 Messages = list[dict[str, str]]
@@ -102,15 +103,22 @@ def build_memories(
     memory = {hid: "" for hid in chunks}
     read = {hid: 0 for hid in chunks}
     peak = {hid: 0 for hid in chunks}
+    overflowed = {hid: 0 for hid in chunks}
     for step in range(max((len(c) for c in chunks.values()), default=0)):
         active = [hid for hid, c in chunks.items() if step < len(c)]
         prompts = [memory_messages(chunks[hid][step], memory[hid], cap_tokens) for hid in active]
         for hid, prompt, reply in zip(active, prompts, complete(prompts), strict=True):
             read[hid] += sum(count_message_tokens([m["content"] for m in prompt]))
+            if isinstance(reply, Overflowed):  # this chunk did not fit: the memory stays as it was
+                overflowed[hid] += 1
+                continue
             memory[hid] = cap_memory(reply, cap_tokens, count_tokens)
             peak[hid] = max(peak[hid], count_tokens([memory[hid]])[0])
         if on_step:
             on_step(len(active))
+    for hid, n in overflowed.items():
+        if n:
+            logging.getLogger(__name__).warning("%s: %d chunk(s) did not fit the model's context; skipped", hid, n)
     return {
         hid: MemoryTrace(
             history_id=hid, memory=memory[hid], n_chunks=len(c), input_tokens=read[hid], max_memory_tokens=peak[hid]

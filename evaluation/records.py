@@ -132,6 +132,7 @@ class EvalResult(Record):
     score: float | None = None
     input_tokens: int
     output_tokens: int = 0
+    overflow: bool = Field(False, description="the prompt exceeded the model's context: not answered, scored wrong")
     judgements: list[Judgement] = Field(default_factory=list)
 
 

@@ -148,7 +148,8 @@ def render_report(summary: dict) -> str:
         f"<p>Dataset version <code>{_esc(run['version_id'])}</code> &middot; backend {_esc(run['backend'])} &middot; "
         f"model {_esc(run['model'])} &middot; judges {_esc(', '.join(run['judges'] or []))} &middot; "
         f"status {_esc(run['status'])} &middot; {summary['n_results']} results &middot; "
-        f"{summary['unparsed']} unparseable MCQ answers (scored wrong)</p>",
+        f"{summary['unparsed']} unparseable MCQ answers (scored wrong) &middot; "
+        f"{summary.get('overflow', 0)} prompts over the model's context (scored wrong, never truncated)</p>",
         "<h2>MCQ accuracy (95% CI: bootstrap over personas)</h2>",
         _table(summary["mcq"], cols),
         "<h2>Accuracy vs tokens read</h2>",

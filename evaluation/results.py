@@ -15,7 +15,8 @@ from evaluation.metrics import BREAKDOWNS, accuracy_table, judge_agreement, ster
 from warehouse.eval_store import eval_run
 
 RESULTS = """
-SELECT query_id, method, history_id, kind, response, answer, gold, correct, score, input_tokens, output_tokens, parsed
+SELECT query_id, method, history_id, kind, response, answer, gold, correct, score, input_tokens, output_tokens, parsed,
+       overflow
 FROM eval_results WHERE run_id = ? ORDER BY history_id, query_id, method
 """
 
@@ -67,7 +68,8 @@ def summarize(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> dict
         "stereotype_gap": stereotype_gap(rows),
         "agreement": judge_agreement(judgement_rows(con, run["run_id"])),
         "memory": memory_stats(con, run["run_id"]),
-        "unparsed": sum(1 for r in rows if r["kind"] == "mcq" and not r["parsed"]),
+        "unparsed": sum(1 for r in rows if r["kind"] == "mcq" and not r["parsed"] and not r.get("overflow")),
+        "overflow": sum(1 for r in rows if r.get("overflow")),
         "n_results": len(rows),
     }
 
@@ -95,6 +97,7 @@ def markdown_summary(summary: dict) -> str:
             f"{r['input_tokens']:,.0f} |"
         )
     lines += ["", f"Unparseable MCQ answers (scored wrong): {summary['unparsed']}."]
+    lines += [f"Prompts over the model's context (not answered, scored wrong, never truncated): {summary['overflow']}."]
     for key, table in summary["breakdowns"].items():
         lines += ["", f"## MCQ accuracy by {key}", "", "| method | group | n | accuracy |", "|---|---|---|---|"]
         lines += [f"| {r['method']} | {r['group']} | {r['n']} | {r['accuracy']:.3f} |" for r in table]

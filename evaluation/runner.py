@@ -23,6 +23,7 @@ from evaluation.judges import PASS_AT, Judge, JudgeCase
 from evaluation.methods import HistoryContext, build_memories, context_messages, length_only, prompt_for
 from evaluation.records import EvalItem, EvalResult, EvalSettings, MemoryTrace
 from evaluation.render import query_seed, render_mcq, render_open
+from llm.chat import Overflowed
 from llm.tokens import count_message_tokens, count_tokens
 
 
@@ -108,7 +109,7 @@ def evaluate_histories(
     notify("answers", len(pending))
     opened: dict[int, JudgeCase] = {}
     for (item, method, _, tail, tokens), reply in zip(pending, replies, strict=True):
-        if item.kind == "open":
+        if item.kind == "open" and not isinstance(reply, Overflowed):
             opened[len(done)] = JudgeCase.of(
                 reply, item.statement, item.rubric, who=item.who, forget=item.forget, request=item.text
             )
@@ -133,6 +134,12 @@ def evaluate_histories(
 
 
 def _scored(item: EvalItem, method: str, reply: str, tail, tokens: int) -> EvalResult:
+    if isinstance(reply, Overflowed):  # never truncated, never guessed: recorded and scored wrong
+        return EvalResult(
+            query_id=item.query_id, method=method, history_id=item.history_id, kind=item.kind, response=str(reply),
+            gold=tail.shown(item.gold_label) if item.kind == "mcq" else None, correct=False,
+            score=0.0 if item.kind == "mcq" else None, input_tokens=tokens, overflow=True,
+        )  # fmt: skip
     out_tokens = count_tokens([reply])[0] if reply else 0
     if item.kind == "mcq":
         answer = extract_answer(reply, tail.options)

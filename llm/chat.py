@@ -2,10 +2,11 @@
 
 Synth call sites want JSON for a pydantic model (``llm.openai_backend``); an evaluated model or a judge
 answers in free text. ``OpenAIChat`` sends a list of chats concurrently with the same guarantees:
-a per-request cache in the call store (``llm_calls``, key = hash(model, messages, params)), so a rerun
+a per-request cache in the call store (``llm_calls``, key = hash(endpoint, model, messages, params)), so a rerun
 or a second method reading the same prompt never calls the server twice; an adaptive window that halves
 on 429; RPM/TPM caps and the server's x-ratelimit-* headers; Retry-After; jittered retries (tenacity);
-a token and cost ledger (prices: ``llm/prices.yaml``) with a cap.
+a token and cost ledger (prices: ``llm/prices.yaml``) with a cap. A prompt the server rejects as longer
+than its context comes back as ``Overflowed`` (that item only; nothing is truncated, the batch goes on).
 
     chat = OpenAIChat("gpt-4o-mini", base_url="http://127.0.0.1:8000/v1", store=WarehouseCallStore(con))
     replies = chat.complete([[{"role": "user", "content": "Hi"}]], max_new_tokens=64)
@@ -17,6 +18,7 @@ import asyncio
 import hashlib
 import json
 import os
+import re
 import time
 
 import openai
@@ -25,6 +27,22 @@ from llm.calls import CallStore, Ledger, MemoryStore, as_price_table
 from llm.pricing import PriceTable
 from llm.ratelimit import AdaptiveWindow, RateLimiter
 from llm.transport import send
+
+
+class Overflowed(str):
+    """A reply that was never generated: the prompt did not fit the model's context. Its text says why.
+    Callers record it as an overflow (scored wrong), never as an answer."""
+
+
+_CONTEXT_ERROR = re.compile(
+    r"context[ _-]?length|maximum context|context window|too many tokens|prompt is too long", re.I
+)
+
+
+def is_context_error(exc: Exception) -> bool:
+    """Whether a 400 from an OpenAI-compatible server says the prompt exceeds the context (OpenAI, vLLM)."""
+    code = getattr(exc, "code", None)
+    return code == "context_length_exceeded" or bool(_CONTEXT_ERROR.search(str(exc)))
 
 
 class OpenAIChat:
@@ -59,7 +77,8 @@ class OpenAIChat:
         self.requests_sent = 0
 
     def cache_key(self, messages: list[dict[str, str]], max_new_tokens: int) -> str:
-        payload = [self.model, messages, {**self.params, "max_tokens": max_new_tokens}, "text"]
+        endpoint = (self.base_url or "https://api.openai.com/v1").rstrip("/")
+        payload = [endpoint, self.model, messages, {**self.params, "max_tokens": max_new_tokens}, "text"]
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
     def complete(self, requests: list[list[dict[str, str]]], max_new_tokens: int = 256) -> list[str]:
@@ -96,15 +115,20 @@ class OpenAIChat:
             return {"model": self.model, "messages": messages, "max_tokens": max_new_tokens, **self.params}
 
         estimate = sum(len(m["content"]) for m in messages) // 4 + max_new_tokens
-        resp = await send(
-            client,
-            window,
-            limiter,
-            body,
-            estimate,
-            max_attempts=self.max_attempts,
-            before_send=lambda in_flight: self.ledger.check_budget(self.max_cost, in_flight),
-        )
+        try:
+            resp = await send(
+                client,
+                window,
+                limiter,
+                body,
+                estimate,
+                max_attempts=self.max_attempts,
+                before_send=lambda in_flight: self.ledger.check_budget(self.max_cost, in_flight),
+            )
+        except openai.BadRequestError as exc:
+            if is_context_error(exc):  # this item only: recorded as an overflow, the shard goes on
+                return Overflowed(f"context overflow: {exc}"[:500])
+            raise
         text = resp.choices[0].message.content or ""
         usage = (resp.usage.prompt_tokens, resp.usage.completion_tokens) if resp.usage else (0, 0)
         cost = self.ledger.charge(self.model, self.call_site, *usage)

@@ -10,7 +10,8 @@ against it must produce exactly the rows of an offline run. A chat without those
 ``chat_model`` (evaluation's remote models and judges). Faults are injected from a queue: ``"429"`` (with
 Retry-After), ``"500"``, ``"timeout"`` (sleeps past the client's timeout), ``"malformed"`` (not JSON),
 ``"no_schema"`` (rejects json_schema response formats with a 400), ``"truncated"`` (half the answer,
-``finish_reason="length"``). Every request is counted. Persistent faults: a request whose key is in
+``finish_reason="length"``); with ``context_limit`` a longer prompt gets OpenAI's context-length 400.
+Every request is counted. Persistent faults: a request whose key is in
 ``poison`` is always answered with malformed JSON (repairs too, batch lines too). ``rate_headers``
 (``x-ratelimit-remaining-requests`` ... in OpenAI's format) are sent with every answer. The Files and
 Batch API are served by ``llm.loopback_batch.BatchAPI`` (``server.batch``).
@@ -49,6 +50,7 @@ class FakeOpenAI:
         self.lock = threading.Lock()
         self.poison: set[str] = set()  # request keys always answered with malformed JSON
         self.rate_headers: dict[str, str] = {}  # sent with every chat answer (x-ratelimit-*)
+        self.context_limit: int | None = None  # longer prompts (chars / 4) get the context-length 400
         self.batch = BatchAPI(self.complete)
         self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self.server.daemon_threads = True
@@ -155,6 +157,14 @@ class FakeOpenAI:
                             }
                         },
                     )
+                size = sum(len(str(m.get("content", ""))) for m in body.get("messages", [])) // 4
+                if fake.context_limit is not None and size > fake.context_limit:
+                    message = (
+                        f"This model's maximum context length is {fake.context_limit} tokens. However, your "
+                        f"messages resulted in {size} tokens."
+                    )
+                    error = {"message": message, "type": "invalid_request_error", "code": "context_length_exceeded"}
+                    return self._send(400, {"error": error})
                 try:
                     status, payload = fake.complete(body, fault, self.headers)
                 except ValueError as exc:

@@ -170,3 +170,26 @@ def test_openai_backend_matches_offline_and_memory_never_sees_the_query(offline_
     calls = con.execute("SELECT count(*) FROM llm_calls WHERE call_site IN ('eval_answer', 'eval_judge')").fetchone()[0]
     assert calls == len(sent)  # every remote call is cached in the warehouse
     con.close()
+
+
+def test_prompts_over_a_servers_context_are_recorded_per_item_and_the_run_completes(tiny_run, tmp_path):
+    import shutil
+
+    db = tmp_path / "overflow.duckdb"
+    shutil.copy(tiny_run[0], db)
+    with FakeOpenAI(chat_model=OfflineModel().reply) as server:
+        server.context_limit = 2000  # an 8k history does not fit; a question alone does
+        summary = evaluate(
+            methods=["full_context", "no_context"], backend="openai", model="small-context", base_url=server.base_url,
+            db=str(db),
+        )  # fmt: skip
+    assert summary["run"]["status"] == "complete"
+    con = _con(db)
+    rows = con.execute(
+        "SELECT method, overflow, correct, response FROM eval_results WHERE run_id = ?", [summary["run"]["run_id"]]
+    ).fetchall()
+    con.close()
+    full = [r for r in rows if r[0] == "full_context"]
+    assert full and all(r[1] and not r[2] and "context" in r[3] for r in full)
+    assert not any(r[1] for r in rows if r[0] == "no_context")
+    assert summary["overflow"] == len(full)

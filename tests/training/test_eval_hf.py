@@ -34,3 +34,15 @@ def test_hf_backend_runs_memory_agent_and_no_context(train_db, tiny_model, prefe
     ).fetchall():
         assert peak <= 24 and count_tokens([memory])[0] <= 24
     con.close()
+
+
+def test_an_over_long_prompt_is_flagged_never_truncated(tiny_model):
+    from evaluation.hf_model import HFModel
+    from llm.chat import Overflowed
+
+    model = HFModel(tiny_model, max_input_tokens=96)
+    short = [{"role": "user", "content": "Which tea?"}]
+    long = [{"role": "system", "content": "memory: the user keeps bees. " * 40}, {"role": "user", "content": "Tea?"}]
+    replies = model.complete([short, long, short], max_new_tokens=8)
+    assert [isinstance(r, Overflowed) for r in replies] == [False, True, False]
+    assert "context overflow" in replies[1] and replies[0] == replies[2]  # the others answered as usual
