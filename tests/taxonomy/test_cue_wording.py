@@ -18,12 +18,15 @@ from taxonomy import load_taxonomy
 
 TAX = load_taxonomy()
 _VERB = re.compile(rf"\b{PREFERENCE_VERBS}\b", re.I)
+_STATED = re.compile(r"\b(?:i|we)(?:'d| would) rather\b|\bmatters to (?:me|us)\b", re.I)
 
 
 def _form_errors(text: str, key_terms: set[str]) -> list[str]:
     errors = []
     if _VERB.search(text):
         errors.append("preference verb")
+    if _STATED.search(text):
+        errors.append("states a preference ('I'd rather', 'matters to me')")
     low = text.lower()
     errors += [f"key term {t!r}" for t in key_terms if re.search(rf"\b{re.escape(t)}\b", low)]
     if not 10 <= len(text.split()) <= 40:
