@@ -104,6 +104,7 @@ def build_memories(
     read = {hid: 0 for hid in chunks}
     peak = {hid: 0 for hid in chunks}
     overflowed = {hid: 0 for hid in chunks}
+    written = {hid: 0 for hid in chunks}
     for step in range(max((len(c) for c in chunks.values()), default=0)):
         active = [hid for hid, c in chunks.items() if step < len(c)]
         prompts = [memory_messages(chunks[hid][step], memory[hid], cap_tokens) for hid in active]
@@ -112,6 +113,7 @@ def build_memories(
             if isinstance(reply, Overflowed):  # this chunk did not fit: the memory stays as it was
                 overflowed[hid] += 1
                 continue
+            written[hid] += count_tokens([reply])[0] if reply else 0  # what the model wrote, before the cap
             memory[hid] = cap_memory(reply, cap_tokens, count_tokens)
             peak[hid] = max(peak[hid], count_tokens([memory[hid]])[0])
         if on_step:
@@ -121,7 +123,12 @@ def build_memories(
             logging.getLogger(__name__).warning("%s: %d chunk(s) did not fit the model's context; skipped", hid, n)
     return {
         hid: MemoryTrace(
-            history_id=hid, memory=memory[hid], n_chunks=len(c), input_tokens=read[hid], max_memory_tokens=peak[hid]
+            history_id=hid,
+            memory=memory[hid],
+            n_chunks=len(c),
+            input_tokens=read[hid],
+            max_memory_tokens=peak[hid],
+            output_tokens=written[hid],
         )
         for hid, c in chunks.items()
     }

@@ -73,6 +73,7 @@ def accuracy_table(rows: Iterable[dict], key: str | None = None, kind: str = "mc
                 "ci_high": high,
                 "mean_score": _mean([m["score"] for m in members if m["score"] is not None]),
                 "input_tokens": _mean([m["input_tokens"] for m in members]),
+                "output_tokens": _mean([m.get("output_tokens") or 0 for m in members]),
                 "tokens_per_history": sum(m["input_tokens"] for m in members)
                 / max(len({m.get("history_id") for m in members}), 1),
             }

@@ -144,3 +144,4 @@ class MemoryTrace(Record):
     n_chunks: int
     input_tokens: int
     max_memory_tokens: int
+    output_tokens: int = Field(0, description="tokens the model wrote while building the memory (every update)")

@@ -49,11 +49,19 @@ def judgement_rows(con: duckdb.DuckDBPyConnection, run_id: str) -> list[dict]:
 
 
 def memory_stats(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:
+    """The memory agent's cost per history, not spread over queries: tokens read and written to build it."""
     row = con.execute(
-        "SELECT count(*), avg(input_tokens), max(max_memory_tokens), avg(n_chunks) FROM eval_memories WHERE run_id = ?",
+        "SELECT count(*), avg(input_tokens), avg(output_tokens), max(max_memory_tokens), avg(n_chunks) "
+        "FROM eval_memories WHERE run_id = ?",
         [run_id],
     ).fetchone()
-    return {"histories": row[0], "read_tokens_per_history": row[1], "max_memory_tokens": row[2], "chunks": row[3]}
+    return {
+        "histories": row[0],
+        "read_tokens_per_history": row[1],
+        "written_tokens_per_history": row[2],
+        "max_memory_tokens": row[3],
+        "chunks": row[4],
+    }
 
 
 def summarize(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> dict:

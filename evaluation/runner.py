@@ -97,7 +97,7 @@ def evaluate_histories(
                 if method == "memory_agent":
                     memory = memories[h.history_id]
                     prompt = prompt_for(method, [], tail, memory.memory)
-                    tokens = _tokens(prompt) + round(memory.input_tokens / n_items)
+                    tokens = _tokens(prompt) + round(memory.input_tokens / n_items)  # reading, spread
                 else:
                     context = context_messages(method, ctx, item.text, item.gold_session_ids, settings.rag_top_k)
                     prompt = prompt_for(method, context, tail)
