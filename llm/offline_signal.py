@@ -144,7 +144,7 @@ def write_forget_session(
             cue_index=None,
             variant=FORGET_VARIANTS + k,
             offset=rng_for(seed or 0, "bank", persona, task.id).randrange(1000),
-            followup=bool(req.extra_turns),
+            followup=False,  # a change request's reasons stay with the persona's other tasks (no repeat)
             rng=rng,
             add_last=added,
             preamble=(f"{ask} {_ANYWAY[k % len(_ANYWAY)]} ", f"{consent}\n\n"),

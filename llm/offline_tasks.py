@@ -210,7 +210,7 @@ def _follow(task_id, kind, p, sentences, fixes, contact, occasion, owner, k) -> 
         return f"Subject: {_SUBJECTS[k % len(_SUBJECTS)]}\n\n" + _message_draft(sentences, contact, occasion, owner, k)
     if task_id == "shorten":
         if kind == "title":
-            return f"Maybe this: {_TITLES[(k + 2) % len(_TITLES)]}"
+            return f"Maybe: {_TITLES[(k + 2) % len(_TITLES)]}"  # five words or fewer: it may recur
         return sentences[0]
     if task_id == "proofread":
         if kind == "title":
