@@ -69,6 +69,7 @@ def write_signal_session(
         followup=bool(req.extra_turns),
         rng=rng,
         add_last=added,
+        followup_index=req.followup_variant,
     )
 
 

@@ -94,10 +94,13 @@ def write_task_session(
     rng: random.Random,
     add_last: bool = False,
     preamble: tuple[str, str] = ("", ""),
+    followup_index: int | None = None,
 ) -> SessionDraft:
     """A session of ``task`` on ``sentences`` (``cue_index``: which one is the cue, if any).
     ``preamble``: (what the user says before the ask, what the assistant says before its answer), e.g. a
-    request to forget something said earlier and its consent.
+    request to forget something said earlier and its consent. ``followup_index``: how many change
+    requests this persona's earlier sessions of this kind made (cue sessions pass it): the change and its
+    reason are then dealt in turn, so a persona's cue sessions never repeat one.
 
     With ``add_last`` the text comes in two parts: the user holds back its last half and adds it in a
     second turn ("Also add this. ..."), and the assistant works it in; with ``followup`` that second turn
@@ -147,16 +150,15 @@ def write_task_session(
     kind = p = None
     if followup:
         kinds = sorted(task.followups)
-        kind = kinds[k % len(kinds)]
+        f = k if followup_index is None else offset + followup_index
+        kind = kinds[f % len(kinds)]
         phrasings = task.followups[kind]
-        p = (k // len(kinds)) % len(phrasings)
+        p = (f // len(kinds)) % len(phrasings)
         reasons = task.reasons.get(kind, [])
         if owner == "other":  # the text is theirs: only reasons about them, never "how sloppy I was"
             reasons = [r for r in reasons if "{first}" in r.lower()]
-        # the j-th change of this kind gets the j-th reason: a persona's few cue sessions never repeat one
-        reason = (
-            " " + reasons[(k // len(kinds)) % len(reasons)].format(**slots) if reasons and rng.random() < 0.5 else ""
-        )
+        j = (k if followup_index is None else followup_index) // len(kinds)  # the j-th change of this kind
+        reason = " " + reasons[j % len(reasons)].format(**slots) if reasons and rng.random() < 0.5 else ""
         ask = f"{phrasings[p]}{reason} {ask}"
     turns.append(TurnDraft(role="user", content=voice(style, ask, rng, " ".join(shown_held), opening=False)))
     whole = [*sentences, *held]

@@ -102,6 +102,7 @@ def generate_conversations(
         supply = NewsSupply(config.seed, persona.persona_id, mine, tax, half=0)
         order = task_order(config.seed, persona.persona_id, tax)
         variants: dict[str, int] = {}
+        followups: dict[str, int] = {}  # earlier change requests per task type: dealt in turn, never repeated
         repeats: dict[str, int] = {}
         for n, pref in enumerate(mine):
             rng = rng_for(config.seed, "conversation", pref.preference_id)
@@ -112,6 +113,9 @@ def generate_conversations(
             variants[task_type] = variant + 1
             repeat = repeats.get(pref.scenario_id, 0)
             repeats[pref.scenario_id] = repeat + 1
+            extra = int(rng.random() < 0.33)
+            followup_variant = followups.get(task_type, 0)
+            followups[task_type] = followup_variant + extra
             m = meta(persona.persona_id, kind, task_type, pref.stated_at, pref)
             requests.append(
                 SignalRequest(
@@ -125,7 +129,8 @@ def generate_conversations(
                     hobbies=persona.hobbies,
                     contact=contact,
                     news=supply.take(rng.randint(2, 4), people, contact, own_text=pref.relation is None),
-                    extra_turns=int(rng.random() < 0.33),
+                    extra_turns=extra,
+                    followup_variant=followup_variant,
                     variant=variant,
                     scenario_repeat=repeat,
                     previous_option_id=by_id[pref.previous_preference_id].option_id
