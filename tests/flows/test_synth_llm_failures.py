@@ -102,8 +102,9 @@ def test_judge_leakage_asks_the_llm_about_every_signal_session(tiny_run, tmp_pat
     n_signal = con.execute(
         "SELECT count(*) FROM signals s JOIN sessions USING (version_id, session_id) WHERE kind IN ('signal', 'update')"
     ).fetchone()[0]
-    check = con.execute(
-        "SELECT passed, detail FROM checks WHERE check_name = 'session_implicit_judge' AND subject_id LIKE 'shard:%'"
+    check = con.execute(  # one summary per persona: every persona's signal sessions judged, none leaking
+        "SELECT bool_and(passed), max(detail) FROM checks "
+        "WHERE check_name = 'session_implicit_judge' AND subject_id LIKE 'persona:%'"
     ).fetchone()
     verdict = json.loads(
         con.execute("SELECT parsed FROM llm_calls WHERE call_site = 'leakage_judge' LIMIT 1").fetchone()[0]
