@@ -2,6 +2,7 @@
 
     python benchmarks/eval_tokens.py                 # synth `small` into a temp warehouse, then evaluate
     python benchmarks/eval_tokens.py --db data/tacit.duckdb --budget 128k --chunk-tokens 5000 --memory-cap 2000
+    python benchmarks/eval_tokens.py --db data/tacit.duckdb --budget 128k --limit 240   # a few histories of full
 
 Runs `tacit synth` and `tacit eval` (offline backend: every method, lexical model) as processes and
 reads `eval_results` back. Tokens are counted with Tacit's named tokenizer (tiktoken cl100k_base, +4
@@ -36,6 +37,7 @@ def main() -> None:
     parser.add_argument("--db", type=Path, help="evaluate this warehouse's latest version (default: synth small)")
     parser.add_argument("--preset", default="small", help="preset to synthesise when --db is not given")
     parser.add_argument("--budget", help="only histories of this budget (32k, 128k)")
+    parser.add_argument("--limit", type=int, help="at most N queries (for a quick figure on a large version)")
     parser.add_argument("--chunk-tokens", type=int, default=5000)
     parser.add_argument("--memory-cap", type=int, default=2000)
     args = parser.parse_args()
@@ -47,6 +49,7 @@ def main() -> None:
             )
         cmd = [_tacit(), "eval", "--methods", METHODS, "--db", str(db), "--chunk-tokens", str(args.chunk_tokens)]
         cmd += ["--memory-cap", str(args.memory_cap)] + (["--budget", args.budget] if args.budget else [])
+        cmd += ["--limit", str(args.limit)] if args.limit else []
         t0 = time.perf_counter()
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
         wall = time.perf_counter() - t0
