@@ -76,6 +76,8 @@ def accuracy_table(rows: Iterable[dict], key: str | None = None, kind: str = "mc
                 "output_tokens": _mean([m.get("output_tokens") or 0 for m in members]),
                 "tokens_per_history": sum(m["input_tokens"] for m in members)
                 / max(len({m.get("history_id") for m in members}), 1),
+                "output_per_history": sum(m.get("output_tokens") or 0 for m in members)
+                / max(len({m.get("history_id") for m in members}), 1),
             }
         )
     return table

@@ -142,7 +142,8 @@ def _grouped(table: list[dict]) -> tuple[list[str], dict[str, list[float | None]
 def render_report(summary: dict) -> str:
     """The whole report as one HTML string."""
     run = summary["run"]
-    cols = ["method", "n", "accuracy", "ci_low", "ci_high", "input_tokens", "output_tokens", "tokens_per_history"]
+    cols = ["method", "n", "accuracy", "ci_low", "ci_high", "input_tokens", "output_tokens"]
+    cols += ["tokens_per_history", "output_per_history"]
     sections = [
         f"<h1>Evaluation {_esc(run['run_id'])}</h1>",
         f"<p>Dataset version <code>{_esc(run['version_id'])}</code> &middot; backend {_esc(run['backend'])} &middot; "

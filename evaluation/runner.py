@@ -78,7 +78,7 @@ def evaluate_histories(
             cap_tokens=settings.memory_cap_tokens,
             on_step=lambda n: notify("memory", n),
         )
-    pending: list[tuple[EvalItem, str, list[dict[str, str]], object, int]] = []
+    pending: list[tuple[EvalItem, str, list[dict[str, str]], object, int, int]] = []
     done: list[EvalResult] = []
     for h in histories:
         ctx = contexts[h.history_id]
@@ -98,22 +98,24 @@ def evaluate_histories(
                     memory = memories[h.history_id]
                     prompt = prompt_for(method, [], tail, memory.memory)
                     tokens = _tokens(prompt) + round(memory.input_tokens / n_items)  # reading, spread
+                    written = round(memory.output_tokens / n_items)  # writing the memory, spread alike
                 else:
+                    written = 0
                     context = context_messages(method, ctx, item.text, item.gold_session_ids, settings.rag_top_k)
                     prompt = prompt_for(method, context, tail)
                     tokens = (ctx.tokens if method == "full_context" else _tokens(context)) + _tokens(
                         prompt[len(context) :]
                     )
-                pending.append((item, method, prompt, tail, tokens))
+                pending.append((item, method, prompt, tail, tokens, written))
     replies = model.complete([p[2] for p in pending], max_new_tokens=settings.max_new_tokens) if pending else []
     notify("answers", len(pending))
     opened: dict[int, JudgeCase] = {}
-    for (item, method, _, tail, tokens), reply in zip(pending, replies, strict=True):
+    for (item, method, _, tail, tokens, written), reply in zip(pending, replies, strict=True):
         if item.kind == "open" and not isinstance(reply, Overflowed):
             opened[len(done)] = JudgeCase.of(
                 reply, item.statement, item.rubric, who=item.who, forget=item.forget, request=item.text
             )
-        done.append(_scored(item, method, reply, tail, tokens))
+        done.append(_scored(item, method, reply, tail, tokens, written))
     if opened:
         keys = list(opened)
         verdicts = defaultdict(list)
@@ -133,14 +135,15 @@ def evaluate_histories(
     return ShardOutput(results=done, memories=list(memories.values()))
 
 
-def _scored(item: EvalItem, method: str, reply: str, tail, tokens: int) -> EvalResult:
+def _scored(item: EvalItem, method: str, reply: str, tail, tokens: int, written: int = 0) -> EvalResult:
+    """One result; ``written``: output tokens spent before the answer (a memory's writing, spread)."""
     if isinstance(reply, Overflowed):  # never truncated, never guessed: recorded and scored wrong
         return EvalResult(
             query_id=item.query_id, method=method, history_id=item.history_id, kind=item.kind, response=str(reply),
             gold=tail.shown(item.gold_label) if item.kind == "mcq" else None, correct=False,
             score=0.0 if item.kind == "mcq" else None, input_tokens=tokens, overflow=True,
         )  # fmt: skip
-    out_tokens = count_tokens([reply])[0] if reply else 0
+    out_tokens = (count_tokens([reply])[0] if reply else 0) + written
     if item.kind == "mcq":
         answer = extract_answer(reply, tail.options)
         gold = tail.shown(item.gold_label)

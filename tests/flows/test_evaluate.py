@@ -193,3 +193,25 @@ def test_prompts_over_a_servers_context_are_recorded_per_item_and_the_run_comple
     assert full and all(r[1] and not r[2] and "context" in r[3] for r in full)
     assert not any(r[1] for r in rows if r[0] == "no_context")
     assert summary["overflow"] == len(full)
+
+
+def test_the_memory_agents_writing_is_counted_in_its_output_tokens(offline_eval):
+    from llm.tokens import count_tokens
+
+    db, summary = offline_eval
+    con = _con(db)
+    run_id = summary["run"]["run_id"]
+    memories = dict(
+        con.execute("SELECT history_id, output_tokens FROM eval_memories WHERE run_id = ?", [run_id]).fetchall()
+    )
+    rows = con.execute(
+        "SELECT history_id, response, output_tokens FROM eval_results WHERE run_id = ? AND method = 'memory_agent'",
+        [run_id],
+    ).fetchall()
+    con.close()
+    assert memories and all(v > 0 for v in memories.values())
+    for hid, written in memories.items():
+        mine = [(resp, out) for h, resp, out in rows if h == hid]
+        spread = sum(out for _, out in mine) - sum(count_tokens([r])[0] if r else 0 for r, _ in mine)
+        assert abs(spread - written) <= len(mine)  # the memory's writing, spread over the history's queries
+    assert summary["memory"]["written_tokens_per_history"] > 0
