@@ -18,6 +18,16 @@ CUE = "\x00CUE\x00"
 
 _CONTINUES = frozenset(
     [
+        "about",
+        "earlier",
+        "it's",
+        "my",
+        "pare",
+        "proofreading",
+        "remember",
+        "scratch",
+        "shortening",
+        "you",
         "can",
         "could",
         "please",

@@ -124,3 +124,26 @@ def test_every_forget_phrasing_renders_for_every_kind_of_person():
     for template, person in itertools.product(_FORGET_OTHER, people):
         text = template.format(quote=quote, **slots_for(person))
         assert quote in text and "{" not in text and person.name in text
+
+
+def test_a_greeting_ending_in_a_comma_runs_on_into_every_ask(tax):
+    """'Hello again, can you ...', never 'Hello again, Can you ...' (a name stays capitalised)."""
+    from llm.offline_signal import _FORGET_OTHER, _FORGET_SELF
+    from llm.voice import _CONTINUES
+
+    asks = [a for t in tax.task_types for a in t.asks + t.asks_for_other] + _FORGET_SELF + _FORGET_OTHER
+    for ask in asks:
+        first = ask.split(" ", 1)[0]
+        assert first.lower() in _CONTINUES or first in ("I", "{First}") or first.startswith("{Contact}"), ask
+    style = STYLE.model_copy(update={"greeting": ["Hello again,"], "lowercase": False, "typo_rate": 0.0})
+
+    assert voice_of(style, "Remember when I said it?").startswith("Hello again, remember")
+    assert voice_of(style, "Ana hasn't heard from me.").startswith("Hello again, Ana")
+
+
+def voice_of(style, text):
+    import random
+
+    from llm.voice import voice
+
+    return voice(style, text, random.Random(0))
