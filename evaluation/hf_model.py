@@ -49,20 +49,17 @@ class HFModel:
 
     def complete(self, requests: list[list[dict[str, str]]], max_new_tokens: int = 256) -> list[str]:
         room = self.max_input_tokens - max_new_tokens if self.max_input_tokens else None
-        prompts = [self._prompt(m) for m in requests]
-        lengths = [len(ids) for ids in self.tokenizer(prompts, add_special_tokens=False)["input_ids"]]
+        ids = self.tokenizer([self._prompt(m) for m in requests], add_special_tokens=False)["input_ids"]
         replies: list[str] = [
-            Overflowed(f"context overflow: a {n}-token prompt, room for {room}")
-            if room is not None and n > room
+            Overflowed(f"context overflow: a {len(i)}-token prompt, room for {room}")
+            if room is not None and len(i) > room
             else ""
-            for n in lengths
+            for i in ids
         ]
         todo = [i for i, r in enumerate(replies) if not isinstance(r, Overflowed)]
         for start in range(0, len(todo), self.batch_size):
             batch = todo[start : start + self.batch_size]
-            enc = self.tokenizer(
-                [prompts[i] for i in batch], return_tensors="pt", padding=True, add_special_tokens=False
-            )
+            enc = self.tokenizer.pad({"input_ids": [ids[i] for i in batch]}, return_tensors="pt")  # tokenized once
             with self.torch.no_grad():
                 out = self.lm.generate(
                     **enc,

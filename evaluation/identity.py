@@ -18,6 +18,8 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 
+from llm.transport import endpoint
+
 ROOT = Path(__file__).resolve().parent.parent
 CODE_FILES = (
     *sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "evaluation").glob("*.py")),
@@ -60,5 +62,5 @@ def model_fingerprint(backend: str, model: str, base_url: str | None = None) -> 
             digest.update(f"{f.name}:{f.stat().st_size}:{_file_digest(f)}\n".encode())
         return f"hf:{digest.hexdigest()[:16]}"
     if backend == "openai":
-        return f"openai:{model}@{(base_url or 'https://api.openai.com/v1').rstrip('/')}"
+        return f"openai:{model}@{endpoint(base_url)}"
     return f"{backend}:{model}"

@@ -26,7 +26,7 @@ import openai
 from llm.calls import CallStore, Ledger, MemoryStore, as_price_table
 from llm.pricing import PriceTable
 from llm.ratelimit import AdaptiveWindow, RateLimiter
-from llm.transport import send
+from llm.transport import endpoint, send
 
 
 class Overflowed(str):
@@ -77,8 +77,7 @@ class OpenAIChat:
         self.requests_sent = 0
 
     def cache_key(self, messages: list[dict[str, str]], max_new_tokens: int) -> str:
-        endpoint = (self.base_url or "https://api.openai.com/v1").rstrip("/")
-        payload = [endpoint, self.model, messages, {**self.params, "max_tokens": max_new_tokens}, "text"]
+        payload = [endpoint(self.base_url), self.model, messages, {**self.params, "max_tokens": max_new_tokens}, "text"]
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
     def complete(self, requests: list[list[dict[str, str]]], max_new_tokens: int = 256) -> list[str]:

@@ -54,7 +54,7 @@ from llm.pricing import PriceTable
 from llm.prompts import RenderedPrompt, render
 from llm.ratelimit import AdaptiveWindow, RateLimiter
 from llm.request_channel import encode, is_loopback
-from llm.transport import RetryNow, send
+from llm.transport import RetryNow, endpoint, send
 from taxonomy import Taxonomy, load_taxonomy
 
 __all__ = [
@@ -146,9 +146,8 @@ class OpenAIGenerator:
     def cache_key(self, site: CallSite, prompt: RenderedPrompt) -> str:
         """One call's identity: the endpoint and model that answer it, what is asked and how it is parsed
         (two servers serving one model name never share cached answers)."""
-        endpoint = (self.base_url or "https://api.openai.com/v1").rstrip("/")
         payload = [
-            endpoint,
+            endpoint(self.base_url),
             self.model,
             prompt.messages,
             self.params,

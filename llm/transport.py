@@ -35,6 +35,15 @@ RETRYABLE = (
 )
 
 
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+
+
+def endpoint(base_url: str | None) -> str:
+    """The server a request goes to, normalised (the SDK's default when none is given, no trailing slash):
+    part of every cache key and model fingerprint, so two servers never share an answer."""
+    return (base_url or DEFAULT_BASE_URL).rstrip("/")
+
+
 def retry_after(exc: BaseException) -> float | None:
     """Seconds from a response's Retry-After header, if it has a numeric one."""
     response = getattr(exc, "response", None)
