@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from flows.cli_common import DbOption, console, err, fail
 from warehouse import DEFAULT_DB, WarehouseError, connect
@@ -28,8 +30,8 @@ def _read(db: Path, fn):
         fail(str(exc))
     try:
         return fn(con)
-    except KeyError as exc:
-        fail(str(exc).strip("'\""))
+    except KeyError as exc:  # str(KeyError) is a repr (quotes and backslashes doubled): print the message
+        fail(str(exc.args[0]) if exc.args else "not found")
     finally:
         con.close()
 
@@ -49,7 +51,7 @@ def _print_query(sql: str, db: Path, params: list | None = None, title: str | No
         con.close()
     table = Table(*cols, title=title)
     for row in rows:
-        table.add_row(*["" if v is None else str(v) for v in row])
+        table.add_row(*[Text("" if v is None else str(v)) for v in row])  # data is never markup
     console.print(table)
     console.print(f"{len(rows)} row{'s' if len(rows) != 1 else ''}")
 
@@ -111,12 +113,12 @@ def history(
             console.print(f"[dim]... {len(chat.sessions) - shown} more sessions[/]")
             break
         console.rule(
-            f"[bold]{session.started_at:%Y-%m-%d %H:%M}[/]  {session.session_id}  ({session.kind}, "
+            f"[bold]{session.started_at:%Y-%m-%d %H:%M}[/]  {escape(session.session_id)}  ({session.kind}, "
             f"offset {session.token_offset:,})"
         )
-        for role, content in session.turns:
+        for role, content in session.turns:  # stored text is printed as text: "[/bold]" is not markup
             colour = {"user": "cyan", "assistant": "green"}.get(role, "magenta")
-            console.print(f"[bold {colour}]{role}:[/] {content}", highlight=False)
+            console.print(Text.assemble((f"{role}:", f"bold {colour}"), " ", content), highlight=False)
     console.print(
         f"{chat.history_id} ({chat.version_id}): {len(chat.sessions)} sessions, {chat.n_tokens:,} tokens "
         f"({chat.tokenizer})"
@@ -137,7 +139,11 @@ def report_quality(
     )
     for row in report.rows:
         table.add_row(
-            row.metric, f"{row.value:.4f}", row.target, "[green]ok[/]" if row.passed else "[red]FAIL[/]", row.detail
+            row.metric,
+            f"{row.value:.4f}",
+            row.target,
+            "[green]ok[/]" if row.passed else "[red]FAIL[/]",
+            Text(row.detail),  # details quote data: never markup
         )
     console.print(table)
     console.print(

@@ -32,6 +32,14 @@ from schemas.generation import (
 )
 from taxonomy import Taxonomy, load_taxonomy
 
+EXPLAIN_ASKS = (
+    "Can you explain {topic}?",
+    "I never really understood {topic}. Quick explanation?",
+    "Could you walk me through {topic} in plain words?",
+)
+"""Asks for an explainer; each takes any topic of ``filler.yaml`` (a noun phrase, plural or not, or a
+"how ..." clause), so none has a verb that must agree with the topic ("What is binary numbers")."""
+
 
 class OfflineGenerator:
     """Procedural writer for every call site; deterministic per (seed, call site, key)."""
@@ -132,10 +140,7 @@ class OfflineGenerator:
                 )
             elif req.filler_kind == "explain":
                 topic, explanation = rng.choice(f.explain_topics)
-                asks = [f"Can you explain {topic}?", f"I never really understood {topic}. Quick explanation?"]
-                if topic.split()[0] not in ("how", "why", "what", "when", "where", "who"):  # "what is how ..."
-                    asks.append(f"What is {topic}, in plain words?")
-                ask = rng.choice(asks)
+                ask = rng.choice(EXPLAIN_ASKS).format(topic=topic)
                 answer = explanation
             else:
                 topic = rng.choice(f.chat_topics)

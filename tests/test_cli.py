@@ -124,3 +124,29 @@ def test_dry_run_forecasts_without_calling_or_writing(tmp_path):
         assert site in res.stdout
     assert "estimated cost $" in res.stdout
     assert not db.exists()
+
+
+def test_stored_text_is_printed_as_text_not_markup(tiny_run, tmp_path):
+    """A turn holding "[fillvalue=None]" or "[/bold]" prints as written (Rich markup would eat or crash on it);
+    a missing history's hint is SQL one can copy (no repr backslashes)."""
+    import shutil
+
+    import duckdb
+
+    db = tmp_path / "t.duckdb"
+    shutil.copy(tiny_run[0], db)
+    con = duckdb.connect(str(db))
+    session_id = con.execute(
+        "SELECT i.session_id FROM history_items i WHERE i.history_id = 'p00000.h8k' ORDER BY i.position LIMIT 1"
+    ).fetchone()[0]
+    text = "zip_longest(a, b, [fillvalue=None]) ends [/bold] here [red]x[/red]"
+    con.execute("UPDATE turns SET content = ? WHERE session_id = ? AND turn_index = 0", [text, session_id])
+    con.close()
+    hist = tacit("history", "p00000.h8k", "--sessions", "1", "--db", str(db), cwd=tmp_path)
+    assert hist.returncode == 0, hist.stderr
+    assert text in hist.stdout
+    cell = tacit("sql", "SELECT content FROM turns WHERE session_id = ? AND turn_index = 0".replace("?", f"'{session_id}'"),
+                 "--db", str(db), cwd=tmp_path)
+    assert cell.returncode == 0 and "[fillvalue=None]" in cell.stdout and "[/bold]" in cell.stdout
+    missing = tacit("history", "nope", "--db", str(db), cwd=tmp_path)
+    assert missing.returncode == 2 and "\\'" not in missing.stderr and "version_id = 'v" in missing.stderr

@@ -18,7 +18,7 @@ from schemas.generation import Contact
 from taxonomy import load_taxonomy
 
 TAX = load_taxonomy()
-_A_AN_EXCEPTIONS = re.compile(r"\ba (one|unit|uni|euro|usual)|\ban (hour|honest|heir)", re.I)
+_A_AN_EXCEPTIONS = re.compile(r"\ba (one|unit|uni|euro|usual|url)|\ban (hour|honest|heir)", re.I)
 
 
 def _grammar_errors(text: str) -> list[str]:
@@ -99,3 +99,14 @@ def test_someone_elses_text_names_them_with_their_relation():
     for task in TAX.task_types:
         for ask in task.asks_for_other:
             assert "{contact}" in ask.lower(), ask
+
+
+def test_explainer_asks_take_every_topic_without_agreement():
+    """An explainer ask must not put a verb before the topic: "What is binary numbers" was one."""
+    from llm.offline import EXPLAIN_ASKS
+
+    for ask in EXPLAIN_ASKS:
+        assert not re.search(r"\b(is|are|was|were)\s+\{topic\}", ask, re.I), ask
+        for topic, _ in TAX.filler.explain_topics:
+            text = ask.format(topic=topic)
+            assert not _grammar_errors(text), (text, _grammar_errors(text))
