@@ -257,12 +257,15 @@ def _print_summary(summary, stages) -> None:
 def serve(
     port: Annotated[int, typer.Option(help="port of the local Prefect server (UI at http://127.0.0.1:PORT)")] = 4200,
     limit: Annotated[int, typer.Option(help="flow runs at a time")] = 2,
+    allow_remote: Annotated[
+        bool, typer.Option(help="allow a non-loopback PREFECT_RUNNER_SERVER_HOST (an unauthenticated runner)")
+    ] = False,
 ) -> None:
     """Start a local Prefect server and serve every deployment (synth/full|small|tiny, evaluate/default, ...)."""
     from flows.serve import ServerStartError, serve_all
 
     try:
-        serve_all(port=port, limit=limit)
+        serve_all(port=port, limit=limit, allow_remote=allow_remote)
     except ServerStartError as exc:
         fail(str(exc))
 

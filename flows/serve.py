@@ -4,13 +4,18 @@
     prefect deployment run synth/small     # terminal 2 (PREFECT_API_URL=http://127.0.0.1:4200/api)
 
 If ``PREFECT_API_URL`` is already set, that server is used and none is started. Otherwise a Prefect
-server (SQLite under ``PREFECT_HOME``, telemetry off) is started on 127.0.0.1, and stopped again when
-this process gets Ctrl-C or SIGTERM. Runs are picked up about once a second
-(``PREFECT_RUNNER_POLL_FREQUENCY``, default 1 here).
+server (SQLite under ``PREFECT_HOME``, telemetry off) is started on 127.0.0.1, its UI pointed at that
+port's API, and stopped again when this process gets Ctrl-C or SIGTERM. Runs are picked up about once a
+second (``PREFECT_RUNNER_POLL_FREQUENCY``, default 1 here).
+
+Nothing listens beyond loopback unless asked: the runner's own web server has no authentication (it
+answers ``POST /shutdown``), so a non-loopback ``PREFECT_RUNNER_SERVER_HOST`` is refused unless
+``allow_remote`` (``tacit serve --allow-remote``) says so, and then a warning is printed.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import signal
 import subprocess
@@ -20,6 +25,8 @@ import urllib.request
 from pathlib import Path
 
 import flows  # noqa: F401  (Prefect environment defaults)
+
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 
 SYNTH_PRESETS = ("full", "small", "tiny")
 
@@ -57,6 +64,36 @@ def deployments() -> list:
     return out
 
 
+def is_loopback(host: str) -> bool:
+    """True for localhost and loopback addresses (127.0.0.0/8, ::1); False for 0.0.0.0, names, LAN IPs."""
+    if host.strip("[]") in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def remote_binds() -> list[str]:
+    """Settings that would make this process listen beyond loopback, as ``NAME=value``."""
+    from prefect.settings import Settings
+
+    host = Settings().runner.server.host  # read afresh: environment, then the active profile
+    return [] if is_loopback(host) else [f"PREFECT_RUNNER_SERVER_HOST={host}"]
+
+
+def check_binds(allow_remote: bool) -> None:
+    """Refuse non-loopback binds unless ``allow_remote``; with it, warn on stderr."""
+    binds = remote_binds()
+    if binds and not allow_remote:
+        raise ServerStartError(
+            f"{', '.join(binds)} would expose the runner (no authentication; it accepts POST /shutdown) beyond "
+            "this machine; unset it, or pass --allow-remote if that is what you want"
+        )
+    for bind in binds:
+        print(f"warning: {bind}: the runner's web server is reachable from other machines", file=sys.stderr)
+
+
 def _healthy(api_url: str) -> bool:
     try:
         with urllib.request.urlopen(f"{api_url}/health", timeout=2) as resp:
@@ -73,8 +110,10 @@ def start_server(port: int, timeout: float = 120.0) -> subprocess.Popen:
         raise ServerStartError(
             f"port {port} already has a Prefect server; use it with PREFECT_API_URL={api_url} or choose another --port"
         )
-    proc = subprocess.Popen(
+    env = {**os.environ, "PREFECT_UI_API_URL": api_url, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    proc = subprocess.Popen(  # the UI asks this port's API, not 4200's
         [str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         start_new_session=True,
@@ -102,8 +141,9 @@ def stop_server(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
-def serve_all(port: int = 4200, limit: int = 2) -> None:
+def serve_all(port: int = 4200, limit: int = 2, allow_remote: bool = False) -> None:
     """Start (or reuse) a server and serve every deployment until interrupted."""
+    check_binds(allow_remote)
     os.environ.setdefault("PREFECT_RUNNER_POLL_FREQUENCY", "1")
     server = None
     if not os.environ.get("PREFECT_API_URL"):

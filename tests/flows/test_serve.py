@@ -63,6 +63,8 @@ def test_serve_run_deployment_and_stop(tmp_path):
             assert serve.poll() is None, (tmp_path / "serve.log").read_text()[-3000:]
             assert time.monotonic() < deadline, "deployments were not served in time"
             time.sleep(1)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/ui-settings", timeout=10) as resp:
+            assert json.loads(resp.read())["api_url"] == api  # the UI talks to this port, not 4200
         client_env = {**env, "PREFECT_API_URL": api}
         db = tmp_path / "served.duckdb"
         run = subprocess.run(
