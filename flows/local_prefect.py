@@ -1,0 +1,136 @@
+"""A throwaway Prefect API for one ``tacit`` command, that says it is starting and dies with its parent.
+
+What: ``local_prefect()`` is a context manager around a command's flow call. When ``PREFECT_API_URL`` is
+set, it does nothing (that server records the runs). Otherwise it prints ``starting local Prefect ...``,
+starts Prefect's API (uvicorn on a free 127.0.0.1 port, SQLite under ``PREFECT_HOME``, no UI), waits up to
+``PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS`` (default 120 here) for it to answer, points this
+process at it, and stops it when the block ends.
+
+Why: Prefect's own ephemeral server gave up after 20 s under load with a long traceback, said nothing
+while the first command waited, and outlived a SIGKILLed parent (about 200 MB and a port each). Here the
+child asks Linux to send it SIGTERM when its parent dies (``PR_SET_PDEATHSIG``), so a killed command
+leaves no server behind; a normal exit stops it as well.
+
+How: ``with local_prefect(note=print): summary = synth_flow(...)``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+DEFAULT_STARTUP_TIMEOUT_S = 120
+_PR_SET_PDEATHSIG = 1
+
+
+class LocalPrefectError(RuntimeError):
+    """The local Prefect API did not come up; the message says why in one line."""
+
+
+def _die_with_parent() -> None:  # runs in the child between fork and exec
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux: the normal-exit path still stops the server
+        pass
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _answers(api_url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{api_url}/health", timeout=2) as resp:
+            return resp.status == 200
+    except OSError:
+        return False
+
+
+def startup_timeout() -> float:
+    raw = os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "")
+    try:
+        return float(raw) if raw else DEFAULT_STARTUP_TIMEOUT_S
+    except ValueError:
+        raise LocalPrefectError(f"PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS={raw!r} is not a number") from None
+
+
+def start_api(timeout: float) -> tuple[subprocess.Popen, str]:
+    """Start Prefect's API on a free loopback port; return the process and its API URL once it answers."""
+    import prefect
+
+    port = _free_port()
+    api_url = f"http://127.0.0.1:{port}/api"
+    env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
+    env.pop("PREFECT_API_URL", None)
+    cmd = [sys.executable, "-m", "uvicorn", "--app-dir", str(Path(prefect.__file__).parent.parent), "--factory"]
+    cmd += ["prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port)]
+    cmd += ["--log-level", "error", "--lifespan", "on"]
+    proc = subprocess.Popen(  # noqa: PLW1509 (preexec_fn: one call, before any thread of ours starts)
+        cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=_die_with_parent
+    )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            tail = proc.stderr.read().decode(errors="replace").strip().splitlines()[-1:] if proc.stderr else []
+            raise LocalPrefectError(f"local Prefect exited with {proc.returncode}: {' '.join(tail) or 'no output'}")
+        if _answers(api_url):
+            return proc, api_url
+        time.sleep(0.2)
+    stop_api(proc)
+    raise LocalPrefectError(
+        f"local Prefect did not answer within {timeout:.0f} s (a busy machine? raise "
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, or point PREFECT_API_URL at a running server)"
+    )
+
+
+def stop_api(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@contextlib.contextmanager
+def local_prefect(note: Callable[[str], None] = print) -> Iterator[str | None]:
+    """Yield the API URL of a server started for this block, or None when ``PREFECT_API_URL`` is set."""
+    if os.environ.get("PREFECT_API_URL"):
+        yield None
+        return
+    note("starting local Prefect ...")
+    proc, api_url = start_api(startup_timeout())
+    os.environ["PREFECT_API_URL"] = api_url
+    try:
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        with temporary_settings(updates={PREFECT_API_URL: api_url}):
+            yield api_url
+    finally:
+        _drain_prefect_workers()
+        os.environ.pop("PREFECT_API_URL", None)
+        stop_api(proc)
+
+
+def _drain_prefect_workers(timeout: float = 10) -> None:
+    """Send buffered logs and events before the server goes (else: "Error logging to API" at exit)."""
+    try:
+        from prefect.events.worker import EventsWorker
+        from prefect.logging.handlers import APILogWorker
+
+        APILogWorker.drain_all(timeout=timeout)
+        EventsWorker.drain_all(timeout=timeout)
+    except Exception:  # noqa: BLE001  (best effort: the run itself is already recorded)
+        pass
