@@ -150,3 +150,10 @@ def test_stored_text_is_printed_as_text_not_markup(tiny_run, tmp_path):
     assert cell.returncode == 0 and "[fillvalue=None]" in cell.stdout and "[/bold]" in cell.stdout
     missing = tacit("history", "nope", "--db", str(db), cwd=tmp_path)
     assert missing.returncode == 2 and "\\'" not in missing.stderr and "version_id = 'v" in missing.stderr
+
+
+def test_an_unknown_version_is_an_error_not_an_empty_report(tiny_run, tmp_path):
+    for args in (("report", "quality"), ("history", "p00000.h8k")):
+        run = tacit(*args, "--version", "vNOPE", "--db", str(tiny_run[0]), cwd=tmp_path)
+        assert run.returncode == 2 and "no dataset version 'vNOPE'" in run.stderr, run.stdout + run.stderr
+        assert "ok" not in run.stdout

@@ -37,7 +37,9 @@ class Chat:
 
 
 def resolve_version(con: duckdb.DuckDBPyConnection, version: str | None) -> str:
-    if version:
+    if version:  # a mistyped id must not read as an empty version (a table of zeros marked ok)
+        if con.execute("SELECT 1 FROM dataset_versions WHERE version_id = ?", [version]).fetchone() is None:
+            raise KeyError(f"no dataset version {version!r} in this warehouse (list them: tacit versions)")
         return version
     row = con.execute("SELECT version_id FROM latest_version").fetchone()
     if row is None:
