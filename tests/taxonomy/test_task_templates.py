@@ -36,6 +36,8 @@ def _grammar_errors(text: str) -> list[str]:
         errors.append("pronoun agreement")
     if re.search(r"\b(\w+) \1\b", text, re.I):
         errors.append("doubled word")
+    if re.search(r"\b(?!(?:here|there|that|it|what|who|where|he|she|let)'s)\w+'s (a|an|the|my|your|his|her) ", text, re.I):
+        errors.append("possessive before a determiner")
     return errors
 
 
@@ -91,6 +93,7 @@ def test_grammar_checker_catches_the_slot_errors_it_exists_for():
     assert _grammar_errors("Can you write a email to my sister?")
     assert _grammar_errors("She want to send it.")
     assert _grammar_errors("about a reminder about the the rent")
+    assert _grammar_errors("Reply to my dad Luke's a letter?")
     assert not _grammar_errors("Can you write an email to my sister? She wants to send it.")
 
 
