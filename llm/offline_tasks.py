@@ -165,7 +165,8 @@ def write_task_session(
     reply = _add(task.id, sentences, held, held_fixes, contact, occasion, owner, k)
     if kind is not None:
         follow = _follow(task.id, kind, p, whole, [*fixes, *held_fixes], contact, occasion, owner, k)
-        reply = f"{reply}\n\n{follow}" if task.id in ("proofread", "shorten") else follow
+        both = task.id == "proofread" or (task.id == "shorten" and kind == "title")  # else the follow-up is the text
+        reply = f"{reply}\n\n{follow}" if both else follow
     turns.append(TurnDraft(role="assistant", content=reply))
     if held_cue is not None:
         return SessionDraft(turns=turns, signal_turn_index=2, evidence=shown_held[held_cue])
@@ -213,7 +214,7 @@ def _follow(task_id, kind, p, sentences, fixes, contact, occasion, owner, k) -> 
     if task_id == "shorten":
         if kind == "title":
             return f"Maybe: {_TITLES[(k + 2) % len(_TITLES)]}"  # five words or fewer: it may recur
-        return sentences[0]
+        return f"In one sentence: {sentences[-1]}"
     if task_id == "proofread":
         if kind == "title":
             return f"How about this title? {_TITLES[k % len(_TITLES)]}"

@@ -103,6 +103,10 @@ def _typos(text: str, rate: float, rng: random.Random) -> str:
     return " ".join(words)
 
 
+def _first_word(text: str) -> str:
+    return text.split(" ", 1)[0].strip(",:;!.?").lower()
+
+
 def voice(style: SpeakingStyle | None, body: str, rng: random.Random, cue: str = "", opening: bool = True) -> str:
     """Render a user turn in a persona's speaking style; ``cue`` replaces the cue marker verbatim.
     ``opening``: the first turn of a session, the only one with a greeting."""
@@ -112,7 +116,7 @@ def voice(style: SpeakingStyle | None, body: str, rng: random.Random, cue: str =
     if style.lowercase:
         text = text.lower().replace(CUE.lower(), CUE)
     greeting = rng.choice(style.greeting)
-    if not opening:
+    if not opening or _first_word(greeting) == _first_word(text):  # never "Quick one: Quick proofread?"
         greeting = ""
     elif greeting.endswith(",") and text.split(" ", 1)[0].lower() in _CONTINUES:
         text = text[0].lower() + text[1:]  # "Hi, so, can you ..." continues the sentence (names stay)

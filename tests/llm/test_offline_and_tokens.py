@@ -147,3 +147,9 @@ def voice_of(style, text):
     from llm.voice import voice
 
     return voice(style, text, random.Random(0))
+
+
+def test_a_greeting_never_echoes_the_asks_first_word():
+    style = STYLE.model_copy(update={"greeting": ["Quick one:"], "lowercase": False, "typo_rate": 0.0})
+    assert voice_of(style, "Quick proofread? This is for my blog.").startswith("Quick proofread?")
+    assert voice_of(style, "Can you shorten this?").startswith("Quick one: Can you")

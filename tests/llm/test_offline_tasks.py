@@ -141,3 +141,15 @@ def test_shorten_drops_one_sentence_and_keeps_the_rest_in_order():
 def test_a_reply_answers_the_contact():
     reply = _session("reply").turns[1].content
     assert "Hi Tom," in reply and all(s in reply for s in SENTENCES)
+
+
+@pytest.mark.parametrize("task_id", sorted(TASKS))
+def test_a_reply_never_says_a_sentence_twice(task_id):
+    """Adding a part and asking for a change in one turn gets one product: "With it: A B C" followed by a
+    bare "C" read as a broken reply. "One sentence only?" gets one sentence."""
+    for variant in range(30):
+        answer = _session(task_id, variant, followup=True, add_last=True).turns[3].content
+        for s in SENTENCES:
+            assert answer.count(s) <= 1, answer
+        if answer.startswith("In one sentence:"):
+            assert sum(answer.count(s) for s in SENTENCES) == 1, answer
