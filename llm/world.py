@@ -11,6 +11,8 @@ print(world_for(0, 'p0001', load_taxonomy()))"``.
 
 from __future__ import annotations
 
+import re
+
 from llm.seeding import rng_for
 from schemas.generation import Contact
 from taxonomy import Taxonomy
@@ -48,6 +50,13 @@ def slots_for(contact: Contact) -> dict[str, str]:
     forms = {"who": f"{contact.relation} {contact.name}", "contact": f"{contact.relation} {contact.name}"}
     forms |= {"first": contact.name, **PRONOUNS[contact.pronoun]}
     return forms | {k[0].upper() + k[1:]: v[0].upper() + v[1:] for k, v in forms.items()}
+
+
+def fits(template: str, relation: str, tax: Taxonomy) -> bool:
+    """Whether ``relation`` can be the subject of ``template`` (``unfit`` rules of ``world.yaml``)."""
+    return not any(
+        relation in rule.relations and re.search(rule.words, template, re.I) for rule in tax.world.unfit
+    )
 
 
 def render_news(template: str, contact: Contact) -> str:

@@ -151,10 +151,22 @@ class TaskTypeSpec(Record):
     )
 
 
+class UnfitRule(Record):
+    """News a relation cannot plausibly be the subject of: a template matching ``words`` (a regular
+    expression, case-insensitive) is never rendered for any of ``relations`` ("my daughter is retiring")."""
+
+    words: str = Field(min_length=1)
+    relations: list[str] = Field(min_length=1)
+
+
 class WorldSpec(Record):
-    """``taxonomy/world.yaml``: news about the people in a persona's world (the ordinary sentences of tasks)."""
+    """``taxonomy/world.yaml``: the ordinary sentences of a persona's tasks that belong to no domain: news
+    about the people in its world (``news``, one ``{who}`` each) and the user's own routines, circumstances
+    and small events (``habits``: first person, no slot, revealing no option of any scenario)."""
 
     news: list[str] = Field(min_length=20)
+    habits: list[str] = Field(default_factory=list)
+    unfit: list[UnfitRule] = Field(default_factory=list)
     names_she: list[str] = Field(min_length=20)
     names_he: list[str] = Field(min_length=20)
 

@@ -1,10 +1,12 @@
 """The ordinary sentences of a persona's tasks: news about its world and about its preference domains.
 
 What: ``NewsSupply`` hands out sentences for the texts of one persona's tasks, never the same one twice
-for that persona: world news (``taxonomy/world.yaml``, about a person of the persona's world, never the
-person the text is for) and domain news (``neutral`` in each scenario file: touches a domain, reveals no
-option). About 40% of draws come from the domains the persona holds preferences in, so non-cue tasks
-touch the same topics as cue tasks (topical distractors). Why: cue and non-cue texts must be made of
+for that persona: world news (``taxonomy/world.yaml``: ``news`` about a person of the persona's world,
+never the person the text is for, and ``habits``, the user's own routines and small events), and domain
+news (``neutral`` in each scenario file: touches a domain, reveals no option). About 30% of draws come
+from the domains the persona holds preferences in, so non-cue tasks touch the same topics as cue tasks
+(topical distractors). Habits matter as much as topics: a cue is a first-person habit or circumstance,
+so the user's own texts must be full of first-person habits and circumstances that imply nothing. Why: cue and non-cue texts must be made of
 the same stuff; only the one cue sentence differs: every text has one sentence in focus (the cue, or in a
 non-cue text a domain sentence from ``focus``) among ``take``'s ordinary ones. How: a seeded
 shuffle per persona; the conversations stage (``half=0``, a quarter: cue sessions need few) and the
@@ -14,7 +16,7 @@ persona-task stage (``half=1``, the rest) take disjoint parts, so they never col
 from __future__ import annotations
 
 from llm.seeding import rng_for
-from llm.world import render_news
+from llm.world import fits, render_news
 from schemas.core import Preference
 from schemas.generation import Contact
 from taxonomy import Taxonomy
@@ -24,6 +26,7 @@ class NewsSupply:
     """Sentences for one persona's texts (see the module docstring)."""
 
     def __init__(self, seed: int, persona_id: str, preferences: list[Preference], tax: Taxonomy, half: int) -> None:
+        self.tax = tax
         self.rng = rng_for(seed, "news", persona_id, half)
         shuffle = rng_for(seed, "news", persona_id)  # the same order for both halves, then split
         world = list(range(len(tax.world.news)))
@@ -38,7 +41,10 @@ class NewsSupply:
         def share(items: list) -> list:  # a quarter for cue sessions (half 0), the rest for own tasks
             return [x for i, x in enumerate(items) if (i % 4 == 0) == (half == 0)]
 
+        habits = list(tax.world.habits)
+        shuffle.shuffle(habits)
         self.world = [tax.world.news[i] for i in share(world)]
+        self.habits = share(habits)
         self.near, self.far = share(near), share(far)
 
     def focus(self) -> str | None:
@@ -48,6 +54,11 @@ class NewsSupply:
             return self.near.pop()
         return self.far.pop() if self.far else None
 
+    def _habit_share(self, has_people: bool) -> float:
+        """The chance that a world sentence is a habit of the user's: in proportion to what is left."""
+        world = len(self.world) if has_people else 0
+        return len(self.habits) / (len(self.habits) + world)
+
     def take(self, n: int, people: list[Contact], contact: Contact | None, own_text: bool) -> list[str]:
         """``n`` sentences; world news only in the user's own texts, and never about ``contact``."""
         out = []
@@ -55,14 +66,30 @@ class NewsSupply:
         self.rng.shuffle(others)  # one text names each person at most once while it can
         for _ in range(n):
             r = self.rng.random()
-            if self.near and r < 0.4:
+            if self.near and r < 0.3:
                 out.append(self.near.pop())
-            elif own_text and self.world and others and r < 0.75:
-                out.append(render_news(self.world.pop(), others[len(out) % len(others)]))
+            elif own_text and self.habits and r < 0.8 and self.rng.random() < self._habit_share(bool(others)):
+                out.append(self.habits.pop())
+            elif own_text and self.world and others and r < 0.8 and (news := self._world_news(others, len(out))):
+                out.append(news)
             elif self.far:
                 out.append(self.far.pop())
             elif self.near:
                 out.append(self.near.pop())
-        if not out and self.world and others:  # domain news ran out: a text is never empty
-            out.append(render_news(self.world.pop(), others[0]))
+        if not out and own_text and self.habits:  # domain news ran out: a text is never empty
+            out.append(self.habits.pop())
+        elif not out and self.world and others and (news := self._world_news(others, 0)):
+            out.append(news)
         return out
+
+    def _world_news(self, others: list[Contact], start: int) -> str | None:
+        """The next world template, about the next person (from ``start``) it fits; a template no one
+        fits is left for a text with other people in it."""
+        for back in range(len(self.world) - 1, -1, -1):
+            template = self.world[back]
+            for i in range(len(others)):
+                person = others[(start + i) % len(others)]
+                if fits(template, person.relation, self.tax):
+                    del self.world[back]
+                    return render_news(template, person)
+        return None

@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from llm.world import render_news, slots_for
+from llm.world import fits, render_news, slots_for
 from schemas.generation import Contact
 from taxonomy import load_taxonomy
 
@@ -113,3 +113,27 @@ def test_explainer_asks_take_every_topic_without_agreement():
         for topic, _ in TAX.filler.explain_topics:
             text = ask.format(topic=topic)
             assert not _grammar_errors(text), (text, _grammar_errors(text))
+
+
+def test_unfit_rules_name_real_relations_and_match_templates():
+    for rule in TAX.world.unfit:
+        assert set(rule.relations) <= set(TAX.attributes.relations), rule.relations
+        assert any(re.search(rule.words, t, re.I) for t in TAX.world.news), rule.words
+
+
+def test_no_persona_text_makes_a_child_retire_or_a_manager_family():
+    """A persona's son and daughter are children; news that needs an adult is never about them (and a
+    manager is not in the family photos). With only such people to name, the supply names them only in
+    news they fit."""
+    from flows.stages.news import NewsSupply
+
+    assert not fits("{Who} is retiring at the end of the year.", "my daughter", TAX)
+    assert not fits("{Who} had {their} tonsils out last week.", "my manager", TAX)
+    for relation in ("my son", "my daughter", "my grandmother", "my manager"):
+        person = Contact(name="Ana", relation=relation, pronoun="she")
+        supply = NewsSupply(0, "p00000", [], TAX, half=1)
+        named = [s for _ in range(300) for s in supply.take(4, [person], None, True) if "Ana" in s]
+        assert named, relation
+        for sentence in named:
+            bad = [r.words for r in TAX.world.unfit if relation in r.relations and re.search(r.words, sentence, re.I)]
+            assert not bad, (relation, sentence)
