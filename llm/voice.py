@@ -9,6 +9,7 @@ outside the sentence-uniqueness gate of signal sessions (``warehouse.checks``).
 from __future__ import annotations
 
 import random
+import re
 
 from schemas.core import SpeakingStyle
 
@@ -103,6 +104,11 @@ def _typos(text: str, rate: float, rng: random.Random) -> str:
     return " ".join(words)
 
 
+def _words(text: str) -> set[str]:
+    """Lowercased words of four or more letters."""
+    return {w for w in re.findall(r"[a-z']+", text.lower()) if len(w) >= 4}
+
+
 def _first_word(text: str) -> str:
     return text.split(" ", 1)[0].strip(",:;!.?").lower()
 
@@ -121,10 +127,12 @@ def voice(style: SpeakingStyle | None, body: str, rng: random.Random, cue: str =
     elif greeting.endswith(",") and text.split(" ", 1)[0].lower() in _CONTINUES:
         text = text[0].lower() + text[1:]  # "Hi, so, can you ..." continues the sentence (names stay)
     parts = [greeting, text]
-    if style.asides and rng.random() < 0.6:
-        parts.append(rng.choice(style.asides))
-    if style.verbosity in ("chatty", "verbose") or rng.random() < 0.5:
-        parts.append(rng.choice(style.closing))
+    aside = rng.choice(style.asides) if style.asides and rng.random() < 0.6 else ""
+    closing = rng.choice(style.closing) if style.verbosity in ("chatty", "verbose") or rng.random() < 0.5 else ""
+    if aside and not (_words(aside) & _words(closing)):  # never "Long story, anyway. Anyway, thanks"
+        parts.append(aside)
+    if closing:
+        parts.append(closing)
     if style.emoji and rng.random() < 0.7:
         parts.append(rng.choice(style.emoji))
     if text.endswith(CUE):  # a pasted text ends the ask: the sign-off goes on its own line after it

@@ -153,3 +153,23 @@ def test_a_greeting_never_echoes_the_asks_first_word():
     style = STYLE.model_copy(update={"greeting": ["Quick one:"], "lowercase": False, "typo_rate": 0.0})
     assert voice_of(style, "Quick proofread? This is for my blog.").startswith("Quick proofread?")
     assert voice_of(style, "Can you shorten this?").startswith("Quick one: Can you")
+
+
+def test_an_aside_and_a_sign_off_never_repeat_a_word():
+    """Not "Long story, anyway. Anyway, thanks for reading!" nor "Sorry, ... Sorry for the essay"."""
+    import random
+
+    from llm.voice import voice
+
+    style = STYLE.model_copy(
+        update={
+            "asides": ["Long story, anyway.", "Sorry, my brain's scattered today."],
+            "closing": ["Anyway, thanks for reading!", "Sorry for the essay, thanks!"],
+            "verbosity": "chatty",
+            "emoji": [],
+            "typo_rate": 0.0,
+        }
+    )
+    for seed in range(40):
+        out = voice(style, "Can you check this?", random.Random(seed)).lower()
+        assert out.count("anyway") <= 1 and out.count("sorry") <= 1, out
