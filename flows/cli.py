@@ -126,6 +126,7 @@ def synth(
     from prefect.exceptions import ParameterTypeError
 
     from flows import progress as progress_mod
+    from flows.local_prefect import LocalPrefectError, local_prefect
     from flows.synth import STAGES
     from flows.synth import synth as synth_flow
 
@@ -139,7 +140,7 @@ def synth(
         transient=False,
     )
     try:
-        with bars, progress_mod.reporting(RichSink(bars)):
+        with local_prefect(note=console.print), bars, progress_mod.reporting(RichSink(bars)):
             summary = synth_flow(
                 preset=preset,
                 seed=seed,
@@ -160,7 +161,7 @@ def synth(
                 batch_wait_s=batch_wait,
                 judge_leakage=judge_leakage,
             )
-    except (ConfigError, WarehouseError, ParameterTypeError, GenerationError) as exc:
+    except (ConfigError, WarehouseError, ParameterTypeError, GenerationError, LocalPrefectError) as exc:
         if backend == "openai" and not isinstance(exc, (ConfigError, ParameterTypeError)):
             _print_cost(db, None)  # what the stopped run paid, per stage
         fail(str(exc))

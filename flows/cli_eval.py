@@ -69,11 +69,12 @@ def eval_command(
     from flows import progress as progress_mod
     from flows.cli import RichSink
     from flows.evaluate import evaluate
+    from flows.local_prefect import LocalPrefectError, local_prefect
     from llm import GenerationError
 
     bars = Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:
-        with bars, progress_mod.reporting(RichSink(bars)):
+        with local_prefect(note=console.print), bars, progress_mod.reporting(RichSink(bars)):
             summary = evaluate(
                 version=version, methods=chosen, backend=backend, model=model, base_url=base_url,
                 judges=judge_names, judge_base_url=judge_base_url, budget=budget, limit=limit,
@@ -83,7 +84,14 @@ def eval_command(
             )  # fmt: skip
     except (KeyError, NoItemsError) as exc:
         fail(str(exc).strip("'\""))
-    except (ValueError, WarehouseError, ParameterTypeError, GenerationError, FileNotFoundError) as exc:
+    except (
+        ValueError,
+        WarehouseError,
+        ParameterTypeError,
+        GenerationError,
+        FileNotFoundError,
+        LocalPrefectError,
+    ) as exc:
         fail(str(exc))
     print_summary(summary)
 

@@ -49,6 +49,7 @@ def _run(kind: str, version, base_model, config, out, max_steps, resume, db, ver
     except ImportError:
         fail("training needs the `train` extra: pip install -e '.[train]'")
     from flows import train as train_flows
+    from flows.local_prefect import LocalPrefectError, local_prefect
     from training.config import TrainConfigError, load_config
 
     try:
@@ -59,16 +60,17 @@ def _run(kind: str, version, base_model, config, out, max_steps, resume, db, ver
     flow = {"sft": train_flows.train_sft, "grpo": train_flows.train_grpo, "memory": train_flows.train_memory}[kind]
     console.print(f"[bold]tacit train {kind}[/] base_model={base_model} config={config} db={db}")
     try:
-        summary = flow(
-            version=version,
-            base_model=base_model,
-            config=str(config or f"tiny-{kind}"),
-            out=str(out) if out else None,
-            max_steps=max_steps,
-            resume=resume,
-            db=str(db),
-        )
-    except (TrainConfigError, WarehouseError, KeyError, ValueError) as exc:
+        with local_prefect(note=console.print):
+            summary = flow(
+                version=version,
+                base_model=base_model,
+                config=str(config or f"tiny-{kind}"),
+                out=str(out) if out else None,
+                max_steps=max_steps,
+                resume=resume,
+                db=str(db),
+            )
+    except (TrainConfigError, WarehouseError, KeyError, ValueError, LocalPrefectError) as exc:
         fail(str(exc))
     shown = {k: summary.metrics[k] for k in ("train_loss", "loss", "reward") if k in summary.metrics}
     console.print(

@@ -37,10 +37,8 @@ class LocalPrefectError(RuntimeError):
 
 
 def _die_with_parent() -> None:  # runs in the child between fork and exec
-    try:
+    with contextlib.suppress(OSError, AttributeError):  # not Linux: the normal-exit path still stops it
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    except (OSError, AttributeError):  # not Linux: the normal-exit path still stops the server
-        pass
 
 
 def _free_port() -> int:
@@ -76,7 +74,7 @@ def start_api(timeout: float) -> tuple[subprocess.Popen, str]:
     cmd = [sys.executable, "-m", "uvicorn", "--app-dir", str(Path(prefect.__file__).parent.parent), "--factory"]
     cmd += ["prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port)]
     cmd += ["--log-level", "error", "--lifespan", "on"]
-    proc = subprocess.Popen(  # noqa: PLW1509 (preexec_fn: one call, before any thread of ours starts)
+    proc = subprocess.Popen(
         cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=_die_with_parent
     )
     deadline = time.monotonic() + timeout
@@ -132,5 +130,5 @@ def _drain_prefect_workers(timeout: float = 10) -> None:
 
         APILogWorker.drain_all(timeout=timeout)
         EventsWorker.drain_all(timeout=timeout)
-    except Exception:  # noqa: BLE001  (best effort: the run itself is already recorded)
+    except Exception:
         pass

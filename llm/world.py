@@ -54,9 +54,7 @@ def slots_for(contact: Contact) -> dict[str, str]:
 
 def fits(template: str, relation: str, tax: Taxonomy) -> bool:
     """Whether ``relation`` can be the subject of ``template`` (``unfit`` rules of ``world.yaml``)."""
-    return not any(
-        relation in rule.relations and re.search(rule.words, template, re.I) for rule in tax.world.unfit
-    )
+    return not any(relation in rule.relations and re.search(rule.words, template, re.I) for rule in tax.world.unfit)
 
 
 def render_news(template: str, contact: Contact) -> str:

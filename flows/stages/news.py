@@ -6,11 +6,12 @@ never the person the text is for, and ``habits``, the user's own routines and sm
 news (``neutral`` in each scenario file: touches a domain, reveals no option). About 30% of draws come
 from the domains the persona holds preferences in, so non-cue tasks touch the same topics as cue tasks
 (topical distractors). Habits matter as much as topics: a cue is a first-person habit or circumstance,
-so the user's own texts must be full of first-person habits and circumstances that imply nothing. Why: cue and non-cue texts must be made of
-the same stuff; only the one cue sentence differs: every text has one sentence in focus (the cue, or in a
-non-cue text a domain sentence from ``focus``) among ``take``'s ordinary ones. How: a seeded
-shuffle per persona; the conversations stage (``half=0``, a quarter: cue sessions need few) and the
-persona-task stage (``half=1``, the rest) take disjoint parts, so they never collide.
+so the user's own texts must be full of first-person habits and circumstances that imply nothing.
+Why: cue and non-cue texts must be made of the same stuff; only the one cue sentence differs: every
+text has one sentence in focus (the cue, or in a non-cue text a domain sentence from ``focus``) among
+``take``'s ordinary ones. How: a seeded shuffle per persona; the conversations stage (``half=0``, a
+quarter: cue sessions need few) and the persona-task stage (``half=1``, the rest) take disjoint parts,
+so they never collide.
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ def test_other_hosts_are_not_loopback(host):
 
 def test_remote_runner_host_is_refused_then_warned(monkeypatch, capsys):
     monkeypatch.setenv("PREFECT_RUNNER_SERVER_HOST", "0.0.0.0")
-    with pytest.raises(ServerStartError, match="PREFECT_RUNNER_SERVER_HOST=0.0.0.0.*--allow-remote"):
+    with pytest.raises(ServerStartError, match=r"PREFECT_RUNNER_SERVER_HOST=0\.0\.0\.0.*--allow-remote"):
         check_binds(allow_remote=False)
     check_binds(allow_remote=True)
     assert "warning: PREFECT_RUNNER_SERVER_HOST=0.0.0.0" in capsys.readouterr().err
