@@ -71,3 +71,41 @@ def writer_holding(db):
     finally:
         holder.kill()
         holder.wait()
+
+
+_PREFECT_SERVER_MARKS = ("prefect.server.api.server:create_app", "prefect server start")
+
+
+def _prefect_servers() -> set[int]:
+    """PIDs of Prefect API servers on this machine that are orphans (parent gone: re-parented to PID 1)
+    or children of this test process (Linux /proc; a concurrent run's live servers are not ours)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            if any(mark in cmd for mark in _PREFECT_SERVER_MARKS) and ppid in (1, os.getpid()):
+                found.add(int(entry.name))
+    return found
+
+
+_SERVERS_BEFORE: set[int] = set()
+
+
+def pytest_sessionstart(session):
+    _SERVERS_BEFORE.update(_prefect_servers())
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """No Prefect server started by the suite may outlive it (a killed command's server included)."""
+    import time
+
+    deadline = time.monotonic() + 15  # SIGTERM'd servers take a moment to exit
+    while (left := _prefect_servers() - _SERVERS_BEFORE) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    if left:
+        print(f"\nPrefect servers left running by the test suite: {sorted(left)}", file=sys.stderr)
+        session.exitstatus = 1
