@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from schemas.base import Record
 
@@ -22,6 +22,16 @@ PresetName = Literal["tiny", "small", "full"]
 
 EXECUTION_ONLY = ("preset", "shard_size")
 """Config fields that change how a run is executed or labelled, never a row: not part of the version id."""
+
+
+def budget_label(budget: int) -> str:
+    """The budget part of a history id: ``h32k`` for a whole number of thousands, else the exact ``h8500``.
+
+    One-to-one by construction: a label ending in ``k`` comes only from a multiple of 1000 and names its
+    thousands; any other label is the exact number, so two different budgets never share a label (and so
+    never share a history id). The short form keeps the ids the documentation uses (``p00007.h32k``).
+    """
+    return f"h{budget // 1000}k" if budget % 1000 == 0 else f"h{budget}"
 
 
 class SynthConfig(Record):
@@ -64,6 +74,21 @@ class SynthConfig(Record):
     judge_leakage: bool = Field(
         False, description="also ask the openai backend's leakage_judge call site whether a signal session leaks"
     )
+
+    @field_validator("budgets")
+    @classmethod
+    def _budgets(cls, budgets: list[int]) -> list[int]:
+        """Positive, each with its own history id label: checked here, before any work, so two histories
+        can never collide on one id in the warehouse."""
+        if bad := [b for b in budgets if b <= 0]:
+            raise ValueError(f"budgets must be positive token counts (got {bad})")
+        seen: dict[str, int] = {}
+        for b in budgets:
+            label = budget_label(b)
+            if label in seen:
+                raise ValueError(f"budgets {seen[label]} and {b} would share the history id suffix {label!r}")
+            seen[label] = b
+        return budgets
 
     @model_validator(mode="after")
     def _ranges(self) -> SynthConfig:

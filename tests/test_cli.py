@@ -145,8 +145,13 @@ def test_stored_text_is_printed_as_text_not_markup(tiny_run, tmp_path):
     hist = tacit("history", "p00000.h8k", "--sessions", "1", "--db", str(db), cwd=tmp_path)
     assert hist.returncode == 0, hist.stderr
     assert text in hist.stdout
-    cell = tacit("sql", "SELECT content FROM turns WHERE session_id = ? AND turn_index = 0".replace("?", f"'{session_id}'"),
-                 "--db", str(db), cwd=tmp_path)
+    cell = tacit(
+        "sql",
+        "SELECT content FROM turns WHERE session_id = ? AND turn_index = 0".replace("?", f"'{session_id}'"),
+        "--db",
+        str(db),
+        cwd=tmp_path,
+    )
     assert cell.returncode == 0 and "[fillvalue=None]" in cell.stdout and "[/bold]" in cell.stdout
     missing = tacit("history", "nope", "--db", str(db), cwd=tmp_path)
     assert missing.returncode == 2 and "\\'" not in missing.stderr and "version_id = 'v" in missing.stderr

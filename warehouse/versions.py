@@ -21,6 +21,8 @@ from pathlib import Path
 import duckdb
 
 from schemas.config import SynthConfig
+from warehouse.ducklake import retry_locked
+from warehouse.load import verify_version_unique
 
 ROOT = Path(__file__).resolve().parent.parent
 ROW_SOURCES = (
@@ -74,6 +76,7 @@ OTHER_SOURCES = (
     "flows/evaluate.py",
     "flows/forecast.py",
     "flows/lineage.py",
+    "flows/local_prefect.py",  # where runs are recorded, not what they write
     "flows/progress.py",
     "flows/reports.py",
     "flows/serve.py",
@@ -139,38 +142,58 @@ def register_version(con: duckdb.DuckDBPyConnection, config: SynthConfig) -> tup
     """Ensure a ``dataset_versions`` row exists; returns (version_id, state) with state in
     {'new', 'resumed', 'complete'}."""
     vid = version_id(config)
-    row = con.execute("SELECT complete FROM dataset_versions WHERE version_id = ?", [vid]).fetchone()
-    if row is not None:
-        return vid, "complete" if row[0] else "resumed"
-    con.execute(
-        "INSERT INTO dataset_versions (version_id, config_hash, seed, generator_version, preset, "
-        "config_json, created_at, complete) VALUES (?, ?, ?, ?, ?, ?, now(), false)",
-        [vid, config_hash(config), config.seed, generator_version(), config.preset, config.canonical_json()],
-    )
-    return vid, "new"
+
+    def register() -> tuple[str, str]:
+        row = con.execute("SELECT complete FROM dataset_versions WHERE version_id = ?", [vid]).fetchone()
+        if row is not None:
+            return vid, "complete" if row[0] else "resumed"
+        con.execute(
+            "INSERT INTO dataset_versions (version_id, config_hash, seed, generator_version, preset, "
+            "config_json, created_at, complete) VALUES (?, ?, ?, ?, ?, ?, now(), false)",
+            [vid, config_hash(config), config.seed, generator_version(), config.preset, config.canonical_json()],
+        )
+        return vid, "new"
+
+    return retry_locked(register)
 
 
 def mark_complete(con: duckdb.DuckDBPyConnection, vid: str) -> None:
-    con.execute("UPDATE dataset_versions SET complete = true, completed_at = now() WHERE version_id = ?", [vid])
+    """Mark ``vid`` complete, after checking on a DuckLake that no key of it is held twice (DuckLake does
+    not enforce keys: a duplicate raises ``warehouse.load.DuplicateKeyError`` and the version stays
+    incomplete)."""
+    verify_version_unique(con, vid)
+    retry_locked(
+        lambda: con.execute(
+            "UPDATE dataset_versions SET complete = true, completed_at = now() WHERE version_id = ?", [vid]
+        )
+    )
 
 
 def start_run(
     con: duckdb.DuckDBPyConnection, flow: str, vid: str | None, config_json: str, run_id: str | None = None
 ) -> str:
     run_id = run_id or uuid.uuid4().hex
-    con.execute("DELETE FROM runs WHERE run_id = ?", [run_id])  # a retried Prefect flow run keeps its id
-    con.execute(
-        "INSERT INTO runs (run_id, flow, version_id, config_json, status, started_at) "
-        "VALUES (?, ?, ?, ?, 'running', now())",
-        [run_id, flow, vid, config_json],
-    )
+
+    def start() -> None:
+        con.execute("DELETE FROM runs WHERE run_id = ?", [run_id])  # a retried Prefect flow run keeps its id
+        con.execute(
+            "INSERT INTO runs (run_id, flow, version_id, config_json, status, started_at) "
+            "VALUES (?, ?, ?, ?, 'running', now())",
+            [run_id, flow, vid, config_json],
+        )
+
+    retry_locked(start)
     return run_id
 
 
 def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, rows_written: int, message: str = "") -> None:
-    con.execute(
-        "UPDATE runs SET status = ?, finished_at = now(), rows_written = ?, message = ? WHERE run_id = ?",
-        [status, rows_written, message, run_id],
+    """Record how a run ended. Retried on a catalog lock: a run that failed on a lock must still be
+    marked failed, not left 'running'."""
+    retry_locked(
+        lambda: con.execute(
+            "UPDATE runs SET status = ?, finished_at = now(), rows_written = ?, message = ? WHERE run_id = ?",
+            [status, rows_written, message, run_id],
+        )
     )
 
 

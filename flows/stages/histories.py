@@ -22,7 +22,7 @@ from itertools import pairwise
 
 from llm.seeding import rng_for
 from llm.tokens import tokenizer_name
-from schemas.config import SynthConfig
+from schemas.config import SynthConfig, budget_label
 from schemas.core import History, HistoryItem, Persona, Session
 
 
@@ -31,7 +31,8 @@ class HistoryBudgetError(ValueError):
 
 
 def history_id(persona_id: str, budget: int) -> str:
-    return f"{persona_id}.h{budget // 1000}k"
+    """``p00007.h32k``; unique per (persona, budget) by construction (``schemas.config.budget_label``)."""
+    return f"{persona_id}.{budget_label(budget)}"
 
 
 _SPLIT = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n+")

@@ -36,7 +36,9 @@ def _grammar_errors(text: str) -> list[str]:
         errors.append("pronoun agreement")
     if re.search(r"\b(\w+) \1\b", text, re.I):
         errors.append("doubled word")
-    if re.search(r"\b(?!(?:here|there|that|it|what|who|where|he|she|let)'s)\w+'s (a|an|the|my|your|his|her) ", text, re.I):
+    if re.search(
+        r"\b(?!(?:here|there|that|it|what|who|where|he|she|let)'s)\w+'s (a|an|the|my|your|his|her) ", text, re.I
+    ):
         errors.append("possessive before a determiner")
     return errors
 
