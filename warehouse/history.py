@@ -57,6 +57,14 @@ def assemble_history(con: duckdb.DuckDBPyConnection, history_id: str, version: s
             f'no history {history_id!r} in version {vid} (list them: tacit sql "SELECT history_id '
             f"FROM histories WHERE version_id = '{vid}'\")"
         )
+    try:
+        sessions = _by_row_ids(con, vid, history_id)
+    except duckdb.Error:  # a catalog without row ids (DuckLake): the one-join view, slower on big versions
+        sessions = _by_view(con, vid, history_id)
+    return Chat(vid, history_id, head[0], head[1], sessions)
+
+
+def _by_view(con: duckdb.DuckDBPyConnection, vid: str, history_id: str) -> list[ChatSession]:
     sessions: list[ChatSession] = []
     last = None
     for pos, sid, kind, started, offset, _turn, role, content in con.execute(
@@ -66,4 +74,36 @@ def assemble_history(con: duckdb.DuckDBPyConnection, history_id: str, version: s
             sessions.append(ChatSession(sid, kind, started, offset))
             last = pos
         sessions[-1].turns.append((role, content))
-    return Chat(vid, history_id, head[0], head[1], sessions)
+    return sessions
+
+
+def _by_row_ids(con: duckdb.DuckDBPyConnection, vid: str, history_id: str) -> list[ChatSession]:
+    """The same chat in four small queries: the history's items, their kinds, the row ids of their turns
+    (a scan of two narrow columns), then only those turns' text. Joining the view reads every turn's text
+    of the version instead: about 100 ms against 30 ms for a 128k history of ``full``."""
+    items = con.execute(
+        "SELECT position, session_id, started_at, token_offset FROM history_items "
+        "WHERE version_id = ? AND history_id = ? ORDER BY position",
+        [vid, history_id],
+    ).fetchall()
+    ids = sorted({sid for _, sid, _, _ in items})
+    kinds = dict(
+        con.execute(
+            "SELECT session_id, kind FROM sessions WHERE version_id = ? AND session_id = ANY(?)", [vid, ids]
+        ).fetchall()
+    )
+    rows = [
+        r[0]
+        for r in con.execute(
+            "SELECT rowid FROM turns WHERE version_id = ? AND session_id = ANY(?)", [vid, ids]
+        ).fetchall()
+    ]
+    turns: dict[str, list[tuple[int, str, str]]] = {}
+    for sid, idx, role, content in con.execute(
+        "SELECT session_id, turn_index, role, content FROM turns WHERE rowid = ANY(?)", [rows]
+    ).fetchall():
+        turns.setdefault(sid, []).append((idx, role, content))
+    return [
+        ChatSession(sid, kinds[sid], started, offset, [(r, c) for _, r, c in sorted(turns.get(sid, []))])
+        for _, sid, started, offset in items
+    ]

@@ -104,6 +104,13 @@ def test_history_assembles_in_order(tiny_run):
     assert times == sorted(times)
     with pytest.raises(KeyError, match=r"no history"):
         assemble_history(con, "nope", summary.version_id)
+    from warehouse.history import _by_row_ids, _by_view
+
+    for (history_id,) in con.execute(
+        "SELECT history_id FROM histories WHERE version_id = ?", [summary.version_id]
+    ).fetchall():
+        fast, plain = _by_row_ids(con, summary.version_id, history_id), _by_view(con, summary.version_id, history_id)
+        assert fast == plain and sum(len(s.turns) for s in fast) > len(fast)  # the same chat, turn for turn
     con.close()
 
 
