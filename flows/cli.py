@@ -76,10 +76,13 @@ def _quiet_prefect(verbose: bool) -> None:
 @app.command()
 def synth(
     preset: Annotated[str, typer.Option(help=f"one of {', '.join(PRESETS)}")] = "small",
-    seed: Annotated[int, typer.Option(help="root seed; another seed is another version")] = 0,
-    backend: Annotated[str, typer.Option(help="generation backend: offline, or openai (any compatible server)")] = (
-        "offline"
-    ),
+    seed: Annotated[
+        int | None, typer.Option(help="root seed; another seed is another version [default: --config's, else 0]")
+    ] = None,
+    backend: Annotated[
+        str | None,
+        typer.Option(help="offline, or openai (any compatible server) [default: --config's, else offline]"),
+    ] = None,
     model: Annotated[str | None, typer.Option(help="model for --backend openai (part of the version id)")] = None,
     base_url: Annotated[
         str | None, typer.Option(help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1 (key: OPENAI_API_KEY)")
@@ -123,6 +126,15 @@ def synth(
     if dry_run:
         _forecast(preset, seed, model, config, prices, price_in, price_out)
         return
+    from schemas.config import load_preset, synth_overrides
+
+    try:  # every field checked before Prefect starts; the header shows what will really run
+        effective = load_preset(
+            preset, overrides=synth_overrides(seed, backend, model, judge_leakage), config_file=config
+        )
+    except ConfigError as exc:
+        fail(str(exc))
+    seed, backend = effective.seed, effective.backend
     from prefect.exceptions import ParameterTypeError
 
     from flows import progress as progress_mod
@@ -197,7 +209,7 @@ def _print_cost(db: Path, run_id: str | None) -> None:
 
 def _forecast(
     preset: str,
-    seed: int,
+    seed: int | None,
     model: str | None,
     config: Path | None,
     prices: Path | None,
@@ -209,9 +221,8 @@ def _forecast(
     from schemas.config import load_preset
 
     try:
-        cfg = load_preset(
-            preset, overrides={"seed": seed, "backend": "openai", "model": model or "unnamed"}, config_file=config
-        )
+        overrides = {"backend": "openai", "model": model or "unnamed"} | ({"seed": seed} if seed is not None else {})
+        cfg = load_preset(preset, overrides=overrides, config_file=config)
         table_in, table_out = load_prices(prices).price(cfg.model)
     except (ConfigError, GenerationError) as exc:
         fail(str(exc))

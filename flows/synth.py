@@ -47,7 +47,7 @@ from llm import GenerationError, get_generator
 from llm.calls import CallsFailed
 from llm.pricing import load_prices
 from schemas.base import Record
-from schemas.config import SynthConfig, load_preset
+from schemas.config import SynthConfig, load_preset, synth_overrides
 from taxonomy import load_taxonomy
 from warehouse import DEFAULT_DB, connect
 from warehouse import rows as wrows
@@ -148,8 +148,8 @@ def _shard_tables(personas, preferences, sessions, histories, quality) -> dict[s
 @flow(name="synth", log_prints=True)
 def synth(
     preset: Literal["tiny", "small", "full"] = "small",
-    seed: Annotated[int, Field(ge=0)] = 0,
-    backend: Literal["offline", "openai"] = "offline",
+    seed: Annotated[int, Field(ge=0)] | None = None,
+    backend: Literal["offline", "openai"] | None = None,
     db: str = str(DEFAULT_DB),
     config_file: str | None = None,
     model: str | None = None,
@@ -166,11 +166,10 @@ def synth(
     batch_wait_s: Annotated[float, Field(gt=0)] | None = None,
     judge_leakage: bool = False,
 ) -> SynthSummary:
-    """Generate (or resume, or find complete) the dataset version of this config in ``db``."""
+    """Generate (or resume, or find complete) the dataset version of this config in ``db``. ``seed``,
+    ``backend`` and ``model`` left unset come from ``config_file``, else the config's defaults."""
     t0 = time.perf_counter()
-    overrides = {"seed": seed, "backend": backend, "model": model}
-    if judge_leakage:
-        overrides["judge_leakage"] = True
+    overrides = synth_overrides(seed, backend, model, judge_leakage)
     config = load_preset(preset, overrides=overrides, config_file=config_file)
     logger = get_run_logger()
     prices = load_prices(prices_file).with_override(config.model or "", price_in, price_out)

@@ -158,6 +158,13 @@ class ConfigError(ValueError):
     """A config that cannot be used; the message names the field and the source."""
 
 
+def synth_overrides(seed: int | None, backend: str | None, model: str | None, judge_leakage: bool) -> dict:
+    """The command-line fields that were actually given: an unset one leaves the config file's value (a
+    ``seed:`` in ``--config`` used to be overwritten by the option's default, silently)."""
+    given = {"seed": seed, "backend": backend, "model": model, "judge_leakage": judge_leakage or None}
+    return {k: v for k, v in given.items() if v is not None}
+
+
 def load_preset(name: str, *, overrides: dict | None = None, config_file: Path | None = None) -> SynthConfig:
     """Build a config from a preset, then a YAML file, then explicit overrides (later wins)."""
     if name not in PRESETS:

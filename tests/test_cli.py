@@ -162,3 +162,25 @@ def test_an_unknown_version_is_an_error_not_an_empty_report(tiny_run, tmp_path):
         run = tacit(*args, "--version", "vNOPE", "--db", str(tiny_run[0]), cwd=tmp_path)
         assert run.returncode == 2 and "no dataset version 'vNOPE'" in run.stderr, run.stdout + run.stderr
         assert "ok" not in run.stdout
+
+
+def test_config_file_seed_and_backend_are_used_and_bad_fields_fail_before_prefect(tmp_path):
+    """`seed:` and `backend:` in --config used to be overwritten by the options' defaults (a wrong dataset)."""
+    import duckdb
+
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("seed: 5\nbackend: offline\n")
+    db = tmp_path / "t.duckdb"
+    run = tacit("synth", "--preset", "tiny", "--config", str(cfg), "--db", str(db), cwd=tmp_path)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "seed=5 backend=offline" in run.stdout
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT seed FROM dataset_versions").fetchall() == [(5,)]
+    con.close()
+
+    cfg.write_text("budgets: [0]\n")
+    t0 = time.monotonic()
+    bad = tacit("synth", "--preset", "tiny", "--config", str(cfg), "--db", str(tmp_path / "b.duckdb"), cwd=tmp_path)
+    assert bad.returncode == 2 and "budgets" in bad.stderr and "Traceback" not in bad.stderr, bad.stderr
+    assert "starting local Prefect" not in bad.stdout and not (tmp_path / "b.duckdb").exists()
+    assert time.monotonic() - t0 < 30
