@@ -56,6 +56,8 @@ def _run(kind: str, version, base_model, config, out, max_steps, resume, db, ver
         load_config(config or f"tiny-{kind}", kind)  # refuse a bad config before Prefect starts
     except TrainConfigError as exc:
         fail(str(exc))
+    if problem := base_model_problem(base_model):
+        fail(problem)
 
     flow = {"sft": train_flows.train_sft, "grpo": train_flows.train_grpo, "memory": train_flows.train_memory}[kind]
     console.print(f"[bold]tacit train {kind}[/] base_model={base_model} config={config} db={db}")
@@ -78,6 +80,22 @@ def _run(kind: str, version, base_model, config, out, max_steps, resume, db, ver
         f"in {summary.seconds:.1f} s; " + ", ".join(f"{k}={v:.4g}" for k, v in shown.items())
     )
     console.print(f"final checkpoint: {summary.final_dir}   (dataset version {summary.version_id})")
+
+
+def base_model_problem(base_model: str) -> str | None:
+    """Why ``--base-model`` names no model, or None. A local directory must hold a model (``config.json``);
+    a training run's folder gets pointed at its ``final`` checkpoint. Hub ids (``org/name``) that are not
+    local directories pass: they are looked up when the model loads."""
+    path = Path(base_model)
+    if base_model == "tiny" or not path.exists():
+        return None
+    if not path.is_dir():
+        return f"--base-model {base_model}: a file, not a model directory"
+    if (path / "config.json").exists():
+        return None
+    inner = [p for p in (path / "final", *sorted(path.glob("checkpoint-*"))) if (p / "config.json").exists()]
+    hint = f"; did you mean {inner[0]}?" if inner else ""
+    return f"--base-model {base_model}: no model here (no config.json){hint}"
 
 
 def _command(kind: str, doc: str):

@@ -184,3 +184,17 @@ def test_config_file_seed_and_backend_are_used_and_bad_fields_fail_before_prefec
     assert bad.returncode == 2 and "budgets" in bad.stderr and "Traceback" not in bad.stderr, bad.stderr
     assert "starting local Prefect" not in bad.stdout and not (tmp_path / "b.duckdb").exists()
     assert time.monotonic() - t0 < 30
+
+
+def test_base_model_that_is_a_run_folder_is_named_with_its_final_checkpoint(tmp_path):
+    from flows.cli_train import base_model_problem
+
+    run = tmp_path / "runs" / "sft"
+    (run / "final").mkdir(parents=True)
+    (run / "final" / "config.json").write_text("{}")
+    assert base_model_problem(str(run / "final")) is None
+    assert base_model_problem("tiny") is None and base_model_problem("Qwen/Qwen3-0.6B") is None
+    problem = base_model_problem(str(run))
+    assert problem and "no config.json" in problem and str(run / "final") in problem
+    (tmp_path / "weights.bin").write_text("x")
+    assert "a file" in base_model_problem(str(tmp_path / "weights.bin"))
