@@ -10,7 +10,7 @@ so the user's own texts must be full of first-person habits and circumstances th
 Why: cue and non-cue texts must be made of the same stuff; only the one cue sentence differs: every
 text has one sentence in focus (the cue, or in a non-cue text a domain sentence from ``focus``) among
 ``take``'s ordinary ones. How: a seeded shuffle per persona; the conversations stage (``half=0``, a
-quarter: cue sessions need few) and the persona-task stage (``half=1``, the rest) take disjoint parts,
+sixth: cue sessions need few) and the persona-task stage (``half=1``, the rest) take disjoint parts,
 so they never collide.
 """
 
@@ -21,6 +21,11 @@ from llm.world import fits, render_news
 from schemas.core import Preference
 from schemas.generation import Contact
 from taxonomy import Taxonomy
+
+
+CUE_SHARE = 6
+"""One sentence in ``CUE_SHARE`` goes to cue sessions (about 40 sessions of 3 sentences on ``full``; a
+sixth of the banks is about 5 times that), the rest to the persona's own tasks, which fill 128k tokens."""
 
 
 class NewsSupply:
@@ -39,8 +44,8 @@ class NewsSupply:
         shuffle.shuffle(near)
         shuffle.shuffle(far)
 
-        def share(items: list) -> list:  # a quarter for cue sessions (half 0), the rest for own tasks
-            return [x for i, x in enumerate(items) if (i % 4 == 0) == (half == 0)]
+        def share(items: list) -> list:  # a sixth for cue sessions (half 0), the rest for own tasks
+            return [x for i, x in enumerate(items) if (i % CUE_SHARE == 0) == (half == 0)]
 
         habits = list(tax.world.habits)
         shuffle.shuffle(habits)
