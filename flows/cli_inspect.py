@@ -4,6 +4,10 @@ schema tools (export, check, validate). Registered on the main app by ``flows.cl
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -36,7 +40,14 @@ def _read(db: Path, fn):
         con.close()
 
 
-def _print_query(sql: str, db: Path, params: list | None = None, title: str | None = None) -> None:
+FormatOption = Annotated[
+    str, typer.Option("--format", help="table (for people), csv or json (one object per row, for programs)")
+]
+
+
+def _print_query(sql: str, db: Path, params: list | None = None, title: str | None = None, fmt: str = "table") -> None:
+    if fmt not in ("table", "csv", "json"):
+        fail(f"--format: unknown {fmt!r}; choose table, csv or json")
     try:
         con = connect(db, read_only=True)
     except WarehouseError as exc:
@@ -49,17 +60,37 @@ def _print_query(sql: str, db: Path, params: list | None = None, title: str | No
         fail(f"{type(exc).__name__}: {exc}")
     finally:
         con.close()
+    if fmt != "table":
+        sys.stdout.write(_machine_readable(cols, rows, fmt))
+        return
     table = Table(*cols, title=title)
+    for col in table.columns:
+        col.overflow = "fold"  # an id is folded onto a second line, never cut to "v14f9e…"
     for row in rows:
         table.add_row(*[Text("" if v is None else str(v)) for v in row])  # data is never markup
     console.print(table)
     console.print(f"{len(rows)} row{'s' if len(rows) != 1 else ''}")
 
 
+def _machine_readable(cols: list[str], rows: list[tuple], fmt: str) -> str:
+    """CSV with a header row, or JSON lines; values as DuckDB gives them (timestamps in ISO form)."""
+    if fmt == "json":
+        return "".join(json.dumps(dict(zip(cols, row, strict=True)), default=str) + "\n" for row in rows)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(cols)
+    writer.writerows(["" if v is None else v for v in row] for row in rows)
+    return out.getvalue()
+
+
 @inspect_app.command()
-def sql(query: Annotated[str, typer.Argument(help="SQL to run (read-only)")], db: DbOption = DEFAULT_DB) -> None:
-    """Run a read-only SQL query on the warehouse and print the result as a table."""
-    _print_query(query, db)
+def sql(
+    query: Annotated[str, typer.Argument(help="SQL to run (read-only)")],
+    db: DbOption = DEFAULT_DB,
+    fmt: FormatOption = "table",
+) -> None:
+    """Run a read-only SQL query on the warehouse and print the result (table, csv or json lines)."""
+    _print_query(query, db, fmt=fmt)
 
 
 @inspect_app.command()
@@ -88,12 +119,13 @@ def lineage(
 
 
 @inspect_app.command()
-def versions(db: DbOption = DEFAULT_DB) -> None:
+def versions(db: DbOption = DEFAULT_DB, fmt: FormatOption = "table") -> None:
     """List dataset versions, newest first."""
     _print_query(
         "SELECT version_id, preset, seed, complete, generator_version, created_at, completed_at "
         "FROM dataset_versions ORDER BY created_at DESC",
         db,
+        fmt=fmt,
     )
 
 

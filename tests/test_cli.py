@@ -198,3 +198,28 @@ def test_base_model_that_is_a_run_folder_is_named_with_its_final_checkpoint(tmp_
     assert problem and "no config.json" in problem and str(run / "final") in problem
     (tmp_path / "weights.bin").write_text("x")
     assert "a file" in base_model_problem(str(tmp_path / "weights.bin"))
+
+
+def test_sql_and_versions_print_csv_and_json_for_programs(tiny_run, tmp_path):
+    import csv
+    import io
+    import json
+
+    db = str(tiny_run[0])
+    out = tacit(
+        "sql",
+        "SELECT persona_id, version_id FROM latest_personas ORDER BY 1",
+        "--db",
+        db,
+        "--format",
+        "csv",
+        cwd=tmp_path,
+    )
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert out.returncode == 0 and len(rows) == 3 and rows[0]["persona_id"] == "p00000"
+    assert rows[0]["version_id"] == tiny_run[1].version_id  # whole, never cut with an ellipsis
+    listed = tacit("versions", "--db", db, "--format", "json", cwd=tmp_path)
+    versions = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert versions[0]["version_id"] == tiny_run[1].version_id and versions[0]["complete"] is True
+    bad = tacit("versions", "--db", db, "--format", "xml", cwd=tmp_path)
+    assert bad.returncode == 2 and "--format" in bad.stderr
