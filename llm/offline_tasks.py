@@ -109,8 +109,8 @@ def write_task_session(
     in either turn, and no user turn is a content-free aside that only non-cue sessions have."""
     k = offset + variant
     held: list[str] = []
-    if add_last and len(sentences) > 1:
-        cut = len(sentences) - len(sentences) // 2
+    if add_last and len(sentences) > 1:  # an odd text holds back the larger or the smaller half alike, so
+        cut = len(sentences) - (len(sentences) + rng.randint(0, 1)) // 2  # the focus is in either turn as often
         held = [_sentence(s) for s in sentences[cut:]]
         sentences = sentences[:cut]
     held_cue = cue_index - len(sentences) if cue_index is not None and cue_index >= len(sentences) else None
