@@ -109,8 +109,11 @@ def write_task_session(
     in either turn, and no user turn is a content-free aside that only non-cue sessions have."""
     k = offset + variant
     held: list[str] = []
-    if add_last and len(sentences) > 1:  # an odd text holds back the larger or the smaller half alike, so
-        cut = len(sentences) - (len(sentences) + rng.randint(0, 1)) // 2  # the focus is in either turn as often
+    # The first turn keeps two sentences at least for a text to shorten (one of them goes); an odd text
+    # holds back its larger or its smaller half alike, so the focus is in either turn as often.
+    least = 2 if task.id == "shorten" else 1
+    if add_last and len(sentences) > least:
+        cut = max(least, len(sentences) - (len(sentences) + rng.randint(0, 1)) // 2)
         held = [_sentence(s) for s in sentences[cut:]]
         sentences = sentences[:cut]
     held_cue = cue_index - len(sentences) if cue_index is not None and cue_index >= len(sentences) else None

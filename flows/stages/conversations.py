@@ -146,8 +146,9 @@ def generate_conversations(
                 forget_task = order[(len(mine) + mine_forgotten) % len(order)]  # never the shard's count
                 for_whom = contact if pref.relation else rng.choice(people)
                 focus = supply.focus()
-                # one sentence fewer than other texts: the request to forget is one more
-                news = [focus, *supply.take(rng.randint(1, 3), people, for_whom, own_text=True)] if focus else []
+                # fewer sentences than other texts (the request to forget quotes one and says another, so the
+                # turn is about as long as any first turn), but two at least: a shortened text drops one
+                news = [focus, *supply.take(rng.randint(1, 2), people, for_whom, own_text=True)] if focus else []
                 m_forget = meta(persona.persona_id, "forget", forget_task, when, pref)
                 forgets.append((len(requests) - 1, pref, for_whom, news, m_forget))
     drafts = gen.generate(SIGNAL_SESSION, requests)

@@ -153,3 +153,25 @@ def test_a_reply_never_says_a_sentence_twice(task_id):
             assert answer.count(s) <= 1, answer
         if answer.startswith("In one sentence:"):
             assert sum(answer.count(s) for s in SENTENCES) == 1, answer
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 5])
+def test_a_shortened_text_always_loses_a_sentence(n):
+    """However the text is split over two turns, the first reply is shorter than what it was given."""
+    sentences = [f"Sentence number {i} is about the weather and the bins on our street." for i in range(n)]
+    for seed in range(20):
+        draft = write_task_session(
+            TASKS["shorten"],
+            style=None,
+            contact=ANA,
+            owner="self",
+            sentences=sentences,
+            cue_index=None,
+            variant=seed,
+            offset=0,
+            followup=False,
+            rng=random.Random(seed),
+            add_last=True,
+        )
+        given = [s for s in sentences if s in draft.turns[0].content]
+        assert len(given) >= 2 and sum(s in draft.turns[1].content for s in given) == len(given) - 1
