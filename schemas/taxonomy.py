@@ -165,7 +165,7 @@ class WorldSpec(Record):
     and small events (``habits``: first person, no slot, revealing no option of any scenario)."""
 
     news: list[str] = Field(min_length=20)
-    habits: list[str] = Field(default_factory=list)
+    habits: list[str] = Field(min_length=20)
     unfit: list[UnfitRule] = Field(default_factory=list)
     names_she: list[str] = Field(min_length=20)
     names_he: list[str] = Field(min_length=20)

@@ -65,3 +65,12 @@ def test_neutral_sentences_have_the_form_of_cues_and_name_no_option(domain):
 def test_the_rules_catch_what_they_exist_for():
     assert _form_errors("I love my cordless screwdriver: it is great and light and quick.", {"cordless"})
     assert not _form_errors("Saturday's market run ended with a bag of windfall apples and a sore back.", set())
+
+
+def test_the_users_own_habits_have_the_form_of_cues_and_name_no_option_anywhere():
+    """World habits stand in every domain's texts, so they are checked against every option's key terms."""
+    terms = {t.lower() for d in TAX.domains for s in d.scenarios for o in s.options for t in o.key_terms}
+    habits = TAX.world.habits
+    assert len(habits) >= 200 and len(set(habits)) == len(habits)
+    problems = [f"{h!r}: {_form_errors(h, terms)}" for h in habits if _form_errors(h, terms) or "{" in h]
+    assert not problems, "\n".join(problems[:20])

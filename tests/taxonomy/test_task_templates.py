@@ -139,3 +139,11 @@ def test_no_persona_text_makes_a_child_retire_or_a_manager_family():
         for sentence in named:
             bad = [r.words for r in TAX.world.unfit if relation in r.relations and re.search(r.words, sentence, re.I)]
             assert not bad, (relation, sentence)
+
+
+def test_an_added_part_is_not_called_one_line_or_something_put_back():
+    """The held-back part is one to three new sentences: "One more thing" over three sentences, or "Put
+    this back in?" for text that was never there, misdescribe it."""
+    for task in TAX.task_types:
+        for add in task.adds:
+            assert not re.search(r"\b(one|back|line|sentence)\b", add.split("\n")[0], re.I), (task.id, add)
