@@ -40,12 +40,17 @@ def split_of(persona_id: str, seed: int = 0, fractions: dict[str, float] = DEFAU
     return SPLITS[-1]
 
 
-def ensure_splits(con: duckdb.DuckDBPyConnection, version_id: str, seed: int = 0) -> dict[str, str]:
-    """Return persona -> split for a version, writing it first if the version has none yet.
+def choose_splits(personas: list[str], seed: int = 0) -> dict[str, str]:
+    """persona -> split for sorted persona ids, as ``ensure_splits`` stores it (see there for tiny versions)."""
+    if len(personas) < 10:
+        tail = ["val", "test"] if len(personas) >= 3 else []
+        return dict.fromkeys(personas, "train") | dict(zip(personas[len(personas) - len(tail) :], tail, strict=True))
+    return {p: split_of(p, seed) for p in personas}
 
-    With fewer than 10 personas the hash split could leave train empty, so tiny versions put the first
-    personas (sorted) in train and keep one each for val and test when there are at least three.
-    """
+
+def read_splits(con: duckdb.DuckDBPyConnection, version_id: str, seed: int = 0) -> dict[str, str]:
+    """persona -> split without writing: the stored split when there is one, else the one ``ensure_splits``
+    would store (same function), so a read-only reader (an export) agrees with every training run."""
     rows = con.execute("SELECT persona_id, split FROM splits WHERE version_id = ?", [version_id]).fetchall()
     if rows:
         return dict(rows)
@@ -57,11 +62,19 @@ def ensure_splits(con: duckdb.DuckDBPyConnection, version_id: str, seed: int = 0
     ]
     if not personas:
         raise KeyError(f"no personas in dataset version {version_id!r}; run `tacit synth` or check --version")
-    if len(personas) < 10:
-        tail = ["val", "test"] if len(personas) >= 3 else []
-        chosen = dict.fromkeys(personas, "train") | dict(zip(personas[len(personas) - len(tail) :], tail, strict=True))
-    else:
-        chosen = {p: split_of(p, seed) for p in personas}
+    return choose_splits(personas, seed)
+
+
+def ensure_splits(con: duckdb.DuckDBPyConnection, version_id: str, seed: int = 0) -> dict[str, str]:
+    """Return persona -> split for a version, writing it first if the version has none yet.
+
+    With fewer than 10 personas the hash split could leave train empty, so tiny versions put the first
+    personas (sorted) in train and keep one each for val and test when there are at least three.
+    """
+    rows = con.execute("SELECT persona_id, split FROM splits WHERE version_id = ?", [version_id]).fetchall()
+    if rows:
+        return dict(rows)
+    chosen = read_splits(con, version_id, seed)
     now = _now()
     con.executemany(
         "INSERT INTO splits VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
