@@ -22,7 +22,6 @@ from schemas.core import Preference
 from schemas.generation import Contact
 from taxonomy import Taxonomy
 
-
 CUE_SHARE = 6
 """One sentence in ``CUE_SHARE`` goes to cue sessions (about 40 sessions of 3 sentences on ``full``; a
 sixth of the banks is about 5 times that), the rest to the persona's own tasks, which fill 128k tokens."""
