@@ -26,7 +26,13 @@ synth: $(VENV)/.synth-ready
 lint: setup
 	$(BIN)/ruff check .
 
+# The Postgres-catalog tests start a throwaway PostgreSQL server: without `initdb`, install Debian's
+# `postgresql` package quietly where apt-get is available (otherwise those tests say what is missing).
 test: setup
+	@command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+		|| ! command -v apt-get >/dev/null 2>&1 \
+		|| { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; } \
+		|| echo 'note: could not install postgresql (the Postgres-catalog tests need initdb)'
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 

@@ -30,6 +30,7 @@ from evaluation.results import markdown_summary, summarize
 from evaluation.runner import HistoryInput, evaluate_histories
 from flows import progress
 from warehouse import DEFAULT_DB, connect
+from warehouse.ducklake import is_ducklake, lake_home
 from warehouse.eval_store import (
     done_eval_units,
     finish_eval_run,
@@ -148,8 +149,7 @@ def write_report(summary: dict, db: str) -> Path:
     """The HTML report beside the warehouse: ``<warehouse dir>/reports/<run id>.html``."""
     from evaluation.report import render_report
 
-    base = Path(db.removeprefix("ducklake:"))
-    folder = (base if db.startswith("ducklake:") else base.parent) / "reports"
+    folder = (lake_home(db) if is_ducklake(db) else Path(db).parent) / "reports"
     folder.mkdir(parents=True, exist_ok=True)
     out = folder / f"{summary['run']['run_id']}.html"
     out.write_text(render_report(summary))

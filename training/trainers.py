@@ -72,9 +72,9 @@ def _checkpoints(out_dir: Path) -> list[tuple[str, int]]:
 
 def tiny_dir_for(db: str | Path) -> Path:
     """Where ``--base-model tiny`` lives: ``models/tiny`` beside the warehouse (``data/models/tiny``)."""
-    text = str(db)
-    base = Path(text.split(":", 1)[1]) if text.startswith("ducklake:") else Path(text).parent
-    return base / "models" / TINY
+    from warehouse.ducklake import is_ducklake, lake_home
+
+    return (lake_home(db) if is_ducklake(db) else Path(db).parent) / "models" / TINY
 
 
 def prepare_training(

@@ -18,7 +18,15 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.ducklake import adapt_ddl, attach, is_ducklake, is_lock_error, retry_locked, rollback_quietly
+from warehouse.ducklake import (
+    adapt_ddl,
+    attach,
+    is_ducklake,
+    is_lock_error,
+    retry_locked,
+    rollback_quietly,
+    without_password,
+)
 
 DEFAULT_DB = Path("data/tacit.duckdb")
 SQL_DIR = Path(__file__).resolve().parent / "sql"
@@ -123,15 +131,19 @@ def primary_keys() -> dict[str, tuple[str, ...]]:
 def connect(path: Path | str = DEFAULT_DB, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) the warehouse at ``path`` with every migration applied.
 
-    ``path`` is a DuckDB file, or ``ducklake:DIR`` for the shared DuckLake form (``warehouse.ducklake``).
+    ``path`` is a DuckDB file, or ``ducklake:DIR`` / ``ducklake:postgres:CONNINFO`` for the shared DuckLake
+    form (``warehouse.ducklake``). Errors never quote a ``password=`` of the connection string.
     """
     if is_ducklake(path):
+        where = without_password(str(path))
         try:
             con = attach(path, read_only=read_only)
-        except (FileNotFoundError, ValueError, duckdb.Error) as exc:
-            raise WarehouseError(f"{path}: cannot open DuckLake warehouse: {exc}") from exc
+        except (FileNotFoundError, ValueError, ImportError, duckdb.Error) as exc:
+            message = f"{where}: cannot open DuckLake warehouse: {exc}"
+            clean = without_password(message)  # libpq errors quote the whole connection string
+            raise WarehouseError(clean) from (exc if clean == message else None)
         if not read_only:
-            _prepare(con, str(path), lake=True)
+            _prepare(con, where, lake=True)
         return con
     path = Path(path)
     if read_only and not path.exists():

@@ -2,7 +2,8 @@
 
 A run's id is the hash of its settings, so running the same evaluation again resumes it: each shard of
 histories is written with its ``eval_progress`` marker in one transaction, and finished shards are
-skipped. Rows arrive as plain dicts (``evaluation.runner.ShardOutput.tables``).
+skipped. Rows arrive as plain dicts (``evaluation.runner.ShardOutput.tables``). The run's config JSON
+and message are redacted (``llm.redact``): an endpoint URL may carry credentials, an error may quote a key.
 """
 
 from __future__ import annotations
@@ -11,7 +12,10 @@ from datetime import UTC, datetime
 
 import duckdb
 
+from llm.redact import redact
+from warehouse.ducklake import retry_locked, transaction
 from warehouse.lineage import add_lineage, artifact_id
+from warehouse.liveness import owner, sweep_interrupted
 from warehouse.load import _WRITE_LOCK, insert_rows
 
 
@@ -27,19 +31,30 @@ def start_eval_run(
     config_json: str,
     n_queries: int,
 ) -> str:
-    """Register the run (or find it); returns 'new', 'resumed' or 'complete'."""
-    row = con.execute("SELECT status FROM eval_runs WHERE run_id = ?", [run_id]).fetchone()
-    if row is not None:
-        if row[0] == "complete":
-            return "complete"
-        con.execute("UPDATE eval_runs SET status = 'running', message = NULL WHERE run_id = ?", [run_id])
-        return "resumed"
-    con.execute(
-        "INSERT INTO eval_runs (run_id, version_id, backend, model, methods, judges, config_json, status, n_queries, "
-        "started_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, now())",
-        [run_id, version_id, backend, model, methods, judges, config_json, n_queries],
-    )
-    return "new"
+    """Register the run (or find it), owned by this process, after marking runs whose process is gone
+    ``interrupted`` (``warehouse.liveness``); returns 'new', 'resumed' or 'complete'."""
+    sweep_interrupted(con)
+
+    def start() -> str:
+        row = con.execute("SELECT status FROM eval_runs WHERE run_id = ?", [run_id]).fetchone()
+        if row is not None:
+            if row[0] == "complete":
+                return "complete"
+            con.execute(
+                "UPDATE eval_runs SET status = 'running', message = NULL, finished_at = NULL, owner_host = ?, "
+                "owner_pid = ?, owner_start = ? WHERE run_id = ?",
+                [*owner(), run_id],
+            )
+            return "resumed"
+        con.execute(
+            "INSERT INTO eval_runs (run_id, version_id, backend, model, methods, judges, config_json, status, "
+            "n_queries, started_at, owner_host, owner_pid, owner_start) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, now(), ?, ?, ?)",
+            [run_id, version_id, backend, model, methods, judges, redact(config_json), n_queries, *owner()],
+        )
+        return "new"
+
+    return transaction(con, start)
 
 
 def done_eval_units(con: duckdb.DuckDBPyConnection, run_id: str) -> set[str]:
@@ -47,28 +62,31 @@ def done_eval_units(con: duckdb.DuckDBPyConnection, run_id: str) -> set[str]:
 
 
 def write_eval_unit(con: duckdb.DuckDBPyConnection, run_id: str, unit: str, tables: dict[str, list[dict]]) -> int:
-    """Write one shard's rows and its marker atomically; 0 if the shard was already stored."""
+    """Write one shard's rows and its marker atomically; 0 if the shard was already stored. One short
+    transaction per shard: on a DuckLake the catalog is locked only while it commits, so readers query
+    between shards; a lock error runs the shard's transaction again, any other failure rolls it back and
+    surfaces itself (never the ROLLBACK's error)."""
+
+    def write() -> int:
+        if con.execute("SELECT 1 FROM eval_progress WHERE run_id = ? AND unit = ?", [run_id, unit]).fetchone():
+            return 0
+        rows = [dict(r, run_id=run_id) for r in tables.get("eval_results", [])]
+        written = insert_rows(con, "eval_results", rows)
+        for table in ("eval_judgements", "eval_memories"):
+            insert_rows(con, table, [dict(r, run_id=run_id) for r in tables.get(table, [])])
+        con.execute("INSERT INTO eval_progress VALUES (?, ?, ?, now())", [run_id, unit, written])
+        return written
+
     with _WRITE_LOCK:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            if con.execute("SELECT 1 FROM eval_progress WHERE run_id = ? AND unit = ?", [run_id, unit]).fetchone():
-                con.execute("ROLLBACK")
-                return 0
-            rows = [dict(r, run_id=run_id) for r in tables.get("eval_results", [])]
-            written = insert_rows(con, "eval_results", rows)
-            for table in ("eval_judgements", "eval_memories"):
-                insert_rows(con, table, [dict(r, run_id=run_id) for r in tables.get(table, [])])
-            con.execute("INSERT INTO eval_progress VALUES (?, ?, ?, now())", [run_id, unit, written])
-            con.execute("COMMIT")
-            return written
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
+        return transaction(con, write)
 
 
 def finish_eval_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, message: str = "") -> None:
-    con.execute(
-        "UPDATE eval_runs SET status = ?, finished_at = now(), message = ? WHERE run_id = ?", [status, message, run_id]
+    retry_locked(  # a run that failed on a lock must still be marked failed, not left 'running'
+        lambda: con.execute(
+            "UPDATE eval_runs SET status = ?, finished_at = now(), message = ? WHERE run_id = ?",
+            [status, redact(message), run_id],
+        )
     )
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.ducklake import is_ducklake, lake_dir
+from warehouse.ducklake import is_ducklake, lake_uri, transaction
 from warehouse.load import _WRITE_LOCK, insert_rows
 
 SYNTH_LINEAGE: dict[str, list[str]] = {
@@ -46,9 +46,10 @@ def artifact_id(name: str, version_id: str) -> str:
 
 
 def table_uri(db: str | Path, table: str) -> str:
-    """Asset key of a warehouse table: duckdb://<absolute file path>/<table> (ducklake://<dir>/<table>)."""
+    """Asset key of a warehouse table: duckdb://<absolute file path>/<table> (ducklake://<dir>/<table>,
+    ducklake+postgres://<host>:<port>/<dbname>/<table>: never a credential)."""
     if is_ducklake(db):
-        return f"ducklake://{lake_dir(db).resolve().as_posix().lstrip('/')}/{table}"
+        return f"{lake_uri(db)}/{table}"
     return f"duckdb://{Path(db).resolve().as_posix().lstrip('/')}/{table}"
 
 
@@ -136,30 +137,37 @@ def add_lineage(
     """Insert artifact and edge rows outside a synth version (evaluation runs, training checkpoints).
 
     ``replace=False`` keeps rows whose ids are already there; ``replace=True`` rewrites those artifacts
-    and the edges of their children. Plain deletes and inserts (no ON CONFLICT), so it works on DuckLake too.
+    and the edges of their children. Plain deletes and inserts (no ON CONFLICT), so it works on DuckLake
+    too; all in one transaction, run again on a catalog lock, so a failure leaves the old rows and
+    surfaces its own error (never the ROLLBACK's).
     """
+    with _WRITE_LOCK:
+        return transaction(con, lambda: _write_lineage(con, artifacts, edges, replace))
+
+
+def _write_lineage(con: duckdb.DuckDBPyConnection, artifacts: list[dict], edges: list[dict], replace: bool) -> int:
+    """One attempt of ``add_lineage``, inside its transaction."""
     ids = [a["artifact_id"] for a in artifacts]
     children = sorted({e["child_id"] for e in edges})
-    with _WRITE_LOCK:
-        if replace:
-            if ids:
-                con.execute("DELETE FROM artifacts WHERE artifact_id IN (SELECT unnest($ids))", {"ids": ids})
-            if children:
-                con.execute("DELETE FROM lineage_edges WHERE child_id IN (SELECT unnest($ids))", {"ids": children})
-        else:
-            have = {
-                r[0]
-                for r in con.execute(
-                    "SELECT artifact_id FROM artifacts WHERE artifact_id IN (SELECT unnest($ids))", {"ids": ids or [""]}
-                ).fetchall()
-            }
-            pairs = {
-                (c, p)
-                for c, p in con.execute(
-                    "SELECT child_id, parent_id FROM lineage_edges WHERE child_id IN (SELECT unnest($ids))",
-                    {"ids": children or [""]},
-                ).fetchall()
-            }
-            artifacts = [a for a in artifacts if a["artifact_id"] not in have]
-            edges = [e for e in edges if (e["child_id"], e["parent_id"]) not in pairs]
-        return insert_rows(con, "artifacts", artifacts) + insert_rows(con, "lineage_edges", edges)
+    if replace:
+        if ids:
+            con.execute("DELETE FROM artifacts WHERE artifact_id IN (SELECT unnest($ids))", {"ids": ids})
+        if children:
+            con.execute("DELETE FROM lineage_edges WHERE child_id IN (SELECT unnest($ids))", {"ids": children})
+    else:
+        have = {
+            r[0]
+            for r in con.execute(
+                "SELECT artifact_id FROM artifacts WHERE artifact_id IN (SELECT unnest($ids))", {"ids": ids or [""]}
+            ).fetchall()
+        }
+        pairs = {
+            (c, p)
+            for c, p in con.execute(
+                "SELECT child_id, parent_id FROM lineage_edges WHERE child_id IN (SELECT unnest($ids))",
+                {"ids": children or [""]},
+            ).fetchall()
+        }
+        artifacts = [a for a in artifacts if a["artifact_id"] not in have]
+        edges = [e for e in edges if (e["child_id"], e["parent_id"]) not in pairs]
+    return insert_rows(con, "artifacts", artifacts) + insert_rows(con, "lineage_edges", edges)

@@ -4,7 +4,8 @@
 
 Each finished call is written at once (not at the end of a shard), so a killed run loses no paid work:
 the rerun finds every completed call by its cache key and sends only the missing ones. Failures are
-recorded but never cached, so a rerun retries exactly the calls that failed.
+recorded but never cached, so a rerun retries exactly the calls that failed. Every text column is
+redacted (``llm.redact``) as it is written: a server's error or answer may quote an API key.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ import threading
 from typing import Any
 
 import duckdb
+
+from llm.redact import redact_value
+from warehouse.ducklake import retry_locked, transaction
 
 _COLUMNS = (
     "cache_key",
@@ -66,40 +70,45 @@ class WarehouseCallStore:
         return row[0] if row else None
 
     def put(self, row: dict[str, Any]) -> None:
-        values = [row.get(c) for c in _COLUMNS]
+        values = [redact_value(row.get(c)) for c in _COLUMNS]
         placeholders = ", ".join("?" for _ in _COLUMNS)
-        with self.lock:
-            self.con.execute("DELETE FROM llm_calls WHERE cache_key = ?", [row["cache_key"]])  # a retried failure
+
+        def replace() -> None:  # a retried failure: DELETE then INSERT in one transaction (no keys on DuckLake)
+            self.con.execute("DELETE FROM llm_calls WHERE cache_key = ?", [row["cache_key"]])
             self.con.execute(f"INSERT INTO llm_calls ({', '.join(_COLUMNS)}) VALUES ({placeholders})", values)
 
-    def put_failure(self, row: dict[str, Any]) -> None:
-        values = [row.get(c) for c in _FAILURE_COLUMNS]
         with self.lock:
-            self.con.execute(
-                f"INSERT INTO raw_failed_calls ({', '.join(_FAILURE_COLUMNS)}) "
-                f"VALUES ({', '.join('?' for _ in _FAILURE_COLUMNS)})",
-                values,
+            transaction(self.con, replace)
+
+    def put_failure(self, row: dict[str, Any]) -> None:
+        values = [redact_value(row.get(c)) for c in _FAILURE_COLUMNS]
+        with self.lock:
+            retry_locked(
+                lambda: self.con.execute(
+                    f"INSERT INTO raw_failed_calls ({', '.join(_FAILURE_COLUMNS)}) "
+                    f"VALUES ({', '.join('?' for _ in _FAILURE_COLUMNS)})",
+                    values,
+                )
             )
 
     # -- Batch API bookkeeping ------------------------------------------------------------------
     def add_batch(self, batch: dict[str, Any], requests: list[tuple[str, str, str]]) -> None:
-        """Record a submitted batch and its (cache_key, call_site, request_key) lines in one transaction."""
+        """Record a submitted batch and its (cache_key, call_site, request_key) lines in one transaction,
+        run again on a catalog lock; a failure surfaces its own error, never the ROLLBACK's."""
+
+        def write() -> None:
+            self.con.execute(
+                "INSERT INTO llm_batches (batch_id, run_id, call_site, model, input_file_id, status, n_requests) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [batch[k] for k in ("batch_id", "run_id", "call_site", "model", "input_file_id", "status")]
+                + [len(requests)],
+            )
+            self.con.executemany(
+                "INSERT INTO llm_batch_requests VALUES (?, ?, ?, ?)", [[batch["batch_id"], *r] for r in requests]
+            )
+
         with self.lock:
-            self.con.execute("BEGIN TRANSACTION")
-            try:
-                self.con.execute(
-                    "INSERT INTO llm_batches (batch_id, run_id, call_site, model, input_file_id, status, n_requests) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [batch[k] for k in ("batch_id", "run_id", "call_site", "model", "input_file_id", "status")]
-                    + [len(requests)],
-                )
-                self.con.executemany(
-                    "INSERT INTO llm_batch_requests VALUES (?, ?, ?, ?)", [[batch["batch_id"], *r] for r in requests]
-                )
-                self.con.execute("COMMIT")
-            except Exception:
-                self.con.execute("ROLLBACK")
-                raise
+            transaction(self.con, write)
 
     def open_batches(self, keys: set[str]) -> dict[str, set[str]]:
         """Uncollected batches holding any of ``keys``: batch id -> the cache keys it holds."""
@@ -115,8 +124,10 @@ class WarehouseCallStore:
 
     def close_batch(self, batch_id: str, status: str, output_file_id, error_file_id, n_ok: int, n_failed: int) -> None:
         with self.lock:
-            self.con.execute(
-                "UPDATE llm_batches SET status = ?, output_file_id = ?, error_file_id = ?, n_ok = ?, n_failed = ?, "
-                "collected = true, collected_at = now() WHERE batch_id = ?",
-                [status, output_file_id, error_file_id, n_ok, n_failed, batch_id],
+            retry_locked(
+                lambda: self.con.execute(
+                    "UPDATE llm_batches SET status = ?, output_file_id = ?, error_file_id = ?, n_ok = ?, n_failed = ?, "
+                    "collected = true, collected_at = now() WHERE batch_id = ?",
+                    [status, output_file_id, error_file_id, n_ok, n_failed, batch_id],
+                )
             )

@@ -7,6 +7,9 @@ of that version trains, validates and tests on the same personas. A persona's sp
 Lineage: a run's checkpoints are artifacts whose parents are the training data of the version
 (``queries@V``, ``histories@V``, ``splits@V``) and the run's config (``train-config:<hash>``); a model
 used as base is a parent too when it is itself a checkpoint of an earlier run.
+
+Every write works on a DuckLake too (no keys there, so no ON CONFLICT): a replaced row is deleted and
+inserted again in one transaction, retried on a catalog lock (``warehouse.ducklake.transaction``).
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.ducklake import retry_locked, transaction
 from warehouse.lineage import add_lineage
+from warehouse.liveness import owner, sweep_interrupted
 
 SPLITS = ("train", "val", "test")
 DEFAULT_FRACTIONS = {"train": 0.8, "val": 0.1, "test": 0.1}
@@ -76,11 +81,18 @@ def ensure_splits(con: duckdb.DuckDBPyConnection, version_id: str, seed: int = 0
         return dict(rows)
     chosen = read_splits(con, version_id, seed)
     now = _now()
-    con.executemany(
-        "INSERT INTO splits VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        [[version_id, p, s, seed, now] for p, s in chosen.items()],
-    )
-    return chosen
+
+    def write() -> None:  # only personas still without a split: DuckLake has no keys, so no ON CONFLICT
+        have = {
+            r[0] for r in con.execute("SELECT persona_id FROM splits WHERE version_id = ?", [version_id]).fetchall()
+        }
+        missing = [[version_id, p, s, seed, now] for p, s in chosen.items() if p not in have]
+        if missing:
+            con.executemany("INSERT INTO splits VALUES (?, ?, ?, ?, ?)", missing)
+
+    transaction(con, write)
+    stored = con.execute("SELECT persona_id, split FROM splits WHERE version_id = ?", [version_id]).fetchall()
+    return dict(stored)  # what every run of the version reads, even if another writer stored it first
 
 
 def config_hash(config_json: str) -> str:
@@ -96,14 +108,21 @@ def start_training_run(
     out_dir: str,
     run_id: str | None = None,
 ) -> str:
-    """Insert a ``running`` row (a retried Prefect flow run keeps its id, so its old row is replaced)."""
+    """Insert a ``running`` row owned by this process (a retried Prefect flow run keeps its id, so its old
+    row is replaced), after marking runs whose process is gone ``interrupted`` (``warehouse.liveness``)."""
     run_id = run_id or uuid.uuid4().hex
-    con.execute("DELETE FROM training_runs WHERE run_id = ?", [run_id])
-    con.execute(
-        "INSERT INTO training_runs (run_id, kind, version_id, base_model, config_json, config_hash, status, "
-        "started_at, out_dir) VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?)",
-        [run_id, kind, version_id, base_model, config_json, config_hash(config_json), _now(), out_dir],
-    )
+    sweep_interrupted(con)
+
+    def start() -> None:
+        con.execute("DELETE FROM training_runs WHERE run_id = ?", [run_id])
+        con.execute(
+            "INSERT INTO training_runs (run_id, kind, version_id, base_model, config_json, config_hash, status, "
+            "started_at, out_dir, owner_host, owner_pid, owner_start) VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, "
+            "?, ?, ?)",
+            [run_id, kind, version_id, base_model, config_json, config_hash(config_json), _now(), out_dir, *owner()],
+        )
+
+    transaction(con, start)
     return run_id
 
 
@@ -115,10 +134,12 @@ def finish_training_run(
     metrics: dict | None = None,
     message: str = "",
 ) -> None:
-    con.execute(
-        "UPDATE training_runs SET status = ?, finished_at = ?, n_examples = ?, metrics_json = ?, message = ? "
-        "WHERE run_id = ?",
-        [status, _now(), n_examples, json.dumps(metrics or {}), message, run_id],
+    retry_locked(  # a run that failed on a lock must still be marked failed, not left 'running'
+        lambda: con.execute(
+            "UPDATE training_runs SET status = ?, finished_at = ?, n_examples = ?, metrics_json = ?, message = ? "
+            "WHERE run_id = ?",
+            [status, _now(), n_examples, json.dumps(metrics or {}), message, run_id],
+        )
     )
 
 
@@ -126,11 +147,15 @@ def record_checkpoint(
     con: duckdb.DuckDBPyConnection, run_id: str, path: str, step: int, final: bool = False, metrics: dict | None = None
 ) -> str:
     checkpoint_id = f"ckpt:{run_id}:{step}" + (":final" if final else "")  # the final model may share a step
-    con.execute("DELETE FROM checkpoints WHERE checkpoint_id = ?", [checkpoint_id])
-    con.execute(
-        "INSERT INTO checkpoints VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [checkpoint_id, run_id, path, step, _now(), final, json.dumps(metrics or {})],
-    )
+
+    def replace() -> None:  # DELETE then INSERT in one transaction: DuckLake has no keys for an upsert
+        con.execute("DELETE FROM checkpoints WHERE checkpoint_id = ?", [checkpoint_id])
+        con.execute(
+            "INSERT INTO checkpoints VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [checkpoint_id, run_id, path, step, _now(), final, json.dumps(metrics or {})],
+        )
+
+    transaction(con, replace)
     return checkpoint_id
 
 

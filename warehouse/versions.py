@@ -22,6 +22,7 @@ import duckdb
 
 from schemas.config import SynthConfig
 from warehouse.ducklake import retry_locked
+from warehouse.liveness import owner, sweep_interrupted
 from warehouse.load import verify_version_unique
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,6 +47,8 @@ ROW_SOURCES = (
     "llm/prompts.py",
     "llm/openai_backend.py",  # parses and repairs model output
     "llm/calls.py",  # which calls count as failed
+    "llm/call_records.py",  # split from the backend: what is cached
+    "llm/semantics.py",  # which answers are accepted
     "flows/stages/*.py",
     "flows/synth.py",  # sharding and the version-wide rows
     "flows/gates.py",
@@ -59,21 +62,27 @@ OTHER_SOURCES = (
     "llm/__init__.py",  # exports only
     "llm/batch.py",  # Batch API transport: the same requests, the same answers
     "llm/chat.py",  # free-text chat for evaluation
+    "llm/client_settings.py",  # timeouts and attempts, not content
     "llm/forecast.py",  # dry-run cost forecast
     "llm/loopback.py",  # the test server
     "llm/loopback_batch.py",
     "llm/prices.yaml",
     "llm/pricing.py",
     "llm/ratelimit.py",  # pacing, not content
+    "llm/redact.py",  # what is masked in messages
     "llm/request_channel.py",  # how the loopback server learns a request
     "llm/transport.py",  # retries, not content
     "flows/__init__.py",
     "flows/cli.py",
     "flows/cli_common.py",
     "flows/cli_eval.py",
+    "flows/cli_export.py",
     "flows/cli_inspect.py",
     "flows/cli_train.py",
     "flows/evaluate.py",
+    "flows/export_card.py",  # exports read rows, never write them
+    "flows/export_hf.py",
+    "flows/export_personamem.py",
     "flows/forecast.py",
     "flows/lineage.py",
     "flows/local_prefect.py",  # where runs are recorded, not what they write
@@ -85,8 +94,10 @@ OTHER_SOURCES = (
     "warehouse/connection.py",
     "warehouse/ducklake.py",
     "warehouse/eval_store.py",
+    "warehouse/export.py",
     "warehouse/history.py",
     "warehouse/lineage.py",
+    "warehouse/liveness.py",  # marks dead runs interrupted
     "warehouse/llm_cost.py",
     "warehouse/llm_store.py",
     "warehouse/load.py",  # writes rows as given
@@ -172,14 +183,17 @@ def mark_complete(con: duckdb.DuckDBPyConnection, vid: str) -> None:
 def start_run(
     con: duckdb.DuckDBPyConnection, flow: str, vid: str | None, config_json: str, run_id: str | None = None
 ) -> str:
+    """Record a ``running`` run owned by this process (``warehouse.liveness``), after marking runs whose
+    process is gone ``interrupted``; returns its id."""
     run_id = run_id or uuid.uuid4().hex
+    sweep_interrupted(con)
 
     def start() -> None:
         con.execute("DELETE FROM runs WHERE run_id = ?", [run_id])  # a retried Prefect flow run keeps its id
         con.execute(
-            "INSERT INTO runs (run_id, flow, version_id, config_json, status, started_at) "
-            "VALUES (?, ?, ?, ?, 'running', now())",
-            [run_id, flow, vid, config_json],
+            "INSERT INTO runs (run_id, flow, version_id, config_json, status, started_at, owner_host, owner_pid, "
+            "owner_start) VALUES (?, ?, ?, ?, 'running', now(), ?, ?, ?)",
+            [run_id, flow, vid, config_json, *owner()],
         )
 
     retry_locked(start)
