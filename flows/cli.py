@@ -2,6 +2,7 @@
 
     tacit synth --preset small [--seed N] [--db PATH] [--config FILE.yaml]
     tacit synth --backend openai --model M [--batch] [--prices FILE] [--max-error-rate 0.05] [--judge-leakage]
+                [--timeout S] [--max-attempts N] [--deadline S]
     tacit report cost [--run R]
     tacit sql "SELECT kind, count(*) FROM latest_preferences GROUP BY kind"
     tacit history p00000.h32k [--version V] [--sessions N]
@@ -11,6 +12,7 @@
     tacit eval [--version V] [--methods ...] [--backend offline|openai|hf] | tacit report eval RUN --out F.html
     tacit train tiny-model | sft | grpo | memory --version V --base-model tiny --config NAME --out DIR
     tacit schemas export | check | validate FILE --model M
+    tacit export --version V --format parquet|jsonl|hf|personamem-v2 --out DIR [--overwrite] [--push-to-hub REPO]
 
 The read-only commands live in ``flows/cli_inspect.py``; shared pieces in ``flows/cli_common.py``.
 
@@ -20,6 +22,7 @@ file or table at fault, with exit status 2; nothing already written is lost.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -30,7 +33,18 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 import flows  # noqa: F401  (Prefect environment defaults)
-from flows.cli_common import DbOption, console, err, fail
+from flows.cli_common import (
+    AttemptsOption,
+    DbOption,
+    DeadlineOption,
+    TimeoutOption,
+    bare_url,
+    console,
+    err,
+    fail,
+    hide_run_errors,
+    remote_settings,
+)
 from flows.cli_inspect import inspect_app, report_app, schemas_app
 from flows.cli_train import train_app
 from llm import GenerationError
@@ -90,6 +104,9 @@ def synth(
     max_cost: Annotated[float | None, typer.Option(help="stop before the LLM calls of this run exceed USD")] = None,
     rpm: Annotated[int | None, typer.Option(help="requests per minute cap for --backend openai")] = None,
     tpm: Annotated[int | None, typer.Option(help="tokens per minute cap for --backend openai")] = None,
+    timeout: TimeoutOption = None,
+    max_attempts: AttemptsOption = None,
+    deadline: DeadlineOption = None,
     dry_run: Annotated[
         bool, typer.Option(help="forecast LLM calls, tokens and cost of this config; call and write nothing")
     ] = False,
@@ -135,6 +152,9 @@ def synth(
     except ConfigError as exc:
         fail(str(exc))
     seed, backend = effective.seed, effective.backend
+    remote = contextlib.nullcontext()
+    if backend == "openai":
+        base_url, remote = bare_url(base_url), remote_settings([base_url], timeout, max_attempts, deadline)
     from prefect.exceptions import ParameterTypeError
 
     from flows import progress as progress_mod
@@ -142,6 +162,8 @@ def synth(
     from flows.synth import STAGES
     from flows.synth import synth as synth_flow
 
+    if not verbose:
+        hide_run_errors()
     console.print(f"[bold]tacit synth[/] preset={preset} seed={seed} backend={backend} db={db}")
     bars = Progress(
         TextColumn("{task.description:<14}"),
@@ -152,7 +174,7 @@ def synth(
         transient=False,
     )
     try:
-        with local_prefect(note=console.print), bars, progress_mod.reporting(RichSink(bars)):
+        with remote, local_prefect(note=console.print), bars, progress_mod.reporting(RichSink(bars)):
             summary = synth_flow(
                 preset=preset,
                 seed=seed,
@@ -285,6 +307,10 @@ def serve(
 from flows.cli_eval import eval_command  # noqa: E402  (registers `tacit report eval` too)
 
 app.command("eval")(eval_command)
+
+from flows.cli_export import export_command  # noqa: E402
+
+app.command("export")(export_command)
 
 
 def main() -> None:  # console-script entry point

@@ -3,6 +3,7 @@
     tacit eval --methods full_context,memory_agent,rag,no_context,length_only,oracle     # offline, latest version
     tacit eval --version V --backend openai --model gpt-4o-mini --judges lexical,gpt-4o-mini --limit 200
     tacit eval --backend openai --model M --base-url http://127.0.0.1:8000/v1            # a local vllm serve
+    tacit eval --backend openai --model M --timeout 30 --max-attempts 3 --deadline 3600  # bounded waiting
     tacit eval --backend hf --model runs/sft/checkpoint-20 --methods memory_agent,no_context
     tacit report eval [RUN] --out report.html
 
@@ -11,6 +12,7 @@ The same command twice resumes (or finds complete) the same run: the run id is t
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Annotated
 
@@ -18,8 +20,19 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from evaluation.judges import OFFLINE_JUDGES
 from evaluation.records import METHODS
-from flows.cli_common import DbOption, console, fail
+from flows.cli_common import (
+    AttemptsOption,
+    DbOption,
+    DeadlineOption,
+    TimeoutOption,
+    bare_url,
+    console,
+    fail,
+    hide_run_errors,
+    remote_settings,
+)
 from flows.cli_inspect import _read, report_app
 from warehouse import DEFAULT_DB, WarehouseError
 
@@ -52,6 +65,9 @@ def eval_command(
     rag_k: Annotated[int, typer.Option(help="rag: sessions retrieved per query")] = 5,
     max_new_tokens: Annotated[int, typer.Option(help="longest answer a model may write (tokens)")] = 256,
     max_cost: Annotated[float | None, typer.Option(help="stop before remote calls exceed USD")] = None,
+    timeout: TimeoutOption = None,
+    max_attempts: AttemptsOption = None,
+    deadline: DeadlineOption = None,
     db: DbOption = DEFAULT_DB,
     verbose: Annotated[bool, typer.Option(help="show Prefect's logs")] = False,
 ) -> None:
@@ -63,6 +79,12 @@ def eval_command(
     judge_names = _split(judge or judges, "judges")
     if backend not in ("offline", "openai", "hf"):
         fail(f"--backend: unknown {backend!r}; choose offline, openai or hf")
+    remote = contextlib.nullcontext()
+    model_judges = [j for j in judge_names if j not in OFFLINE_JUDGES]
+    if backend == "openai" or model_judges:
+        endpoints = ([base_url] if backend == "openai" else []) + ([judge_base_url or base_url] if model_judges else [])
+        remote = remote_settings(endpoints, timeout, max_attempts, deadline)
+        base_url, judge_base_url = bare_url(base_url), bare_url(judge_base_url)
     from prefect.exceptions import ParameterTypeError
 
     from evaluation.items import NoItemsError
@@ -72,9 +94,11 @@ def eval_command(
     from flows.local_prefect import LocalPrefectError, local_prefect
     from llm import GenerationError
 
+    if not verbose:
+        hide_run_errors()
     bars = Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:
-        with local_prefect(note=console.print), bars, progress_mod.reporting(RichSink(bars)):
+        with remote, local_prefect(note=console.print), bars, progress_mod.reporting(RichSink(bars)):
             summary = evaluate(
                 version=version, methods=chosen, backend=backend, model=model, base_url=base_url,
                 judges=judge_names, judge_base_url=judge_base_url, budget=budget, limit=limit,

@@ -15,14 +15,14 @@ site (one ``generate`` call per stage and shard, so no recording pass is needed)
    misses left go out as ordinary requests, with the repair and failure handling of the live path.
 A batch line has no HTTP headers, so when the request side channel is on (a loopback server,
 ``llm.request_channel``) each line carries its two headers in a ``headers`` object.
-``wait_s`` bounds the wait for one batch; past it ``BatchPending`` ends the run and a rerun of the same
-command collects the open batches. A crash between creating a batch and recording it resubmits it.
+``wait_s`` bounds the wait for one batch, and the run's deadline (``llm.client_settings``) the whole
+wait; past either, ``BatchPending`` ends the run and a rerun of the same command collects the open
+batches. A crash between creating a batch and recording it resubmits it.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -32,8 +32,12 @@ from pydantic import BaseModel, ValidationError
 
 from llm.base import GenerationError, check_inputs
 from llm.callsites import CallSite
+from llm.client_settings import remaining, with_credentials
 from llm.openai_backend import OpenAIGenerator
 from llm.prompts import RenderedPrompt
+from llm.redact import redact
+from llm.semantics import SemanticError
+from llm.transport import api_key
 
 FINAL = {"completed", "expired", "failed", "cancelled"}
 
@@ -81,8 +85,8 @@ class BatchGenerator:
     def prefetch(self, site: CallSite, requests: list[BaseModel]) -> None:
         """Put as many answers as the Batch API gives into the call store."""
         client = openai.OpenAI(
-            base_url=self.inner.base_url,
-            api_key=os.environ.get("OPENAI_API_KEY", "not-needed"),
+            base_url=with_credentials(self.inner.base_url),
+            api_key=api_key(self.inner.base_url),
             timeout=self.inner.timeout,
             max_retries=5,
         )
@@ -130,6 +134,11 @@ class BatchGenerator:
         started = time.monotonic()
         batch = client.batches.retrieve(batch_id)
         while batch.status not in FINAL:
+            if remaining(self.inner.deadline_at) == 0.0:
+                raise BatchPending(
+                    f"deadline reached while batch {batch_id} ({site.name}) is {batch.status}; rerun the same command "
+                    "to collect it (nothing will be resubmitted)"
+                )
             if self.wait_s is not None and time.monotonic() - started > self.wait_s:
                 raise BatchPending(
                     f"batch {batch_id} ({site.name}) is still {batch.status} after {self.wait_s:.0f} s; "
@@ -160,9 +169,9 @@ class BatchGenerator:
         usage = body.get("usage") or {}
         used = [usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0)]
         try:
-            out = site.output_model.model_validate_json(text)
-        except ValidationError as exc:
-            error = "batch answer invalid: " + "; ".join(str(exc).splitlines()[0:3])
+            out = self.inner.validate(site, req, text)
+        except (ValidationError, SemanticError) as exc:
+            error = "batch answer invalid: " + redact("; ".join(str(exc).splitlines()[0:3]))
             cost = self.inner.ledger.charge(self.inner.model, site.name, *used, batch=True)
             row = self.inner.call_row(site, req, key, prompt, text, used, cost)
             self.inner.store.put_failure(row | dict(error=error, attempts=1))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from llm.base import GenerationError
-from llm.pricing import PriceTable, load_prices
+from llm.pricing import PriceTable, load_prices, money
 
 
 class BudgetExceeded(GenerationError):
@@ -21,6 +21,14 @@ class BudgetExceeded(GenerationError):
 
 class ErrorRateExceeded(GenerationError):
     """Too many calls of this run failed: stop early instead of paying for a doomed run."""
+
+
+class DeadlineExceeded(GenerationError):
+    """The run's ``--deadline`` passed: no new request is sent; every completed call is kept."""
+
+
+class AuthenticationFailed(GenerationError):
+    """The server refused the API key (401/403): no further request is sent."""
 
 
 class CallFailed(GenerationError):
@@ -94,27 +102,58 @@ class Ledger:
     cache_hits: int = 0
     sites: dict[str, SiteLedger] = field(default_factory=dict)
 
-    def charge(self, model: str, site: str, tokens_in: int, tokens_out: int, *, batch: bool = False) -> float:
+    reserved_usd: float = 0.0  # worst-case cost of the requests in flight (see ``reserve``)
+
+    def cost(self, model: str, tokens_in: int, tokens_out: int, *, batch: bool = False) -> float:
+        """USD for these tokens at ``model``'s price (the Batch API's discount when ``batch``)."""
         price_in, price_out = self.prices.price(model)
-        cost = (tokens_in * price_in + tokens_out * price_out) / 1e6 * (self.prices.batch_discount if batch else 1)
-        s = self.sites.setdefault(site, SiteLedger())
-        for target in (self, s):
+        return (tokens_in * price_in + tokens_out * price_out) / 1e6 * (self.prices.batch_discount if batch else 1)
+
+    def spend(self, model: str, site: str, tokens_in: int, tokens_out: int, *, batch: bool = False) -> float:
+        """Add one response's tokens and cost (no call counted: a call may take a repair request too)."""
+        cost = self.cost(model, tokens_in, tokens_out, batch=batch)
+        for target in (self, self.sites.setdefault(site, SiteLedger())):
             target.tokens_in += tokens_in
             target.tokens_out += tokens_out
             target.cost_usd += cost
-            target.calls += 1
         return cost
 
-    def check_budget(self, max_cost: float | None, in_flight: int) -> None:
-        """Raise ``BudgetExceeded`` before a call that, at the average cost so far (with the calls in
-        flight), could take spending past ``max_cost``; None means no cap."""
-        if max_cost is None:
-            return
-        average = self.cost_usd / self.calls if self.calls else 0.0
-        if self.cost_usd + average * in_flight > max_cost:
+    def count(self, site: str) -> None:
+        """One finished call (valid or failed) of ``site``."""
+        self.calls += 1
+        self.sites.setdefault(site, SiteLedger()).calls += 1
+
+    def charge(self, model: str, site: str, tokens_in: int, tokens_out: int, *, batch: bool = False) -> float:
+        """``spend`` and ``count`` at once: a call whose usage arrives with its result (Batch API, chat)."""
+        cost = self.spend(model, site, tokens_in, tokens_out, batch=batch)
+        self.count(site)
+        return cost
+
+    def reserve(self, model: str, tokens_in: int, max_out: int, max_cost: float | None) -> float:
+        """Hold the worst-case cost of one request (``tokens_in`` prompt tokens at most, ``max_out`` output
+        tokens at most) before it is sent; ``BudgetExceeded`` when spending, the requests in flight and this
+        one could pass ``max_cost`` (None: no cap). Returns the amount held, for ``release``."""
+        worst = self.cost(model, tokens_in, max_out)
+        if max_cost is not None and self.cost_usd + self.reserved_usd + worst > max_cost:
             raise BudgetExceeded(
-                f"max cost ${max_cost:.2f}: {self.calls} calls cost ${self.cost_usd:.4f} and the next could exceed "
-                "it; completed calls are kept, rerun with a higher max cost to resume"
+                f"max cost {money(max_cost)}: {self.calls} calls cost {money(self.cost_usd)}, "
+                f"{money(self.reserved_usd)} is held for requests in flight, and the next request could cost up "
+                f"to {money(worst)}; completed calls are kept, rerun with a higher max cost to resume"
+            )
+        self.reserved_usd += worst
+        return worst
+
+    def release(self, held: float) -> None:
+        """Give back a reservation once the request's real usage is spent (or it failed unbilled)."""
+        left = self.reserved_usd - held
+        self.reserved_usd = left if left > 1e-12 else 0.0  # no float residue once nothing is in flight
+
+    def check_budget(self, max_cost: float | None, in_flight: int = 0) -> None:
+        """Raise ``BudgetExceeded`` once spending (with the reservations held) reached ``max_cost``."""
+        if max_cost is not None and self.cost_usd + self.reserved_usd >= max_cost:
+            raise BudgetExceeded(
+                f"max cost {money(max_cost)}: {self.calls} calls cost {money(self.cost_usd)}; completed calls are "
+                "kept, rerun with a higher max cost to resume"
             )
 
     def hit(self, site: str) -> None:

@@ -12,7 +12,10 @@ Retry-After), ``"500"``, ``"timeout"`` (sleeps past the client's timeout), ``"ma
 ``"no_schema"`` (rejects json_schema response formats with a 400), ``"truncated"`` (half the answer,
 ``finish_reason="length"``); with ``context_limit`` a longer prompt gets OpenAI's context-length 400.
 Every request is counted. Persistent faults: a request whose key is in
-``poison`` is always answered with malformed JSON (repairs too, batch lines too). ``rate_headers``
+``poison`` is always answered with malformed JSON (repairs too, batch lines too); ``rewrite(site, key,
+answer)`` may change a synth answer (a schema-valid answer that breaks a rule, say); with ``api_key``
+set, a request bearing another key gets OpenAI's 401, which quotes the key it was sent (the worst case
+for a log). ``rate_headers``
 (``x-ratelimit-remaining-requests`` ... in OpenAI's format) are sent with every answer. The Files and
 Batch API are served by ``llm.loopback_batch.BatchAPI`` (``server.batch``).
 """
@@ -51,6 +54,8 @@ class FakeOpenAI:
         self.poison: set[str] = set()  # request keys always answered with malformed JSON
         self.rate_headers: dict[str, str] = {}  # sent with every chat answer (x-ratelimit-*)
         self.context_limit: int | None = None  # longer prompts (chars / 4) get the context-length 400
+        self.rewrite = None  # f(call site name, request key, answer dict) -> answer dict
+        self.api_key: str | None = None  # when set, any other bearer key gets a 401 quoting it
         self.batch = BatchAPI(self.complete)
         self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self.server.daemon_threads = True
@@ -79,7 +84,10 @@ class FakeOpenAI:
         parsed = call_site.input_model.model_validate_json(found[1])
         if parsed.key in self.poison:
             return "{not json"
-        return self.generator.generate(call_site, [parsed])[0].model_dump_json()
+        out = self.generator.generate(call_site, [parsed])[0]
+        if self.rewrite is not None:
+            return json.dumps(self.rewrite(call_site.name, parsed.key, out.model_dump(mode="json")))
+        return out.model_dump_json()
 
     def complete(self, body: dict, fault: str | None = None, headers=None) -> tuple[int, dict]:
         """(status, chat.completion payload) for one request body and its headers; ``fault`` is malformed
@@ -126,6 +134,13 @@ class FakeOpenAI:
                 if self.path.endswith("/batches"):
                     return self._send(*fake.batch.create(json.loads(raw)))
                 body = json.loads(raw)
+                sent_key = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
+                if fake.api_key is not None and sent_key != fake.api_key:
+                    with fake.lock:
+                        fake.requests += 1
+                    message = f"Incorrect API key provided: {sent_key}. You can find your API key in your account."
+                    error = {"message": message, "type": "invalid_request_error", "code": "invalid_api_key"}
+                    return self._send(401, {"error": error})
                 with fake.lock:
                     fake.requests += 1
                     fault = fake.faults.pop(0) if fake.faults else None

@@ -9,20 +9,25 @@ How a batch of requests runs:
    grows back by one per success, an RPM/TPM limiter, and pauses read from the server's
    ``x-ratelimit-*`` headers (``llm.ratelimit``); 429/5xx/timeouts are retried with jittered exponential
    backoff, and a server's Retry-After is honoured;
-4. output is requested as JSON Schema structured output (JSON mode for servers without it), validated
-   with the call site's pydantic model; invalid or truncated output gets one repair request, then the
+4. output is requested as JSON Schema structured output (JSON mode for servers without it; the
+   taxonomy's known sets written in as enums, ``llm.semantics``), validated with the call site's
+   pydantic model and its semantic rules; invalid or truncated output gets one repair request, then the
    call is recorded in ``raw_failed_calls`` (the store's ``put_failure``) and the other calls of the
-   batch finish; ``generate`` then raises ``CallsFailed`` naming every failed call, so the caller can
-   skip the unit that needed them. Once more than ``max_error_rate`` of at least ``min_calls`` calls
-   failed, no new request is sent and ``ErrorRateExceeded`` stops the run;
-5. tokens and cost go to a ledger per call site (prices: ``llm.pricing``); ``max_cost`` stops before a
-   call that could exceed it.
+   batch finish; so is a request that still times out or fails after ``max_attempts``.
+   ``generate`` then raises ``CallsFailed`` naming every failed call, so the caller can skip the unit
+   that needed them. Once more than ``max_error_rate`` of at least ``min_calls`` calls failed, no new
+   request is sent and ``ErrorRateExceeded`` stops the run; a 401/403 stops it at the first answer
+   (``AuthenticationFailed``), and past ``deadline`` no request is sent (``DeadlineExceeded``);
+5. tokens and cost go to a ledger per call site (prices: ``llm.pricing``); before each request its
+   worst-case cost (prompt bytes as tokens + ``max_output_tokens``) is reserved, and a request whose
+   reservation could take spending past ``max_cost`` is not sent.
 
 Prompts carry only what a model needs. The loopback test server learns the request it must answer from
 two headers instead (``llm.request_channel``), sent only to a loopback address unless
 ``request_headers`` says otherwise.
 
-The API key comes from ``OPENAI_API_KEY`` (never logged or stored).
+The API key comes from ``OPENAI_API_KEY``; it and any URL credentials are redacted from every text
+that is stored or raised (``llm.redact``).
 """
 
 from __future__ import annotations
@@ -30,7 +35,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import os
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -38,12 +42,16 @@ from typing import Any
 import openai
 from pydantic import BaseModel, ValidationError
 
-from llm.base import check_inputs
+from llm import client_settings
+from llm.base import GenerationError, check_inputs
+from llm.call_records import CallRecords
 from llm.calls import (
+    AuthenticationFailed,
     BudgetExceeded,
     CallFailed,
     CallsFailed,
     CallStore,
+    DeadlineExceeded,
     ErrorRateExceeded,
     Ledger,
     MemoryStore,
@@ -53,16 +61,20 @@ from llm.callsites import CallSite
 from llm.pricing import PriceTable
 from llm.prompts import RenderedPrompt, render
 from llm.ratelimit import AdaptiveWindow, RateLimiter
+from llm.redact import redact
 from llm.request_channel import encode, is_loopback
-from llm.transport import RetryNow, endpoint, send
+from llm.semantics import SemanticError, check, response_schema
+from llm.transport import RequestFailed, RetryNow, client, endpoint, send
 from taxonomy import Taxonomy, load_taxonomy
 
 __all__ = [
     "AdaptiveWindow",
+    "AuthenticationFailed",
     "BudgetExceeded",
     "CallFailed",
     "CallStore",
     "CallsFailed",
+    "DeadlineExceeded",
     "ErrorRateExceeded",
     "MemoryStore",
     "OpenAIGenerator",
@@ -74,7 +86,7 @@ class _RetryInJsonMode(RetryNow):
     """The server refused a json_schema response format: retry at once in JSON mode."""
 
 
-class OpenAIGenerator:
+class OpenAIGenerator(CallRecords):
     """``Generator`` over an OpenAI-compatible chat-completions endpoint."""
 
     name = "openai"
@@ -89,8 +101,10 @@ class OpenAIGenerator:
         concurrency: int = 16,
         max_cost: float | None = None,
         prices: PriceTable | dict[str, tuple[float, float]] | None = None,
-        timeout: float = 60.0,
-        max_attempts: int = 6,
+        timeout: float | None = None,
+        max_attempts: int | None = None,
+        deadline: float | None = None,
+        max_output_tokens: int = 8192,
         temperature: float = 0.7,
         run_id: str | None = None,
         rpm: int | None = None,
@@ -105,14 +119,18 @@ class OpenAIGenerator:
         self.version = f"openai:{model}"
         self.store = store if store is not None else MemoryStore()
         self.tax = taxonomy or load_taxonomy()
-        self.concurrency, self.max_cost, self.timeout = concurrency, max_cost, timeout
-        self.max_attempts, self.params = max_attempts, {"temperature": temperature}
+        settings = client_settings.current()  # what the CLI set (``llm.client_settings``), else defaults
+        self.timeout = timeout or settings.timeout or 60.0
+        self.max_attempts = max_attempts or settings.max_attempts or 6
+        self.deadline_at = time.monotonic() + deadline if deadline is not None else settings.deadline_at
+        self.concurrency, self.max_cost, self.max_output_tokens = concurrency, max_cost, max_output_tokens
+        self.params = {"temperature": temperature}
         self.ledger = Ledger(prices=as_price_table(prices))
         self.json_schema_supported = True
         self.rpm, self.tpm = rpm, tpm
         self.max_error_rate, self.min_calls = max_error_rate, min_calls
         self.limiter: RateLimiter | None = None  # one per batch (its lock belongs to that event loop)
-        self._stopped: str | None = None
+        self._stop: GenerationError | None = None  # set once the run must send nothing more
 
     # -- prompt context per call site -----------------------------------------------------------
     def _context(self, site: CallSite, req: BaseModel) -> dict[str, Any]:
@@ -151,22 +169,30 @@ class OpenAIGenerator:
             self.model,
             prompt.messages,
             self.params,
-            site.output_model.model_json_schema(),
+            response_schema(site, self.tax),
             prompt.prompt_sha,
         ]
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
     def body(self, site: CallSite, messages: list[dict[str, str]]) -> dict[str, Any]:
-        """The chat-completions request body for ``messages`` (also a Batch API line's body)."""
+        """The chat-completions request body for ``messages`` (also a Batch API line's body); ``max_tokens``
+        bounds the answer, so a request's worst-case cost is known before it is sent (not part of the
+        cache key: a truncated answer is never cached)."""
         fmt = (
             {
                 "type": "json_schema",
-                "json_schema": {"name": site.output_model.__name__, "schema": site.output_model.model_json_schema()},
+                "json_schema": {"name": site.output_model.__name__, "schema": response_schema(site, self.tax)},
             }
             if self.json_schema_supported
             else {"type": "json_object"}
         )
-        return {"model": self.model, "messages": messages, "response_format": fmt, **self.params}
+        return {
+            "model": self.model,
+            "messages": messages,
+            "response_format": fmt,
+            "max_tokens": self.max_output_tokens,
+            **self.params,
+        }
 
     # -- the batch -------------------------------------------------------------------------------
     def generate(self, site: CallSite, requests: Sequence[BaseModel]) -> list[BaseModel]:
@@ -174,22 +200,17 @@ class OpenAIGenerator:
         return asyncio.run(self._generate(site, list(requests)))
 
     async def _generate(self, site: CallSite, requests: list[BaseModel]) -> list[BaseModel]:
-        client = openai.AsyncOpenAI(
-            base_url=self.base_url,
-            api_key=os.environ.get("OPENAI_API_KEY", "not-needed"),
-            max_retries=0,
-            timeout=self.timeout,
-        )
+        http = client(self.base_url, self.timeout)
         window = AdaptiveWindow(start=max(1, self.concurrency // 2), ceiling=self.concurrency)
         previous, self.limiter = self.limiter, RateLimiter(self.rpm, self.tpm)
         if previous is not None:  # a header pause outlives the batch that read it
             self.limiter.resume_at, self.limiter.pauses = previous.resume_at, previous.pauses
         try:
             results = await asyncio.gather(
-                *(self._one(client, window, site, r) for r in requests), return_exceptions=True
+                *(self._one(http, window, site, r) for r in requests), return_exceptions=True
             )
         finally:
-            await client.close()
+            await http.close()
         stops = [r for r in results if isinstance(r, BaseException) and not isinstance(r, CallFailed)]
         if stops:
             raise stops[0]
@@ -198,102 +219,95 @@ class OpenAIGenerator:
             raise CallsFailed(site.name, failures, len(requests))
         return list(results)
 
-    async def _one(self, client, window: AdaptiveWindow, site: CallSite, req: BaseModel) -> BaseModel:
+    def validate(self, site: CallSite, req: BaseModel, text: str) -> BaseModel:
+        """The answer as the call site's model, its semantic rules checked (``ValidationError`` or
+        ``SemanticError`` otherwise)."""
+        out = site.output_model.model_validate_json(text)
+        check(site, req, out, self.tax)
+        return out
+
+    async def _one(self, http, window: AdaptiveWindow, site: CallSite, req: BaseModel) -> BaseModel:
         prompt = self.render(site, req)
         key = self.cache_key(site, prompt)
         cached = self.store.get(key)
         if cached is not None:
-            self.ledger.hit(site.name)
-            return site.output_model.model_validate_json(cached)
+            try:
+                out = self.validate(site, req, cached)
+            except (ValidationError, SemanticError):
+                pass  # cached before a rule existed: asked again, and the new answer replaces it
+            else:
+                self.ledger.hit(site.name)
+                return out
         messages, headers = list(prompt.messages), self.side_channel(site, req)
         text, used, fingerprint, started = "", [0, 0], None, time.perf_counter()
         for attempt in range(1, 3):  # the answer, then at most one repair
-            text, usage, fingerprint = await self._complete(client, window, site, messages, headers)
+            try:
+                text, usage, fingerprint = await self._complete(http, window, site, messages, headers)
+            except RequestFailed as exc:  # timed out or kept failing: a failed call, like an invalid answer
+                self.fail(site, req, key, prompt, text, used, str(exc), exc.attempts)
+                raise CallFailed(f"{site.name} {req.key}: {exc}") from None
+            except AuthenticationFailed as exc:
+                self._stop = self._stop or exc
+                raise
             used = [used[0] + usage[0], used[1] + usage[1]]
             try:
-                out = site.output_model.model_validate_json(text)
-            except ValidationError as exc:
-                error = "; ".join(str(exc).splitlines()[0:3])
+                out = self.validate(site, req, text)
+            except (ValidationError, SemanticError) as exc:
+                error = redact("; ".join(str(exc).splitlines()[0:3]))
                 if attempt == 1:
                     messages = [*messages, *repair_messages(text, error)]
                     continue
                 self.fail(site, req, key, prompt, text, used, error, attempt)
-                raise CallFailed(f"{site.name} {req.key}: invalid output after one repair: {error}") from exc
+                raise CallFailed(f"{site.name} {req.key}: invalid output after one repair: {error}") from None
             self.accept(site, req, key, prompt, text, out, used, started, fingerprint)
             return out
         raise AssertionError("unreachable")
 
     async def _complete(
-        self, client, window: AdaptiveWindow, site: CallSite, messages, headers: dict[str, str] | None = None
+        self, http, window: AdaptiveWindow, site: CallSite, messages, headers: dict[str, str] | None = None
     ) -> tuple[str, tuple, str | None]:
         def refused_schema(body: dict, exc: openai.BadRequestError) -> None:
             if body["response_format"]["type"] == "json_schema" and "response_format" in str(exc):
                 self.json_schema_supported = False  # JSON mode + validation from now on
-                raise _RetryInJsonMode(str(exc)) from exc
+                raise _RetryInJsonMode(redact(str(exc))) from None
+
+        def reserve() -> float:  # worst case: a byte per prompt token (schema included) + the longest answer
+            body = self.body(site, messages)
+            worst_in = len(json.dumps(body["messages"]).encode()) + len(json.dumps(body["response_format"]))
+            return self.ledger.reserve(self.model, worst_in, self.max_output_tokens, self.max_cost)
+
+        def settle(held: float, resp) -> None:
+            if resp is not None and resp.usage:
+                self.ledger.spend(self.model, site.name, resp.usage.prompt_tokens, resp.usage.completion_tokens)
+            self.ledger.release(held)
 
         resp = await send(
-            client, window, self.limiter,
+            http, window, self.limiter,
             lambda: self.body(site, messages) | ({"extra_headers": headers} if headers else {}),
             sum(len(m["content"]) for m in messages) // 4 + 1000,
             max_attempts=self.max_attempts, before_send=self._check_stop, on_bad_request=refused_schema,
+            reserve=reserve, settle=settle, timeout=self._time_left,
         )  # fmt: skip
         usage = (resp.usage.prompt_tokens, resp.usage.completion_tokens) if resp.usage else (0, 0)
         return resp.choices[0].message.content or "", usage, getattr(resp, "system_fingerprint", None)
 
+    def _time_left(self) -> float | None:
+        """This request's timeout: ``timeout``, cut at the deadline."""
+        left = client_settings.remaining(self.deadline_at)
+        return None if left is None else min(self.timeout, max(left, 0.01))
+
     def _check_stop(self, in_flight: int) -> None:
-        """Refuse to send once the error rate stopped the run, or before a call that, at the average cost
-        so far, would take the run past ``max_cost``."""
-        if self._stopped:
-            raise ErrorRateExceeded(self._stopped)
-        self.ledger.check_budget(self.max_cost, in_flight)
-
-    # -- recording -------------------------------------------------------------------------------
-    def call_row(self, site, req, key, prompt, text, used, cost) -> dict[str, Any]:
-        return dict(
-            cache_key=key,
-            call_site=site.name,
-            request_key=req.key,
-            prompt_id=prompt.prompt_id,
-            prompt_sha=prompt.prompt_sha,
-            model=self.model,
-            messages=json.dumps(prompt.messages),
-            params=json.dumps(self.params),
-            response_text=text,
-            tokens_in=used[0],
-            tokens_out=used[1],
-            cost_usd=cost,
-            run_id=self.run_id,
-        )
-
-    def accept(self, site, req, key, prompt, text, out, used, started, fingerprint, *, batch: bool = False) -> None:
-        """Record a valid answer in the store (the cache) and the ledger."""
-        cost = self.ledger.charge(self.model, site.name, *used, batch=batch)
-        row = self.call_row(site, req, key, prompt, text, used, cost)
-        latency = int((time.perf_counter() - started) * 1000) if started is not None else None
-        row |= dict(
-            parsed=out.model_dump_json(), latency_ms=latency, status="ok", error="", system_fingerprint=fingerprint
-        )
-        self.store.put(row)
-
-    def fail(self, site, req, key, prompt, text, used, error, attempts, *, batch: bool = False) -> None:
-        """Record a call that stayed invalid in ``raw_failed_calls``; stop the run when too many failed."""
-        cost = self.ledger.charge(self.model, site.name, *used, batch=batch)
-        self.ledger.fail(site.name)
-        self.store.put_failure(
-            self.call_row(site, req, key, prompt, text, used, cost) | dict(error=error, attempts=attempts)
-        )
-        sent = self.ledger.calls
-        rate = self.ledger.failed / sent if sent else 0.0
-        if sent >= self.min_calls and rate > self.max_error_rate and not self._stopped:
-            self._stopped = (
-                f"error rate {rate:.1%} ({self.ledger.failed} of {sent} calls failed) is above --max-error-rate "
-                f"{self.max_error_rate:.1%}: stopping early; completed calls are kept, failures are in raw_failed_calls"
+        """Refuse to send once the run was stopped (error rate, refused key) or its deadline passed; the cost
+        cap is held by each request's reservation."""
+        if self._stop is not None:  # a fresh copy per request: a shared instance would gather every traceback
+            raise type(self._stop)(*self._stop.args)
+        if client_settings.remaining(self.deadline_at) == 0.0:
+            self._stop = DeadlineExceeded(
+                f"deadline reached: {self.ledger.calls} calls finished and are kept; the remaining requests were "
+                "not sent; rerun the same command (with a later --deadline) to resume"
             )
-
-    def check_error_rate(self) -> None:
-        """Raise ``ErrorRateExceeded`` if failures stopped the run (callers outside a batch use this)."""
-        if self._stopped:
-            raise ErrorRateExceeded(self._stopped)
+            raise self._stop
+        self.ledger.check_budget(self.max_cost)
 
 
 def repair_messages(text: str, error: str) -> list[dict[str, str]]:

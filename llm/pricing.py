@@ -54,6 +54,13 @@ class PriceTable(BaseModel):
         return {m: (p.input, p.output) for m, p in self.models.items()}
 
 
+def money(usd: float) -> str:
+    """USD with enough significant digits for small amounts: ``$0.0001``, ``$0.0398``, ``$12.50``."""
+    if usd == 0 or abs(usd) >= 1:
+        return f"${usd:,.2f}"
+    return f"${usd:.3g}" if abs(usd) >= 1e-4 else f"${usd:.2e}"
+
+
 def load_prices(path: Path | str | None = None) -> PriceTable:
     """Read a price file (default ``llm/prices.yaml``); a bad file is one error naming it and the field."""
     path = Path(path) if path is not None else DEFAULT_PRICES

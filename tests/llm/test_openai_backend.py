@@ -82,11 +82,13 @@ def test_falls_back_to_json_mode(tax, seeds):
 def test_cost_cap_stops_and_keeps_completed_calls(tax, seeds):
     with FakeOpenAI() as server:
         store = MemoryStore()
-        # 100 in + 50 out tokens per call at $1,000 / $2,000 per 1M tokens = $0.2 per call
-        gen = _gen(server, tax, store=store, concurrency=1, max_cost=0.5, prices={"loopback-model": (1000, 2000)})
+        # 100 in + 50 out tokens per call at $1 / $4,000 per 1M tokens = $0.2001 per call; before a call its
+        # worst case (a token per prompt byte, 50 out) is reserved: a third call could pass $0.5
+        gen = _gen(server, tax, store=store, concurrency=1, max_cost=0.5, max_output_tokens=50,
+                   prices={"loopback-model": (1, 4000)})  # fmt: skip
         with pytest.raises(BudgetExceeded, match="max cost"):
             gen.generate(PERSONA_PROFILE, seeds)
-        assert len(store.rows) == 2 and gen.ledger.cost_usd == pytest.approx(0.4)  # a third call would pass $0.5
+        assert len(store.rows) == 2 and gen.ledger.cost_usd == pytest.approx(0.4002)
         resumed = _gen(server, tax, store=store).generate(PERSONA_PROFILE, seeds)
         assert len(resumed) == len(seeds) and server.requests == len(seeds)  # nothing asked twice
 

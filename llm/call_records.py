@@ -1,0 +1,87 @@
+"""How the openai backend records its calls: a valid answer in the call store (the cache), a failed call
+in ``raw_failed_calls``, both in the token and cost ledger; and the error-rate stop.
+
+A mixin of ``OpenAIGenerator`` (``llm.openai_backend``), also used by the Batch API path (``llm.batch``),
+which records the answers it collects the same way. It expects ``model``, ``params``, ``run_id``,
+``store``, ``ledger``, ``min_calls``, ``max_error_rate`` and ``_stop`` on the instance.
+
+Why a live answer is counted but not spent here: its tokens were spent (and its cost reservation
+released) the moment its response arrived (``llm.transport.send``), so the cap is never under-counted
+between the response and this record; a Batch API answer arrives with its usage and is spent here.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from llm.base import GenerationError
+from llm.calls import CallStore, ErrorRateExceeded, Ledger
+from llm.callsites import CallSite
+
+
+class CallRecords:
+    model: str
+    params: dict[str, Any]
+    run_id: str | None
+    store: CallStore
+    ledger: Ledger
+    min_calls: int
+    max_error_rate: float
+    _stop: GenerationError | None
+
+    def call_row(self, site, req, key, prompt, text, used, cost) -> dict[str, Any]:
+        return dict(
+            cache_key=key,
+            call_site=site.name,
+            request_key=req.key,
+            prompt_id=prompt.prompt_id,
+            prompt_sha=prompt.prompt_sha,
+            model=self.model,
+            messages=json.dumps(prompt.messages),
+            params=json.dumps(self.params),
+            response_text=text,
+            tokens_in=used[0],
+            tokens_out=used[1],
+            cost_usd=cost,
+            run_id=self.run_id,
+        )
+
+    def accept(self, site, req, key, prompt, text, out, used, started, fingerprint, *, batch: bool = False) -> None:
+        """Record a valid answer in the store (the cache) and the ledger (a live answer's tokens were spent
+        as they arrived; a Batch API answer's are spent here)."""
+        cost = self._settle_call(site, used, batch)
+        row = self.call_row(site, req, key, prompt, text, used, cost)
+        latency = int((time.perf_counter() - started) * 1000) if started is not None else None
+        row |= dict(
+            parsed=out.model_dump_json(), latency_ms=latency, status="ok", error="", system_fingerprint=fingerprint
+        )
+        self.store.put(row)
+
+    def fail(self, site, req, key, prompt, text, used, error, attempts, *, batch: bool = False) -> None:
+        """Record a call that stayed invalid in ``raw_failed_calls``; stop the run when too many failed."""
+        cost = self._settle_call(site, used, batch)
+        self.ledger.fail(site.name)
+        self.store.put_failure(
+            self.call_row(site, req, key, prompt, text, used, cost) | dict(error=error, attempts=attempts)
+        )
+        sent = self.ledger.calls
+        rate = self.ledger.failed / sent if sent else 0.0
+        if sent >= self.min_calls and rate > self.max_error_rate and self._stop is None:
+            self._stop = ErrorRateExceeded(
+                f"error rate {rate:.1%} ({self.ledger.failed} of {sent} calls failed) is above --max-error-rate "
+                f"{self.max_error_rate:.1%}: stopping early; completed calls are kept, failures are in raw_failed_calls"
+            )
+
+    def _settle_call(self, site: CallSite, used, batch: bool) -> float:
+        """Count one finished call; its cost (spent now for a Batch API answer, already for a live one)."""
+        if batch:
+            return self.ledger.charge(self.model, site.name, *used, batch=True)
+        self.ledger.count(site.name)
+        return self.ledger.cost(self.model, *used)
+
+    def check_error_rate(self) -> None:
+        """Raise the stop (error rate, refused key, deadline) if the run was stopped (callers outside a batch)."""
+        if self._stop is not None:  # a fresh copy per request: a shared instance would gather every traceback
+            raise type(self._stop)(*self._stop.args)
