@@ -12,6 +12,7 @@ named in the detail, when a version has more): its cost grows with every user tu
 
 from __future__ import annotations
 
+import math
 import time
 
 import duckdb
@@ -24,6 +25,8 @@ from warehouse.checks import version_checks
 
 GATE_SEED = 0
 MARKER_HISTORIES = 300
+DETECTOR_TEST_PERSONAS = 100
+DETECTOR_MAX_SPLITS = 5
 TARGETS = {
     "gold_uniquely_longest": "<= 0.27 (PersonaMem-v2: 0.447)",
     "letter_balance": "<= 0.02 from 0.25 per letter",
@@ -47,6 +50,13 @@ def _marker_check(con: duckdb.DuckDBPyConnection, vid: str, subject: str, seed: 
     return marker_ngrams_check(gate_inputs.history_user_turns(con, vid, histories), subject, note)
 
 
+def detector_splits(n_personas: int) -> int:
+    """How many persona splits the form detector averages: enough that their test halves hold
+    ``DETECTOR_TEST_PERSONAS`` personas between them (one split from 200 personas), at most
+    ``DETECTOR_MAX_SPLITS``: a 20-persona version's single split swings by +-0.03 of AUC."""
+    return max(1, min(DETECTOR_MAX_SPLITS, math.ceil(DETECTOR_TEST_PERSONAS / max(1, n_personas // 2))))
+
+
 def python_gates(
     con: duckdb.DuckDBPyConnection, vid: str, seed: int = GATE_SEED, timings: dict | None = None
 ) -> list[Check]:
@@ -61,8 +71,10 @@ def python_gates(
         timings[name] = round(time.perf_counter() - t0, 3)
 
     def detector():
-        halves = split_halves(gate_inputs.persona_ids(con, vid), seed)
-        return form_detector_check(gate_inputs.user_turns(con, vid), gate_inputs.population(con, vid, halves), subject)
+        personas = gate_inputs.persona_ids(con, vid)
+        splits = range(seed, seed + detector_splits(len(personas)))
+        populations = [gate_inputs.population(con, vid, split_halves(personas, s)) for s in splits]
+        return form_detector_check(gate_inputs.user_turns(con, vid), populations, subject)
 
     mcqs = gate_inputs.mcqs(con, vid)
     timed("form_detector_auc", detector)

@@ -121,3 +121,18 @@ def test_marker_rules():
     # a word in one cue turn only marks nothing; a word also in other turns is no marker
     assert history_markers(["kettle", "oven", "oven"], [True, False, False]) == (0.0, "")
     assert history_markers(["oven", "oven", "oven"], [True, True, False]) == (0.0, "")
+
+
+def test_detector_averages_persona_splits_and_small_versions_get_more():
+    from flows.gates import detector_splits
+
+    assert detector_splits(20) == 5 and detector_splits(100) == 2 and detector_splits(1000) == 1
+    assert detector_splits(1) == 5  # too few personas to split well: the cap, never zero
+    turns, first, _ = _corpus("As my friend Ana Lee says:")
+    single = form_detector_check(turns, first, S)
+    both = form_detector_check(turns, [first, first], S)
+    assert both.value == single.value and "mean of 2 persona splits" in both.detail
+    assert not both.passed and both.value > 0.95
+    turns, plain, _ = _corpus(None)
+    mixed = form_detector_check(turns, [plain, plain], S)
+    assert mixed.passed and "mean of 2" in mixed.detail
