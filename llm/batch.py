@@ -13,6 +13,10 @@ site (one ``generate`` call per stage and shard, so no recording pass is needed)
    line is simply still a miss and goes into the next round's batch (``max_rounds`` in all);
 5. hands the requests to the wrapped generator: every collected answer is a cache hit, and the few
    misses left go out as ordinary requests, with the repair and failure handling of the live path.
+``max_cost`` holds: a batch takes only the misses whose worst-case cost (every prompt byte a token, the
+longest answer, at the batch price) fits beside what is spent and held; the hold ends when the batch
+is collected and its real usage charged, and the misses left over go into the next round or the live
+path, which reserves the same way (``BudgetExceeded``, completed answers kept).
 A batch line has no HTTP headers, so when the request side channel is on (a loopback server,
 ``llm.request_channel``) each line carries its two headers in a ``headers`` object.
 ``wait_s`` bounds the wait for one batch, and the run's deadline (``llm.client_settings``) the whole
@@ -31,6 +35,7 @@ import openai
 from pydantic import BaseModel, ValidationError
 
 from llm.base import GenerationError, check_inputs
+from llm.calls import BudgetExceeded
 from llm.callsites import CallSite
 from llm.client_settings import remaining, with_credentials
 from llm.openai_backend import OpenAIGenerator
@@ -58,6 +63,7 @@ class BatchGenerator:
         self.version = inner.version
         self.submitted: list[str] = []  # batch ids this generator created
         self.collected: list[str] = []
+        self._held: dict[str, float] = {}  # batch id -> worst-case cost held for it until it is collected
 
     @property
     def run_id(self) -> str | None:
@@ -106,7 +112,31 @@ class BatchGenerator:
         finally:
             client.close()
 
+    def _affordable(self, site: CallSite, misses: dict[str, tuple[BaseModel, RenderedPrompt]]) -> tuple[dict, float]:
+        """The misses whose worst-case cost (``OpenAIGenerator.worst_prompt_tokens`` and the longest answer,
+        at the batch price) fits under ``max_cost`` beside what is spent and held, in order, and the amount
+        now held for them; ``BudgetExceeded`` when not even the first fits. The rest stay misses."""
+        inner, fits, held = self.inner, {}, 0.0
+        for key, (req, prompt) in misses.items():
+            tokens_in, max_out = inner.worst_prompt_tokens(site, prompt.messages), inner.max_output_tokens
+            try:
+                held += inner.ledger.reserve(inner.model, tokens_in, max_out, inner.max_cost, batch=True)
+            except BudgetExceeded:
+                if not fits:
+                    raise
+                break
+            fits[key] = (req, prompt)
+        return fits, held
+
     def _submit(self, client, site: CallSite, misses: dict[str, tuple[BaseModel, RenderedPrompt]]) -> str:
+        misses, held = self._affordable(site, misses)
+        try:
+            return self._send(client, site, misses, held)
+        except BaseException:
+            self.inner.ledger.release(held)
+            raise
+
+    def _send(self, client, site: CallSite, misses: dict[str, tuple[BaseModel, RenderedPrompt]], held: float) -> str:
         lines = []
         for key, (req, prompt) in misses.items():
             line = {"custom_id": key, "method": "POST", "url": "/v1/chat/completions"}
@@ -128,6 +158,7 @@ class BatchGenerator:
         )
         self.inner.store.add_batch(record, [(key, site.name, req.key) for key, (req, _) in misses.items()])
         self.submitted.append(batch.id)
+        self._held[batch.id] = held
         return batch.id
 
     def _collect(self, client, site: CallSite, batch_id: str, misses) -> None:
@@ -155,6 +186,7 @@ class BatchGenerator:
         if batch.error_file_id:
             n_failed += sum(1 for line in client.files.content(batch.error_file_id).text.splitlines() if line.strip())
         self.inner.store.close_batch(batch_id, batch.status, batch.output_file_id, batch.error_file_id, n_ok, n_failed)
+        self.inner.ledger.release(self._held.pop(batch_id, 0.0))  # its answers are charged: the hold is over
         self.collected.append(batch_id)
 
     def _accept(self, site: CallSite, line: dict[str, Any], misses) -> bool:

@@ -129,11 +129,14 @@ class Ledger:
         self.count(site)
         return cost
 
-    def reserve(self, model: str, tokens_in: int, max_out: int, max_cost: float | None) -> float:
+    def reserve(
+        self, model: str, tokens_in: int, max_out: int, max_cost: float | None, *, batch: bool = False
+    ) -> float:
         """Hold the worst-case cost of one request (``tokens_in`` prompt tokens at most, ``max_out`` output
-        tokens at most) before it is sent; ``BudgetExceeded`` when spending, the requests in flight and this
-        one could pass ``max_cost`` (None: no cap). Returns the amount held, for ``release``."""
-        worst = self.cost(model, tokens_in, max_out)
+        tokens at most; at the Batch API's price when ``batch``) before it is sent; ``BudgetExceeded`` when
+        spending, the requests in flight and this one could pass ``max_cost`` (None: no cap). Returns the
+        amount held, for ``release``."""
+        worst = self.cost(model, tokens_in, max_out, batch=batch)
         if max_cost is not None and self.cost_usd + self.reserved_usd + worst > max_cost:
             raise BudgetExceeded(
                 f"max cost {money(max_cost)}: {self.calls} calls cost {money(self.cost_usd)}, "

@@ -263,6 +263,12 @@ class OpenAIGenerator(CallRecords):
             return out
         raise AssertionError("unreachable")
 
+    def worst_prompt_tokens(self, site: CallSite, messages) -> int:
+        """An upper bound on a request's prompt tokens: one per byte of its messages and response format
+        (a token is never shorter than a byte), so a reservation never under-counts."""
+        body = self.body(site, messages)
+        return len(json.dumps(body["messages"]).encode()) + len(json.dumps(body["response_format"]))
+
     async def _complete(
         self, http, window: AdaptiveWindow, site: CallSite, messages, headers: dict[str, str] | None = None
     ) -> tuple[str, tuple, str | None]:
@@ -271,10 +277,9 @@ class OpenAIGenerator(CallRecords):
                 self.json_schema_supported = False  # JSON mode + validation from now on
                 raise _RetryInJsonMode(redact(str(exc))) from None
 
-        def reserve() -> float:  # worst case: a byte per prompt token (schema included) + the longest answer
-            body = self.body(site, messages)
-            worst_in = len(json.dumps(body["messages"]).encode()) + len(json.dumps(body["response_format"]))
-            return self.ledger.reserve(self.model, worst_in, self.max_output_tokens, self.max_cost)
+        def reserve() -> float:
+            return self.ledger.reserve(self.model, self.worst_prompt_tokens(site, messages), self.max_output_tokens,
+                                       self.max_cost)  # fmt: skip
 
         def settle(held: float, resp) -> None:
             if resp is not None and resp.usage:

@@ -79,3 +79,27 @@ def test_poisoned_prompt_fails_after_batch_rounds_and_live_repair(tax, seeds):
         # two batch rounds and the live answer + repair are all recorded with their reason
         assert [f["attempts"] for f in store.failures] == [1, 1, 2]
         assert {f["request_key"] for f in store.failures} == {seeds[0].key}
+
+
+def test_max_cost_caps_what_a_batch_holds_and_what_is_spent(tax, seeds):
+    from llm.calls import BudgetExceeded
+
+    with FakeOpenAI() as server:
+        probe = _batch_gen(server, tax, MemoryStore()).inner
+        prompt = probe.render(PERSONA_PROFILE, seeds[0])
+        tokens_in = probe.worst_prompt_tokens(PERSONA_PROFILE, prompt.messages)
+        worst = probe.ledger.cost(probe.model, tokens_in, probe.max_output_tokens, batch=True)
+        cap = worst * 3.5  # room for three requests' worst case, not four
+        gen = _batch_gen(server, tax, MemoryStore(), max_rounds=1)
+        gen.inner.max_cost = cap
+        with pytest.raises(BudgetExceeded, match="max cost"):
+            gen.generate(PERSONA_PROFILE, seeds)
+        assert server.batch.created == 1 and sum(server.batch.lines_answered.values()) == 3
+        assert gen.ledger.cost_usd <= cap and gen.ledger.reserved_usd == 0.0  # the batch's hold ended
+        assert server.requests <= 1  # the live path reserved first: at most one more request fitted
+
+        broke = _batch_gen(server, tax, MemoryStore())
+        broke.inner.max_cost = worst / 2  # not even one request fits: nothing is submitted
+        with pytest.raises(BudgetExceeded):
+            broke.generate(PERSONA_PROFILE, seeds)
+        assert server.batch.created == 1
