@@ -103,8 +103,8 @@ def eval_command(
                 version=version, methods=chosen, backend=backend, model=model, base_url=base_url,
                 judges=judge_names, judge_base_url=judge_base_url, budget=budget, limit=limit,
                 chunk_tokens=chunk_tokens, memory_cap_tokens=memory_cap, rag_top_k=rag_k,
-                max_new_tokens=max_new_tokens, max_cost=max_cost,
-                db=str(db),
+                max_new_tokens=max_new_tokens, max_cost=max_cost, timeout_s=timeout, max_attempts=max_attempts,
+                deadline_s=deadline, db=str(db),
             )  # fmt: skip
     except (KeyError, NoItemsError) as exc:
         fail(str(exc).strip("'\""))

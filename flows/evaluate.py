@@ -29,6 +29,7 @@ from evaluation.records import EvalSettings, Method
 from evaluation.results import markdown_summary, summarize
 from evaluation.runner import HistoryInput, evaluate_histories
 from flows import progress
+from llm.client_settings import applied_if_set
 from warehouse import DEFAULT_DB, connect
 from warehouse.ducklake import is_ducklake, lake_home
 from warehouse.eval_store import (
@@ -106,8 +107,13 @@ def evaluate(
     max_new_tokens: Annotated[int, Field(gt=0)] = 256,
     max_cost: Annotated[float, Field(gt=0)] | None = None,
     db: str = str(DEFAULT_DB),
+    timeout_s: Annotated[float, Field(gt=0)] | None = None,
+    max_attempts: Annotated[int, Field(ge=1)] | None = None,
+    deadline_s: Annotated[float, Field(gt=0)] | None = None,
 ) -> dict:
-    """Evaluate ``version`` (default: the newest complete one); returns the run's summary."""
+    """Evaluate ``version`` (default: the newest complete one); returns the run's summary. ``timeout_s``,
+    ``max_attempts`` and ``deadline_s`` bound remote requests and the evaluation (``llm.client_settings``;
+    unset: the CLI's options, else the client's defaults)."""
     logger = get_run_logger()
     con = connect(db)
     try:
@@ -124,7 +130,8 @@ def evaluate(
             methods=list(methods), judges=list(judges), config_json=settings.config_json(), n_queries=len(items),
         )  # fmt: skip
         if state != "complete":
-            _run_shards(con, settings, items, logger, max_cost, judge_base_url)
+            with applied_if_set(timeout_s, max_attempts, deadline_s):
+                _run_shards(con, settings, items, logger, max_cost, judge_base_url)
             write_eval_lineage(con, settings.run_id, vid, backend, settings.model)
             finish_eval_run(con, settings.run_id, "complete")
         else:

@@ -45,6 +45,7 @@ from flows.stages.quality import check_shard
 from flows.stages.queries import generate_queries
 from llm import GenerationError, get_generator
 from llm.calls import CallsFailed
+from llm.client_settings import applied_if_set
 from llm.pricing import load_prices
 from schemas.base import Record
 from schemas.config import SynthConfig, load_preset, synth_overrides
@@ -165,9 +166,14 @@ def synth(
     batch_poll_s: Annotated[float, Field(gt=0)] = 30.0,
     batch_wait_s: Annotated[float, Field(gt=0)] | None = None,
     judge_leakage: bool = False,
+    timeout_s: Annotated[float, Field(gt=0)] | None = None,
+    max_attempts: Annotated[int, Field(ge=1)] | None = None,
+    deadline_s: Annotated[float, Field(gt=0)] | None = None,
 ) -> SynthSummary:
     """Generate (or resume, or find complete) the dataset version of this config in ``db``. ``seed``,
-    ``backend`` and ``model`` left unset come from ``config_file``, else the config's defaults."""
+    ``backend`` and ``model`` left unset come from ``config_file``, else the config's defaults. ``timeout_s``,
+    ``max_attempts`` and ``deadline_s`` bound the openai backend's requests and the whole run
+    (``llm.client_settings``; unset: the CLI's options, else the client's defaults)."""
     t0 = time.perf_counter()
     overrides = synth_overrides(seed, backend, model, judge_leakage)
     config = load_preset(preset, overrides=overrides, config_file=config_file)
@@ -178,7 +184,8 @@ def synth(
         options = {"base_url": base_url, "max_cost": max_cost, "rpm": rpm, "tpm": tpm}
         options |= {"max_error_rate": max_error_rate, "prices": prices}
         batching = {"batch": batch, "batch_poll_s": batch_poll_s, "batch_wait_s": batch_wait_s}
-        return _run(config, db, con, logger, t0, **batching, **options)
+        with applied_if_set(timeout_s, max_attempts, deadline_s):
+            return _run(config, db, con, logger, t0, **batching, **options)
     finally:
         con.close()
 

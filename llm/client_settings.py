@@ -7,8 +7,9 @@ they are built, unless given explicitly.
 
 Why process-wide: ``tacit synth`` and ``tacit eval`` run their flow in this process, and the CLI sets
 these once around it (``applied``), as it installs the progress display (``flows.progress``); the flow
-parameters stay serializable and never carry a password into Prefect's database. A served deployment
-gets the defaults.
+parameters stay serializable and never carry a password into Prefect's database. The ``synth`` and
+``evaluate`` flows also take ``timeout_s``, ``max_attempts`` and ``deadline_s`` (``applied_if_set``), so a
+served deployment's run is bounded the same way (``prefect deployment run synth/full -p deadline_s=3600``).
 
 How the deadline works: ``applied(deadline_s=...)`` fixes the moment the run must stop; after it no
 request is sent (``DeadlineExceeded``), a request in flight is cut at it, and everything already
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -56,6 +57,16 @@ def applied(
         yield _current
     finally:
         _current = old
+
+
+def applied_if_set(
+    timeout_s: float | None, max_attempts: int | None, deadline_s: float | None
+) -> AbstractContextManager[ClientSettings | None]:
+    """``applied`` for a flow's own parameters (a served deployment's run has no CLI around it), or nothing
+    when none is set, so the settings of a surrounding ``applied`` (the CLI's) stay."""
+    if timeout_s is None and max_attempts is None and deadline_s is None:
+        return nullcontext()
+    return applied(timeout=timeout_s, max_attempts=max_attempts, deadline_s=deadline_s)
 
 
 def strip_credentials(url: str | None) -> str | None:

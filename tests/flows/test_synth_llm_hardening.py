@@ -9,6 +9,7 @@ passes or the key is refused:
 from __future__ import annotations
 
 import base64
+import contextlib
 
 import duckdb
 import pytest
@@ -50,12 +51,17 @@ def test_unknown_style_id_skips_its_shard_and_is_never_cached(prefect_harness, t
         assert second.failed_calls == 0 and second.counts["personas"] == 3
 
 
-def test_deadline_stops_sending_and_keeps_finished_calls(prefect_harness, tmp_path):
+@pytest.mark.parametrize("given_as", ["cli", "flow parameters"])
+def test_deadline_stops_sending_and_keeps_finished_calls(prefect_harness, tmp_path, given_as):
+    """The CLI applies its options around the flow; a served deployment's run gets them as parameters."""
     db = tmp_path / "deadline.duckdb"
+    limits = dict(deadline_s=3.0, timeout=5, max_attempts=2)
+    around = applied(**limits) if given_as == "cli" else contextlib.nullcontext()
+    params = {} if given_as == "cli" else dict(deadline_s=3.0, timeout_s=5, max_attempts=2)
     # the filler pool alone is 200 answers of 0.3 s, at most 16 at a time: more than 3 s
-    with FakeOpenAI(latency=0.3) as server, applied(deadline_s=3.0, timeout=5, max_attempts=2):
+    with FakeOpenAI(latency=0.3) as server, around:
         with pytest.raises(DeadlineExceeded, match="deadline reached"):
-            _openai(server, db)
+            _openai(server, db, **params)
         sent = server.requests
     con = duckdb.connect(str(db), read_only=True)
     status, message = con.execute("SELECT status, message FROM runs").fetchone()
