@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+from llm.redact import redact
 from schemas.config import SynthConfig
 from warehouse.ducklake import retry_locked
 from warehouse.liveness import owner, sweep_interrupted
@@ -201,12 +202,12 @@ def start_run(
 
 
 def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, rows_written: int, message: str = "") -> None:
-    """Record how a run ended. Retried on a catalog lock: a run that failed on a lock must still be
-    marked failed, not left 'running'."""
+    """Record how a run ended, its message redacted (``llm.redact``: an error may quote a key). Retried on a
+    catalog lock: a run that failed on a lock must still be marked failed, not left 'running'."""
     retry_locked(
         lambda: con.execute(
             "UPDATE runs SET status = ?, finished_at = now(), rows_written = ?, message = ? WHERE run_id = ?",
-            [status, rows_written, message, run_id],
+            [status, rows_written, redact(message), run_id],
         )
     )
 

@@ -123,3 +123,15 @@ def test_a_retried_run_id_is_recorded_once(tmp_path):
     start_run(con, "synth", "v1", "{}", run_id="r1")
     assert con.execute("SELECT run_id, status FROM runs").fetchall() == [("r1", "running")]
     con.close()
+
+
+def test_a_run_message_never_stores_a_key(tmp_path, monkeypatch):
+    from warehouse.versions import finish_run, start_run
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-abcdefghijklmnop")
+    con = connect(tmp_path / "w.duckdb")
+    start_run(con, "synth", "v1", "{}", run_id="r1")
+    finish_run(con, "r1", "failed", 0, "401 for key sk-test-abcdefghijklmnop at https://u:hunter2@host/v1")
+    (message,) = con.execute("SELECT message FROM runs").fetchone()
+    con.close()
+    assert "abcdefghijklmnop" not in message and "hunter2" not in message and "host/v1" in message
