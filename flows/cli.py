@@ -152,6 +152,13 @@ def synth(
     except ConfigError as exc:
         fail(str(exc))
     seed, backend = effective.seed, effective.backend
+    from flows.synth_summary import complete_summary
+
+    done = complete_summary(str(db), effective)  # a complete version needs no Prefect, no key, no request
+    if done is not None:
+        console.print(f"[bold]tacit synth[/] preset={preset} seed={seed} backend={backend} db={db}")
+        _print_summary(done, ())
+        return
     remote = contextlib.nullcontext()
     if backend == "openai":
         base_url, remote = bare_url(base_url), remote_settings([base_url], timeout, max_attempts, deadline)

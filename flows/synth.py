@@ -43,37 +43,20 @@ from flows.stages.personas import generate_personas
 from flows.stages.preferences import generate_preferences
 from flows.stages.quality import check_shard
 from flows.stages.queries import generate_queries
+from flows.synth_summary import SynthSummary, version_summary
 from llm import GenerationError, get_generator
 from llm.calls import CallsFailed
 from llm.client_settings import applied_if_set
 from llm.pricing import load_prices
-from schemas.base import Record
 from schemas.config import SynthConfig, load_preset, synth_overrides
 from taxonomy import load_taxonomy
 from warehouse import DEFAULT_DB, connect
 from warehouse import rows as wrows
 from warehouse.llm_store import WarehouseCallStore
 from warehouse.load import done_units, write_unit
-from warehouse.versions import finish_run, mark_complete, register_version, start_run, table_counts
+from warehouse.versions import finish_run, mark_complete, register_version, start_run
 
 STAGES = ("personas", "preferences", "conversations", "filler", "histories", "queries", "quality", "load")
-
-
-class SynthSummary(Record):
-    """What a synth run did; the CLI prints it and tests assert on it."""
-
-    version_id: str
-    state: str = Field(description="'new', 'resumed' or 'complete' (already there: nothing written)")
-    db: str
-    rows_written: int
-    counts: dict[str, int]
-    history_tokens: int
-    seconds: float
-    checks: dict[str, float] = Field(default_factory=dict, description="version-wide gate values")
-    failed_checks: list[str] = Field(default_factory=list)
-    run_id: str | None = Field(None, description="the run that wrote this (None when nothing ran)")
-    failed_calls: int = Field(0, description="LLM calls that stayed invalid after a repair (raw_failed_calls)")
-    skipped_units: list[str] = Field(default_factory=list, description="units not written for failed calls")
 
 
 def _retry_unless_llm_failure(task, task_run, state) -> bool:
@@ -210,7 +193,7 @@ def _run(
     version_id, state = register_version(con, config)
     if state == "complete":
         logger.info("version %s is already complete in %s: nothing to write", version_id, db)
-        return _summary(con, version_id, "complete", db, 0, t0)
+        return version_summary(con, version_id, "complete", db, 0, t0)
     if state == "resumed":  # the shards already written were cut with the first run's shard size: keep it
         first = json.loads(con.execute("SELECT config_json FROM dataset_versions WHERE version_id = ?", [version_id])
                            .fetchone()[0])  # fmt: skip
@@ -272,7 +255,7 @@ def _run(
         finish_run(con, run_id, "incomplete", written, message)
     else:
         finish_run(con, run_id, "completed", written)
-    summary = _summary(con, version_id, state, db, written, t0)
+    summary = version_summary(con, version_id, state, db, written, t0)
     return summary.model_copy(update={"run_id": run_id, "failed_calls": n_failed, "skipped_units": list(failed)})
 
 
@@ -291,27 +274,6 @@ def _shard(config: SynthConfig, shard: int, unit: str, tx, gx, pool, con, versio
     )
     tables = _shard_tables(personas, prefs, sessions + own_filler, histories, quality)
     return load_task(con, version_id, unit, quote(tables), run_id)
-
-
-def _summary(con, version_id: str, state: str, db: str, written: int, t0: float) -> SynthSummary:
-    tokens = con.execute(
-        "SELECT coalesce(sum(n_tokens), 0) FROM histories WHERE version_id = ?", [version_id]
-    ).fetchone()[0]
-    gates = con.execute(
-        "SELECT check_name, value, passed FROM checks WHERE version_id = ? AND subject_id LIKE 'version:%'",
-        [version_id],
-    ).fetchall()
-    return SynthSummary(
-        version_id=version_id,
-        state=state,
-        db=str(db),
-        rows_written=written,
-        counts=table_counts(con, version_id),
-        history_tokens=int(tokens),
-        seconds=round(time.perf_counter() - t0, 2),
-        checks={n: v for n, v, _ in gates},
-        failed_checks=[n for n, _, ok in gates if not ok],
-    )
 
 
 if __name__ == "__main__":

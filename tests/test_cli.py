@@ -40,7 +40,9 @@ def test_synth_then_sql_history_and_rerun(tmp_path):
     assert "user:" in hist.stdout and "assistant:" in hist.stdout and version in hist.stdout
 
     again = tacit("synth", "--preset", "tiny", "--db", str(tmp_path / "t.duckdb"), cwd=tmp_path)
-    assert again.returncode == 0 and "0 rows added" in again.stdout
+    assert again.returncode == 0 and "0 rows added" in again.stdout and version in again.stdout
+    assert "starting local Prefect" not in again.stdout  # a complete version is answered from the warehouse
+    assert "form_detector_auc" in again.stdout  # with its gates, like a run that wrote it
 
     listed = tacit("versions", "--db", str(tmp_path / "t.duckdb"), cwd=tmp_path)
     assert listed.returncode == 0 and version in listed.stdout and "True" in listed.stdout
