@@ -152,6 +152,8 @@ def synth(
     except ConfigError as exc:
         fail(str(exc))
     seed, backend = effective.seed, effective.backend
+    if backend == "openai" and not effective.model:
+        fail("the openai backend needs a model: set `model` in the config or pass --model")
     from flows.synth_summary import complete_summary
 
     done = complete_summary(str(db), effective)  # a complete version needs no Prefect, no key, no request

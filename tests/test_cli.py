@@ -114,8 +114,7 @@ def test_openai_backend_without_model_fails_before_writing(tmp_path):
     db = tmp_path / "o.duckdb"
     res = tacit("synth", "--preset", "tiny", "--backend", "openai", "--db", str(db), cwd=tmp_path)
     assert res.returncode == 2 and "openai backend needs a model" in res.stderr
-    rows = tacit("sql", "SELECT count(*) FROM dataset_versions", "--db", str(db), cwd=tmp_path)
-    assert " 0 " in rows.stdout
+    assert "starting local Prefect" not in res.stdout and not db.exists()  # refused before anything started
 
 
 def test_dry_run_forecasts_without_calling_or_writing(tmp_path):
