@@ -143,6 +143,10 @@ def evaluate(
             key=settings.run_id.lower(),
             description=f"Evaluation of {vid}",
         )
+        logger.info(
+            "evaluation %s of %s (%s): %d queries, methods %s; report %s", settings.run_id, vid, state, len(items),
+            ", ".join(methods), report,
+        )  # fmt: skip
         return summary | {"state": state, "report": str(report)}
     except BaseException as exc:
         if "settings" in locals():

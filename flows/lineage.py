@@ -34,10 +34,37 @@ def _emit_asset(db: str, version_id: str, table: str, parents: list[str], meta: 
     _materialized()
 
 
+def lineage_tree(edges: dict[str, list[str]], counts: dict[str, int]) -> list[str]:
+    """Markdown nested-list lines of the DAG ``edges`` (table -> parents), top-down from its roots: each
+    table under each of its parents, expanded once (later mentions say ``(above)``). Plain markdown,
+    because Prefect's UI shows a Mermaid block as its source text."""
+    children: dict[str, list[str]] = {}
+    for table, parents in edges.items():
+        for parent in parents:
+            children.setdefault(parent, []).append(table)
+    roots = sorted({p for ps in edges.values() for p in ps if p not in edges})
+    lines: list[str] = []
+    seen: set[str] = set()
+
+    def walk(node: str, depth: int) -> None:
+        rows = f" ({counts[node]:,} rows)" if node in counts else ""
+        if node in seen:
+            lines.append(f"{'  ' * depth}- {node} (above)")
+            return
+        seen.add(node)
+        lines.append(f"{'  ' * depth}- **{node}**{rows}")
+        for child in children.get(node, []):
+            walk(child, depth + 1)
+
+    for root in roots:
+        walk(root, 0)
+    return lines
+
+
 def lineage_markdown(version_id: str, counts: dict[str, int]) -> str:
-    lines = [f"# Lineage of dataset version `{version_id}`", "", "```mermaid", "graph LR"]
-    lines += [f"  {p} --> {t}" for t, parents in SYNTH_LINEAGE.items() for p in parents]
-    lines += ["```", "", "| table | rows | built from |", "|---|---|---|"]
+    lines = [f"# Lineage of dataset version `{version_id}`", "", "Each table under what it was built from:", ""]
+    lines += lineage_tree(SYNTH_LINEAGE, counts)
+    lines += ["", "| table | rows | built from |", "|---|---|---|"]
     lines += [f"| {t} | {counts.get(t, 0):,} | {', '.join(ps)} |" for t, ps in SYNTH_LINEAGE.items()]
     lines += ["", "Ancestors of any table: `tacit lineage <table>`."]
     return "\n".join(lines)

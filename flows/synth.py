@@ -256,6 +256,12 @@ def _run(
     else:
         finish_run(con, run_id, "completed", written)
     summary = version_summary(con, version_id, state, db, written, t0)
+    failing = ", ".join(summary.failed_checks) or "none"
+    logger.info(
+        "version %s %s: %d rows written in %.1f s, %d history tokens; gates failing: %s",
+        version_id, "complete" if not failed else "incomplete", written, summary.seconds, summary.history_tokens,
+        failing,
+    )  # fmt: skip
     return summary.model_copy(update={"run_id": run_id, "failed_calls": n_failed, "skipped_units": list(failed)})
 
 
