@@ -17,6 +17,7 @@ import time
 
 import duckdb
 
+from flows.stages.calendar_gate import CALENDAR_PATTERN, date_contradictions_check
 from flows.stages.form_gates import form_detector_check, marker_ngrams_check, seeded_order, split_halves
 from flows.stages.item_gates import cue_gold_overlap_check, letter_predictability_check, surface_forms_check
 from schemas.core import Check
@@ -38,6 +39,7 @@ TARGETS = {
     "cue_gold_overlap": "<= 0.40",
     "gold_letter_predictability": "at chance (0.25 + 3 sd)",
     "surface_forms_per_option": "report only",
+    "date_contradictions": "<= 0.005",
 }
 
 
@@ -82,6 +84,10 @@ def python_gates(
     timed("cue_gold_overlap", lambda: cue_gold_overlap_check(mcqs, subject))
     timed("gold_letter_predictability", lambda: letter_predictability_check(mcqs, subject, seed))
     timed("surface_forms_per_option", lambda: surface_forms_check(gate_inputs.surface_forms(con, vid), subject))
+    timed(
+        "date_contradictions",
+        lambda: date_contradictions_check(*gate_inputs.calendar_turns(con, vid, CALENDAR_PATTERN), subject),
+    )
     return out
 
 

@@ -32,6 +32,7 @@ FORM_GATES = (
     "cue_gold_overlap",
     "gold_letter_predictability",
     "surface_forms_per_option",
+    "date_contradictions",
 )
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 

@@ -15,6 +15,7 @@ import random
 
 from llm.offline_tasks import write_task_session
 from llm.seeding import rng_for
+from llm.timing import fits_month
 from llm.voice import voice
 from llm.world import slots_for
 from schemas.generation import Contact, SessionDraft, SignalRequest, TurnDraft
@@ -41,12 +42,18 @@ def place_focus(focus: str, others: list[str], rng: random.Random) -> tuple[list
 
 def cue_for(seed: int, req: SignalRequest, option: ScenarioOption) -> str:
     """The cue sentence of this session: a change cue for an update, else one of the option's cues (a
-    returning choice, A -> B -> A, gets another one)."""
+    returning choice, A -> B -> A, gets another one); the first whose months and seasons fit the
+    session's date ("in July I ..." is not told in April), so an update whose change cue does not fit
+    shows the new choice through a plain cue of it (the earlier sessions showed the old one)."""
     persona = req.key.split(".")[0]
-    if req.kind == "update" and option.change_cues:
-        return option.change_cues[req.scenario_repeat % len(option.change_cues)]
     e = rng_for(seed, "cue", persona, req.scenario_id).randrange(1000)
-    return option.cues[(e + req.scenario_repeat) % len(option.cues)]
+    cues = [option.cues[(e + req.scenario_repeat + i) % len(option.cues)] for i in range(len(option.cues))]
+    if req.kind == "update" and option.change_cues:
+        change = option.change_cues[req.scenario_repeat % len(option.change_cues)]
+        cues = [change, *cues]  # a change cue whose season the date contradicts gives way to a plain cue
+    if req.session_date is None:
+        return cues[0]
+    return next((c for c in cues if fits_month(c, req.session_date.month)), cues[0])
 
 
 def write_signal_session(

@@ -31,7 +31,34 @@ _REPLY_OPENERS = [
     "Lovely to hear from you.",
     "Sorry for the slow reply!",
 ]
-_SIGNOFFS = ["Love,", "Take care,", "Speak soon,", "Best,", "Cheers,", "All the best,"]
+# A sign-off suits the reader: "Love," goes to family and close friends, never to a manager.
+_SIGNOFFS_CLOSE = ["Love,", "Take care,", "Speak soon,", "Lots of love,", "Cheers,", "All the best,"]
+_SIGNOFFS_WORK = ["Best,", "Many thanks,", "Kind regards,", "All the best,"]
+_SIGNOFFS_OTHER = ["Take care,", "Speak soon,", "Best,", "Cheers,", "All the best,"]
+_CLOSE = frozenset(
+    [
+        "my sister",
+        "my brother",
+        "my partner",
+        "my mum",
+        "my dad",
+        "my son",
+        "my daughter",
+        "my grandmother",
+        "my best friend",
+        "my cousin",
+    ]
+)
+_WORK = frozenset(["my manager", "my coworker"])
+
+
+def signoffs_for(relation: str, owner: str) -> list[str]:
+    """Sign-offs that suit a message to ``relation`` (someone else's message: neutral ones)."""
+    if owner == "other":
+        return _SIGNOFFS_OTHER
+    return _SIGNOFFS_CLOSE if relation in _CLOSE else _SIGNOFFS_WORK if relation in _WORK else _SIGNOFFS_OTHER
+
+
 # five words or fewer: they may recur within a history
 _CALL_LINES = {0: "I'll call on Sunday.", 1: "I'll ring at the weekend.", 2: "Let's talk by phone soon."}
 _SUBJECTS = ["News from me", "Catching up", "A quick hello", "Some news", "An update"]
@@ -77,7 +104,8 @@ def _message_draft(
     hello = "Hi," if owner == "other" else f"Hi {contact.name},"
     sign = contact.name if owner == "other" else "[Your name]"
     body = " ".join(sentences)
-    return f"{hello}\n\n{opener} {body}\n\n{_SIGNOFFS[k % len(_SIGNOFFS)]}\n{sign}"
+    signoffs = signoffs_for(contact.relation, owner)
+    return f"{hello}\n\n{opener} {body}\n\n{signoffs[k % len(signoffs)]}\n{sign}"
 
 
 def write_task_session(
@@ -217,7 +245,7 @@ def _follow(task_id, kind, p, sentences, fixes, contact, occasion, owner, k) -> 
     if task_id == "shorten":
         if kind == "title":
             return f"Maybe: {_TITLES[(k + 2) % len(_TITLES)]}"  # five words or fewer: it may recur
-        return f"In one sentence: {sentences[-1]}"
+        return f"In one sentence: {_one_sentence(sentences)}"
     if task_id == "proofread":
         if kind == "title":
             return f"How about this title? {_TITLES[k % len(_TITLES)]}"
@@ -227,4 +255,22 @@ def _follow(task_id, kind, p, sentences, fixes, contact, occasion, owner, k) -> 
     if kind == "hashtags":
         tags = " ".join(_HASHTAGS[(k + i) % len(_HASHTAGS)] for i in range(2))
         return " ".join(sentences) + f" {tags}"
-    return sentences[0]
+    # a shorter post keeps its first point and the one just added, in one line
+    return _one_sentence([sentences[0], sentences[-1]] if len(sentences) > 1 else sentences)
+
+
+_LOWERED_STARTS = frozenset(
+    ["my", "our", "the", "a", "an", "we", "it", "there", "this", "that", "after", "last", "every", "since",
+     "somebody", "someone", "nobody", "his", "her", "their", "at", "on", "in", "when", "one", "two", "some"]
+)  # fmt: skip
+
+
+def _one_sentence(sentences: list[str]) -> str:
+    """The sentences run together as one (joined with semicolons): a "one sentence only" that keeps
+    everything the user asked to keep. A following sentence's first word is lowered unless it is "I"
+    or may be a name."""
+    parts = [sentences[0].rstrip(".!?")]
+    for s in sentences[1:]:
+        first = s.split(" ", 1)[0]
+        parts.append((s[0].lower() + s[1:] if first.lower() in _LOWERED_STARTS else s).rstrip(".!?"))
+    return "; ".join(parts) + "."

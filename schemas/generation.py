@@ -8,6 +8,7 @@ its seed and the openai backend its cache entry.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
 from pydantic import Field
@@ -81,6 +82,9 @@ class SignalRequest(Record):
     )
     scenario_repeat: int = Field(0, ge=0, description="earlier sessions of this persona in this scenario (A->B->A)")
     followup_variant: int = Field(0, ge=0, description="earlier follow-ups of this persona with this task type")
+    session_date: date | None = Field(
+        None, description="the day the session is dated; its calendar words must fit it (llm.timing)"
+    )
 
 
 class FillerRequest(Record):

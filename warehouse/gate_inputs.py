@@ -81,6 +81,20 @@ GROUP BY ALL ORDER BY ALL
 """
 
 
+CALENDAR_TURNS = """
+SELECT i.history_id, i.session_id, i.started_at, t.content
+FROM history_items i JOIN turns t ON t.version_id = i.version_id AND t.session_id = i.session_id
+WHERE i.version_id = $v AND t.role = 'user' AND regexp_matches(t.content, $pattern)
+"""
+
+
+def calendar_turns(con: duckdb.DuckDBPyConnection, vid: str, pattern: str) -> tuple[pl.DataFrame, int]:
+    """(history_id, session_id, started_at, content of the user turns matching ``pattern``; the number
+    of (history, session) placements in all)."""
+    placed = con.execute("SELECT count(*) FROM history_items WHERE version_id = $v", {"v": vid}).fetchone()[0]
+    return con.execute(CALENDAR_TURNS, {"v": vid, "pattern": pattern}).pl(), placed
+
+
 def persona_ids(con: duckdb.DuckDBPyConnection, vid: str) -> list[str]:
     return [r[0] for r in con.execute(PERSONAS, {"v": vid}).fetchall()]
 

@@ -40,6 +40,7 @@ ROW_SOURCES = (
     "llm/offline_signal.py",
     "llm/offline_tasks.py",
     "llm/world.py",
+    "llm/timing.py",  # which sentences fit a session's date
     "llm/voice.py",
     "llm/wording.py",
     "llm/seeding.py",

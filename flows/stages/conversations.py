@@ -128,7 +128,13 @@ def generate_conversations(
                     relation=pref.relation,
                     hobbies=persona.hobbies,
                     contact=contact,
-                    news=supply.take(rng.randint(2, 4), people, contact, own_text=pref.relation is None),
+                    news=supply.take(
+                        rng.randint(2, 4),
+                        people,
+                        contact,
+                        own_text=pref.relation is None,
+                        window=frozenset([pref.stated_at.month]),
+                    ),
                     extra_turns=extra,
                     followup_variant=followup_variant,
                     variant=variant,
@@ -136,6 +142,7 @@ def generate_conversations(
                     previous_option_id=by_id[pref.previous_preference_id].option_id
                     if pref.previous_preference_id
                     else None,
+                    session_date=pref.stated_at.date(),
                 )
             )
             metas.append(m)
@@ -145,10 +152,19 @@ def generate_conversations(
                 mine_forgotten = sum(f[1].persona_id == persona.persona_id for f in forgets)
                 forget_task = order[(len(mine) + mine_forgotten) % len(order)]  # never the shard's count
                 for_whom = contact if pref.relation else rng.choice(people)
-                focus = supply.focus()
+                focus = supply.focus(window=frozenset([when.month]))
                 # fewer sentences than other texts (the request to forget quotes one and says another, so the
                 # turn is about as long as any first turn), but two at least: a shortened text drops one
-                news = [focus, *supply.take(rng.randint(1, 2), people, for_whom, own_text=True)] if focus else []
+                news = (
+                    [
+                        focus,
+                        *supply.take(
+                            rng.randint(1, 2), people, for_whom, own_text=True, window=frozenset([when.month])
+                        ),
+                    ]
+                    if focus
+                    else []
+                )
                 m_forget = meta(persona.persona_id, "forget", forget_task, when, pref)
                 forgets.append((len(requests) - 1, pref, for_whom, news, m_forget))
     drafts = gen.generate(SIGNAL_SESSION, requests)
@@ -161,6 +177,7 @@ def generate_conversations(
                 news=news,
                 extra_turns=int(rng_for(config.seed, "forget_turns", m["session_id"]).random() < 0.33),
                 earlier_cue=drafts[i].evidence,
+                session_date=m["started_at"].date(),
                 contact=contact,
                 variant=sum(f[1].persona_id == pref.persona_id for f in forgets[:n]),  # earlier forgets
             )

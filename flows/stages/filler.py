@@ -14,6 +14,7 @@ from flows.stages.news import NewsSupply
 from llm.base import Generator
 from llm.callsites import FILLER_SESSION
 from llm.seeding import rng_for
+from llm.timing import months_fitting, timeline_months
 from llm.world import world_for
 from schemas.config import SynthConfig
 from schemas.core import Persona, Preference, Session
@@ -54,9 +55,12 @@ def generate_persona_filler(
     They are the same task types as its cue sessions (a message, a proofread, a post), in the same
     voice, for the same people of its world, made of the same kind of sentences (``flows.stages.news``),
     some of them about the domains it holds preferences in; only the cue is missing. A persona gets
-    ``persona_filler_sessions`` of them, or fewer when its sentences run out (none is ever reused).
+    ``persona_filler_sessions`` of them, or fewer when its sentences run out (none is ever reused). A
+    text's sentences agree on a month of the timeline ("went in August" never meets "is in June"), so
+    the history builder can date it without contradiction (``flows.stages.histories``).
     """
     requests, metas = [], []
+    window = timeline_months(config.timeline_start, config.timeline_days)  # undated: any month of the timeline
     for persona in personas:
         mine = [p for p in preferences if p.persona_id == persona.persona_id]
         world = list(world_for(config.seed, persona.persona_id, tax).values())
@@ -67,7 +71,7 @@ def generate_persona_filler(
         for k in range(config.persona_filler_sessions):
             sid = f"{persona.persona_id}.f{k:03d}"
             rng = rng_for(config.seed, "own_task", sid)
-            focus = supply.focus()
+            focus = supply.focus(window)
             if focus is None:  # the persona's sentences are used up: no task may repeat one
                 break
             task_type = order[(start + k) % len(order)]
@@ -85,7 +89,10 @@ def generate_persona_filler(
                     task_type=task_type,
                     contact=contact,
                     for_other=for_other,
-                    news=[focus, *supply.take(rng.randint(2, 4), world, contact, not for_other)],
+                    news=[
+                        focus,
+                        *supply.take(rng.randint(2, 4), world, contact, not for_other, window & months_fitting(focus)),
+                    ],
                     extra_turns=int(rng.random() < 0.33),
                 )
             )

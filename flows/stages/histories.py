@@ -10,7 +10,10 @@ How:
 3. persona sessions are spread over the whole history: session i lands at a stratified random fraction
    (i + u) / n of the filler stream, so signals sit near the start, middle and end alike;
 4. filler between two dated sessions gets evenly spaced times between them: the history is
-   chronological, and updates (later ``stated_at``) come after their originals.
+   chronological, and updates (later ``stated_at``) come after their originals;
+5. an undated session whose months or seasons do not fit the date of its place ("in July I ..." on 1
+   April, ``llm.timing``) trades places with the nearest undated session for which both then fit (an
+   undated place's time depends only on its position, so every time stays as it was).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from datetime import datetime, timedelta
 from itertools import pairwise
 
 from llm.seeding import rng_for
+from llm.timing import ALL_MONTHS, session_months
 from llm.tokens import tokenizer_name
 from schemas.config import SynthConfig, budget_label
 from schemas.core import History, HistoryItem, Persona, Session
@@ -92,7 +96,34 @@ def _times(order: list[Session], start: datetime, end: datetime) -> list[datetim
         gap = i1 - i0
         for k in range(i0 + 1, i1):
             times[k] = t0 + (t1 - t0) * (k - i0) / gap
+    # people write in their waking hours: an undated session's hour is squeezed into 07:00-22:59, order
+    # kept (the squeeze is monotone within a day), except on a day holding a dated session
+    dated_days = {s.started_at.date() for s in order if s.started_at is not None}
+    for k, s in enumerate(order):
+        t = times[k]
+        if s.started_at is None and t is not None and t.date() not in dated_days:
+            times[k] = t.replace(hour=7 + t.hour * 16 // 24)
     return times  # type: ignore[return-value]
+
+
+def _fit_dates(order: list[Session], times: list[datetime], months: dict[str, frozenset[int]]) -> list[Session]:
+    """``order`` with each undated session whose calendar words contradict its date swapped with the
+    nearest undated one where both fit (see step 5 of the module docstring); a misfit with no partner
+    stays, and the ``date_contradictions`` gate counts it."""
+    order = list(order)
+    undated = [i for i, s in enumerate(order) if s.started_at is None]
+
+    def fit(s: Session, i: int) -> bool:
+        return times[i].month in months.get(s.session_id, ALL_MONTHS)
+
+    for i in undated:
+        if fit(order[i], i):
+            continue
+        for j in sorted(undated, key=lambda j: (abs(j - i), j)):
+            if j != i and fit(order[i], j) and fit(order[j], i):
+                order[i], order[j] = order[j], order[i]
+                break
+    return order
 
 
 def build_history(
@@ -103,6 +134,7 @@ def build_history(
     pool: list[Session],
     budget: int,
     prints: dict[str, frozenset[str]] | None = None,
+    months: dict[str, frozenset[int]] | None = None,
 ) -> History:
     """One history of ``persona`` within ``budget`` tokens."""
     hid = history_id(persona.persona_id, budget)
@@ -134,6 +166,9 @@ def build_history(
     order = _interleave(own, filler, rng)
     start = datetime.combine(config.timeline_start, datetime.min.time())
     times = _times(order, start, start + timedelta(days=config.timeline_days))
+    if months is None:
+        months = {s.session_id: session_months(s) for s in order if s.started_at is None}
+    order = _fit_dates(order, times, months)
     items, offset = [], 0
     for pos, (s, t) in enumerate(zip(order, times, strict=True)):
         items.append(
@@ -171,8 +206,9 @@ def build_histories(
     for s in persona_filler:
         mine.setdefault(s.persona_id, []).append(s)
     prints = {s.session_id: _fingerprint(s) for s in [*pool, *persona_filler, *sessions]}
+    months = {s.session_id: m for s in [*pool, *persona_filler] if (m := session_months(s)) != ALL_MONTHS}
     return [
-        build_history(config, p, own.get(p.persona_id, []), mine.get(p.persona_id, []), pool, b, prints)
+        build_history(config, p, own.get(p.persona_id, []), mine.get(p.persona_id, []), pool, b, prints, months)
         for p in personas
         for b in config.budgets
     ]

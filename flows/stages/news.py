@@ -17,6 +17,7 @@ so they never collide.
 from __future__ import annotations
 
 from llm.seeding import rng_for
+from llm.timing import months_fitting
 from llm.world import fits, render_news
 from schemas.core import Preference
 from schemas.generation import Contact
@@ -51,41 +52,60 @@ class NewsSupply:
         self.world = [tax.world.news[i] for i in share(world)]
         self.habits = share(habits)
         self.near, self.far = share(near), share(far)
+        self.window: frozenset[int] | None = None
 
-    def focus(self) -> str | None:
+    def focus(self, window: frozenset[int] | None = None) -> str | None:
         """The sentence a non-cue text has where a cue text has its cue: domain news, from the persona's
-        own domains half the time (so cue and non-cue texts are made the same way, one such sentence each)."""
+        own domains half the time (so cue and non-cue texts are made the same way, one such sentence each).
+        ``window``: the months the text may be dated in; its calendar words must allow one (``llm.timing``)."""
         if self.near and (self.rng.random() < 0.5 or not self.far):
-            return self.near.pop()
-        return self.far.pop() if self.far else None
+            return _pop(self.near, window) or _pop(self.far, window)
+        return _pop(self.far, window) or _pop(self.near, window)
 
     def _habit_share(self, has_people: bool) -> float:
         """The chance that a world sentence is a habit of the user's: in proportion to what is left."""
         world = len(self.world) if has_people else 0
         return len(self.habits) / (len(self.habits) + world)
 
-    def take(self, n: int, people: list[Contact], contact: Contact | None, own_text: bool) -> list[str]:
-        """``n`` sentences; world news only in the user's own texts, and never about ``contact``."""
-        out = []
+    def take(
+        self,
+        n: int,
+        people: list[Contact],
+        contact: Contact | None,
+        own_text: bool,
+        window: frozenset[int] | None = None,
+    ) -> list[str]:
+        """``n`` sentences; world news only in the user's own texts, and never about ``contact``; with
+        ``window`` (the months the text may be dated in), only sentences whose calendar words allow a month
+        of it that all the text's other sentences allow too."""
+        out: list[str | None] = []
+        self.window = window
         others = [p for p in people if contact is None or p.name != contact.name]
         self.rng.shuffle(others)  # one text names each person at most once while it can
         for _ in range(n):
             r = self.rng.random()
             if self.near and r < 0.3:
-                out.append(self.near.pop())
+                out.append(self._next(self.near))
             elif own_text and self.habits and r < 0.8 and self.rng.random() < self._habit_share(bool(others)):
-                out.append(self.habits.pop())
+                out.append(self._next(self.habits))
             elif own_text and self.world and others and r < 0.8 and (news := self._world_news(others, len(out))):
                 out.append(news)
             elif self.far:
-                out.append(self.far.pop())
+                out.append(self._next(self.far))
             elif self.near:
-                out.append(self.near.pop())
+                out.append(self._next(self.near))
+        out = [x for x in out if x]
         if not out and own_text and self.habits:  # domain news ran out: a text is never empty
-            out.append(self.habits.pop())
+            out.append(self._next(self.habits))
         elif not out and self.world and others and (news := self._world_news(others, 0)):
             out.append(news)
-        return out
+        return [x for x in out if x]
+
+    def _next(self, items: list[str]) -> str | None:
+        item = _pop(items, self.window)
+        if item is not None and self.window is not None:
+            self.window = self.window & months_fitting(item)
+        return item
 
     def _world_news(self, others: list[Contact], start: int) -> str | None:
         """The next world template, about the next person (from ``start``) it fits; a template no one
@@ -94,7 +114,19 @@ class NewsSupply:
             template = self.world[back]
             for i in range(len(others)):
                 person = others[(start + i) % len(others)]
-                if fits(template, person.relation, self.tax):
+                if fits(template, person.relation, self.tax) and (
+                    self.window is None or months_fitting(template) & self.window
+                ):
+                    if self.window is not None:
+                        self.window = self.window & months_fitting(template)
                     del self.world[back]
                     return render_news(template, person)
         return None
+
+
+def _pop(items: list[str], window: frozenset[int] | None) -> str | None:
+    """The last of ``items`` (removed) whose calendar words allow a month of ``window`` (any, without one)."""
+    for back in range(len(items) - 1, -1, -1):
+        if window is None or months_fitting(items[back]) & window:
+            return items.pop(back)
+    return None

@@ -151,8 +151,10 @@ def test_a_reply_never_says_a_sentence_twice(task_id):
         answer = _session(task_id, variant, followup=True, add_last=True).turns[3].content
         for s in SENTENCES:
             assert answer.count(s) <= 1, answer
-        if answer.startswith("In one sentence:"):
-            assert sum(answer.count(s) for s in SENTENCES) == 1, answer
+        if answer.startswith("In one sentence:"):  # everything kept and added, run into one sentence
+            body = answer.removeprefix("In one sentence: ")
+            assert body.count(".") == 1 and body.endswith("."), answer
+            assert SENTENCES[-1].rstrip(".")[1:] in body, answer  # the part just added stays in
 
 
 @pytest.mark.parametrize("n", [2, 3, 4, 5])
@@ -175,3 +177,28 @@ def test_a_shortened_text_always_loses_a_sentence(n):
         )
         given = [s for s in sentences if s in draft.turns[0].content]
         assert len(given) >= 2 and sum(s in draft.turns[1].content for s in given) == len(given) - 1
+
+
+@pytest.mark.parametrize("relation", TAX.attributes.relations)
+def test_a_message_signs_off_as_one_would_to_its_reader(relation):
+    """A note to a manager or a coworker never ends "Love,"; family and close friends may get one."""
+    contact = Contact(name="Tom", relation=relation, pronoun="he")
+    endings = set()
+    for variant in range(12):
+        draft = write_task_session(
+            TASKS["message"],
+            style=None,
+            contact=contact,
+            owner="self",
+            sentences=SENTENCES,
+            cue_index=1,
+            variant=variant,
+            offset=0,
+            followup=False,
+            rng=random.Random(variant),
+        )
+        endings.add(draft.turns[1].content.splitlines()[-2])
+    if relation in ("my manager", "my coworker", "my neighbour", "my roommate"):
+        assert not any("love" in e.lower() for e in endings), endings
+    if relation in ("my mum", "my partner"):
+        assert "Love," in endings

@@ -60,3 +60,32 @@ def test_history_raises_when_pool_too_small(tiny_config, shard):
     small_budget = tiny_config.model_copy(update={"budgets": [500]})
     with pytest.raises(HistoryBudgetError, match="own sessions need"):
         build_histories(small_budget, personas, sessions, own_filler, pool)
+
+
+def test_no_placed_session_names_a_month_its_date_contradicts(tiny_config, shard):
+    """Cue, update and forget sessions choose sentences for their own date; undated sessions are moved
+    to a place their months and seasons fit (``llm.timing``)."""
+    from llm.timing import session_months
+
+    personas, _, sessions, own_filler, pool = shard
+    by_id = {s.session_id: s for s in [*sessions, *own_filler, *pool]}
+    histories = build_histories(tiny_config, personas, sessions, own_filler, pool)
+    dated_words = 0
+    for h in histories:
+        for item in h.items:
+            months = session_months(by_id[item.session_id])
+            dated_words += len(months) < 12
+            assert item.started_at.month in months, (h.history_id, item.session_id, item.started_at)
+    assert dated_words, "the tiny shard should hold some dated sentences, or this test checks nothing"
+
+
+def test_histories_are_chronological_and_undated_sessions_fall_in_waking_hours(tiny_config, shard):
+    personas, _, sessions, own_filler, pool = shard
+    dated_days = {s.started_at.date() for s in sessions}
+    for h in build_histories(tiny_config, personas, sessions, own_filler, pool):
+        times = [i.started_at for i in h.items]
+        assert times == sorted(times), h.history_id
+        own = {s.session_id for s in sessions}
+        for i in h.items:
+            if i.session_id not in own and i.started_at.date() not in dated_days:
+                assert 7 <= i.started_at.hour <= 22, (h.history_id, i.session_id, i.started_at)

@@ -1,0 +1,128 @@
+"""When a sentence can be said: the months its calendar words allow, so no text contradicts its own date.
+
+What: ``months_fitting(text)`` reads the calendar references of a user's text ("in March", "this
+spring", "over the summer", "at Easter") and returns the months of the year on whose days the text can
+be written: a past event "in July" cannot be told in April, a plan "in May" cannot still lie ahead in
+June, "this winter I've been ..." is not written in July. ``fits_month(text, month)`` asks it for one
+month. Why: histories are dated, and a careful reader notices "In July I spotted ..." in a session of 1
+April; the stages that choose sentences for dated sessions, and the history builder that dates undated
+ones, use this to keep every text consistent with its date (the ``date_contradictions`` check counts
+what is left). How: word rules, no model. Habitual or relative forms ("every June", "last autumn",
+"next March", "since Easter") fit any month; a month name counts only after a preposition of time, so a
+person called June is not a month. ``python -c "from llm.timing import months_fitting as m;
+print(m('In July I spotted a heron.'))"``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from functools import lru_cache
+
+ALL_MONTHS = frozenset(range(1, 13))
+_MONTHS = [
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+]  # fmt: skip
+_MONTH = {name.lower(): i for i, name in enumerate(_MONTHS, 1)}
+_SEASON = {"spring": (3, 5), "summer": (6, 8), "autumn": (9, 11), "fall": (9, 11), "winter": (12, 2), "easter": (4, 4)}
+MONTH_WORDS = (*_MONTHS, "spring", "summer", "autumn", "fall", "winter", "Easter")
+"""Every word a calendar reference is built on."""
+_WORD = "|".join(MONTH_WORDS)
+_ANY_WORD = re.compile(rf"\b(?:{_WORD})\b", re.IGNORECASE)
+_REFERENCE = re.compile(
+    rf"\b(?P<lead>in|this|during|over|until|till|since|every|each|last|next|early|mid|late|"
+    rf"end of|start of|beginning of)\s+(?:the\s+)?(?:(?:early|late|mid)[\s-]+)?(?P<word>{_WORD})\b",
+    re.IGNORECASE,
+)
+_SEASON_WORDS = re.compile(r"\b(?P<word>spring|summer|autumn|winter|Easter)\s+(?:holidays?|break|term)\b", re.I)
+_ANY_TIME = frozenset(["every", "each", "last", "next", "since", "until", "till"])
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_CLAUSE = re.compile(r"[,;:]\s+|\s+(?:but|though|although|while|because|once|when|after|before)\s+")
+_FUTURE = re.compile(
+    r"\b(will|'ll|won't|going to|plan|plans|planning|hope to|hoping|booked|due|upcoming|starts|begins|"
+    r"opens|expires|comes out|kicks in|starting|moves|moving|can't wait|looking forward|"
+    r"(?:is|are|am|'s|'re|'m)\s+(?!been\b)\w+ing|"
+    r"(?:is|are)\s+(?:in|on|this|at))\b",
+    re.IGNORECASE,
+)
+_PAST = re.compile(
+    r"\b(\w+ed|was|were|had|did|went|came|got|made|took|gave|saw|fell|found|left|bought|brought|sent|spent|"
+    r"met|ran|began|broke|wrote|said|told|thought|felt|kept|lost|paid|sold|stood|won|wore|drove|rode|flew|grew|"
+    r"knew|became|caught|taught|sat|slept|swam|threw|chose|ate|drank|built|lent|heard|held|led|hung|dug|rang|put|set|cut|"
+    r"'ve|have|has)\b",
+    re.IGNORECASE,
+)
+
+
+def _span(word: str) -> tuple[int, int]:
+    """(first, last) month of a month name or a season, on a January-to-December year."""
+    word = word.lower()
+    if word in _MONTH:
+        return _MONTH[word], _MONTH[word]
+    first, last = _SEASON[word]
+    return (1, 2) if first > last else (first, last)  # winter: the year's January and February
+
+
+def _clause_months(clause: str, sentence_future: bool) -> set[int]:
+    refs = [(m.group("lead").lower(), m.group("word")) for m in _REFERENCE.finditer(clause)]
+    refs += [("in", m.group("word")) for m in _SEASON_WORDS.finditer(clause)]
+    allowed = set(ALL_MONTHS)
+    if not refs:
+        return allowed
+    # a plan or a timetable ("is in June", "comes out in March", "won't arrive until May") lies ahead; a
+    # told event ("moved in March", "I've been ... this spring") lies behind; a clause with neither
+    # ("after reading about it this spring, ...") takes its sentence's tense
+    future = True if _FUTURE.search(clause) else False if _PAST.search(clause) else sentence_future
+    for lead, word in refs:
+        if lead in _ANY_TIME:
+            continue
+        first, last = _span(word)
+        winter = {12} if word.lower() == "winter" else set()
+        if future:  # its time has not passed yet
+            allowed &= set(range(1, last + 1)) | winter
+        elif lead == "this" and winter:  # "this winter I've ...": said in it or just after, not in July
+            allowed &= set(range(1, 5)) | winter
+        else:  # a past event, or "this spring I've ...": its time has come
+            allowed &= set(range(first, 13)) | winter
+    return allowed
+
+
+@lru_cache(maxsize=65536)
+def months_fitting(text: str) -> frozenset[int]:
+    """The months in which ``text`` can be said without contradicting its calendar words (each clause
+    read on its own, so "we moved in March, and the party is in June" allows March to June)."""
+    if not _ANY_WORD.search(text):
+        return ALL_MONTHS
+    allowed = set(ALL_MONTHS)
+    for sentence in _SENTENCE.split(text):
+        if not _ANY_WORD.search(sentence):
+            continue
+        future = bool(_FUTURE.search(sentence)) or not _PAST.search(sentence)  # a bare present is a plan
+        for clause in _CLAUSE.split(sentence):
+            allowed &= _clause_months(clause, future)
+    return frozenset(allowed)
+
+
+def timeline_months(start: date, days: int, least: int = 10) -> frozenset[int]:
+    """The months of the year holding ``least`` days or more of ``start`` .. ``start + days`` (a month
+    the timeline only touches would leave a text that needs it almost nowhere to go)."""
+    counts: dict[int, int] = {}
+    for d in range(days + 1):
+        month = (start + timedelta(days=d)).month
+        counts[month] = counts.get(month, 0) + 1
+    return frozenset(m for m, n in counts.items() if n >= min(least, days + 1))
+
+
+def fits_month(text: str, month: int) -> bool:
+    """Whether ``text`` can be said in ``month`` (1-12)."""
+    return month in months_fitting(text)
+
+
+def session_months(session) -> frozenset[int]:
+    """The months a session (``schemas.core.Session``) can be dated in: what all its user turns allow."""
+    allowed = ALL_MONTHS
+    for turn in session.turns:
+        if turn.role == "user":
+            allowed = allowed & months_fitting(turn.content)
+    return allowed

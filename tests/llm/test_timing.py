@@ -1,0 +1,130 @@
+"""Calendar words fit the date a text is written on: the rules and the history builder that uses them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from llm.timing import ALL_MONTHS, months_fitting, timeline_months
+
+
+@pytest.mark.parametrize(
+    ("text", "fits", "contradicts"),
+    [
+        ("In July I spotted a silk scarf my aunt would adore.", [7, 8, 12], [1, 4, 6]),
+        ("My annual leave in May is booked, and I can't wait.", [1, 4, 5], [6, 9]),
+        ("My sister's hen weekend is in June, and the organiser has sent three spreadsheets.", [2, 6], [7, 8]),
+        ("This winter I've been inching up from plain cooking.", [1, 2, 3, 12], [6, 7, 8]),
+        ("After reading about trawlers this spring, I filled the freezer with lentil stews.", [3, 5, 8], [1, 2]),
+        ("My brother's permit came through, so he moves abroad in September.", [2, 9], [10, 11]),
+        ("The coat I bought in March already has a broken zip.", [3, 4, 9], [1, 2]),
+    ],
+)
+def test_a_reference_fits_only_the_months_it_can_be_said_in(text, fits, contradicts):
+    months = months_fitting(text)
+    assert all(m in months for m in fits), sorted(months)
+    assert not any(m in months for m in contradicts), sorted(months)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Every summer I take the train to Bologna.",
+        "Last autumn we spent ten days in Osaka.",
+        "Since Easter the biscuit tin has gone untouched.",
+        "My sister June borrowed my ladder and brought it back with biscuits.",  # a person, not a month
+        "Please write a thank-you note to my mum May.",
+        "The boiler broke again on Tuesday.",
+        "Next March I'll be forty.",
+    ],
+)
+def test_habits_relative_times_and_names_fit_any_month(text):
+    assert months_fitting(text) == ALL_MONTHS
+
+
+def test_clauses_are_read_apart():
+    text = "We moved in together in March, and the housewarming is in June, which I'm dreading."
+    assert months_fitting(text) == frozenset({3, 4, 5, 6})
+
+
+def test_timeline_months_leave_out_a_month_barely_touched():
+    assert timeline_months(date(2025, 1, 6), 240) == frozenset(range(1, 9))  # ends 3 September
+    assert timeline_months(date(2025, 1, 1), 5) == frozenset({1})
+
+
+def _session(sid: str, text: str, when=None):
+    from schemas.core import Session, Turn
+
+    turns = [
+        Turn(turn_index=0, role="user", content=text, n_tokens=10),
+        Turn(turn_index=1, role="assistant", content="Done.", n_tokens=3),
+    ]
+    return Session(session_id=sid, persona_id="p1", kind="filler", task_type="post", started_at=when, turns=turns)
+
+
+def test_the_history_builder_moves_a_session_to_a_date_its_words_fit():
+    from datetime import datetime
+
+    from flows.stages.histories import _fit_dates, _times
+    from llm.timing import session_months
+
+    start, end = datetime(2025, 1, 6), datetime(2025, 9, 3)
+    order = [
+        _session("a", "The fridge door seal went in August, and the top shelf froze solid."),
+        *[_session(f"f{i}", f"Plain news number {i}, nothing dated.") for i in range(8)],
+    ]
+    times = _times(order, start, end)
+    months = {s.session_id: session_months(s) for s in order}
+    assert times[0].month not in months["a"]
+    fixed = _fit_dates(order, times, months)
+    placed = {s.session_id: times[i].month for i, s in enumerate(fixed)}
+    assert placed["a"] >= 8
+    assert sorted(s.session_id for s in fixed) == sorted(s.session_id for s in order)  # nothing lost
+
+
+def test_the_date_gate_counts_a_contradiction():
+    from datetime import datetime
+
+    import polars as pl
+
+    from flows.stages.calendar_gate import date_contradictions_check
+
+    rows = pl.DataFrame(
+        {
+            "history_id": ["h1", "h1"],
+            "session_id": ["s1", "s2"],
+            "started_at": [datetime(2025, 4, 1), datetime(2025, 8, 1)],
+            "content": ["In July I spotted a heron on the pond.", "In July I spotted a heron on the pond."],
+        }
+    )
+    bad = date_contradictions_check(rows, 10, "version:x")
+    assert not bad.passed and bad.value == pytest.approx(0.1) and "s1" in bad.detail
+    assert date_contradictions_check(rows[1:], 10, "version:x").passed
+
+
+def test_a_cue_is_chosen_to_fit_its_session_date(tax):
+    from llm.offline_signal import cue_for
+
+    option = next(
+        o
+        for d in tax.domains
+        for sc in d.scenarios
+        for o in sc.options
+        if any(months_fitting(c) != ALL_MONTHS for c in o.cues) and any(months_fitting(c) == ALL_MONTHS for c in o.cues)
+    )
+    dated = next(c for c in option.cues if months_fitting(c) != ALL_MONTHS)
+    month = min(ALL_MONTHS - months_fitting(dated))
+    scenario = next(sc.id for d in tax.domains for sc in d.scenarios if option in sc.options)
+    from schemas.generation import SignalRequest
+
+    for repeat in range(len(option.cues)):
+        req = SignalRequest.model_construct(
+            key="p00001.s000",
+            kind="signal",
+            scenario_id=scenario,
+            option_id=option.id,
+            scenario_repeat=repeat,
+            session_date=date(2025, month, 10),
+        )
+        assert month in months_fitting(cue_for(0, req, option))
