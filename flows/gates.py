@@ -29,7 +29,7 @@ MARKER_HISTORIES = 300
 DETECTOR_TEST_PERSONAS = 100
 DETECTOR_MAX_SPLITS = 5
 TARGETS = {
-    "gold_uniquely_longest": "<= 0.27 (PersonaMem-v2: 0.447)",
+    "gold_uniquely_longest": "<= 0.27, or 0.25 + 2 se on few MCQs (PersonaMem-v2: 0.447)",
     "letter_balance": "<= 0.02 from 0.25 per letter",
     "referential_integrity": "0",
     "history_sentence_repeats": "0",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 
+from llm.life import fits_life
 from llm.offline_tasks import write_task_session
 from llm.seeding import rng_for
 from llm.timing import fits_month
@@ -40,20 +41,36 @@ def place_focus(focus: str, others: list[str], rng: random.Random) -> tuple[list
     return [*others[:at], focus, *others[at:]], at, added
 
 
+def _signature(sentence: str) -> tuple[str, ...]:
+    """A sentence's words with their letters sorted: the same under the transposition typos a proofread
+    task shows ("claerance"), so the cue an earlier session used is recognised in its shown form."""
+    return tuple("".join(sorted(w)) for w in sentence.lower().rstrip(".!?").split())
+
+
 def cue_for(seed: int, req: SignalRequest, option: ScenarioOption) -> str:
     """The cue sentence of this session: a change cue for an update, else one of the option's cues (a
-    returning choice, A -> B -> A, gets another one); the first whose months and seasons fit the
-    session's date ("in July I ..." is not told in April), so an update whose change cue does not fit
-    shows the new choice through a plain cue of it (the earlier sessions showed the old one)."""
+    returning choice, A -> B -> A, gets another one): the first, in this persona's order of the bank,
+    that repeats no earlier session's cue, says nothing the persona's life rules out (``llm.life``) and
+    whose months and seasons fit the session's date ("in July I ..." is not told in April), each rule
+    giving way only to the one before it; so an update whose change cue does not fit shows the new
+    choice through a plain cue of it (the earlier sessions showed the old one)."""
     persona = req.key.split(".")[0]
     e = rng_for(seed, "cue", persona, req.scenario_id).randrange(1000)
     cues = [option.cues[(e + req.scenario_repeat + i) % len(option.cues)] for i in range(len(option.cues))]
     if req.kind == "update" and option.change_cues:
         change = option.change_cues[req.scenario_repeat % len(option.change_cues)]
         cues = [change, *cues]  # a change cue whose season the date contradicts gives way to a plain cue
-    if req.session_date is None:
-        return cues[0]
-    return next((c for c in cues if fits_month(c, req.session_date.month)), cues[0])
+    unfit, said = frozenset(req.unfit_life), {_signature(c) for c in req.avoid_cues}
+    month = req.session_date.month if req.session_date is not None else None
+
+    def misfit(cue: str) -> tuple[bool, bool, bool]:  # what a reader would notice, worst first
+        return (
+            _signature(cue) in said,  # said in an earlier session of the scenario
+            not fits_life(cue, unfit),  # a detail the persona's life rules out
+            month is not None and not fits_month(cue, month),  # a month or season its date contradicts
+        )
+
+    return min(cues, key=misfit)  # min keeps the bank's order among equals
 
 
 def write_signal_session(

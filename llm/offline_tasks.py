@@ -13,12 +13,15 @@ one persona does not reuse a phrasing until a bank runs out.
 from __future__ import annotations
 
 import random
+import re
+from functools import cache
 
 from llm.voice import CUE, voice
 from llm.world import slots_for
 from schemas.core import SpeakingStyle
 from schemas.generation import Contact, SessionDraft, TurnDraft
 from schemas.taxonomy import TaskTypeSpec
+from taxonomy import load_taxonomy
 
 _OPENERS = {  # first line of a drafted message, by occasion (five words or fewer: they may recur)
     "a birthday note": ["Happy birthday!", "Many happy returns!"],
@@ -62,6 +65,8 @@ def signoffs_for(relation: str, owner: str) -> list[str]:
 # five words or fewer: they may recur within a history
 _CALL_LINES = {0: "I'll call on Sunday.", 1: "I'll ring at the weekend.", 2: "Let's talk by phone soon."}
 _SUBJECTS = ["News from me", "Catching up", "A quick hello", "Some news", "An update"]
+# the user's own message names its reader in the subject, so it stands out in a full inbox
+_SUBJECTS_TO = ["{first}, news from me!", "Catching up, {first}", "A hello for {first}", "For {first}: my news"]
 _TITLES = ["A busy few days", "Notes from this week", "This week, briefly", "Small news", "Odds and ends"]
 _HASHTAGS = ["#weeknotes", "#littlewins", "#realLife", "#thisweek", "#catchingup", "#dailyLife"]
 _POST_ENDS = ["What a week.", "More soon.", "Onwards!", "That's all for now."]
@@ -241,7 +246,8 @@ def _follow(task_id, kind, p, sentences, fixes, contact, occasion, owner, k) -> 
             return "Shorter:\n\n" + _message_draft(short, contact, occasion, owner, k + 1, reply)
         if kind == "add_call":
             return "Added:\n\n" + _message_draft([*sentences, _CALL_LINES[p % 3]], contact, occasion, owner, k, reply)
-        return f"Subject: {_SUBJECTS[k % len(_SUBJECTS)]}\n\n" + _message_draft(sentences, contact, occasion, owner, k)
+        subjects = _SUBJECTS if owner == "other" else [x.format(first=contact.name) for x in _SUBJECTS_TO]
+        return f"Subject: {subjects[k % len(subjects)]}\n\n" + _message_draft(sentences, contact, occasion, owner, k)
     if task_id == "shorten":
         if kind == "title":
             return f"Maybe: {_TITLES[(k + 2) % len(_TITLES)]}"  # five words or fewer: it may recur
@@ -259,18 +265,25 @@ def _follow(task_id, kind, p, sentences, fixes, contact, occasion, owner, k) -> 
     return _one_sentence([sentences[0], sentences[-1]] if len(sentences) > 1 else sentences)
 
 
-_LOWERED_STARTS = frozenset(
-    ["my", "our", "the", "a", "an", "we", "it", "there", "this", "that", "after", "last", "every", "since",
-     "somebody", "someone", "nobody", "his", "her", "their", "at", "on", "in", "when", "one", "two", "some"]
-)  # fmt: skip
+_KEEP_CAPITAL = re.compile(
+    r"(I|I'\w+|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|May|June|"
+    r"July|August|September|October|November|December|Christmas|Easter|English|British|[A-Z]{2,}\w*)\b"
+)
+
+
+@cache
+def _names() -> frozenset[str]:
+    world = load_taxonomy().world
+    return frozenset([*world.names_she, *world.names_he])
 
 
 def _one_sentence(sentences: list[str]) -> str:
     """The sentences run together as one (joined with semicolons): a "one sentence only" that keeps
-    everything the user asked to keep. A following sentence's first word is lowered unless it is "I"
-    or may be a name."""
+    everything the user asked to keep. A following sentence's first word is lowered unless it is "I", a
+    day, a month, an acronym or a name."""
     parts = [sentences[0].rstrip(".!?")]
     for s in sentences[1:]:
-        first = s.split(" ", 1)[0]
-        parts.append((s[0].lower() + s[1:] if first.lower() in _LOWERED_STARTS else s).rstrip(".!?"))
+        first = s.split(" ", 1)[0].removesuffix("'s").strip(",;:")
+        keep = _KEEP_CAPITAL.fullmatch(first) or first in _names()
+        parts.append((s if keep else s[0].lower() + s[1:]).rstrip(".!?"))
     return "; ".join(parts) + "."

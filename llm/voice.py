@@ -104,6 +104,11 @@ def _typos(text: str, rate: float, rng: random.Random) -> str:
     return " ".join(words)
 
 
+_ABOUT_LENGTH = re.compile(r"essay|lots of context|long story", re.IGNORECASE)
+_LONG_WORDS = 60
+"""An apology for length ("Sorry for the essay") only closes a turn of this many words or more."""
+
+
 def _words(text: str) -> set[str]:
     """Lowercased words of four or more letters."""
     return {w for w in re.findall(r"[a-z']+", text.lower()) if len(w) >= 4}
@@ -127,8 +132,13 @@ def voice(style: SpeakingStyle | None, body: str, rng: random.Random, cue: str =
     elif greeting.endswith(",") and text.split(" ", 1)[0].lower() in _CONTINUES:
         text = text[0].lower() + text[1:]  # "Hi, so, can you ..." continues the sentence (names stay)
     parts = [greeting, text]
-    aside = rng.choice(style.asides) if style.asides and rng.random() < 0.6 else ""
-    closing = rng.choice(style.closing) if style.verbosity in ("chatty", "verbose") or rng.random() < 0.5 else ""
+    long = len((text.replace(CUE, " ") + " " + cue).split()) >= _LONG_WORDS
+    asides = [a for a in style.asides if long or not _ABOUT_LENGTH.search(a)]
+    closings = [c for c in style.closing if long or not _ABOUT_LENGTH.search(c)]
+    aside = rng.choice(asides) if asides and rng.random() < 0.6 else ""
+    closing = (
+        rng.choice(closings) if closings and (style.verbosity in ("chatty", "verbose") or rng.random() < 0.5) else ""
+    )
     if aside and not (_words(aside) & _words(closing)):  # never "Long story, anyway. Anyway, thanks"
         parts.append(aside)
     if closing:

@@ -85,6 +85,12 @@ class SignalRequest(Record):
     session_date: date | None = Field(
         None, description="the day the session is dated; its calendar words must fit it (llm.timing)"
     )
+    unfit_life: list[str] = Field(
+        default_factory=list, description="kinds of life detail the persona cannot have (llm.life.LIFE_WORDS)"
+    )
+    avoid_cues: list[str] = Field(
+        default_factory=list, description="cue sentences earlier sessions of this persona's scenario used: not again"
+    )
 
 
 class FillerRequest(Record):

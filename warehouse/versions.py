@@ -41,6 +41,7 @@ ROW_SOURCES = (
     "llm/offline_tasks.py",
     "llm/world.py",
     "llm/timing.py",  # which sentences fit a session's date
+    "llm/life.py",  # which sentences and people fit a persona's life
     "llm/voice.py",
     "llm/wording.py",
     "llm/seeding.py",

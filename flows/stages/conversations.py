@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from flows.stages.news import NewsSupply
 from llm.base import Generator
 from llm.callsites import SIGNAL_SESSION
+from llm.life import relations_for, unfit_tags
 from llm.seeding import rng_for
 from llm.tokens import count_message_tokens
 from llm.world import world_for
@@ -65,6 +66,29 @@ def task_order(seed: int, persona_id: str, tax: Taxonomy) -> list[str]:
     return order
 
 
+def _generate_updates_last(gen: Generator, requests: list[SignalRequest]) -> list:
+    """Drafts for ``requests`` in their order: signal sessions first, then updates, each told the cues its
+    persona's earlier sessions of the scenario used (A -> B -> A must not say the first A's cue again)."""
+    first = [i for i, r in enumerate(requests) if r.kind != "update"]
+    later = [i for i, r in enumerate(requests) if r.kind == "update"]
+    drafts: list = [None] * len(requests)
+    for i, d in zip(first, gen.generate(SIGNAL_SESSION, [requests[i] for i in first]) if first else [], strict=True):
+        drafts[i] = d
+    used: dict[tuple[str, str], list[str]] = {}
+    for i in first:
+        if drafts[i].evidence:
+            used.setdefault((requests[i].key.split(".")[0], requests[i].scenario_id), []).append(drafts[i].evidence)
+    asks = [
+        requests[i].model_copy(
+            update={"avoid_cues": used.get((requests[i].key.split(".")[0], requests[i].scenario_id), [])}
+        )
+        for i in later
+    ]
+    for i, d in zip(later, gen.generate(SIGNAL_SESSION, asks) if asks else [], strict=True):
+        drafts[i] = d
+    return drafts
+
+
 def generate_conversations(
     config: SynthConfig, personas: list[Persona], preferences: list[Preference], tax: Taxonomy, gen: Generator
 ) -> list[Session]:
@@ -98,8 +122,9 @@ def generate_conversations(
         )
         by_id = {p.preference_id: p for p in mine}
         world = world_for(config.seed, persona.persona_id, tax)
-        people = list(world.values())
-        supply = NewsSupply(config.seed, persona.persona_id, mine, tax, half=0)
+        people = [world[r] for r in relations_for(persona, list(world))]  # only people its life allows
+        unfit = unfit_tags(persona)
+        supply = NewsSupply(config.seed, persona.persona_id, mine, tax, half=0, unfit=unfit)
         order = task_order(config.seed, persona.persona_id, tax)
         variants: dict[str, int] = {}
         followups: dict[str, int] = {}  # earlier change requests per task type: dealt in turn, never repeated
@@ -143,6 +168,7 @@ def generate_conversations(
                     if pref.previous_preference_id
                     else None,
                     session_date=pref.stated_at.date(),
+                    unfit_life=sorted(unfit),
                 )
             )
             metas.append(m)
@@ -153,21 +179,16 @@ def generate_conversations(
                 forget_task = order[(len(mine) + mine_forgotten) % len(order)]  # never the shard's count
                 for_whom = contact if pref.relation else rng.choice(people)
                 focus = supply.focus(window=frozenset([when.month]))
-                # fewer sentences than other texts (the request to forget quotes one and says another, so the
-                # turn is about as long as any first turn), but two at least: a shortened text drops one
+                # two sentences, the fewest a text to shorten can have: the request to forget quotes one and
+                # asks, so the turn is about as long as any first turn (with three it ran ~120 characters over)
                 news = (
-                    [
-                        focus,
-                        *supply.take(
-                            rng.randint(1, 2), people, for_whom, own_text=True, window=frozenset([when.month])
-                        ),
-                    ]
+                    [focus, *supply.take(1, people, for_whom, own_text=True, window=frozenset([when.month]))]
                     if focus
                     else []
                 )
                 m_forget = meta(persona.persona_id, "forget", forget_task, when, pref)
                 forgets.append((len(requests) - 1, pref, for_whom, news, m_forget))
-    drafts = gen.generate(SIGNAL_SESSION, requests)
+    drafts = _generate_updates_last(gen, requests)
     forget_requests = [
         requests[i].model_copy(
             update=dict(

@@ -13,6 +13,7 @@ from flows.stages.conversations import sessions_from_drafts, task_order
 from flows.stages.news import NewsSupply
 from llm.base import Generator
 from llm.callsites import FILLER_SESSION
+from llm.life import relations_for, unfit_tags
 from llm.seeding import rng_for
 from llm.timing import months_fitting, timeline_months
 from llm.world import world_for
@@ -63,8 +64,9 @@ def generate_persona_filler(
     window = timeline_months(config.timeline_start, config.timeline_days)  # undated: any month of the timeline
     for persona in personas:
         mine = [p for p in preferences if p.persona_id == persona.persona_id]
-        world = list(world_for(config.seed, persona.persona_id, tax).values())
-        supply = NewsSupply(config.seed, persona.persona_id, mine, tax, half=1)
+        everyone = world_for(config.seed, persona.persona_id, tax)
+        world = [everyone[r] for r in relations_for(persona, list(everyone))]  # only people its life allows
+        supply = NewsSupply(config.seed, persona.persona_id, mine, tax, half=1, unfit=unfit_tags(persona))
         order = task_order(config.seed, persona.persona_id, tax)
         start = len(mine)  # continue the round-robin where the cue sessions stopped
         variants: dict[str, int] = {}

@@ -96,13 +96,14 @@ def _times(order: list[Session], start: datetime, end: datetime) -> list[datetim
         gap = i1 - i0
         for k in range(i0 + 1, i1):
             times[k] = t0 + (t1 - t0) * (k - i0) / gap
-    # people write in their waking hours: an undated session's hour is squeezed into 07:00-22:59, order
-    # kept (the squeeze is monotone within a day), except on a day holding a dated session
+    # people write in their waking hours: an undated session's hour is squeezed into 07:00-23:00, order
+    # kept (the squeeze is linear within a day), except on a day holding a dated session
     dated_days = {s.started_at.date() for s in order if s.started_at is not None}
     for k, s in enumerate(order):
         t = times[k]
         if s.started_at is None and t is not None and t.date() not in dated_days:
-            times[k] = t.replace(hour=7 + t.hour * 16 // 24)
+            midnight = t.replace(hour=0, minute=0, second=0, microsecond=0)
+            times[k] = midnight + timedelta(hours=7) + (t - midnight) * (16 / 24)
     return times  # type: ignore[return-value]
 
 

@@ -10,12 +10,13 @@ so the user's own texts must be full of first-person habits and circumstances th
 Why: cue and non-cue texts must be made of the same stuff; only the one cue sentence differs: every
 text has one sentence in focus (the cue, or in a non-cue text a domain sentence from ``focus``) among
 ``take``'s ordinary ones. How: a seeded shuffle per persona; the conversations stage (``half=0``, a
-sixth: cue sessions need few) and the persona-task stage (``half=1``, the rest) take disjoint parts,
+tenth: cue sessions need few) and the persona-task stage (``half=1``, the rest) take disjoint parts,
 so they never collide.
 """
 
 from __future__ import annotations
 
+from llm.life import fits_life
 from llm.seeding import rng_for
 from llm.timing import months_fitting
 from llm.world import fits, render_news
@@ -23,16 +24,27 @@ from schemas.core import Preference
 from schemas.generation import Contact
 from taxonomy import Taxonomy
 
-CUE_SHARE = 6
+CUE_SHARE = 10
 """One sentence in ``CUE_SHARE`` goes to cue sessions (about 40 sessions of 3 sentences on ``full``; a
-sixth of the banks is about 5 times that), the rest to the persona's own tasks, which fill 128k tokens."""
+tenth of the banks is about 2.5 times that), the rest to the persona's own tasks, which fill 128k tokens:
+with a sixth, the own tasks ran out and the shared generic pool, a different kind of turn, filled ~30
+sessions of every 128k history."""
 
 
 class NewsSupply:
     """Sentences for one persona's texts (see the module docstring)."""
 
-    def __init__(self, seed: int, persona_id: str, preferences: list[Preference], tax: Taxonomy, half: int) -> None:
+    def __init__(
+        self,
+        seed: int,
+        persona_id: str,
+        preferences: list[Preference],
+        tax: Taxonomy,
+        half: int,
+        unfit: frozenset[str] = frozenset(),
+    ) -> None:
         self.tax = tax
+        self.unfit = unfit  # life details the persona cannot have (llm.life): such sentences are never taken
         self.rng = rng_for(seed, "news", persona_id, half)
         shuffle = rng_for(seed, "news", persona_id)  # the same order for both halves, then split
         world = list(range(len(tax.world.news)))
@@ -44,7 +56,7 @@ class NewsSupply:
         shuffle.shuffle(near)
         shuffle.shuffle(far)
 
-        def share(items: list) -> list:  # a sixth for cue sessions (half 0), the rest for own tasks
+        def share(items: list) -> list:  # a tenth for cue sessions (half 0), the rest for own tasks
             return [x for i, x in enumerate(items) if (i % CUE_SHARE == 0) == (half == 0)]
 
         habits = list(tax.world.habits)
@@ -59,8 +71,8 @@ class NewsSupply:
         own domains half the time (so cue and non-cue texts are made the same way, one such sentence each).
         ``window``: the months the text may be dated in; its calendar words must allow one (``llm.timing``)."""
         if self.near and (self.rng.random() < 0.5 or not self.far):
-            return _pop(self.near, window) or _pop(self.far, window)
-        return _pop(self.far, window) or _pop(self.near, window)
+            return _pop(self.near, window, self.unfit) or _pop(self.far, window, self.unfit)
+        return _pop(self.far, window, self.unfit) or _pop(self.near, window, self.unfit)
 
     def _habit_share(self, has_people: bool) -> float:
         """The chance that a world sentence is a habit of the user's: in proportion to what is left."""
@@ -102,7 +114,7 @@ class NewsSupply:
         return [x for x in out if x]
 
     def _next(self, items: list[str]) -> str | None:
-        item = _pop(items, self.window)
+        item = _pop(items, self.window, self.unfit)
         if item is not None and self.window is not None:
             self.window = self.window & months_fitting(item)
         return item
@@ -114,8 +126,10 @@ class NewsSupply:
             template = self.world[back]
             for i in range(len(others)):
                 person = others[(start + i) % len(others)]
-                if fits(template, person.relation, self.tax) and (
-                    self.window is None or months_fitting(template) & self.window
+                if (
+                    fits(template, person.relation, self.tax)
+                    and fits_life(template, self.unfit)
+                    and (self.window is None or months_fitting(template) & self.window)
                 ):
                     if self.window is not None:
                         self.window = self.window & months_fitting(template)
@@ -124,9 +138,10 @@ class NewsSupply:
         return None
 
 
-def _pop(items: list[str], window: frozenset[int] | None) -> str | None:
-    """The last of ``items`` (removed) whose calendar words allow a month of ``window`` (any, without one)."""
+def _pop(items: list[str], window: frozenset[int] | None, unfit: frozenset[str] = frozenset()) -> str | None:
+    """The last of ``items`` (removed) whose calendar words allow a month of ``window`` (any, without one)
+    and that says nothing the persona's life rules out (``unfit``)."""
     for back in range(len(items) - 1, -1, -1):
-        if window is None or months_fitting(items[back]) & window:
+        if (window is None or months_fitting(items[back]) & window) and fits_life(items[back], unfit):
             return items.pop(back)
     return None

@@ -43,16 +43,42 @@ def sample_seed(config: SynthConfig, index: int, tax: Taxonomy) -> PersonaSeed:
         demo[field] = weighted_choice(rng, [c.value for c in choices], [c.weight for c in choices])
     place = rng.choices(a.places, weights=[p.weight for p in a.places], k=1)[0]
     demo["country"] = place.country
-    if demo["occupation"] == "retired" and demo["age_band"] in ("18-24", "25-34", "35-44"):
-        demo["occupation"] = "student" if demo["age_band"] == "18-24" else "small business owner"
     lo, hi = _AGE_RANGES[demo["age_band"]]
+    age = rng.randint(lo, hi)
+    _make_coherent(demo, age, rng, tax)
     return PersonaSeed(
         key=persona_id(index),
         demographics=demo,
-        age=rng.randint(lo, hi),
+        age=age,
         city=place.city,
         languages=list(place.languages),
     )
+
+
+_SELF_EMPLOYED = frozenset(["farmer", "small business owner", "musician", "writer", "lawyer"])
+
+
+def _make_coherent(demo: dict, age: int, rng, tax: Taxonomy) -> None:
+    """Attributes drawn one by one must still describe one life: nobody retires before 60 or studies
+    full time after 30 (either is drawn again among the working occupations), most people over 70 are
+    retired, under-21s do not head a family, over-50s do not live "with parents" (they share a
+    multigenerational home), and over-75s no longer have their children at home."""
+    working = [c for c in tax.attributes.occupation if c.value not in ("retired", "student")]
+    job = demo["occupation"]
+    if (job == "retired" and age < 60) or (job == "student" and age > 30):
+        if age <= 24:
+            demo["occupation"] = "student"
+        else:
+            demo["occupation"] = weighted_choice(rng, [c.value for c in working], [c.weight for c in working])
+    if age >= 70 and demo["occupation"] not in _SELF_EMPLOYED:
+        demo["occupation"] = "retired"
+    home = demo["household"]
+    if age < 21 and home in ("with partner and children", "single parent"):
+        demo["household"] = "with parents"
+    elif age >= 50 and home == "with parents":
+        demo["household"] = "multigenerational"
+    elif age >= 75 and home == "with partner and children":
+        demo["household"] = "with partner"
 
 
 def _build(seed: PersonaSeed, profile: PersonaProfile, tax: Taxonomy) -> Persona:

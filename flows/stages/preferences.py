@@ -19,6 +19,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, time, timedelta
 
+from llm.life import relations_for
 from llm.seeding import rng_for
 from schemas.config import SynthConfig
 from schemas.core import Persona, Preference, PreferenceKind
@@ -77,7 +78,7 @@ def _add_opposite(config: SynthConfig, persona: Persona, tax: Taxonomy, prefs: l
     mine = rng.choice(lone)
     scenario = tax.scenarios[mine.scenario_id]
     theirs = rng.choice([o.id for o in scenario.options if o.id != mine.option_id])
-    relation = rng.choice(tax.attributes.relations)
+    relation = rng.choice(relations_for(persona, tax.attributes.relations))
     add(scenario, theirs, _moment(config, rng, 0.02, 0.85), who="other", relation=relation)
 
 
@@ -87,6 +88,7 @@ def generate_preferences(config: SynthConfig, persona: Persona, tax: Taxonomy) -
     n_active = rng.randint(config.preferences_min, config.preferences_max)
     scenario_ids = _related_sample(tax, n_active, rng)
     prefs: list[Preference] = []
+    people = relations_for(persona, tax.attributes.relations)  # someone it can have (llm.life)
 
     def add(scenario: ScenarioSpec, option_id: str, when: datetime, **extra) -> Preference:
         option = next(o for o in scenario.options if o.id == option_id)
@@ -106,7 +108,7 @@ def generate_preferences(config: SynthConfig, persona: Persona, tax: Taxonomy) -
     for sid in scenario_ids:
         scenario = tax.scenarios[sid]
         who = "other" if rng.random() < config.other_rate else "self"
-        extra = {"who": who, "relation": rng.choice(tax.attributes.relations) if who == "other" else None}
+        extra = {"who": who, "relation": rng.choice(people) if who == "other" else None}
         final = _pick_option(scenario, persona, rng)
         if rng.random() < config.update_rate:
             earlier = rng.choice([o.id for o in scenario.options if o.id != final])

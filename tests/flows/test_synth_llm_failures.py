@@ -83,11 +83,12 @@ def test_batch_mode_matches_offline_and_resumes_open_batches(tiny_run, tmp_path)
         server.batch.hold = False
         summary = _openai(server, db, batch=True, batch_poll_s=0.01)
         # the pool's batch was collected, not resubmitted; one more batch per generate call of the one shard
-        # (personas, signal sessions, then the forget sessions that quote them, persona tasks, queries)
-        assert server.batch.created == 6 and max(server.batch.lines_answered.values()) == 1
+        # (personas, signal sessions, updates told the cues those used, the forget sessions that quote
+        # them, persona tasks, queries)
+        assert server.batch.created == 7 and max(server.batch.lines_answered.values()) == 1
         assert server.requests == 0  # every answer came through the Batch API
     con = duckdb.connect(str(db), read_only=True)
-    assert con.execute("SELECT count(*), bool_and(collected) FROM llm_batches").fetchone() == (6, True)
+    assert con.execute("SELECT count(*), bool_and(collected) FROM llm_batches").fetchone() == (7, True)
     con.close()
     assert _content_hashes(db, summary.version_id) == _content_hashes(offline_db, offline.version_id)
 
@@ -153,7 +154,7 @@ def test_sigkilled_batch_run_collects_its_open_batch_on_rerun(tiny_run, tmp_path
         server.batch.hold = False
         rerun = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
         assert rerun.returncode == 0, rerun.stderr[-3000:]
-        assert server.batch.created == 6 and max(server.batch.lines_answered.values()) == 1
+        assert server.batch.created == 7 and max(server.batch.lines_answered.values()) == 1
         assert server.requests == 0
     con = duckdb.connect(str(db), read_only=True)
     vid = con.execute("SELECT version_id FROM dataset_versions WHERE complete").fetchone()[0]

@@ -202,3 +202,28 @@ def test_a_message_signs_off_as_one_would_to_its_reader(relation):
         assert not any("love" in e.lower() for e in endings), endings
     if relation in ("my mum", "my partner"):
         assert "Love," in endings
+
+
+def test_one_sentence_lowers_what_follows_a_semicolon_but_keeps_names_days_and_i():
+    from llm.offline_tasks import _one_sentence
+
+    name = TAX.world.names_she[0]
+    joined = _one_sentence(
+        ["We had the carpet cleaned.", "Free sachets came with it.", f"{name} keeps replies short.", "I was late.",
+         "Sunday was wet."]
+    )  # fmt: skip
+    assert joined == (
+        f"We had the carpet cleaned; free sachets came with it; {name} keeps replies short; I was late; Sunday was wet."
+    )
+
+
+def test_an_apology_for_length_only_closes_a_long_turn():
+    from llm.voice import voice
+    from schemas.core import SpeakingStyle
+
+    spec = next(s for s in TAX.attributes.styles if s.id == "rambling_friendly")
+    style = SpeakingStyle(style_id=spec.id, **spec.model_dump(exclude={"id"}))
+    short = {voice(style, "Quick proofread? One line here.", random.Random(i)) for i in range(200)}
+    assert not any("essay" in t or "Lots of context" in t or "Long story" in t for t in short)
+    long_text = "Quick proofread? " + " ".join(["The bins went out late again on our street."] * 8)
+    assert any("essay" in voice(style, long_text, random.Random(i)) for i in range(200))

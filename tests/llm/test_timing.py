@@ -128,3 +128,35 @@ def test_a_cue_is_chosen_to_fit_its_session_date(tax):
             session_date=date(2025, month, 10),
         )
         assert month in months_fitting(cue_for(0, req, option))
+
+
+def test_an_update_never_says_an_earlier_sessions_cue_again(tax):
+    from llm.offline_signal import cue_for
+    from schemas.generation import SignalRequest
+
+    for scenario in list(tax.scenarios.values())[:40]:
+        option = scenario.options[0]
+        for month in range(1, 9):
+            base = dict(key="p00001.s003", kind="update", scenario_id=scenario.id, option_id=option.id)
+            first = cue_for(
+                0, SignalRequest.model_construct(**base, scenario_repeat=2, session_date=date(2025, month, 9)), option
+            )
+            again = SignalRequest.model_construct(
+                **base, scenario_repeat=2, session_date=date(2025, month, 9), avoid_cues=[first]
+            )
+            assert cue_for(0, again, option) != first
+
+
+def test_an_earlier_cue_is_recognised_in_its_proofread_form(tax):
+    from llm.offline_signal import cue_for
+    from schemas.generation import SignalRequest
+
+    scenario = next(iter(tax.scenarios.values()))
+    option = scenario.options[0]
+    base = dict(key="p00001.s003", kind="update", scenario_id=scenario.id, option_id=option.id, scenario_repeat=2)
+    first = cue_for(0, SignalRequest.model_construct(**base), option)
+    words = first.split()
+    i = next(i for i, w in enumerate(words) if w.isalpha() and w.islower() and len(w) >= 6)
+    words[i] = words[i][0] + words[i][2] + words[i][1] + words[i][3:]  # "claerance"
+    again = SignalRequest.model_construct(**base, avoid_cues=[" ".join(words)])
+    assert cue_for(0, again, option) != first

@@ -135,3 +135,11 @@ def test_a_run_message_never_stores_a_key(tmp_path, monkeypatch):
     (message,) = con.execute("SELECT message FROM runs").fetchone()
     con.close()
     assert "abcdefghijklmnop" not in message and "hunter2" not in message and "host/v1" in message
+
+
+def test_gold_longest_bound_allows_sampling_noise_only_on_few_mcqs():
+    from warehouse.checks import longest_bound
+
+    assert longest_bound(240) == pytest.approx(0.25 + 2 * (0.1875 / 240) ** 0.5)  # ~0.306
+    assert longest_bound(24_000) == 0.27  # full: the plain target
+    assert longest_bound(240) < 0.40  # a real length tell (PersonaMem-v2's 0.447) still fails

@@ -31,7 +31,17 @@ def test_preferences_rules(tiny_config, tax, gen):
         prefs = generate_preferences(config, persona, tax)
         active = [p for p in prefs if not p.superseded]
         assert config.preferences_min <= len(active) <= config.preferences_max
-        assert len({p.scenario_id for p in active}) == len(active), "two active preferences conflict"
+        # one active preference per scenario and person (someone the user knows may hold another option of
+        # one of the user's scenarios: attribution is then the test)
+        held = {(p.scenario_id, p.who, p.relation) for p in active}
+        assert len(held) == len(active), "two active preferences of one person conflict"
+        assert (
+            sum(
+                p.who == "other" and any(q.scenario_id == p.scenario_id for q in active if q.who == "self")
+                for p in active
+            )
+            <= 1
+        )
         by_id = {p.preference_id: p for p in prefs}
         for p in prefs:
             assert p.kind == label_kind(tax.scenarios[p.scenario_id], p.option_id, persona)

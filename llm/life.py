@@ -1,0 +1,72 @@
+"""What a persona's life rules out: the people and the sentences that would contradict its attributes.
+
+What: ``unfit_tags(persona)`` names the kinds of life detail a persona cannot have (a flatmate for
+someone who lives with a partner and children, a manager for someone retired, a newborn at 70, "since
+I retired" at 35), ``fits_life(text, tags)`` says whether a sentence is free of them, and
+``relations_for(persona, relations)`` keeps the people of ``persona_attributes.yaml`` that the persona
+can have (no roommate unless it lives with roommates, no manager or coworker once retired, no
+grandmother past 60, no son or daughter under 23). Why: a careful reader who meets "my roommate Aaron"
+and "my partner Kenji" in one home, or a retiree's manager, stops believing the history; attributes are
+drawn one by one (``flows.stages.personas`` makes them coherent), and the sentence banks are shared by
+every persona, so each persona takes only what its life allows. How: word rules, deterministic;
+``python -c "from llm.life import LIFE_WORDS; print(sorted(LIFE_WORDS))"``.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+LIFE_WORDS = {
+    "flatmate": r"\b(?:flatmate|roommate|housemate)s?\b",
+    "work": r"\bmy (?:manager|boss|coworker|colleague|team)s?\b|\bat work\b|\bmy office\b|\bmy shift\b|\bpayday\b",
+    "retired": r"\b(?:I retired|I've retired|since retiring|retiring set|my retirement|retirement (?:brought|in)|"
+    r"since I retired)\b",
+    "baby": r"\b(?:the baby|our baby|my baby|newborn|nappies|night feeds?)\b",
+    "grandchildren": r"\bgrand(?:children|kids|son|daughter)\b",
+    "children": r"\b(?:my|our) (?:son|daughter|kids|children|boys|girls)\b|\bmy (?:son|daughter)'s\b",
+}
+_COMPILED = {tag: re.compile(words, re.IGNORECASE) for tag, words in LIFE_WORDS.items()}
+_WITH_CHILDREN = ("with partner and children", "single parent", "multigenerational")
+_RELATIONS_OF = {
+    "flatmate": ("my roommate",),
+    "work": ("my manager", "my coworker"),
+    "children": ("my son", "my daughter"),
+}
+
+
+def unfit_tags(persona) -> frozenset[str]:
+    """The ``LIFE_WORDS`` tags that would contradict ``persona`` (a ``schemas.core.Persona``)."""
+    tags = set()
+    if persona.household != "with roommates":
+        tags.add("flatmate")
+    if persona.occupation == "retired":
+        tags.add("work")
+    else:
+        tags.add("retired")
+    if persona.household not in _WITH_CHILDREN or persona.age > 50:
+        tags.add("baby")
+    if persona.age < 50:
+        tags.add("grandchildren")
+    if persona.age < 23:
+        tags.add("children")
+    return frozenset(tags)
+
+
+@lru_cache(maxsize=65536)
+def _tags_of(text: str) -> frozenset[str]:
+    return frozenset(tag for tag, rx in _COMPILED.items() if rx.search(text))
+
+
+def fits_life(text: str, unfit: frozenset[str]) -> bool:
+    """Whether ``text`` says nothing of the kinds ``unfit`` names."""
+    return not (unfit and _tags_of(text) & unfit)
+
+
+def relations_for(persona, relations: list[str]) -> list[str]:
+    """The relations (``my sister``, ...) the persona can have, in the taxonomy's order."""
+    unfit = unfit_tags(persona)
+    gone = {r for tag in unfit for r in _RELATIONS_OF.get(tag, ())}
+    if persona.age >= 60:
+        gone.add("my grandmother")
+    return [r for r in relations if r not in gone]
