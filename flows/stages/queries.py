@@ -102,6 +102,41 @@ def _cap_safe_gold(seed: int, plans: list, skips: list) -> tuple[list, list]:
     return kept, skips
 
 
+LONGEST_GOLD_SHARE = 0.25
+"""Most a history's MCQs may have a gold option strictly longer than every other option: at chance, so
+always picking the longest option (PersonaMem-v2's length tell: 44.7%) wins nothing."""
+
+
+def _cap_longest_gold(seed: int, plans: list, drafts: list, skips: list) -> tuple[list, list, list]:
+    """Keep, per history, at most ``LONGEST_GOLD_SHARE`` of its MCQs whose gold is strictly the longest
+    option (a seeded choice of which); the others become skips with the reason (check ``longest_gold_cap``)."""
+
+    def longest(draft) -> bool:
+        gold = next(len(o.text) for o in draft.options if o.role == "gold")
+        return all(len(o.text) < gold for o in draft.options if o.role != "gold")
+
+    by_history: dict[str, list[int]] = {}
+    for i, plan in enumerate(plans):
+        by_history.setdefault(plan[2].history_id, []).append(i)
+    keep, skips = set(), list(skips)
+    for hid in sorted(by_history):
+        rest = [i for i in by_history[hid] if not longest(drafts[i])]
+        tell = sorted(
+            (i for i in by_history[hid] if longest(drafts[i])),
+            key=lambda i: rng_for(seed, "long_gold", plans[i][0]).random(),
+        )
+        room = int(LONGEST_GOLD_SHARE * len(rest) / (1 - LONGEST_GOLD_SHARE))
+        keep |= set(rest) | set(tell[:room])
+        skips += [
+            (f"{plans[i][0]}.mcq", plans[i][1].preference_id, f"the gold option is strictly the longest in at most "
+             f"{LONGEST_GOLD_SHARE:.0%} of a history's MCQs (always picking the longest must not beat chance)",
+             "longest_gold_cap")
+            for i in tell[room:]
+        ]  # fmt: skip
+    kept = sorted(keep)
+    return [plans[i] for i in kept], [drafts[i] for i in kept], skips
+
+
 def _gold_letters(seed: int, mcq_ids: list[str]) -> dict[str, str]:
     """Gold letter per MCQ: balanced, unpredictable from order, independent of how personas are sharded.
 
@@ -161,6 +196,7 @@ def generate_queries(
                 plans.append((qid, pref, h, req))
     plans, skips = _cap_safe_gold(config.seed, plans, skips)
     drafts = gen.generate(QUERY_OPTIONS, [p[3] for p in plans])
+    plans, drafts, skips = _cap_longest_gold(config.seed, plans, drafts, skips)
     texts = [o.text for d in drafts for o in d.options]
     counts = iter(count_tokens(texts, config.tokenizer))
     gold_letters = _gold_letters(config.seed, [f"{qid}.mcq" for qid, *_ in plans])

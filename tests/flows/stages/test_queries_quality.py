@@ -156,3 +156,23 @@ def test_the_assumption_free_answer_is_gold_in_at_most_a_quarter_of_a_historys_m
     assert mcqs
     capped = [s for s in skips if len(s) == 4 and s[3] == "safe_gold_cap"]
     assert capped, "with these rates some generic-gold MCQs must be left out, with the reason"
+
+
+def test_always_picking_the_longest_option_does_not_beat_chance():
+    """Per history, at most a quarter of MCQs keep a gold strictly longer than every other option; the
+    rest become skips with the reason (check ``longest_gold_cap``)."""
+    from types import SimpleNamespace as NS
+
+    from flows.stages.queries import _cap_longest_gold
+
+    def draft(gold_len: int):
+        return NS(options=[NS(role="gold", text="g" * gold_len), *[NS(role="generic", text="x" * 40)] * 3])
+
+    history = NS(history_id="p00001.h32k")
+    plans = [(f"p00001.r{i:03d}.h32k", NS(preference_id=f"p00001.r{i:03d}"), history, None) for i in range(12)]
+    drafts = [draft(60 if i < 8 else 30) for i in range(12)]  # 8 of 12 golds are the longest option
+    kept, kept_drafts, skips = _cap_longest_gold(0, plans, drafts, [])
+    tell = sum(len(d.options[0].text) == 60 for d in kept_drafts)
+    assert len(kept) == len(kept_drafts) == 4 + tell and tell <= 0.25 * len(kept)
+    assert len(skips) == 8 - tell and {s[3] for s in skips} == {"longest_gold_cap"}
+    assert {p[0] for p in kept} | {s[0].removesuffix(".mcq") for s in skips} == {p[0] for p in plans}
