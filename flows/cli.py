@@ -2,7 +2,7 @@
 
     tacit synth --preset small [--seed N] [--db PATH] [--config FILE.yaml]
     tacit synth --backend openai --model M [--batch] [--prices FILE] [--max-error-rate 0.05] [--judge-leakage]
-                [--timeout S] [--max-attempts N] [--deadline S]
+                [--timeout S] [--max-attempts N] [--deadline S] [--concurrency N]
     tacit report cost [--run R]
     tacit sql "SELECT kind, count(*) FROM latest_preferences GROUP BY kind"
     tacit history p00000.h32k [--version V] [--sessions N]
@@ -34,11 +34,14 @@ from rich.table import Table
 
 import flows  # noqa: F401  (Prefect environment defaults)
 from flows.cli_common import (
+    DEFAULT_CONCURRENCY,
     AttemptsOption,
+    ConcurrencyOption,
     DbOption,
     DeadlineOption,
     TimeoutOption,
     bare_url,
+    check_concurrency,
     console,
     err,
     fail,
@@ -107,6 +110,7 @@ def synth(
     timeout: TimeoutOption = None,
     max_attempts: AttemptsOption = None,
     deadline: DeadlineOption = None,
+    concurrency: ConcurrencyOption = DEFAULT_CONCURRENCY,
     dry_run: Annotated[
         bool, typer.Option(help="forecast LLM calls, tokens and cost of this config; call and write nothing")
     ] = False,
@@ -140,6 +144,7 @@ def synth(
     _quiet_prefect(verbose)
     if preset not in PRESETS:
         fail(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
+    check_concurrency(concurrency)
     if dry_run:
         _forecast(preset, seed, model, config, prices, price_in, price_out)
         return
@@ -195,6 +200,7 @@ def synth(
                 max_cost=max_cost,
                 rpm=rpm,
                 tpm=tpm,
+                concurrency=concurrency,
                 max_error_rate=max_error_rate,
                 timeout_s=timeout,
                 max_attempts=max_attempts,

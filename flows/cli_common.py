@@ -1,5 +1,6 @@
 """Pieces every ``tacit`` command module shares: consoles, the one-line error, the ``--db`` option, and
-the remote-request settings of ``--backend openai`` (``--timeout``, ``--max-attempts``, ``--deadline``)."""
+the remote-request settings of ``--backend openai`` (``--timeout``, ``--max-attempts``, ``--deadline``,
+``--concurrency``)."""
 
 from __future__ import annotations
 
@@ -46,6 +47,14 @@ AttemptsOption = Annotated[
 DeadlineOption = Annotated[
     float | None, typer.Option(help="--backend openai: send no request after SECONDS; finished work is kept")
 ]
+DEFAULT_CONCURRENCY = 16  # suits hosted APIs; a local server on one GPU may want fewer, a big deployment more
+ConcurrencyOption = Annotated[
+    int,
+    typer.Option(
+        help="--backend openai: most requests in flight at once (halved on a 429, grown back per success); "
+        "an execution setting: the dataset version and the LLM cache are the same at any value"
+    ),
+]
 
 
 def fail(message: str) -> None:
@@ -54,6 +63,13 @@ def fail(message: str) -> None:
 
     err.print(f"[bold red]error:[/] {escape(redact(message))}", highlight=False)  # a message's [brackets] are text
     raise typer.Exit(2)
+
+
+def check_concurrency(concurrency: int) -> int:
+    """``--concurrency`` if it is at least 1, else the one-line error naming the option."""
+    if concurrency < 1:
+        fail(f"--concurrency: must be at least 1 (got {concurrency})")
+    return concurrency
 
 
 def remote_settings(

@@ -4,6 +4,7 @@
     tacit eval --version V --backend openai --model gpt-4o-mini --judges lexical,gpt-4o-mini --limit 200
     tacit eval --backend openai --model M --base-url http://127.0.0.1:8000/v1            # a local vllm serve
     tacit eval --backend openai --model M --timeout 30 --max-attempts 3 --deadline 3600  # bounded waiting
+    tacit eval --backend openai --model M --base-url http://127.0.0.1:8000/v1 --concurrency 64   # requests in flight
     tacit eval --backend hf --model runs/sft/checkpoint-20 --methods memory_agent,no_context
     tacit report eval [RUN] --out report.html
 
@@ -23,11 +24,14 @@ from rich.table import Table
 from evaluation.judges import OFFLINE_JUDGES
 from evaluation.records import METHODS
 from flows.cli_common import (
+    DEFAULT_CONCURRENCY,
     AttemptsOption,
+    ConcurrencyOption,
     DbOption,
     DeadlineOption,
     TimeoutOption,
     bare_url,
+    check_concurrency,
     console,
     fail,
     hide_run_errors,
@@ -68,6 +72,7 @@ def eval_command(
     timeout: TimeoutOption = None,
     max_attempts: AttemptsOption = None,
     deadline: DeadlineOption = None,
+    concurrency: ConcurrencyOption = DEFAULT_CONCURRENCY,
     db: DbOption = DEFAULT_DB,
     verbose: Annotated[bool, typer.Option(help="show Prefect's logs")] = False,
 ) -> None:
@@ -75,6 +80,7 @@ def eval_command(
     from flows.cli import _quiet_prefect
 
     _quiet_prefect(verbose)
+    check_concurrency(concurrency)
     chosen = _split(methods, "methods", METHODS)
     judge_names = _split(judge or judges, "judges")
     if backend not in ("offline", "openai", "hf"):
@@ -104,7 +110,7 @@ def eval_command(
                 judges=judge_names, judge_base_url=judge_base_url, budget=budget, limit=limit,
                 chunk_tokens=chunk_tokens, memory_cap_tokens=memory_cap, rag_top_k=rag_k,
                 max_new_tokens=max_new_tokens, max_cost=max_cost, timeout_s=timeout, max_attempts=max_attempts,
-                deadline_s=deadline, db=str(db),
+                deadline_s=deadline, concurrency=concurrency, db=str(db),
             )  # fmt: skip
     except (KeyError, NoItemsError) as exc:
         fail(str(exc).strip("'\""))

@@ -63,7 +63,9 @@ def make_model(settings: EvalSettings, con, *, max_cost: float | None = None, co
     return HFModel(settings.model)
 
 
-def make_judges(settings: EvalSettings, con, judge_base_url: str | None = None) -> list[Judge]:
+def make_judges(
+    settings: EvalSettings, con, judge_base_url: str | None = None, *, concurrency: int = 16
+) -> list[Judge]:
     judges = []
     for name in settings.judges:
         if name in OFFLINE_JUDGES:
@@ -73,8 +75,9 @@ def make_judges(settings: EvalSettings, con, judge_base_url: str | None = None) 
 
         url = judge_base_url or settings.base_url
         model = OpenAIChat(
-            name, base_url=url, store=WarehouseCallStore(con), call_site="eval_judge", seed=settings.seed
-        )
+            name, base_url=url, store=WarehouseCallStore(con), call_site="eval_judge", seed=settings.seed,
+            concurrency=concurrency,
+        )  # fmt: skip
         judges.append(Judge(name, model))
     return judges
 
@@ -110,10 +113,12 @@ def evaluate(
     timeout_s: Annotated[float, Field(gt=0)] | None = None,
     max_attempts: Annotated[int, Field(ge=1)] | None = None,
     deadline_s: Annotated[float, Field(gt=0)] | None = None,
+    concurrency: Annotated[int, Field(ge=1)] = 16,
 ) -> dict:
     """Evaluate ``version`` (default: the newest complete one); returns the run's summary. ``timeout_s``,
     ``max_attempts`` and ``deadline_s`` bound remote requests and the evaluation (``llm.client_settings``;
-    unset: the CLI's options, else the client's defaults)."""
+    unset: the CLI's options, else the client's defaults). ``concurrency``: most requests in flight to the
+    answering model and to each model judge; not part of the run id (the same run at any value)."""
     logger = get_run_logger()
     con = connect(db)
     try:
@@ -131,7 +136,7 @@ def evaluate(
         )  # fmt: skip
         if state != "complete":
             with applied_if_set(timeout_s, max_attempts, deadline_s):
-                _run_shards(con, settings, items, logger, max_cost, judge_base_url)
+                _run_shards(con, settings, items, logger, max_cost, judge_base_url, concurrency)
             write_eval_lineage(con, settings.run_id, vid, backend, settings.model)
             finish_eval_run(con, settings.run_id, "complete")
         else:
@@ -173,7 +178,7 @@ def _default_model(backend: str) -> str:
     raise ValueError(f"--backend {backend} needs --model (a model name for openai, a local directory for hf)")
 
 
-def _run_shards(con, settings: EvalSettings, items, logger, max_cost, judge_base_url) -> None:
+def _run_shards(con, settings: EvalSettings, items, logger, max_cost, judge_base_url, concurrency: int = 16) -> None:
     by_history = defaultdict(list)
     for item in items:
         by_history[item.history_id].append(item)
@@ -187,7 +192,7 @@ def _run_shards(con, settings: EvalSettings, items, logger, max_cost, judge_base
     )  # fmt: skip
     sink = progress.sink()
     sink.start("evaluate", sum(len(s) for _, s in todo))
-    model = make_model(settings, con, max_cost=max_cost)
-    judges = make_judges(settings, con, judge_base_url)
+    model = make_model(settings, con, max_cost=max_cost, concurrency=concurrency)
+    judges = make_judges(settings, con, judge_base_url, concurrency=concurrency)
     for unit, shard in todo:
         evaluate_shard(con, quote(settings), unit, quote(shard), quote(model), quote(judges))

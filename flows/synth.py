@@ -152,11 +152,14 @@ def synth(
     timeout_s: Annotated[float, Field(gt=0)] | None = None,
     max_attempts: Annotated[int, Field(ge=1)] | None = None,
     deadline_s: Annotated[float, Field(gt=0)] | None = None,
+    concurrency: Annotated[int, Field(ge=1)] = 16,
 ) -> SynthSummary:
     """Generate (or resume, or find complete) the dataset version of this config in ``db``. ``seed``,
     ``backend`` and ``model`` left unset come from ``config_file``, else the config's defaults. ``timeout_s``,
     ``max_attempts`` and ``deadline_s`` bound the openai backend's requests and the whole run
-    (``llm.client_settings``; unset: the CLI's options, else the client's defaults)."""
+    (``llm.client_settings``; unset: the CLI's options, else the client's defaults). ``concurrency``: the
+    openai backend's most requests in flight, like ``rpm`` an execution setting outside the config, so
+    it changes neither the version id nor any call's cache key."""
     t0 = time.perf_counter()
     overrides = synth_overrides(seed, backend, model, judge_leakage)
     config = load_preset(preset, overrides=overrides, config_file=config_file)
@@ -164,7 +167,7 @@ def synth(
     prices = load_prices(prices_file).with_override(config.model or "", price_in, price_out)
     con = connect(db)
     try:
-        options = {"base_url": base_url, "max_cost": max_cost, "rpm": rpm, "tpm": tpm}
+        options = {"base_url": base_url, "max_cost": max_cost, "rpm": rpm, "tpm": tpm, "concurrency": concurrency}
         options |= {"max_error_rate": max_error_rate, "prices": prices}
         batching = {"batch": batch, "batch_poll_s": batch_poll_s, "batch_wait_s": batch_wait_s}
         with applied_if_set(timeout_s, max_attempts, deadline_s):

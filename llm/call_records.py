@@ -8,6 +8,12 @@ which records the answers it collects the same way. It expects ``model``, ``para
 Why a live answer is counted but not spent here: its tokens were spent (and its cost reservation
 released) the moment its response arrived (``llm.transport.send``), so the cap is never under-counted
 between the response and this record; a Batch API answer arrives with its usage and is spent here.
+
+How a call's time is recorded (``RequestClock``): ``latency_ms`` is the server's time, from just before
+each HTTP send to its response (summed over a call's requests: retries, a repair), and ``queue_ms`` the
+time the call was ready but not yet sent: waiting for a slot in the concurrency window, for the RPM/TPM
+limiter, or between retries. One number for both hid the server's speed behind the client's queue (a
+200 ms server read as 3 s at 16 in flight).
 """
 
 from __future__ import annotations
@@ -19,6 +25,32 @@ from typing import Any
 from llm.base import GenerationError
 from llm.calls import CallStore, ErrorRateExceeded, Ledger
 from llm.callsites import CallSite
+
+
+class RequestClock:
+    """Where one call's time went: ``server`` (send to response) and ``queue`` (ready to send, not sent),
+    in seconds. ``sent`` is called just before a request goes out, ``answered`` as its response (or
+    error) arrives; time after the last answer (parsing, validation) is in neither."""
+
+    def __init__(self) -> None:
+        self.server = self.queue = 0.0
+        self._ready = time.perf_counter()
+        self._sent: float | None = None
+
+    def sent(self) -> None:
+        now = time.perf_counter()
+        self.queue += now - self._ready
+        self._sent = now
+
+    def answered(self) -> None:
+        now = time.perf_counter()
+        if self._sent is not None:
+            self.server += now - self._sent
+        self._ready, self._sent = now, None
+
+    def columns(self) -> dict[str, int]:
+        """``latency_ms`` and ``queue_ms`` of the call's row."""
+        return {"latency_ms": round(self.server * 1000), "queue_ms": round(self.queue * 1000)}
 
 
 class CallRecords:
@@ -48,15 +80,16 @@ class CallRecords:
             run_id=self.run_id,
         )
 
-    def accept(self, site, req, key, prompt, text, out, used, started, fingerprint, *, batch: bool = False) -> None:
+    def accept(
+        self, site, req, key, prompt, text, out, used, clock: RequestClock | None, fingerprint, *, batch: bool = False
+    ) -> None:
         """Record a valid answer in the store (the cache) and the ledger (a live answer's tokens were spent
-        as they arrived; a Batch API answer's are spent here)."""
+        as they arrived; a Batch API answer's are spent here). ``clock``: the call's server and queue time
+        (None for a Batch API answer: both columns NULL)."""
         cost = self._settle_call(site, used, batch)
         row = self.call_row(site, req, key, prompt, text, used, cost)
-        latency = int((time.perf_counter() - started) * 1000) if started is not None else None
-        row |= dict(
-            parsed=out.model_dump_json(), latency_ms=latency, status="ok", error="", system_fingerprint=fingerprint
-        )
+        timing = clock.columns() if clock is not None else {"latency_ms": None, "queue_ms": None}
+        row |= dict(parsed=out.model_dump_json(), status="ok", error="", system_fingerprint=fingerprint) | timing
         self.store.put(row)
 
     def fail(self, site, req, key, prompt, text, used, error, attempts, *, batch: bool = False) -> None:

@@ -6,10 +6,12 @@ a per-request cache in the call store (``llm_calls``, key = hash(endpoint, model
 or a second method reading the same prompt never calls the server twice; an adaptive window that halves
 on 429; RPM/TPM caps and the server's x-ratelimit-* headers; Retry-After; jittered retries (tenacity);
 a token and cost ledger (prices: ``llm/prices.yaml``) with a cap that reserves each request's worst case
-before sending it. A prompt the server rejects as longer than its context comes back as ``Overflowed``
-(that item only; nothing is truncated, the batch goes on). A request that still times out or fails
-after its attempts is recorded in ``raw_failed_calls`` and stops the batch (``CallFailed``); a refused
-key (401/403) stops it at the first answer; past the deadline (``llm.client_settings``) nothing is sent.
+before sending it; each call's server time (``latency_ms``) recorded apart from its wait for a slot
+(``queue_ms``, ``llm.call_records.RequestClock``). A prompt the server rejects as longer than its context
+comes back as ``Overflowed`` (that item only; nothing is truncated, the batch goes on). A request that
+still times out or fails after its attempts is recorded in ``raw_failed_calls`` and stops the batch
+(``CallFailed``); a refused key (401/403) stops it at the first answer; past the deadline
+(``llm.client_settings``) nothing is sent.
 
     chat = OpenAIChat("gpt-4o-mini", base_url="http://127.0.0.1:8000/v1", store=WarehouseCallStore(con))
     replies = chat.complete([[{"role": "user", "content": "Hi"}]], max_new_tokens=64)
@@ -25,6 +27,7 @@ import time
 
 from llm import client_settings
 from llm.base import GenerationError
+from llm.call_records import RequestClock
 from llm.calls import AuthenticationFailed, CallFailed, CallStore, DeadlineExceeded, Ledger, MemoryStore, as_price_table
 from llm.pricing import PriceTable
 from llm.ratelimit import AdaptiveWindow, RateLimiter
@@ -109,16 +112,18 @@ class OpenAIChat:
         if cached is not None:
             self.ledger.hit(self.call_site)
             return json.loads(cached)
-        started = time.perf_counter()
+        clock = RequestClock()  # server time (latency_ms) apart from the wait for a slot (queue_ms)
 
-        def body() -> dict:
+        def body() -> dict:  # built just before the HTTP send
+            clock.sent()
             self.requests_sent += 1
             return {"model": self.model, "messages": messages, "max_tokens": max_new_tokens, **self.params}
 
         estimate = sum(len(m["content"]) for m in messages) // 4 + max_new_tokens
         worst_in = len(json.dumps(messages).encode())  # a token per prompt byte at most
 
-        def settle(held: float, resp) -> None:
+        def settle(held: float, resp) -> None:  # called as the response (or error) arrives
+            clock.answered()
             if resp is not None and resp.usage:
                 self.ledger.spend(self.model, self.call_site, resp.usage.prompt_tokens, resp.usage.completion_tokens)
             self.ledger.release(held)
@@ -153,9 +158,9 @@ class OpenAIChat:
                 cache_key=key, call_site=self.call_site, request_key=None, prompt_id=None, prompt_sha=None,
                 model=self.model, messages=json.dumps(messages), params=json.dumps(self.params), response_text=text,
                 parsed=json.dumps(text), tokens_in=usage[0], tokens_out=usage[1],
-                latency_ms=int((time.perf_counter() - started) * 1000), cost_usd=cost, status="ok", error="",
-                system_fingerprint=getattr(resp, "system_fingerprint", None), run_id=self.run_id,
-            )
+                cost_usd=cost, status="ok", error="", system_fingerprint=getattr(resp, "system_fingerprint", None),
+                run_id=self.run_id,
+            ) | clock.columns()
         )  # fmt: skip
         return text
 

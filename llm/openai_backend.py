@@ -20,7 +20,9 @@ How a batch of requests runs:
    (``AuthenticationFailed``), and past ``deadline`` no request is sent (``DeadlineExceeded``);
 5. tokens and cost go to a ledger per call site (prices: ``llm.pricing``); before each request its
    worst-case cost (prompt bytes as tokens + ``max_output_tokens``) is reserved, and a request whose
-   reservation could take spending past ``max_cost`` is not sent.
+   reservation could take spending past ``max_cost`` is not sent;
+6. each recorded call keeps the server's time (``latency_ms``, send to response) apart from its wait to
+   be sent (``queue_ms``: a slot among ``concurrency``, the limiter, backoff; ``llm.call_records``).
 
 Prompts carry only what a model needs. The loopback test server learns the request it must answer from
 two headers instead (``llm.request_channel``), sent only to a loopback address unless
@@ -44,7 +46,7 @@ from pydantic import BaseModel, ValidationError
 
 from llm import client_settings
 from llm.base import GenerationError, check_inputs
-from llm.call_records import CallRecords
+from llm.call_records import CallRecords, RequestClock
 from llm.calls import (
     AuthenticationFailed,
     BudgetExceeded,
@@ -239,10 +241,10 @@ class OpenAIGenerator(CallRecords):
                 self.ledger.hit(site.name)
                 return out
         messages, headers = list(prompt.messages), self.side_channel(site, req)
-        text, used, fingerprint, started = "", [0, 0], None, time.perf_counter()
+        text, used, fingerprint, clock = "", [0, 0], None, RequestClock()
         for attempt in range(1, 3):  # the answer, then at most one repair
             try:
-                text, usage, fingerprint = await self._complete(http, window, site, messages, headers)
+                text, usage, fingerprint = await self._complete(http, window, site, messages, headers, clock)
             except RequestFailed as exc:  # timed out or kept failing: a failed call, like an invalid answer
                 self.fail(site, req, key, prompt, text, used, str(exc), exc.attempts)
                 raise CallFailed(f"{site.name} {req.key}: {exc}") from None
@@ -259,7 +261,7 @@ class OpenAIGenerator(CallRecords):
                     continue
                 self.fail(site, req, key, prompt, text, used, error, attempt)
                 raise CallFailed(f"{site.name} {req.key}: invalid output after one repair: {error}") from None
-            self.accept(site, req, key, prompt, text, out, used, started, fingerprint)
+            self.accept(site, req, key, prompt, text, out, used, clock, fingerprint)
             return out
         raise AssertionError("unreachable")
 
@@ -270,8 +272,16 @@ class OpenAIGenerator(CallRecords):
         return len(json.dumps(body["messages"]).encode()) + len(json.dumps(body["response_format"]))
 
     async def _complete(
-        self, http, window: AdaptiveWindow, site: CallSite, messages, headers: dict[str, str] | None = None
+        self,
+        http,
+        window: AdaptiveWindow,
+        site: CallSite,
+        messages,
+        headers: dict[str, str] | None = None,
+        clock: RequestClock | None = None,
     ) -> tuple[str, tuple, str | None]:
+        clock = clock or RequestClock()
+
         def refused_schema(body: dict, exc: openai.BadRequestError) -> None:
             if body["response_format"]["type"] == "json_schema" and "response_format" in str(exc):
                 self.json_schema_supported = False  # JSON mode + validation from now on
@@ -281,14 +291,18 @@ class OpenAIGenerator(CallRecords):
             return self.ledger.reserve(self.model, self.worst_prompt_tokens(site, messages), self.max_output_tokens,
                                        self.max_cost)  # fmt: skip
 
-        def settle(held: float, resp) -> None:
+        def body() -> dict[str, Any]:  # built just before the HTTP send: the server's time starts here
+            clock.sent()
+            return self.body(site, messages) | ({"extra_headers": headers} if headers else {})
+
+        def settle(held: float, resp) -> None:  # called as the response (or error) arrives
+            clock.answered()
             if resp is not None and resp.usage:
                 self.ledger.spend(self.model, site.name, resp.usage.prompt_tokens, resp.usage.completion_tokens)
             self.ledger.release(held)
 
         resp = await send(
-            http, window, self.limiter,
-            lambda: self.body(site, messages) | ({"extra_headers": headers} if headers else {}),
+            http, window, self.limiter, body,
             sum(len(m["content"]) for m in messages) // 4 + 1000,
             max_attempts=self.max_attempts, before_send=self._check_stop, on_bad_request=refused_schema,
             reserve=reserve, settle=settle, timeout=self._time_left,

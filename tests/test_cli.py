@@ -224,3 +224,71 @@ def test_sql_and_versions_print_csv_and_json_for_programs(tiny_run, tmp_path):
     assert versions[0]["version_id"] == tiny_run[1].version_id and versions[0]["complete"] is True
     bad = tacit("versions", "--db", db, "--format", "xml", cwd=tmp_path)
     assert bad.returncode == 2 and "--format" in bad.stderr
+
+
+def _invoke_capturing(monkeypatch, module: str, flow: str, args: list[str]) -> tuple[object, dict]:
+    """Run ``tacit ARGS`` in-process with the flow ``module.flow`` replaced by one that records its
+    parameters and stops (no Prefect server, no request): the CLI's result and the flow's parameters."""
+    import contextlib
+    import importlib
+
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+    from llm import GenerationError
+
+    seen: dict = {}
+
+    def record(**params):
+        seen.update(params)
+        raise GenerationError("stopped by the test")
+
+    monkeypatch.setattr(importlib.import_module(module), flow, record)
+    monkeypatch.setattr("flows.local_prefect.local_prefect", lambda note=None: contextlib.nullcontext())
+    return CliRunner().invoke(app, args), seen
+
+
+def test_concurrency_option_reaches_the_synth_and_eval_flows(monkeypatch, tmp_path):
+    url, db = "http://127.0.0.1:9/v1", str(tmp_path / "c.duckdb")
+    synth = ["synth", "--preset", "tiny", "--backend", "openai", "--model", "m", "--base-url", url, "--db", db]
+    res, seen = _invoke_capturing(monkeypatch, "flows.synth", "synth", [*synth, "--concurrency", "3"])
+    assert "stopped by the test" in res.output and seen["concurrency"] == 3
+    res, seen = _invoke_capturing(monkeypatch, "flows.synth", "synth", synth)
+    assert seen["concurrency"] == 16  # the default: sensible for hosted APIs
+    evaluate = ["eval", "--backend", "openai", "--model", "m", "--base-url", url, "--db", db]
+    res, seen = _invoke_capturing(monkeypatch, "flows.evaluate", "evaluate", [*evaluate, "--concurrency", "64"])
+    assert "stopped by the test" in res.output and seen["concurrency"] == 64
+
+
+def test_concurrency_below_one_is_one_clear_error(monkeypatch, tmp_path):
+    db = str(tmp_path / "c.duckdb")
+    for args in (["synth", "--preset", "tiny"], ["eval"]):
+        res, seen = _invoke_capturing(monkeypatch, "flows.synth", "synth", [*args, "--concurrency", "0", "--db", db])
+        assert res.exit_code == 2 and "--concurrency: must be at least 1 (got 0)" in res.output and not seen
+    assert not (tmp_path / "c.duckdb").exists()
+
+
+def test_eval_concurrency_reaches_the_model_and_its_judges(monkeypatch, tmp_path):
+    """The evaluate flow's ``concurrency`` builds the answering model and every model judge with it."""
+    import logging
+
+    import flows.evaluate as ev
+    from evaluation.records import EvalSettings
+    from warehouse import connect
+
+    settings = EvalSettings(
+        version_id="v", methods=["rag"], backend="openai", model="m", base_url="http://127.0.0.1:9/v1",
+        judges=["lexical", "judge-model"],
+    )  # fmt: skip
+    con = connect(tmp_path / "e.duckdb")
+    try:
+        model = ev.make_model(settings, con, concurrency=5)
+        judges = ev.make_judges(settings, con, concurrency=5)
+        captured: dict = {}
+        monkeypatch.setattr(ev, "make_model", lambda *a, **kw: captured.setdefault("model", kw))
+        monkeypatch.setattr(ev, "make_judges", lambda *a, **kw: captured.setdefault("judges", kw) and [])
+        ev._run_shards(con, settings, [], logging.getLogger("test"), None, None, 7)
+    finally:
+        con.close()
+    assert model.concurrency == 5 and [j.model.concurrency for j in judges if j.model is not None] == [5]
+    assert captured["model"]["concurrency"] == 7 and captured["judges"]["concurrency"] == 7

@@ -32,6 +32,7 @@ _COLUMNS = (
     "tokens_in",
     "tokens_out",
     "latency_ms",
+    "queue_ms",
     "cost_usd",
     "status",
     "error",

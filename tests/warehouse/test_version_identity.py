@@ -3,7 +3,10 @@ the seed, and the files that shape rows; an LLM call's cache key names the endpo
 
 from __future__ import annotations
 
+import logging
 import shutil
+
+import pytest
 
 from llm.callsites import CALL_SITES
 from llm.openai_backend import OpenAIGenerator
@@ -63,3 +66,39 @@ def test_the_llm_cache_key_names_the_endpoint():
     assert a.cache_key(site, prompt) == OpenAIGenerator(model="m", base_url="http://127.0.0.1:8001/v1/").cache_key(
         site, prompt
     )
+
+
+def test_concurrency_reaches_the_generator_and_leaves_the_version_alone(monkeypatch, tmp_path):
+    """``concurrency`` is a flow parameter (an execution setting), not a config field: the synth flow builds
+    its generator with it, and the version it registers is the same at any value."""
+    import flows.synth as synth_mod
+    from schemas.config import SynthConfig
+
+    assert "concurrency" not in SynthConfig.model_fields
+
+    class Registered(Exception):
+        pass
+
+    seen: list[tuple[int, str]] = []
+    real_get_generator = synth_mod.get_generator
+
+    def get_generator(*args, **kwargs):
+        gen = real_get_generator(*args, **kwargs)
+        seen.append((gen.concurrency, ""))
+        return gen
+
+    def register_version(con, config):
+        seen[-1] = (seen[-1][0], versions.version_id(config))
+        raise Registered
+
+    monkeypatch.setattr(synth_mod, "get_generator", get_generator)
+    monkeypatch.setattr(synth_mod, "register_version", register_version)
+    monkeypatch.setattr(synth_mod, "get_run_logger", lambda: logging.getLogger("test"))
+    for concurrency in (1, 16, 64):
+        with pytest.raises(Registered):
+            synth_mod.synth.fn(
+                preset="tiny", backend="openai", model="m", base_url="http://127.0.0.1:9/v1",
+                db=str(tmp_path / "w.duckdb"), concurrency=concurrency,
+            )  # fmt: skip
+    assert [c for c, _ in seen] == [1, 16, 64]
+    assert len({vid for _, vid in seen}) == 1
