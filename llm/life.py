@@ -1,14 +1,16 @@
 """What a persona's life rules out: the people and the sentences that would contradict its attributes.
 
 What: ``unfit_tags(persona)`` names the kinds of life detail a persona cannot have (a flatmate for
-someone who lives with a partner and children, a manager for someone retired, a newborn at 70, "since
-I retired" at 35), ``fits_life(text, tags)`` says whether a sentence is free of them, and
-``relations_for(persona, relations)`` keeps the people of ``persona_attributes.yaml`` that the persona
-can have (no roommate unless it lives with roommates, no manager or coworker once retired, no
-grandmother past 60, no son or daughter under 23). Why: a careful reader who meets "my roommate Aaron"
-and "my partner Kenji" in one home, or a retiree's manager, stops believing the history; attributes are
-drawn one by one (``flows.stages.personas`` makes them coherent), and the sentence banks are shared by
-every persona, so each persona takes only what its life allows. How: word rules, deterministic;
+someone who lives with a partner and children, a manager or a colleague for someone retired, a newborn
+at 70, "since I retired" at 35, a grandmother at 65, a mum at 85), ``fits_life(text, tags)`` says
+whether a sentence is free of them, and ``relations_for(persona, relations)`` keeps the people of
+``persona_attributes.yaml`` that the persona can have (no roommate unless it lives with roommates, no
+manager or coworker once retired, no grandmother from 60, no mum or dad from 80, no son or daughter
+under 23). Why: a careful reader who meets "my roommate Aaron" and "my partner Kenji" in one home, or a
+retiree's manager, stops believing the history; attributes are drawn one by one
+(``flows.stages.personas`` makes them coherent), and the sentence banks are shared by every persona, so
+each persona takes only what its life allows. How: word rules, deterministic (a memory of a late parent
+is left out too: the rules err towards leaving a sentence unused);
 ``python -c "from llm.life import LIFE_WORDS; print(sorted(LIFE_WORDS))"``.
 """
 
@@ -19,11 +21,15 @@ from functools import lru_cache
 
 LIFE_WORDS = {
     "flatmate": r"\b(?:flatmate|roommate|housemate)s?\b",
-    "work": r"\bmy (?:manager|boss|coworker|colleague|team)s?\b|\bat work\b|\bmy office\b|\bmy shift\b|\bpayday\b",
+    "work": r"\bmy (?:manager|boss|coworker|colleague|team|job|employer|workplace)s?\b|\bat work\b|\bmy office\b|"
+    r"\bmy shift\b|\bpayday\b|\b(?:a|our) colleagues?\b|\bcolleagues\b|\bannual leave\b|\bpay rise\b|"
+    r"\bholiday request\b",
     "retired": r"\b(?:I retired|I've retired|since retiring|retiring set|my retirement|retirement (?:brought|in)|"
     r"since I retired)\b",
     "baby": r"\b(?:the baby|our baby|my baby|newborn|nappies|night feeds?)\b",
     "grandchildren": r"\bgrand(?:children|kids|son|daughter)\b",
+    "parents": r"\bmy (?:mum|dad|parents|mother|father)\b",
+    "grandparents": r"\bmy (?:partner's )?(?:grandmother|grandad|grandfather|gran|nan|grandma|grandpa|grandparents)\b",
     "children": r"\b(?:my|our) (?:son|daughter|kids|children|boys|girls)\b|\bmy (?:son|daughter)'s\b",
 }
 _COMPILED = {tag: re.compile(words, re.IGNORECASE) for tag, words in LIFE_WORDS.items()}
@@ -32,6 +38,8 @@ _RELATIONS_OF = {
     "flatmate": ("my roommate",),
     "work": ("my manager", "my coworker"),
     "children": ("my son", "my daughter"),
+    "parents": ("my mum", "my dad"),
+    "grandparents": ("my grandmother",),
 }
 
 
@@ -50,6 +58,10 @@ def unfit_tags(persona) -> frozenset[str]:
         tags.add("grandchildren")
     if persona.age < 23:
         tags.add("children")
+    if persona.age >= 60:  # grandparents past a hundred
+        tags.add("grandparents")
+    if persona.age >= 80:  # parents past a hundred
+        tags.add("parents")
     return frozenset(tags)
 
 
@@ -67,6 +79,4 @@ def relations_for(persona, relations: list[str]) -> list[str]:
     """The relations (``my sister``, ...) the persona can have, in the taxonomy's order."""
     unfit = unfit_tags(persona)
     gone = {r for tag in unfit for r in _RELATIONS_OF.get(tag, ())}
-    if persona.age >= 60:
-        gone.add("my grandmother")
     return [r for r in relations if r not in gone]

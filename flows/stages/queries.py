@@ -143,7 +143,10 @@ def _gold_letters(seed: int, mcq_ids: list[str]) -> dict[str, str]:
     Each persona's MCQs are put in a seeded order (a hash of the seed and the query id, not the id
     order); every block of four in that order gets a seeded permutation of A-D. So each persona is
     balanced to within one query per letter, a query's letter says nothing about the next query's in id
-    order, and nothing depends on the shard a persona falls in.
+    order, and nothing depends on the shard a persona falls in. A last, partial block takes consecutive
+    letters from an offset set by the persona's index (``p00006`` -> C, D, ...), in a seeded order: four
+    neighbouring personas with equal leftovers then cover every letter alike, where random partial
+    blocks left a 20-persona version up to 2 points off balance.
     """
     by_persona: dict[str, list[str]] = {}
     for qid in mcq_ids:
@@ -153,6 +156,10 @@ def _gold_letters(seed: int, mcq_ids: list[str]) -> dict[str, str]:
         ids = sorted(ids, key=lambda q: rng_for(seed, "letter_order", q).random())
         for start in range(0, len(ids), 4):
             block = list(LETTERS)
+            left = len(ids) - start
+            if left < 4:  # the partial block: consecutive letters from the persona's offset
+                offset = int(persona.removeprefix("p")) if persona.removeprefix("p").isdigit() else 0
+                block = [LETTERS[(offset + j) % 4] for j in range(left)]
             rng_for(seed, "letter_block", persona, start).shuffle(block)
             letters.update(zip(ids[start : start + 4], block, strict=False))
     return letters

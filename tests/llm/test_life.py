@@ -60,3 +60,14 @@ def test_generated_texts_say_nothing_the_persona_life_rules_out(tiny_config, tax
     assert checked > 50
     for p in prefs:
         assert p.relation is None or p.relation in relations_for(by_id[p.persona_id], tax.attributes.relations)
+
+
+def test_the_oldest_have_no_living_grandparents_parents_or_colleagues(tax):
+    old = _persona(age=84, occupation="retired", household="with partner")
+    people = relations_for(old, tax.attributes.relations)
+    assert not {"my mum", "my dad", "my grandmother", "my manager", "my coworker"} & set(people)
+    unfit = unfit_tags(old)
+    for text in ["A colleague asked how to get her pictures off a memory card.", "My mum Yara rang on Sunday.",
+                 "My partner's grandmother turned ninety on Saturday."]:  # fmt: skip
+        assert not fits_life(text, unfit), text
+    assert fits_life("My mum Yara rang on Sunday.", unfit_tags(_persona(age=45)))

@@ -227,3 +227,13 @@ def test_an_apology_for_length_only_closes_a_long_turn():
     assert not any("essay" in t or "Lots of context" in t or "Long story" in t for t in short)
     long_text = "Quick proofread? " + " ".join(["The bins went out late again on our street."] * 8)
     assert any("essay" in voice(style, long_text, random.Random(i)) for i in range(200))
+
+
+def test_partial_letter_blocks_of_neighbouring_personas_cover_every_letter():
+    """Personas whose MCQ count is not a multiple of four: the leftovers of four neighbours with equal
+    counts use each letter equally often, so a 20-persona version stays balanced."""
+    from collections import Counter
+
+    ids = [f"p{p:05d}.r{r:03d}.h32k.mcq" for p in range(20) for r in range(12 + (p // 4) % 4)]  # 0-3 left over
+    counts = Counter(_gold_letters(0, ids).values())
+    assert max(counts.values()) == min(counts.values()), counts
