@@ -99,13 +99,20 @@ class CallRecords:
         self.store.put_failure(
             self.call_row(site, req, key, prompt, text, used, cost) | dict(error=error, attempts=attempts)
         )
-        sent = self.ledger.calls
-        rate = self.ledger.failed / sent if sent else 0.0
-        if sent >= self.min_calls and rate > self.max_error_rate and self._stop is None:
-            self._stop = ErrorRateExceeded(
-                f"error rate {rate:.1%} ({self.ledger.failed} of {sent} calls failed) is above --max-error-rate "
-                f"{self.max_error_rate:.1%}: stopping early; completed calls are kept, failures are in raw_failed_calls"
-            )
+        # the run's rate, and the call site's: a site that fails throughout (a broken prompt, a schema the
+        # model cannot meet) stops the run even when many calls of other sites went through
+        mine = self.ledger.sites[site.name]
+        for failed, sent, where in (
+            (self.ledger.failed, self.ledger.calls, "calls"),
+            (mine.failed, mine.calls, f"{site.name} calls"),
+        ):
+            rate = failed / sent if sent else 0.0
+            if sent >= self.min_calls and rate > self.max_error_rate and self._stop is None:
+                self._stop = ErrorRateExceeded(
+                    f"error rate {rate:.1%} ({failed} of {sent} {where} failed) is above --max-error-rate "
+                    f"{self.max_error_rate:.1%}: stopping early; completed calls are kept, failures are in "
+                    "raw_failed_calls"
+                )
 
     def _settle_call(self, site: CallSite, used, batch: bool) -> float:
         """Count one finished call; its cost (spent now for a Batch API answer, already for a live one)."""
