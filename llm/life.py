@@ -2,11 +2,13 @@
 
 What: ``unfit_tags(persona)`` names the kinds of life detail a persona cannot have (a flatmate for
 someone who lives with a partner and children, a manager or a colleague for someone retired, a newborn
-at 70, "since I retired" at 35, a grandmother at 65, a mum at 85), ``fits_life(text, tags)`` says
-whether a sentence is free of them, and ``relations_for(persona, relations)`` keeps the people of
-``persona_attributes.yaml`` that the persona can have (no roommate unless it lives with roommates, no
-manager or coworker once retired, no grandmother from 60, no mum or dad from 80, no son or daughter
-under 23). Why: a careful reader who meets "my roommate Aaron" and "my partner Kenji" in one home, or a
+at 70, "since I retired" at 35, a grandmother at 65, a mum at 85, "the kids" for someone without children
+at home, a toddler beside a teenager: a family's children are either small or teenagers, by age),
+``fits_life(text, tags)`` says whether a sentence is free of them, and ``relations_for(persona, relations)``
+keeps the people of ``persona_attributes.yaml`` that the persona can have (no roommate unless it lives with
+roommates, no manager or coworker once retired, no grandmother from 60, no mum or dad from 80, no son or daughter
+under 23 or, for someone without children at home, under 45; no school of one's children without children
+at home or from 62). Why: a careful reader who meets "my roommate Aaron" and "my partner Kenji" in one home, or a
 retiree's manager, stops believing the history; attributes are drawn one by one
 (``flows.stages.personas`` makes them coherent), and the sentence banks are shared by every persona, so
 each persona takes only what its life allows. How: word rules, deterministic (a memory of a late parent
@@ -17,6 +19,7 @@ is left out too: the rules err towards leaving a sentence unused);
 from __future__ import annotations
 
 import re
+import zlib
 from functools import lru_cache
 
 LIFE_WORDS = {
@@ -31,9 +34,21 @@ LIFE_WORDS = {
     "parents": r"\bmy (?:mum|dad|parents|mother|father)\b",
     "grandparents": r"\bmy (?:partner's )?(?:grandmother|grandad|grandfather|gran|nan|grandma|grandpa|grandparents)\b",
     "children": r"\b(?:my|our) (?:son|daughter|kids|children|boys|girls)\b|\bmy (?:son|daughter)'s\b",
+    # children living at home, at two stages a reader keeps apart: small ones and teenagers
+    "kids_at_home": r"\bthe (?:kids|children|twins)\b(?! (?:next door|from|at school|of|on|in (?:the|our) street))|"
+    r"\b(?:our|the) (?:two )?(?:boys|girls)\b|\bschool run\b|\bbedtime stor",
+    "little": r"\b(?:toddlers?|little ones?|car seats?|pushchair|buggy|pram|potty|the twins arrived|nursery pick-?up|"
+    r"playgroup|spelling tests?|bath ?time|school gates?|primary school)\b",
+    "school_kids": r"\b(?:my|our) (?:son|daughter|kids|children|youngest|eldest)\b[^.!?]*\b(?:school|nursery|homework)|"
+    r"\b(?:school|nursery|homework)[^.!?]*\b(?:my|our) (?:son|daughter|kids|children|youngest|eldest)\b",
+    "teen": r"\bteen(?:age|ager|agers|s)?\b|\bGCSEs?\b|\bsixth form\b",
 }
 _COMPILED = {tag: re.compile(words, re.IGNORECASE) for tag, words in LIFE_WORDS.items()}
 _WITH_CHILDREN = ("with partner and children", "single parent", "multigenerational")
+_SMALL_CHILDREN_UNTIL = 36  # a parent younger than this has no teenager
+_TEENAGERS_FROM = 50  # a parent from this age has no toddler
+_CHILDREN_LEFT_HOME_FROM = 45  # someone younger whose household has no children has none
+_NO_SCHOOL_CHILDREN_FROM = 62  # the children of someone this old have left school
 _RELATIONS_OF = {
     "flatmate": ("my roommate",),
     "work": ("my manager", "my coworker"),
@@ -52,17 +67,28 @@ def unfit_tags(persona) -> frozenset[str]:
         tags.add("work")
     else:
         tags.add("retired")
-    if persona.household not in _WITH_CHILDREN or persona.age > 50:
-        tags.add("baby")
+    if persona.household not in _WITH_CHILDREN:
+        tags |= {"baby", "little", "teen", "kids_at_home"}
+    elif persona.age >= _TEENAGERS_FROM or (persona.age >= _SMALL_CHILDREN_UNTIL and _older_children(persona)):
+        tags |= {"baby", "little"}  # the children at home are teenagers (or older)
+    else:
+        tags.add("teen")  # the children at home are small
     if persona.age < 50:
         tags.add("grandchildren")
-    if persona.age < 23:
-        tags.add("children")
+    if persona.age < 23 or (persona.age < _CHILDREN_LEFT_HOME_FROM and persona.household not in _WITH_CHILDREN):
+        tags.add("children")  # too young for children, or young enough that they would live at home
+    if persona.household not in _WITH_CHILDREN or persona.age >= _NO_SCHOOL_CHILDREN_FROM:
+        tags.add("school_kids")
     if persona.age >= 60:  # grandparents past a hundred
         tags.add("grandparents")
     if persona.age >= 80:  # parents past a hundred
         tags.add("parents")
     return frozenset(tags)
+
+
+def _older_children(persona) -> bool:
+    """Between the two ages either stage fits; a stable coin from the persona id picks one for good."""
+    return zlib.crc32(persona.persona_id.encode()) % 2 == 0
 
 
 @lru_cache(maxsize=65536)
@@ -73,6 +99,26 @@ def _tags_of(text: str) -> frozenset[str]:
 def fits_life(text: str, unfit: frozenset[str]) -> bool:
     """Whether ``text`` says nothing of the kinds ``unfit`` names."""
     return not (unfit and _tags_of(text) & unfit)
+
+
+_HOUSEHOLD = {
+    "with partner": ("my partner",),
+    "with partner and children": ("my partner", "my son", "my daughter"),
+    "single parent": ("my son", "my daughter"),
+    "multigenerational": ("my partner", "my son", "my daughter", "my mum", "my dad", "my grandmother"),
+    "with roommates": ("my roommate",),
+    "with parents": ("my mum", "my dad"),
+}
+MESSAGE_TASKS = ("message", "reply")
+"""Task types whose text goes to the contact: a catch-up or a reply, never to someone one lives with."""
+
+
+def correspondents(persona, people: list) -> list:
+    """The people (``schemas.generation.Contact``) the persona would write a message to: not those it
+    lives with (a partner at home does not send "a letter asking what's new"); all of them if none is left."""
+    home = set(_HOUSEHOLD.get(persona.household, ()))
+    away = [c for c in people if c.relation not in home]
+    return away or list(people)
 
 
 def relations_for(persona, relations: list[str]) -> list[str]:

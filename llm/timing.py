@@ -26,16 +26,36 @@ _MONTHS = [
 ]  # fmt: skip
 _MONTH = {name.lower(): i for i, name in enumerate(_MONTHS, 1)}
 _SEASON = {"spring": (3, 5), "summer": (6, 8), "autumn": (9, 11), "fall": (9, 11), "winter": (12, 2), "easter": (4, 4)}
-MONTH_WORDS = (*_MONTHS, "spring", "summer", "autumn", "fall", "winter", "Easter")
+_FEAST = {"christmas": 12, "halloween": 10, "valentine's": 2}  # a day late in its month: told soon after, planned ahead
+_FEAST_TOLD_WITHIN = 2  # months after the day in which a past "at Christmas" still reads naturally
+_FEAST_PLANNED_FROM = 4  # months before the day from which one plans for it
+MONTH_WORDS = (
+    *_MONTHS,
+    "spring",
+    "summer",
+    "autumn",
+    "fall",
+    "winter",
+    "Easter",
+    "Christmas",
+    "Halloween",
+    "Valentine's",
+)
 """Every word a calendar reference is built on."""
-_WORD = "|".join(MONTH_WORDS)
+_WORD = "|".join(MONTH_WORDS).replace("'", "['’]")
 _ANY_WORD = re.compile(rf"\b(?:{_WORD})\b", re.IGNORECASE)
 _REFERENCE = re.compile(
-    rf"\b(?P<lead>in|this|during|over|until|till|since|every|each|last|next|early|mid|late|"
+    rf"\b(?P<lead>in|this|during|over|until|till|since|every|each|last|next|early|mid|late|all|at|for|"
     rf"end of|start of|beginning of)\s+(?:the\s+)?(?:(?:early|late|mid)[\s-]+)?(?P<word>{_WORD})\b",
     re.IGNORECASE,
 )
-_SEASON_WORDS = re.compile(r"\b(?P<word>spring|summer|autumn|winter|Easter)\s+(?:holidays?|break|term)\b", re.I)
+_SEASON_WORDS = re.compile(
+    r"\b(?P<word>spring|summer|autumn|winter|Easter)\s+(?:holidays?|break|term|party|fete|fair|festival|concerts?|"
+    r"trips?|camp|programme|social|job|games)\b",
+    re.I,
+)
+_FEAST_WORDS = re.compile(r"\b(?P<word>Christmas|Halloween|Valentine['’]s)\b", re.I)
+_YEAR_AGO = re.compile(r"\b(?:last year|a year ago|years ago|every year|each year)\b", re.I)
 _ANY_TIME = frozenset(["every", "each", "last", "next", "since", "until", "till"])
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _CLAUSE = re.compile(r"[,;:]\s+|\s+(?:but|though|although|while|because|once|when|after|before)\s+")
@@ -64,11 +84,19 @@ def _span(word: str) -> tuple[int, int]:
     return (1, 2) if first > last else (first, last)  # winter: the year's January and February
 
 
+def _feast_months(month: int, future: bool) -> set[int]:
+    """A feast day ahead is planned in the months before it; one told of lies at most a few months back."""
+    steps = range(-_FEAST_PLANNED_FROM, 1) if future else range(_FEAST_TOLD_WITHIN + 1)
+    return {(month - 1 + step) % 12 + 1 for step in steps}
+
+
 def _clause_months(clause: str, sentence_future: bool) -> set[int]:
     refs = [(m.group("lead").lower(), m.group("word")) for m in _REFERENCE.finditer(clause)]
     refs += [("in", m.group("word")) for m in _SEASON_WORDS.finditer(clause)]
+    led = {word.lower() for _, word in refs}
+    refs += [("in", m.group("word")) for m in _FEAST_WORDS.finditer(clause) if m.group("word").lower() not in led]
     allowed = set(ALL_MONTHS)
-    if not refs:
+    if not refs or _YEAR_AGO.search(clause):
         return allowed
     # a plan or a timetable ("is in June", "comes out in March", "won't arrive until May") lies ahead; a
     # told event ("moved in March", "I've been ... this spring") lies behind; a clause with neither
@@ -77,11 +105,14 @@ def _clause_months(clause: str, sentence_future: bool) -> set[int]:
     for lead, word in refs:
         if lead in _ANY_TIME:
             continue
+        if word.lower().replace("’", "'") in _FEAST:
+            allowed &= _feast_months(_FEAST[word.lower().replace("’", "'")], future)
+            continue
         first, last = _span(word)
         winter = {12} if word.lower() == "winter" else set()
         if future:  # its time has not passed yet
             allowed &= set(range(1, last + 1)) | winter
-        elif lead == "this" and winter:  # "this winter I've ...": said in it or just after, not in July
+        elif lead in ("this", "all") and winter:  # "this winter I've ...": said in it or just after, not in July
             allowed &= set(range(1, 5)) | winter
         else:  # a past event, or "this spring I've ...": its time has come
             allowed &= set(range(first, 13)) | winter

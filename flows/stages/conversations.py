@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from flows.stages.news import NewsSupply
 from llm.base import Generator
 from llm.callsites import SIGNAL_SESSION
-from llm.life import relations_for, unfit_tags
+from llm.life import MESSAGE_TASKS, correspondents, relations_for, unfit_tags
 from llm.seeding import rng_for
 from llm.tokens import count_message_tokens
 from llm.world import world_for
@@ -133,7 +133,8 @@ def generate_conversations(
             rng = rng_for(config.seed, "conversation", pref.preference_id)
             kind: SessionKind = "update" if pref.previous_preference_id else "signal"
             task_type = order[n % len(order)]
-            contact = world[pref.relation] if pref.relation else rng.choice(people)
+            writes_to = correspondents(persona, people) if task_type in MESSAGE_TASKS else people
+            contact = world[pref.relation] if pref.relation else rng.choice(writes_to)
             variant = variants.get(task_type, 0)
             variants[task_type] = variant + 1
             repeat = repeats.get(pref.scenario_id, 0)
@@ -176,8 +177,13 @@ def generate_conversations(
                 gap = timedelta(days=rng.randint(3, 30), hours=rng.randint(0, 8))
                 when = min(pref.stated_at + gap, end - timedelta(hours=1))
                 mine_forgotten = sum(f[1].persona_id == persona.persona_id for f in forgets)
-                forget_task = order[(len(mine) + mine_forgotten) % len(order)]  # never the shard's count
-                for_whom = contact if pref.relation else rng.choice(people)
+                first = len(mine) + mine_forgotten  # never the shard's count
+                forget_task = order[first % len(order)]
+                if pref.relation and contact not in correspondents(persona, people):  # no catch-up to one at home
+                    forget_task = next(t for i in range(len(order)) if (t := order[(first + i) % len(order)])
+                                       not in MESSAGE_TASKS)  # fmt: skip
+                writes_to = correspondents(persona, people) if forget_task in MESSAGE_TASKS else people
+                for_whom = contact if pref.relation else rng.choice(writes_to)
                 focus = supply.focus(window=frozenset([when.month]))
                 # two sentences, the fewest a text to shorten can have: the request to forget quotes one and
                 # asks, so the turn is about as long as any first turn (with three it ran ~120 characters over)

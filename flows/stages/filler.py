@@ -13,7 +13,7 @@ from flows.stages.conversations import sessions_from_drafts, task_order
 from flows.stages.news import NewsSupply
 from llm.base import Generator
 from llm.callsites import FILLER_SESSION
-from llm.life import relations_for, unfit_tags
+from llm.life import MESSAGE_TASKS, correspondents, relations_for, unfit_tags
 from llm.seeding import rng_for
 from llm.timing import months_fitting, timeline_months
 from llm.world import world_for
@@ -80,7 +80,9 @@ def generate_persona_filler(
             variant = variants.get(task_type, 0)
             variants[task_type] = variant + 1
             for_other = rng.random() < config.other_rate
-            contact = rng.choice(world)
+            contact = rng.choice(
+                world if for_other or task_type not in MESSAGE_TASKS else correspondents(persona, world)
+            )
             requests.append(
                 FillerRequest(
                     key=sid,

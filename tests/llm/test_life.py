@@ -8,7 +8,7 @@ from flows.stages.conversations import generate_conversations
 from flows.stages.filler import generate_persona_filler
 from flows.stages.personas import generate_personas
 from flows.stages.preferences import generate_preferences
-from llm.life import LIFE_WORDS, fits_life, relations_for, unfit_tags
+from llm.life import LIFE_WORDS, correspondents, fits_life, relations_for, unfit_tags
 from schemas.core import Persona
 
 
@@ -71,3 +71,53 @@ def test_the_oldest_have_no_living_grandparents_parents_or_colleagues(tax):
                  "My partner's grandmother turned ninety on Saturday."]:  # fmt: skip
         assert not fits_life(text, unfit), text
     assert fits_life("My mum Yara rang on Sunday.", unfit_tags(_persona(age=45)))
+
+
+def test_a_family_children_are_small_or_teenagers_never_both():
+    toddler = "We put a lock on the bathroom door after the toddler shut himself in."
+    teenager = "My teenage son has started cooking on Sundays."
+    young, older = _persona(age=31), _persona(age=55)
+    assert fits_life(toddler, unfit_tags(young)) and not fits_life(teenager, unfit_tags(young))
+    assert fits_life(teenager, unfit_tags(older)) and not fits_life(toddler, unfit_tags(older))
+    assert not fits_life("Since the baby came I read on my phone.", unfit_tags(older))
+    for age in range(36, 50):  # either stage may fit in between, but one persona keeps one stage
+        for pid in ("p00001", "p00002", "p00003"):
+            unfit = unfit_tags(_persona(age=age, persona_id=pid))
+            assert fits_life(toddler, unfit) != fits_life(teenager, unfit), (age, pid)
+    childless = unfit_tags(_persona(age=40, household="with partner"))
+    for text in (toddler, teenager, "The kids built a den out of cushions.", "Our two girls share a room now."):
+        assert not fits_life(text, childless), text
+    assert fits_life("The kids next door built a den out of cushions.", childless)
+
+
+def test_children_live_at_home_until_their_parent_is_in_middle_age():
+    alone = _persona(age=30, household="lives alone")
+    assert "my son" not in relations_for(alone, ["my son", "my sister"])
+    assert not fits_life("My son Aaron asked me to cut this down.", unfit_tags(alone))
+    empty_nest = _persona(age=58, household="with partner")
+    assert fits_life("My son Aaron asked me to cut this down.", unfit_tags(empty_nest))
+    assert not fits_life("My son's school is organising a language exchange.", unfit_tags(empty_nest))
+    assert fits_life("My son's school is organising a language exchange.", unfit_tags(_persona(age=44)))
+    assert not fits_life("The school rings because my son left his goggles on the bus.", unfit_tags(_persona(age=70)))
+
+
+def test_nobody_writes_a_catch_up_to_someone_they_live_with(tiny_config, tax, gen):
+    from llm.world import world_for
+
+    config = tiny_config.model_copy(update={"personas": 12})
+    personas = generate_personas(config, 0, tax, gen)
+    prefs = [p for persona in personas for p in generate_preferences(config, persona, tax)]
+    sessions = generate_conversations(config, personas, prefs, tax, gen)
+    sessions += generate_persona_filler(config, personas, prefs, tax, gen)
+    by_id = {p.persona_id: p for p in personas}
+    drafts = 0
+    for s in sessions:
+        persona = by_id[s.persona_id]
+        world = world_for(config.seed, persona.persona_id, tax)
+        home = {c.name for c in world.values()} - {c.name for c in correspondents(persona, list(world.values()))}
+        for t in s.turns:
+            if t.role == "assistant" and re.search(r"^(?:Hi|Dear|Hello) \w+,$", t.content, re.M):
+                drafts += 1
+                for name in home:
+                    assert not re.search(rf"^(?:Hi|Dear|Hello) {name},$", t.content, re.M), (s.session_id, name)
+    assert drafts > 20

@@ -19,6 +19,11 @@ from llm.timing import ALL_MONTHS, months_fitting, timeline_months
         ("After reading about trawlers this spring, I filled the freezer with lentil stews.", [3, 5, 8], [1, 2]),
         ("My brother's permit came through, so he moves abroad in September.", [2, 9], [10, 11]),
         ("The coat I bought in March already has a broken zip.", [3, 4, 9], [1, 2]),
+        ("My coworker asked me to address her Christmas envelopes, so I did.", [12, 1], [5, 7, 10]),
+        ("I'm holding out for the big discount weekend before Christmas.", [9, 11, 12], [1, 2, 5]),
+        ("All winter my evenings have been grim fjord-side murders.", [1, 3, 12], [6, 8]),
+        ("Our summer party is at a bowling alley, and I'm on the quiz.", [4, 6, 8], [9, 11]),
+        ("Halloween turned me into someone who watches horror films.", [10, 11], [4, 7]),
     ],
 )
 def test_a_reference_fits_only_the_months_it_can_be_said_in(text, fits, contradicts):
@@ -37,6 +42,8 @@ def test_a_reference_fits_only_the_months_it_can_be_said_in(text, fits, contradi
         "Please write a thank-you note to my mum May.",
         "The boiler broke again on Tuesday.",
         "Next March I'll be forty.",
+        "Last Christmas was at my parents' in Leeds.",
+        "Three clients sent me Christmas cards last year because my emails sound warm.",
     ],
 )
 def test_habits_relative_times_and_names_fit_any_month(text):
