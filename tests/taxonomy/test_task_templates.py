@@ -147,3 +147,20 @@ def test_an_added_part_is_not_called_one_line_or_something_put_back():
     for task in TAX.task_types:
         for add in task.adds:
             assert not re.search(r"\b(one|back|line|sentence)\b", add.split("\n")[0], re.I), (task.id, add)
+
+
+# words of a task's everyday setting that some option also uses, but that say nothing of a taste when
+# they name where a text goes ("a community page update" is no vote for community gardening)
+_SETTING_WORDS = {"family", "community", "weekly", "street", "chat", "group", "email", "letter", "silence", "cat",
+                  "weekend", "bullet", "neighbour", "board", "voice", "car", "card"}  # fmt: skip
+
+
+def test_occasions_name_no_platform_or_form_a_preference_is_about():
+    """An own task "for my Instagram" or "for my blog" beside a cue for private albums or a paper diary
+    contradicts it (or hints an option); where a text goes must be neutral."""
+    terms = {o.id.replace("_", " ").lower() for d in TAX.domains for s in d.scenarios for o in s.options}
+    terms |= {k.lower() for d in TAX.domains for s in d.scenarios for o in s.options for k in o.key_terms}
+    for task in TAX.task_types:
+        for occasion in task.occasions:
+            named = {t for t in terms - _SETTING_WORDS if re.search(rf"\b{re.escape(t)}", occasion.lower())}
+            assert not named, (task.id, occasion, named)
