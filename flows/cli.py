@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 import flows  # noqa: F401  (Prefect environment defaults)
@@ -39,6 +38,7 @@ from flows.cli_common import (
     ConcurrencyOption,
     DbOption,
     DeadlineOption,
+    QuietOption,
     TimeoutOption,
     bare_url,
     check_concurrency,
@@ -50,6 +50,7 @@ from flows.cli_common import (
 )
 from flows.cli_inspect import inspect_app, report_app, schemas_app
 from flows.cli_train import train_app
+from flows.live_progress import RichSink, progress_bars
 from llm import GenerationError
 from schemas.config import PRESETS, ConfigError
 from warehouse import DEFAULT_DB, WarehouseError
@@ -63,24 +64,6 @@ app.add_typer(inspect_app)
 app.add_typer(report_app, name="report")
 app.add_typer(schemas_app, name="schemas")
 app.add_typer(train_app, name="train")
-
-
-class RichSink:
-    """Progress display: one bar per stage, advancing per shard."""
-
-    def __init__(self, progress: Progress) -> None:
-        self.progress = progress
-        self.ids: dict[str, int] = {}
-
-    def start(self, stage: str, total: int) -> None:
-        self.ids[stage] = self.progress.add_task(stage, total=max(total, 1), completed=0 if total else 1)
-
-    def advance(self, stage: str, n: int = 1) -> None:
-        if stage in self.ids:
-            self.progress.advance(self.ids[stage], n)
-
-    def note(self, message: str) -> None:
-        self.progress.console.print(message)
 
 
 def _quiet_prefect(verbose: bool) -> None:
@@ -139,6 +122,7 @@ def synth(
     config: Annotated[Path | None, typer.Option(help="YAML file of config fields overriding the preset")] = None,
     db: DbOption = DEFAULT_DB,
     verbose: Annotated[bool, typer.Option(help="show Prefect's logs")] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Generate a dataset version (in-process Prefect flow) and print a summary."""
     _quiet_prefect(verbose)
@@ -179,14 +163,7 @@ def synth(
     if not verbose:
         hide_run_errors()
     console.print(f"[bold]tacit synth[/] preset={preset} seed={seed} backend={backend} db={db}")
-    bars = Progress(
-        TextColumn("{task.description:<14}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    )
+    bars = progress_bars(console, quiet=quiet)
     try:
         with remote, local_prefect(note=console.print), bars, progress_mod.reporting(RichSink(bars)):
             summary = synth_flow(

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 console = Console()
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="no live progress lines; the summary only")]
 err = Console(stderr=True)
 
 

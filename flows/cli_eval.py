@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from evaluation.judges import OFFLINE_JUDGES
@@ -29,6 +28,7 @@ from flows.cli_common import (
     ConcurrencyOption,
     DbOption,
     DeadlineOption,
+    QuietOption,
     TimeoutOption,
     bare_url,
     check_concurrency,
@@ -75,6 +75,7 @@ def eval_command(
     concurrency: ConcurrencyOption = DEFAULT_CONCURRENCY,
     db: DbOption = DEFAULT_DB,
     verbose: Annotated[bool, typer.Option(help="show Prefect's logs")] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Evaluate a dataset version with one or more methods; print accuracy with 95% CIs."""
     from flows.cli import _quiet_prefect
@@ -95,14 +96,14 @@ def eval_command(
 
     from evaluation.items import NoItemsError
     from flows import progress as progress_mod
-    from flows.cli import RichSink
     from flows.evaluate import evaluate
+    from flows.live_progress import RichSink, progress_bars
     from flows.local_prefect import LocalPrefectError, local_prefect
     from llm import GenerationError
 
     if not verbose:
         hide_run_errors()
-    bars = Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    bars = progress_bars(console, width=10, quiet=quiet)
     try:
         with remote, local_prefect(note=console.print), bars, progress_mod.reporting(RichSink(bars)):
             summary = evaluate(

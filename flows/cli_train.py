@@ -20,7 +20,7 @@ from typing import Annotated
 
 import typer
 
-from flows.cli_common import DbOption, console, fail
+from flows.cli_common import DbOption, QuietOption, console, fail
 from warehouse import DEFAULT_DB, WarehouseError
 
 train_app = typer.Typer(no_args_is_help=True, help="Train models on a dataset version (needs the `train` extra).")
@@ -38,7 +38,7 @@ ConfigOption = Annotated[
 VerboseOption = Annotated[bool, typer.Option(help="show Prefect's and the trainer's logs")]
 
 
-def _run(kind: str, version, base_model, config, out, max_steps, resume, db, verbose) -> None:
+def _run(kind: str, version, base_model, config, out, max_steps, resume, db, verbose, quiet=False) -> None:
     if not verbose:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
         os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
@@ -48,7 +48,15 @@ def _run(kind: str, version, base_model, config, out, max_steps, resume, db, ver
         import torch  # noqa: F401
     except ImportError:
         fail("training needs the `train` extra: pip install -e '.[train]'")
+    if not verbose:  # the live step line is the progress; library bars (weights, dataset maps) only clutter
+        import datasets
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        datasets.disable_progress_bars()
+    from flows import progress
     from flows import train as train_flows
+    from flows.live_progress import RichSink, progress_bars
     from flows.local_prefect import LocalPrefectError, local_prefect
     from training.config import TrainConfigError, load_config
 
@@ -62,7 +70,8 @@ def _run(kind: str, version, base_model, config, out, max_steps, resume, db, ver
     flow = {"sft": train_flows.train_sft, "grpo": train_flows.train_grpo, "memory": train_flows.train_memory}[kind]
     console.print(f"[bold]tacit train {kind}[/] base_model={base_model} config={config} db={db}")
     try:
-        with local_prefect(note=console.print):
+        bars = progress_bars(console, quiet=quiet)
+        with local_prefect(note=console.print), bars, progress.reporting(RichSink(bars)):
             summary = flow(
                 version=version,
                 base_model=base_model,
@@ -108,8 +117,9 @@ def _command(kind: str, doc: str):
         resume: ResumeOption = None,
         db: DbOption = DEFAULT_DB,
         verbose: VerboseOption = False,
+        quiet: QuietOption = False,
     ) -> None:
-        _run(kind, version, base_model, config, out, max_steps, resume, db, verbose)
+        _run(kind, version, base_model, config, out, max_steps, resume, db, verbose, quiet)
 
     command.__doc__ = doc
     train_app.command(name=kind)(command)

@@ -208,6 +208,8 @@ def _run(
     run_id = start_run(con, "synth", version_id, config.canonical_json(), str(flow_run.get_id() or "") or None)
     if hasattr(gen, "run_id"):
         gen.run_id = run_id  # every recorded LLM call names the run that made it
+    if hasattr(gen, "on_progress"):
+        gen.on_progress = progress.llm_reporter()  # a live line per call site: calls, tokens, dollars, ETA
     if batch and config.backend == "openai":
         from llm.batch import BatchGenerator
 

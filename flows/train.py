@@ -25,6 +25,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
+from flows import progress
 from schemas.base import Record
 from warehouse import DEFAULT_DB, connect
 from warehouse.history import resolve_version
@@ -75,8 +76,39 @@ def train(kind: str, model_path: str, tokenizer, dataset, cfg, out_dir: Path, ma
 
     out_dir.mkdir(parents=True, exist_ok=True)
     recorder = checkpoint_recorder(db, run_id)
-    trainer = make_trainer(kind, model_path, tokenizer, dataset, cfg, out_dir, max_steps, callbacks=[recorder])
+    reporter = step_reporter(f"train {kind}")
+    trainer = make_trainer(
+        kind, model_path, tokenizer, dataset, cfg, out_dir, max_steps, callbacks=[recorder, reporter]
+    )
+    if progress.watched():  # the CLI's line replaces the trainer's own bar or printed log dicts
+        from transformers.trainer_callback import PrinterCallback, ProgressCallback
+
+        trainer.remove_callback(ProgressCallback)
+        trainer.remove_callback(PrinterCallback)
     return fit(trainer, kind, tokenizer, len(dataset), out_dir, resume)
+
+
+def step_reporter(stage: str):
+    """A trainer callback that reports each optimizer step to ``flows.progress`` (done/total, and the last
+    logged loss or reward as detail), so ``tacit train`` shows a live line and an ETA per step."""
+    from transformers import TrainerCallback
+
+    class StepReporter(TrainerCallback):
+        def on_train_begin(self, args, state, control, **kwargs):
+            if state.is_world_process_zero:
+                progress.sink().start(stage, state.max_steps)
+                progress.sink().advance(stage, state.global_step)  # a resumed run starts where it stopped
+
+        def on_step_end(self, args, state, control, **kwargs):
+            if state.is_world_process_zero:
+                progress.sink().advance(stage)
+
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            shown = {k: v for k, v in (logs or {}).items() if k in ("loss", "reward") and isinstance(v, int | float)}
+            if state.is_world_process_zero and shown:
+                progress.sink().detail(stage, "  ".join(f"{k} {v:.4g}" for k, v in shown.items()))
+
+    return StepReporter()
 
 
 @task(cache_policy=NO_CACHE)

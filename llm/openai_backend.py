@@ -4,7 +4,9 @@ How a batch of requests runs:
 1. each request is rendered from its call site's prompt (``llm.prompts``) and keyed by
    sha256(model, messages, params, output schema, prompt sha);
 2. a key found in the call store (the warehouse's ``llm_calls``) is answered from it: no request is sent,
-   so a killed run resumes without repeating a completed call;
+   so a killed run resumes without repeating a completed call but those of the store's last write
+   window (the warehouse writes finished calls from a background thread every 250 ms and at the end
+   of ``generate``; ``warehouse.llm_store``);
 3. the rest go out concurrently through the async SDK, under an adaptive window that halves on 429 and
    grows back by one per success, an RPM/TPM limiter, and pauses read from the server's
    ``x-ratelimit-*`` headers (``llm.ratelimit``); 429/5xx/timeouts are retried with jittered exponential
@@ -38,7 +40,7 @@ import asyncio
 import hashlib
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import openai
@@ -90,6 +92,10 @@ class _RetryInJsonMode(RetryNow):
 
 class OpenAIGenerator(CallRecords):
     """``Generator`` over an OpenAI-compatible chat-completions endpoint."""
+
+    on_progress: Callable[[str, int, int, Ledger], None] | None = None
+    """Called after each call of a batch finishes (cache hit, answer or failure) with the call site, calls
+    done, calls in the batch and the ledger (tokens, dollars): ``flows.synth`` draws a live line from it."""
 
     name = "openai"
 
@@ -199,7 +205,27 @@ class OpenAIGenerator(CallRecords):
     # -- the batch -------------------------------------------------------------------------------
     def generate(self, site: CallSite, requests: Sequence[BaseModel]) -> list[BaseModel]:
         check_inputs(site, requests)
-        return asyncio.run(self._generate(site, list(requests)))
+        buffer = getattr(self.store, "buffer", None)
+        if buffer is not None:  # the warehouse writes finished calls from its own thread, off the event loop
+            buffer()
+        try:
+            return asyncio.run(self._generate(site, list(requests)))
+        finally:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the calls the store still holds (``WarehouseCallStore``: the last window's): every call of a
+        batch is in the warehouse when ``generate`` returns or raises."""
+        flush = getattr(self.store, "flush", None)
+        if flush is not None:
+            flush()
+
+    def close(self) -> None:
+        """Flush the store and stop its writer thread (also done when the store is collected and at
+        interpreter exit); the generator stays usable."""
+        close = getattr(self.store, "close", None)
+        if close is not None:
+            close()
 
     async def _generate(self, site: CallSite, requests: list[BaseModel]) -> list[BaseModel]:
         http = client(self.base_url, self.timeout)
@@ -207,10 +233,19 @@ class OpenAIGenerator(CallRecords):
         previous, self.limiter = self.limiter, RateLimiter(self.rpm, self.tpm)
         if previous is not None:  # a header pause outlives the batch that read it
             self.limiter.resume_at, self.limiter.pauses = previous.resume_at, previous.pauses
+        done = 0
+
+        async def counted(req: BaseModel) -> BaseModel:
+            nonlocal done
+            try:
+                return await self._one(http, window, site, req)
+            finally:
+                done += 1
+                if self.on_progress is not None:
+                    self.on_progress(site.name, done, len(requests), self.ledger)
+
         try:
-            results = await asyncio.gather(
-                *(self._one(http, window, site, r) for r in requests), return_exceptions=True
-            )
+            results = await asyncio.gather(*(counted(r) for r in requests), return_exceptions=True)
         finally:
             await http.close()
         stops = [r for r in results if isinstance(r, BaseException) and not isinstance(r, CallFailed)]

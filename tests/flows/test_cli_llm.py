@@ -4,6 +4,8 @@ message of a run with failed calls, and `--batch`."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from llm.loopback import FakeOpenAI
@@ -22,6 +24,9 @@ def test_synth_prints_cost_per_stage_and_report_cost_repeats_it(tmp_path):
         assert run.returncode == 0, run.stderr[-3000:]
         calls = server.completions
     assert "LLM cost of run" in run.stdout
+    # a live line per call site, drawn once at the end in a pipe: every call of its last batch, tokens, dollars
+    line = re.search(r"^llm signal_session +━+ (\d+)/(\d+) .*?([\d,]+) tokens +\$(\d+\.\d\d)", run.stdout, re.M)
+    assert line and line[1] == line[2] and int(line[3].replace(",", "")) > 0, run.stdout[-2000:]
     for stage, site in (
         ("personas", "persona_profile"),
         ("conversations", "signal_session"),

@@ -4,6 +4,7 @@ and config, a failed run recorded as failed, and artifacts; synth never imports 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,11 +12,29 @@ from pathlib import Path
 import pytest
 import yaml
 
+from flows import progress
 from training.config import resolve_config_path
 from warehouse import connect
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
+
+
+class _RecordingSink:
+    def __init__(self) -> None:
+        self.events: list[tuple] = []
+
+    def start(self, stage: str, total: int) -> None:
+        self.events.append(("start", stage, total))
+
+    def advance(self, stage: str, n: int = 1) -> None:
+        self.events.append(("advance", stage, n))
+
+    def detail(self, stage: str, text: str) -> None:
+        self.events.append(("detail", stage, text))
+
+    def note(self, message: str) -> None:
+        self.events.append(("note", message))
 
 
 def test_sft_then_memory_flows_record_runs_checkpoints_and_lineage(train_db, tiny_model, tmp_path):
@@ -25,8 +44,13 @@ def test_sft_then_memory_flows_record_runs_checkpoints_and_lineage(train_db, tin
     saving = tmp_path / "sft.yaml"  # tiny-sft, saving a checkpoint every step
     raw = yaml.safe_load(resolve_config_path("tiny-sft").read_text())
     saving.write_text(yaml.safe_dump(raw | {"trl": raw["trl"] | {"save_strategy": "steps", "save_steps": 1}}))
-    sft = train_sft(version=vid, config=str(saving), out=str(tmp_path / "sft"), max_steps=2, db=str(db))
+    shown = _RecordingSink()
+    with progress.reporting(shown):
+        sft = train_sft(version=vid, config=str(saving), out=str(tmp_path / "sft"), max_steps=2, db=str(db))
     assert sft.global_step == 2 and sft.metrics["train_loss"] > 0
+    assert shown.events[0] == ("start", "train sft", 2)  # a live line per step, with the loss as it is logged
+    assert sum(e[2] for e in shown.events if e[0] == "advance") == 2
+    assert any(e[0] == "detail" and "loss" in e[2] for e in shown.events)
     mem = train_memory(version=vid, base_model=sft.final_dir, out=str(tmp_path / "mem"), max_steps=1, db=str(db))
     assert mem.global_step == 1 and "memory/turn_rows" in mem.metrics
     from prefect.artifacts import Artifact
@@ -97,6 +121,13 @@ def test_cli_tiny_model_then_sft(prefect_harness, train_db, tmp_path):
     run = CliRunner().invoke(app, ["train", "sft", "--db", str(db), "--out", str(tmp_path / "sft"), "--max-steps", "1"])
     assert run.exit_code == 0, run.output
     assert "1 steps" in run.output and "final checkpoint" in run.output
+    assert re.search(r"^train sft +━+ 1/1", run.output, re.M)  # the step line, drawn once when not a terminal
+    assert "\r" not in run.output and "\x1b[" not in run.output  # no redraws or colour codes in a pipe
+    quiet = CliRunner().invoke(
+        app, ["train", "sft", "--db", str(db), "--out", str(tmp_path / "q"), "--max-steps", "1", "--quiet"]
+    )
+    assert quiet.exit_code == 0 and "final checkpoint" in quiet.output
+    assert "━" not in quiet.output and "{'loss'" not in quiet.output
     assert (tmp_path / "sft" / "final" / "model.safetensors").exists()
 
 
