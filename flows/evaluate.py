@@ -194,5 +194,8 @@ def _run_shards(con, settings: EvalSettings, items, logger, max_cost, judge_base
     sink.start("evaluate", sum(len(s) for _, s in todo))
     model = make_model(settings, con, max_cost=max_cost, concurrency=concurrency)
     judges = make_judges(settings, con, judge_base_url, concurrency=concurrency)
+    for client in (model, *(getattr(j, "model", None) for j in judges)):
+        if hasattr(client, "on_progress"):
+            client.on_progress = progress.llm_reporter()  # a live line per call site: calls, tokens, dollars
     for unit, shard in todo:
         evaluate_shard(con, quote(settings), unit, quote(shard), quote(model), quote(judges))

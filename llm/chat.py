@@ -24,6 +24,7 @@ import hashlib
 import json
 import re
 import time
+from collections.abc import Callable
 
 from llm import client_settings
 from llm.base import GenerationError
@@ -54,6 +55,8 @@ class OpenAIChat:
     """Chat completions in free text; ``complete`` returns one reply per chat, in order."""
 
     name = "openai"
+    on_progress: Callable[[str, int, int, Ledger], None] | None = None
+    """Called after each chat of a batch finishes, as ``OpenAIGenerator.on_progress`` (a live line in the CLI)."""
 
     def __init__(
         self,
@@ -101,8 +104,19 @@ class OpenAIChat:
         http = client(self.base_url, self.timeout)
         window = AdaptiveWindow(start=max(1, self.concurrency // 2), ceiling=self.concurrency)
         limiter = RateLimiter(self.rpm, self.tpm)
+        done = 0
+
+        async def counted(messages) -> str:
+            nonlocal done
+            try:
+                return await self._one(http, window, limiter, messages, max_new_tokens)
+            finally:
+                done += 1
+                if self.on_progress is not None:
+                    self.on_progress(self.call_site, done, len(requests), self.ledger)
+
         try:
-            return list(await asyncio.gather(*(self._one(http, window, limiter, m, max_new_tokens) for m in requests)))
+            return list(await asyncio.gather(*(counted(m) for m in requests)))
         finally:
             await http.close()
 
