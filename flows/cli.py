@@ -307,6 +307,10 @@ from flows.cli_export import export_command  # noqa: E402
 
 app.command("export")(export_command)
 
+from flows.cli_view import view_command  # noqa: E402
+
+app.command("view")(view_command)
+
 
 def main() -> None:  # console-script entry point
     app(prog_name="tacit")
