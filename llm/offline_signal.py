@@ -12,6 +12,7 @@ the persona's non-cue tasks. How: deterministic per (seed, key); ``llm.offline``
 from __future__ import annotations
 
 import random
+import re
 
 from llm.life import fits_life
 from llm.offline_tasks import write_task_session
@@ -47,13 +48,22 @@ def _signature(sentence: str) -> tuple[str, ...]:
     return tuple("".join(sorted(w)) for w in sentence.lower().rstrip(".!?").split())
 
 
+_LONG_STANDING = re.compile(
+    r"\b(?:for (?:years|decades|ages|as long as)|(?:two|three|four|five|six|ten|twenty|many) years|years? (?:now|ago)|"
+    r"since I was|all my life|my whole life|decades?|always|never once|ever since)\b",
+    re.IGNORECASE,
+)
+"""A cue that claims a long-standing habit (no update may show its new choice with one)."""
+
+
 def cue_for(seed: int, req: SignalRequest, option: ScenarioOption) -> str:
     """The cue sentence of this session: a change cue for an update, else one of the option's cues (a
     returning choice, A -> B -> A, gets another one): the first, in this persona's order of the bank,
     that repeats no earlier session's cue, says nothing the persona's life rules out (``llm.life``) and
     whose months and seasons fit the session's date ("in July I ..." is not told in April), each rule
     giving way only to the one before it; so an update whose change cue does not fit shows the new
-    choice through a plain cue of it (the earlier sessions showed the old one)."""
+    choice through a plain cue of it (the earlier sessions showed the old one), one that claims no years of
+    the new habit when the bank allows."""
     persona = req.key.split(".")[0]
     e = rng_for(seed, "cue", persona, req.scenario_id).randrange(1000)
     cues = [option.cues[(e + req.scenario_repeat + i) % len(option.cues)] for i in range(len(option.cues))]
@@ -63,11 +73,15 @@ def cue_for(seed: int, req: SignalRequest, option: ScenarioOption) -> str:
     unfit, said = frozenset(req.unfit_life), {_signature(c) for c in req.avoid_cues}
     month = req.session_date.month if req.session_date is not None else None
 
-    def misfit(cue: str) -> tuple[bool, bool, bool]:  # what a reader would notice, worst first
+    changed = req.kind == "update"
+
+    def misfit(cue: str) -> tuple[bool, bool, bool, bool]:  # what a reader would notice, worst first
         return (
             _signature(cue) in said,  # said in an earlier session of the scenario
             not fits_life(cue, unfit),  # a detail the persona's life rules out
             month is not None and not fits_month(cue, month),  # a month or season its date contradicts
+            # an update shown by a plain cue that claims years of the new habit contradicts the old one
+            changed and cue not in option.change_cues and bool(_LONG_STANDING.search(cue)),
         )
 
     return min(cues, key=misfit)  # min keeps the bank's order among equals

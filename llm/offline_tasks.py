@@ -17,7 +17,7 @@ import re
 from functools import cache
 
 from llm.voice import CUE, voice
-from llm.world import slots_for
+from llm.world import address, slots_for
 from schemas.core import SpeakingStyle
 from schemas.generation import Contact, SessionDraft, TurnDraft
 from schemas.taxonomy import TaskTypeSpec
@@ -106,7 +106,7 @@ def _message_draft(
 ) -> str:
     openers = _REPLY_OPENERS if reply else (_OPENERS.get(occasion) or _GENERAL_OPENERS)
     opener = openers[k % len(openers)]
-    hello = "Hi," if owner == "other" else f"Hi {contact.name},"
+    hello = "Hi," if owner == "other" else f"Hi {address(contact)},"
     sign = contact.name if owner == "other" else "[Your name]"
     body = " ".join(sentences)
     signoffs = signoffs_for(contact.relation, owner)
@@ -246,7 +246,7 @@ def _follow(task_id, kind, p, sentences, fixes, contact, occasion, owner, k) -> 
             return "Shorter:\n\n" + _message_draft(short, contact, occasion, owner, k + 1, reply)
         if kind == "add_call":
             return "Added:\n\n" + _message_draft([*sentences, _CALL_LINES[p % 3]], contact, occasion, owner, k, reply)
-        subjects = _SUBJECTS if owner == "other" else [x.format(first=contact.name) for x in _SUBJECTS_TO]
+        subjects = _SUBJECTS if owner == "other" else [x.format(first=address(contact)) for x in _SUBJECTS_TO]
         return f"Subject: {subjects[k % len(subjects)]}\n\n" + _message_draft(sentences, contact, occasion, owner, k)
     if task_id == "shorten":
         if kind == "title":

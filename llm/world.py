@@ -45,10 +45,19 @@ def world_for(seed: int, persona_id: str, tax: Taxonomy) -> dict[str, Contact]:
     return people
 
 
+_KIN_NAMES = {"my mum": "Mum", "my dad": "Dad", "my grandmother": "Gran"}
+
+
+def address(contact: Contact) -> str:
+    """What the user calls the person: "Mum", "Dad", "Gran" for a parent or grandparent (nobody calls
+    their mother Leila in a birthday card), else the first name."""
+    return _KIN_NAMES.get(contact.relation, contact.name)
+
+
 def slots_for(contact: Contact) -> dict[str, str]:
     """Template slots for one person: {who} "my sister Ana", {first}, pronouns, and capitalised forms."""
     forms = {"who": f"{contact.relation} {contact.name}", "contact": f"{contact.relation} {contact.name}"}
-    forms |= {"first": contact.name, **PRONOUNS[contact.pronoun]}
+    forms |= {"first": address(contact), **PRONOUNS[contact.pronoun]}
     return forms | {k[0].upper() + k[1:]: v[0].upper() + v[1:] for k, v in forms.items()}
 
 

@@ -121,3 +121,16 @@ def test_nobody_writes_a_catch_up_to_someone_they_live_with(tiny_config, tax, ge
                 for name in home:
                     assert not re.search(rf"^(?:Hi|Dear|Hello) {name},$", t.content, re.M), (s.session_id, name)
     assert drafts > 20
+
+
+def test_parents_and_grandparents_are_called_mum_dad_and_gran():
+    from llm.offline_tasks import _message_draft
+    from llm.world import slots_for
+    from schemas.generation import Contact
+
+    mum = Contact(name="Leila", relation="my mum", pronoun="she")
+    draft = _message_draft(["The boiler broke on Tuesday."], mum, "a catch-up", "self", 0)
+    assert draft.startswith("Hi Mum,") and "Leila" not in draft
+    assert slots_for(mum)["First"] == "Mum" and slots_for(mum)["who"] == "my mum Leila"
+    sister = Contact(name="Ana", relation="my sister", pronoun="she")
+    assert _message_draft(["x."], sister, "a catch-up", "self", 0).startswith("Hi Ana,")

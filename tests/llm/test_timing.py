@@ -24,6 +24,7 @@ from llm.timing import ALL_MONTHS, months_fitting, timeline_months
         ("All winter my evenings have been grim fjord-side murders.", [1, 3, 12], [6, 8]),
         ("Our summer party is at a bowling alley, and I'm on the quiz.", [4, 6, 8], [9, 11]),
         ("Halloween turned me into someone who watches horror films.", [10, 11], [4, 7]),
+        ("I've got a fortnight of annual leave in May and want to come out of it with a licence.", [3, 5], [6, 8]),
     ],
 )
 def test_a_reference_fits_only_the_months_it_can_be_said_in(text, fits, contradicts):
@@ -167,3 +168,23 @@ def test_an_earlier_cue_is_recognised_in_its_proofread_form(tax):
     words[i] = words[i][0] + words[i][2] + words[i][1] + words[i][3:]  # "claerance"
     again = SignalRequest.model_construct(**base, avoid_cues=[" ".join(words)])
     assert cue_for(0, again, option) != first
+
+
+def test_an_update_shown_by_a_plain_cue_claims_no_years_of_the_new_habit(tax):
+    """March: "too short for a ponytail"; July's update: "three years without scissors" contradicted it."""
+    from llm.offline_signal import cue_for
+    from schemas.generation import SignalRequest
+
+    scenario = next(iter(tax.scenarios.values()))
+    option = scenario.options[0].model_copy(
+        update=dict(
+            change_cues=["In December I finally switched to it."],  # a past December: not told in July
+            cues=["My plait has gone three years without scissors.", "A plait now hangs down my back."],
+        )
+    )
+    for repeat in range(4):
+        req = SignalRequest.model_construct(
+            key="p00001.s003", kind="update", scenario_id=scenario.id, option_id=option.id,
+            scenario_repeat=repeat, session_date=date(2025, 7, 9), unfit_life=[], avoid_cues=[],
+        )  # fmt: skip
+        assert cue_for(0, req, option) == "A plait now hangs down my back."
