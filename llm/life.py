@@ -3,7 +3,8 @@
 What: ``unfit_tags(persona)`` names the kinds of life detail a persona cannot have (a flatmate for
 someone who lives with a partner and children, a manager or a colleague for someone retired, a newborn
 at 70, "since I retired" at 35, a grandmother at 65, a mum at 85, "the kids" for someone without children
-at home, a toddler beside a teenager: a family's children are either small or teenagers, by age),
+at home, a toddler beside a teenager: a family's children are either small or teenagers, by age; "our
+flat" beside "our house": a home is one or the other),
 ``fits_life(text, tags)`` says whether a sentence is free of them, and ``relations_for(persona, relations)``
 keeps the people of ``persona_attributes.yaml`` that the persona can have (no roommate unless it lives with
 roommates, no manager or coworker once retired, no grandmother from 60, no mum or dad from 80, no son or daughter
@@ -41,6 +42,11 @@ LIFE_WORDS = {
     r"playgroup|spelling tests?|bath ?time|school gates?|primary school)\b",
     "school_kids": r"\b(?:my|our) (?:son|daughter|kids|children|youngest|eldest)\b[^.!?]*\b(?:school|nursery|homework)|"
     r"\b(?:school|nursery|homework)[^.!?]*\b(?:my|our) (?:son|daughter|kids|children|youngest|eldest)\b",
+    # a home is a flat or a house, the same one in every session
+    "flat": r"\b(?:our|my|the) flat\b(?! (?:white|tyre|cap|rate|fee|pack|shoes?|screen))|"
+    r"\bour (?:stairwell|lift|block)\b|\bmy balcony\b",
+    "house": r"\b(?:our|my) house\b|\bthe house\b(?! (?:of|party|wine|style|rules|special))|"
+    r"\b(?:our|my) (?:driveway|lawn|garage|loft|attic|back garden|front garden)\b|\bthe (?:loft|attic|driveway)\b",
     "teen": r"\bteen(?:age|ager|agers|s)?\b|\bGCSEs?\b|\bsixth form\b",
 }
 _COMPILED = {tag: re.compile(words, re.IGNORECASE) for tag, words in LIFE_WORDS.items()}
@@ -77,6 +83,7 @@ def unfit_tags(persona) -> frozenset[str]:
         tags.add("grandchildren")
     if persona.age < 23 or (persona.age < _CHILDREN_LEFT_HOME_FROM and persona.household not in _WITH_CHILDREN):
         tags.add("children")  # too young for children, or young enough that they would live at home
+    tags.add("house" if lives_in_flat(persona) else "flat")
     if persona.household not in _WITH_CHILDREN or persona.age >= _NO_SCHOOL_CHILDREN_FROM:
         tags.add("school_kids")
     if persona.age >= 60:  # grandparents past a hundred
@@ -84,6 +91,16 @@ def unfit_tags(persona) -> frozenset[str]:
     if persona.age >= 80:  # parents past a hundred
         tags.add("parents")
     return frozenset(tags)
+
+
+_FLAT_SHARE = {"with roommates": 1.0, "lives alone": 0.7, "with partner": 0.5, "with parents": 0.2}
+
+
+def lives_in_flat(persona) -> bool:
+    """Whether the persona's home is a flat (else a house): most sharers and people alone live in flats,
+    most families in houses; a stable draw from the persona id, the same in every session."""
+    share = _FLAT_SHARE.get(persona.household, 0.2)
+    return zlib.crc32(f"home:{persona.persona_id}".encode()) % 100 < share * 100
 
 
 def _older_children(persona) -> bool:

@@ -134,3 +134,13 @@ def test_parents_and_grandparents_are_called_mum_dad_and_gran():
     assert slots_for(mum)["First"] == "Mum" and slots_for(mum)["who"] == "my mum Leila"
     sister = Contact(name="Ana", relation="my sister", pronoun="she")
     assert _message_draft(["x."], sister, "a catch-up", "self", 0).startswith("Hi Ana,")
+
+
+def test_a_home_is_a_flat_or_a_house_for_good():
+    flat, house = "Our flat's stairwell light has been out for a week.", "The loft hatch in our house sticks."
+    homes = [unfit_tags(_persona(persona_id=f"p{i:05d}", household=h)) for i in range(40)
+             for h in ("with roommates", "with partner and children", "lives alone")]  # fmt: skip
+    assert all(fits_life(flat, u) != fits_life(house, u) for u in homes)  # never both, never neither
+    assert not fits_life(house, unfit_tags(_persona(household="with roommates")))  # sharers rent flats
+    assert {fits_life(flat, u) for u in homes} == {True, False}
+    assert fits_life("I ordered a flat white and a house salad.", homes[0] | homes[1])
