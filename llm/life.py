@@ -50,6 +50,12 @@ LIFE_WORDS = {
     "teen": r"\bteen(?:age|ager|agers|s)?\b|\bGCSEs?\b|\bsixth form\b",
 }
 _COMPILED = {tag: re.compile(words, re.IGNORECASE) for tag, words in LIFE_WORDS.items()}
+SOMEONE_ELSES = frozenset(
+    {"children", "kids_at_home", "little", "teen", "baby", "school_kids", "parents", "grandparents", "grandchildren",
+     "flatmate", "flat", "house"}
+)  # fmt: skip
+"""Tags no sentence of a text the user relays for someone else may carry: that person's "my son", "our
+flat" or "my mum" would be the user's family or home seen from a life the history never describes."""
 _WITH_CHILDREN = ("with partner and children", "single parent", "multigenerational")
 _SMALL_CHILDREN_UNTIL = 36  # a parent younger than this has no teenager
 _TEENAGERS_FROM = 50  # a parent from this age has no toddler

@@ -73,13 +73,15 @@ def generate_persona_filler(
         for k in range(config.persona_filler_sessions):
             sid = f"{persona.persona_id}.f{k:03d}"
             rng = rng_for(config.seed, "own_task", sid)
-            focus = supply.focus(window)
+            for_other = rng.random() < config.other_rate
+            focus = supply.focus(window, own_text=not for_other)
+            if focus is None and for_other:  # nothing left that someone else could say: the user's own text
+                for_other, focus = False, supply.focus(window)
             if focus is None:  # the persona's sentences are used up: no task may repeat one
                 break
             task_type = order[(start + k) % len(order)]
             variant = variants.get(task_type, 0)
             variants[task_type] = variant + 1
-            for_other = rng.random() < config.other_rate
             contact = rng.choice(
                 world if for_other or task_type not in MESSAGE_TASKS else correspondents(persona, world)
             )

@@ -16,7 +16,7 @@ so they never collide.
 
 from __future__ import annotations
 
-from llm.life import fits_life
+from llm.life import SOMEONE_ELSES, fits_life
 from llm.seeding import rng_for
 from llm.timing import months_fitting
 from llm.world import fits, render_news
@@ -65,14 +65,16 @@ class NewsSupply:
         self.habits = share(habits)
         self.near, self.far = share(near), share(far)
         self.window: frozenset[int] | None = None
+        self.unfit_now = unfit  # what the text being built may not say (``take`` widens it for others' texts)
 
-    def focus(self, window: frozenset[int] | None = None) -> str | None:
+    def focus(self, window: frozenset[int] | None = None, own_text: bool = True) -> str | None:
         """The sentence a non-cue text has where a cue text has its cue: domain news, from the persona's
         own domains half the time (so cue and non-cue texts are made the same way, one such sentence each).
         ``window``: the months the text may be dated in; its calendar words must allow one (``llm.timing``)."""
+        unfit = self.unfit if own_text else self.unfit | SOMEONE_ELSES
         if self.near and (self.rng.random() < 0.5 or not self.far):
-            return _pop(self.near, window, self.unfit) or _pop(self.far, window, self.unfit)
-        return _pop(self.far, window, self.unfit) or _pop(self.near, window, self.unfit)
+            return _pop(self.near, window, unfit) or _pop(self.far, window, unfit)
+        return _pop(self.far, window, unfit) or _pop(self.near, window, unfit)
 
     def _habit_share(self, has_people: bool) -> float:
         """The chance that a world sentence is a habit of the user's: in proportion to what is left."""
@@ -92,6 +94,8 @@ class NewsSupply:
         of it that all the text's other sentences allow too."""
         out: list[str | None] = []
         self.window = window
+        # someone else's text tells nothing of their family or home (their "my son" would be the user)
+        self.unfit_now = self.unfit if own_text else self.unfit | SOMEONE_ELSES
         others = [p for p in people if contact is None or p.name != contact.name]
         self.rng.shuffle(others)  # one text names each person at most once while it can
         for _ in range(n):
@@ -114,7 +118,7 @@ class NewsSupply:
         return [x for x in out if x]
 
     def _next(self, items: list[str]) -> str | None:
-        item = _pop(items, self.window, self.unfit)
+        item = _pop(items, self.window, self.unfit_now)
         if item is not None and self.window is not None:
             self.window = self.window & months_fitting(item)
         return item

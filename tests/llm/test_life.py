@@ -144,3 +144,16 @@ def test_a_home_is_a_flat_or_a_house_for_good():
     assert not fits_life(house, unfit_tags(_persona(household="with roommates")))  # sharers rent flats
     assert {fits_life(flat, u) for u in homes} == {True, False}
     assert fits_life("I ordered a flat white and a house salad.", homes[0] | homes[1])
+
+
+def test_a_text_relayed_for_someone_else_tells_nothing_of_a_family_or_home(tax):
+    from flows.stages.news import NewsSupply
+    from llm.life import SOMEONE_ELSES, _tags_of
+
+    persona = _persona(age=40)
+    supply = NewsSupply(0, persona.persona_id, [], tax, half=1, unfit=unfit_tags(persona))
+    theirs = [s for _ in range(150) for s in supply.take(3, [], None, own_text=False)]
+    theirs += [f for _ in range(100) if (f := supply.focus(own_text=False))]
+    assert len(theirs) > 300 and not any(_tags_of(s) & SOMEONE_ELSES for s in theirs)
+    mine = [s for _ in range(300) for s in supply.take(3, [], None, own_text=True)]
+    assert any(_tags_of(s) & SOMEONE_ELSES for s in mine)  # the user's own texts may, within its life
