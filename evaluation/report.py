@@ -34,18 +34,21 @@ def scatter_svg(points: list[dict]) -> str:
         return H - PAD - v * (H - 2 * PAD)
 
     parts = [_axes("input tokens per query (log)", "accuracy")]
-    for i, p in enumerate(points):
+    for i, p in enumerate(points):  # the points, and a legend beside the plot (inline labels collided)
         color = PALETTE[i % len(PALETTE)]
         cx = x(p["input_tokens"])
         parts.append(
             f'<line x1="{cx:.1f}" x2="{cx:.1f}" y1="{y(p["ci_low"]):.1f}" y2="{y(p["ci_high"]):.1f}" '
-            f'stroke="{color}"/><circle cx="{cx:.1f}" cy="{y(p["accuracy"]):.1f}" r="5" fill="{color}"/>'
-            f'<text x="{cx + (7 if cx < W - 120 else -7):.1f}" y="{y(p["accuracy"]) - 6:.1f}" font-size="11" '
-            f'text-anchor="{"start" if cx < W - 120 else "end"}">{_esc(p["method"])} (n={p["n"]})</text>'
+            f'stroke="{color}" stroke-width="2"/><circle cx="{cx:.1f}" cy="{y(p["accuracy"]):.1f}" r="5" '
+            f'fill="{color}"><title>{_esc(p["method"])}: {p["accuracy"]:.3f} (n={p["n"]})</title></circle>'
+            f'<circle cx="{W + 8}" cy="{PAD + i * 20}" r="5" fill="{color}"/>'
+            f'<text x="{W + 18}" y="{PAD + 4 + i * 20}" font-size="12">{_esc(p["method"])} {p["accuracy"]:.2f} '
+            f"(n={p['n']}, {p['input_tokens']:,.0f} tok)</text>"
         )
-    parts.append(f'<text x="{PAD}" y="{H - 8}" font-size="10">{10**lo:,.0f}</text>')
-    parts.append(f'<text x="{W - PAD - 40}" y="{H - 8}" font-size="10">{10**hi:,.0f}</text>')
-    return _svg("".join(parts))
+    parts.append(f'<text x="{PAD}" y="{H - 8}" font-size="11">{10**lo:,.0f}</text>')
+    parts.append(f'<text x="{W - PAD - 40}" y="{H - 8}" font-size="11">{10**hi:,.0f}</text>')
+    size = f'width="{W + 260}" height="{H}" viewBox="0 0 {W + 260} {H}"'
+    return f'<svg xmlns="http://www.w3.org/2000/svg" {size}>{"".join(parts)}</svg>'
 
 
 def bars_svg(
@@ -53,39 +56,63 @@ def bars_svg(
     series: dict[str, list[float | None]],
     counts: dict[str, list[int | None]] | None = None,
     ylabel: str = "accuracy",
+    cis: dict[str, list[tuple[float, float] | None]] | None = None,
 ) -> str:
-    """Grouped bars: one group per label, one bar per series (method), values 0-1 (None: no bar); with
-    ``counts``, each bar is labelled with the number of answers behind it."""
-    n_series = max(len(series), 1)
-    group_w = (W - 2 * PAD) / max(len(groups), 1)
-    bar_w = group_w * 0.8 / n_series
-    parts = [_axes("", ylabel)]
-    for si, (name, values) in enumerate(series.items()):
-        color = PALETTE[si % len(PALETTE)]
-        for gi, v in enumerate(values):
+    """Grouped horizontal bars: one row of bars per group (its label in full on the left), one bar per
+    series (method), values 0-1 (None: no bar). Each bar ends in its value and the number of answers behind
+    it ("0.62  n=31"), with its 95% CI as a whisker when ``cis`` has one; the legend sits above the plot,
+    outside it. Horizontal, so long group names (domains, task types) never collide."""
+    names = list(series)
+    left, right, top, bar_h, gap = 190, 120, 28 + 18 * ((len(names) + 3) // 4), 14, 10
+    plot_w = W + 120 - left - right
+    height = top + len(groups) * (len(names) * bar_h + gap) + 30
+    parts = []
+    for si, name in enumerate(names):  # legend: four per line, above the bars
+        lx, ly = left + (si % 4) * 150, 14 + (si // 4) * 18
+        parts.append(
+            f'<rect x="{lx}" y="{ly - 10}" width="11" height="11" fill="{PALETTE[si % len(PALETTE)]}"/>'
+            f'<text x="{lx + 16}" y="{ly}" font-size="12">{_esc(name)}</text>'
+        )
+    for t in (0, 0.25, 0.5, 0.75, 1.0):
+        tx = left + t * plot_w
+        parts.append(
+            f'<line x1="{tx:.1f}" x2="{tx:.1f}" y1="{top - 4}" y2="{height - 26}" stroke="#ddd"/>'
+            f'<text x="{tx:.1f}" y="{height - 12}" font-size="11" text-anchor="middle">{t:.2f}</text>'
+        )
+    parts.append(
+        f'<text x="{left + plot_w / 2:.0f}" y="{height - 0}" font-size="12" text-anchor="middle">{_esc(ylabel)}</text>'
+    )
+    for gi, group in enumerate(groups):
+        gy = top + gi * (len(names) * bar_h + gap)
+        parts.append(
+            f'<text x="{left - 8}" y="{gy + len(names) * bar_h / 2 + 4:.1f}" font-size="12" text-anchor="end">'
+            f"{_esc(group[:30])}</text>"
+        )
+        for si, name in enumerate(names):
+            v = series[name][gi]
             if v is None or math.isnan(v):
                 continue
-            bx = PAD + gi * group_w + group_w * 0.1 + si * bar_w
-            bh = v * (H - 2 * PAD)
+            y, color = gy + si * bar_h, PALETTE[si % len(PALETTE)]
             n = counts[name][gi] if counts else None
-            label = f"{_esc(name)} / {_esc(groups[gi])}: {v:.3f}" + (f" (n={n})" if n is not None else "")
+            ci = cis[name][gi] if cis else None
+            label = f"{v:.2f}" + (f"  n={n}" if n is not None else "")
             parts.append(
-                f'<rect x="{bx:.1f}" y="{H - PAD - bh:.1f}" width="{bar_w:.1f}" height="{bh:.1f}" fill="{color}">'
-                f"<title>{label}</title></rect>"
+                f'<rect x="{left}" y="{y + 1}" width="{v * plot_w:.1f}" height="{bar_h - 2}" fill="{color}">'
+                f"<title>{_esc(name)} / {_esc(group)}: {label}</title></rect>"
             )
-            if n is not None:
+            end = v * plot_w
+            if ci is not None and not any(math.isnan(c) for c in ci):
+                x1, x2 = left + ci[0] * plot_w, left + ci[1] * plot_w
                 parts.append(
-                    f'<text x="{bx + bar_w / 2:.1f}" y="{H - PAD - bh - 3:.1f}" font-size="8" '
-                    f'text-anchor="middle">n={n}</text>'
+                    f'<line x1="{x1:.1f}" x2="{x2:.1f}" y1="{y + bar_h / 2:.1f}" y2="{y + bar_h / 2:.1f}" '
+                    f'stroke="#333"/><line x1="{x2:.1f}" x2="{x2:.1f}" y1="{y + 3}" y2="{y + bar_h - 3}" '
+                    'stroke="#333"/>'
                 )
-        parts.append(
-            f'<rect x="{W - 150}" y="{8 + si * 14}" width="10" height="10" fill="{color}"/>'
-            f'<text x="{W - 135}" y="{17 + si * 14}" font-size="10">{_esc(name)}</text>'
-        )
-    for gi, g in enumerate(groups):
-        gx = PAD + gi * group_w + group_w / 2
-        parts.append(f'<text x="{gx:.1f}" y="{H - PAD + 14}" font-size="9" text-anchor="middle">{_esc(g)[:18]}</text>')
-    return _svg("".join(parts))
+                end = max(end, ci[1] * plot_w)
+            parts.append(f'<text x="{left + end + 5:.1f}" y="{y + bar_h - 3}" font-size="11">{label}</text>')
+    width = W + 120
+    size = f'width="{width}" height="{height}" viewBox="0 0 {width} {height}"'
+    return f'<svg xmlns="http://www.w3.org/2000/svg" {size}>{"".join(parts)}</svg>'
 
 
 def _axes(xlabel: str, ylabel: str) -> str:
@@ -94,7 +121,7 @@ def _axes(xlabel: str, ylabel: str) -> str:
 
     ticks = "".join(
         f'<line x1="{PAD}" x2="{W - PAD}" y1="{level(t):.1f}" y2="{level(t):.1f}" stroke="#ddd"/>'
-        f'<text x="{PAD - 30}" y="{level(t) + 4:.1f}" font-size="10">{t:.2f}</text>'
+        f'<text x="{PAD - 30}" y="{level(t) + 4:.1f}" font-size="11">{t:.2f}</text>'
         for t in (0, 0.25, 0.5, 0.75, 1.0)
     )
     return (
@@ -122,8 +149,8 @@ def _table(rows: list[dict], columns: list[str]) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def _grouped(table: list[dict]) -> tuple[list[str], dict[str, list[float | None]], dict[str, list[int | None]]]:
-    """(groups, accuracy per method and group, n per method and group) for ``bars_svg``."""
+def _grouped(table: list[dict]) -> tuple:
+    """(groups, accuracy, n and CI per method and group) for ``bars_svg``."""
     groups = sorted({r["group"] for r in table})
     methods = sorted({r["method"] for r in table})
     by = {(r["method"], r["group"]): r for r in table}
@@ -136,7 +163,57 @@ def _grouped(table: list[dict]) -> tuple[list[str], dict[str, list[float | None]
         groups,
         {m: [pick(m, g, "accuracy") for g in groups] for m in methods},
         {m: [pick(m, g, "n") for g in groups] for m in methods},
+        "accuracy",
+        {
+            m: [(pick(m, g, "ci_low"), pick(m, g, "ci_high")) if by.get((m, g)) else None for g in groups]
+            for m in methods
+        },
     )
+
+
+def _gap_rows(summary: dict) -> list[dict]:
+    """The stereotype gap per method with the answers behind each side (a gap on 1 vs 2 items says little)."""
+    n = {(r["method"], r["group"]): r["n"] for r in summary["breakdowns"].get("pref_kind", [])}
+    return [
+        {"method": m, "gap": g, "n stereotypical": n.get((m, "stereotypical"), 0),
+         "n anti-stereotypical": n.get((m, "anti_stereotypical"), 0)}
+        for m, g in summary["stereotype_gap"].items()
+    ]  # fmt: skip
+
+
+def _long(text, short: int = 90) -> str:
+    """A long text folded: its start, the whole on a click (no script: ``<details>``)."""
+    text = "" if text is None else str(text)
+    if len(text) <= short:
+        return f"<pre>{_esc(text)}</pre>" if text else ""
+    return f"<details><summary>{_esc(text[:short])}...</summary><pre>{_esc(text)}</pre></details>"
+
+
+def _score(value) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def _drilldown_section(summary: dict) -> list[str]:
+    rows = summary.get("drilldown") or []
+    if not rows:
+        return []
+    head = "".join(
+        f"<th>{c}</th>" for c in ("query", "method", "gold", "answer", "score", "response", "judges", "memory")
+    )
+    body = "".join(
+        f"<tr><td>{_esc(r['query_id'])}</td><td>{_esc(r['method'])}</td><td>{_esc(r['gold'] or '')}</td>"
+        f'<td class="{"ok" if r["correct"] else "no"}">{_esc(r["answer"] or "-")}</td>'
+        f"<td>{_score(r['score'])}</td>"
+        f"<td>{_long(r['response'])}</td><td>{_long(r['judges'], 60)}</td><td>{_long(r['memory'], 60)}</td></tr>"
+        for r in rows
+    )
+    shown = f"the first {len(rows)} answers in query order" if len(rows) < summary["n_results"] else "every answer"
+    return [
+        f"<h2>Answers, one by one ({shown})</h2>",
+        f"<p>All {summary['n_results']} are in <code>eval_results</code>, <code>eval_judgements</code> and "
+        "<code>eval_memories</code>; <code>tacit view</code> shows them per query.</p>",
+        f"<table><tr>{head}</tr>{body}</table>",
+    ]
 
 
 def render_report(summary: dict) -> str:
@@ -165,15 +242,18 @@ def render_report(summary: dict) -> str:
         bars_svg(*_grouped(summary["breakdowns"]["distance_bin"])),
         "<h2>Stereotype gap (stereotypical minus anti-stereotypical accuracy)</h2>",
         bars_svg(*_grouped(summary["breakdowns"]["pref_kind"])),
-        _table([{"method": m, "gap": g} for m, g in summary["stereotype_gap"].items()], ["method", "gap"]),
+        _table(_gap_rows(summary), ["method", "gap", "n stereotypical", "n anti-stereotypical"]),
         "<h2>Memory agent</h2>",
         _table([summary["memory"]], list(summary["memory"])),
     ]
     for key in ("who", "updated", "forget", "domain", "task_type"):
         sections += [f"<h2>By {_esc(key)}</h2>", bars_svg(*_grouped(summary["breakdowns"][key]))]
+    sections += _drilldown_section(summary)
     style = (
-        "body{font-family:sans-serif;max-width:980px;margin:2em auto;color:#222}"
-        "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px}"
+        "body{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222;font-size:15px}"
+        "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px;"
+        "vertical-align:top}.ok{color:#2e7d32;font-weight:bold}.no{color:#c62828;font-weight:bold}"
+        "details{max-width:28em}summary{cursor:pointer}pre{white-space:pre-wrap;margin:.3em 0}"
     )
     return (
         f'<!doctype html><html><head><meta charset="utf-8"><title>Tacit evaluation {_esc(run["run_id"])}</title>'

@@ -64,6 +64,26 @@ def memory_stats(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:
     }
 
 
+DRILLDOWN_ROWS = 400
+"""Answers the report lists one by one (the first queries in id order; all are in ``eval_results``)."""
+
+
+def drilldown(con: duckdb.DuckDBPyConnection, run_id: str, limit: int = DRILLDOWN_ROWS) -> list[dict]:
+    """Per query and method: the response, the parsed answer and gold, the score, the judges' reasons and,
+    for the memory agent, the memory it ended the history with; the first ``limit`` rows in query order."""
+    cur = con.execute(
+        "SELECT r.query_id, r.method, r.kind, r.gold, r.answer, r.correct, r.score, r.response, "
+        "(SELECT string_agg(j.judge || ' ' || printf('%.2f', j.score) || ': ' || j.reason, ' | ' ORDER BY j.judge) "
+        " FROM eval_judgements j WHERE j.run_id = r.run_id AND j.query_id = r.query_id AND j.method = r.method) "
+        "AS judges, CASE WHEN r.method = 'memory_agent' THEN m.memory END AS memory "
+        "FROM eval_results r LEFT JOIN eval_memories m ON m.run_id = r.run_id AND m.history_id = r.history_id "
+        "WHERE r.run_id = ? ORDER BY r.query_id, r.method LIMIT ?",
+        [run_id, limit],
+    )
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
 def summarize(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> dict:
     """Everything the report shows, as plain data."""
     run = eval_run(con, run_id)
@@ -79,6 +99,7 @@ def summarize(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> dict
         "unparsed": sum(1 for r in rows if r["kind"] == "mcq" and not r["parsed"] and not r.get("overflow")),
         "overflow": sum(1 for r in rows if r.get("overflow")),
         "n_results": len(rows),
+        "drilldown": drilldown(con, run["run_id"]),
     }
 
 

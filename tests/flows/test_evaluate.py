@@ -15,6 +15,7 @@ from evaluation.records import METHODS
 from flows.evaluate import evaluate
 from llm.loopback import FakeOpenAI
 from llm.tokens import count_tokens
+from tests.browser import browse, dom
 
 
 @pytest.fixture(scope="module")
@@ -129,6 +130,14 @@ def test_report_eval_writes_html_with_plots(offline_eval, tmp_path):
     page = out.read_text()
     assert page.count("<svg") >= 8 and "Accuracy vs tokens read" in page and "memory_agent" in page
     assert "<script" not in page and "http://" not in page.replace("http://www.w3.org/2000/svg", "")
+    n_bars = page.count("<rect x=") - page.count('width="11" height="11"')  # bars, not legend keys
+    assert n_bars > 0 and page.count(" n=") >= n_bars  # every bar says how many answers it rests on
+    assert "n anti-stereotypical" in page and "Answers, one by one" in page and "<details>" in page
+    shot = tmp_path / "report.png"
+    done = browse(out.resolve().as_uri(), f"--screenshot={shot}", "--window-size=1100,2400")
+    assert done.returncode == 0 and shot.stat().st_size > 20_000, done.stderr[-2000:]
+    shown = dom(out.resolve().as_uri())
+    assert "Answers, one by one" in shown and shown.count("<tr>") > 50
     missing = CliRunner().invoke(app, ["report", "eval", "eval-nope", "--db", str(db)])
     assert missing.exit_code == 2 and "eval-nope" in missing.output
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 import threading
 import urllib.error
 import urllib.request
@@ -15,25 +14,9 @@ import urllib.request
 import duckdb
 import pytest
 
+from tests.browser import browse, dom
+
 pytestmark = pytest.mark.slow
-
-
-def _chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-    if not found:
-        pytest.fail("no chromium: `make test` installs Debian's chromium package (apt-get install chromium)")
-    return found
-
-
-def _browser(url: str, *args: str) -> subprocess.CompletedProcess:
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars"]
-    return subprocess.run([_chromium(), *flags, *args, url], capture_output=True, text=True, timeout=90)
-
-
-def _dom(url: str) -> str:
-    done = _browser(url, "--dump-dom")
-    assert done.returncode == 0 and "<html" in done.stdout, done.stderr[-2000:]
-    return done.stdout
 
 
 def _href(page: str, pattern: str) -> str:
@@ -60,20 +43,20 @@ def served(tiny_run, tmp_path_factory):
 
 
 def test_a_browser_walks_from_versions_to_a_query_and_its_answers(served, tmp_path):
-    home = _dom(served + "/")
+    home = dom(served + "/")
     version = _href(home, "/v/v")
-    personas = _dom(served + version)
-    persona_page = _dom(served + _href(personas, "/p/p"))
+    personas = dom(served + version)
+    persona_page = dom(served + _href(personas, "/p/p"))
     assert "Preferences" in persona_page and "Histories" in persona_page and "Queries" in persona_page
-    history = _dom(served + _href(persona_page, "/h/"))
+    history = dom(served + _href(persona_page, "/h/"))
     assert re.search(r'class="turn user cue"', history) and "cue of " in history  # the cue turns, marked
     assert history.count("<mark>") >= 3  # and the sentence inside each that carries the cue
     assert history.count('class="turn ') > 20
-    query = _dom(served + _href(persona_page, r"\.mcq"))
+    query = dom(served + _href(persona_page, r"\.mcq"))
     assert 'class="gold"' in query and "memory_agent" in query and "length_only" in query
     assert re.search(r'<td><div class="turn">[^<]+</div></td>', query)  # the memory the method ended with
     shot = tmp_path / "history.png"
-    done = _browser(served + _href(persona_page, "/h/"), f"--screenshot={shot}", "--window-size=1280,1600")
+    done = browse(served + _href(persona_page, "/h/"), f"--screenshot={shot}", "--window-size=1280,1600")
     assert done.returncode == 0 and shot.exists() and shot.stat().st_size > 10_000, done.stderr[-2000:]
 
 
