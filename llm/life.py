@@ -39,13 +39,16 @@ LIFE_WORDS = {
     "kids_at_home": r"\bthe (?:kids|children|twins)\b(?! (?:next door|from|at school|of|on|in (?:the|our) street))|"
     r"\b(?:our|the) (?:two )?(?:boys|girls)\b|\bschool run\b|\bbedtime stor",
     "little": r"\b(?:toddlers?|little ones?|car seats?|pushchair|buggy|pram|potty|the twins arrived|nursery pick-?up|"
-    r"playgroup|spelling tests?|bath ?time|school gates?|primary school)\b",
+    r"playgroup|spelling tests?|bath ?time|school gates?|primary school|joined-up|front tooth|tooth fairy|"
+    r"where babies come from|reading book|egg-box|times tables|nativity|class assembly)\b",
     "school_kids": r"\b(?:my|our) (?:son|daughter|kids|children|youngest|eldest)\b[^.!?]*\b(?:school|nursery|homework)|"
     r"\b(?:school|nursery|homework)[^.!?]*\b(?:my|our) (?:son|daughter|kids|children|youngest|eldest)\b",
     # a home is a flat or a house, the same one in every session
-    "flat": r"\b(?:our|my|the) flat\b(?! (?:white|tyre|cap|rate|fee|pack|shoes?|screen))|"
+    "flat": r"\b(?:our|my|the)(?: whole| tiny| little| new| old)? flat\b"
+    r"(?! (?:white|tyre|cap|rate|fee|pack|shoes?|screen))|"
     r"\bour (?:stairwell|lift|block)\b|\bmy balcony\b",
-    "house": r"\b(?:our|my) house\b|\bthe house\b(?! (?:of|party|wine|style|rules|special))|"
+    "house": r"\b(?:our|my)(?: whole| new| old)? house\b|"
+    r"\bthe(?: whole)? house\b(?! (?:of|party|wine|style|rules|special))|"
     r"\b(?:our|my) (?:driveway|lawn|garage|loft|attic|back garden|front garden)\b|\bthe (?:loft|attic|driveway)\b",
     "teen": r"\bteen(?:age|ager|agers|s)?\b|\bGCSEs?\b|\bsixth form\b",
 }

@@ -80,6 +80,9 @@ def test_a_family_children_are_small_or_teenagers_never_both():
     assert fits_life(toddler, unfit_tags(young)) and not fits_life(teenager, unfit_tags(young))
     assert fits_life(teenager, unfit_tags(older)) and not fits_life(toddler, unfit_tags(older))
     assert not fits_life("Since the baby came I read on my phone.", unfit_tags(older))
+    older_unfit = unfit_tags(older)
+    for small in ("My daughter is learning joined-up letters at school.", "My son lost his second front tooth."):
+        assert not fits_life(small, older_unfit), small  # a teenager's parent has no reception-class child
     for age in range(36, 50):  # either stage may fit in between, but one persona keeps one stage
         for pid in ("p00001", "p00002", "p00003"):
             unfit = unfit_tags(_persona(age=age, persona_id=pid))
@@ -144,6 +147,7 @@ def test_a_home_is_a_flat_or_a_house_for_good():
     assert not fits_life(house, unfit_tags(_persona(household="with roommates")))  # sharers rent flats
     assert {fits_life(flat, u) for u in homes} == {True, False}
     assert fits_life("I ordered a flat white and a house salad.", homes[0] | homes[1])
+    assert not all(fits_life("I hunted through the whole flat for my keys.", u) for u in homes)
 
 
 def test_a_text_relayed_for_someone_else_tells_nothing_of_a_family_or_home(tax):
