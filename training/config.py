@@ -79,6 +79,10 @@ def load_config(name_or_path: str | Path, kind: str | None = None) -> TrainConfi
         raise TrainConfigError(f"{path}: {exc}") from exc
     if kind and cfg.kind and cfg.kind != kind:
         raise TrainConfigError(f"{path}: kind is {cfg.kind!r} but this is `tacit train {kind}`")
+    if (kind or cfg.kind) == "memory":
+        from training.memory_safety import check_memory_settings
+
+        check_memory_settings(cfg.trl, str(path))  # settings it would get wrong, refused before loading
     return cfg
 
 
