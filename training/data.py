@@ -52,8 +52,8 @@ class DataConfig(BaseModel):
     chunk_tokens: int = Field(CHUNK_TOKENS, gt=0, description="tokens per history chunk (ARCHITECTURE §6: ~5k)")
     memory_cap_tokens: int = Field(MEMORY_CAP_TOKENS, gt=0, description="memory cap in tokens (default 2k)")
     max_chunks: int | None = Field(
-        None, gt=0, description="keep at most N chunks per query (those with its preference's signals first, then "
-        "the latest), for small CPU runs; None reads the whole history as evaluation does")  # fmt: skip
+        None, gt=0, description="read at most N chunks per history, spread evenly and ending with the last (never "
+        "chosen by the query), for small CPU runs; None reads the whole history as evaluation does")  # fmt: skip
     include_open: bool = Field(True, description="include open-ended queries (judge reward) in GRPO data")
     max_queries: int | None = Field(None, gt=0, description="use only the first N queries of the split")
 
@@ -126,19 +126,28 @@ def memory_after(seen: list[str], prefs: dict) -> str:
     return "\n".join(f"- {n}" for n in notes)
 
 
-def build_trajectory(item: QueryItem, turns: list[dict], prefs: dict, signals: list, cfg: DataConfig) -> Trajectory:
+def kept_chunks(n_chunks: int, max_chunks: int | None) -> list[int]:
+    """Which chunks a capped trajectory reads: ``max_chunks`` spread evenly over the history, the last one
+    always among them; every chunk without a cap. Chosen from the history's length alone, never from the
+    query or its preference (choosing the chunks that hold the answer let training see it)."""
+    if not max_chunks or n_chunks <= max_chunks:
+        return list(range(n_chunks))
+    if max_chunks == 1:
+        return [n_chunks - 1]
+    step = (n_chunks - 1) / (max_chunks - 1)
+    return sorted({round(i * step) for i in range(max_chunks)})
+
+
+def build_trajectory(turns: list[dict], prefs: dict, signals: list, cfg: DataConfig) -> Trajectory:
+    """The chunks a trajectory reads and the ground-truth memory after each: the same for every query of
+    a history (nothing here knows the query)."""
     chunks = chunk_history(turns, cfg.chunk_tokens)
     first_seen = {}
     for pid, text in signals:
         at = next((i for i, c in enumerate(chunks) if text in c), None)
         if at is not None:
             first_seen[pid] = min(at, first_seen.get(pid, at))
-    keep = list(range(len(chunks)))
-    if cfg.max_chunks and len(chunks) > cfg.max_chunks:
-        related = {item.preference_id, prefs.get(item.preference_id, (None, None))[1]}
-        wanted = sorted({first_seen[p] for p in related if p in first_seen})[: cfg.max_chunks]
-        rest = [i for i in reversed(keep) if i not in wanted][: cfg.max_chunks - len(wanted)]
-        keep = sorted(wanted + rest)
+    keep = kept_chunks(len(chunks), cfg.max_chunks)
     memories, seen = [], []
     for i in keep:
         seen += sorted((p for p, at in first_seen.items() if at == i), key=lambda p: p)
@@ -181,7 +190,7 @@ def iter_trajectories(con, version_id: str, split: str, cfg: DataConfig):
                 *persona_notes(con, version_id, item.persona_id),
             )
         turns, prefs, signals = cache[item.history_id]
-        yield item, build_trajectory(item, turns, prefs, signals, cfg)
+        yield item, build_trajectory(turns, prefs, signals, cfg)
 
 
 def sft_rows(con, version_id: str, split: str, cfg: DataConfig) -> list[dict]:

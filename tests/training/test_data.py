@@ -77,3 +77,16 @@ def test_memory_rows_carry_chunks_and_the_query_tail(con, train_db):
     ds = build_dataset(con, vid, "train", "memory", CFG)
     assert {"prompt", "chunks", "tail", "answer", "options", "preference"} <= set(ds.column_names)
     assert all(1 <= len(r["chunks"]) <= CFG.max_chunks for r in ds)
+
+
+def test_capped_chunks_are_chosen_without_the_query(con, train_db):
+    """Every query of a history reads the same chunks (spread evenly, the last one included): choosing the
+    chunks that hold the query's preference let training see the answer."""
+    from training.data import iter_trajectories, kept_chunks
+
+    assert kept_chunks(10, 3) == [0, 4, 9] and kept_chunks(10, 1) == [9] and kept_chunks(2, 5) == [0, 1]
+    _, vid = train_db
+    by_history: dict[str, set] = {}
+    for item, trajectory in iter_trajectories(con, vid, "train", CFG):
+        by_history.setdefault(item.history_id, set()).add(tuple(trajectory.chunks))
+    assert by_history and all(len(chunk_lists) == 1 for chunk_lists in by_history.values())
