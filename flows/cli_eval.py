@@ -64,8 +64,12 @@ def eval_command(
     judge_base_url: Annotated[str | None, typer.Option(help="endpoint of model judges (default: --base-url)")] = None,
     budget: Annotated[str | None, typer.Option(help="only histories of this budget: 32k, 128k, ...")] = None,
     limit: Annotated[int | None, typer.Option(help="evaluate at most N queries")] = None,
-    chunk_tokens: Annotated[int, typer.Option(help="memory agent: tokens per chunk")] = 5000,
-    memory_cap: Annotated[int, typer.Option(help="memory agent: memory cap in tokens")] = 2000,
+    chunk_tokens: Annotated[
+        int | None, typer.Option(help="memory agent: tokens per chunk [default: a Tacit checkpoint's own, else 5000]")
+    ] = None,
+    memory_cap: Annotated[
+        int | None, typer.Option(help="memory agent: memory cap in tokens [default: a checkpoint's own, else 2000]")
+    ] = None,
     rag_k: Annotated[int, typer.Option(help="rag: sessions retrieved per query")] = 5,
     max_new_tokens: Annotated[int, typer.Option(help="longest answer a model may write (tokens)")] = 256,
     max_cost: Annotated[float | None, typer.Option(help="stop before remote calls exceed USD")] = None,

@@ -104,8 +104,8 @@ def evaluate(
     judge_base_url: str | None = None,
     budget: str | None = None,
     limit: Annotated[int, Field(gt=0)] | None = None,
-    chunk_tokens: Annotated[int, Field(gt=0)] = 5000,
-    memory_cap_tokens: Annotated[int, Field(gt=0)] = 2000,
+    chunk_tokens: Annotated[int, Field(gt=0)] | None = None,
+    memory_cap_tokens: Annotated[int, Field(gt=0)] | None = None,
     rag_top_k: Annotated[int, Field(gt=0)] = 5,
     max_new_tokens: Annotated[int, Field(gt=0)] = 256,
     max_cost: Annotated[float, Field(gt=0)] | None = None,
@@ -118,8 +118,12 @@ def evaluate(
     """Evaluate ``version`` (default: the newest complete one); returns the run's summary. ``timeout_s``,
     ``max_attempts`` and ``deadline_s`` bound remote requests and the evaluation (``llm.client_settings``;
     unset: the CLI's options, else the client's defaults). ``concurrency``: most requests in flight to the
-    answering model and to each model judge; not part of the run id (the same run at any value)."""
+    answering model and to each model judge; not part of the run id (the same run at any value).
+    ``chunk_tokens`` / ``memory_cap_tokens`` unset: a checkpoint Tacit trained (``--backend hf``) is read
+    with the settings it trained with (``tacit_data.json``), anything else with 5,000 / 2,000."""
     logger = get_run_logger()
+    chunk_tokens, memory_cap_tokens, source = memory_settings(backend, model, chunk_tokens, memory_cap_tokens)
+    logger.info("memory agent: chunks of %d tokens, memory cap %d tokens (%s)", chunk_tokens, memory_cap_tokens, source)
     con = connect(db)
     try:
         vid = resolve_version(con, version)
@@ -170,6 +174,23 @@ def write_report(summary: dict, db: str) -> Path:
     out = folder / f"{summary['run']['run_id']}.html"
     out.write_text(render_report(summary))
     return out
+
+
+def memory_settings(backend: str, model: str | None, chunk_tokens: int | None, memory_cap: int | None):
+    """(chunk tokens, memory cap, where they came from): what was asked, else what a Tacit checkpoint
+    trained with, else the defaults (5,000 and 2,000: ARCHITECTURE §6)."""
+    trained = None
+    if backend == "hf" and model:
+        from training.data import data_settings_for  # no torch: a pydantic model and a JSON file
+
+        trained = data_settings_for(model)
+    if trained is not None and (chunk_tokens is None or memory_cap is None):
+        source = f"from {model}'s training data settings" + (
+            ", partly overridden" if chunk_tokens or memory_cap else ""
+        )
+        return chunk_tokens or trained.chunk_tokens, memory_cap or trained.memory_cap_tokens, source
+    asked = chunk_tokens is not None or memory_cap is not None
+    return chunk_tokens or 5000, memory_cap or 2000, "as asked" if asked else "defaults"
 
 
 def _default_model(backend: str) -> str:

@@ -85,7 +85,7 @@ def train(kind: str, model_path: str, tokenizer, dataset, cfg, out_dir: Path, ma
 
         trainer.remove_callback(ProgressCallback)
         trainer.remove_callback(PrinterCallback)
-    return fit(trainer, kind, tokenizer, len(dataset), out_dir, resume)
+    return fit(trainer, kind, tokenizer, len(dataset), out_dir, resume, data=cfg.data)
 
 
 def step_reporter(stage: str):

@@ -17,6 +17,7 @@ the query; answers from ``answer_messages`` with the query rendered by ``render_
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 from pydantic import BaseModel, ConfigDict, Field
@@ -56,6 +57,27 @@ class DataConfig(BaseModel):
         "chosen by the query), for small CPU runs; None reads the whole history as evaluation does")  # fmt: skip
     include_open: bool = Field(True, description="include open-ended queries (judge reward) in GRPO data")
     max_queries: int | None = Field(None, gt=0, description="use only the first N queries of the split")
+
+
+DATA_SETTINGS_FILE = "tacit_data.json"
+"""Beside every checkpoint a run saves: the ``DataConfig`` it trained with, which evaluation reads."""
+
+
+def save_data_settings(cfg: DataConfig, folder: Path) -> None:
+    """Write ``cfg`` as ``folder/tacit_data.json`` (the run's output folder and its final checkpoint)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / DATA_SETTINGS_FILE).write_text(cfg.model_dump_json(indent=1))
+
+
+def data_settings_for(model: str | Path) -> DataConfig | None:
+    """The data settings a checkpoint was trained with (in its folder, or in the run folder above a
+    ``checkpoint-N``), or None for a model Tacit did not train."""
+    path = Path(model)
+    for folder in (path, path.parent):
+        found = folder / DATA_SETTINGS_FILE
+        if found.is_file():
+            return DataConfig.model_validate_json(found.read_text())
+    return None
 
 
 @dataclass

@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> None:
     dataset = load_from_disk(str(data_dir))
     trainer = make_trainer(args.kind, model_path, tokenizer, dataset, cfg, args.out, args.max_steps)
     try:
-        result = fit(trainer, args.kind, tokenizer, len(dataset), args.out, args.resume)
+        result = fit(trainer, args.kind, tokenizer, len(dataset), args.out, args.resume, data=cfg.data)
     except BaseException as exc:
         if state.is_main_process:
             with connect(args.db) as con:

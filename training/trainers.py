@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 
 from training.config import TrainConfig, trl_args
-from training.data import build_dataset
+from training.data import build_dataset, save_data_settings
 from training.rewards import judge_reward, mcq_reward
 
 TINY = "tiny"
@@ -153,13 +153,20 @@ def checkpoint_recorder(db: str, run_id: str):
     return CheckpointRecorder()
 
 
-def fit(trainer, kind: str, tokenizer, n_examples: int, out_dir: Path, resume: str | bool | None = None) -> TrainResult:
+def fit(
+    trainer, kind: str, tokenizer, n_examples: int, out_dir: Path, resume: str | bool | None = None, data=None
+) -> TrainResult:
     """Train (resuming from a TRL checkpoint when asked: a directory, or ``last``/True for the newest under
-    ``out_dir``), save ``out_dir/final``; returns what happened."""
+    ``out_dir``), save ``out_dir/final``; returns what happened. ``data`` (the run's ``DataConfig``) is
+    saved beside the run and its final checkpoint, so evaluation reads histories as training did."""
+    if data is not None:
+        save_data_settings(data, out_dir)
     trainer.train(resume_from_checkpoint=True if resume in (True, "last") else (resume or None))
     final = out_dir / "final"
     trainer.save_model(str(final))
     tokenizer.save_pretrained(str(final))
+    if data is not None:
+        save_data_settings(data, final)
     step = trainer.state.global_step
     return TrainResult(
         kind=kind,

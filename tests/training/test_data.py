@@ -90,3 +90,17 @@ def test_capped_chunks_are_chosen_without_the_query(con, train_db):
     for item, trajectory in iter_trajectories(con, vid, "train", CFG):
         by_history.setdefault(item.history_id, set()).add(tuple(trajectory.chunks))
     assert by_history and all(len(chunk_lists) == 1 for chunk_lists in by_history.values())
+
+
+def test_a_checkpoint_is_evaluated_with_the_data_settings_it_trained_with(tmp_path):
+    from flows.evaluate import memory_settings
+    from training.data import data_settings_for, save_data_settings
+
+    run = tmp_path / "run"
+    save_data_settings(DataConfig(chunk_tokens=300, memory_cap_tokens=16), run)
+    (run / "checkpoint-4").mkdir()
+    assert data_settings_for(run / "checkpoint-4").chunk_tokens == 300  # found in the run folder above
+    assert memory_settings("hf", str(run / "checkpoint-4"), None, None)[:2] == (300, 16)
+    assert memory_settings("hf", str(run), 1000, None)[:2] == (1000, 16)  # what is asked wins
+    assert memory_settings("hf", str(tmp_path / "elsewhere"), None, None) == (5000, 2000, "defaults")
+    assert memory_settings("openai", str(run), None, None)[:2] == (5000, 2000)  # a served model is not a run

@@ -48,6 +48,8 @@ def test_sft_then_memory_flows_record_runs_checkpoints_and_lineage(train_db, tin
     with progress.reporting(shown):
         sft = train_sft(version=vid, config=str(saving), out=str(tmp_path / "sft"), max_steps=2, db=str(db))
     assert sft.global_step == 2 and sft.metrics["train_loss"] > 0
+    saved = json.loads((Path(sft.final_dir) / "tacit_data.json").read_text())  # evaluation reads it back
+    assert saved["chunk_tokens"] == raw["data"]["chunk_tokens"] and saved["max_chunks"] == raw["data"]["max_chunks"]
     assert shown.events[0] == ("start", "train sft", 2)  # a live line per step, with the loss as it is logged
     assert sum(e[2] for e in shown.events if e[0] == "advance") == 2
     assert any(e[0] == "detail" and "loss" in e[2] for e in shown.events)
