@@ -42,22 +42,33 @@ def chat_turns(messages: list[dict[str, str]], count_tokens: CountTokens) -> lis
     return [{"role": m["role"], "content": m["content"], "n_tokens": n} for m, n in zip(messages, sizes, strict=True)]
 
 
-def chunk_history(turns: list[dict], chunk_tokens: int, count_tokens: CountTokens | None = None) -> list[str]:
-    """Split turns into chunk texts of at most ``chunk_tokens`` (by each turn's ``n_tokens``)."""
+def chunk_turn_groups(turns: list[dict], chunk_tokens: int) -> list[list[dict]]:
+    """The turns of each chunk: consecutive turns of at most ``chunk_tokens`` (by each turn's ``n_tokens``);
+    an over-long turn is a chunk of its own. ``chunk_history`` renders them; training keeps them too, so
+    a capped trajectory's messages are exactly the kept chunks' turns."""
     if chunk_tokens <= 0:
         raise ValueError(f"chunk_tokens must be positive, got {chunk_tokens}")
-    if count_tokens is not None and any("n_tokens" not in t for t in turns):
-        turns = chat_turns(turns, count_tokens)
-    chunks: list[list[str]] = [[]]
+    groups: list[list[dict]] = [[]]
     used = 0
     for t in turns:
-        line = t["content"] if t["role"] == "system" else f"{t['role']}: {t['content']}"
-        if chunks[-1] and used + t["n_tokens"] > chunk_tokens:
-            chunks.append([])
+        if groups[-1] and used + t["n_tokens"] > chunk_tokens:
+            groups.append([])
             used = 0
-        chunks[-1].append(line)
+        groups[-1].append(t)
         used += t["n_tokens"]
-    return ["\n".join(c) for c in chunks if c]
+    return [g for g in groups if g]
+
+
+def chunk_text(group: list[dict]) -> str:
+    """A chunk as the memory agent reads it: session headers as they are, other turns as ``role: text``."""
+    return "\n".join(t["content"] if t["role"] == "system" else f"{t['role']}: {t['content']}" for t in group)
+
+
+def chunk_history(turns: list[dict], chunk_tokens: int, count_tokens: CountTokens | None = None) -> list[str]:
+    """Split turns into chunk texts of at most ``chunk_tokens`` (by each turn's ``n_tokens``)."""
+    if count_tokens is not None and any("n_tokens" not in t for t in turns):
+        turns = chat_turns(turns, count_tokens)
+    return [chunk_text(g) for g in chunk_turn_groups(turns, chunk_tokens)]
 
 
 def memory_messages(chunk: str, memory: str, cap_tokens: int = MEMORY_CAP_TOKENS) -> list[dict[str, str]]:

@@ -101,7 +101,7 @@ def bars_svg(
                 f"<title>{_esc(name)} / {_esc(group)}: {label}</title></rect>"
             )
             end = v * plot_w
-            if ci is not None and not any(math.isnan(c) for c in ci):
+            if ci is not None and None not in ci and not any(math.isnan(c) for c in ci):
                 x1, x2 = left + ci[0] * plot_w, left + ci[1] * plot_w
                 parts.append(
                     f'<line x1="{x1:.1f}" x2="{x2:.1f}" y1="{y + bar_h / 2:.1f}" y2="{y + bar_h / 2:.1f}" '
@@ -157,7 +157,7 @@ def _grouped(table: list[dict]) -> tuple:
 
     def pick(m: str, g: str, field: str):
         row = by.get((m, g))
-        return row[field] if row else None
+        return row.get(field) if row else None
 
     return (
         groups,

@@ -28,7 +28,8 @@ from evaluation.memory import (
     answer_messages,
     cap_memory,
     chat_turns,
-    chunk_history,
+    chunk_text,
+    chunk_turn_groups,
     memory_messages,
 )
 from evaluation.render import history_messages, query_seed, render_mcq, render_open
@@ -102,6 +103,7 @@ class Trajectory:
 
     chunks: list[str]
     memories: list[str]
+    messages: list[dict] = field(default_factory=list)  # the kept chunks' turns as chat messages, in order
 
 
 def load_items(con: duckdb.DuckDBPyConnection, version_id: str, split: str, cfg: DataConfig) -> list[QueryItem]:
@@ -163,7 +165,8 @@ def kept_chunks(n_chunks: int, max_chunks: int | None) -> list[int]:
 def build_trajectory(turns: list[dict], prefs: dict, signals: list, cfg: DataConfig) -> Trajectory:
     """The chunks a trajectory reads and the ground-truth memory after each: the same for every query of
     a history (nothing here knows the query)."""
-    chunks = chunk_history(turns, cfg.chunk_tokens)
+    groups = chunk_turn_groups(turns, cfg.chunk_tokens)
+    chunks = [chunk_text(g) for g in groups]
     first_seen = {}
     for pid, text in signals:
         at = next((i for i, c in enumerate(chunks) if text in c), None)
@@ -174,7 +177,8 @@ def build_trajectory(turns: list[dict], prefs: dict, signals: list, cfg: DataCon
     for i in keep:
         seen += sorted((p for p, at in first_seen.items() if at == i), key=lambda p: p)
         memories.append(cap_memory(memory_after(seen, prefs), cfg.memory_cap_tokens, count_tokens))
-    return Trajectory([chunks[i] for i in keep], memories)
+    messages = [{"role": t["role"], "content": t["content"]} for i in keep for t in groups[i]]
+    return Trajectory([chunks[i] for i in keep], memories, messages)
 
 
 def rendered_query(item: QueryItem) -> tuple[list[dict], dict[str, str], str | None]:
@@ -241,14 +245,15 @@ def sft_rows(con, version_id: str, split: str, cfg: DataConfig) -> list[dict]:
 
 
 def grpo_rows(con, version_id: str, split: str, cfg: DataConfig) -> list[dict]:
-    """Long-context GRPO prompts: the chunks read as context, then the rendered query; reward columns."""
+    """Long-context GRPO prompts: the history's messages (the kept chunks' turns; all of them without
+    ``max_chunks``, exactly what ``full_context`` evaluation sends), then the rendered query; reward columns."""
     rows = []
     for item, traj in iter_trajectories(con, version_id, split, cfg):
         if item.kind == "open" and not cfg.include_open:
             continue
         tail, options, gold = rendered_query(item)
-        context = {"role": "system", "content": "\n".join(traj.chunks)}
-        rows.append({"prompt": [context, *tail], **_reward_columns(item, options, gold)})
+        # the history as evaluation's full_context sends it: a message per turn, a header per session
+        rows.append({"prompt": [*traj.messages, *tail], **_reward_columns(item, options, gold)})
     return rows
 
 

@@ -104,3 +104,30 @@ def test_a_checkpoint_is_evaluated_with_the_data_settings_it_trained_with(tmp_pa
     assert memory_settings("hf", str(run), 1000, None)[:2] == (1000, 16)  # what is asked wins
     assert memory_settings("hf", str(tmp_path / "elsewhere"), None, None) == (5000, 2000, "defaults")
     assert memory_settings("openai", str(run), None, None)[:2] == (5000, 2000)  # a served model is not a run
+
+
+def test_a_grpo_prompt_is_byte_for_byte_the_full_context_evaluation_prompt(con, train_db):
+    """Training reads a history exactly as evaluation sends it: a message per turn, a header per session
+    (it was one system message holding the whole history), then the same rendered question."""
+    import json
+
+    from evaluation.items import load_items as eval_items
+    from evaluation.methods import HistoryContext, context_messages, prompt_for
+    from evaluation.render import query_seed, render_mcq
+    from training.data import grpo_rows
+    from warehouse.history import assemble_history
+
+    _, vid = train_db
+    rows = grpo_rows(con, vid, "train", DataConfig(max_queries=6))
+    items = {i.query_id: i for i in eval_items(con, vid)}
+    checked = 0
+    for row in rows:
+        if row["query_kind"] != "mcq":
+            continue
+        item = items[row["query_id"]]
+        history = HistoryContext(item.history_id, assemble_history(con, item.history_id, vid).sessions)
+        rendered = render_mcq(item.text, item.options, query_seed(item.query_id))
+        expected = prompt_for("full_context", context_messages("full_context", history, item.text, [], 5), rendered)
+        assert json.dumps(row["prompt"]) == json.dumps(expected)
+        checked += 1
+    assert checked >= 2
