@@ -82,6 +82,7 @@ OTHER_SOURCES = (
     "flows/cli_export.py",
     "flows/cli_inspect.py",
     "flows/cli_train.py",
+    "flows/cli_view.py",
     "flows/evaluate.py",
     "flows/export_card.py",  # exports read rows, never write them
     "flows/export_hf.py",
@@ -89,11 +90,15 @@ OTHER_SOURCES = (
     "flows/forecast.py",
     "flows/lineage.py",
     "flows/local_prefect.py",  # where runs are recorded, not what they write
+    "flows/live_progress.py",  # how progress is drawn
     "flows/progress.py",
     "flows/reports.py",
     "flows/serve.py",
     "flows/synth_summary.py",  # reads a summary, writes nothing
     "flows/train.py",
+    "flows/view_detail.py",  # tacit view reads rows, never writes them
+    "flows/view_pages.py",
+    "flows/view_server.py",
     "warehouse/__init__.py",
     "warehouse/connection.py",
     "warehouse/ducklake.py",
