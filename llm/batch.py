@@ -78,6 +78,10 @@ class BatchGenerator:
         self.prefetch(site, list(requests))
         return self.inner.generate(site, requests)
 
+    def close(self) -> None:
+        """Flush the call store and stop its writer thread (``OpenAIGenerator.close``)."""
+        self.inner.close()
+
     # -- rounds ----------------------------------------------------------------------------------
     def _misses(self, site: CallSite, requests: list[BaseModel]) -> dict[str, tuple[BaseModel, RenderedPrompt]]:
         misses = {}

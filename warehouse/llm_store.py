@@ -1,96 +1,63 @@
 """The warehouse as the openai backend's call store: ``llm_calls`` (the cache), ``raw_failed_calls``
 (calls that stayed invalid after a repair) and the Batch API bookkeeping (``llm_batches``,
-``llm_batch_requests``).
+``llm_batch_requests``), with the buffered writer of the first two (``CallWriter``).
 
-Each finished call is written at once (not at the end of a shard), so a killed run loses no paid work:
-the rerun finds every completed call by its cache key and sends only the missing ones. Failures are
-recorded but never cached, so a rerun retries exactly the calls that failed. Every text column is
-redacted (``llm.redact``) as it is written: a server's error or answer may quote an API key.
+The buffered writer (why, how, what a SIGKILL loses): ``warehouse.call_writer``.
 """
 
 from __future__ import annotations
 
 import threading
+import weakref
 from typing import Any
 
 import duckdb
 
-from llm.redact import redact_value
+from llm.redact import redact
+from warehouse.call_writer import FLUSH_S, CallWriteError, CallWriter, close_at_exit
 from warehouse.ducklake import retry_locked, transaction
 
-_COLUMNS = (
-    "cache_key",
-    "call_site",
-    "request_key",
-    "prompt_id",
-    "prompt_sha",
-    "model",
-    "messages",
-    "params",
-    "response_text",
-    "parsed",
-    "tokens_in",
-    "tokens_out",
-    "latency_ms",
-    "queue_ms",
-    "cost_usd",
-    "status",
-    "error",
-    "system_fingerprint",
-    "run_id",
-)
-_FAILURE_COLUMNS = (
-    "cache_key",
-    "call_site",
-    "request_key",
-    "prompt_id",
-    "prompt_sha",
-    "model",
-    "messages",
-    "params",
-    "response_text",
-    "error",
-    "attempts",
-    "tokens_in",
-    "tokens_out",
-    "cost_usd",
-    "run_id",
-)
+__all__ = ["FLUSH_S", "CallWriteError", "CallWriter", "WarehouseCallStore"]
 
 
 class WarehouseCallStore:
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, *, flush_s: float = FLUSH_S) -> None:
         self.con = con
         self.lock = threading.Lock()
+        self.writer = CallWriter(con, lock=self.lock, flush_s=flush_s)
+        self._finalizer = weakref.finalize(self, close_at_exit, self.writer)  # on collection and at exit
 
     def get(self, cache_key: str) -> str | None:
-        with self.lock:
-            row = self.con.execute(
+        queued = self.writer.queued(cache_key)  # finished, not yet written: still a hit
+        if queued is not None:
+            return redact(queued.get("parsed")) if queued.get("status") == "ok" else None
+        with self.lock:  # fetchall: a result left open would keep a lake's catalog locked (see above)
+            rows = self.con.execute(
                 "SELECT parsed FROM llm_calls WHERE cache_key = ? AND status = 'ok'", [cache_key]
-            ).fetchone()
-        return row[0] if row else None
+            ).fetchall()
+        return rows[0][0] if rows else None
 
     def put(self, row: dict[str, Any]) -> None:
-        values = [redact_value(row.get(c)) for c in _COLUMNS]
-        placeholders = ", ".join("?" for _ in _COLUMNS)
-
-        def replace() -> None:  # a retried failure: DELETE then INSERT in one transaction (no keys on DuckLake)
-            self.con.execute("DELETE FROM llm_calls WHERE cache_key = ?", [row["cache_key"]])
-            self.con.execute(f"INSERT INTO llm_calls ({', '.join(_COLUMNS)}) VALUES ({placeholders})", values)
-
-        with self.lock:
-            transaction(self.con, replace)
+        """Queue a finished call; it replaces any row with its cache key (a retried failure)."""
+        self.writer.put_call(row)
 
     def put_failure(self, row: dict[str, Any]) -> None:
-        values = [redact_value(row.get(c)) for c in _FAILURE_COLUMNS]
+        self.writer.put_failure(row)
+
+    def buffer(self) -> None:
+        """Write in batches from a background thread from now on; the caller flushes or closes. Idempotent.
+        Ends any read the owner left open on the connection (on a lake it would block the thread's commits)."""
         with self.lock:
-            retry_locked(
-                lambda: self.con.execute(
-                    f"INSERT INTO raw_failed_calls ({', '.join(_FAILURE_COLUMNS)}) "
-                    f"VALUES ({', '.join('?' for _ in _FAILURE_COLUMNS)})",
-                    values,
-                )
-            )
+            self.con.execute("SELECT 1").fetchall()
+        self.writer.start()
+
+    def flush(self) -> None:
+        """Write every queued call now; ``CallWriteError`` if the writer failed."""
+        self.writer.flush()
+
+    def close(self) -> None:
+        """Flush and stop the writer thread; the store stays usable and writes each row at once again."""
+        self.writer.close()
 
     # -- Batch API bookkeeping ------------------------------------------------------------------
     def add_batch(self, batch: dict[str, Any], requests: list[tuple[str, str, str]]) -> None:
@@ -124,6 +91,9 @@ class WarehouseCallStore:
         return {b: ks for b, ks in held.items() if ks & keys}
 
     def close_batch(self, batch_id: str, status: str, output_file_id, error_file_id, n_ok: int, n_failed: int) -> None:
+        """Mark a batch collected, once its answers are written: a batch is never collected with its answers
+        still queued (a kill between the two would leave them neither cached nor collectable)."""
+        self.flush()
         with self.lock:
             retry_locked(
                 lambda: self.con.execute(
