@@ -112,3 +112,18 @@ def test_a_run_resumes_from_its_last_checkpoint(con, train_db, tiny_model, tmp_p
     resumed = fit(again, "sft", tok, len(ds), tmp_path, resume="last")
     assert resumed.global_step == 3
     assert [e["step"] for e in resumed.log_history if "loss" in e] == [1, 2, 3]  # steps 1-2 restored, 3 trained
+
+
+@pytest.mark.parametrize("kind", ["grpo", "memory"])
+def test_grpo_and_memory_runs_resume_from_their_last_checkpoint(kind, con, train_db, tiny_model, tmp_path):
+    """Like SFT's: a second run asked to resume restores the saved steps and trains only the next one."""
+    data = DataConfig(chunk_tokens=200 if kind == "memory" else 400, max_chunks=2 if kind == "memory" else 1,
+                      max_queries=4, memory_cap_tokens=8)  # fmt: skip
+    cfg = TrainConfig(data=data, trl=dict(GRPO_CPU, save_strategy="steps", save_steps=1))
+    trainer, tok, ds = _trainer(kind, con, train_db[1], tiny_model, tmp_path, cfg, [varied_reward], steps=1)
+    first = fit(trainer, kind, tok, len(ds), tmp_path)
+    assert [step for _, step in first.checkpoints] == [1, 1]  # checkpoint-1, final
+    again, _, _ = _trainer(kind, con, train_db[1], tiny_model, tmp_path, cfg, [varied_reward], steps=2)
+    resumed = fit(again, kind, tok, len(ds), tmp_path, resume="last")
+    assert resumed.global_step == 2
+    assert [e["step"] for e in resumed.log_history if "loss" in e] == [1, 2]  # step 1 restored, 2 trained
