@@ -4,7 +4,8 @@ What: ``unfit_tags(persona)`` names the kinds of life detail a persona cannot ha
 someone who lives with a partner and children, a manager or a colleague for someone retired, a newborn
 at 70, "since I retired" at 35, a grandmother at 65, a mum at 85, "the kids" for someone without children
 at home, a toddler beside a teenager: a family's children are either small or teenagers, by age; "our
-flat" beside "our house": a home is one or the other),
+flat" beside "our house": a home is one or the other; a son's first job beside a toddler; "the breakup"
+told by someone who lives with a partner),
 ``fits_life(text, tags)`` says whether a sentence is free of them, and ``relations_for(persona, relations)``
 keeps the people of ``persona_attributes.yaml`` that the persona can have (no roommate unless it lives with
 roommates, no manager or coworker once retired, no grandmother from 60, no mum or dad from 80, no son or daughter
@@ -30,7 +31,8 @@ LIFE_WORDS = {
     r"\bholiday request\b",
     "retired": r"\b(?:I retired|I've retired|since retiring|retiring set|my retirement|retirement (?:brought|in)|"
     r"since I retired)\b",
-    "baby": r"\b(?:the baby|our baby|my baby|newborn|nappies|night feeds?)\b",
+    "baby": r"\b(?:the baby|our baby|my baby|newborn|nappies|night feeds?|parental leave|maternity leave|"
+    r"paternity leave)\b",
     "grandchildren": r"\bgrand(?:children|kids|son|daughter)\b",
     "parents": r"\bmy (?:mum|dad|parents|mother|father)\b",
     "grandparents": r"\bmy (?:partner's )?(?:grandmother|grandad|grandfather|gran|nan|grandma|grandpa|grandparents)\b",
@@ -50,8 +52,30 @@ LIFE_WORDS = {
     "house": r"\b(?:our|my)(?: whole| new| old)? house\b|"
     r"\bthe(?: whole)? house\b(?! (?:of|party|wine|style|rules|special))|"
     r"\b(?:our|my) (?:driveway|lawn|garage|loft|attic|back garden|front garden)\b|\bthe (?:loft|attic|driveway)\b",
+    # a son or daughter with an adult life: not the child of someone whose children are small or teenagers
+    "grown_children": r"\bmy (?:son|daughter)\b[^.!?]*\b(?:first job|university|graduat\w*|conference|his own flat|"
+    r"her own flat|moved out|engaged|wedding|mortgage|promotion)\b",
+    # a single person's life: not told by someone who lives with a partner
+    "single_life": r"\b(?:the break-?up|broke up with|the divorce|my divorce|single again|dating apps?|first dates?|"
+    r"my ex\b|my ex's)",
     "teen": r"\bteen(?:age|ager|agers|s)?\b|\bGCSEs?\b|\bsixth form\b",
 }
+KIN_WORDS = {
+    "my mum": r"\b(?:my mum|mum's|my mother)\b",
+    "my dad": r"\b(?:my dad|dad's|my father)\b",
+    "my grandmother": r"\b(?:my gran|gran's|my grandmother|my nan)\b",
+}
+"""What a text says about a parent or grandparent: never in a text addressed to that very person ("Hi
+Mum, ... Mum's hip replacement is booked")."""
+_KIN = {relation: re.compile(words, re.IGNORECASE) for relation, words in KIN_WORDS.items()}
+
+
+def speaks_of(text: str, relation: str | None) -> bool:
+    """Whether ``text`` talks about the person of ``relation`` in the third person (parents, grandparents)."""
+    rx = _KIN.get(relation or "")
+    return bool(rx and rx.search(text))
+
+
 _COMPILED = {tag: re.compile(words, re.IGNORECASE) for tag, words in LIFE_WORDS.items()}
 SOMEONE_ELSES = frozenset(
     {"children", "kids_at_home", "little", "teen", "baby", "school_kids", "parents", "grandparents", "grandchildren",
@@ -62,6 +86,8 @@ flat" or "my mum" would be the user's family or home seen from a life the histor
 _WITH_CHILDREN = ("with partner and children", "single parent", "multigenerational")
 _SMALL_CHILDREN_UNTIL = 36  # a parent younger than this has no teenager
 _TEENAGERS_FROM = 50  # a parent from this age has no toddler
+_GROWN_CHILDREN_FROM = 45  # someone younger has no son with a job of his own
+_PARTNERED = ("with partner", "with partner and children")
 _CHILDREN_LEFT_HOME_FROM = 45  # someone younger whose household has no children has none
 _NO_SCHOOL_CHILDREN_FROM = 62  # the children of someone this old have left school
 _RELATIONS_OF = {
@@ -93,6 +119,11 @@ def unfit_tags(persona) -> frozenset[str]:
     if persona.age < 23 or (persona.age < _CHILDREN_LEFT_HOME_FROM and persona.household not in _WITH_CHILDREN):
         tags.add("children")  # too young for children, or young enough that they would live at home
     tags.add("house" if lives_in_flat(persona) else "flat")
+    small_at_home = persona.household in _WITH_CHILDREN and "teen" in tags
+    if small_at_home or persona.age < _GROWN_CHILDREN_FROM:  # no son with a job beside a toddler
+        tags.add("grown_children")
+    if persona.household in _PARTNERED:
+        tags.add("single_life")
     if persona.household not in _WITH_CHILDREN or persona.age >= _NO_SCHOOL_CHILDREN_FROM:
         tags.add("school_kids")
     if persona.age >= 60:  # grandparents past a hundred

@@ -16,7 +16,7 @@ so they never collide.
 
 from __future__ import annotations
 
-from llm.life import SOMEONE_ELSES, fits_life
+from llm.life import SOMEONE_ELSES, fits_life, speaks_of
 from llm.seeding import rng_for
 from llm.timing import months_fitting
 from llm.world import fits, render_news
@@ -66,6 +66,7 @@ class NewsSupply:
         self.near, self.far = share(near), share(far)
         self.window: frozenset[int] | None = None
         self.unfit_now = unfit  # what the text being built may not say (``take`` widens it for others' texts)
+        self.addressee: str | None = None
 
     def focus(self, window: frozenset[int] | None = None, own_text: bool = True) -> str | None:
         """The sentence a non-cue text has where a cue text has its cue: domain news, from the persona's
@@ -96,6 +97,7 @@ class NewsSupply:
         self.window = window
         # someone else's text tells nothing of their family or home (their "my son" would be the user)
         self.unfit_now = self.unfit if own_text else self.unfit | SOMEONE_ELSES
+        self.addressee = contact.relation if contact is not None else None  # "Hi Mum": no "Mum's hip" in it
         others = [p for p in people if contact is None or p.name != contact.name]
         self.rng.shuffle(others)  # one text names each person at most once while it can
         for _ in range(n):
@@ -118,7 +120,7 @@ class NewsSupply:
         return [x for x in out if x]
 
     def _next(self, items: list[str]) -> str | None:
-        item = _pop(items, self.window, self.unfit_now)
+        item = _pop(items, self.window, self.unfit_now, self.addressee)
         if item is not None and self.window is not None:
             self.window = self.window & months_fitting(item)
         return item
@@ -142,10 +144,18 @@ class NewsSupply:
         return None
 
 
-def _pop(items: list[str], window: frozenset[int] | None, unfit: frozenset[str] = frozenset()) -> str | None:
-    """The last of ``items`` (removed) whose calendar words allow a month of ``window`` (any, without one)
-    and that says nothing the persona's life rules out (``unfit``)."""
+def _pop(
+    items: list[str], window: frozenset[int] | None, unfit: frozenset[str] = frozenset(), addressee: str | None = None
+) -> str | None:
+    """The last of ``items`` (removed) whose calendar words allow a month of ``window`` (any, without one),
+    that says nothing the persona's life rules out (``unfit``) and nothing about ``addressee`` (the
+    relation the text is for) in the third person."""
     for back in range(len(items) - 1, -1, -1):
-        if (window is None or months_fitting(items[back]) & window) and fits_life(items[back], unfit):
+        item = items[back]
+        if (
+            (window is None or months_fitting(item) & window)
+            and fits_life(item, unfit)
+            and not speaks_of(item, addressee)
+        ):
             return items.pop(back)
     return None

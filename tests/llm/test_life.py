@@ -161,3 +161,30 @@ def test_a_text_relayed_for_someone_else_tells_nothing_of_a_family_or_home(tax):
     assert len(theirs) > 300 and not any(_tags_of(s) & SOMEONE_ELSES for s in theirs)
     mine = [s for _ in range(300) for s in supply.take(3, [], None, own_text=True)]
     assert any(_tags_of(s) & SOMEONE_ELSES for s in mine)  # the user's own texts may, within its life
+
+
+def test_a_partner_at_home_rules_out_a_single_life_and_small_children_a_grown_son():
+    partnered = unfit_tags(_persona(age=38, household="with partner"))
+    assert not fits_life("The breakup in February sent me through a dozen films.", partnered)
+    assert fits_life(
+        "The breakup in February sent me through a dozen films.", unfit_tags(_persona(household="lives alone"))
+    )
+    young_family = unfit_tags(_persona(age=31))
+    assert not fits_life("My son started his first job in a restaurant kitchen.", young_family)
+    assert fits_life(
+        "My son started his first job in a restaurant kitchen.", unfit_tags(_persona(age=58, household="with partner"))
+    )
+
+
+def test_a_text_for_mum_says_nothing_of_mum_in_the_third_person(tax):
+    from flows.stages.news import NewsSupply
+    from llm.life import speaks_of
+    from schemas.generation import Contact
+
+    assert speaks_of("Mum's hip replacement is booked for Tuesday.", "my mum")
+    assert not speaks_of("Mum's hip replacement is booked for Tuesday.", "my sister")
+    persona = _persona(age=40)
+    supply = NewsSupply(0, persona.persona_id, [], tax, half=1, unfit=unfit_tags(persona))
+    mum = Contact(name="Leila", relation="my mum", pronoun="she")
+    for_mum = [s for _ in range(200) for s in supply.take(3, [], mum, own_text=True)]
+    assert len(for_mum) > 300 and not any(speaks_of(s, "my mum") for s in for_mum)
