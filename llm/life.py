@@ -36,6 +36,8 @@ LIFE_WORDS = {
     "grandchildren": r"\bgrand(?:children|kids|son|daughter)\b",
     "parents": r"\bmy (?:mum|dad|parents|mother|father)\b",
     "grandparents": r"\bmy (?:partner's )?(?:grandmother|grandad|grandfather|gran|nan|grandma|grandpa|grandparents)\b",
+    # a grandparent remembered as dead: not beside "my grandmother Thea", alive in the persona's world
+    "late_grandparent": r"\bmy late (?:gran|grandmother|nan|grandma)\b|\b(?:gran|grandmother|nan)'s funeral\b",
     "children": r"\b(?:my|our) (?:son|daughter|kids|children|boys|girls)\b|\bmy (?:son|daughter)'s\b",
     # children living at home, at two stages a reader keeps apart: small ones and teenagers
     "kids_at_home": r"\bthe (?:kids|children|twins)\b(?! (?:next door|from|at school|of|on|in (?:the|our) street))|"
@@ -54,7 +56,8 @@ LIFE_WORDS = {
     r"\b(?:our|my) (?:driveway|lawn|garage|loft|attic|back garden|front garden)\b|\bthe (?:loft|attic|driveway)\b",
     # a son or daughter with an adult life: not the child of someone whose children are small or teenagers
     "grown_children": r"\bmy (?:son|daughter)\b[^.!?]*\b(?:first job|university|graduat\w*|conference|his own flat|"
-    r"her own flat|moved out|engaged|wedding|mortgage|promotion)\b",
+    r"her own flat|moved out|engaged|wedding|mortgage|promotion)\b|\b(?:kids|children) (?:have )?(?:left|flown) home|"
+    r"\bempty nest",
     # a single person's life: not told by someone who lives with a partner
     "single_life": r"\b(?:the break-?up|broke up with|the divorce|my divorce|single again|dating apps?|first dates?|"
     r"my ex\b|my ex's)",
@@ -128,6 +131,8 @@ def unfit_tags(persona) -> frozenset[str]:
         tags.add("school_kids")
     if persona.age >= 60:  # grandparents past a hundred
         tags.add("grandparents")
+    else:  # "my grandmother" is alive in its world
+        tags.add("late_grandparent")
     if persona.age >= 80:  # parents past a hundred
         tags.add("parents")
     return frozenset(tags)

@@ -97,13 +97,26 @@ def _times(order: list[Session], start: datetime, end: datetime) -> list[datetim
         for k in range(i0 + 1, i1):
             times[k] = t0 + (t1 - t0) * (k - i0) / gap
     # people write in their waking hours: an undated session's hour is squeezed into 07:00-23:00, order
-    # kept (the squeeze is linear within a day), except on a day holding a dated session
-    dated_days = {s.started_at.date() for s in order if s.started_at is not None}
+    # kept (the squeeze is linear within a day); on a day holding dated sessions, the stretch before the
+    # first of them is squeezed into 07:00 .. it and the stretch after the last into it .. 23:00
+    dated: dict = {}
+    for s in order:
+        if s.started_at is not None:
+            dated.setdefault(s.started_at.date(), []).append(s.started_at)
     for k, s in enumerate(order):
         t = times[k]
-        if s.started_at is None and t is not None and t.date() not in dated_days:
-            midnight = t.replace(hour=0, minute=0, second=0, microsecond=0)
-            times[k] = midnight + timedelta(hours=7) + (t - midnight) * (16 / 24)
+        if s.started_at is not None or t is None:
+            continue
+        midnight = t.replace(hour=0, minute=0, second=0, microsecond=0)
+        wake, sleep = midnight + timedelta(hours=7), midnight + timedelta(hours=23)
+        if t.date() not in dated:
+            times[k] = wake + (t - midnight) * (16 / 24)
+            continue
+        first, last = min(dated[t.date()]), max(dated[t.date()])
+        if t < first and first > wake:
+            times[k] = wake + (t - midnight) * ((first - wake) / (first - midnight))
+        elif t > last and last < sleep:
+            times[k] = last + (t - last) * ((sleep - last) / (midnight + timedelta(days=1) - last))
     return times  # type: ignore[return-value]
 
 
