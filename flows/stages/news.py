@@ -70,12 +70,17 @@ class NewsSupply:
 
     def focus(self, window: frozenset[int] | None = None, own_text: bool = True) -> str | None:
         """The sentence a non-cue text has where a cue text has its cue: domain news, from the persona's
-        own domains half the time (so cue and non-cue texts are made the same way, one such sentence each).
+        own domains half the time (so cue and non-cue texts are made the same way, one such sentence each),
+        then, when domain news is used up, one of the user's habits.
         ``window``: the months the text may be dated in; its calendar words must allow one (``llm.timing``)."""
         unfit = self.unfit if own_text else self.unfit | SOMEONE_ELSES
         if self.near and (self.rng.random() < 0.5 or not self.far):
-            return _pop(self.near, window, unfit) or _pop(self.far, window, unfit)
-        return _pop(self.far, window, unfit) or _pop(self.near, window, unfit)
+            found = _pop(self.near, window, unfit) or _pop(self.far, window, unfit)
+        else:
+            found = _pop(self.far, window, unfit) or _pop(self.near, window, unfit)
+        # domain news used up (the life rules leave a persona fewer of them): one of the user's own habits
+        # stands in the focus place, so a 128k history is still the persona's own tasks, not the shared pool
+        return found or _pop(self.habits, window, unfit)
 
     def _habit_share(self, has_people: bool) -> float:
         """The chance that a world sentence is a habit of the user's: in proportion to what is left."""
