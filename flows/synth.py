@@ -52,7 +52,7 @@ from schemas.config import SynthConfig, load_preset, synth_overrides
 from taxonomy import load_taxonomy
 from warehouse import DEFAULT_DB, connect
 from warehouse import rows as wrows
-from warehouse.llm_store import WarehouseCallStore
+from warehouse.llm_store import CallWriteError, WarehouseCallStore
 from warehouse.load import done_units, write_unit
 from warehouse.versions import finish_run, mark_complete, register_version, start_run
 
@@ -166,13 +166,18 @@ def synth(
     logger = get_run_logger()
     prices = load_prices(prices_file).with_override(config.model or "", price_in, price_out)
     con = connect(db)
+    store = WarehouseCallStore(con)
     try:
         options = {"base_url": base_url, "max_cost": max_cost, "rpm": rpm, "tpm": tpm, "concurrency": concurrency}
-        options |= {"max_error_rate": max_error_rate, "prices": prices}
+        options |= {"max_error_rate": max_error_rate, "prices": prices, "store": store}
         batching = {"batch": batch, "batch_poll_s": batch_poll_s, "batch_wait_s": batch_wait_s}
         with applied_if_set(timeout_s, max_attempts, deadline_s):
             return _run(config, db, con, logger, t0, **batching, **options)
     finally:
+        try:  # its writer thread holds a cursor: the file stays open until it stops
+            store.close()
+        except CallWriteError as exc:
+            logger.error("%s", exc)
         con.close()
 
 
@@ -189,7 +194,8 @@ def _run(
     **openai_options,
 ) -> SynthSummary:
     tax = load_taxonomy()  # a bad taxonomy file or an unusable backend fails before anything is written
-    openai_options = {"store": WarehouseCallStore(con), **openai_options}
+    if openai_options.get("store") is None:
+        openai_options["store"] = WarehouseCallStore(con)
     gen = get_generator(
         config.backend, config.seed, model=config.model, **(openai_options if config.backend == "openai" else {})
     )

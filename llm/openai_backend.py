@@ -251,6 +251,8 @@ class OpenAIGenerator(CallRecords):
         stops = [r for r in results if isinstance(r, BaseException) and not isinstance(r, CallFailed)]
         if stops:
             raise stops[0]
+        # the batch's last failures crossed the error-rate cap after every request had left: still a stop
+        self.check_error_rate()
         failures = [r for r in results if isinstance(r, CallFailed)]
         if failures:
             raise CallsFailed(site.name, failures, len(requests))
