@@ -4,8 +4,8 @@ detail text (a trainer's loss, an LLM stage's tokens and dollars).
 What: ``RichSink`` is the ``flows.progress`` sink the commands install; ``progress_bars()`` builds the
 display. Why: a shard can take minutes (an LLM stage of a few hundred calls, a training run of a few
 hundred steps), and a bar that moves once per shard looks stuck. How: ``rich``; on a terminal the lines
-redraw in place, piped or with ``--quiet`` (a console that is not a terminal) rich draws only the final
-state once, so logs stay clean. ``tacit synth --preset small`` shows it.
+redraw in place; piped (a console that is not a terminal) rich draws only the final state once, so logs
+stay clean; ``--quiet`` draws nothing. ``tacit synth --preset small`` shows it.
 """
 
 from __future__ import annotations
