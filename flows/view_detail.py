@@ -12,16 +12,16 @@ from __future__ import annotations
 
 from urllib.parse import unquote
 
-from flows.view_pages import NotFound, _e, _link, _page, _table, persona_page, version_page, versions_page
+from flows.view_pages import NotFound, _e, _link, _page, _table, one_row, persona_page, version_page, versions_page
 
 
 def history_page(con, vid: str, hid: str) -> str:
-    head = con.execute(
-        "SELECT persona_id, budget_tokens, n_tokens FROM histories WHERE version_id = ? AND history_id = ?", [vid, hid]
-    ).fetchone()
-    if head is None:
-        raise NotFound(f"no history {hid} in {vid}")
-    pid, budget, n_tokens = head
+    pid, budget, n_tokens = one_row(
+        con,
+        "SELECT persona_id, budget_tokens, n_tokens FROM histories WHERE version_id = ? AND history_id = ?",
+        [vid, hid],
+        f"no history {hid} in {vid}",
+    )
     cues = {
         (s, t): (p, evidence)
         for s, t, p, evidence in con.execute(
@@ -62,14 +62,13 @@ def history_page(con, vid: str, hid: str) -> str:
 
 
 def query_page(con, vid: str, qid: str) -> str:
-    head = con.execute(
+    kind, text, gold, hid, pref, rubric, pid = one_row(
+        con,
         "SELECT q.kind, q.text, q.gold_label, q.history_id, q.preference_id, q.rubric, h.persona_id FROM queries q "
         "JOIN histories h USING (version_id, history_id) WHERE q.version_id = ? AND q.query_id = ?",
         [vid, qid],
-    ).fetchone()
-    if head is None:
-        raise NotFound(f"no query {qid} in {vid}")
-    kind, text, gold, hid, pref, rubric, pid = head
+        f"no query {qid} in {vid}",
+    )
     options = con.execute(
         "SELECT label, text, role FROM options WHERE version_id = ? AND query_id = ? ORDER BY label", [vid, qid]
     ).fetchall()

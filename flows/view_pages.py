@@ -28,6 +28,14 @@ class NotFound(LookupError):
     """A path or an id the warehouse does not hold."""
 
 
+def one_row(con, sql: str, params: list, missing: str) -> tuple:
+    """The single row ``sql`` selects, or ``NotFound(missing)`` (a 404 page naming what is missing)."""
+    row = con.execute(sql, params).fetchone()
+    if row is None:
+        raise NotFound(missing)
+    return row
+
+
 def _e(value) -> str:
     return html.escape("" if value is None else str(value))
 
@@ -80,14 +88,13 @@ def version_page(con, vid: str) -> str:
 
 
 def persona_page(con, vid: str, pid: str) -> str:
-    person = con.execute(
+    name, age, gender, city, country, job, household, hobbies = one_row(
+        con,
         "SELECT name, age, gender, city, country, occupation, household, hobbies FROM personas "
         "WHERE version_id = ? AND persona_id = ?",
         [vid, pid],
-    ).fetchone()
-    if person is None:
-        raise NotFound(f"no persona {pid} in {vid}")
-    name, age, gender, city, country, job, household, hobbies = person
+        f"no persona {pid} in {vid}",
+    )
     about = f"<p>{_e(age)}, {_e(gender)}, {_e(city)} ({_e(country)}); {_e(job)}; {_e(household)}; "
     about += f"hobbies: {_e(', '.join(hobbies))}</p>"
     prefs = con.execute(

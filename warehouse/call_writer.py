@@ -55,7 +55,7 @@ FLUSH_S = 0.25
 """Longest a queued row waits for the writer thread (seconds): a SIGKILL re-sends at most this window's calls."""
 
 # column -> the SQL type its values are cast to (warehouse/sql: 014_llm_queue_ms.sql, 009_llm_failures.sql)
-CALL_COLUMNS = {
+_REQUEST_COLUMNS = {
     "cache_key": "VARCHAR",
     "call_site": "VARCHAR",
     "request_key": "VARCHAR",
@@ -65,6 +65,8 @@ CALL_COLUMNS = {
     "messages": "JSON",
     "params": "JSON",
     "response_text": "VARCHAR",
+}  # what a finished call and a failed one both record
+CALL_COLUMNS = _REQUEST_COLUMNS | {
     "parsed": "JSON",
     "tokens_in": "INTEGER",
     "tokens_out": "INTEGER",
@@ -76,16 +78,7 @@ CALL_COLUMNS = {
     "system_fingerprint": "VARCHAR",
     "run_id": "VARCHAR",
 }
-FAILURE_COLUMNS = {
-    "cache_key": "VARCHAR",
-    "call_site": "VARCHAR",
-    "request_key": "VARCHAR",
-    "prompt_id": "VARCHAR",
-    "prompt_sha": "VARCHAR",
-    "model": "VARCHAR",
-    "messages": "JSON",
-    "params": "JSON",
-    "response_text": "VARCHAR",
+FAILURE_COLUMNS = _REQUEST_COLUMNS | {
     "error": "VARCHAR",
     "attempts": "INTEGER",
     "tokens_in": "INTEGER",

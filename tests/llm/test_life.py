@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from flows.stages.conversations import generate_conversations
 from flows.stages.filler import generate_persona_filler
 from flows.stages.personas import generate_personas
@@ -37,13 +39,19 @@ def test_a_family_has_no_roommate_and_a_retiree_no_manager(tax):
     assert "my roommate" in relations_for(sharer, tax.attributes.relations)
 
 
-def test_generated_texts_say_nothing_the_persona_life_rules_out(tiny_config, tax, gen):
+@pytest.fixture(scope="module")
+def twelve(tiny_config, tax, gen):
+    """Twelve personas' cue and own-task sessions, generated once for the tests that read them all."""
     config = tiny_config.model_copy(update={"personas": 12})
     personas = generate_personas(config, 0, tax, gen)
     prefs = [p for persona in personas for p in generate_preferences(config, persona, tax)]
     sessions = generate_conversations(config, personas, prefs, tax, gen)
     sessions += generate_persona_filler(config, personas, prefs, tax, gen)
-    by_id = {p.persona_id: p for p in personas}
+    return config, {p.persona_id: p for p in personas}, prefs, sessions
+
+
+def test_generated_texts_say_nothing_the_persona_life_rules_out(twelve, tax):
+    _, by_id, prefs, sessions = twelve
     checked = 0
     for s in sessions:
         persona = by_id[s.persona_id]
@@ -104,15 +112,10 @@ def test_children_live_at_home_until_their_parent_is_in_middle_age():
     assert not fits_life("The school rings because my son left his goggles on the bus.", unfit_tags(_persona(age=70)))
 
 
-def test_nobody_writes_a_catch_up_to_someone_they_live_with(tiny_config, tax, gen):
+def test_nobody_writes_a_catch_up_to_someone_they_live_with(twelve, tax):
     from llm.world import world_for
 
-    config = tiny_config.model_copy(update={"personas": 12})
-    personas = generate_personas(config, 0, tax, gen)
-    prefs = [p for persona in personas for p in generate_preferences(config, persona, tax)]
-    sessions = generate_conversations(config, personas, prefs, tax, gen)
-    sessions += generate_persona_filler(config, personas, prefs, tax, gen)
-    by_id = {p.persona_id: p for p in personas}
+    config, by_id, _, sessions = twelve
     drafts = 0
     for s in sessions:
         persona = by_id[s.persona_id]
