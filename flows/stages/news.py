@@ -61,11 +61,14 @@ class NewsSupply:
 
         habits = list(tax.world.habits)
         shuffle.shuffle(habits)
-        self.world = [tax.world.news[i] for i in share(world)]
-        self.habits = share(habits)
-        self.near, self.far = share(near), share(far)
+        # what the persona's life rules out is dropped once here (the same pops as checking at every draw,
+        # which cost a fifth of a shard's time): draws then check only what a text adds (someone else's)
+        self.world = [t for i in share(world) if fits_life(t := tax.world.news[i], unfit)]
+        self.habits = [x for x in share(habits) if fits_life(x, unfit)]
+        self.near = [x for x in share(near) if fits_life(x, unfit)]
+        self.far = [x for x in share(far) if fits_life(x, unfit)]
         self.window: frozenset[int] | None = None
-        self.unfit_now = unfit  # what the text being built may not say (``take`` widens it for others' texts)
+        self.unfit_now: frozenset[str] = frozenset()  # what the text being built adds to ``unfit`` (others' texts)
         self.addressee: str | None = None
 
     def focus(self, window: frozenset[int] | None = None, own_text: bool = True) -> str | None:
@@ -73,7 +76,7 @@ class NewsSupply:
         own domains half the time (so cue and non-cue texts are made the same way, one such sentence each),
         then, when domain news is used up, one of the user's habits.
         ``window``: the months the text may be dated in; its calendar words must allow one (``llm.timing``)."""
-        unfit = self.unfit if own_text else self.unfit | SOMEONE_ELSES
+        unfit = frozenset() if own_text else SOMEONE_ELSES
         if self.near and (self.rng.random() < 0.5 or not self.far):
             found = _pop(self.near, window, unfit) or _pop(self.far, window, unfit)
         else:
@@ -85,7 +88,7 @@ class NewsSupply:
     def _habit_share(self, has_people: bool) -> float:
         """The chance that a world sentence is a habit of the user's: in proportion to what is left."""
         world = len(self.world) if has_people else 0
-        return len(self.habits) / (len(self.habits) + world)
+        return len(self.habits) / max(1, len(self.habits) + world)
 
     def take(
         self,
@@ -101,7 +104,7 @@ class NewsSupply:
         out: list[str | None] = []
         self.window = window
         # someone else's text tells nothing of their family or home (their "my son" would be the user)
-        self.unfit_now = self.unfit if own_text else self.unfit | SOMEONE_ELSES
+        self.unfit_now = frozenset() if own_text else SOMEONE_ELSES
         self.addressee = contact.relation if contact is not None else None  # "Hi Mum": no "Mum's hip" in it
         others = [p for p in people if contact is None or p.name != contact.name]
         self.rng.shuffle(others)  # one text names each person at most once while it can
@@ -152,10 +155,8 @@ class NewsSupply:
             template = self.world[back]
             for i in range(len(others)):
                 person = others[(start + i) % len(others)]
-                if (
-                    fits(template, person.relation, self.tax)
-                    and fits_life(template, self.unfit)
-                    and (self.window is None or months_fitting(template) & self.window)
+                if fits(template, person.relation, self.tax) and (
+                    self.window is None or months_fitting(template) & self.window
                 ):
                     if self.window is not None:
                         self.window = self.window & months_fitting(template)
@@ -168,8 +169,9 @@ def _pop(
     items: list[str], window: frozenset[int] | None, unfit: frozenset[str] = frozenset(), addressee: str | None = None
 ) -> str | None:
     """The last of ``items`` (removed) whose calendar words allow a month of ``window`` (any, without one),
-    that says nothing the persona's life rules out (``unfit``) and nothing about ``addressee`` (the
-    relation the text is for) in the third person."""
+    that says nothing of the kinds ``unfit`` names (the banks already fit the persona's life: this is what
+    the text adds, such as someone else's text having no family of the user's) and nothing about
+    ``addressee`` (the relation the text is for) in the third person."""
     for back in range(len(items) - 1, -1, -1):
         item = items[back]
         if (
