@@ -5,7 +5,7 @@ someone who lives with a partner and children, a manager or a colleague for some
 at 70, "since I retired" at 35, a grandmother at 65, a mum at 85, "the kids" for someone without children
 at home, a toddler beside a teenager: a family's children are either small or teenagers, by age; "our
 flat" beside "our house": a home is one or the other; a son's first job beside a toddler; "the breakup"
-told by someone who lives with a partner),
+told by someone who lives with a partner; a workplace of another occupation: "our office" for a nurse),
 ``fits_life(text, tags)`` says whether a sentence is free of them, and ``relations_for(persona, relations)``
 keeps the people of ``persona_attributes.yaml`` that the persona can have (no roommate unless it lives with
 roommates, no manager or coworker once retired, no grandmother from 60, no mum or dad from 80, no son or daughter
@@ -44,7 +44,8 @@ LIFE_WORDS = {
     r"\b(?:our|the) (?:two )?(?:boys|girls)\b|\bschool run\b|\bbedtime stor",
     "little": r"\b(?:toddlers?|little ones?|car seats?|pushchair|buggy|pram|potty|the twins arrived|nursery pick-?up|"
     r"playgroup|spelling tests?|bath ?time|school gates?|primary school|joined-up|front tooth|tooth fairy|"
-    r"where babies come from|reading book|egg-box|times tables|nativity|class assembly)\b",
+    r"where babies come from|reading book|egg-box|times tables|nativity|class assembly)\b|"
+    r"\b(?:my|our) (?:one|two|three|four|five|six|seven|eight|nine|ten|\d)-year-olds?\b",
     "school_kids": r"\b(?:my|our) (?:son|daughter|kids|children|youngest|eldest)\b[^.!?]*\b(?:school|nursery|homework)|"
     r"\b(?:school|nursery|homework)[^.!?]*\b(?:my|our) (?:son|daughter|kids|children|youngest|eldest)\b",
     # a home is a flat or a house, the same one in every session
@@ -63,6 +64,39 @@ LIFE_WORDS = {
     r"my ex\b|my ex's)",
     "teen": r"\bteen(?:age|ager|agers|s)?\b|\bGCSEs?\b|\bsixth form\b",
 }
+_OFFICE_JOBS = ("software engineer", "accountant", "lawyer", "graphic designer", "sales manager", "researcher",
+                "social worker", "small business owner")  # fmt: skip
+_SHIFT_JOBS = ("nurse", "doctor", "retail worker", "chef", "truck driver", "construction worker", "electrician",
+               "social worker", "musician")  # fmt: skip
+WORKPLACES = {
+    "office": (
+        r"\b(?:our|my) (?:office|firm)\b|\b(?:in|at|to|from|around) the office\b|"
+        r"\boffice (?:canteen|kettle|printer|radio|party|sweepstake|secret santa)\b|\ball-staff\b|\bexpenses system\b",
+        _OFFICE_JOBS,
+    ),
+    "shift_work": (
+        r"\b(?:my|rotating|night|early|late|long|weekend) shifts?\b|\bworking shifts\b|\bshift pattern",
+        _SHIFT_JOBS,
+    ),
+    "hospital": (
+        r"\bshifts? (?:at|on) (?:a|the) (?:hospital|ward)\b|\bon the wards?\b|\bbetween patients\b|\bmy patients\b|"
+        r"\bhospital where I work\b",
+        ("nurse", "doctor"),
+    ),
+    "warehouse": (r"\bwarehouse where I work\b|\bshifts? at the warehouse\b", ("retail worker", "truck driver")),
+    "lab": (r"\b(?:our|my) lab\b|\b(?:staff kitchen|office) at the lab\b|\bautoclave\b", ("researcher",)),
+    "shop_floor": (
+        r"\bshifts? at the (?:bakery|shop|supermarket|café|cafe)\b|\breception desk all day\b|"
+        r"\bmy (?:customers|till)\b",
+        ("retail worker", "chef", "small business owner"),
+    ),
+    "classroom": (r"\bmy (?:pupils|classroom)\b|\bmarking (?:books|essays|homework)\b", ("teacher",)),
+    "farm": (r"\bour (?:herd|flock|ewes|farm)\b|\bmy (?:herd|flock|tractor)\b|\blambing\b", ("farmer",)),
+}
+"""Where a sentence says the user works, and the occupations that work there: a nurse's history has no
+"our office", an accountant's no "between patients" (a reader who meets a hospital shift and a warehouse
+shift five days apart stops believing the user)."""
+LIFE_WORDS |= {tag: words for tag, (words, _) in WORKPLACES.items()}
 KIN_WORDS = {
     "my mum": r"\b(?:my mum|mum's|my mother)\b",
     "my dad": r"\b(?:my dad|dad's|my father)\b",
@@ -135,6 +169,7 @@ def unfit_tags(persona) -> frozenset[str]:
         tags.add("late_grandparent")
     if persona.age >= 80:  # parents past a hundred
         tags.add("parents")
+    tags |= {place for place, (_, jobs) in WORKPLACES.items() if persona.occupation not in jobs}
     return frozenset(tags)
 
 

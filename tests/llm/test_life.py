@@ -89,7 +89,11 @@ def test_a_family_children_are_small_or_teenagers_never_both():
     assert fits_life(teenager, unfit_tags(older)) and not fits_life(toddler, unfit_tags(older))
     assert not fits_life("Since the baby came I read on my phone.", unfit_tags(older))
     older_unfit = unfit_tags(older)
-    for small in ("My daughter is learning joined-up letters at school.", "My son lost his second front tooth."):
+    for small in (
+        "My daughter is learning joined-up letters at school.",
+        "My son lost his second front tooth.",
+        "Bubbles ended up all over the bathroom floor, courtesy of my three-year-old's latest experiment.",
+    ):
         assert not fits_life(small, older_unfit), small  # a teenager's parent has no reception-class child
     for age in range(36, 50):  # either stage may fit in between, but one persona keeps one stage
         for pid in ("p00001", "p00002", "p00003"):
@@ -191,3 +195,17 @@ def test_a_text_for_mum_says_nothing_of_mum_in_the_third_person(tax):
     mum = Contact(name="Leila", relation="my mum", pronoun="she")
     for_mum = [s for _ in range(200) for s in supply.take(3, [], mum, own_text=True)]
     assert len(for_mum) > 300 and not any(speaks_of(s, "my mum") for s in for_mum)
+
+
+def test_a_user_works_only_where_its_occupation_does():
+    """A nurse has hospital shifts and no office; an accountant an office and no patients; a retiree neither.
+    (A blind reader met "Working shifts at a hospital" and "the warehouse where I work" five days apart.)"""
+    nurse, accountant, retiree = (_persona(occupation=o) for o in ("nurse", "accountant", "retired"))
+    hospital = "Working shifts at a hospital means mealtimes in our house happen at odd hours."
+    office = "Our office ran a charity pamper afternoon on Friday and raised four hundred pounds."
+    warehouse = "At the warehouse where I work, the company provides the hi-vis vest I change into."
+    assert fits_life(hospital, unfit_tags(nurse)) and not fits_life(office, unfit_tags(nurse))
+    assert fits_life(office, unfit_tags(accountant)) and not fits_life(hospital, unfit_tags(accountant))
+    assert not any(fits_life(s, unfit_tags(p)) for s in (warehouse,) for p in (nurse, accountant, retiree))
+    assert not fits_life(office, unfit_tags(retiree)) and not fits_life(hospital, unfit_tags(retiree))
+    assert fits_life("The post office queue went out of the door on Friday.", unfit_tags(nurse))
