@@ -104,6 +104,9 @@ def _typos(text: str, rate: float, rng: random.Random) -> str:
     return " ".join(words)
 
 
+GREETING_SHARE = 0.7
+"""Share of a session's opening turns that greet (people often just ask); sign-offs and asides are rarer
+still after the first turn: a persona's few phrases on every turn read as a template."""
 _ABOUT_LENGTH = re.compile(r"essay|lots of context|long story", re.IGNORECASE)
 _LONG_WORDS = 60
 """An apology for length ("Sorry for the essay") only closes a turn of this many words or more."""
@@ -126,7 +129,7 @@ def voice(style: SpeakingStyle | None, body: str, rng: random.Random, cue: str =
     text = _typos(body, style.typo_rate, rng)
     if style.lowercase:
         text = text.lower().replace(CUE.lower(), CUE)
-    greeting = rng.choice(style.greeting)
+    greeting = rng.choice(style.greeting) if rng.random() < GREETING_SHARE else ""
     if not opening or _first_word(greeting) == _first_word(text):  # never "Quick one: Quick proofread?"
         greeting = ""
     elif greeting.endswith(",") and text.split(" ", 1)[0].lower() in _CONTINUES:
@@ -135,10 +138,10 @@ def voice(style: SpeakingStyle | None, body: str, rng: random.Random, cue: str =
     long = len((text.replace(CUE, " ") + " " + cue).split()) >= _LONG_WORDS
     asides = [a for a in style.asides if long or not _ABOUT_LENGTH.search(a)]
     closings = [c for c in style.closing if long or not _ABOUT_LENGTH.search(c)]
-    aside = rng.choice(asides) if asides and rng.random() < 0.6 else ""
-    closing = (
-        rng.choice(closings) if closings and (style.verbosity in ("chatty", "verbose") or rng.random() < 0.5) else ""
-    )
+    chatty = style.verbosity in ("chatty", "verbose")
+    aside = rng.choice(asides) if asides and rng.random() < (0.45 if opening else 0.15) else ""
+    signs_off = (0.7 if opening else 0.35) if chatty else (0.45 if opening else 0.2)
+    closing = rng.choice(closings) if closings and rng.random() < signs_off else ""
     if aside and not (_words(aside) & _words(closing)):  # never "Long story, anyway. Anyway, thanks"
         parts.append(aside)
     if closing:

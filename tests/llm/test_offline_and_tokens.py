@@ -47,9 +47,12 @@ def test_cue_survives_voice_verbatim(tax, gen):
     user = draft.turns[draft.signal_turn_index].content
     assert draft.evidence in option.cues and draft.evidence in user  # typos and lowercasing never touch it
     assert news[0] in draft.turns[0].content + draft.turns[-2].content
-    assert draft.turns[0].content.startswith("hey")  # only a session's first turn greets
-    assert all(not t.content.startswith("hey") for t in draft.turns[2::2])
     assert [t.role for t in draft.turns] == ["user", "assistant"] * (len(draft.turns) // 2)
+    drafts = [
+        gen.generate(SIGNAL_SESSION, [_signal(tax, key=f"g{i}", extra_turns=1, news=news)[0]])[0] for i in range(8)
+    ]
+    assert any(d.turns[0].content.startswith("hey") for d in drafts)  # only a session's first turn greets (often)
+    assert not any(t.content.startswith("hey") for d in drafts for t in d.turns[2::2])
 
 
 def test_other_relation_owns_the_text(tax, gen):
@@ -142,11 +145,14 @@ def test_a_greeting_ending_in_a_comma_runs_on_into_every_ask(tax):
 
 
 def voice_of(style, text):
+    """The turn as voiced by the first seed that greets (a session's first turn greets most of the time);
+    seed 0's when none does."""
     import random
 
     from llm.voice import voice
 
-    return voice(style, text, random.Random(0))
+    turns = [voice(style, text, random.Random(seed)) for seed in range(50)]
+    return next((t for t in turns if not t.startswith(text[:8])), turns[0])
 
 
 def test_a_greeting_never_echoes_the_asks_first_word():
