@@ -5,7 +5,8 @@ someone who lives with a partner and children, a manager or a colleague for some
 at 70, "since I retired" at 35, a grandmother at 65, a mum at 85, "the kids" for someone without children
 at home, a toddler beside a teenager: a family's children are either small or teenagers, by age; "our
 flat" beside "our house": a home is one or the other; a son's first job beside a toddler; "the breakup"
-told by someone who lives with a partner; a workplace of another occupation: "our office" for a nurse),
+told by someone who lives with a partner; a workplace of another occupation: "our office" for a nurse;
+"my new knee" at 24, revision notes at 40),
 ``fits_life(text, tags)`` says whether a sentence is free of them, and ``relations_for(persona, relations)``
 keeps the people of ``persona_attributes.yaml`` that the persona can have (no roommate unless it lives with
 roommates, no manager or coworker once retired, no grandmother from 60, no mum or dad from 80, no son or daughter
@@ -63,6 +64,11 @@ LIFE_WORDS = {
     "single_life": r"\b(?:the break-?up|broke up with|the divorce|my divorce|single again|dating apps?|first dates?|"
     r"my ex\b|my ex's)",
     "teen": r"\bteen(?:age|ager|agers|s)?\b|\bGCSEs?\b|\bsixth form\b",
+    # the user's own age shows: reading glasses from 40, a new knee or a sixtieth from 50, exams while studying
+    "past_forty": r"\bmy reading glasses\b",
+    "past_fifty": r"\bmy new (?:knee|hip)\b|\b(?:arrived|was|came) on my fiftieth\b|"
+    r"\bmy (?:sixtieth|seventieth|eightieth)\b",
+    "studying": r"\bmy revision\b|\brevision (?:notes|folders?|timetable|cards)\b|\bmy exam results\b",
 }
 _OFFICE_JOBS = ("software engineer", "accountant", "lawyer", "graphic designer", "sales manager", "researcher",
                 "social worker", "small business owner")  # fmt: skip
@@ -170,6 +176,12 @@ def unfit_tags(persona) -> frozenset[str]:
     if persona.age >= 80:  # parents past a hundred
         tags.add("parents")
     tags |= {place for place, (_, jobs) in WORKPLACES.items() if persona.occupation not in jobs}
+    if persona.age < 40:
+        tags.add("past_forty")
+    if persona.age < 50:
+        tags.add("past_fifty")
+    if persona.occupation != "student" and persona.age > 25:
+        tags.add("studying")
     return frozenset(tags)
 
 

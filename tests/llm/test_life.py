@@ -209,3 +209,13 @@ def test_a_user_works_only_where_its_occupation_does():
     assert not any(fits_life(s, unfit_tags(p)) for s in (warehouse,) for p in (nurse, accountant, retiree))
     assert not fits_life(office, unfit_tags(retiree)) and not fits_life(hospital, unfit_tags(retiree))
     assert fits_life("The post office queue went out of the door on Friday.", unfit_tags(nurse))
+
+
+def test_the_user_body_and_studies_fit_its_age():
+    """A blind reader met "my new knee" and "revision folders" in the history of a 24-year-old chef."""
+    knee = "My new knee came with orders to pace the cabin every hour, so I sat by the walkway."
+    revision = "A pen burst in my bag on Monday and left blue ink all over my revision folders."
+    young_chef, older_chef = _persona(age=24, occupation="chef"), _persona(age=58, occupation="chef")
+    assert not fits_life(knee, unfit_tags(young_chef)) and fits_life(knee, unfit_tags(older_chef))
+    assert not fits_life(revision, unfit_tags(older_chef))
+    assert fits_life(revision, unfit_tags(_persona(age=35, occupation="student")))
