@@ -130,7 +130,6 @@ _WITH_CHILDREN = ("with partner and children", "single parent", "multigeneration
 _SMALL_CHILDREN_UNTIL = 36  # a parent younger than this has no teenager
 _TEENAGERS_FROM = 50  # a parent from this age has no toddler
 _GROWN_CHILDREN_FROM = 45  # someone younger has no son with a job of his own
-_PARTNERED = ("with partner", "with partner and children")
 _CHILDREN_LEFT_HOME_FROM = 45  # someone younger whose household has no children has none
 _NO_SCHOOL_CHILDREN_FROM = 62  # the children of someone this old have left school
 _RELATIONS_OF = {
@@ -165,7 +164,7 @@ def unfit_tags(persona) -> frozenset[str]:
     small_at_home = persona.household in _WITH_CHILDREN and "teen" in tags
     if small_at_home or persona.age < _GROWN_CHILDREN_FROM:  # no son with a job beside a toddler
         tags.add("grown_children")
-    if persona.household in _PARTNERED:
+    if "my partner" in _HOUSEHOLD.get(persona.household, ()):  # a partner at home (a multigenerational one too)
         tags.add("single_life")
     if persona.household not in _WITH_CHILDREN or persona.age >= _NO_SCHOOL_CHILDREN_FROM:
         tags.add("school_kids")

@@ -173,6 +173,8 @@ def test_a_text_relayed_for_someone_else_tells_nothing_of_a_family_or_home(tax):
 def test_a_partner_at_home_rules_out_a_single_life_and_small_children_a_grown_son():
     partnered = unfit_tags(_persona(age=38, household="with partner"))
     assert not fits_life("The breakup in February sent me through a dozen films.", partnered)
+    three_generations = unfit_tags(_persona(age=86, occupation="retired", household="multigenerational"))
+    assert not fits_life("The breakup in February sent me through a dozen films.", three_generations)
     assert fits_life(
         "The breakup in February sent me through a dozen films.", unfit_tags(_persona(household="lives alone"))
     )
