@@ -3,7 +3,8 @@
 Used twice: as the question-only baseline of the quality report (context = the query alone: a dataset
 whose answers this finds above chance leaks through its wording), and later as the ``offline`` model of
 the evaluator. Scores are cosine-like: shared content words / sqrt(option words), so long options do
-not win by length alone. Ties go to the earliest label (labels are balanced, so this adds no bias).
+not win by length alone. Ties go to the option whose text hashes lowest (``tie_break``): the same option
+wins however the options are lettered, so re-lettered data (an import of an export) scores the same.
 
     >>> lexical_choice("which tea for my morning", {"A": "Brew green tea.", "B": "Drink water."})
     'A'
@@ -15,6 +16,7 @@ words: an answer in another language has almost none, whatever its length).
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 
@@ -59,4 +61,9 @@ def lexical_scores(context: str | set[str], options: dict[str, str]) -> dict[str
 def lexical_choice(context: str | set[str], options: dict[str, str]) -> str:
     scores = lexical_scores(context, options)
     best = max(scores.values())
-    return min(label for label, s in scores.items() if s == best)
+    return tie_break([label for label, s in scores.items() if s == best], options)
+
+
+def tie_break(labels: list[str], options: dict[str, str]) -> str:
+    """Of tied ``labels``, the one whose option text has the lowest SHA-1 (label order plays no part)."""
+    return min(labels, key=lambda label: (hashlib.sha1(options[label].encode()).hexdigest(), label))

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import bm25s
 
+from evaluation.lexical import tie_break
 from evaluation.memory import answer_messages, cap_memory, chat_turns, chunk_history, memory_messages
 from evaluation.records import MemoryTrace
 from evaluation.render import RenderedMCQ, history_messages
@@ -85,9 +86,9 @@ def prompt_for(method: str, context: Messages, tail: RenderedMCQ | Messages, mem
 
 
 def length_only(rendered: RenderedMCQ) -> str:
-    """The letter of the longest shown option (ties: the earliest letter)."""
+    """The letter of the longest shown option (ties: ``evaluation.lexical.tie_break``, not the letter)."""
     longest = max(len(t) for t in rendered.options.values())
-    return min(letter for letter, t in rendered.options.items() if len(t) == longest)
+    return tie_break([letter for letter, t in rendered.options.items() if len(t) == longest], rendered.options)
 
 
 def build_memories(

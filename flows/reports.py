@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 import duckdb
 from pydantic import Field
 
-from evaluation.lexical import lexical_choice
+from evaluation.lexical import lexical_choice, tie_break
 from flows.gates import TARGETS, version_gates
 from flows.stages.quality import states_explicitly
 from schemas.base import Record
@@ -77,7 +77,8 @@ def _published_leaks(con: duckdb.DuckDBPyConnection, vid: str) -> int:
         "WHERE q.version_id = ?",
         [vid],
     ).fetchall():
-        terms = [t for o in tax.scenarios[scenario_id].options for t in o.key_terms]
+        known = tax.scenarios.get(scenario_id)  # an imported version's scenarios have no key terms
+        terms = [t for o in known.options for t in o.key_terms] if known else []
         leaks += any(re.search(rf"\b{re.escape(t.lower())}\b", text.lower()) for t in terms)
     for user_text, statement, scenario_id, option_id in con.execute(
         "SELECT string_agg(t.content, ' '), p.statement, p.scenario_id, p.option_id FROM signals s "
@@ -88,8 +89,10 @@ def _published_leaks(con: duckdb.DuckDBPyConnection, vid: str) -> int:
         "GROUP BY s.session_id, p.statement, p.scenario_id, p.option_id",
         [vid, vid],
     ).fetchall():
-        option = next(o for o in tax.scenarios[scenario_id].options if o.id == option_id)
-        leaks += statement.lower() in user_text.lower() or states_explicitly(user_text, option.key_terms)
+        known = tax.scenarios.get(scenario_id)
+        option = next((o for o in known.options if o.id == option_id), None) if known else None
+        key_terms = option.key_terms if option else []
+        leaks += statement.lower() in user_text.lower() or (bool(key_terms) and states_explicitly(user_text, key_terms))
     return leaks
 
 
@@ -143,6 +146,12 @@ def _distance_bins(con: duckdb.DuckDBPyConnection, vid: str) -> dict[str, int]:
     return out
 
 
+def _longest(opts: dict[str, str]) -> str:
+    """The length-only pick, as ``tacit eval``'s ``length_only`` makes it (ties by text, not letter)."""
+    most = max(len(t) for t in opts.values())
+    return tie_break([label for label, t in opts.items() if len(t) == most], opts)
+
+
 def build_quality_report(con: duckdb.DuckDBPyConnection, version: str | None = None) -> QualityReport:
     vid = resolve_version(con, version)
     mcqs = _mcqs(con, vid)
@@ -150,7 +159,7 @@ def build_quality_report(con: duckdb.DuckDBPyConnection, version: str | None = N
     gates = {c.check_name: c for c in version_gates(con, vid)}  # the same rules the flow applied
     letters = Counter(gold for _, _, gold, _, _ in mcqs)
     q_only = sum(lexical_choice(text, opts) == gold for _, text, gold, opts, _ in mcqs) / max(n, 1)
-    longest_pick = sum(max(opts, key=lambda L: (len(opts[L]), L)) == gold for _, _, gold, opts, _ in mcqs) / max(n, 1)
+    longest_pick = sum(_longest(opts) == gold for _, _, gold, opts, _ in mcqs) / max(n, 1)
     caught = con.execute(
         f"SELECT count(*) FROM rejected_queries WHERE version_id = ? AND check_name IN {LEAK_CHECKS}", [vid]
     ).fetchone()[0]
