@@ -13,6 +13,7 @@
     tacit train tiny-model | sft | grpo | memory --version V --base-model tiny --config NAME --out DIR
     tacit schemas export | check | validate FILE --model M
     tacit export --version V --format parquet|jsonl|hf|personamem-v2 --out DIR [--overwrite] [--push-to-hub REPO]
+    tacit import personamem-v2 DIR
 
 The read-only commands live in ``flows/cli_inspect.py``; shared pieces in ``flows/cli_common.py``.
 
@@ -306,6 +307,10 @@ app.command("eval")(eval_command)
 from flows.cli_export import export_command  # noqa: E402
 
 app.command("export")(export_command)
+
+from flows.cli_import import import_app  # noqa: E402
+
+app.add_typer(import_app, name="import")
 
 from flows.cli_view import view_command  # noqa: E402
 

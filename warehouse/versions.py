@@ -87,6 +87,9 @@ OTHER_SOURCES = (
     "flows/export_card.py",  # exports read rows, never write them
     "flows/export_hf.py",
     "flows/export_personamem.py",
+    "flows/import_personamem.py",
+    "flows/import_personamem_rows.py",
+    "flows/cli_import.py",
     "flows/forecast.py",
     "flows/lineage.py",
     "flows/local_prefect.py",  # where runs are recorded, not what they write
