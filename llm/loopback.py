@@ -56,6 +56,7 @@ class FakeOpenAI:
         self.context_limit: int | None = None  # longer prompts (chars / 4) get the context-length 400
         self.rewrite = None  # f(call site name, request key, answer dict) -> answer dict
         self.api_key: str | None = None  # when set, any other bearer key gets a 401 quoting it
+        self.last_body: dict | None = None  # the last chat request's JSON body, as received
         self.batch = BatchAPI(self.complete)
         self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self.server.daemon_threads = True
@@ -114,6 +115,8 @@ class FakeOpenAI:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as real servers: a connection serves many requests
+
             def log_message(self, *args) -> None:  # quiet
                 pass
 
@@ -144,6 +147,7 @@ class FakeOpenAI:
                 with fake.lock:
                     fake.requests += 1
                     fault = fake.faults.pop(0) if fake.faults else None
+                    fake.last_body = body
                 if fake.latency:
                     time.sleep(fake.latency)
                 with fake.lock:

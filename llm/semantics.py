@@ -29,12 +29,20 @@ class SemanticError(ValueError):
     """A schema-valid answer that breaks a rule of its call site; the message names the field."""
 
 
+_SCHEMAS: dict[tuple, dict[str, Any]] = {}
+
+
 def response_schema(site: CallSite, tax: Taxonomy) -> dict[str, Any]:
-    """The JSON Schema sent as the response format: the output model's, with the taxonomy's sets as enums."""
-    schema = copy.deepcopy(site.output_model.model_json_schema())
-    if site.name == "persona_profile":
-        schema["properties"]["style_id"]["enum"] = [s.id for s in tax.attributes.styles]
-    return schema
+    """The JSON Schema sent as the response format: the output model's, with the taxonomy's sets as enums.
+    Built once per (site, model, taxonomy) and shared: callers only serialise it (it was rebuilt twice per
+    request, a visible share of the client's CPU per call)."""
+    key = (site.name, site.output_model, id(tax))
+    if key not in _SCHEMAS:
+        schema = copy.deepcopy(site.output_model.model_json_schema())
+        if site.name == "persona_profile":
+            schema["properties"]["style_id"]["enum"] = [s.id for s in tax.attributes.styles]
+        _SCHEMAS[key] = schema
+    return _SCHEMAS[key]
 
 
 def _persona_profile(req: BaseModel, out: BaseModel, tax: Taxonomy) -> list[str]:

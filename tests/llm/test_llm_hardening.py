@@ -23,6 +23,7 @@ from llm.openai_backend import (
     OpenAIGenerator,
 )
 from llm.redact import redact
+from llm.semantics import response_schema
 from schemas.config import load_preset
 
 
@@ -61,6 +62,20 @@ def test_schema_carries_known_style_ids_as_an_enum(tax):
     body = gen.body(PERSONA_PROFILE, [{"role": "user", "content": "x"}])
     enum = body["response_format"]["json_schema"]["schema"]["properties"]["style_id"]["enum"]
     assert enum == [s.id for s in tax.attributes.styles] and body["max_tokens"] == gen.max_output_tokens
+
+
+def test_the_wire_body_is_the_request_built_and_its_schema_is_built_once(tax, seeds):
+    """Messages and the response format travel as the SDK's extra_body (skipping its per-request walk of
+    every message and of the JSON Schema); what the server receives is still exactly the body built."""
+    with FakeOpenAI() as server:
+        gen = _gen(server, tax)
+        gen.generate(PERSONA_PROFILE, seeds[:1])
+        received = server.last_body
+    built = gen.body(PERSONA_PROFILE, received["messages"])
+    assert received["messages"] and received["messages"][0]["role"] in ("system", "user")
+    assert received["response_format"] == built["response_format"] and received["model"] == built["model"]
+    assert gen.body(PERSONA_PROFILE, [])["response_format"] is not None
+    assert response_schema(PERSONA_PROFILE, tax) is response_schema(PERSONA_PROFILE, tax)
 
 
 def test_semantic_error_is_repaired_then_failed_and_never_cached(tax, seeds):
