@@ -154,10 +154,15 @@ def synth(
     remote = contextlib.nullcontext()
     if backend == "openai":
         base_url, remote = bare_url(base_url), remote_settings([base_url], timeout, max_attempts, deadline)
+    from flows.local_prefect import LocalPrefectError, local_prefect, spawn_early
+
+    try:
+        spawned = spawn_early()  # the server starts while Prefect and the stages are imported here
+    except LocalPrefectError as exc:
+        fail(str(exc))
     from prefect.exceptions import ParameterTypeError
 
     from flows import progress as progress_mod
-    from flows.local_prefect import LocalPrefectError, local_prefect
     from flows.synth import STAGES
     from flows.synth import synth as synth_flow
 
@@ -166,7 +171,7 @@ def synth(
     console.print(f"[bold]tacit synth[/] preset={preset} seed={seed} backend={backend} db={db}")
     bars = progress_bars(console, quiet=quiet)
     try:
-        with remote, local_prefect(note=console.print), bars, progress_mod.reporting(RichSink(bars)):
+        with remote, local_prefect(console.print, spawned), bars, progress_mod.reporting(RichSink(bars)):
             summary = synth_flow(
                 preset=preset,
                 seed=seed,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import importlib.util
 import os
 import signal
 import socket
@@ -63,20 +64,28 @@ def startup_timeout() -> float:
         raise LocalPrefectError(f"PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS={raw!r} is not a number") from None
 
 
-def start_api(timeout: float) -> tuple[subprocess.Popen, str]:
-    """Start Prefect's API on a free loopback port; return the process and its API URL once it answers."""
-    import prefect
-
+def spawn_api() -> tuple[subprocess.Popen, str]:
+    """Start Prefect's API on a free loopback port without waiting for it: (process, API URL). Prefect is
+    located, not imported (importing it takes seconds the server's own start-up can overlap)."""
+    spec = importlib.util.find_spec("prefect")
+    if spec is None or spec.origin is None:
+        raise LocalPrefectError("prefect is not installed in this environment (run `make setup`)")
     port = _free_port()
     api_url = f"http://127.0.0.1:{port}/api"
     env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
     env.pop("PREFECT_API_URL", None)
-    cmd = [sys.executable, "-m", "uvicorn", "--app-dir", str(Path(prefect.__file__).parent.parent), "--factory"]
+    cmd = [sys.executable, "-m", "uvicorn", "--app-dir", str(Path(spec.origin).parent.parent), "--factory"]
     cmd += ["prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port)]
     cmd += ["--log-level", "error", "--lifespan", "on"]
     proc = subprocess.Popen(
         cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=_die_with_parent
     )
+    return proc, api_url
+
+
+def start_api(timeout: float, spawned: tuple[subprocess.Popen, str] | None = None) -> tuple[subprocess.Popen, str]:
+    """Start Prefect's API (or take one ``spawn_api`` started earlier); return it once it answers."""
+    proc, api_url = spawned or spawn_api()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -102,14 +111,25 @@ def stop_api(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
+def spawn_early() -> tuple[subprocess.Popen, str] | None:
+    """``spawn_api`` unless ``PREFECT_API_URL`` names a server: a command calls it before its heavy imports
+    and hands the result to ``local_prefect`` (about 2 s of a small run's start-up overlap)."""
+    return None if os.environ.get("PREFECT_API_URL") else spawn_api()
+
+
 @contextlib.contextmanager
-def local_prefect(note: Callable[[str], None] = print) -> Iterator[str | None]:
-    """Yield the API URL of a server started for this block, or None when ``PREFECT_API_URL`` is set."""
+def local_prefect(
+    note: Callable[[str], None] = print, spawned: tuple[subprocess.Popen, str] | None = None
+) -> Iterator[str | None]:
+    """Yield the API URL of a server started for this block (or by ``spawn_early``), or None when
+    ``PREFECT_API_URL`` is set."""
     if os.environ.get("PREFECT_API_URL"):
+        if spawned is not None:
+            stop_api(spawned[0])
         yield None
         return
     note("starting local Prefect ...")
-    proc, api_url = start_api(startup_timeout())
+    proc, api_url = start_api(startup_timeout(), spawned)
     os.environ["PREFECT_API_URL"] = api_url
     try:
         from prefect.settings import PREFECT_API_URL, temporary_settings

@@ -64,3 +64,23 @@ def test_startup_timeout_is_read_and_checked(monkeypatch):
     monkeypatch.setenv("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "soon")
     with pytest.raises(LocalPrefectError, match="PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"):
         startup_timeout()
+
+
+def test_a_server_spawned_early_is_the_one_used_and_stopped(monkeypatch, tmp_path):
+    """`tacit synth` starts the server before its heavy imports and hands it to the block; a server spawned
+    when PREFECT_API_URL turns out to be set is stopped, not leaked."""
+    from flows.local_prefect import spawn_api, spawn_early
+
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "home"))
+    spawned = spawn_early()
+    assert spawned is not None and spawned[1].startswith("http://127.0.0.1:")
+    with local_prefect(note=lambda _m: None, spawned=spawned) as url:
+        assert url == spawned[1] and _answers(url)
+    assert spawned[0].poll() is not None  # stopped with the block
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
+    assert spawn_early() is None
+    unused = spawn_api()
+    with local_prefect(note=lambda _m: None, spawned=unused) as url:
+        assert url is None
+    assert unused[0].poll() is not None
