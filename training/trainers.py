@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from training.config import TrainConfig, trl_args
+from training.config import TrainConfig, TrainConfigError, trl_args
 from training.data import build_dataset, save_data_settings
 from training.rewards import judge_reward, mcq_reward
 
@@ -100,6 +100,7 @@ def make_trainer(kind: str, model_path: str, tokenizer, dataset, cfg: TrainConfi
         from trl import SFTConfig, SFTTrainer
 
         args = trl_args(cfg, SFTConfig, out_dir, max_steps, assistant_only_loss=True)
+        check_sft_lengths(dataset, tokenizer, args.max_length)
         return SFTTrainer(
             model=model_path,
             args=args,
@@ -129,6 +130,24 @@ def make_trainer(kind: str, model_path: str, tokenizer, dataset, cfg: TrainConfi
     from training.memory_agent import MemoryGRPOTrainer
 
     return MemoryGRPOTrainer(memory_cap_tokens=cfg.data.memory_cap_tokens, **common)
+
+
+def check_sft_lengths(dataset, tokenizer, max_length: int | None) -> None:
+    """Refuse SFT rows longer than ``max_length`` tokens: TRL cuts a row's end, which is the assistant text
+    being taught (the memory or the answer), so such a row trains on a demonstration it never finishes
+    (``benchmarks/learning.py`` reproduced 5 of 7 memories at 1,024 tokens, 7 of 7 at 2,048)."""
+    if max_length is None:
+        return
+    sizes = [len(tokenizer.apply_chat_template(m, tokenize=True, return_dict=True)["input_ids"])
+             for m in dataset["messages"]]  # fmt: skip
+    over = [n for n in sizes if n > max_length]
+    if over:
+        raise TrainConfigError(
+            f"trl.max_length={max_length}: {len(over)} of {len(sizes)} SFT rows are longer (longest {max(over):,} "
+            "tokens) and would lose the end of their assistant text; raise trl.max_length or lower "
+            "data.chunk_tokens / data.memory_cap_tokens (chunks are counted with cl100k_base, the model's own "
+            "tokenizer may need more)"
+        )
 
 
 def checkpoint_recorder(db: str, run_id: str):

@@ -47,6 +47,16 @@ def test_sft_logs_loss_and_changes_parameters(con, train_db, tiny_model, tmp_pat
     assert (result.final_dir / "config.json").exists() and result.global_step == 2
 
 
+def test_sft_refuses_rows_longer_than_max_length(con, train_db, tiny_model, tmp_path):
+    """TRL would cut such a row's end, the assistant text being taught: refused, naming the setting."""
+    from training.config import TrainConfigError
+
+    cfg = TrainConfig(data=DataConfig(chunk_tokens=600, max_chunks=1, max_queries=4, memory_cap_tokens=64),
+                      trl=dict(TRL_CPU, per_device_train_batch_size=2, max_length=64))  # fmt: skip
+    with pytest.raises(TrainConfigError, match=r"trl.max_length=64: \d+ of \d+ SFT rows are longer"):
+        _trainer("sft", con, train_db[1], tiny_model, tmp_path, cfg)
+
+
 def test_grpo_scores_and_changes_parameters(con, train_db, tiny_model, tmp_path):
     cfg = TrainConfig(data=DataConfig(chunk_tokens=400, max_chunks=1, max_queries=4), trl=GRPO_CPU)
     trainer, tok, ds = _trainer("grpo", con, train_db[1], tiny_model, tmp_path, cfg, [varied_reward])
