@@ -116,6 +116,7 @@ def question_rows(rows: list[tuple[str, int, dict]], histories: dict[str, dict],
     prefs: dict[tuple, dict] = {}
     signals: dict[tuple, dict] = {}
     queries, options = [], []
+    taken: set[str] = set()
     per_persona: dict[str, int] = {}
     for name, line, row in rows:
         where = f"{name}.csv line {line}"
@@ -154,9 +155,11 @@ def question_rows(rows: list[tuple[str, int, dict]], histories: dict[str, dict],
                                    "session_id": sid, "turn_index": turn,
                                    "session_kind": "update" if updated else "signal"})  # fmt: skip
                 pref["stated_at"] = max(pref["stated_at"], started)
-            qid = f"{pref['preference_id']}.h{budget // 1000}k.mcq"
-            while any(q["query_id"] == qid for q in queries[-8:]):
-                qid = qid.replace(".mcq", ".x.mcq")
+            qid, k = f"{pref['preference_id']}.h{budget // 1000}k.mcq", 1
+            while qid in taken:  # another question about the same preference and history
+                k += 1
+                qid = f"{pref['preference_id']}.h{budget // 1000}k.q{k}.mcq"
+            taken.add(qid)
             queries.append({"query_id": qid, "preference_id": pref["preference_id"], "history_id": hid,
                             "kind": "mcq", "text": question, "gold_label": gold, "rubric": None})  # fmt: skip
             counts = count_tokens(texts)

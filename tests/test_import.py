@@ -93,6 +93,9 @@ def _foreign(root: Path) -> None:
         {"persona_id": "7", "chat_history_32k_link": link, "user_query": "Which phrase should I learn next?",
          "correct_answer": "Obrigado.", "incorrect_answers": json.dumps(["Merci.", "Danke.", "Grazie."]),
          "preference": "is learning Portuguese", "topic_preference": "Languages", "who": "self"},
+        {"persona_id": "7", "chat_history_32k_link": link, "user_query": "Which phrase do I use to say goodbye?",
+         "correct_answer": "Tchau.", "incorrect_answers": json.dumps(["Ciao.", "Adieu.", "Tschüss."]),
+         "preference": "is learning Portuguese", "topic_preference": "Languages", "who": "self"},
     ]  # fmt: skip
     columns = sorted({k for r in rows for k in r})
     with (root / "benchmark" / "text" / "benchmark.csv").open("w", newline="") as fh:
@@ -105,7 +108,8 @@ def test_a_foreign_folder_is_split_into_sessions_and_its_snippet_found(tmp_path)
     _foreign(tmp_path / "pm")
     con = connect(tmp_path / "w.duckdb")
     vid, state, counts = import_personamem(con, tmp_path / "pm")
-    assert state == "new" and counts["queries"] == 2 and counts["personas"] == 1
+    # two questions about one preference are two queries of it
+    assert state == "new" and counts["queries"] == 3 and counts["preferences"] == 2 and counts["personas"] == 1
     sessions = con.execute(
         "SELECT session_id, kind, n_turns FROM sessions WHERE version_id = ? ORDER BY session_id", [vid]
     ).fetchall()
