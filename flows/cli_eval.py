@@ -96,20 +96,25 @@ def eval_command(
         endpoints = ([base_url] if backend == "openai" else []) + ([judge_base_url or base_url] if model_judges else [])
         remote = remote_settings(endpoints, timeout, max_attempts, deadline)
         base_url, judge_base_url = bare_url(base_url), bare_url(judge_base_url)
+    from flows.local_prefect import LocalPrefectError, local_prefect, spawn_early
+
+    try:
+        spawned = spawn_early()  # the server starts while Prefect and the evaluator are imported here
+    except LocalPrefectError as exc:
+        fail(str(exc))
     from prefect.exceptions import ParameterTypeError
 
     from evaluation.items import NoItemsError
     from flows import progress as progress_mod
     from flows.evaluate import evaluate
     from flows.live_progress import RichSink, progress_bars
-    from flows.local_prefect import LocalPrefectError, local_prefect
     from llm import GenerationError
 
     if not verbose:
         hide_run_errors()
     bars = progress_bars(console, width=10, quiet=quiet)
     try:
-        with remote, local_prefect(note=console.print), bars, progress_mod.reporting(RichSink(bars)):
+        with remote, local_prefect(console.print, spawned), bars, progress_mod.reporting(RichSink(bars)):
             summary = evaluate(
                 version=version, methods=chosen, backend=backend, model=model, base_url=base_url,
                 judges=judge_names, judge_base_url=judge_base_url, budget=budget, limit=limit,
