@@ -46,7 +46,9 @@ LIFE_WORDS = {
     "little": r"\b(?:toddlers?|little ones?|car seats?|pushchair|buggy|pram|potty|the twins arrived|nursery pick-?up|"
     r"playgroup|spelling tests?|bath ?time|school gates?|primary school|joined-up|front tooth|tooth fairy|"
     r"where babies come from|reading book|egg-box|times tables|nativity|class assembly)\b|"
-    r"\b(?:my|our) (?:one|two|three|four|five|six|seven|eight|nine|ten|\d)-year-olds?\b",
+    r"\b(?:my|our) (?:one|two|three|four|five|six|seven|eight|nine|ten|\d)-year-olds?\b|"
+    r"\b(?:the )?nursery (?:sent|teacher|staff|fees|place|run)\b|\b(?:at|from|to) nursery\b|\breward chart\b|"
+    r"\bcount to (?:ten|twenty)\b",
     "school_kids": r"\b(?:my|our) (?:son|daughter|kids|children|youngest|eldest)\b[^.!?]*\b(?:school|nursery|homework)|"
     r"\b(?:school|nursery|homework)[^.!?]*\b(?:my|our) (?:son|daughter|kids|children|youngest|eldest)\b",
     # a home is a flat or a house, the same one in every session
@@ -227,6 +229,16 @@ def correspondents(persona, people: list) -> list:
     home = set(_HOUSEHOLD.get(persona.household, ()))
     away = [c for c in people if c.relation not in home]
     return away or list(people)
+
+
+def holders_for(persona, relations: list[str]) -> list[str]:
+    """The people who can hold a preference the user relays (``who = other``): ``relations_for``, without a
+    son or daughter while the persona's children are small or teenagers (their texts would tell of office
+    desks and mortgages: a reader met a 36-year-old's son with a workplace facilities department)."""
+    people = relations_for(persona, relations)
+    if "grown_children" in unfit_tags(persona):
+        people = [r for r in people if r not in ("my son", "my daughter")]
+    return people
 
 
 def relations_for(persona, relations: list[str]) -> list[str]:

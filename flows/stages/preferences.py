@@ -19,7 +19,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, time, timedelta
 
-from llm.life import relations_for
+from llm.life import holders_for
 from llm.seeding import rng_for
 from schemas.config import SynthConfig
 from schemas.core import Persona, Preference, PreferenceKind
@@ -78,7 +78,7 @@ def _add_opposite(config: SynthConfig, persona: Persona, tax: Taxonomy, prefs: l
     mine = rng.choice(lone)
     scenario = tax.scenarios[mine.scenario_id]
     theirs = rng.choice([o.id for o in scenario.options if o.id != mine.option_id])
-    relation = rng.choice(relations_for(persona, tax.attributes.relations))
+    relation = rng.choice(holders_for(persona, tax.attributes.relations))
     add(scenario, theirs, _moment(config, rng, 0.02, 0.85), who="other", relation=relation)
 
 
@@ -88,7 +88,7 @@ def generate_preferences(config: SynthConfig, persona: Persona, tax: Taxonomy) -
     n_active = rng.randint(config.preferences_min, config.preferences_max)
     scenario_ids = _related_sample(tax, n_active, rng)
     prefs: list[Preference] = []
-    people = relations_for(persona, tax.attributes.relations)  # someone it can have (llm.life)
+    people = holders_for(persona, tax.attributes.relations)  # someone it can have, old enough (llm.life)
 
     def add(scenario: ScenarioSpec, option_id: str, when: datetime, **extra) -> Preference:
         option = next(o for o in scenario.options if o.id == option_id)

@@ -10,7 +10,7 @@ from flows.stages.conversations import generate_conversations
 from flows.stages.filler import generate_persona_filler
 from flows.stages.personas import generate_personas
 from flows.stages.preferences import generate_preferences
-from llm.life import LIFE_WORDS, correspondents, fits_life, relations_for, unfit_tags
+from llm.life import LIFE_WORDS, correspondents, fits_life, holders_for, relations_for, unfit_tags
 from schemas.core import Persona
 
 
@@ -93,6 +93,8 @@ def test_a_family_children_are_small_or_teenagers_never_both():
         "My daughter is learning joined-up letters at school.",
         "My son lost his second front tooth.",
         "Bubbles ended up all over the bathroom floor, courtesy of my three-year-old's latest experiment.",
+        "The nursery sent home a note saying our son can now count to twenty.",
+        "Our kids' school runs a reward chart, and our youngest came home with fourteen stickers.",
     ):
         assert not fits_life(small, older_unfit), small  # a teenager's parent has no reception-class child
     for age in range(36, 50):  # either stage may fit in between, but one persona keeps one stage
@@ -221,3 +223,11 @@ def test_the_user_body_and_studies_fit_its_age():
     assert not fits_life(knee, unfit_tags(young_chef)) and fits_life(knee, unfit_tags(older_chef))
     assert not fits_life(revision, unfit_tags(older_chef))
     assert fits_life(revision, unfit_tags(_persona(age=35, occupation="student")))
+
+
+def test_only_grown_children_hold_preferences_the_user_relays(tax):
+    """A 36-year-old's son does not write about his office; a 58-year-old's can."""
+    young, older = _persona(age=36), _persona(age=58, household="with partner")
+    assert "my son" in relations_for(young, tax.attributes.relations)
+    assert not {"my son", "my daughter"} & set(holders_for(young, tax.attributes.relations))
+    assert "my son" in holders_for(older, tax.attributes.relations)
