@@ -244,7 +244,8 @@ def _invoke_capturing(monkeypatch, module: str, flow: str, args: list[str]) -> t
         raise GenerationError("stopped by the test")
 
     monkeypatch.setattr(importlib.import_module(module), flow, record)
-    monkeypatch.setattr("flows.local_prefect.local_prefect", lambda note=None: contextlib.nullcontext())
+    monkeypatch.setattr("flows.local_prefect.local_prefect", lambda note=None, spawned=None: contextlib.nullcontext())
+    monkeypatch.setattr("flows.local_prefect.spawn_early", lambda: None)
     return CliRunner().invoke(app, args), seen
 
 
