@@ -77,6 +77,16 @@ def _by_view(con: duckdb.DuckDBPyConnection, vid: str, history_id: str) -> list[
     return sessions
 
 
+def _id_ranges(ids: list[str]) -> tuple[str, list[str]]:
+    """A range filter per id prefix (``p00042`` .. ``p00042/``, ``pool`` .. ``pool/``: every id of the prefix,
+    dotted or not, since '.' sorts before '/'). With it DuckDB skips other personas' row groups by their
+    min/max statistics, which ``= ANY(list)`` alone does not: 52 -> 40 ms median for a 128k history of
+    ``full`` (``benchmarks/history_assembly.py``). The ``ANY`` filter still decides which rows match."""
+    prefixes = sorted({i.split(".", 1)[0] for i in ids})
+    sql = " OR ".join("(session_id >= ? AND session_id < ?)" for _ in prefixes) or "false"
+    return sql, [b for p in prefixes for b in (p, f"{p}/")]
+
+
 def _by_row_ids(con: duckdb.DuckDBPyConnection, vid: str, history_id: str) -> list[ChatSession]:
     """The same chat in four small queries: the history's items, their kinds, the row ids of their turns
     (a scan of two narrow columns), then only those turns' text. Joining the view reads every turn's text
@@ -87,15 +97,18 @@ def _by_row_ids(con: duckdb.DuckDBPyConnection, vid: str, history_id: str) -> li
         [vid, history_id],
     ).fetchall()
     ids = sorted({sid for _, sid, _, _ in items})
+    ranges, bounds = _id_ranges(ids)
     kinds = dict(
         con.execute(
-            "SELECT session_id, kind FROM sessions WHERE version_id = ? AND session_id = ANY(?)", [vid, ids]
+            f"SELECT session_id, kind FROM sessions WHERE version_id = ? AND ({ranges}) AND session_id = ANY(?)",
+            [vid, *bounds, ids],
         ).fetchall()
     )
     rows = [
         r[0]
         for r in con.execute(
-            "SELECT rowid FROM turns WHERE version_id = ? AND session_id = ANY(?)", [vid, ids]
+            f"SELECT rowid FROM turns WHERE version_id = ? AND ({ranges}) AND session_id = ANY(?)",
+            [vid, *bounds, ids],
         ).fetchall()
     ]
     turns: dict[str, list[tuple[int, str, str]]] = {}

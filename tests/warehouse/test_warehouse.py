@@ -143,3 +143,15 @@ def test_gold_longest_bound_allows_sampling_noise_only_on_few_mcqs():
     assert longest_bound(240) == pytest.approx(0.25 + 2 * (0.1875 / 240) ** 0.5)  # ~0.306
     assert longest_bound(24_000) == 0.27  # full: the plain target
     assert longest_bound(240) < 0.40  # a real length tell (PersonaMem-v2's 0.447) still fails
+
+
+def test_the_id_ranges_of_a_history_cover_every_one_of_its_sessions():
+    """The range filter only lets DuckDB skip row groups; an id it left out would silently drop a session."""
+    from warehouse.history import _id_ranges
+
+    ids = ["abc", "abc.1", "p00042.f001", "p00042.s039", "pool.00001", "7.h32k.s0000"]
+    sql, bounds = _id_ranges(ids)
+    pairs = list(zip(bounds[::2], bounds[1::2], strict=True))
+    assert sql.count("session_id >= ?") == len(pairs) == 4
+    assert all(any(lo <= i < hi for lo, hi in pairs) for i in ids)
+    assert not any(lo <= "p00043.s000" < hi for lo, hi in pairs)  # another persona's rows stay out
