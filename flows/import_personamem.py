@@ -112,20 +112,16 @@ def import_personamem(con: duckdb.DuckDBPyConnection, root: Path, note=lambda _m
     tables = build_tables(layout)
     config = {"source": SOURCE, "path": str(Path(root).resolve()), "rows": len(layout.rows),
               "histories": len(layout.histories)}  # fmt: skip
-    con.execute("BEGIN TRANSACTION")
+    con.execute("BEGIN TRANSACTION")  # all or nothing: an interrupted import leaves no row to clean up
     try:
-        for table in ("personas", "scenarios", "preferences", "sessions", "turns", "signals", "histories",
-                      "history_items", "queries", "options", "splits", "dataset_versions"):  # fmt: skip
-            con.execute(f"DELETE FROM {table} WHERE version_id = ?", [vid])  # an earlier, unfinished import
-        con.execute(
-            "INSERT INTO dataset_versions (version_id, config_hash, seed, generator_version, preset, config_json, "
-            "created_at, complete) VALUES (?, ?, 0, ?, 'imported', ?, now(), false)",
-            [vid, layout.digest[:16], f"import:{SOURCE}", json.dumps(config, sort_keys=True)],
-        )
         for table, rows in tables.items():
             insert_rows(con, table, rows, vid)
             note(f"{table}: {len(rows):,} rows")
-        con.execute("UPDATE dataset_versions SET complete = true, completed_at = now() WHERE version_id = ?", [vid])
+        con.execute(
+            "INSERT INTO dataset_versions (version_id, config_hash, seed, generator_version, preset, config_json, "
+            "created_at, complete, completed_at) VALUES (?, ?, 0, ?, 'imported', ?, now(), true, now())",
+            [vid, layout.digest[:16], f"import:{SOURCE}", json.dumps(config, sort_keys=True)],
+        )
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -142,6 +142,7 @@ def question_rows(rows: list[tuple[str, int, dict]], histories: dict[str, dict],
         question = query.get("content", "") if isinstance(query, dict) else str(query)
         incorrect = _json(row["incorrect_answers"], f"{where}, incorrect_answers", [])
         texts, gold = shuffled_options(pid, question, row["correct_answer"], [str(t) for t in incorrect])
+        counts = count_tokens(texts)  # once per row, whatever the number of histories it links
         sc["n_options"] = max(sc["n_options"], len(texts))
         snippet = _json(row.get("related_conversation_snippet", ""), f"{where}, related_conversation_snippet", [])
         first_user = next((m.get("content") for m in snippet if isinstance(m, dict) and m.get("role") == "user"), None)
@@ -162,7 +163,6 @@ def question_rows(rows: list[tuple[str, int, dict]], histories: dict[str, dict],
             taken.add(qid)
             queries.append({"query_id": qid, "preference_id": pref["preference_id"], "history_id": hid,
                             "kind": "mcq", "text": question, "gold_label": gold, "rubric": None})  # fmt: skip
-            counts = count_tokens(texts)
             options += [{"query_id": qid, "label": "ABCDEFGH"[k], "text": t, "n_tokens": counts[k],
                          "role": "gold" if "ABCDEFGH"[k] == gold else "other_preference"}
                         for k, t in enumerate(texts)]  # fmt: skip

@@ -194,8 +194,6 @@ def _run(
     **openai_options,
 ) -> SynthSummary:
     tax = load_taxonomy()  # a bad taxonomy file or an unusable backend fails before anything is written
-    if openai_options.get("store") is None:
-        openai_options["store"] = WarehouseCallStore(con)
     gen = get_generator(
         config.backend, config.seed, model=config.model, **(openai_options if config.backend == "openai" else {})
     )

@@ -36,7 +36,7 @@ def response_schema(site: CallSite, tax: Taxonomy) -> dict[str, Any]:
     """The JSON Schema sent as the response format: the output model's, with the taxonomy's sets as enums.
     Built once per (site, model, taxonomy) and shared: callers only serialise it (it was rebuilt twice per
     request, a visible share of the client's CPU per call)."""
-    key = (site.name, site.output_model, id(tax))
+    key = (site.name, site.output_model, tuple(s.id for s in tax.attributes.styles))  # all the schema uses of tax
     if key not in _SCHEMAS:
         schema = copy.deepcopy(site.output_model.model_json_schema())
         if site.name == "persona_profile":

@@ -124,11 +124,11 @@ class NewsSupply:
             # were 15-20% shorter than its cue texts: a form cue)
             out.append(next((x for src in order if (x := self._draw(src, own_text, others, len(out)))), None))
         out = [x for x in out if x]
-        if not out and own_text and self.habits:  # domain news ran out: a text is never empty
-            out.append(self._next(self.habits))
-        elif not out and self.world and others and (news := self._world_news(others, 0)):
+        # an own text already tried every source above; someone else's text whose domain news ran out
+        # still gets one world sentence rather than none
+        if not out and not own_text and self.world and others and (news := self._world_news(others, 0)):
             out.append(news)
-        return [x for x in out if x]
+        return out
 
     def _draw(self, source: str, own_text: bool, others: list[Contact], start: int) -> str | None:
         """One sentence from ``source`` (near, far, habits, world) that fits the text, or None."""
