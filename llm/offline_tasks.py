@@ -16,6 +16,7 @@ import random
 import re
 from functools import cache
 
+from llm.rewrite import casual, shorter, tighten
 from llm.voice import CUE, voice
 from llm.world import address, slots_for
 from schemas.core import SpeakingStyle
@@ -69,7 +70,16 @@ _SUBJECTS = ["News from me", "Catching up", "A quick hello", "Some news", "An up
 _SUBJECTS_TO = ["{first}, news from me!", "Catching up, {first}", "A hello for {first}", "For {first}: my news"]
 _TITLES = ["A busy few days", "Notes from this week", "This week, briefly", "Small news", "Odds and ends"]
 _HASHTAGS = ["#weeknotes", "#littlewins", "#realLife", "#thisweek", "#catchingup", "#dailyLife"]
-_POST_ENDS = ["What a week.", "More soon.", "Onwards!", "That's all for now."]
+# A post opens as people open one where it goes up (five words or fewer: they may recur).
+_POST_OPENERS = {
+    "neighbours": ["Hi neighbours!", "Hello all,", "Morning, everyone!", "Evening all,", "Hi everyone,"],
+    "family": ["Hi all!", "Hello lovely lot,", "Family news!", "Hi everyone,"],
+    "own": ["Life lately.", "This week, in brief.", "A few bits of news.", "Small news from me."],
+}
+_AUDIENCE = {"the family chat": "family", "my page": "own", "my feed": "own", "my status": "own"}
+# What a request asks of a post or a cut, in its own words: the reply follows the words used.
+_BRIEF = re.compile(r"\b(?:short|tighten|quick|little|light)\b", re.I)
+_CUT_ONE = re.compile(r"\bcut one sentence\b", re.I)
 _SWAPS = {"their": "there", "it's": "its", "you're": "your", "then": "than", "lose": "loose", "too": "to"}
 
 
@@ -166,17 +176,23 @@ def write_task_session(
     user = voice(style, preamble[0] + ask.format(text=CUE, **slots), rng, block)
     evidence = shown[cue_index] if cue_index is not None else None
     intro = task.intros[k % len(task.intros)]
+    brief = task.id == "shorten" or (task.id == "post" and _BRIEF.search(ask) is not None)
     if task.id in ("message", "reply"):
         product = _message_draft(sentences, contact, occasion, owner, k, reply=task.id == "reply")
-    elif task.id == "shorten":
-        drop = rng.randrange(len(sentences)) if len(sentences) > 1 else None
-        sentences = [s for i, s in enumerate(sentences) if i != drop]  # what follow-ups work on from now
+    elif task.id == "shorten":  # what follow-ups work on from now
+        if _CUT_ONE.search(ask) and len(sentences) > 1:
+            drop = rng.randrange(len(sentences))
+            sentences = [s for i, s in enumerate(sentences) if i != drop]
+        else:
+            sentences = shorter(sentences, rng)
         product = " ".join(sentences)
     elif task.id == "proofread":
         listed = "; ".join(f"{w} -> {r}" for w, r in fixes) or "nothing needed changing"
         product = " ".join(sentences) + f"\n\nFixed: {listed}."
-    else:
-        product = " ".join(sentences) + " " + _POST_ENDS[k % len(_POST_ENDS)]
+    else:  # a brief post keeps every point, each cut to its main clause
+        if brief:
+            sentences = shorter(sentences, rng, keep_all=True)
+        product = _post(sentences, occasion, k)
     answer = f"{preamble[1]}{intro}\n\n{product}"
     turns = [TurnDraft(role="user", content=user), TurnDraft(role="assistant", content=answer)]
     if not held:
@@ -197,6 +213,8 @@ def write_task_session(
         reason = " " + reasons[j % len(reasons)].format(**slots) if reasons and rng.random() < 0.5 else ""
         ask = f"{phrasings[p]}{reason} {ask}"
     turns.append(TurnDraft(role="user", content=voice(style, ask, rng, " ".join(shown_held), opening=False)))
+    if brief:  # what the user adds to a text being cut down is cut down alike
+        held = [tighten(h) for h in held]
     whole = [*sentences, *held]
     reply = _add(task.id, sentences, held, held_fixes, contact, occasion, owner, k)
     if kind is not None:
@@ -222,6 +240,10 @@ def _shown(
             shown[i], fix = _introduce_error(s, rng)
             if fix:
                 fixes.append(fix)
+    for i, s in enumerate(sentences):  # the last sentence had no word to get wrong: an earlier one has
+        if at_least_one and not fixes and shown[i] == s:
+            shown[i], fix = _introduce_error(s, rng)
+            fixes += [fix] if fix else []
     return shown, fixes
 
 
@@ -234,15 +256,21 @@ def _add(task_id, sentences, held, fixes, contact, occasion, owner, k) -> str:
         return " ".join(held) + (f"\n\nFixed: {listed}." if fixes else "\n\nThat part was already fine.")
     if task_id == "shorten":
         return "With it: " + " ".join([*sentences, *held])
-    return " ".join([*sentences, *held]) + " " + _POST_ENDS[(k + 1) % len(_POST_ENDS)]
+    return _post([*sentences, *held], occasion, k)
+
+
+def _post(sentences: list[str], occasion: str, k: int) -> str:
+    """A post for ``occasion``: opened on its own line as posts there open, in a casual register."""
+    openers = _POST_OPENERS[_AUDIENCE.get(occasion, "neighbours")]
+    return f"{openers[k % len(openers)]}\n" + " ".join(casual(s) for s in sentences)
 
 
 def _follow(task_id, kind, p, sentences, fixes, contact, occasion, owner, k) -> str:
     """Carry out a follow-up on the same text."""
     if task_id in ("message", "reply"):
         reply = task_id == "reply"
-        if kind == "shorter":  # the first and the last point: the one just added stays in
-            short = [sentences[0], sentences[-1]] if len(sentences) > 1 else sentences
+        if kind == "shorter":  # the first and the last point, cut to their main clauses: the one just added stays in
+            short = [tighten(s) for s in ([sentences[0], sentences[-1]] if len(sentences) > 1 else sentences)]
             return "Shorter:\n\n" + _message_draft(short, contact, occasion, owner, k + 1, reply)
         if kind == "add_call":
             return "Added:\n\n" + _message_draft([*sentences, _CALL_LINES[p % 3]], contact, occasion, owner, k, reply)
@@ -260,9 +288,10 @@ def _follow(task_id, kind, p, sentences, fixes, contact, occasion, owner, k) -> 
         return f"{n} mistake{'s' if n != 1 else ''}: {listed}." if n else "None, it was clean."
     if kind == "hashtags":
         tags = " ".join(_HASHTAGS[(k + i) % len(_HASHTAGS)] for i in range(2))
-        return " ".join(sentences) + f" {tags}"
-    # a shorter post keeps its first point and the one just added, in one line
-    return _one_sentence([sentences[0], sentences[-1]] if len(sentences) > 1 else sentences)
+        return _post(sentences, occasion, k) + f" {tags}"
+    # a shorter post keeps its first point and the one just added, cut to their main clauses, in one line
+    kept = [sentences[0], sentences[-1]] if len(sentences) > 1 else sentences
+    return _one_sentence([casual(tighten(s)) for s in kept])
 
 
 _KEEP_CAPITAL = re.compile(

