@@ -23,7 +23,8 @@ _SUBORDINATE = r"which|where|only to|though|although|while|until|because|since|a
 _COORDINATE = r"and|but|so|yet|and then|and now|so now"
 _SUBJECT = (
     r"I|I'm|I've|I'd|I'll|we|we're|we've|we'd|it|it's|my|our|the|she|he|they|they're|there|that|this|his|"
-    r"her|their|nobody|everyone|everybody|half|now|nothing|someone|somebody|one|both|all|most|none"
+    r"her|their|nobody|everyone|everybody|everything|something|anything|half|now|nothing|someone|somebody|one|both|all|"
+    r"most|none"
 )
 _CLAUSE = re.compile(rf",\s+(?:(?:{_SUBORDINATE})\s|(?:{_COORDINATE})\s+(?=(?:{_SUBJECT})\b))")
 # A sentence that opens with a subordinate clause ("After the party in May, where ...") has its main
