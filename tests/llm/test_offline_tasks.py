@@ -30,14 +30,15 @@ def _session(
     owner: str = "self",
     seed: int = 1,
     add_last: bool = False,
-    cue_index: int = 1,
+    cue_index: int | None = 1,
+    sentences: list[str] = SENTENCES,
 ):
     return write_task_session(
         TASKS[task_id],
         style=None,
         contact=ANA,
         owner=owner,
-        sentences=SENTENCES,
+        sentences=sentences,
         cue_index=cue_index,
         variant=variant,
         offset=0,
@@ -77,18 +78,7 @@ def test_a_proofread_returns_the_clean_text_and_lists_real_fixes():
 def test_a_proofread_always_has_a_mistake_to_fix_even_when_the_last_sentence_has_no_word_to_get_wrong():
     sentences = [SENTENCES[0], "It was a bit wet."]
     for seed in range(20):
-        draft = write_task_session(
-            TASKS["proofread"],
-            style=None,
-            contact=ANA,
-            owner="self",
-            sentences=sentences,
-            cue_index=None,
-            variant=seed,
-            offset=0,
-            followup=False,
-            rng=random.Random(seed),
-        )
+        draft = _session("proofread", seed, seed=seed, cue_index=None, sentences=sentences)
         assert "nothing needed changing" not in draft.turns[1].content
 
 
@@ -204,19 +194,7 @@ def test_a_shortened_text_always_loses_a_sentence(n):
     """However the text is split over two turns, the first reply is shorter than what it was given."""
     sentences = [f"Sentence number {i} is about the weather and the bins on our street." for i in range(n)]
     for seed in range(20):
-        draft = write_task_session(
-            TASKS["shorten"],
-            style=None,
-            contact=ANA,
-            owner="self",
-            sentences=sentences,
-            cue_index=None,
-            variant=seed,
-            offset=0,
-            followup=False,
-            rng=random.Random(seed),
-            add_last=True,
-        )
+        draft = _session("shorten", seed, seed=seed, add_last=True, cue_index=None, sentences=sentences)
         given = [s for s in sentences if s in draft.turns[0].content]
         assert len(given) >= 2 and sum(s in draft.turns[1].content for s in given) == len(given) - 1
 
