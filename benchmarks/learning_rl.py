@@ -10,8 +10,9 @@ the first and the last sixth of the steps, for both runs.
 
 Why: a rising reward with the true sign and a falling one with the flipped sign would show that
 rewards, group advantages, completion masks and (for the memory trainer) the trajectory's rows reach the
-loss with the right sign. At these settings the runs are not yet stable (a gold-sign run can collapse:
-the answers stop being ``\\boxed{X}``), so read several runs before concluding anything. Even passing,
+loss with the right sign. At lr 1e-3 a gold-sign run can collapse (the answers stop being
+``\\boxed{X}``); at the defaults of ``benchmarks/learning.py`` (lr 3e-4, 120 steps) one run of each
+trainer rose; read several runs before concluding anything. Even passing,
 they prove wiring, not science: the tiny model learns which letter each prompt wants, not to read a
 history.
 """
