@@ -1,7 +1,7 @@
 """Do the trainers learn? A wiring check on CPU, in minutes: the tiny offline model on a handful of items.
 
     python benchmarks/learning.py [--part sft|grpo|memory|all] [--preset small] [--items 8] [--steps 400]
-                                  [--lr 3e-3] [--warm-steps 100] [--rl-steps 120] [--rl-lr 3e-4]
+                                  [--lr 3e-3] [--warm-steps 100] [--rl-steps 120] [--rl-lr 3e-4] [--seed 0]
 
 What: builds the ``--preset`` version (``small``) and its tiny offline model in a temporary folder, takes ``--items``
 answer demonstrations (final memory + MCQ -> ``\\boxed{X}``) and the memory-writing demonstrations of the
@@ -19,7 +19,8 @@ the control shows that reproducing the handful is memorisation.
 memory GRPO on the gold-letter reward, and the same runs with the reward's sign flipped; learning shows
 as a rising reward with the gold sign and a falling one flipped. At the defaults (lr 3e-4, 120 steps) one
 run of each rose to about 0.5 with the gold sign and fell with it flipped; at lr 1e-3 runs collapsed
-(README, "Does SFT learn?"). One run per setting so far: several seeds are still to be read.
+(README, "Does SFT learn?"). ``--seed`` changes the trainers' seed (sampling and shuffling), not the
+items, so repeated runs show how much of a curve is luck.
 """
 
 from __future__ import annotations
@@ -53,14 +54,14 @@ def _history_of(query_id: str) -> str:
     return f"{parts[0]}.{parts[2]}"
 
 
-def _train(rows: list[dict], model_path: str, tok, steps: int, lr: float, out: Path):
+def _train(rows: list[dict], model_path: str, tok, steps: int, lr: float, out: Path, seed: int = 0):
     from datasets import Dataset
 
     from training.config import TrainConfig
     from training.trainers import fit, make_trainer
 
     trl = dict(learning_rate=lr, logging_steps=10, save_strategy="no", use_cpu=True, report_to="none",
-               per_device_train_batch_size=4, max_length=2048, lr_scheduler_type="constant")  # fmt: skip
+               per_device_train_batch_size=4, max_length=2048, lr_scheduler_type="constant", seed=seed)  # fmt: skip
     cfg = TrainConfig(trl=trl)
     trainer = make_trainer("sft", model_path, tok, Dataset.from_list(rows), cfg, out, max_steps=steps)
     result = fit(trainer, "sft", tok, len(rows), out)
@@ -90,6 +91,7 @@ def main() -> None:
     parser.add_argument("--warm-steps", type=int, default=100, help="SFT steps teaching GRPO the answer format")
     parser.add_argument("--rl-steps", type=int, default=120, help="GRPO steps per run (gold and flipped sign)")
     parser.add_argument("--rl-lr", type=float, default=3e-4)
+    parser.add_argument("--seed", type=int, default=0, help="trainers' seed; items stay fixed")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         run(args, Path(tmp))
@@ -137,7 +139,7 @@ def run(args: argparse.Namespace, tmp: Path) -> None:
                for r, s in zip(handful, shuffled, strict=True)]  # fmt: skip
     for name, train_rows in (("gold labels", handful), ("shuffled labels", control)):
         t0 = time.perf_counter()
-        model, losses = _train(train_rows + memories, str(model_dir), tok, args.steps, args.lr, tmp / name)
+        model, losses = _train(train_rows + memories, str(model_dir), tok, args.steps, args.lr, tmp / name, args.seed)
         print(f"{name}: loss {losses[0]:.3f} -> {losses[-1]:.3f} ({time.perf_counter() - t0:.0f} s); "
               f"reproduces its trained answers {_score(model, tok, train_rows)}, memories "
               f"{_score(model, tok, memories)}; held-out accuracy {_score(model, tok, held_out)} "

@@ -33,22 +33,22 @@ def format_rows(prompts: list[list[dict]]) -> list[dict]:
     return [{"messages": [*p, {"role": "assistant", "content": answer_text(L)}]} for p in prompts for L in LETTERS]
 
 
-def _sft(rows: list[dict], model_path: str, tok, steps: int, lr: float, out: Path) -> str:
+def _sft(rows: list[dict], model_path: str, tok, steps: int, lr: float, out: Path, seed: int = 0) -> str:
     from datasets import Dataset
 
     from training.config import TrainConfig
     from training.trainers import fit, make_trainer
 
     trl = dict(learning_rate=lr, logging_steps=10, save_strategy="no", use_cpu=True, report_to="none",
-               per_device_train_batch_size=8, max_length=2048, lr_scheduler_type="constant")  # fmt: skip
+               per_device_train_batch_size=8, max_length=2048, lr_scheduler_type="constant", seed=seed)  # fmt: skip
     trainer = make_trainer("sft", model_path, tok, Dataset.from_list(rows), TrainConfig(trl=trl), out, max_steps=steps)
     return str(fit(trainer, "sft", tok, len(rows), out).final_dir)
 
 
 def reward_curve(kind: str, model_path: str, tok, rows: list[dict], sign: float, steps: int, lr: float, out: Path,
-                 memory_cap_tokens: int = 16) -> list[float]:  # fmt: skip
+                 memory_cap_tokens: int = 16, seed: int = 0) -> list[float]:  # fmt: skip
     """Train ``kind`` (grpo or memory) on ``rows`` with ``sign`` x the gold-letter reward; returns the true
-    (unsigned) mean reward of every generation batch, in order."""
+    (unsigned) mean reward of every generation batch, in order. ``seed``: the trainer's (sampling, shuffling)."""
     from datasets import Dataset
 
     from training.config import TrainConfig
@@ -64,7 +64,7 @@ def reward_curve(kind: str, model_path: str, tok, rows: list[dict], sign: float,
 
     trl = dict(learning_rate=lr, logging_steps=1, save_strategy="no", use_cpu=True, report_to="none",
                per_device_train_batch_size=8, num_generations=8, max_completion_length=8 if kind == "grpo" else 16,
-               beta=0.0, temperature=1.0, lr_scheduler_type="constant")  # fmt: skip
+               beta=0.0, temperature=1.0, lr_scheduler_type="constant", seed=seed)  # fmt: skip
     cfg = TrainConfig(trl=trl, data={"memory_cap_tokens": memory_cap_tokens})
     trainer = make_trainer(kind, model_path, tok, Dataset.from_list(rows), cfg, out, steps, [gold_reward])
     trainer.train()
@@ -97,11 +97,13 @@ def run_rl(kind: str, con, version_id: str, model_dir: Path, tok, args, tmp: Pat
         warm = format_rows([answer_messages(r["reference_memory"], r["tail"]) for r in handful])
         warm += [{"messages": r["messages"]} for r in demos if r["query_id"] in ids]
     t0 = time.perf_counter()
-    start = _sft(warm, str(model_dir), tok, args.warm_steps, 3e-3, tmp / f"{kind}-format")
-    print(f"{kind}: {len(handful)} MCQ items, format warm-up {args.warm_steps} SFT steps "
+    start = _sft(warm, str(model_dir), tok, args.warm_steps, 3e-3, tmp / f"{kind}-format", args.seed)
+    print(f"{kind} (seed {args.seed}): {len(handful)} MCQ items, format warm-up {args.warm_steps} SFT steps "
           f"({time.perf_counter() - t0:.0f} s)", flush=True)  # fmt: skip
     for name, sign in (("gold reward", 1.0), ("sign flipped", -1.0)):
         t0 = time.perf_counter()
-        curve = reward_curve(kind, start, tok, handful, sign, args.rl_steps, args.rl_lr, tmp / f"{kind}{sign:+}")
+        curve = reward_curve(
+            kind, start, tok, handful, sign, args.rl_steps, args.rl_lr, tmp / f"{kind}{sign:+}", seed=args.seed
+        )
         print(f"{kind} {name}: mean gold reward, first -> last sixth of {args.rl_steps} steps: {_span(curve)} "
               f"({time.perf_counter() - t0:.0f} s; chance 0.25)", flush=True)  # fmt: skip

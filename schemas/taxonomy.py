@@ -63,6 +63,11 @@ class ScenarioSpec(Record):
     generic: str = Field(min_length=20, description="a sensible answer that assumes no preference")
     sensitive: bool = False
     options: list[ScenarioOption] = Field(min_length=2)
+    topical: list[str] = Field(
+        default_factory=list,
+        description="first-person sentences on this scenario's own subject that reveal none of its options: a "
+        "search for the question's topic finds these beside the cue, so only understanding tells which decides",
+    )
 
     @model_validator(mode="after")
     def _option_ids_unique(self) -> ScenarioSpec:

@@ -5,8 +5,12 @@ for that persona: world news (``taxonomy/world.yaml``: ``news`` about a person o
 never the person the text is for, and ``habits``, the user's own routines and small events), and domain
 news (``neutral`` in each scenario file: touches a domain, reveals no option). About 30% of draws come
 from the domains the persona holds preferences in, so non-cue tasks touch the same topics as cue tasks
-(topical distractors). Habits matter as much as topics: a cue is a first-person habit or circumstance,
-so the user's own texts must be full of first-person habits and circumstances that imply nothing.
+(topical distractors). Closer still, each scenario the persona holds a preference in brings its
+``topical`` sentences (the user's own, on the question's very subject, deciding nothing): they stand in
+the focus place of own texts, so a reader who searches a history for a question's topic finds three or
+four of the user's sentences on it and must understand which one decides. Habits matter as much as
+topics: a cue is a first-person habit or circumstance, so the user's own texts must be full of
+first-person habits and circumstances that imply nothing.
 Why: cue and non-cue texts must be made of the same stuff; only the one cue sentence differs: every
 text has one sentence in focus (the cue, or in a non-cue text a domain sentence from ``focus``) among
 ``take``'s ordinary ones. How: a seeded shuffle per persona; the conversations stage (``half=0``, a
@@ -29,6 +33,11 @@ CUE_SHARE = 10
 tenth of the banks is about 2.5 times that), the rest to the persona's own tasks, which fill 128k tokens:
 with a sixth, the own tasks ran out and the shared generic pool, a different kind of turn, filled ~30
 sessions of every 128k history."""
+
+TOPICAL_SHARE = 0.5
+"""The chance that an own text's focus sentence is a topical one while any are left: with about 16
+preferences of 3 sentences each, they are spent in the first hundred own tasks, so `small`'s 32k
+histories (about 110 own tasks each) hold nearly all of them; a 128k history holds all of them."""
 
 
 class NewsSupply:
@@ -67,16 +76,23 @@ class NewsSupply:
         self.habits = [x for x in share(habits) if fits_life(x, unfit)]
         self.near = [x for x in share(near) if fits_life(x, unfit)]
         self.far = [x for x in share(far) if fits_life(x, unfit)]
+        # the queried subjects' own sentences go to own tasks only: a cue text's focus place holds its cue
+        topical = [t for sid in sorted({p.scenario_id for p in preferences}) for t in tax.scenarios[sid].topical]
+        shuffle.shuffle(topical)
+        self.topical = [x for x in topical if fits_life(x, unfit)] if half == 1 else []
         self.window: frozenset[int] | None = None
         self.unfit_now: frozenset[str] = frozenset()  # what the text being built adds to ``unfit`` (others' texts)
         self.addressee: str | None = None
 
     def focus(self, window: frozenset[int] | None = None, own_text: bool = True) -> str | None:
-        """The sentence a non-cue text has where a cue text has its cue: domain news, from the persona's
-        own domains half the time (so cue and non-cue texts are made the same way, one such sentence each),
-        then, when domain news is used up, one of the user's habits.
+        """The sentence a non-cue text has where a cue text has its cue: in the user's own texts, half the
+        time while any are left, a topical sentence of a scenario it holds a preference in; otherwise domain
+        news, from the persona's own domains half the time (so cue and non-cue texts are made the same way,
+        one such sentence each), then, when domain news is used up, one of the user's habits.
         ``window``: the months the text may be dated in; its calendar words must allow one (``llm.timing``)."""
         unfit = frozenset() if own_text else SOMEONE_ELSES
+        if own_text and self.topical and self.rng.random() < TOPICAL_SHARE and (found := _pop(self.topical, window)):
+            return found
         if self.near and (self.rng.random() < 0.5 or not self.far):
             found = _pop(self.near, window, unfit) or _pop(self.far, window, unfit)
         else:

@@ -74,3 +74,24 @@ def test_the_users_own_habits_have_the_form_of_cues_and_name_no_option_anywhere(
     assert len(habits) >= 200 and len(set(habits)) == len(habits)
     problems = [f"{h!r}: {_form_errors(h, terms)}" for h in habits if _form_errors(h, terms) or "{" in h]
     assert not problems, "\n".join(problems[:20])
+
+
+@pytest.mark.parametrize("domain", TAX.domains, ids=lambda d: d.domain)
+def test_topical_sentences_have_the_form_of_cues_and_name_no_option(domain):
+    """Every scenario has at least three of the user's own sentences on its subject (``topical``), in the
+    form of its cues, naming no option, each used once in the whole taxonomy and never a neutral sentence:
+    a history then holds several of the user's sentences on a question's topic, and the cue is the one
+    that decides."""
+    terms = {t.lower() for s in domain.scenarios for o in s.options for t in o.key_terms}
+    everywhere = [t for d in TAX.domains for s in d.scenarios for t in s.topical]
+    neutral = {n for d in TAX.domains for n in d.neutral}
+    problems = []
+    for scenario in domain.scenarios:
+        assert len(scenario.topical) >= 3, f"{scenario.id} has {len(scenario.topical)} topical sentences"
+        for sentence in scenario.topical:
+            errs = _form_errors(sentence, terms)
+            if everywhere.count(sentence) > 1 or sentence in neutral:
+                errs.append("used twice")
+            if errs:
+                problems.append(f"{scenario.id}: {sentence!r}: {errs}")
+    assert not problems, "\n".join(problems[:20])

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from flows.stages.news import NewsSupply
-from llm.life import relations_for, unfit_tags
+from llm.life import fits_life, relations_for, unfit_tags
 from llm.timing import months_fitting, timeline_months
 from llm.world import world_for
-from schemas.core import Persona
+from schemas.core import Persona, Preference
 
 
 def _persona() -> Persona:
@@ -46,3 +46,29 @@ def test_texts_keep_their_length_until_every_bank_is_spent(tax):
     assert len(sizes) > 600  # the persona's banks last for a 128k history's own tasks
     short = [k for k, n in enumerate(sizes) if n < 3]
     assert len(short) <= 3 and all(k >= len(sizes) - 3 for k in short), (len(sizes), short[:10])
+
+
+def test_own_texts_carry_the_queried_subjects_topical_sentences(tax):
+    """A search for a question's topic must find several of the user's own sentences on it, not only the
+    cue: every topical sentence of the persona's scenarios is the focus of one of its own texts (each once,
+    within the first hundred texts), never of someone else's text, and never of a cue session's (half 0)."""
+    persona = _persona()
+    mine = [
+        Preference(
+            preference_id=f"p00007.r{k:03d}", persona_id="p00007", scenario_id=sid,
+            option_id=tax.scenarios[sid].options[0].id, statement="x" * 8, kind="neutral", who="self",
+            stated_at=datetime(2025, 2, 1),
+        )
+        for k, sid in enumerate(["food.takeaway_heat", "transport.next_powertrain"])
+    ]  # fmt: skip
+    topical = {t for p in mine for t in tax.scenarios[p.scenario_id].topical if fits_life(t, unfit_tags(persona))}
+    assert len(topical) >= 5
+    supply = NewsSupply(0, persona.persona_id, mine, tax, half=1, unfit=unfit_tags(persona))
+    window = timeline_months(date(2025, 1, 1), 365)
+    others = [supply.focus(window, own_text=False) for _ in range(40)]
+    assert not topical & set(others), "someone else's text got the user's own sentence on a queried subject"
+    own = [supply.focus(window) for _ in range(100)]
+    assert topical <= set(own), topical - set(own)
+    assert len(own) == len(set(own))
+    cue_side = NewsSupply(0, persona.persona_id, mine, tax, half=0, unfit=unfit_tags(persona))
+    assert not topical & {cue_side.focus(window) for _ in range(40)}
