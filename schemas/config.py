@@ -48,7 +48,12 @@ class SynthConfig(Record):
     chain_rate: float = Field(
         0.2, ge=0, le=1, description="share of updates that return to an earlier option (A->B->A)"
     )
-    forget_rate: float = Field(0.1, ge=0, le=1, description="share of preferences the user later asks to forget")
+    forget_rate: float = Field(
+        0.1,
+        ge=0,
+        le=1,
+        description="share of preferences stated once (never updated) that the user later asks to forget",
+    )
     other_rate: float = Field(0.2, ge=0, le=1, description="share of preferences about someone the user knows")
     opposite_rate: float = Field(
         0.3, ge=0, le=1, description="share of personas where someone they know holds another option of their scenario"

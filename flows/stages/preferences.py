@@ -10,7 +10,8 @@ Rules (ARCHITECTURE §2):
   persona's demographics, choosing that option is ``stereotypical`` and any other is
   ``anti_stereotypical``; with no matching stereotype the preference is ``neutral``;
 - ``update_rate`` of preferences replace an older one (old option first, the new one later; with
-  ``chain_rate`` a chain A -> B -> A); ``forget_rate`` are later asked to be forgotten;
+  ``chain_rate`` a chain A -> B -> A); ``forget_rate`` of the preferences stated once (never updated) are
+  later asked to be forgotten;
   ``other_rate`` are about someone the user knows (``who=other``).
 """
 
@@ -137,5 +138,10 @@ def generate_preferences(config: SynthConfig, persona: Persona, tax: Taxonomy) -
             )
     _add_opposite(config, persona, tax, prefs, add, rng)
     active = [p for p in prefs if not p.superseded]
-    forget_ids = {p.preference_id for p in active if rng.random() < config.forget_rate}
+    # only a preference stated once is forgotten: forgetting the last step of an update would leave the
+    # earlier statements standing, and whether the one before it then holds again is a guess (blind readers
+    # split on it), not a test of memory
+    forget_ids = {
+        p.preference_id for p in active if p.previous_preference_id is None and rng.random() < config.forget_rate
+    }
     return [p.model_copy(update={"forget": True}) if p.preference_id in forget_ids else p for p in prefs]
