@@ -2,13 +2,16 @@
 
 How:
 1. the persona's own sessions (signal, update, forget) in time order; they must fit in the budget;
-2. filler is drawn (persona-voiced first, then the shared pool, each in a seeded random order) while it
-   fits, scanning the whole candidate list so small sessions close the last gap, and skipping any that
-   would repeat a sentence of six or more words or a whole answer already in the history (only when the
-   distinct filler runs out are repeats let in, and the history repeat gate counts them); it ends with
+2. filler is drawn (the persona's own tasks first, in the order they were written, so a short history
+   holds the first ones, which carry its topical sentences; then the shared pool in a seeded random
+   order) while it fits, scanning the whole candidate list so small sessions close the last gap, and
+   skipping any that would repeat a sentence of six or more words or a whole answer already in the
+   history (only when the distinct filler runs out are repeats let in, and the history repeat gate
+   counts them); it ends with
    ``min_fill * budget <= n_tokens <= budget`` or the stage raises;
-3. persona sessions are spread over the whole history: session i lands at a stratified random fraction
-   (i + u) / n of the filler stream, so signals sit near the start, middle and end alike;
+3. the chosen filler is shuffled (own tasks and shared filler spread alike); persona sessions are spread
+   over the whole history: session i lands at a stratified random fraction (i + u) / n of the filler
+   stream, so signals sit near the start, middle and end alike;
 4. filler between two dated sessions gets evenly spaced times between them: the history is
    chronological, and updates (later ``stated_at``) come after their originals;
 5. an undated session whose months or seasons do not fit the date of its place ("in July I ..." on 1
@@ -160,8 +163,10 @@ def build_history(
             f"{hid}: the persona's own sessions need {own_tokens} tokens > budget {budget}; "
             f"lower preferences_max or raise the budget"
         )
-    mine, shared = list(persona_filler), list(pool)
-    rng.shuffle(mine)
+    # the persona's own tasks are taken in the order they were written, so a short history holds its first
+    # ones, which carry the topical sentences of its preferences (``flows.stages.news``); where they sit in
+    # the history is shuffled below
+    mine, shared = sorted(persona_filler, key=lambda s: s.session_id), list(pool)
     rng.shuffle(shared)
     prints = prints or {}
     seen: set[str] = set().union(*(prints.get(x.session_id) or _fingerprint(x) for x in own))
@@ -177,6 +182,7 @@ def build_history(
             f"{hid}: only {total} of {budget} tokens could be filled "
             f"(need >= {config.min_fill:.0%}); raise filler_pool_size"
         )
+    rng.shuffle(filler)  # own tasks and shared filler alike spread over the whole history
     order = _interleave(own, filler, rng)
     start = datetime.combine(config.timeline_start, datetime.min.time())
     times = _times(order, start, start + timedelta(days=config.timeline_days))

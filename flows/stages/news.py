@@ -7,9 +7,9 @@ news (``neutral`` in each scenario file: touches a domain, reveals no option). A
 from the domains the persona holds preferences in, so non-cue tasks touch the same topics as cue tasks
 (topical distractors). Closer still, each scenario the persona holds a preference in brings its
 ``topical`` sentences (the user's own, on the question's very subject, deciding nothing): they stand in
-the focus place of own texts, so a reader who searches a history for a question's topic finds three or
-four of the user's sentences on it and must understand which one decides. Habits matter as much as
-topics: a cue is a first-person habit or circumstance, so the user's own texts must be full of
+the focus place of own texts (most of the first ones), so a reader who searches a history for a
+question's topic finds three or four of the user's sentences on it and must understand which decides.
+Habits matter as much as topics: a cue is a first-person habit or circumstance, so the user's own texts must be full of
 first-person habits and circumstances that imply nothing.
 Why: cue and non-cue texts must be made of the same stuff; only the one cue sentence differs: every
 text has one sentence in focus (the cue, or in a non-cue text a domain sentence from ``focus``) among
@@ -34,10 +34,11 @@ tenth of the banks is about 2.5 times that), the rest to the persona's own tasks
 with a sixth, the own tasks ran out and the shared generic pool, a different kind of turn, filled ~30
 sessions of every 128k history."""
 
-TOPICAL_SHARE = 0.5
-"""The chance that an own text's focus sentence is a topical one while any are left: with about 16
-preferences of 3 sentences each, they are spent in the first hundred own tasks, so `small`'s 32k
-histories (about 110 own tasks each) hold nearly all of them; a 128k history holds all of them."""
+TOPICAL_SHARE = 0.8
+"""The chance that an own text's focus sentence is a topical one while any are left: with 16-28
+preferences of 3 sentences each, they are spent in a persona's first 60-110 own tasks, and a history takes
+a persona's own tasks in the order they were written (``flows.stages.histories``), so a 32k history
+(about 110 own tasks) holds nearly all of them, and a 128k history all."""
 
 
 class NewsSupply:
