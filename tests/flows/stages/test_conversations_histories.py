@@ -5,7 +5,7 @@ import pytest
 
 from flows.stages.conversations import generate_conversations
 from flows.stages.filler import generate_filler_pool, generate_persona_filler
-from flows.stages.histories import HistoryBudgetError, build_histories
+from flows.stages.histories import HistoryBudgetError, build_histories, build_history
 from flows.stages.personas import generate_personas
 from flows.stages.preferences import generate_preferences
 from llm.tokens import count_message_tokens
@@ -97,3 +97,24 @@ def test_histories_are_chronological_and_undated_sessions_fall_in_waking_hours(t
             if first is None or first.hour >= 7:  # days with dated sessions too (readers saw 01:13 and 03:18)
                 assert 7 <= i.started_at.hour <= 22, (h.history_id, i.session_id, i.started_at)
     assert undated > 100
+
+
+def test_a_short_history_takes_the_first_own_tasks_and_spreads_them(tiny_config, shard):
+    """A persona's first own tasks carry its topical sentences (``flows.stages.news``), so a history too
+    short for all of its own tasks takes the first ones written, and then places them in shuffled order:
+    with a random draw, `full`'s 32k histories held a sixth of what its 128k ones did."""
+    personas, _, sessions, own_filler, pool = shard
+    placed_in_id_order = []
+    for persona in personas:
+        own = [s for s in sessions if s.persona_id == persona.persona_id]
+        mine = sorted((s for s in own_filler if s.persona_id == persona.persona_id), key=lambda s: s.session_id)
+        budget = sum(s.n_tokens for s in own) + sum(s.n_tokens for s in mine) // 2
+        config = tiny_config.model_copy(update={"budgets": [budget], "min_fill": 0.5})
+        h = build_history(config, persona, own, mine[::-1], pool, budget)
+        rank = {s.session_id: k for k, s in enumerate(mine)}
+        taken = [rank[i.session_id] for i in h.items if i.session_id in rank]
+        left = [k for k in rank.values() if k not in taken]
+        assert taken and left and 0 in taken
+        assert sum(taken) / len(taken) < sum(left) / len(left), (sorted(taken), left)
+        placed_in_id_order.append(taken == sorted(taken))
+    assert not all(placed_in_id_order), "own tasks were placed in the order they were written"
