@@ -1,7 +1,8 @@
-"""Assemble a history from its session references with one query (the ``history_chat`` view).
+"""Assemble a history from its session references (the ``history_chat`` view holds the same rows).
 
 Histories are stored as ordered session references with token offsets; a 128k history is never a blob.
-``assemble_history`` returns the chat in order; ``tacit history <id>`` prints it.
+``assemble_history`` returns the chat in order (two queries: the references, then their turns); ``tacit
+history <id>`` prints it; ``python benchmarks/history_assembly.py --db FILE`` times it.
 """
 
 from __future__ import annotations
@@ -57,10 +58,7 @@ def assemble_history(con: duckdb.DuckDBPyConnection, history_id: str, version: s
             f'no history {history_id!r} in version {vid} (list them: tacit sql "SELECT history_id '
             f"FROM histories WHERE version_id = '{vid}'\")"
         )
-    try:
-        sessions = _by_row_ids(con, vid, history_id)
-    except duckdb.Error:  # a catalog without row ids (DuckLake): the one-join view, slower on big versions
-        sessions = _by_view(con, vid, history_id)
+    sessions = _by_semi_join(con, vid, history_id)
     return Chat(vid, history_id, head[0], head[1], sessions)
 
 
@@ -77,46 +75,44 @@ def _by_view(con: duckdb.DuckDBPyConnection, vid: str, history_id: str) -> list[
     return sessions
 
 
-def _id_ranges(ids: list[str]) -> tuple[str, list[str]]:
-    """A range filter per id prefix (``p00042`` .. ``p00042/``, ``pool`` .. ``pool/``: every id of the prefix,
-    dotted or not, since '.' sorts before '/'). With it DuckDB skips other personas' row groups by their
-    min/max statistics, which ``= ANY(list)`` alone does not: 52 -> 40 ms median for a 128k history of
-    ``full`` (``benchmarks/history_assembly.py``). The ``ANY`` filter still decides which rows match."""
-    prefixes = sorted({i.split(".", 1)[0] for i in ids})
-    sql = " OR ".join("(session_id >= ? AND session_id < ?)" for _ in prefixes) or "false"
-    return sql, [b for p in prefixes for b in (p, f"{p}/")]
+def _by_prefix(ids: list[str]) -> dict[str, list[str]]:
+    """Session ids grouped by their prefix before the first dot (``p00042``, ``pool``): a persona's sessions
+    are written together, so one prefix's rows sit in one or two row groups."""
+    groups: dict[str, list[str]] = {}
+    for sid in sorted(ids):
+        groups.setdefault(sid.split(".", 1)[0], []).append(sid)
+    return groups
 
 
-def _by_row_ids(con: duckdb.DuckDBPyConnection, vid: str, history_id: str) -> list[ChatSession]:
-    """The same chat in four small queries: the history's items, their kinds, the row ids of their turns
-    (a scan of two narrow columns), then only those turns' text. Joining the view reads every turn's text
-    of the version instead: about 100 ms against 30 ms for a 128k history of ``full``."""
+def _by_semi_join(con: duckdb.DuckDBPyConnection, vid: str, history_id: str) -> list[ChatSession]:
+    """The same chat in two queries: the history's items, then their turns and kinds with one semi-join per
+    id prefix. DuckDB pushes the min and max of a join's build side into the scan, so each part reads only
+    the row groups of its prefix; one join over all ids (a persona's and the shared pool's) spans every
+    persona in between and reads the whole table. On ``full`` this halves the 128k figure of the row-id
+    path it replaces (``benchmarks/history_assembly.py``); it needs no row ids, so DuckLake takes it too."""
     items = con.execute(
         "SELECT position, session_id, started_at, token_offset FROM history_items "
         "WHERE version_id = ? AND history_id = ? ORDER BY position",
         [vid, history_id],
     ).fetchall()
-    ids = sorted({sid for _, sid, _, _ in items})
-    ranges, bounds = _id_ranges(ids)
-    kinds = dict(
-        con.execute(
-            f"SELECT session_id, kind FROM sessions WHERE version_id = ? AND ({ranges}) AND session_id = ANY(?)",
-            [vid, *bounds, ids],
-        ).fetchall()
+    groups = _by_prefix([sid for _, sid, _, _ in items])
+    part = (
+        "SELECT t.session_id, s.kind, t.turn_index, t.role, t.content FROM turns t "
+        "JOIN sessions s ON s.version_id = t.version_id AND s.session_id = t.session_id "
+        "WHERE t.version_id = $v AND t.session_id IN (SELECT unnest($ids{k}::VARCHAR[])) "
+        "AND s.session_id IN (SELECT unnest($ids{k}::VARCHAR[]))"
     )
-    rows = [
-        r[0]
-        for r in con.execute(
-            f"SELECT rowid FROM turns WHERE version_id = ? AND ({ranges}) AND session_id = ANY(?)",
-            [vid, *bounds, ids],
-        ).fetchall()
-    ]
+    sql = " UNION ALL ".join(part.format(k=k) for k in range(len(groups))) or "SELECT NULL WHERE false"
+    params = {"v": vid, **{f"ids{k}": ids for k, ids in enumerate(groups.values())}}
+    kinds: dict[str, str] = {}
     turns: dict[str, list[tuple[int, str, str]]] = {}
-    for sid, idx, role, content in con.execute(
-        "SELECT session_id, turn_index, role, content FROM turns WHERE rowid = ANY(?)", [rows]
-    ).fetchall():
+    for sid, kind, idx, role, content in con.execute(sql, params).fetchall():
+        kinds[sid] = kind
         turns.setdefault(sid, []).append((idx, role, content))
+    missing = [sid for _, sid, _, _ in items if sid not in kinds]
+    if missing:  # a reference without turns: the chat would silently lose a session
+        raise KeyError(f"history {history_id!r} of {vid} refers to sessions with no turns: {missing[:5]}")
     return [
-        ChatSession(sid, kinds[sid], started, offset, [(r, c) for _, r, c in sorted(turns.get(sid, []))])
+        ChatSession(sid, kinds[sid], started, offset, [(r, c) for _, r, c in sorted(turns[sid])])
         for _, sid, started, offset in items
     ]

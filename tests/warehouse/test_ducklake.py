@@ -51,5 +51,10 @@ def test_synth_into_ducklake_with_reader_and_time_travel(prefect_harness, tmp_pa
         assert latest > before
         assert writer.execute(f"SELECT count(*) FROM personas AT (VERSION => {before})").fetchone() == (0,)
         assert writer.execute(f"SELECT count(*) FROM personas AT (VERSION => {latest})").fetchone() == (3,)
+        from warehouse.history import _by_view, assemble_history
+
+        hid = writer.execute("SELECT min(history_id) FROM histories").fetchone()[0]
+        chat = assemble_history(writer, hid, first.version_id)  # a lake has no row ids: the same path must work
+        assert chat.sessions == _by_view(writer, first.version_id, hid) and len(chat.sessions) > 1
     finally:
         writer.close()

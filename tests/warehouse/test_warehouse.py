@@ -104,12 +104,12 @@ def test_history_assembles_in_order(tiny_run):
     assert times == sorted(times)
     with pytest.raises(KeyError, match=r"no history"):
         assemble_history(con, "nope", summary.version_id)
-    from warehouse.history import _by_row_ids, _by_view
+    from warehouse.history import _by_semi_join, _by_view
 
     for (history_id,) in con.execute(
         "SELECT history_id FROM histories WHERE version_id = ?", [summary.version_id]
     ).fetchall():
-        fast, plain = _by_row_ids(con, summary.version_id, history_id), _by_view(con, summary.version_id, history_id)
+        fast, plain = _by_semi_join(con, summary.version_id, history_id), _by_view(con, summary.version_id, history_id)
         assert fast == plain and sum(len(s.turns) for s in fast) > len(fast)  # the same chat, turn for turn
     con.close()
 
@@ -145,13 +145,37 @@ def test_gold_longest_bound_allows_sampling_noise_only_on_few_mcqs():
     assert longest_bound(240) < 0.40  # a real length tell (PersonaMem-v2's 0.447) still fails
 
 
-def test_the_id_ranges_of_a_history_cover_every_one_of_its_sessions():
-    """The range filter only lets DuckDB skip row groups; an id it left out would silently drop a session."""
-    from warehouse.history import _id_ranges
+def test_session_ids_are_grouped_by_prefix_without_losing_one():
+    """Each prefix becomes one semi-join; an id left out of every group would silently drop a session."""
+    from warehouse.history import _by_prefix
 
-    ids = ["abc", "abc.1", "p00042.f001", "p00042.s039", "pool.00001", "7.h32k.s0000"]
-    sql, bounds = _id_ranges(ids)
-    pairs = list(zip(bounds[::2], bounds[1::2], strict=True))
-    assert sql.count("session_id >= ?") == len(pairs) == 4
-    assert all(any(lo <= i < hi for lo, hi in pairs) for i in ids)
-    assert not any(lo <= "p00043.s000" < hi for lo, hi in pairs)  # another persona's rows stay out
+    ids = ["p00042.s039", "abc", "pool.00001", "abc.1", "p00042.f001", "7.h32k.s0000"]
+    groups = _by_prefix(ids)
+    assert sorted(sid for g in groups.values() for sid in g) == sorted(ids)
+    assert groups == {
+        "7": ["7.h32k.s0000"],
+        "abc": ["abc", "abc.1"],
+        "p00042": ["p00042.f001", "p00042.s039"],
+        "pool": ["pool.00001"],
+    }
+
+
+@pytest.mark.slow
+def test_a_history_whose_session_lost_its_turns_fails_loudly(tiny_run, tmp_path):
+    """A reference without turns must not assemble into a chat one session short."""
+    import shutil
+
+    import duckdb
+
+    source, summary = tiny_run
+    db = shutil.copy(source, tmp_path / "copy.duckdb")
+    con = duckdb.connect(str(db))
+    hid, sid = con.execute(
+        "SELECT history_id, session_id FROM history_items WHERE version_id = ? ORDER BY 1, position LIMIT 1",
+        [summary.version_id],
+    ).fetchone()
+    assert len(assemble_history(con, hid, summary.version_id).sessions) > 1
+    con.execute("DELETE FROM turns WHERE version_id = ? AND session_id = ?", [summary.version_id, sid])
+    with pytest.raises(KeyError, match=rf"no turns: \['{sid}'\]"):
+        assemble_history(con, hid, summary.version_id)
+    con.close()
