@@ -8,7 +8,9 @@ The Prefect flows run one training process (one GPU, or CPU); a node with severa
 per GPU, which ``accelerate launch`` starts. Only the main process touches the warehouse: it records the
 run, builds the dataset and saves it under ``OUT/dataset`` while the other ranks wait; every rank then
 loads that copy and trains; the main process records checkpoints, metrics and lineage at the end, as the
-flows do. Also runs as a single process (``python -m training.launch ...``), e.g. on CPU.
+flows do. Also runs as a single process (``python -m training.launch ...``), e.g. on CPU, and as several
+CPU processes (gloo) under ``python -m torch.distributed.run --nproc_per_node 2 -m training.launch ...``
+(``accelerate launch --cpu --num_processes 2`` starts one process in accelerate 1.15).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> None:
+    import torch
     from accelerate import PartialState
     from datasets import load_from_disk
     from transformers import AutoTokenizer
@@ -46,7 +49,10 @@ def main(argv: list[str] | None = None) -> None:
 
     args = parse_args(argv)
     cfg = load_config(args.config, args.kind)
-    state = PartialState()
+    # on a machine without a GPU, or with ``use_cpu``, the process group must be CPU's (gloo): a plain
+    # PartialState() there sees no distributed setup, every rank calls itself the main one, and all of
+    # them open the warehouse (the second fails on DuckDB's lock)
+    state = PartialState(cpu=bool(cfg.trl.get("use_cpu")) or not torch.cuda.is_available())
     run_id = f"launch-{uuid.uuid4().hex}"
     data_dir = args.out / "dataset"
     with state.main_process_first():
