@@ -30,7 +30,15 @@ from schemas.core import (
     Signal,
     Turn,
 )
-from schemas.taxonomy import DomainSpec, FillerSpec, PersonaAttributes, StdlibDocs, TaskTypeSpec, WorldSpec
+from schemas.taxonomy import (
+    DomainSpec,
+    FillerSpec,
+    LeansSpec,
+    PersonaAttributes,
+    StdlibDocs,
+    TaskTypeSpec,
+    WorldSpec,
+)
 
 CONTRACT: dict[str, Any] = {
     "Persona": Persona,
@@ -51,6 +59,7 @@ CONTRACT: dict[str, Any] = {
     "WorldSpec": WorldSpec,
     "FillerSpec": FillerSpec,
     "StdlibDocs": StdlibDocs,
+    "LeansSpec": LeansSpec,
 }
 
 

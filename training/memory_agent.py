@@ -18,10 +18,12 @@ must return exactly one row per rollout. So this trainer
    old-policy and reference log-probabilities for those rows), padding the row count to a multiple of
    ``steps_per_generation`` with zero-weight copies so the parent's split keeps every row.
 
-vLLM's importance-sampling correction is switched off here (``vllm_importance_sampling_correction=False``):
-the parent computes it only for the rows it generated, and a ratio for the memory rows would need their
-sampling log-probabilities carried turn by turn; with the correction off every row, answer or memory, is
-weighted the same way. Losses that normalise by ``num_items_in_batch`` (``dapo``, the default) see the
+vLLM's importance-sampling correction (TRL's ``vllm_importance_sampling_correction``, on by default) covers
+the memory rows too: each turn's sampling log-probabilities are kept, and the ratio to the training model's
+log-probabilities is computed with the parent's mode and clipping. A row whose memory was cut to the cap
+and re-encoded was not sampled as written, so it has no sampling log-probabilities (NaN, ratio 1: left out
+of the correction, and counted in ``memory/is_excluded_rows``).
+Losses that normalise by ``num_items_in_batch`` (``dapo``, the default) see the
 memory tokens counted in it. Sizing: a generation batch of B trajectories becomes up to B x (T + 1) rows,
 split over ``steps_per_generation`` micro-steps (default: ``gradient_accumulation_steps``), so long
 histories want ``per_device_train_batch_size: 1`` and a large ``gradient_accumulation_steps``.
@@ -30,6 +32,7 @@ histories want ``per_device_train_batch_size: 1`` and a large ``gradient_accumul
 from __future__ import annotations
 
 import logging
+import math
 
 import torch
 from trl import GRPOTrainer
@@ -39,21 +42,12 @@ from evaluation.memory import answer_messages, cap_memory, memory_messages
 from llm.tokens import count_tokens
 
 logger = logging.getLogger(__name__)
-IS_OFF_REASON = (
-    "memory-agent GRPO trains memory-turn rows the parent did not generate; vLLM's importance-sampling "
-    "correction is computed only for the parent's rows, so it is switched off for all rows"
-)
 
 
 class MemoryGRPOTrainer(GRPOTrainer):
     """GRPO over memory trajectories; dataset rows need ``chunks`` (list of str) and ``tail`` (messages)."""
 
     def __init__(self, *args, memory_cap_tokens: int = 2000, **kwargs):
-        cfg = kwargs.get("args")
-        if cfg is not None and getattr(cfg, "vllm_importance_sampling_correction", False):
-            cfg.vllm_importance_sampling_correction = False
-            if cfg.use_vllm:
-                logger.warning("vllm_importance_sampling_correction=False: %s", IS_OFF_REASON)
         super().__init__(*args, **kwargs)
         if self.beta != 0.0 and self.ref_model is None:
             raise ValueError("memory-agent GRPO with a KL term needs a full reference model (no PEFT with beta > 0)")
@@ -65,8 +59,9 @@ class MemoryGRPOTrainer(GRPOTrainer):
         """Tokens as the memory cap counts them (the evaluator's counter)."""
         return count_tokens([text])[0]
 
-    def _memory_turns(self, inputs: list[dict]) -> tuple[list[str], list[tuple[int, list[int], list[int]]]]:
-        """Run every trajectory's memory turns; returns final memories and (trajectory, prompt, completion)."""
+    def _memory_turns(self, inputs: list[dict]) -> tuple[list[str], list[tuple]]:
+        """Run every trajectory's memory turns; returns the final memories and one row per turn:
+        (trajectory, prompt ids, completion ids, sampling log-probs or None)."""
         memories = [""] * len(inputs)
         self.last_memories = [[] for _ in inputs]
         rows = []
@@ -74,17 +69,21 @@ class MemoryGRPOTrainer(GRPOTrainer):
             active = [i for i, x in enumerate(inputs) if t < len(x["chunks"])]
             prompts = [memory_messages(inputs[i]["chunks"][t], memories[i], self.memory_cap_tokens) for i in active]
             prompt_ids, _, _ = self._tokenize_prompts(prompts)
-            completion_ids, _ = self._generate_single_turn(prompt_ids, None, {}, num_generations=1)
-            for i, p_ids, c_ids in zip(active, prompt_ids, completion_ids, strict=True):
+            completion_ids, logprobs = self._generate_single_turn(prompt_ids, None, {}, num_generations=1)
+            logprobs = logprobs or [None] * len(active)  # transformers generation gives none
+            for i, p_ids, c_ids, logps in zip(active, prompt_ids, completion_ids, logprobs, strict=True):
                 text = self._tokenizer.decode(c_ids, skip_special_tokens=True)
                 memories[i] = cap_memory(text, self.memory_cap_tokens, count_tokens)
-                if memories[i] != text.strip():
+                if memories[i] != text.strip():  # cut and re-encoded: not what was sampled
                     c_ids = [
                         *self._tokenizer(memories[i], add_special_tokens=False)["input_ids"],
                         *self.eos_token_ids[:1],
                     ]
+                    logps = None
                 self.last_memories[i].append(memories[i])
-                rows.append((i, list(p_ids), list(c_ids) or self.eos_token_ids[:1]))
+                if not c_ids:
+                    c_ids, logps = self.eos_token_ids[:1], None
+                rows.append((i, list(p_ids), list(c_ids), list(logps) if logps is not None else None))
         return memories, rows
 
     def _generate_and_score_completions(self, inputs):
@@ -97,17 +96,17 @@ class MemoryGRPOTrainer(GRPOTrainer):
             return out
         multiple = self.args.steps_per_generation if self.model.training else 1
         padding = (-(n_answers + len(rows))) % multiple
-        rows += [(-1, p, c) for _, p, c in (rows * multiple)[:padding]]
+        rows += [(-1, p, c, None) for _, p, c, _ in (rows * multiple)[:padding]]
         return self._append_memory_rows(out, rows, n_answers)
 
     def _append_memory_rows(self, out: dict, rows: list, n_answers: int) -> dict:
         device = out["prompt_ids"].device
         pad_id = self._tokenizer.pad_token_id
-        traj = torch.tensor([i for i, _, _ in rows], device=device)
-        p_ids = pad([torch.tensor(p) for _, p, _ in rows], padding_value=pad_id, padding_side="left").to(device)
-        c_ids = pad([torch.tensor(c) for _, _, c in rows], padding_value=pad_id, padding_side="right").to(device)
-        p_mask = pad([torch.ones(len(p), dtype=torch.long) for _, p, _ in rows], 0, padding_side="left").to(device)
-        c_mask = pad([torch.ones(len(c), dtype=torch.long) for _, _, c in rows], 0, padding_side="right").to(device)
+        traj = torch.tensor([r[0] for r in rows], device=device)
+        p_ids = pad([torch.tensor(r[1]) for r in rows], padding_value=pad_id, padding_side="left").to(device)
+        c_ids = pad([torch.tensor(r[2]) for r in rows], padding_value=pad_id, padding_side="right").to(device)
+        p_mask = pad([torch.ones(len(r[1]), dtype=torch.long) for r in rows], 0, padding_side="left").to(device)
+        c_mask = pad([torch.ones(len(r[2]), dtype=torch.long) for r in rows], 0, padding_side="right").to(device)
         c_mask = c_mask * (traj >= 0).long().unsqueeze(1)  # padding copies weigh nothing
         adv = torch.where(traj >= 0, out["advantages"][traj.clamp(min=0)], torch.zeros_like(traj, dtype=torch.float))
         new = {
@@ -119,21 +118,55 @@ class MemoryGRPOTrainer(GRPOTrainer):
         }
         ids = torch.cat([p_ids, c_ids], dim=1)
         mask = torch.cat([p_mask, c_mask], dim=1)  # the attention mask compute_loss will use for these rows
+        own: dict[str, torch.Tensor] = {}  # the memory rows' own log-probs, at their own width
         for key, model in (("old_per_token_logps", self.model), ("ref_per_token_logps", self.ref_model)):
             if key in out:
                 with torch.no_grad():
-                    logps, _, _ = self._get_per_token_logps_and_entropies(
+                    own[key], _, _ = self._get_per_token_logps_and_entropies(
                         model, ids, mask, c_ids.size(1), batch_size=self.args.per_device_train_batch_size
                     )
-                new[key] = _cat(out[key], logps, 0.0, left=False)
-        if "sampling_per_token_logps" in out:  # read only by the off-policy mask: memory rows count as on-policy
-            own = new["old_per_token_logps"][n_answers:] if "old_per_token_logps" in new else c_ids.float() * 0
-            new["sampling_per_token_logps"] = _cat(out["sampling_per_token_logps"], own, 0.0, left=False)
+                new[key] = _cat(out[key], own[key], 0.0, left=False)
+        sampled = _sampling_logps(rows, c_ids.size(1), device)  # NaN where a row has none
+        old = own.get("old_per_token_logps", c_ids.float() * 0)
+        if "sampling_per_token_logps" in out:
+            mine = torch.where(torch.isnan(sampled), old, sampled)  # none: counts as on-policy (off-policy mask)
+            new["sampling_per_token_logps"] = _cat(out["sampling_per_token_logps"], mine, 0.0, left=False)
+        if "importance_sampling_ratio" in out:
+            ratio = self._memory_is_ratio(old, sampled, c_mask)
+            new["importance_sampling_ratio"] = _cat(out["importance_sampling_ratio"], ratio, 1.0, left=False)
+            excluded = sum(r[0] >= 0 and r[3] is None for r in rows)
+            self._metrics["train"]["memory/is_excluded_rows"].append(float(excluded))
         items = self.accelerator.gather(c_mask.sum()).sum()
         new["num_items_in_batch"] = out["num_items_in_batch"] + items
         self.last_row_trajectory = torch.cat([torch.arange(n_answers, device=device), traj])
         self._metrics["train"]["memory/turn_rows"].append(float((traj >= 0).sum().item()))
         return {**out, **new}
+
+    def _memory_is_ratio(self, old: torch.Tensor, sampled: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """The importance-sampling ratio of memory rows, in the parent's mode: per token or per sequence,
+        clipped (``*_truncate``) or zeroed outside the bounds (``*_mask``); NaN sampling log-probs (a row
+        not sampled as written) give a log-ratio of 0, so ratio 1."""
+        diff = torch.nan_to_num((old - sampled) * mask, nan=0.0)
+        mode = self.vllm_importance_sampling_mode
+        if mode.startswith("sequence"):
+            diff = diff.sum(dim=-1, keepdim=True)
+        ratio = torch.exp(diff)
+        lo, hi = self.vllm_importance_sampling_clip_min, self.vllm_importance_sampling_clip_max
+        if mode.endswith("truncate"):
+            return torch.clamp(ratio, min=lo, max=hi)
+        lo = -math.inf if lo is None else lo
+        hi = math.inf if hi is None else hi
+        return ratio.masked_fill((ratio < lo) | (ratio > hi), 0.0)
+
+
+def _sampling_logps(rows: list[tuple], width: int, device) -> torch.Tensor:
+    """(rows, width) sampling log-probs of each row's completion tokens; NaN for a row without them."""
+    out = torch.full((len(rows), width), float("nan"), device=device)
+    for k, row in enumerate(rows):
+        if row[3] is not None:
+            logps = torch.tensor([float("nan") if x is None else x for x in row[3]], device=device)
+            out[k, : logps.numel()] = logps[:width]
+    return out
 
 
 def _cat(a: torch.Tensor, b: torch.Tensor, value, *, left: bool) -> torch.Tensor:

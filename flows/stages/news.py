@@ -3,7 +3,8 @@
 What: ``NewsSupply`` hands out sentences for the texts of one persona's tasks, never the same one twice
 for that persona: world news (``taxonomy/world.yaml``: ``news`` about a person of the persona's world,
 never the person the text is for, and ``habits``, the user's own routines and small events), and domain
-news (``neutral`` in each scenario file: touches a domain, reveals no option). About 30% of draws come
+news (``neutral`` in each scenario file: touches a domain). Neither is ever a sentence that
+``taxonomy/leans.yaml`` lists against a scenario the persona is asked about. About 30% of draws come
 from the domains the persona holds preferences in, so non-cue tasks touch the same topics as cue tasks
 (topical distractors). Closer still, each scenario the persona holds a preference in brings its
 ``topical`` sentences (the user's own, on the question's very subject, deciding nothing): they stand in
@@ -60,16 +61,21 @@ class NewsSupply:
         world = list(range(len(tax.world.news)))
         shuffle.shuffle(world)
         mine = {tax.domain_of[p.scenario_id] for p in preferences}
+        asked = {p.scenario_id for p in preferences}
+
+        def quiet(sentences) -> list[str]:  # a sentence leaning on an asked scenario would be a second cue
+            return [x for x in sentences if not tax.leans.get(x, frozenset()) & asked]
+
         near, far = [], []
         for dom in tax.domains:
-            (near if dom.domain in mine else far).extend(dom.neutral)
+            (near if dom.domain in mine else far).extend(quiet(dom.neutral))
         shuffle.shuffle(near)
         shuffle.shuffle(far)
 
         def share(items: list) -> list:  # a tenth for cue sessions (half 0), the rest for own tasks
             return [x for i, x in enumerate(items) if (i % CUE_SHARE == 0) == (half == 0)]
 
-        habits = list(tax.world.habits)
+        habits = quiet(tax.world.habits)
         shuffle.shuffle(habits)
         # what the persona's life rules out is dropped once here (the same pops as checking at every draw,
         # which cost a fifth of a shard's time): draws then check only what a text adds (someone else's)

@@ -80,3 +80,20 @@ def test_content_hash_changes_with_content(tmp_path, tax):
 
     _load.cache_clear()
     assert load_taxonomy(root).content_hash != tax.content_hash
+
+
+def test_a_stale_or_unknown_lean_entry_is_named(tmp_path, tax):
+    """An entry whose sentence was edited since the audit would protect nothing; it is an error."""
+    root = _copy(tmp_path)
+    path = root / "leans.yaml"
+    data = yaml.safe_load(path.read_text())
+    assert data["leans"], "leans.yaml lists no sentence"
+    data["leans"][3]["sentence"] = "A sentence that no bank holds any more, edited after the audit."
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(TaxonomyError, match=r"leans\.yaml: leans\[3\]\.sentence: not in any neutral or habits list"):
+        load_taxonomy(root)
+    data = yaml.safe_load((TAXONOMY_DIR / "leans.yaml").read_text())
+    data["leans"][0]["scenarios"] = ["food.no_such_scenario"]
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(TaxonomyError, match=r"leans\[0\]\.scenarios: unknown scenario ids \['food.no_such_scenario'\]"):
+        load_taxonomy(root)

@@ -103,7 +103,7 @@ def test_memory_training_logs_and_changes_parameters(con, train_db, tiny_model, 
     cfg = TrainConfig(data=DataConfig(chunk_tokens=200, max_chunks=2, max_queries=4, memory_cap_tokens=8),
                       trl=GRPO_CPU)  # fmt: skip
     trainer, tok, ds = _trainer("memory", con, train_db[1], tiny_model, tmp_path, cfg, [varied_reward], steps=1)
-    assert trainer.args.vllm_importance_sampling_correction is False
+    assert trainer.args.vllm_importance_sampling_correction is True  # TRL's default, kept (used with vLLM)
     before = _snapshot(trainer.model)
     result = fit(trainer, "memory", tok, len(ds), tmp_path)
     logged = [e for e in result.log_history if "loss" in e and "memory/turn_rows" in e]
@@ -137,3 +137,52 @@ def test_grpo_and_memory_runs_resume_from_their_last_checkpoint(kind, con, train
     resumed = fit(again, kind, tok, len(ds), tmp_path, resume="last")
     assert resumed.global_step == 2
     assert [e["step"] for e in resumed.log_history if "loss" in e] == [1, 2]  # step 1 restored, 2 trained
+
+
+def test_memory_rows_get_the_importance_sampling_ratio_of_their_sampling_logprobs(con, train_db, tiny_model, tmp_path):
+    """With vLLM the correction covers memory rows: a stand-in generator (every other completion a short
+    word, the rest the CPU model's samples; a sampling log-prob of -1 per token) gives each memory row the
+    ratio exp(old - (-1)), clipped as the parent clips; a row cut to the memory cap and re-encoded was not
+    sampled as written and gets 1."""
+    import torch
+
+    cfg = TrainConfig(data=DataConfig(chunk_tokens=200, max_chunks=2, max_queries=4, memory_cap_tokens=4),
+                      trl=GRPO_CPU)  # fmt: skip
+    trainer, tok, ds = _trainer("memory", con, train_db[1], tiny_model, tmp_path, cfg, [varied_reward], steps=1)
+    generate = trainer._generate_single_turn
+
+    def vllm_stand_in(prompt_ids, images, fields, num_generations, **kw):
+        trainer.use_vllm = False  # sample with the CPU model ...
+        try:
+            ids, _ = generate(prompt_ids, images, fields, num_generations, **kw)
+        finally:
+            trainer.use_vllm = True
+        short = [*tok("ok", add_special_tokens=False)["input_ids"], trainer.eos_token_ids[0]]
+        ids = [short if k % 2 == 0 else c for k, c in enumerate(ids)]  # kept whole / cut to the cap
+        return ids, [[-1.0] * len(c) for c in ids]  # ... and report what vLLM would: a log-prob per token
+
+    trainer._generate_single_turn = vllm_stand_in
+    trainer.use_vllm = trainer.vllm_importance_sampling_correction = True
+    trainer.vllm_importance_sampling_mode, trainer.vllm_importance_sampling_clip_max = "token_truncate", 1e9
+    trainer.vllm_importance_sampling_clip_min = 0.0
+    seen = {}
+    append = trainer._append_memory_rows
+
+    def spy(out, rows, n_answers):
+        seen.update(rows=rows, n=n_answers, new=append(out, rows, n_answers))
+        return seen["new"]
+
+    trainer._append_memory_rows = spy
+    fit(trainer, "memory", tok, len(ds), tmp_path)
+    new, rows, n = seen["new"], seen["rows"], seen["n"]
+    ratio, old = new["importance_sampling_ratio"][n:], new["old_per_token_logps"][n:]
+    mask = new["completion_mask"][n:].bool()
+    sampled = [k for k, r in enumerate(rows) if r[0] >= 0 and r[3] is not None]
+    cut = [k for k, r in enumerate(rows) if r[0] >= 0 and r[3] is None]
+    assert sampled and cut  # a cap of 4 tokens cuts some memories and leaves some short ones whole
+    for k in sampled:
+        want = torch.exp(old[k] + 1.0)
+        assert torch.allclose(ratio[k][mask[k]], want[mask[k]], rtol=1e-4)
+    for k in cut:
+        assert torch.equal(ratio[k][mask[k]], torch.ones_like(ratio[k][mask[k]]))
+    assert new["importance_sampling_ratio"].size(0) == new["completion_ids"].size(0)
