@@ -179,7 +179,9 @@ class WorldSpec(Record):
 class LeaningSentence(Record):
     """A bank sentence that a strict reader took as making one option of these scenarios more fitting."""
 
-    sentence: str = Field(min_length=10, description="exactly as it stands in a scenario file's neutral list or world.yaml's habits")
+    sentence: str = Field(
+        min_length=10, description="exactly as it stands in a scenario file's neutral list or world.yaml's habits"
+    )
     scenarios: list[str] = Field(min_length=1, description="scenario ids it leans on")
 
 

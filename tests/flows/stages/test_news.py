@@ -109,7 +109,8 @@ def test_a_sentence_leaning_on_an_asked_scenario_never_reaches_that_personas_tex
         )
     ]  # fmt: skip
     for half in (0, 1):
-        got = _drain(NewsSupply(0, persona.persona_id, asked, tax, half=half, unfit=unfit_tags(persona)), people, window)
+        supply = NewsSupply(0, persona.persona_id, asked, tax, half=half, unfit=unfit_tags(persona))
+        got = _drain(supply, people, window)
         assert not leaning & got, (sid, half, sorted(leaning & got)[:3])
     both = set()
     for half in (0, 1):
