@@ -94,8 +94,8 @@ class NewsSupply:
     def focus(self, window: frozenset[int] | None = None, own_text: bool = True) -> str | None:
         """The sentence a non-cue text has where a cue text has its cue: in the user's own texts, with
         ``TOPICAL_SHARE`` while any are left, a topical sentence of a scenario it holds a preference in;
-        otherwise domain news, from the persona's own domains half the time (so cue and non-cue texts are made the same way,
-        one such sentence each), then, when domain news is used up, one of the user's habits.
+        otherwise domain news, from the persona's own domains half the time (so cue and non-cue texts are
+        made the same way, one such sentence each), then, when domain news is used up, one of the user's habits.
         ``window``: the months the text may be dated in; its calendar words must allow one (``llm.timing``)."""
         unfit = frozenset() if own_text else SOMEONE_ELSES
         if own_text and self.topical and self.rng.random() < TOPICAL_SHARE and (found := _pop(self.topical, window)):
