@@ -25,8 +25,10 @@ and re-encoded was not sampled as written, so it has no sampling log-probabiliti
 of the correction, and counted in ``memory/is_excluded_rows``).
 Losses that normalise by ``num_items_in_batch`` (``dapo``, the default) see the
 memory tokens counted in it. Sizing: a generation batch of B trajectories becomes up to B x (T + 1) rows,
-split over ``steps_per_generation`` micro-steps (default: ``gradient_accumulation_steps``), so long
-histories want ``per_device_train_batch_size: 1`` and a large ``gradient_accumulation_steps``.
+split over ``steps_per_generation`` micro-steps (default: ``gradient_accumulation_steps``); each micro-step's
+loss runs in slices of ``per_device_train_batch_size`` rows, each trimmed of its all-padding columns
+(``training.bounded_loss``), so activations are held for that many rows at a time. Not yet bounded: the
+generation-time log-prob passes over the appended rows (batched by the same size, without gradients).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from trl.trainer.utils import pad
 
 from evaluation.memory import answer_messages, cap_memory, memory_messages
 from llm.tokens import count_tokens
+from training.bounded_loss import bounded_loss, can_slice
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +57,27 @@ class MemoryGRPOTrainer(GRPOTrainer):
         self.memory_cap_tokens = memory_cap_tokens
         self.last_memories: list[list[str]] = []  # per trajectory, per turn (for logs and tests)
         self.last_row_trajectory: torch.Tensor | None = None  # trajectory index of every row, -1 for padding
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        """TRL's loss, in slices of ``per_device_train_batch_size`` rows (``training.bounded_loss``) while
+        training, for the loss types, and outside DeepSpeed and DataParallel, where that is exact."""
+        from accelerate.utils import DistributedType
+
+        sliced = (
+            model.training
+            and can_slice(self.loss_type)
+            and self.accelerator.distributed_type != DistributedType.DEEPSPEED
+            and self.args.n_gpu <= 1
+        )
+        if return_outputs or not sliced:
+            return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+        divided = (not self.model_accepts_loss_kwargs or num_items_in_batch is None) and self.compute_loss_func is None
+        scale = 1.0 / self.current_gradient_accumulation_steps if divided else 1.0  # as Trainer.training_step
+        return bounded_loss(self, model, inputs, self.args.per_device_train_batch_size, scale)
+
+    def base_compute_loss(self, model, inputs):
+        """TRL's loss for one slice of rows."""
+        return GRPOTrainer._compute_loss(self, model, inputs)
 
     def count_tokens(self, text: str) -> int:
         """Tokens as the memory cap counts them (the evaluator's counter)."""
