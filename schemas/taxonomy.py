@@ -180,15 +180,17 @@ class LeaningSentence(Record):
     """A bank sentence that a strict reader took as making one option of these scenarios more fitting."""
 
     sentence: str = Field(
-        min_length=10, description="exactly as it stands in a scenario file's neutral list or world.yaml's habits"
+        min_length=10,
+        description="exactly as it stands in a neutral or topical list of a scenario file or in world.yaml's habits",
     )
     scenarios: list[str] = Field(min_length=1, description="scenario ids it leans on")
 
 
 class LeansSpec(Record):
-    """``taxonomy/leans.yaml``: neutral and habit sentences that lean on a scenario. Such a sentence is a
-    fine detail of a life, but never stands in the history of a persona asked about that scenario, where
-    it would be a second, unmarked cue (possibly for another option than the gold)."""
+    """``taxonomy/leans.yaml``: neutral, habit and topical sentences that lean on a scenario (a topical one
+    on another scenario than its own). Such a sentence is a fine detail of a life, but never stands in the
+    history of a persona asked about that scenario, where it would be a second, unmarked cue (possibly for
+    another option than the gold)."""
 
     leans: list[LeaningSentence] = Field(default_factory=list)
 

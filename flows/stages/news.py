@@ -84,7 +84,7 @@ class NewsSupply:
         self.near = [x for x in share(near) if fits_life(x, unfit)]
         self.far = [x for x in share(far) if fits_life(x, unfit)]
         # the queried subjects' own sentences go to own tasks only: a cue text's focus place holds its cue
-        topical = [t for sid in sorted({p.scenario_id for p in preferences}) for t in tax.scenarios[sid].topical]
+        topical = quiet(t for sid in sorted(asked) for t in tax.scenarios[sid].topical)
         shuffle.shuffle(topical)
         self.topical = [x for x in topical if fits_life(x, unfit)] if half == 1 else []
         self.window: frozenset[int] | None = None

@@ -90,7 +90,9 @@ def test_a_stale_or_unknown_lean_entry_is_named(tmp_path, tax):
     assert data["leans"], "leans.yaml lists no sentence"
     data["leans"][3]["sentence"] = "A sentence that no bank holds any more, edited after the audit."
     path.write_text(yaml.safe_dump(data))
-    with pytest.raises(TaxonomyError, match=r"leans\.yaml: leans\[3\]\.sentence: not in any neutral or habits list"):
+    with pytest.raises(
+        TaxonomyError, match=r"leans\.yaml: leans\[3\]\.sentence: not in any neutral, habits or topical list"
+    ):
         load_taxonomy(root)
     data = yaml.safe_load((TAXONOMY_DIR / "leans.yaml").read_text())
     data["leans"][0]["scenarios"] = ["food.no_such_scenario"]
