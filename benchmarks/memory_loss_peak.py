@@ -103,7 +103,7 @@ def main() -> None:
           f"model hidden {args.hidden} x {args.layers} layers; slices of {args.batch} rows")  # fmt: skip
     for mode in ("whole", "sliced"):
         with tempfile.TemporaryDirectory() as work:
-            argv = [a for a in sys.argv[1:]] + ["--mode", mode, "--work", work]
+            argv = [*sys.argv[1:], "--mode", mode, "--work", work]
             done = subprocess.run([sys.executable, __file__, *argv], cwd=ROOT, capture_output=True, text=True)
             if done.returncode != 0:
                 sys.exit(f"{mode} run failed:\n{done.stderr[-3000:]}")

@@ -69,11 +69,12 @@ def slice_weight(loss_type: str, part: dict[str, Any], whole: dict[str, Any]) ->
     """What a slice's loss counts for in the whole micro-step's loss (see the module docstring)."""
     if loss_type in ROW_WEIGHTED:
         return part["completion_mask"].size(0) / whole["completion_mask"].size(0)
-    if loss_type in TOKEN_WEIGHTED:
-        mask = "tool_mask" if "tool_mask" in whole else "completion_mask"
-        part_tokens = (part["completion_mask"] * part.get(mask, 1)).sum().item()
-        whole_tokens = (whole["completion_mask"] * whole.get(mask, 1)).sum().clamp(min=1.0).item()
-        return part_tokens / whole_tokens
+    if loss_type in TOKEN_WEIGHTED:  # the tokens the loss averages over: completion, minus tool output
+
+        def tokens(x: dict[str, Any]) -> float:
+            return float((x["completion_mask"] * x.get("tool_mask", 1)).sum())
+
+        return tokens(part) / max(tokens(whole), 1.0)
     return 1.0
 
 

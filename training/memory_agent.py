@@ -33,7 +33,6 @@ generation-time log-prob passes over the appended rows (batched by the same size
 
 from __future__ import annotations
 
-import logging
 import math
 
 import torch
@@ -43,8 +42,6 @@ from trl.trainer.utils import pad
 from evaluation.memory import answer_messages, cap_memory, memory_messages
 from llm.tokens import count_tokens
 from training.bounded_loss import bounded_loss, can_slice
-
-logger = logging.getLogger(__name__)
 
 
 class MemoryGRPOTrainer(GRPOTrainer):
