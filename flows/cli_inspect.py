@@ -136,7 +136,7 @@ def history(
     sessions: Annotated[int | None, typer.Option(help="print only the first N sessions")] = None,
     db: DbOption = DEFAULT_DB,
 ) -> None:
-    """Print a history as a chat, assembled from session references by one query."""
+    """Print a history as a chat, assembled from its session references."""
     from warehouse.history import assemble_history
 
     chat = _read(db, lambda con: assemble_history(con, history_id, version))
