@@ -50,7 +50,8 @@ def _signature(sentence: str) -> tuple[str, ...]:
 
 _LONG_STANDING = re.compile(
     r"\b(?:for (?:years|decades|ages|as long as)|(?:two|three|four|five|six|ten|twenty|many) years|years? (?:now|ago)|"
-    r"since I was|all my life|my whole life|decades?|always|never once|ever since)\b",
+    r"since I was|all my life|my whole life|decades?|always|never once|ever since|(?:the|my|our) usual|as usual|"
+    r"rituals?)\b",
     re.IGNORECASE,
 )
 """A cue that claims a long-standing habit (no update may show its new choice with one)."""
@@ -61,24 +62,30 @@ def cue_for(seed: int, req: SignalRequest, option: ScenarioOption) -> str:
     returning choice, A -> B -> A, gets another one): the first, in this persona's order of the bank,
     that repeats no earlier session's cue, says nothing the persona's life rules out (``llm.life``) and
     whose months and seasons fit the session's date ("in July I ..." is not told in April), each rule
-    giving way only to the one before it; so an update whose change cue does not fit shows the new
-    choice through a plain cue of it (the earlier sessions showed the old one), one that claims no years of
-    the new habit when the bank allows."""
+    giving way only to the one before it. An update tries the option's change cues first (two per option,
+    one free of seasons and people, so one nearly always fits); only when none fits does it show the new
+    choice through a plain cue (the earlier sessions showed the old one), one that claims no years of the
+    new habit ("for years", "the usual", "my Friday ritual") when the bank allows."""
     persona = req.key.split(".")[0]
     e = rng_for(seed, "cue", persona, req.scenario_id).randrange(1000)
     cues = [option.cues[(e + req.scenario_repeat + i) % len(option.cues)] for i in range(len(option.cues))]
     if req.kind == "update" and option.change_cues:
-        change = option.change_cues[req.scenario_repeat % len(option.change_cues)]
-        cues = [change, *cues]  # a change cue whose season the date contradicts gives way to a plain cue
+        # the change cues first, in this persona's order: one whose season or people do not fit gives way to
+        # the next, and only when none fits to a plain cue
+        k = (e + req.scenario_repeat) % len(option.change_cues)
+        cues = [*option.change_cues[k:], *option.change_cues[:k], *cues]
     unfit, said = frozenset(req.unfit_life), {_signature(c) for c in req.avoid_cues}
     month = req.session_date.month if req.session_date is not None else None
 
     changed = req.kind == "update"
+    speaker = req.relation.lower() if req.relation else None
 
     def misfit(cue: str) -> tuple[bool, bool, bool, bool]:  # what a reader would notice, worst first
         return (
             _signature(cue) in said,  # said in an earlier session of the scenario
-            not fits_life(cue, unfit),  # a detail the persona's life rules out
+            # a detail the persona's life rules out; or, in someone else's own text, a cue naming that very
+            # person by the user's word for them ("My sister passed ..." in the sister's own draft)
+            not fits_life(cue, unfit) or (speaker is not None and speaker in cue.lower()),
             month is not None and not fits_month(cue, month),  # a month or season its date contradicts
             # an update shown by a plain cue that claims years of the new habit contradicts the old one
             changed and cue not in option.change_cues and bool(_LONG_STANDING.search(cue)),

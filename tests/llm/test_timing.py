@@ -188,3 +188,62 @@ def test_an_update_shown_by_a_plain_cue_claims_no_years_of_the_new_habit(tax):
             scenario_repeat=repeat, session_date=date(2025, 7, 9), unfit_life=[], avoid_cues=[],
         )  # fmt: skip
         assert cue_for(0, req, option) == "A plait now hangs down my back."
+
+
+def test_an_update_whose_change_cue_does_not_fit_takes_the_other_change_cue_before_any_plain_one(tax):
+    """Blind readers missed updates shown only by a plain cue: with no change signal, the old and the new
+    choice just contradict each other. A change cue that the date or the persona's life rules out now gives
+    way to the option's other change cue, and only when neither fits to a plain one."""
+    from llm.offline_signal import cue_for
+    from schemas.generation import SignalRequest
+
+    scenario = next(iter(tax.scenarios.values()))
+    option = scenario.options[0].model_copy(
+        update=dict(
+            change_cues=[
+                "In December I finally switched to it.",  # a past December: not told in July
+                "After the divorce I started over, and these days it is the only way I do it.",
+            ],
+            cues=["A plait now hangs down my back.", "My plait swings as I walk."],
+        )
+    )
+
+    def pick(month: int, unfit: list[str], repeat: int = 0) -> str:
+        req = SignalRequest.model_construct(
+            key="p00001.s003", kind="update", scenario_id=scenario.id, option_id=option.id,
+            scenario_repeat=repeat, session_date=date(2025, month, 9), unfit_life=unfit, avoid_cues=[],
+        )  # fmt: skip
+        return cue_for(0, req, option)
+
+    for repeat in range(4):
+        assert pick(7, [], repeat) == option.change_cues[1]  # December does not fit July
+        assert pick(7, ["single_life"], repeat) in option.cues  # neither change cue fits: a plain one
+    assert {pick(12, [], r) for r in range(4)} == set(option.change_cues)  # both fit: the persona's order
+
+
+def test_a_plain_cue_that_calls_the_habit_usual_counts_as_long_standing():
+    """ "Friday's ritual was the usual face mask" read as an old habit to a blind reader of an update."""
+    from llm.offline_signal import _LONG_STANDING
+
+    assert _LONG_STANDING.search("Friday's ritual was the usual face mask and a film.")
+    assert _LONG_STANDING.search("As usual I took the bus.")
+    assert not _LONG_STANDING.search("An unusual film came on after the news.")
+
+
+def test_a_cue_in_someone_elses_own_text_never_names_that_person(tax):
+    """A blind reader met "My sister passed with the same patient teacher ..." inside the sister's own
+    draft: the bank's cue, told by the user about the sister, made no sense in her mouth. In a preference
+    of someone else the cue is that person's sentence, so a cue naming them by the user's word is left out."""
+    from llm.offline_signal import cue_for
+    from schemas.generation import SignalRequest
+
+    scenario = next(iter(tax.scenarios.values()))
+    option = scenario.options[0].model_copy(
+        update=dict(cues=["My sister passed with a patient teacher, and she gave me his number.", "I drive at dawn."])
+    )
+    for repeat in range(4):
+        base = dict(key="p00001.s003", kind="signal", scenario_id=scenario.id, option_id=option.id,
+                    scenario_repeat=repeat, unfit_life=[], avoid_cues=[])  # fmt: skip
+        assert cue_for(0, SignalRequest.model_construct(**base, relation="my sister"), option) == "I drive at dawn."
+    told = {cue_for(0, SignalRequest.model_construct(**{**base, "scenario_repeat": r}), option) for r in range(4)}
+    assert told == set(option.cues)  # the user's own text may name the sister
