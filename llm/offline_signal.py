@@ -17,7 +17,7 @@ import re
 from llm.life import fits_life
 from llm.offline_tasks import write_task_session
 from llm.seeding import rng_for
-from llm.timing import fits_month
+from llm.timing import fits_month, names_a_time
 from llm.voice import voice
 from llm.world import slots_for
 from schemas.generation import Contact, SessionDraft, SignalRequest, TurnDraft
@@ -62,10 +62,12 @@ def cue_for(seed: int, req: SignalRequest, option: ScenarioOption) -> str:
     returning choice, A -> B -> A, gets another one): the first, in this persona's order of the bank,
     that repeats no earlier session's cue, says nothing the persona's life rules out (``llm.life``) and
     whose months and seasons fit the session's date ("in July I ..." is not told in April), each rule
-    giving way only to the one before it. An update tries the option's change cues first (two per option,
-    one free of seasons and people, so one nearly always fits); only when none fits does it show the new
-    choice through a plain cue (the earlier sessions showed the old one), one that claims no years of the
-    new habit ("for years", "the usual", "my Friday ritual") when the bank allows."""
+    giving way only to the one before it. An update takes one of the option's change cues (two per option,
+    one free of seasons and people, so one nearly always fits), one that names no season or month when it
+    can (``llm.timing.names_a_time``: "binged in the winter" put a June return to an old habit before the
+    March switch it undid); only when none fits does it show the new choice through a plain cue (the
+    earlier sessions showed the old one), one that claims no years of the new habit ("for years", "the
+    usual", "my Friday ritual") when the bank allows."""
     persona = req.key.split(".")[0]
     e = rng_for(seed, "cue", persona, req.scenario_id).randrange(1000)
     cues = [option.cues[(e + req.scenario_repeat + i) % len(option.cues)] for i in range(len(option.cues))]
@@ -80,15 +82,19 @@ def cue_for(seed: int, req: SignalRequest, option: ScenarioOption) -> str:
     changed = req.kind == "update"
     speaker = req.relation.lower() if req.relation else None
 
-    def misfit(cue: str) -> tuple[bool, bool, bool, bool]:  # what a reader would notice, worst first
+    def misfit(cue: str) -> tuple[bool, ...]:  # what a reader would notice, worst first
+        plain = changed and cue not in option.change_cues
         return (
             _signature(cue) in said,  # said in an earlier session of the scenario
             # a detail the persona's life rules out; or, in someone else's own text, a cue naming that very
             # person by the user's word for them ("My sister passed ..." in the sister's own draft)
             not fits_life(cue, unfit) or (speaker is not None and speaker in cue.lower()),
             month is not None and not fits_month(cue, month),  # a month or season its date contradicts
+            plain,  # an update shown with no sign of a change
             # an update shown by a plain cue that claims years of the new habit contradicts the old one
-            changed and cue not in option.change_cues and bool(_LONG_STANDING.search(cue)),
+            plain and bool(_LONG_STANDING.search(cue)),
+            # a change cue dated by a season or month may put the change before the step it follows
+            changed and not plain and names_a_time(cue),
         )
 
     return min(cues, key=misfit)  # min keeps the bank's order among equals

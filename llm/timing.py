@@ -155,6 +155,13 @@ def timeline_months(start: date, days: int, least: int = 10) -> frozenset[int]:
     return frozenset(m for m, n in counts.items() if n >= min(least, days + 1))
 
 
+def names_a_time(text: str) -> bool:
+    """Whether ``text`` names a month, a season or a feast: an update's change cue that does ("hooked by a
+    series I binged in the winter") may place the change before the step it follows, which the cue's writer
+    cannot see, so an update takes a change cue that names none when it has one."""
+    return bool(_ANY_WORD.search(text))
+
+
 def fits_month(text: str, month: int) -> bool:
     """Whether ``text`` can be said in ``month`` (1-12)."""
     return month in months_fitting(text)

@@ -218,7 +218,11 @@ def test_an_update_whose_change_cue_does_not_fit_takes_the_other_change_cue_befo
     for repeat in range(4):
         assert pick(7, [], repeat) == option.change_cues[1]  # December does not fit July
         assert pick(7, ["single_life"], repeat) in option.cues  # neither change cue fits: a plain one
-    assert {pick(12, [], r) for r in range(4)} == set(option.change_cues)  # both fit: the persona's order
+    assert {pick(12, [], r) for r in range(4)} == {option.change_cues[1]}  # both fit: the undated one
+    assert pick(12, ["single_life"]) == option.change_cues[0]  # a dated change cue still beats a plain one
+    undated = option.model_copy(update=dict(change_cues=[option.change_cues[1], "Lately it is the only way."]))
+    option = undated
+    assert {pick(12, [], r) for r in range(4)} == set(undated.change_cues)  # both undated: the persona's order
 
 
 def test_a_plain_cue_that_calls_the_habit_usual_counts_as_long_standing():
