@@ -208,7 +208,7 @@ def test_an_update_whose_change_cue_does_not_fit_takes_the_other_change_cue_befo
         )
     )
 
-    def pick(month: int, unfit: list[str], repeat: int = 0) -> str:
+    def pick(month: int, unfit: list[str], repeat: int = 0, option=option) -> str:
         req = SignalRequest.model_construct(
             key="p00001.s003", kind="update", scenario_id=scenario.id, option_id=option.id,
             scenario_repeat=repeat, session_date=date(2025, month, 9), unfit_life=unfit, avoid_cues=[],
@@ -221,8 +221,8 @@ def test_an_update_whose_change_cue_does_not_fit_takes_the_other_change_cue_befo
     assert {pick(12, [], r) for r in range(4)} == {option.change_cues[1]}  # both fit: the undated one
     assert pick(12, ["single_life"]) == option.change_cues[0]  # a dated change cue still beats a plain one
     undated = option.model_copy(update=dict(change_cues=[option.change_cues[1], "Lately it is the only way."]))
-    option = undated
-    assert {pick(12, [], r) for r in range(4)} == set(undated.change_cues)  # both undated: the persona's order
+    both = {pick(12, [], r, undated) for r in range(4)}
+    assert both == set(undated.change_cues)  # both undated: the persona's order
 
 
 def test_a_plain_cue_that_calls_the_habit_usual_counts_as_long_standing():
