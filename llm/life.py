@@ -11,7 +11,9 @@ told by someone who lives with a partner; a workplace of another occupation: "ou
 keeps the people of ``persona_attributes.yaml`` that the persona can have (no roommate unless it lives with
 roommates, no manager or coworker once retired, no grandmother from 60, no mum or dad from 80, no son or daughter
 under 23 or, for someone without children at home, under 45; no school of one's children without children
-at home or from 62). Why: a careful reader who meets "my roommate Aaron" and "my partner Kenji" in one home, or a
+at home or from 62; a parent of teenagers aged 45-61 gets a son or daughter at school or one grown up,
+never both: "my daughter's school" beside "after graduating, my daughter moved back home" is two daughters
+or a contradiction). Why: a careful reader who meets "my roommate Aaron" and "my partner Kenji" in one home, or a
 retiree's manager, stops believing the history; attributes are drawn one by one
 (``flows.stages.personas`` makes them coherent), and the sentence banks are shared by every persona, so
 each persona takes only what its life allows. How: word rules, deterministic (a memory of a late parent
@@ -60,8 +62,9 @@ LIFE_WORDS = {
     r"\b(?:our|my) (?:driveway|lawn|garage|loft|attic|back garden|front garden)\b|\bthe (?:loft|attic|driveway)\b",
     # a son or daughter with an adult life: not the child of someone whose children are small or teenagers
     "grown_children": r"\bmy (?:son|daughter)\b[^.!?]*\b(?:first job|university|graduat\w*|conference|his own flat|"
-    r"her own flat|moved out|engaged|wedding|mortgage|promotion)\b|\b(?:kids|children) (?:have )?(?:left|flown) home|"
-    r"\bempty nest",
+    r"her own flat|moved out|moved back home|engaged|wedding|mortgage|promotion)\b|"
+    r"\b(?:first job|graduat\w*|his own flat|her own flat|engaged|mortgage|promotion)\b[^.!?]*\bmy (?:son|daughter)\b|"
+    r"\b(?:kids|children) (?:have )?(?:left|flown) home|\bempty nest",
     # a single person's life: not told by someone who lives with a partner
     "single_life": r"\b(?:the break-?up|broke up with|the divorce|my divorce|single again|dating apps?|first dates?|"
     r"my ex\b|my ex's)",
@@ -170,6 +173,8 @@ def unfit_tags(persona) -> frozenset[str]:
         tags.add("single_life")
     if persona.household not in _WITH_CHILDREN or persona.age >= _NO_SCHOOL_CHILDREN_FROM:
         tags.add("school_kids")
+    if not {"grown_children", "school_kids"} & tags:  # one "my daughter": at school or graduated, never both
+        tags.add("grown_children" if _coin(f"stage:{persona.persona_id}") else "school_kids")
     if persona.age >= 60:  # grandparents past a hundred
         tags.add("grandparents")
     else:  # "my grandmother" is alive in its world
@@ -198,7 +203,12 @@ def lives_in_flat(persona) -> bool:
 
 def _older_children(persona) -> bool:
     """Between the two ages either stage fits; a stable coin from the persona id picks one for good."""
-    return zlib.crc32(persona.persona_id.encode()) % 2 == 0
+    return _coin(persona.persona_id)
+
+
+def _coin(key: str) -> bool:
+    """A stable coin: the same key always lands the same way, in every process."""
+    return zlib.crc32(key.encode()) % 2 == 0
 
 
 @lru_cache(maxsize=65536)

@@ -231,3 +231,19 @@ def test_only_grown_children_hold_preferences_the_user_relays(tax):
     assert "my son" in relations_for(young, tax.attributes.relations)
     assert not {"my son", "my daughter"} & set(holders_for(young, tax.attributes.relations))
     assert "my son" in holders_for(older, tax.attributes.relations)
+
+
+def test_a_parent_of_teenagers_has_a_daughter_at_school_or_a_graduate_never_both():
+    """One history told of "my daughter's school" and "after graduating, my daughter moved back home": each
+    parent of teenagers aged 45-61 now keeps one of the two worlds, and across personas both occur."""
+    school = "My daughter's school report came home with a gold star for spelling."
+    graduate = "After graduating, my daughter moved back home, and the hallway is now a maze of suitcases."
+    assert not fits_life(graduate, frozenset({"grown_children"}))  # the graduation before the daughter counts
+    worlds = set()
+    for n in range(40):
+        parent = _persona(age=52, household="with partner and children", persona_id=f"p{n:03d}")
+        unfit = unfit_tags(parent)
+        fits = (fits_life(school, unfit), fits_life(graduate, unfit))
+        assert fits != (True, True), parent.persona_id
+        worlds.add(fits)
+    assert worlds == {(True, False), (False, True)}
