@@ -72,6 +72,7 @@ def _quiet_prefect(verbose: bool) -> None:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
         os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
         os.environ.setdefault("PREFECT_LOGGING_LOGGERS_SQLALCHEMY_LEVEL", "CRITICAL")
+        os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # --workers: the cluster's start and stop
 
 
 @app.command()
@@ -95,6 +96,12 @@ def synth(
     max_attempts: AttemptsOption = None,
     deadline: DeadlineOption = None,
     concurrency: ConcurrencyOption = DEFAULT_CONCURRENCY,
+    workers: Annotated[
+        int, typer.Option(help="offline backend: run the shards on a local Dask cluster of N processes")
+    ] = 1,
+    dask_address: Annotated[
+        str | None, typer.Option(help="offline backend: run the shards on the Dask scheduler at tcp://HOST:PORT")
+    ] = None,
     dry_run: Annotated[
         bool, typer.Option(help="forecast LLM calls, tokens and cost of this config; call and write nothing")
     ] = False,
@@ -142,6 +149,12 @@ def synth(
     except ConfigError as exc:
         fail(str(exc))
     seed, backend = effective.seed, effective.backend
+    from flows.fanout import FanoutError, check_fanout
+
+    try:
+        check_fanout(workers, dask_address, backend)
+    except FanoutError as exc:
+        fail(str(exc))
     if backend == "openai" and not effective.model:
         fail("the openai backend needs a model: set `model` in the config or pass --model")
     from flows.synth_summary import complete_summary
@@ -184,6 +197,8 @@ def synth(
                 rpm=rpm,
                 tpm=tpm,
                 concurrency=concurrency,
+                workers=workers,
+                dask_address=dask_address,
                 max_error_rate=max_error_rate,
                 timeout_s=timeout,
                 max_attempts=max_attempts,

@@ -10,7 +10,9 @@ Shape: the shared filler pool is generated once; then, per shard of personas, on
 (personas -> preferences -> conversations -> filler -> histories -> queries -> quality) and one load
 task that writes the shard's rows with its completion marker in a single transaction. A rerun of the
 same config finds the version complete and writes nothing; a killed run resumes at the first
-unmarked shard. Version-wide checks run last, then the version is marked complete.
+unmarked shard. Version-wide checks run last, then the version is marked complete. With ``workers`` > 1
+or a ``dask_address`` (offline backend), each shard is instead one task on a Dask cluster that returns
+its rows, and this process writes each as it finishes (``flows.fanout``).
 
 LLM failures (``--backend openai``): a call whose output stays invalid after a repair request is
 recorded in ``raw_failed_calls``; the shard that needed it is skipped (none of its rows written, no
@@ -34,6 +36,7 @@ from prefect.utilities.annotations import quote
 from pydantic import Field
 
 from flows import progress
+from flows.fanout import Opaque, check_fanout, dask_runner, shard_tables, shard_task
 from flows.gates import version_gates
 from flows.lineage import publish_lineage
 from flows.stages.conversations import generate_conversations
@@ -110,25 +113,6 @@ def load_task(con, version_id: str, unit: str, tables: dict[str, list[dict]], ru
     return written
 
 
-def _shard_tables(personas, preferences, sessions, histories, quality) -> dict[str, list[dict]]:
-    tables = {"personas": wrows.persona_rows(personas), "preferences": wrows.preference_rows(preferences)}
-    tables |= wrows.session_tables(sessions)
-    tables |= wrows.history_tables(histories)
-    tables |= wrows.query_tables(quality.kept)
-    tables["checks"] = [c.model_dump() for c in quality.checks]
-    tables["rejected_queries"] = [
-        dict(
-            query_id=qid,
-            preference_id=pid,
-            check_name=name,
-            reason=reason,
-            record=q.model_dump_json() if q is not None else None,
-        )
-        for q, qid, pid, name, reason in quality.rejected
-    ]
-    return tables
-
-
 @flow(name="synth", log_prints=True)
 def synth(
     preset: Literal["tiny", "small", "full"] = "small",
@@ -153,16 +137,22 @@ def synth(
     max_attempts: Annotated[int, Field(ge=1)] | None = None,
     deadline_s: Annotated[float, Field(gt=0)] | None = None,
     concurrency: Annotated[int, Field(ge=1)] = 16,
+    workers: Annotated[int, Field(ge=1)] = 1,
+    dask_address: str | None = None,
 ) -> SynthSummary:
     """Generate (or resume, or find complete) the dataset version of this config in ``db``. ``seed``,
     ``backend`` and ``model`` left unset come from ``config_file``, else the config's defaults. ``timeout_s``,
     ``max_attempts`` and ``deadline_s`` bound the openai backend's requests and the whole run
     (``llm.client_settings``; unset: the CLI's options, else the client's defaults). ``concurrency``: the
     openai backend's most requests in flight, like ``rpm`` an execution setting outside the config, so
-    it changes neither the version id nor any call's cache key."""
+    it changes neither the version id nor any call's cache key. ``workers`` > 1 runs the shards on a local
+    Dask cluster of that many processes, ``dask_address`` on an existing one (``flows.fanout``): execution
+    settings too, the same rows at any value."""
     t0 = time.perf_counter()
     overrides = synth_overrides(seed, backend, model, judge_leakage)
     config = load_preset(preset, overrides=overrides, config_file=config_file)
+    parallel = check_fanout(workers, dask_address, config.backend)
+    fanout = {"workers": workers, "dask_address": dask_address} if parallel else None
     logger = get_run_logger()
     prices = load_prices(prices_file).with_override(config.model or "", price_in, price_out)
     con = connect(db)
@@ -172,7 +162,7 @@ def synth(
         options |= {"max_error_rate": max_error_rate, "prices": prices, "store": store}
         batching = {"batch": batch, "batch_poll_s": batch_poll_s, "batch_wait_s": batch_wait_s}
         with applied_if_set(timeout_s, max_attempts, deadline_s):
-            return _run(config, db, con, logger, t0, **batching, **options)
+            return _run(config, db, con, logger, t0, fanout=fanout, **batching, **options)
     finally:
         try:  # its writer thread holds a cursor: the file stays open until it stops
             store.close()
@@ -191,6 +181,7 @@ def _run(
     batch: bool,
     batch_poll_s: float,
     batch_wait_s: float | None,
+    fanout: dict | None = None,
     **openai_options,
 ) -> SynthSummary:
     tax = load_taxonomy()  # a bad taxonomy file or an unusable backend fails before anything is written
@@ -237,7 +228,9 @@ def _run(
         except CallsFailed as exc:  # every shard needs the pool: none can be written this run
             failed["filler_pool"] = exc
             shards = []
-        for shard in shards:
+        if fanout and shards:
+            written += _fan_out(config, shards, pool, con, version_id, run_id, **fanout)
+        for shard in [] if fanout else shards:
             unit = f"shard:{shard:04d}"
             try:
                 written += _shard(config, shard, unit, tx, gx, pool, con, version_id, run_id)
@@ -274,6 +267,34 @@ def _run(
     return summary.model_copy(update={"run_id": run_id, "failed_calls": n_failed, "skipped_units": list(failed)})
 
 
+def _fan_out(
+    config: SynthConfig,
+    shards: list[int],
+    pool,
+    con,
+    version_id: str,
+    run_id: str,
+    *,
+    workers: int,
+    dask_address: str | None,
+) -> int:
+    """Every shard as one task on Dask (``flows.fanout``); each is written with its marker as it finishes."""
+    from prefect.futures import as_completed
+
+    written, shared = 0, Opaque(pool)
+    with dask_runner(workers, dask_address) as runner:
+        futures = {
+            runner.submit(shard_task, parameters={"config": config, "shard": shard, "pool": shared}): shard
+            for shard in shards
+        }
+        for future in as_completed(list(futures)):
+            tables = future.result()
+            written += load_task(con, version_id, f"shard:{futures[future]:04d}", quote(tables), run_id)
+            for stage in STAGES[:-1]:
+                progress.sink().advance(stage)
+    return written
+
+
 def _shard(config: SynthConfig, shard: int, unit: str, tx, gx, pool, con, version_id: str, run_id: str) -> int:
     """Every stage of one shard, then its rows and marker in one transaction; returns rows written."""
     personas = personas_task(config, shard, tx, gx)
@@ -287,7 +308,7 @@ def _shard(config: SynthConfig, shard: int, unit: str, tx, gx, pool, con, versio
     quality = quality_task(
         shard, p, r, quote(sessions), quote(histories), quote(queries), quote(skips), tx, config.min_fill, judge
     )
-    tables = _shard_tables(personas, prefs, sessions + own_filler, histories, quality)
+    tables = shard_tables(personas, prefs, sessions + own_filler, histories, quality)
     return load_task(con, version_id, unit, quote(tables), run_id)
 
 

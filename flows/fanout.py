@@ -1,0 +1,132 @@
+"""Shards on a Dask cluster: every stage of one shard in a worker process, its rows written by the flow.
+
+    tacit synth --preset full --workers 2                       # a local Dask cluster of 2 processes
+    tacit synth --preset full --dask-address tcp://HOST:8786    # an existing cluster (its workers need Tacit)
+
+What: ``shard_rows(config, shard, pool)`` runs personas -> preferences -> conversations -> filler ->
+histories -> queries -> quality for one shard and returns its warehouse rows as plain data (table name ->
+list of row dicts); ``shard_task`` is the same as a Prefect task, so each shard is a task run in the UI;
+``dask_runner`` builds prefect-dask's ``DaskTaskRunner`` for ``--workers`` / ``--dask-address``.
+Why: the offline stages are CPU-bound Python, so threads share one core; processes use them all. A DuckDB
+connection cannot travel to another process, so workers never touch the warehouse: the flow's process is
+the one writer, and it writes each finished shard with its marker in one transaction, in the order shards
+finish (resume is unchanged: a killed run redoes only the unmarked shards).
+How: each worker loads the taxonomy and builds the generator itself from the config (a stage's output
+depends only on the config, the shard and the shared pool: the same rows at any worker count or shard
+size, ``tests/flows/test_fanout.py``). Only the offline backend fans out: the openai backend is bound by
+the server, not the CPU, and already keeps ``--concurrency`` requests in flight from one process.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import cache
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from flows.stages.conversations import generate_conversations
+from flows.stages.filler import generate_persona_filler
+from flows.stages.histories import build_histories
+from flows.stages.personas import generate_personas
+from flows.stages.preferences import generate_preferences
+from flows.stages.quality import check_shard
+from flows.stages.queries import generate_queries
+from schemas.config import SynthConfig
+from warehouse import rows as wrows
+
+
+class FanoutError(ValueError):
+    """A ``--workers`` / ``--dask-address`` setting that cannot run; the message says which and why."""
+
+
+def check_fanout(workers: int, dask_address: str | None, backend: str) -> bool:
+    """Whether this run fans out; raises ``FanoutError`` for a setting it cannot honour."""
+    if workers < 1:
+        raise FanoutError(f"--workers must be at least 1 (got {workers})")
+    if workers > 1 and dask_address:
+        raise FanoutError("pass --workers (a local cluster) or --dask-address (an existing one), not both")
+    parallel = workers > 1 or bool(dask_address)
+    if parallel and backend != "offline":
+        raise FanoutError(
+            "--workers and --dask-address fan out the offline backend only; the openai backend is bound by the "
+            "server and already runs --concurrency requests at once from one process"
+        )
+    if dask_address and not dask_address.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
+        raise FanoutError(f"--dask-address must be a scheduler address like tcp://HOST:8786 (got {dask_address!r})")
+    return parallel
+
+
+def dask_runner(workers: int, dask_address: str | None):
+    """prefect-dask's task runner: a temporary local cluster of ``workers`` single-threaded processes, or
+    the cluster at ``dask_address``. Imported here so a run without fan-out never imports Dask."""
+    try:
+        from prefect_dask import DaskTaskRunner
+    except ImportError as exc:  # pragma: no cover - a dependency of the package
+        raise FanoutError("--workers needs prefect-dask (run `make setup`)") from exc
+    if dask_address:
+        return DaskTaskRunner(address=dask_address)
+    # loopback only, the dashboard on a free port (two runs at once do not collide), workers' logs from WARNING
+    cluster = {"n_workers": workers, "threads_per_worker": 1, "processes": True, "host": "127.0.0.1",
+               "dashboard_address": "127.0.0.1:0", "silence_logs": logging.WARNING}  # fmt: skip
+    return DaskTaskRunner(cluster_kwargs=cluster)
+
+
+class Opaque:
+    """A value Prefect hands to a task as it is: its parameter walks (looking for futures to wait on)
+    do not descend into an object of a plain class, and the shared pool is thousands of sessions."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value) -> None:
+        self.value = value
+
+
+@cache
+def _inputs(backend: str, seed: int):
+    """The taxonomy and generator of this worker process, built once per process."""
+    from llm import get_generator
+    from taxonomy import load_taxonomy
+
+    return load_taxonomy(), get_generator(backend, seed)
+
+
+def shard_tables(personas, preferences, sessions, histories, quality) -> dict[str, list[dict]]:
+    """A shard's stage outputs as warehouse rows (table name -> row dicts)."""
+    tables = {"personas": wrows.persona_rows(personas), "preferences": wrows.preference_rows(preferences)}
+    tables |= wrows.session_tables(sessions)
+    tables |= wrows.history_tables(histories)
+    tables |= wrows.query_tables(quality.kept)
+    tables["checks"] = [c.model_dump() for c in quality.checks]
+    tables["rejected_queries"] = [
+        dict(
+            query_id=qid,
+            preference_id=pid,
+            check_name=name,
+            reason=reason,
+            record=q.model_dump_json() if q is not None else None,
+        )
+        for q, qid, pid, name, reason in quality.rejected
+    ]
+    return tables
+
+
+def shard_rows(config: SynthConfig, shard: int, pool: Opaque) -> dict[str, list[dict]]:
+    """Every stage of one shard, as the sequential flow runs them; returns the shard's rows. ``pool`` is
+    the shared filler pool (sessions) in an ``Opaque``."""
+    pool = pool.value
+    tax, gen = _inputs(config.backend, config.seed)
+    personas = generate_personas(config, shard, tax, gen)
+    prefs = [p for persona in personas for p in generate_preferences(config, persona, tax)]
+    sessions = generate_conversations(config, personas, prefs, tax, gen)
+    own_filler = generate_persona_filler(config, personas, prefs, tax, gen)
+    histories = build_histories(config, personas, sessions, own_filler, pool)
+    queries, skips = generate_queries(config, personas, prefs, histories, tax, gen, sessions=sessions)
+    judge = gen if config.judge_leakage else None
+    quality = check_shard(shard, personas, prefs, sessions, histories, queries, skips, tax, config.min_fill, judge)
+    return shard_tables(personas, prefs, sessions + own_filler, histories, quality)
+
+
+shard_task = task(name="shard", cache_policy=NO_CACHE, retries=1)(shard_rows)
+"""One shard in a Dask worker: a task run per shard in the Prefect UI, retried once on an unexpected
+error (the offline backend makes no calls that a retry would pay for again)."""
