@@ -55,6 +55,7 @@ ROW_SOURCES = (
     "llm/semantics.py",  # which answers are accepted
     "flows/stages/*.py",
     "flows/synth.py",  # sharding and the version-wide rows
+    "flows/fanout.py",  # a shard's stages and its rows on a Dask worker
     "flows/gates.py",
     "warehouse/rows.py",
     "warehouse/checks.py",
