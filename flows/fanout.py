@@ -3,8 +3,8 @@
     tacit synth --preset full --workers 2                       # a local Dask cluster of 2 processes
     tacit synth --preset full --dask-address tcp://HOST:8786    # an existing cluster (its workers need Tacit)
 
-What: ``shard_rows(config, shard, pool)`` runs personas -> preferences -> conversations -> filler ->
-histories -> queries -> quality for one shard and returns its warehouse rows as plain data (table name ->
+What: ``shard_rows(config, shard, pool)`` runs the stages of one shard (``flows.stages.shard``, the same
+sequence the in-process flow runs as tasks) and returns its warehouse rows as plain data (table name ->
 list of row dicts); ``shard_task`` is the same as a Prefect task, so each shard is a task run in the UI;
 ``dask_runner`` builds prefect-dask's ``DaskTaskRunner`` for ``--workers`` / ``--dask-address``.
 Why: the offline stages are CPU-bound Python, so threads share one core; processes use them all. A DuckDB
@@ -25,15 +25,8 @@ from functools import cache
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from flows.stages.conversations import generate_conversations
-from flows.stages.filler import generate_persona_filler
-from flows.stages.histories import build_histories
-from flows.stages.personas import generate_personas
-from flows.stages.preferences import generate_preferences
-from flows.stages.quality import check_shard
-from flows.stages.queries import generate_queries
+from flows.stages.shard import run_shard
 from schemas.config import SynthConfig
-from warehouse import rows as wrows
 
 
 class FanoutError(ValueError):
@@ -91,40 +84,11 @@ def _inputs(backend: str, seed: int):
     return load_taxonomy(), get_generator(backend, seed)
 
 
-def shard_tables(personas, preferences, sessions, histories, quality) -> dict[str, list[dict]]:
-    """A shard's stage outputs as warehouse rows (table name -> row dicts)."""
-    tables = {"personas": wrows.persona_rows(personas), "preferences": wrows.preference_rows(preferences)}
-    tables |= wrows.session_tables(sessions)
-    tables |= wrows.history_tables(histories)
-    tables |= wrows.query_tables(quality.kept)
-    tables["checks"] = [c.model_dump() for c in quality.checks]
-    tables["rejected_queries"] = [
-        dict(
-            query_id=qid,
-            preference_id=pid,
-            check_name=name,
-            reason=reason,
-            record=q.model_dump_json() if q is not None else None,
-        )
-        for q, qid, pid, name, reason in quality.rejected
-    ]
-    return tables
-
-
 def shard_rows(config: SynthConfig, shard: int, pool: Opaque) -> dict[str, list[dict]]:
-    """Every stage of one shard, as the sequential flow runs them; returns the shard's rows. ``pool`` is
-    the shared filler pool (sessions) in an ``Opaque``."""
-    pool = pool.value
+    """Every stage of one shard as plain calls (``flows.stages.shard``); returns the shard's rows. ``pool``
+    is the shared filler pool (sessions) in an ``Opaque``."""
     tax, gen = _inputs(config.backend, config.seed)
-    personas = generate_personas(config, shard, tax, gen)
-    prefs = [p for persona in personas for p in generate_preferences(config, persona, tax)]
-    sessions = generate_conversations(config, personas, prefs, tax, gen)
-    own_filler = generate_persona_filler(config, personas, prefs, tax, gen)
-    histories = build_histories(config, personas, sessions, own_filler, pool)
-    queries, skips = generate_queries(config, personas, prefs, histories, tax, gen, sessions=sessions)
-    judge = gen if config.judge_leakage else None
-    quality = check_shard(shard, personas, prefs, sessions, histories, queries, skips, tax, config.min_fill, judge)
-    return shard_tables(personas, prefs, sessions + own_filler, histories, quality)
+    return run_shard(config, shard, tax, gen, pool.value)
 
 
 shard_task = task(name="shard", cache_policy=NO_CACHE, retries=1)(shard_rows)

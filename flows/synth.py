@@ -36,16 +36,11 @@ from prefect.utilities.annotations import quote
 from pydantic import Field
 
 from flows import progress
-from flows.fanout import Opaque, check_fanout, dask_runner, shard_tables, shard_task
+from flows.fanout import Opaque, check_fanout, dask_runner, shard_task
 from flows.gates import version_gates
 from flows.lineage import publish_lineage
-from flows.stages.conversations import generate_conversations
-from flows.stages.filler import generate_filler_pool, generate_persona_filler
-from flows.stages.histories import build_histories
-from flows.stages.personas import generate_personas
-from flows.stages.preferences import generate_preferences
-from flows.stages.quality import check_shard
-from flows.stages.queries import generate_queries
+from flows.stages.filler import generate_filler_pool
+from flows.stages.shard import STAGE_FUNCTIONS, run_shard
 from flows.synth_summary import SynthSummary, version_summary
 from llm import GenerationError, get_generator
 from llm.calls import CallsFailed
@@ -85,19 +80,29 @@ def _stage(name: str):
     return wrap
 
 
-personas_task = _stage("personas")(generate_personas)
-conversations_task = _stage("conversations")(generate_conversations)
-persona_filler_task = _stage("filler")(generate_persona_filler)
-histories_task = _stage("histories")(build_histories)
-queries_task = _stage("queries")(generate_queries)
-quality_task = _stage("quality")(check_shard)
+personas_task = _stage("personas")(STAGE_FUNCTIONS["personas"])
+preferences_task = _stage("preferences")(STAGE_FUNCTIONS["preferences"])
+conversations_task = _stage("conversations")(STAGE_FUNCTIONS["conversations"])
+persona_filler_task = _stage("filler")(STAGE_FUNCTIONS["filler"])
+histories_task = _stage("histories")(STAGE_FUNCTIONS["histories"])
+queries_task = _stage("queries")(STAGE_FUNCTIONS["queries"])
+quality_task = _stage("quality")(STAGE_FUNCTIONS["quality"])
+STAGE_TASKS = {
+    "personas": personas_task,
+    "preferences": preferences_task,
+    "conversations": conversations_task,
+    "filler": persona_filler_task,
+    "histories": histories_task,
+    "queries": queries_task,
+    "quality": quality_task,
+}
 
 
-@task(name="preferences", cache_policy=NO_CACHE)
-def preferences_task(config: SynthConfig, personas: list, tax) -> list:
-    out = [p for persona in personas for p in generate_preferences(config, persona, tax)]
-    progress.sink().advance("preferences")
-    return out
+def _as_task(name: str, *args, **kwargs):
+    """Run a shard's stage as its Prefect task. Stage outputs are large collections: quote() keeps
+    Prefect from walking every element of every argument (measured: that walk, not generation,
+    dominated the `full` preset)."""
+    return STAGE_TASKS[name](*map(quote, args), **{k: quote(v) for k, v in kwargs.items()})
 
 
 @task(name="filler_pool", cache_policy=NO_CACHE)
@@ -217,9 +222,7 @@ def _run(
         sink.start(stage, len(shards))
     written, failed = 0, {}
     try:
-        # Stage outputs are large collections: quote() keeps Prefect from walking every element of
-        # every argument (measured: that walk, not generation, dominated the `full` preset).
-        tx, gx = quote(tax), quote(gen)
+        gx = quote(gen)  # quote(): see _as_task
         scenario_rows = {"scenarios": wrows.scenario_rows(tax)}
         written += load_task(con, version_id, "scenarios", quote(scenario_rows), run_id)
         try:
@@ -233,7 +236,7 @@ def _run(
         for shard in [] if fanout else shards:
             unit = f"shard:{shard:04d}"
             try:
-                written += _shard(config, shard, unit, tx, gx, pool, con, version_id, run_id)
+                written += _shard(config, shard, unit, tax, gen, pool, con, version_id, run_id)
             except CallsFailed as exc:
                 failed[unit] = exc
                 logger.warning("%s skipped (rows not written): %s", unit, exc)
@@ -295,20 +298,10 @@ def _fan_out(
     return written
 
 
-def _shard(config: SynthConfig, shard: int, unit: str, tx, gx, pool, con, version_id: str, run_id: str) -> int:
-    """Every stage of one shard, then its rows and marker in one transaction; returns rows written."""
-    personas = personas_task(config, shard, tx, gx)
-    prefs = preferences_task(config, quote(personas), tx)
-    p, r = quote(personas), quote(prefs)
-    sessions = conversations_task(config, p, r, tx, gx)
-    own_filler = persona_filler_task(config, p, r, tx, gx)
-    histories = histories_task(config, p, quote(sessions), quote(own_filler), quote(pool))
-    queries, skips = queries_task(config, p, r, quote(histories), tx, gx, sessions=quote(sessions))
-    judge = gx if config.judge_leakage else None
-    quality = quality_task(
-        shard, p, r, quote(sessions), quote(histories), quote(queries), quote(skips), tx, config.min_fill, judge
-    )
-    tables = shard_tables(personas, prefs, sessions + own_filler, histories, quality)
+def _shard(config: SynthConfig, shard: int, unit: str, tax, gen, pool, con, version_id: str, run_id: str) -> int:
+    """Every stage of one shard as tasks (``flows.stages.shard``), then its rows and marker in one
+    transaction; returns rows written."""
+    tables = run_shard(config, shard, tax, gen, pool, call=_as_task)
     return load_task(con, version_id, unit, quote(tables), run_id)
 
 

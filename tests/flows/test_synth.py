@@ -118,7 +118,7 @@ def test_killed_run_resumes_without_repeating_finished_shards(prefect_harness, t
     db = tmp_path / "resume.duckdb"
     overrides = tmp_path / "two_shards.yaml"
     overrides.write_text("shard_size: 2\n")  # tiny: 3 personas -> shards of 2 and 1
-    real = synth_mod.generate_queries
+    real = synth_mod.STAGE_FUNCTIONS["queries"]
     calls = {"n": 0}
 
     def crash_on_second_shard(*args, **kwargs):

@@ -18,7 +18,7 @@ def test_openai_backend_matches_offline_and_resumes_without_repeats(tiny_run, pr
     offline_db, offline = tiny_run
     db = tmp_path / "openai.duckdb"
     with FakeOpenAI() as server:
-        real = synth_mod.generate_queries
+        real = synth_mod.STAGE_FUNCTIONS["queries"]
         calls = {"n": 0}
 
         def crash_once(*args, **kwargs):
