@@ -62,8 +62,9 @@ turn_text AS (
     FROM turns t SEMI JOIN placed USING (session_id)
     WHERE t.version_id = $v AND t.role IN ('user', 'assistant')),
 sentences AS (
-    SELECT DISTINCT session_id, trim(regexp_replace(unnest(string_split(text, chr(10))), '\\s+', ' ', 'g')) AS sentence
-    FROM turn_text),
+    SELECT DISTINCT session_id, trim(CASE WHEN contains(line, '  ') OR regexp_matches(line, '[\\t\\f\\r]')
+                                          THEN regexp_replace(line, '\\s+', ' ', 'g') ELSE line END) AS sentence
+    FROM (SELECT session_id, unnest(string_split(text, chr(10))) AS line FROM turn_text)),
 long AS (
     SELECT session_id, sentence, hash(sentence) AS h FROM sentences
     WHERE len(string_split(sentence, ' ')) > $short),

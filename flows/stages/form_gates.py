@@ -131,12 +131,20 @@ def weighted_auc(scores: np.ndarray, labels: np.ndarray, weights: np.ndarray | N
     return float((pos_at * (neg_below + 0.5 * neg_at)).sum() / (w_pos * w_neg))
 
 
-def form_detector(turns: pl.DataFrame, population: pl.DataFrame) -> tuple[float, list[tuple[str, float]], dict]:
+def turn_features(turns: pl.DataFrame) -> pl.DataFrame:
+    """session_id, turn_index, cue and the ``FEATURES`` of each turn: computed once, shared by every split."""
+    return pl.concat([turns.select("session_id", "turn_index", "cue"), form_features(turns)], how="horizontal")
+
+
+def form_detector(
+    turns: pl.DataFrame, population: pl.DataFrame, feats: pl.DataFrame | None = None
+) -> tuple[float, list[tuple[str, float]], dict]:
     """(AUC on the test half, features with their standardised weights by |weight|, counts).
 
     ``turns``: session_id, turn_index, content, n_turns, cue (bool), one row per distinct user turn;
-    ``population``: half (0 train, 1 test), session_id, turn_index, weight."""
-    feats = pl.concat([turns.select("session_id", "turn_index", "cue"), form_features(turns)], how="horizontal")
+    ``population``: half (0 train, 1 test), session_id, turn_index, weight; ``feats``: ``turn_features(turns)``
+    when the caller has it already."""
+    feats = turn_features(turns) if feats is None else feats
     rows = population.join(feats, on=["session_id", "turn_index"], how="inner")
     names = list(FEATURES)
     x = rows.select(names).to_numpy().astype(float)
@@ -165,7 +173,8 @@ def form_detector_check(turns: pl.DataFrame, populations: pl.DataFrame | list[pl
     """The ``form_detector_auc`` gate: the mean AUC over the persona splits of ``populations`` (one frame per
     split, see ``form_detector``); the detail names each split's AUC, the first split's counts and features."""
     populations = [populations] if isinstance(populations, pl.DataFrame) else populations
-    runs = [form_detector(turns, population) for population in populations]
+    feats = turn_features(turns)
+    runs = [form_detector(turns, population, feats) for population in populations]
     aucs = [auc for auc, _, _ in runs if not np.isnan(auc)]
     _, ranked, counts = runs[0]
     top = ", ".join(f"{n} {v:+.2f}" for n, v in ranked[:3])
@@ -206,6 +215,25 @@ def ngrams(text: str) -> set[str]:
     return out
 
 
+def _grams_among(w: list[str], words: set[str], candidates: set[str]) -> set[str]:
+    """``ngrams(text) & candidates`` for the words ``w`` of a text, building only the n-grams whose every
+    word is in ``words`` (the words of the candidates): most of a non-cue turn is never joined."""
+    found = set()
+    n = len(w)
+    for i, a in enumerate(w):
+        if a not in words:
+            continue
+        if a in candidates:
+            found.add(a)
+        if i + 1 < n and w[i + 1] in words:
+            ab = f"{a} {w[i + 1]}"
+            if ab in candidates:
+                found.add(ab)
+            if i + 2 < n and w[i + 2] in words and (abc := f"{ab} {w[i + 2]}") in candidates:
+                found.add(abc)
+    return found
+
+
 def history_markers(texts: list[str], cue: list[bool]) -> tuple[float, str]:
     """(largest marker coverage, its n-gram) over one history's user turns; (0.0, "") when none."""
     cue_grams = [ngrams(t) for t, c in zip(texts, cue, strict=True) if c]
@@ -214,9 +242,10 @@ def history_markers(texts: list[str], cue: list[bool]) -> tuple[float, str]:
     in_cues = Counter(g for grams in cue_grams for g in grams)
     candidates = {g for g, n in in_cues.items() if n >= MARKER_MIN_CUES}
     elsewhere: Counter = Counter()
+    words = {w for g in candidates for w in g.split()}
     for t, c in zip(texts, cue, strict=True):
         if not c and candidates:
-            elsewhere.update(ngrams(t) & candidates)
+            elsewhere.update(_grams_among(_WORD.findall(t.lower()), words, candidates))
     best, gram = 0.0, ""
     for g in sorted(candidates):
         n = in_cues[g]

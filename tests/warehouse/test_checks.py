@@ -49,9 +49,10 @@ def test_a_sentence_in_two_sessions_of_one_history_fails_whatever_its_case(tmp_p
     con = connect(tmp_path / "w.duckdb")
     _session(con, "a", "signal", "Could you help me with this today? Thanks.", "Here is a reply for Ana Ruiz.")
     _session(con, "f", "filler", "Fine.", "Okay!\n\nhere  is a REPLY for ana ruiz.")
-    _history(con, "h1", "a", "f")
+    _session(con, "g", "filler", "Fine again.", "Sure.\tHere is a reply\tfor ana ruiz.")  # tabs are spaces
+    _history(con, "h1", "a", "f", "g")
     _history(con, "h2", "a")
-    assert history_repeats(con, V, "sentences") == (1, 1, 2, "here is a reply for ana ruiz.")
+    assert history_repeats(con, V, "sentences") == (1, 1, 3, "here is a reply for ana ruiz.")
     check = _checks(con)["history_sentence_repeats"]
     assert not check.passed and check.value == 1 and "ana ruiz" in check.detail
 
