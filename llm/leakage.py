@@ -30,7 +30,8 @@ def states_explicitly(text: str, terms: list[str]) -> bool:
     """True when ``text`` states a preference for a term outright, in the first person ('I love tea',
     'we really prefer tea', 'tea is my favourite'); 'I'd like it to sound like a card' is not one."""
     low = text.lower()
-    return any(a.search(low) or b.search(low) for a, b in map(_term_patterns, terms))
+    # both patterns hold the term itself: a term absent from the text needs neither compiling nor a search
+    return any(a.search(low) or b.search(low) for a, b in (_term_patterns(t) for t in terms if t.lower() in low))
 
 
 def judge_lexically(req: LeakageRequest) -> LeakageVerdict:

@@ -42,7 +42,9 @@ def history_id(persona_id: str, budget: int) -> str:
     return f"{persona_id}.{budget_label(budget)}"
 
 
-_SPLIT = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n+")
+_SENTENCE_END = re.compile(r"([.!?])[\"')\]]*\s+")
+"""A sentence ends at ``.``, ``!`` or ``?`` (closing quotes or brackets dropped) before whitespace; a line ends
+one too. Marked with a newline, then split on newlines: faster than a look-behind split, the same pieces."""
 
 
 def _fingerprint(session: Session) -> frozenset[str]:
@@ -52,7 +54,7 @@ def _fingerprint(session: Session) -> frozenset[str]:
     for t in session.turns:
         if t.role == "assistant":
             out.add("\x00" + t.content)
-        for sentence in _SPLIT.split(t.content.lower()):
+        for sentence in _SENTENCE_END.sub("\\1\n", t.content.lower()).split("\n"):
             words = sentence.split()
             if len(words) >= 6:
                 out.add(" ".join(words))

@@ -82,7 +82,12 @@ def check_query_no_leak(q: MCQQuery | OpenQuery, ctx: ShardContext) -> str | Non
     pref = ctx.preferences[q.preference_id]
     scenario = ctx.tax.scenarios[pref.scenario_id]
     low = q.text.lower()
-    named = [t for o in scenario.options for t in o.key_terms if re.search(rf"\b{re.escape(t.lower())}\b", low)]
+    named = [
+        t
+        for o in scenario.options
+        for t in o.key_terms
+        if t.lower() in low and re.search(rf"\b{re.escape(t.lower())}\b", low)  # the cheap test first
+    ]
     if named or pref.statement.lower() in low:
         return f"query names the preference ({named or pref.statement})"
     return None
