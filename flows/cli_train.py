@@ -59,12 +59,15 @@ def _run(kind: str, version, base_model, config, out, max_steps, resume, db, ver
     from flows.live_progress import RichSink, progress_bars
     from flows.local_prefect import LocalPrefectError, local_prefect
     from training.config import TrainConfigError, load_config
+    from training.trainers import resume_problem
 
     try:
         load_config(config or f"tiny-{kind}", kind)  # refuse a bad config before Prefect starts
     except TrainConfigError as exc:
         fail(str(exc))
     if problem := base_model_problem(base_model):
+        fail(problem)
+    if problem := resume_problem(resume, out):
         fail(problem)
 
     flow = {"sft": train_flows.train_sft, "grpo": train_flows.train_grpo, "memory": train_flows.train_memory}[kind]

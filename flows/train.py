@@ -168,6 +168,10 @@ def emit_checkpoint_asset(db: str, summary: TrainingSummary, config_hash: str) -
 
 def run_flow(kind, version, base_model, config, out, max_steps, resume, db) -> TrainingSummary:
     started = time.perf_counter()
+    from training.trainers import resume_problem
+
+    if problem := resume_problem(resume, out):  # before anything is prepared or recorded
+        raise ValueError(problem)
     run_id = flow_run.get_id() or f"local-{time.time_ns()}"
     vid, cfg, out_dir, model_path, tokenizer, dataset = prepare(kind, db, version, base_model, config, out, run_id)
     try:

@@ -70,6 +70,26 @@ def _checkpoints(out_dir: Path) -> list[tuple[str, int]]:
     return sorted(found, key=lambda x: x[1])
 
 
+def resume_problem(resume: str | bool | None, out: str | Path | None) -> str | None:
+    """Why ``resume`` cannot resume, or None; checked before any work. ``last`` needs the run's ``out`` (a
+    new run's default folder holds nothing yet) with a ``checkpoint-*`` in it; a directory must exist."""
+    if resume in (None, False, ""):
+        return None
+    if resume in (True, "last"):
+        if out is None:
+            return "resume=last needs the first run's out folder (--out / out=): a new run's default folder is empty"
+        if not _checkpoints(Path(out)):
+            return (
+                f"resume=last: no checkpoint-* under {out}; checkpoints are saved only where the config's "
+                'trl.save_strategy saves them (the bundled tiny configs use "no"; set save_strategy: steps and '
+                "save_steps)"
+            )
+        return None
+    if not Path(str(resume)).is_dir():
+        return f"resume={resume}: no such checkpoint directory"
+    return None
+
+
 def tiny_dir_for(db: str | Path) -> Path:
     """Where ``--base-model tiny`` lives: ``models/tiny`` beside the warehouse (``data/models/tiny``)."""
     from warehouse.ducklake import is_ducklake, lake_home
