@@ -22,13 +22,11 @@ from __future__ import annotations
 import logging
 from functools import cache
 
-import polars as pl
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from flows.stages.shard import run_shard
 from schemas.config import SynthConfig
-from warehouse.load import as_frame
 
 
 class FanoutError(ValueError):
@@ -86,12 +84,11 @@ def _inputs(backend: str, seed: int):
     return load_taxonomy(), get_generator(backend, seed)
 
 
-def shard_rows(config: SynthConfig, shard: int, pool: Opaque) -> dict[str, pl.DataFrame]:
-    """Every stage of one shard as plain calls (``flows.stages.shard``); returns the shard's rows, a frame
-    per table (sent back as Arrow: pickling a shard's ~190k row dicts took the writer's process about as
-    long as the rows' insert). ``pool`` is the shared filler pool (sessions) in an ``Opaque``."""
+def shard_rows(config: SynthConfig, shard: int, pool: Opaque) -> dict[str, list[dict]]:
+    """Every stage of one shard as plain calls (``flows.stages.shard``); returns the shard's rows. ``pool``
+    is the shared filler pool (sessions) in an ``Opaque``."""
     tax, gen = _inputs(config.backend, config.seed)
-    return {table: as_frame(rows) for table, rows in run_shard(config, shard, tax, gen, pool.value).items()}
+    return run_shard(config, shard, tax, gen, pool.value)
 
 
 shard_task = task(name="shard", cache_policy=NO_CACHE, retries=1)(shard_rows)

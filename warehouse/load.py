@@ -34,21 +34,11 @@ def done_units(con: duckdb.DuckDBPyConnection, version_id: str) -> set[str]:
     return {r[0] for r in con.execute("SELECT unit FROM stage_progress WHERE version_id = ?", [version_id]).fetchall()}
 
 
-Rows = list[dict] | pl.DataFrame
-"""A table's rows of one unit: dicts keyed by column, or the frame ``as_frame`` makes of them (what a Dask
-worker returns: a frame crosses processes as Arrow, where a million dicts are pickled one by one)."""
-
-
-def as_frame(rows: Rows) -> pl.DataFrame:
-    """``rows`` as a polars frame (built from every row's keys, so a column absent from the first is kept)."""
-    return rows if isinstance(rows, pl.DataFrame) else pl.DataFrame(rows, infer_schema_length=None)
-
-
-def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Rows, version_id: str | None = None) -> int:
-    """Insert ``rows`` into ``table``; adds ``version_id`` when given."""
-    if len(rows) == 0:
+def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict], version_id: str | None = None) -> int:
+    """Insert ``rows`` (dicts keyed by column) into ``table``; adds ``version_id`` when given."""
+    if not rows:
         return 0
-    frame = as_frame(rows)
+    frame = pl.DataFrame(rows, infer_schema_length=None)
     if version_id is not None:
         frame = frame.with_columns(pl.lit(version_id).alias("version_id"))
     con.register("_tacit_rows", frame.to_arrow())
@@ -69,18 +59,15 @@ def is_lake(con: duckdb.DuckDBPyConnection) -> bool:
     return row is not None and row[0] == "ducklake"
 
 
-def check_unique(con: duckdb.DuckDBPyConnection, table: str, rows: Rows, version_id: str | None = None) -> None:
+def check_unique(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict], version_id: str | None = None) -> None:
     """Raise ``DuplicateKeyError`` if a primary key of ``rows`` (just inserted into ``table``) is now held
     by more than one row of ``table``: duplicates within ``rows`` and with rows already there (earlier
     units of the version) alike. Run inside the writing transaction, so a failure writes nothing."""
     key = primary_keys().get(table)
-    if not key or len(rows) == 0:
+    if not key or not rows:
         return
     given = [c for c in key if c != "version_id" or version_id is None]
-    if isinstance(rows, pl.DataFrame):
-        frame = rows.select([pl.col(c) if c in rows.columns else pl.lit(None).alias(c) for c in given])
-    else:
-        frame = pl.DataFrame([{c: r.get(c) for c in given} for r in rows], infer_schema_length=None)
+    frame = pl.DataFrame([{c: r.get(c) for c in given} for r in rows], infer_schema_length=None)
     if version_id is not None and "version_id" in key:
         frame = frame.with_columns(pl.lit(version_id).alias("version_id"))
     cols = _columns(key)
@@ -128,7 +115,7 @@ def write_unit(
     con: duckdb.DuckDBPyConnection,
     version_id: str,
     unit: str,
-    tables: dict[str, Rows],
+    tables: dict[str, list[dict]],
     run_id: str | None = None,
     *,
     lock_wait_s: float | None = None,
@@ -146,7 +133,7 @@ def _write_once(
     con: duckdb.DuckDBPyConnection,
     version_id: str,
     unit: str,
-    tables: dict[str, Rows],
+    tables: dict[str, list[dict]],
     run_id: str | None,
     lake: bool,
 ) -> int:
