@@ -13,25 +13,16 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from flows.local_prefect import _free_port
+from flows.local_prefect import _answers, _free_port
 from warehouse import connect
 
 pytestmark = pytest.mark.slow
 BIN = Path(sys.executable).parent
 REPO = Path(__file__).resolve().parents[2]
-
-
-def _healthy(api: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{api}/health", timeout=2) as resp:
-            return resp.status == 200
-    except OSError:
-        return False
 
 
 def _run(args: list[str], env: dict, timeout: float = 300, cwd: Path = REPO) -> str:
@@ -74,7 +65,7 @@ def test_training_deployments_run_on_a_gpu_pool_worker_into_a_shared_lake(tmp_pa
     worker = None
     try:
         deadline = time.monotonic() + 180
-        while not _healthy(api):
+        while not _answers(api):
             assert server.poll() is None, (tmp_path / "server.log").read_text()[-3000:]
             assert time.monotonic() < deadline, "the Prefect server did not answer in time"
             time.sleep(1)
