@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> None:
     from training.trainers import fit, make_trainer, prepare_training, tiny_dir_for
     from warehouse import connect
     from warehouse.history import resolve_version
-    from warehouse.training import finish_training_run, record_result, start_training_run
+    from warehouse.training import finish_training_run, start_training_run
 
     args = parse_args(argv)
     cfg = load_config(args.config, args.kind)
@@ -79,11 +79,26 @@ def main(argv: list[str] | None = None) -> None:
             with connect(args.db) as con:
                 finish_training_run(con, run_id, "failed", message=f"{type(exc).__name__}: {exc}")
         raise
-    if state.is_main_process:
-        with connect(args.db) as con:
-            record_result(con, run_id, vid, args.base_model, cfg.canonical_json(), result.checkpoints,
-                          str(result.final_dir), result.n_examples, result.metrics())  # fmt: skip
-        print(f"{args.kind} run {run_id}: {result.global_step} steps; final checkpoint {result.final_dir}")
+    try:
+        if state.is_main_process:
+            _record(args, run_id, vid, cfg, result)
+    finally:
+        # every rank waits for the record, then leaves the process group before exiting: a rank that exits
+        # with gloo's threads still running aborts ("terminate called without an active exception")
+        state.wait_for_everyone()
+        if torch.distributed.is_available() and torch.distributed.is_initialized():
+            torch.distributed.destroy_process_group()
+
+
+def _record(args: argparse.Namespace, run_id: str, vid: str, cfg, result) -> None:
+    """The main process's record of a finished run: checkpoints, metrics and lineage."""
+    from warehouse import connect
+    from warehouse.training import record_result
+
+    with connect(args.db) as con:
+        record_result(con, run_id, vid, args.base_model, cfg.canonical_json(), result.checkpoints,
+                      str(result.final_dir), result.n_examples, result.metrics())  # fmt: skip
+    print(f"{args.kind} run {run_id}: {result.global_step} steps; final checkpoint {result.final_dir}")
 
 
 if __name__ == "__main__":
