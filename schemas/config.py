@@ -56,7 +56,11 @@ class SynthConfig(Record):
     )
     other_rate: float = Field(0.2, ge=0, le=1, description="share of preferences about someone the user knows")
     opposite_rate: float = Field(
-        0.3, ge=0, le=1, description="share of personas where someone they know holds another option of their scenario"
+        0.3,
+        ge=0,
+        le=1,
+        description="share of the user's plain preferences (stated once, their own) where someone they know "
+        "holds another option of the same scenario (attribution is the test)",
     )
     early_rate: float = Field(
         0.15,

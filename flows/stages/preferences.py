@@ -1,8 +1,9 @@
 """Stage 2, preferences: choose scenarios and options for a persona, with time, kind and augmentations.
 
 Rules (ARCHITECTURE §2):
-- one active preference per scenario and person, so no two active preferences conflict; with
-  ``opposite_rate`` someone the user knows holds another option of one of the user's scenarios;
+- one active preference per scenario and person, so no two active preferences conflict; for each of
+  the user's plain preferences, with ``opposite_rate`` someone the user knows holds another option of
+  that scenario (attribution is the test);
 - about half of the scenarios come from two or three focus domains (related preferences);
 - ``early_rate`` of plain preferences are stated in the first eighth of the timeline, so their only cue
   lies in the first fifth of every history;
@@ -67,20 +68,21 @@ def _related_sample(tax: Taxonomy, n: int, rng: random.Random) -> list[str]:
     return chosen
 
 
-def _add_opposite(config: SynthConfig, persona: Persona, tax: Taxonomy, prefs: list[Preference], add, rng) -> None:
-    """With ``opposite_rate``, someone the user knows holds another option of one of the user's own
-    (never updated, never forgotten) scenarios: the history then has both, and attribution is the test."""
-    if rng.random() >= config.opposite_rate:
-        return
+def _add_opposites(config: SynthConfig, persona: Persona, tax: Taxonomy, prefs: list[Preference], add, rng) -> None:
+    """For each of the user's own plain preferences (stated once: never updated, never about someone
+    else), with ``opposite_rate`` someone the user knows holds another option of that same scenario: the
+    history then has both texts, the user's and that person's, and attribution is the test. A reader who
+    takes the first sentence on the topic it finds is wrong about as often as right; one who checks whose
+    text it is never is."""
     own = [p for p in prefs if p.who == "self" and not p.previous_preference_id and not p.superseded]
     lone = [p for p in own if sum(q.scenario_id == p.scenario_id for q in prefs) == 1]
-    if not lone:
-        return
-    mine = rng.choice(lone)
-    scenario = tax.scenarios[mine.scenario_id]
-    theirs = rng.choice([o.id for o in scenario.options if o.id != mine.option_id])
-    relation = rng.choice(holders_for(persona, tax.attributes.relations))
-    add(scenario, theirs, _moment(config, rng, 0.02, 0.85), who="other", relation=relation)
+    people = holders_for(persona, tax.attributes.relations)
+    for mine in lone:
+        if rng.random() >= config.opposite_rate:
+            continue
+        scenario = tax.scenarios[mine.scenario_id]
+        theirs = rng.choice([o.id for o in scenario.options if o.id != mine.option_id])
+        add(scenario, theirs, _moment(config, rng, 0.02, 0.85), who="other", relation=rng.choice(people))
 
 
 def generate_preferences(config: SynthConfig, persona: Persona, tax: Taxonomy) -> list[Preference]:
@@ -136,7 +138,7 @@ def generate_preferences(config: SynthConfig, persona: Persona, tax: Taxonomy) -
             add(
                 scenario, final, _moment(config, rng, 0.0, 0.12) if early else _moment(config, rng, 0.02, 0.85), **extra
             )
-    _add_opposite(config, persona, tax, prefs, add, rng)
+    _add_opposites(config, persona, tax, prefs, add, rng)
     active = [p for p in prefs if not p.superseded]
     # only a preference stated once is forgotten: forgetting the last step of an update would leave the
     # earlier statements standing, and whether the one before it then holds again is a guess (blind readers
