@@ -30,18 +30,17 @@ def test_preferences_rules(tiny_config, tax, gen):
     for persona in generate_personas(config, 0, tax, gen):
         prefs = generate_preferences(config, persona, tax)
         active = [p for p in prefs if not p.superseded]
-        assert config.preferences_min <= len(active) <= config.preferences_max
-        # one active preference per scenario and person (someone the user knows may hold another option of
-        # one of the user's scenarios: attribution is then the test)
+        own_scenarios = {p.scenario_id for p in active if p.who == "self"}
+        # someone the user knows may hold another option of one of the user's scenarios (attribution is
+        # then the test): such an "opposite" comes on top of the persona's drawn preferences
+        opposites = [p for p in active if p.who == "other" and p.scenario_id in own_scenarios]
+        assert config.preferences_min <= len(active) - len(opposites) <= config.preferences_max
+        # otherwise one active preference per scenario and person
         held = {(p.scenario_id, p.who, p.relation) for p in active}
         assert len(held) == len(active), "two active preferences of one person conflict"
-        assert (
-            sum(
-                p.who == "other" and any(q.scenario_id == p.scenario_id for q in active if q.who == "self")
-                for p in active
-            )
-            <= 1
-        )
+        for theirs in opposites:
+            (mine,) = [p for p in prefs if p.who == "self" and p.scenario_id == theirs.scenario_id]
+            assert mine.option_id != theirs.option_id and not mine.previous_preference_id
         by_id = {p.preference_id: p for p in prefs}
         for p in prefs:
             assert p.kind == label_kind(tax.scenarios[p.scenario_id], p.option_id, persona)
@@ -87,3 +86,21 @@ def test_thousand_personas_have_distinct_names_and_profiles(tax, gen):
     assert len(personas) == 1000
     assert len({p.name for p in personas}) == 1000
     assert len({p.model_dump_json(exclude={"persona_id"}) for p in personas}) == 1000
+
+
+def test_opposites_follow_their_rate(tax, gen):
+    """``opposite_rate`` is per plain preference of the user's own (stated once): at 1 every one of them
+    has someone the user knows holding another option of the same scenario, at 0 none has."""
+    base = load_preset("small").model_copy(update={"update_rate": 0.3, "other_rate": 0.2})
+    for rate in (0.0, 1.0):
+        config = base.model_copy(update={"opposite_rate": rate})
+        for persona in generate_personas(config, 0, tax, gen)[:4]:
+            prefs = generate_preferences(config, persona, tax)
+            plain = [p for p in prefs if p.who == "self" and not p.previous_preference_id and not p.superseded]
+            assert plain, "the preset draws plain preferences"
+            for mine in plain:
+                theirs = [p for p in prefs if p.who == "other" and p.scenario_id == mine.scenario_id]
+                if rate == 0.0:
+                    assert theirs == []
+                else:
+                    assert len(theirs) == 1 and theirs[0].option_id != mine.option_id and theirs[0].relation
