@@ -22,11 +22,13 @@ from __future__ import annotations
 import logging
 from functools import cache
 
+import polars as pl
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from flows.stages.shard import run_shard
 from schemas.config import SynthConfig
+from warehouse.load import as_frame
 
 
 class FanoutError(ValueError):
@@ -84,11 +86,14 @@ def _inputs(backend: str, seed: int):
     return load_taxonomy(), get_generator(backend, seed)
 
 
-def shard_rows(config: SynthConfig, shard: int, pool: Opaque) -> dict[str, list[dict]]:
-    """Every stage of one shard as plain calls (``flows.stages.shard``); returns the shard's rows. ``pool``
-    is the shared filler pool (sessions) in an ``Opaque``."""
+def shard_rows(config: SynthConfig, shard: int, pool: Opaque) -> dict[str, pl.DataFrame]:
+    """Every stage of one shard as plain calls (``flows.stages.shard``); returns the shard's rows, one
+    polars frame per table (``warehouse.load.as_frame``): built here, in the worker, they travel as Arrow
+    buffers, and the writer process, which shares the machine with the workers, only hands them to
+    DuckDB instead of unpickling and converting every row's dict itself.
+    ``pool`` is the shared filler pool (sessions) in an ``Opaque``."""
     tax, gen = _inputs(config.backend, config.seed)
-    return run_shard(config, shard, tax, gen, pool.value)
+    return {table: as_frame(rows) for table, rows in run_shard(config, shard, tax, gen, pool.value).items()}
 
 
 shard_task = task(name="shard", cache_policy=NO_CACHE, retries=1)(shard_rows)

@@ -111,7 +111,8 @@ def filler_pool_task(config: SynthConfig, gen) -> list:
 
 
 @task(name="load", cache_policy=NO_CACHE)
-def load_task(con, version_id: str, unit: str, tables: dict[str, list[dict]], run_id: str) -> int:
+def load_task(con, version_id: str, unit: str, tables: dict, run_id: str) -> int:
+    """Write one unit's rows (``tables``: per table, dicts or a polars frame) with its marker."""
     written = write_unit(con, version_id, unit, tables, run_id)
     if unit.startswith("shard:"):
         progress.sink().advance("load")

@@ -34,11 +34,26 @@ def done_units(con: duckdb.DuckDBPyConnection, version_id: str) -> set[str]:
     return {r[0] for r in con.execute("SELECT unit FROM stage_progress WHERE version_id = ?", [version_id]).fetchall()}
 
 
-def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict], version_id: str | None = None) -> int:
-    """Insert ``rows`` (dicts keyed by column) into ``table``; adds ``version_id`` when given."""
-    if not rows:
+Rows = list[dict] | pl.DataFrame
+"""A table's rows: dicts keyed by column, or the polars frame ``as_frame`` makes of them (a Dask worker
+builds it, so the one writer process only hands Arrow buffers to DuckDB)."""
+
+
+def as_frame(rows: Rows) -> pl.DataFrame:
+    """``rows`` as a polars frame, every row read to infer the column types (the same frame wherever it is
+    built: a worker or the writer)."""
+    return rows if isinstance(rows, pl.DataFrame) else pl.DataFrame(rows, infer_schema_length=None)
+
+
+def _empty(rows: Rows) -> bool:
+    return rows.height == 0 if isinstance(rows, pl.DataFrame) else not rows
+
+
+def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Rows, version_id: str | None = None) -> int:
+    """Insert ``rows`` (dicts keyed by column, or their frame) into ``table``; adds ``version_id`` when given."""
+    if _empty(rows):
         return 0
-    frame = pl.DataFrame(rows, infer_schema_length=None)
+    frame = as_frame(rows)
     if version_id is not None:
         frame = frame.with_columns(pl.lit(version_id).alias("version_id"))
     con.register("_tacit_rows", frame.to_arrow())
@@ -59,15 +74,18 @@ def is_lake(con: duckdb.DuckDBPyConnection) -> bool:
     return row is not None and row[0] == "ducklake"
 
 
-def check_unique(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict], version_id: str | None = None) -> None:
+def check_unique(con: duckdb.DuckDBPyConnection, table: str, rows: Rows, version_id: str | None = None) -> None:
     """Raise ``DuplicateKeyError`` if a primary key of ``rows`` (just inserted into ``table``) is now held
     by more than one row of ``table``: duplicates within ``rows`` and with rows already there (earlier
     units of the version) alike. Run inside the writing transaction, so a failure writes nothing."""
     key = primary_keys().get(table)
-    if not key or not rows:
+    if not key or _empty(rows):
         return
     given = [c for c in key if c != "version_id" or version_id is None]
-    frame = pl.DataFrame([{c: r.get(c) for c in given} for r in rows], infer_schema_length=None)
+    if isinstance(rows, pl.DataFrame):
+        frame = rows.select(given)
+    else:
+        frame = pl.DataFrame([{c: r.get(c) for c in given} for r in rows], infer_schema_length=None)
     if version_id is not None and "version_id" in key:
         frame = frame.with_columns(pl.lit(version_id).alias("version_id"))
     cols = _columns(key)
@@ -115,7 +133,7 @@ def write_unit(
     con: duckdb.DuckDBPyConnection,
     version_id: str,
     unit: str,
-    tables: dict[str, list[dict]],
+    tables: dict[str, Rows],
     run_id: str | None = None,
     *,
     lock_wait_s: float | None = None,
@@ -133,7 +151,7 @@ def _write_once(
     con: duckdb.DuckDBPyConnection,
     version_id: str,
     unit: str,
-    tables: dict[str, list[dict]],
+    tables: dict[str, Rows],
     run_id: str | None,
     lake: bool,
 ) -> int:

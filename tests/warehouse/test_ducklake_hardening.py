@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 from warehouse import WarehouseError, connect
-from warehouse.load import insert_rows, write_unit
+from warehouse.load import as_frame, insert_rows, write_unit
 from warehouse.versions import mark_complete
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,10 +31,14 @@ def _history(hid: str) -> dict:
     )
 
 
-def test_duplicate_keys_in_one_unit_are_refused_and_nothing_is_written(tmp_path):
+@pytest.mark.parametrize("shape", ["dicts", "frames"])
+def test_duplicate_keys_in_one_unit_are_refused_and_nothing_is_written(tmp_path, shape):
+    """Rows come as dicts (one process) or as the polars frames a Dask worker builds (``as_frame``)."""
     con = connect(f"ducklake:{tmp_path / 'lake'}")
     try:
         tables = {"personas": [_persona("p00000")], "histories": [_history("p00000.h8k"), _history("p00000.h8k")]}
+        if shape == "frames":
+            tables = {table: as_frame(rows) for table, rows in tables.items()}
         with pytest.raises(WarehouseError, match=r"histories.*history_id.*p00000\.h8k"):
             write_unit(con, "v1", "shard:0000", tables)
         assert con.execute("SELECT count(*) FROM histories").fetchone() == (0,)
