@@ -195,6 +195,23 @@ class LeansSpec(Record):
     leans: list[LeaningSentence] = Field(default_factory=list)
 
 
+class OptionOverlap(Record):
+    """Two options of different scenarios that describe the same practice, or where holding the first makes
+    the second the natural answer (a user with a cleaner for the deep clean also pays a cleaner for the
+    housework)."""
+
+    options: list[str] = Field(min_length=2, max_length=2, description="'scenario_id.option_id' of each option")
+    reason: str = Field(min_length=5, description="why holding one makes the other defensible")
+
+
+class OverlapsSpec(Record):
+    """``taxonomy/overlaps.yaml``: option pairs across scenarios. A persona never holds preferences in both
+    scenarios of a listed pair: the question about one would otherwise have two defensible answers, its
+    gold and the option the other preference makes true of the user."""
+
+    overlaps: list[OptionOverlap] = Field(default_factory=list)
+
+
 class StdlibDoc(Record):
     """A Python standard-library function and its own documentation (snapshotted, see taxonomy/stdlib_docs.py)."""
 

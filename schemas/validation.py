@@ -34,6 +34,7 @@ from schemas.taxonomy import (
     DomainSpec,
     FillerSpec,
     LeansSpec,
+    OverlapsSpec,
     PersonaAttributes,
     StdlibDocs,
     TaskTypeSpec,
@@ -60,6 +61,7 @@ CONTRACT: dict[str, Any] = {
     "FillerSpec": FillerSpec,
     "StdlibDocs": StdlibDocs,
     "LeansSpec": LeansSpec,
+    "OverlapsSpec": OverlapsSpec,
 }
 
 

@@ -57,13 +57,29 @@ def _moment(config: SynthConfig, rng: random.Random, lo: float, hi: float) -> da
 
 def _related_sample(tax: Taxonomy, n: int, rng: random.Random) -> list[str]:
     """``n`` distinct scenarios, about half of them from two or three focus domains of this persona, so
-    several preferences sit in related scenarios (a reader must keep them apart)."""
+    several preferences sit in related scenarios (a reader must keep them apart). Never two scenarios
+    that ``taxonomy/overlaps.yaml`` lists against each other: holding an option of one can make an option
+    of the other true of the user, and that question would have two defensible answers."""
     domains = sorted({tax.domain_of[s] for s in tax.scenarios})
     focus = set(rng.sample(domains, min(3, len(domains))))
     near = sorted(s for s in tax.scenarios if tax.domain_of[s] in focus)
     far = sorted(s for s in tax.scenarios if tax.domain_of[s] not in focus)
-    k = min(len(near), n // 2)
-    chosen = rng.sample(near, k) + rng.sample(far, min(len(far), n - k))
+    rng.shuffle(near)
+    rng.shuffle(far)
+    chosen: list[str] = []
+    barred: set[str] = set()
+
+    def take(pool: list[str], want: int) -> None:
+        for sid in pool:
+            if len(chosen) >= want:
+                return
+            if sid not in barred:
+                chosen.append(sid)
+                barred.update({sid} | tax.apart.get(sid, frozenset()))
+
+    take(near, min(len(near), n // 2))
+    take(far, n)
+    take(near, n)  # too few far scenarios left: fill from the focus domains
     rng.shuffle(chosen)
     return chosen
 

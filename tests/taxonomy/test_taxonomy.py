@@ -82,6 +82,27 @@ def test_content_hash_changes_with_content(tmp_path, tax):
     assert load_taxonomy(root).content_hash != tax.content_hash
 
 
+def test_overlaps_are_read_both_ways_and_bad_entries_are_named(tmp_path, tax):
+    """``overlaps.yaml``: each pair bars its two scenarios from one persona, both ways; an unknown option
+    or a pair inside one scenario is an error naming the entry."""
+    data = yaml.safe_load((TAXONOMY_DIR / "overlaps.yaml").read_text())
+    assert data["overlaps"], "overlaps.yaml lists no pair"
+    for entry in data["overlaps"]:
+        a, b = (ref.rpartition(".")[0] for ref in entry["options"])
+        assert b in tax.apart[a] and a in tax.apart[b]
+    root = _copy(tmp_path)
+    path = root / "overlaps.yaml"
+    bad = {"overlaps": [data["overlaps"][0], {"options": ["home.deep_clean.hired", "home.deep_clean.no_such"],
+                                             "reason": "an option that does not exist"}]}  # fmt: skip
+    path.write_text(yaml.safe_dump(bad))
+    with pytest.raises(TaxonomyError, match=r"overlaps\.yaml: overlaps\[1\]\.options: unknown scenario option "):
+        load_taxonomy(root)
+    bad["overlaps"][1]["options"] = ["home.deep_clean.hired", "home.deep_clean.natural"]
+    path.write_text(yaml.safe_dump(bad))
+    with pytest.raises(TaxonomyError, match=r"overlaps\[1\]\.options: both options are of scenario 'home.deep_clean'"):
+        load_taxonomy(root)
+
+
 def test_a_stale_or_unknown_lean_entry_is_named(tmp_path, tax):
     """An entry whose sentence was edited since the audit would protect nothing; it is an error."""
     root = _copy(tmp_path)

@@ -1,9 +1,11 @@
 """Personas are sampled from the weighted tables and unique; preferences follow the stage's rules."""
 
+import random
 from collections import Counter
+from dataclasses import replace
 
 from flows.stages.personas import generate_personas, sample_seed
-from flows.stages.preferences import generate_preferences, label_kind, stereotype_option_ids
+from flows.stages.preferences import _related_sample, generate_preferences, label_kind, stereotype_option_ids
 from schemas.config import load_preset
 
 
@@ -104,3 +106,24 @@ def test_opposites_follow_their_rate(tax, gen):
                     assert theirs == []
                 else:
                     assert len(theirs) == 1 and theirs[0].option_id != mine.option_id and theirs[0].relation
+
+
+def test_scenarios_listed_apart_are_never_held_together(tax, gen):
+    """``overlaps.yaml``: holding an option of one scenario can make an option of another true of the user;
+    a persona never holds both. Here every scenario of a domain is listed against the others of its domain,
+    so a persona holds at most one scenario per domain, however many it is drawn."""
+    by_domain: dict[str, set[str]] = {}
+    for sid, dom in tax.domain_of.items():
+        by_domain.setdefault(dom, set()).add(sid)
+    strict = replace(tax, apart={sid: frozenset(by_domain[dom] - {sid}) for sid, dom in tax.domain_of.items()})
+    for seed in range(20):
+        chosen = _related_sample(strict, 16, random.Random(seed))
+        assert len(chosen) == 16 and len(set(chosen)) == 16
+        domains = [tax.domain_of[s] for s in chosen]
+        assert len(set(domains)) == len(domains), domains
+    # the shipped list: no persona of small holds both scenarios of a listed pair
+    config = load_preset("small")
+    for i in range(config.n_shards):
+        for persona in generate_personas(config, i, tax, gen):
+            held = {p.scenario_id for p in generate_preferences(config, persona, tax)}
+            assert all(not (tax.apart.get(s, frozenset()) & held) for s in held)
