@@ -181,7 +181,8 @@ class LeaningSentence(Record):
 
     sentence: str = Field(
         min_length=10,
-        description="exactly as it stands in a neutral or topical list of a scenario file or in world.yaml's habits",
+        description="exactly as it stands in a neutral or topical list of a scenario file, or in world.yaml's "
+        "habits or news (a news template with its {who} slot)",
     )
     scenarios: list[str] = Field(min_length=1, description="scenario ids it leans on")
 

@@ -212,13 +212,13 @@ def _checked_overlaps(path: Path, spec, tax: Taxonomy) -> dict[str, frozenset[st
 def _checked_leans(path: Path, spec, tax: Taxonomy) -> dict[str, frozenset[str]]:
     """``leans.yaml`` as sentence -> scenario ids; a sentence no bank holds (edited since the audit) or an
     unknown scenario is an error naming the entry, since a stale entry would silently protect nothing."""
-    banks = {n for d in tax.domains for n in d.neutral} | set(tax.world.habits)
+    banks = {n for d in tax.domains for n in d.neutral} | set(tax.world.habits) | set(tax.world.news)
     banks |= {t for s in tax.scenarios.values() for t in s.topical}
     out: dict[str, frozenset[str]] = {}
     for i, entry in enumerate(spec.leans):
         if entry.sentence not in banks:
             raise TaxonomyError(
-                f"{path}: leans[{i}].sentence: not in any neutral, habits or topical list: {entry.sentence!r}"
+                f"{path}: leans[{i}].sentence: not in any neutral, habits, news or topical list: {entry.sentence!r}"
             )
         unknown = sorted(set(entry.scenarios) - set(tax.scenarios))
         if unknown:

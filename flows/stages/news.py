@@ -3,8 +3,8 @@
 What: ``NewsSupply`` hands out sentences for the texts of one persona's tasks, never the same one twice
 for that persona: world news (``taxonomy/world.yaml``: ``news`` about a person of the persona's world,
 never the person the text is for, and ``habits``, the user's own routines and small events), and domain
-news (``neutral`` in each scenario file: touches a domain). Neither is ever a sentence that
-``taxonomy/leans.yaml`` lists against a scenario the persona is asked about. About 30% of draws come
+news (``neutral`` in each scenario file: touches a domain). Neither is ever a sentence (or a world news
+template) that ``taxonomy/leans.yaml`` lists against a scenario the persona is asked about. About 30% of draws come
 from the domains the persona holds preferences in, so non-cue tasks touch the same topics as cue tasks
 (topical distractors). Closer still, each scenario the persona holds a preference in brings its
 ``topical`` sentences (the user's own, on the question's very subject, deciding nothing): they stand in
@@ -79,7 +79,7 @@ class NewsSupply:
         shuffle.shuffle(habits)
         # what the persona's life rules out is dropped once here (the same pops as checking at every draw,
         # which cost a fifth of a shard's time): draws then check only what a text adds (someone else's)
-        self.world = [t for i in share(world) if fits_life(t := tax.world.news[i], unfit)]
+        self.world = [t for i in share(world) if fits_life(t := tax.world.news[i], unfit) and quiet([t])]
         self.habits = [x for x in share(habits) if fits_life(x, unfit)]
         self.near = [x for x in share(near) if fits_life(x, unfit)]
         self.far = [x for x in share(far) if fits_life(x, unfit)]

@@ -112,7 +112,7 @@ def test_a_stale_or_unknown_lean_entry_is_named(tmp_path, tax):
     data["leans"][3]["sentence"] = "A sentence that no bank holds any more, edited after the audit."
     path.write_text(yaml.safe_dump(data))
     with pytest.raises(
-        TaxonomyError, match=r"leans\.yaml: leans\[3\]\.sentence: not in any neutral, habits or topical list"
+        TaxonomyError, match=r"leans\.yaml: leans\[3\]\.sentence: not in any neutral, habits, news or topical list"
     ):
         load_taxonomy(root)
     data = yaml.safe_load((TAXONOMY_DIR / "leans.yaml").read_text())

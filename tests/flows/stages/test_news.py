@@ -116,3 +116,31 @@ def test_a_sentence_leaning_on_an_asked_scenario_never_reaches_that_personas_tex
     for half in (0, 1):
         both |= _drain(NewsSupply(0, persona.persona_id, [], tax, half=half, unfit=unfit_tags(persona)), people, window)
     assert leaning & both  # not asked: the same sentences do reach the texts
+
+
+def test_a_world_news_template_leaning_on_an_asked_scenario_is_kept_out(tax):
+    """A world news template ("{who} replaced the washer") can lean on a scenario too (a relative fixing
+    the user's tap points to asking a handy relative for repairs); listed in ``leans.yaml``, it never
+    reaches the texts of a persona asked about that scenario, whoever fills its slot."""
+    template = "The kitchen tap started dripping constantly, and {who} replaced the washer in about ten minutes."
+    assert tax.leans[template] == frozenset({"home.small_repairs"})
+    persona = _persona()
+    everyone = world_for(0, persona.persona_id, tax)
+    people = [everyone[r] for r in relations_for(persona, list(everyone))]
+    window = timeline_months(date(2025, 1, 1), 365)
+    asked = [
+        Preference(
+            preference_id="p00007.r000", persona_id="p00007", scenario_id="home.small_repairs",
+            option_id="handyman", statement="x" * 8, kind="neutral", who="self", stated_at=datetime(2025, 2, 1),
+        )
+    ]  # fmt: skip
+
+    def drawn(prefs) -> set[str]:
+        out: set[str] = set()
+        for half in (0, 1):
+            supply = NewsSupply(0, persona.persona_id, prefs, tax, half=half, unfit=unfit_tags(persona))
+            out |= {x for x in _drain(supply, people, window) if "replaced the washer in about ten minutes" in x}
+        return out
+
+    assert drawn([]), "not asked: the template reaches the texts"
+    assert not drawn(asked)
