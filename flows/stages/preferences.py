@@ -87,9 +87,7 @@ def _related_sample(tax: Taxonomy, n: int, rng: random.Random) -> list[str]:
 def _add_opposites(config: SynthConfig, persona: Persona, tax: Taxonomy, prefs: list[Preference], add, rng) -> None:
     """For each of the user's own plain preferences (stated once: never updated, never about someone
     else), with ``opposite_rate`` someone the user knows holds another option of that same scenario: the
-    history then has both texts, the user's and that person's, and attribution is the test. A reader who
-    takes the first sentence on the topic it finds is wrong about as often as right; one who checks whose
-    text it is never is."""
+    history then has both texts, the user's and that person's, and attribution is the test."""
     own = [p for p in prefs if p.who == "self" and not p.previous_preference_id and not p.superseded]
     lone = [p for p in own if sum(q.scenario_id == p.scenario_id for q in prefs) == 1]
     people = holders_for(persona, tax.attributes.relations)
