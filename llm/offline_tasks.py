@@ -26,7 +26,6 @@ from taxonomy import load_taxonomy
 
 _OPENERS = {  # first line of a drafted message, by occasion (five words or fewer: they may recur)
     "a birthday note": ["Happy birthday!", "Many happy returns!"],
-    "a thank-you note": ["Thank you so much.", "A big thank you."],
 }
 _GENERAL_OPENERS = ["Hope you're well!", "Quick update from me.", "Long time, no news!", "How are things?"]
 _REPLY_OPENERS = [
