@@ -63,8 +63,11 @@ class NewsSupply:
         mine = {tax.domain_of[p.scenario_id] for p in preferences}
         asked = {p.scenario_id for p in preferences}
 
-        def quiet(sentences) -> list[str]:  # a sentence leaning on an asked scenario would be a second cue
-            return [x for x in sentences if not tax.leans.get(x, frozenset()) & asked]
+        def leans_on_asked(sentence: str) -> bool:  # it would be a second, unmarked cue
+            return bool(tax.leans.get(sentence, frozenset()) & asked)
+
+        def quiet(sentences) -> list[str]:
+            return [x for x in sentences if not leans_on_asked(x)]
 
         near, far = [], []
         for dom in tax.domains:
@@ -79,7 +82,7 @@ class NewsSupply:
         shuffle.shuffle(habits)
         # what the persona's life rules out is dropped once here (the same pops as checking at every draw,
         # which cost a fifth of a shard's time): draws then check only what a text adds (someone else's)
-        self.world = [t for i in share(world) if fits_life(t := tax.world.news[i], unfit) and quiet([t])]
+        self.world = [t for i in share(world) if fits_life(t := tax.world.news[i], unfit) and not leans_on_asked(t)]
         self.habits = [x for x in share(habits) if fits_life(x, unfit)]
         self.near = [x for x in share(near) if fits_life(x, unfit)]
         self.far = [x for x in share(far) if fits_life(x, unfit)]
