@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import duckdb
 from pydantic import BaseModel, ConfigDict, Field
 
 from evaluation.memory import (
@@ -34,8 +34,9 @@ from evaluation.memory import (
 )
 from evaluation.render import history_messages, query_seed, render_mcq, render_open
 from llm.tokens import count_message_tokens, count_tokens
-from warehouse.history import assemble_history
-from warehouse.training import ensure_splits
+
+if TYPE_CHECKING:  # the warehouse is read only while building a dataset: a GPU host that trains from a
+    import duckdb  # saved one (benchmarks/gpu_smoke.py) needs neither DuckDB nor polars
 
 KINDS = ("sft", "grpo", "memory")
 ITEMS = """
@@ -107,6 +108,8 @@ class Trajectory:
 
 
 def load_items(con: duckdb.DuckDBPyConnection, version_id: str, split: str, cfg: DataConfig) -> list[QueryItem]:
+    from warehouse.training import ensure_splits
+
     ensure_splits(con, version_id)
     rows = con.execute(ITEMS, {"v": version_id, "s": split}).fetchall()
     opts: dict[str, dict[str, str]] = {}
@@ -120,6 +123,8 @@ def load_items(con: duckdb.DuckDBPyConnection, version_id: str, split: str, cfg:
 
 def history_turns(con: duckdb.DuckDBPyConnection, version_id: str, history_id: str) -> list[dict]:
     """The history as {"role", "content", "n_tokens"} turns, built as the evaluator's memory agent builds them."""
+    from warehouse.history import assemble_history
+
     chat = assemble_history(con, history_id, version_id)
     return chat_turns(history_messages(chat.sessions), count_message_tokens)
 

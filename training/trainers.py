@@ -17,12 +17,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from training.config import TrainConfig, TrainConfigError, trl_args
 from training.data import build_dataset, save_data_settings
 from training.rewards import judge_reward, mcq_reward
+
+if TYPE_CHECKING:
+    import duckdb
 
 TINY = "tiny"
 DEFAULT_TINY_DIR = Path("data/models/tiny")
