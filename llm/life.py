@@ -75,6 +75,16 @@ LIFE_WORDS = {
     r"\bmy (?:sixtieth|seventieth|eightieth)\b",
     "studying": r"\bmy revision\b|\brevision (?:notes|folders?|timetable|cards)\b|\bmy exam results\b",
 }
+_HER_KIN = r"(?!'s (?:grandmother|gran|nan|mum|mother|sister|aunt|niece|cousin|daughter|godmother)\b)"
+_HIS_KIN = r"(?!'s (?:grandfather|grandad|dad|father|brother|uncle|nephew|cousin|son|godfather)\b)"
+_HE, _SHE = r"\b(?:he|him|his|himself)\b", r"\b(?:she|her|hers|herself)\b"
+for _tag, _who in (("partner", r"\bmy (?:new )?(?:partner|other half)"), ("best_friend", r"\bmy best friend")):
+    LIFE_WORDS[f"{_tag}_he"] = rf"{_who}\b{_HIS_KIN}[^.!?]*{_HE}"
+    LIFE_WORDS[f"{_tag}_she"] = rf"{_who}\b{_HER_KIN}[^.!?]*{_SHE}"
+WORLD_PRONOUN_TAGS = {"my partner": "partner", "my best friend": "best_friend"}
+"""People of the persona's world whom scenario and neutral sentences call "he" or "she" ("my partner ...
+him"): the world gives each a pronoun of its own (``llm.world``), and a sentence giving them the other one
+contradicts it (``world_unfit_tags``)."""
 _OFFICE_JOBS = ("software engineer", "accountant", "lawyer", "graphic designer", "sales manager", "researcher",
                 "social worker", "small business owner")  # fmt: skip
 _SHIFT_JOBS = ("nurse", "doctor", "retail worker", "chef", "truck driver", "construction worker", "electrician",
@@ -144,6 +154,17 @@ _RELATIONS_OF = {
     "parents": ("my mum", "my dad"),
     "grandparents": ("my grandmother",),
 }
+
+
+def world_unfit_tags(world: dict) -> frozenset[str]:
+    """The tags of sentences that give a person of ``world`` (relation -> ``Contact``) a pronoun other than
+    theirs: with a partner who is "he", "my partner ... her" contradicts the history; "they" fits neither."""
+    tags = set()
+    for relation, tag in WORLD_PRONOUN_TAGS.items():
+        contact = world.get(relation)
+        if contact is not None:
+            tags |= {f"{tag}_{p}" for p in ("he", "she") if p != contact.pronoun}
+    return frozenset(tags)
 
 
 def unfit_tags(persona) -> frozenset[str]:

@@ -4,7 +4,9 @@ Rules (ARCHITECTURE §2):
 - one active preference per scenario and person, so no two active preferences conflict; for each of
   the user's plain preferences, with ``opposite_rate`` someone the user knows holds another option of
   that scenario (attribution is the test);
-- about half of the scenarios come from two or three focus domains (related preferences);
+- about half of the scenarios come from two or three focus domains (related preferences); none whose
+  question the persona's life or people rule out (``llm.life``: "my flat" for a house, a toddler at 80,
+  "her" for a best friend the persona's world calls "he");
 - ``early_rate`` of plain preferences are stated in the first eighth of the timeline, so their only cue
   lies in the first fifth of every history;
 - ``kind`` by rule: if some option of the scenario carries a population stereotype that matches the
@@ -21,8 +23,9 @@ from __future__ import annotations
 import random
 from datetime import datetime, time, timedelta
 
-from llm.life import holders_for
+from llm.life import fits_life, holders_for, unfit_tags, world_unfit_tags
 from llm.seeding import rng_for
+from llm.world import world_for
 from schemas.config import SynthConfig
 from schemas.core import Persona, Preference, PreferenceKind
 from schemas.taxonomy import ScenarioSpec
@@ -55,11 +58,31 @@ def _moment(config: SynthConfig, rng: random.Random, lo: float, hi: float) -> da
     return datetime.combine(day, time(hour=rng.randint(7, 22), minute=rng.randint(0, 59)))
 
 
-def _related_sample(tax: Taxonomy, n: int, rng: random.Random) -> list[str]:
+def fits_persona(scenario: ScenarioSpec, life: frozenset[str], world: frozenset[str] = frozenset()) -> bool:
+    """Whether a persona can be drawn ``scenario``: its question says nothing that the persona's life or
+    people rule out (``life``, ``world``: ``llm.life`` tags), and each option keeps a cue, and a change cue
+    where it has some, that gives the persona's partner or best friend their own pronoun (the cue is picked
+    among those: ``llm.offline_signal.cue_for``)."""
+    if not fits_life(scenario.request, life | world):
+        return False
+    return all(
+        any(fits_life(c, world) for c in option.cues)
+        and (not option.change_cues or any(fits_life(c, world) for c in option.change_cues))
+        for option in scenario.options
+    )
+
+
+def _related_sample(
+    tax: Taxonomy, n: int, rng: random.Random, life: frozenset[str] = frozenset(), world: frozenset[str] = frozenset()
+) -> list[str]:
     """``n`` distinct scenarios, about half of them from two or three focus domains of this persona, so
     several preferences sit in related scenarios (a reader must keep them apart). Never two scenarios
     that ``taxonomy/overlaps.yaml`` lists against each other: holding an option of one can make an option
-    of the other true of the user, and that question would have two defensible answers."""
+    of the other true of the user, and that question would have two defensible answers. Never a scenario
+    the persona cannot be drawn (``fits_persona``): the user asks it in their own words, and "my
+    four-year-old" from an 80-year-old, "my flat" from someone whose history shows a house, a first date
+    from someone living with a partner, or "get her a present" for a best friend the history calls "he"
+    contradicts the rest of the history."""
     domains = sorted({tax.domain_of[s] for s in tax.scenarios})
     focus = set(rng.sample(domains, min(3, len(domains))))
     near = sorted(s for s in tax.scenarios if tax.domain_of[s] in focus)
@@ -73,7 +96,7 @@ def _related_sample(tax: Taxonomy, n: int, rng: random.Random) -> list[str]:
         for sid in pool:
             if len(chosen) >= want:
                 return
-            if sid not in barred:
+            if sid not in barred and fits_persona(tax.scenarios[sid], life, world):
                 chosen.append(sid)
                 barred.update({sid} | tax.apart.get(sid, frozenset()))
 
@@ -103,7 +126,8 @@ def generate_preferences(config: SynthConfig, persona: Persona, tax: Taxonomy) -
     """All preferences of one persona, oldest first within each scenario."""
     rng = rng_for(config.seed, "preferences", persona.persona_id)
     n_active = rng.randint(config.preferences_min, config.preferences_max)
-    scenario_ids = _related_sample(tax, n_active, rng)
+    world = world_unfit_tags(world_for(config.seed, persona.persona_id, tax))
+    scenario_ids = _related_sample(tax, n_active, rng, unfit_tags(persona), world)
     prefs: list[Preference] = []
     people = holders_for(persona, tax.attributes.relations)  # someone it can have, old enough (llm.life)
 

@@ -51,11 +51,15 @@ def twelve(tiny_config, tax, gen):
 
 
 def test_generated_texts_say_nothing_the_persona_life_rules_out(twelve, tax):
-    _, by_id, prefs, sessions = twelve
+    from llm.life import world_unfit_tags
+    from llm.world import world_for
+
+    config, by_id, prefs, sessions = twelve
     checked = 0
     for s in sessions:
         persona = by_id[s.persona_id]
-        unfit = unfit_tags(persona)
+        # its life, and the pronouns its world gives its partner and best friend
+        unfit = unfit_tags(persona) | world_unfit_tags(world_for(config.seed, persona.persona_id, tax))
         relations = set(relations_for(persona, tax.attributes.relations))
         for t in s.turns:
             if t.role != "user":

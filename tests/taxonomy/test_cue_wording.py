@@ -103,11 +103,14 @@ def test_every_option_has_a_change_cue_any_persona_can_say_on_any_date():
     older one). So each option has a change cue that names no month, season or feast (an update prefers
     it: ``llm.offline_signal.cue_for``) and no life detail; in the parenting and relationships domains the
     people or the event the scenario is about (a child, a baby, a parent, a breakup) may be part of the
-    change, but no household or age."""
-    from llm.life import _tags_of
+    change, but no household or age. The pronoun a cue gives the partner or best friend is allowed: a persona
+    whose world gives them the other one is never drawn an option left without a change cue
+    (``flows.stages.preferences.fits_persona``)."""
+    from llm.life import WORLD_PRONOUN_TAGS, _tags_of
     from llm.timing import names_a_time
 
-    lenient = {"children", "kids_at_home", "parents", "baby", "single_life"}
+    pronouns = {f"{tag}_{p}" for tag in WORLD_PRONOUN_TAGS.values() for p in ("he", "she")}
+    lenient = {"children", "kids_at_home", "parents", "baby", "single_life"} | pronouns
     problems = []
     for domain in TAX.domains:
         allowed = lenient if domain.domain in {"parenting", "relationships"} else set()
