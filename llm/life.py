@@ -44,7 +44,8 @@ LIFE_WORDS = {
     "children": r"\b(?:my|our) (?:son|daughter|kids|children|boys|girls)\b|\bmy (?:son|daughter)'s\b",
     # children living at home, at two stages a reader keeps apart: small ones and teenagers
     "kids_at_home": r"\bthe (?:kids|children|twins)\b(?! (?:next door|from|at school|of|on|in (?:the|our) street))|"
-    r"\b(?:our|the) (?:two )?(?:boys|girls)\b|\bschool run\b|\bbedtime stor",
+    r"\b(?:our|the) (?:two )?(?:boys|girls)\b|\bschool run\b|\bbedtime stor|"
+    r"\b(?:my|our) (?:eleven|twelve)-year-olds?\b|\bboth (?:kids|children)\b",
     "little": r"\b(?:toddlers?|little ones?|car seats?|pushchair|buggy|pram|potty|the twins arrived|nursery pick-?up|"
     r"playgroup|spelling tests?|bath ?time|school gates?|primary school|joined-up|front tooth|tooth fairy|"
     r"where babies come from|reading book|egg-box|times tables|nativity|class assembly)\b|"

@@ -43,9 +43,10 @@ def place_focus(focus: str, others: list[str], rng: random.Random) -> tuple[list
 
 
 def _signature(sentence: str) -> tuple[str, ...]:
-    """A sentence's words with their letters sorted: the same under the transposition typos a proofread
-    task shows ("claerance"), so the cue an earlier session used is recognised in its shown form."""
-    return tuple("".join(sorted(w)) for w in sentence.lower().rstrip(".!?").split())
+    """A sentence's words with their letters sorted and punctuation dropped: the same under the typos a
+    proofread task shows ("claerance", "its" for "it's"), so the cue an earlier session used is recognised
+    in its shown form."""
+    return tuple("".join(sorted(c for c in w if c.isalnum())) for w in sentence.lower().split())
 
 
 _LONG_STANDING = re.compile(

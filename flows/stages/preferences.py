@@ -61,13 +61,14 @@ def _moment(config: SynthConfig, rng: random.Random, lo: float, hi: float) -> da
 def fits_persona(scenario: ScenarioSpec, life: frozenset[str], world: frozenset[str] = frozenset()) -> bool:
     """Whether a persona can be drawn ``scenario``: its question says nothing that the persona's life or
     people rule out (``life``, ``world``: ``llm.life`` tags), and each option keeps a cue, and a change cue
-    where it has some, that gives the persona's partner or best friend their own pronoun (the cue is picked
-    among those: ``llm.offline_signal.cue_for``)."""
-    if not fits_life(scenario.request, life | world):
+    where it has some, that says nothing they rule out either (the cue is picked among those:
+    ``llm.offline_signal.cue_for``), so "my daughter" never reaches a history whose user has none."""
+    unfit = life | world
+    if not fits_life(scenario.request, unfit):
         return False
     return all(
-        any(fits_life(c, world) for c in option.cues)
-        and (not option.change_cues or any(fits_life(c, world) for c in option.change_cues))
+        any(fits_life(c, unfit) for c in option.cues)
+        and (not option.change_cues or any(fits_life(c, unfit) for c in option.change_cues))
         for option in scenario.options
     )
 

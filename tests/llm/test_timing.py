@@ -170,6 +170,23 @@ def test_an_earlier_cue_is_recognised_in_its_proofread_form(tax):
     assert cue_for(0, again, option) != first
 
 
+def test_an_earlier_cue_is_recognised_with_its_apostrophe_dropped(tax):
+    """A proofread task showed "...and its been fine" for "...and it's been fine"; the A -> B -> A update
+    then said the cue again, since the shown form did not match the bank's."""
+    from llm.offline_signal import _signature, cue_for
+    from schemas.generation import SignalRequest
+
+    assert _signature("and its been fine.") == _signature("And it's been fine")
+    scenario = next(iter(tax.scenarios.values()))
+    option = scenario.options[0].model_copy(update=dict(cues=["I'd say it's been fine.", "A plait hangs down."]))
+    base = dict(key="p00001.s003", kind="signal", scenario_id=scenario.id, option_id=option.id, scenario_repeat=0,
+                unfit_life=[], session_date=None)  # fmt: skip
+    first = cue_for(0, SignalRequest.model_construct(**base, avoid_cues=[]), option)
+    shown = first.replace("'", "")  # "Id say its been fine."
+    again = SignalRequest.model_construct(**base, avoid_cues=[shown])
+    assert cue_for(0, again, option) != first
+
+
 def test_an_update_shown_by_a_plain_cue_claims_no_years_of_the_new_habit(tax):
     """March: "too short for a ponytail"; July's update: "three years without scissors" contradicted it."""
     from llm.offline_signal import cue_for
