@@ -70,6 +70,10 @@ LIFE_WORDS = {
     "single_life": r"\b(?:the break-?up|broke up with|the divorce|my divorce|single again|dating apps?|first dates?|"
     r"my ex\b|my ex's)",
     "teen": r"\bteen(?:age|ager|agers|s)?\b|\bGCSEs?\b|\bsixth form\b",
+    # living with a partner: not said by someone whose household has none; and a partner so new that the
+    # user has yet to meet the parents: not beside the children they are raising together
+    "cohabiting": r"\bmoved in together\b",
+    "new_partner": r"\bmy new partner\b|\bmy partner's parents for the first time\b",
     # the user's own age shows: reading glasses from 40, a new knee or a sixtieth from 50, exams while studying
     "past_forty": r"\bmy reading glasses\b",
     "past_fifty": r"\bmy new (?:knee|hip)\b|\b(?:arrived|was|came) on my fiftieth\b|"
@@ -193,6 +197,10 @@ def unfit_tags(persona) -> frozenset[str]:
         tags.add("grown_children")
     if "my partner" in _HOUSEHOLD.get(persona.household, ()):  # a partner at home (a multigenerational one too)
         tags.add("single_life")
+    else:
+        tags.add("cohabiting")
+    if persona.household in ("with partner and children", "multigenerational"):
+        tags.add("new_partner")
     if persona.household not in _WITH_CHILDREN or persona.age >= _NO_SCHOOL_CHILDREN_FROM:
         tags.add("school_kids")
     if not {"grown_children", "school_kids"} & tags:  # one "my daughter": at school or graduated, never both

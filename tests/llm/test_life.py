@@ -251,3 +251,17 @@ def test_a_parent_of_teenagers_has_a_daughter_at_school_or_a_graduate_never_both
         assert fits != (True, True), parent.persona_id
         worlds.add(fits)
     assert worlds == {(True, False), (False, True)}
+
+
+def test_a_partner_at_home_and_a_new_partner_fit_only_the_households_that_allow_them():
+    """A user who lives alone has not "just moved in together"; one raising children with a partner is not
+    about to meet that partner's parents for the first time."""
+    moved_in = "My partner and I just moved in together and keep bickering over housework."
+    first_meeting = "I'm about to meet my partner's parents for the first time next month."
+    alone, couple, family = (
+        _persona(household=h) for h in ("lives alone", "with partner", "with partner and children")
+    )
+    assert not fits_life(moved_in, unfit_tags(alone))
+    assert fits_life(moved_in, unfit_tags(couple)) and fits_life(moved_in, unfit_tags(family))
+    assert fits_life(first_meeting, unfit_tags(alone)) and fits_life(first_meeting, unfit_tags(couple))
+    assert not fits_life(first_meeting, unfit_tags(family))
