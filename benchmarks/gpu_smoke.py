@@ -26,6 +26,7 @@ nor polars is imported), so ``WORK`` can be prepared on another machine and copi
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import subprocess
@@ -67,11 +68,8 @@ def prepare(work: Path, preset: str) -> None:
 
 
 def vllm_available() -> bool:
-    try:
-        import vllm  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    """Installed, without importing it (vLLM's import initialises CUDA and takes seconds)."""
+    return importlib.util.find_spec("vllm") is not None
 
 
 def settings(name: str, kind: str, use_vllm: bool, cpu: bool):
@@ -96,7 +94,7 @@ def build_model(work: Path, args) -> Path:
     from training.tiny import TinyModelConfig, build_tiny_model
 
     tokenizer = AutoTokenizer.from_pretrained(work / "tokenizer")
-    shape = TinyModelConfig(vocab_size=VOCAB, hidden_size=args.hidden, intermediate_size=3 * args.hidden,
+    shape = TinyModelConfig(hidden_size=args.hidden, intermediate_size=3 * args.hidden,
                             num_hidden_layers=args.layers, num_attention_heads=args.heads,
                             num_key_value_heads=args.heads // 2)  # fmt: skip
     model = build_tiny_model(tokenizer, shape)

@@ -172,9 +172,10 @@ def world_unfit_tags(world: dict) -> frozenset[str]:
     return frozenset(tags)
 
 
-def unfit_tags(persona) -> frozenset[str]:
-    """The ``LIFE_WORDS`` tags that would contradict ``persona`` (a ``schemas.core.Persona``)."""
-    tags = set()
+def unfit_tags(persona, world: dict | None = None) -> frozenset[str]:
+    """The ``LIFE_WORDS`` tags that would contradict ``persona`` (a ``schemas.core.Persona``), and with its
+    ``world`` (``llm.world.world_for``) those giving its partner or best friend the other pronoun."""
+    tags = set(world_unfit_tags(world)) if world is not None else set()
     if persona.household != "with roommates":
         tags.add("flatmate")
     if persona.occupation == "retired":

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from flows.stages.news import NewsSupply
 from llm.base import Generator
 from llm.callsites import SIGNAL_SESSION
-from llm.life import MESSAGE_TASKS, correspondents, relations_for, unfit_tags, world_unfit_tags
+from llm.life import MESSAGE_TASKS, correspondents, relations_for, unfit_tags
 from llm.seeding import rng_for
 from llm.tokens import count_message_tokens
 from llm.world import world_for
@@ -123,7 +123,7 @@ def generate_conversations(
         by_id = {p.preference_id: p for p in mine}
         world = world_for(config.seed, persona.persona_id, tax)
         people = [world[r] for r in relations_for(persona, list(world))]  # only people its life allows
-        unfit = unfit_tags(persona) | world_unfit_tags(world)  # its life, and its people's pronouns
+        unfit = unfit_tags(persona, world)  # its life, and its people's pronouns
         supply = NewsSupply(config.seed, persona.persona_id, mine, tax, half=0, unfit=unfit)
         order = task_order(config.seed, persona.persona_id, tax)
         variants: dict[str, int] = {}

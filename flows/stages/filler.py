@@ -13,7 +13,7 @@ from flows.stages.conversations import sessions_from_drafts, task_order
 from flows.stages.news import NewsSupply
 from llm.base import Generator
 from llm.callsites import FILLER_SESSION
-from llm.life import MESSAGE_TASKS, correspondents, relations_for, unfit_tags, world_unfit_tags
+from llm.life import MESSAGE_TASKS, correspondents, relations_for, unfit_tags
 from llm.seeding import rng_for
 from llm.timing import months_fitting, timeline_months
 from llm.world import world_for
@@ -66,8 +66,7 @@ def generate_persona_filler(
         mine = [p for p in preferences if p.persona_id == persona.persona_id]
         everyone = world_for(config.seed, persona.persona_id, tax)
         world = [everyone[r] for r in relations_for(persona, list(everyone))]  # only people its life allows
-        unfit = unfit_tags(persona) | world_unfit_tags(everyone)  # its life, and its people's pronouns
-        supply = NewsSupply(config.seed, persona.persona_id, mine, tax, half=1, unfit=unfit)
+        supply = NewsSupply(config.seed, persona.persona_id, mine, tax, half=1, unfit=unfit_tags(persona, everyone))
         order = task_order(config.seed, persona.persona_id, tax)
         start = len(mine)  # continue the round-robin where the cue sessions stopped
         variants: dict[str, int] = {}

@@ -23,7 +23,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, time, timedelta
 
-from llm.life import fits_life, holders_for, unfit_tags, world_unfit_tags
+from llm.life import fits_life, holders_for, unfit_tags
 from llm.seeding import rng_for
 from llm.world import world_for
 from schemas.config import SynthConfig
@@ -58,12 +58,11 @@ def _moment(config: SynthConfig, rng: random.Random, lo: float, hi: float) -> da
     return datetime.combine(day, time(hour=rng.randint(7, 22), minute=rng.randint(0, 59)))
 
 
-def fits_persona(scenario: ScenarioSpec, life: frozenset[str], world: frozenset[str] = frozenset()) -> bool:
+def fits_persona(scenario: ScenarioSpec, unfit: frozenset[str]) -> bool:
     """Whether a persona can be drawn ``scenario``: its question says nothing that the persona's life or
-    people rule out (``life``, ``world``: ``llm.life`` tags), and each option keeps a cue, and a change cue
+    people rule out (``unfit``: ``llm.life.unfit_tags``), and each option keeps a cue, and a change cue
     where it has some, that says nothing they rule out either (the cue is picked among those:
     ``llm.offline_signal.cue_for``), so "my daughter" never reaches a history whose user has none."""
-    unfit = life | world
     if not fits_life(scenario.request, unfit):
         return False
     return all(
@@ -73,9 +72,7 @@ def fits_persona(scenario: ScenarioSpec, life: frozenset[str], world: frozenset[
     )
 
 
-def _related_sample(
-    tax: Taxonomy, n: int, rng: random.Random, life: frozenset[str] = frozenset(), world: frozenset[str] = frozenset()
-) -> list[str]:
+def _related_sample(tax: Taxonomy, n: int, rng: random.Random, unfit: frozenset[str] = frozenset()) -> list[str]:
     """``n`` distinct scenarios, about half of them from two or three focus domains of this persona, so
     several preferences sit in related scenarios (a reader must keep them apart). Never two scenarios
     that ``taxonomy/overlaps.yaml`` lists against each other: holding an option of one can make an option
@@ -97,7 +94,7 @@ def _related_sample(
         for sid in pool:
             if len(chosen) >= want:
                 return
-            if sid not in barred and fits_persona(tax.scenarios[sid], life, world):
+            if sid not in barred and fits_persona(tax.scenarios[sid], unfit):
                 chosen.append(sid)
                 barred.update({sid} | tax.apart.get(sid, frozenset()))
 
@@ -127,8 +124,8 @@ def generate_preferences(config: SynthConfig, persona: Persona, tax: Taxonomy) -
     """All preferences of one persona, oldest first within each scenario."""
     rng = rng_for(config.seed, "preferences", persona.persona_id)
     n_active = rng.randint(config.preferences_min, config.preferences_max)
-    world = world_unfit_tags(world_for(config.seed, persona.persona_id, tax))
-    scenario_ids = _related_sample(tax, n_active, rng, unfit_tags(persona), world)
+    unfit = unfit_tags(persona, world_for(config.seed, persona.persona_id, tax))
+    scenario_ids = _related_sample(tax, n_active, rng, unfit)
     prefs: list[Preference] = []
     people = holders_for(persona, tax.attributes.relations)  # someone it can have, old enough (llm.life)
 
