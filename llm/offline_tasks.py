@@ -24,10 +24,9 @@ from schemas.generation import Contact, SessionDraft, TurnDraft
 from schemas.taxonomy import TaskTypeSpec
 from taxonomy import load_taxonomy
 
-_OPENERS = {  # first line of a drafted message, by occasion (five words or fewer: they may recur)
-    "a birthday note": ["Happy birthday!", "Many happy returns!"],
-}
-_GENERAL_OPENERS = ["Hope you're well!", "Quick update from me.", "Long time, no news!", "How are things?"]
+# first line of a drafted message (five words or fewer: they may recur); none claims a long silence, as
+# the same person may hear from the user again days later
+_GENERAL_OPENERS = ["Hope you're well!", "Quick update from me.", "Some news from here!", "How are things?"]
 _REPLY_OPENERS = [
     "Good to hear from you!",
     "Thanks for your message.",
@@ -110,16 +109,23 @@ def _introduce_error(sentence: str, rng: random.Random) -> tuple[str, tuple[str,
     return " ".join(words), (wrong, right)
 
 
-def _message_draft(
-    sentences: list[str], contact: Contact, occasion: str, owner: str, k: int, reply: bool = False
-) -> str:
-    openers = _REPLY_OPENERS if reply else (_OPENERS.get(occasion) or _GENERAL_OPENERS)
+def _message_draft(sentences: list[str], contact: Contact, owner: str, k: int, reply: bool = False) -> str:
+    openers = _REPLY_OPENERS if reply else _GENERAL_OPENERS
     opener = openers[k % len(openers)]
     hello = "Hi," if owner == "other" else f"Hi {address(contact)},"
     sign = contact.name if owner == "other" else "[Your name]"
     body = " ".join(sentences)
     signoffs = signoffs_for(contact.relation, owner)
     return f"{hello}\n\n{opener} {body}\n\n{signoffs[k % len(signoffs)]}\n{sign}"
+
+
+def ask_and_occasion(asks: list[str], occasions: list[str], k: int) -> tuple[str, str]:
+    """The ask and the occasion of a persona's k-th session of a task type. The occasion turns with every
+    session (ten round-up emails in a row is what a reader would notice)
+    and the ask walks with it, so no (ask, occasion) pair repeats within len(asks) * len(occasions)
+    consecutive sessions."""
+    turn, occasion = divmod(k, len(occasions))
+    return asks[(turn + occasion) % len(asks)], occasions[occasion]
 
 
 def write_task_session(
@@ -161,8 +167,7 @@ def write_task_session(
     held_cue = cue_index - len(sentences) if cue_index is not None and cue_index >= len(sentences) else None
     cue_index = None if held_cue is not None else cue_index
     asks = task.asks if owner == "self" else task.asks_for_other
-    ask = asks[k % len(asks)]  # (ask, occasion) pairs do not repeat for len(asks) * len(occasions) variants
-    occasion = task.occasions[(k // len(asks)) % len(task.occasions)]
+    ask, occasion = ask_and_occasion(asks, task.occasions, k)
     if owner == "other" and occasion.startswith("my "):  # "his blog", not the user's
         occasion = slots_for(contact)["their"] + occasion[2:]
     sentences = [_sentence(s) for s in sentences]
@@ -177,7 +182,7 @@ def write_task_session(
     intro = task.intros[k % len(task.intros)]
     brief = task.id == "shorten" or (task.id == "post" and _BRIEF.search(ask) is not None)
     if task.id in ("message", "reply"):
-        product = _message_draft(sentences, contact, occasion, owner, k, reply=task.id == "reply")
+        product = _message_draft(sentences, contact, owner, k, reply=task.id == "reply")
     elif task.id == "shorten":  # what follow-ups work on from now
         if _CUT_ONE.search(ask) and len(sentences) > 1:
             drop = rng.randrange(len(sentences))
@@ -249,7 +254,7 @@ def _shown(
 def _add(task_id, sentences, held, fixes, contact, occasion, owner, k) -> str:
     """Work the sentences the user adds in a second turn into the product."""
     if task_id in ("message", "reply"):
-        return "Added:\n\n" + _message_draft([*sentences, *held], contact, occasion, owner, k, task_id == "reply")
+        return "Added:\n\n" + _message_draft([*sentences, *held], contact, owner, k, task_id == "reply")
     if task_id == "proofread":
         listed = "; ".join(f"{w} -> {r}" for w, r in fixes)
         return " ".join(held) + (f"\n\nFixed: {listed}." if fixes else "\n\nThat part was already fine.")
@@ -270,11 +275,11 @@ def _follow(task_id, kind, p, sentences, fixes, contact, occasion, owner, k) -> 
         reply = task_id == "reply"
         if kind == "shorter":  # the first and the last point, cut to their main clauses: the one just added stays in
             short = [tighten(s) for s in ([sentences[0], sentences[-1]] if len(sentences) > 1 else sentences)]
-            return "Shorter:\n\n" + _message_draft(short, contact, occasion, owner, k + 1, reply)
+            return "Shorter:\n\n" + _message_draft(short, contact, owner, k + 1, reply)
         if kind == "add_call":
-            return "Added:\n\n" + _message_draft([*sentences, _CALL_LINES[p % 3]], contact, occasion, owner, k, reply)
+            return "Added:\n\n" + _message_draft([*sentences, _CALL_LINES[p % 3]], contact, owner, k, reply)
         subjects = _SUBJECTS if owner == "other" else [x.format(first=address(contact)) for x in _SUBJECTS_TO]
-        return f"Subject: {subjects[k % len(subjects)]}\n\n" + _message_draft(sentences, contact, occasion, owner, k)
+        return f"Subject: {subjects[k % len(subjects)]}\n\n" + _message_draft(sentences, contact, owner, k)
     if task_id == "shorten":
         if kind == "title":
             return f"Maybe: {_TITLES[(k + 2) % len(_TITLES)]}"  # five words or fewer: it may recur

@@ -145,11 +145,11 @@ def test_parents_and_grandparents_are_called_mum_dad_and_gran():
     from schemas.generation import Contact
 
     mum = Contact(name="Leila", relation="my mum", pronoun="she")
-    draft = _message_draft(["The boiler broke on Tuesday."], mum, "a catch-up", "self", 0)
+    draft = _message_draft(["The boiler broke on Tuesday."], mum, "self", 0)
     assert draft.startswith("Hi Mum,") and "Leila" not in draft
     assert slots_for(mum)["First"] == "Mum" and slots_for(mum)["who"] == "my mum Leila"
     sister = Contact(name="Ana", relation="my sister", pronoun="she")
-    assert _message_draft(["x."], sister, "a catch-up", "self", 0).startswith("Hi Ana,")
+    assert _message_draft(["x."], sister, "self", 0).startswith("Hi Ana,")
 
 
 def test_a_home_is_a_flat_or_a_house_for_good():
@@ -227,6 +227,16 @@ def test_the_user_body_and_studies_fit_its_age():
     assert not fits_life(knee, unfit_tags(young_chef)) and fits_life(knee, unfit_tags(older_chef))
     assert not fits_life(revision, unfit_tags(older_chef))
     assert fits_life(revision, unfit_tags(_persona(age=35, occupation="student")))
+
+
+def test_a_working_adult_can_prepare_for_a_professional_exam(tax):
+    """Professional certification is what working people sit: the question asks about study time, not
+    "my revision", and each option keeps a cue that fits someone who is not a student."""
+    from flows.stages.preferences import fits_persona
+
+    certification = tax.scenarios["learning.certification_revision"]
+    teacher = unfit_tags(_persona(age=40, occupation="teacher"))
+    assert fits_persona(certification, teacher)
 
 
 def test_only_grown_children_hold_preferences_the_user_relays(tax):

@@ -8,7 +8,7 @@ import random
 import pytest
 
 from flows.stages.queries import _gold_letters
-from llm.offline_tasks import _BRIEF, write_task_session
+from llm.offline_tasks import _BRIEF, ask_and_occasion, write_task_session
 from llm.rewrite import casual, tighten
 from schemas.generation import Contact
 from taxonomy import load_taxonomy
@@ -257,3 +257,28 @@ def test_partial_letter_blocks_of_neighbouring_personas_cover_every_letter():
     ids = [f"p{p:05d}.r{r:03d}.h32k.mcq" for p in range(20) for r in range(12 + (p // 4) % 4)]  # 0-3 left over
     counts = Counter(_gold_letters(0, ids).values())
     assert max(counts.values()) == min(counts.values()), counts
+
+
+@pytest.mark.parametrize("task_id", sorted(TASKS))
+def test_the_occasion_turns_with_every_session_and_no_ask_repeats_with_it(task_id):
+    task = TASKS[task_id]
+    n = len(task.asks) * len(task.occasions)
+    for start in (0, 5, 517):  # a persona's bank offset
+        pairs = [ask_and_occasion(task.asks, task.occasions, k) for k in range(start, start + n)]
+        assert len(set(pairs)) == n
+        runs = [a[1] == b[1] for a, b in itertools.pairwise(pairs)]
+        assert not any(runs), f"{task_id}: the same occasion twice in a row"
+
+
+def test_no_message_occasion_is_one_a_person_gets_once():
+    """A persona writes to the same few people many times in one history: an occasion that happens once
+    (a birthday) or claims a long silence would contradict an earlier session."""
+    once = ("birthday", "long silence", "long-overdue", "anniversary", "in a while")
+    for task_id in ("message", "reply"):
+        task = TASKS[task_id]
+        for text in [*task.occasions, *task.asks, *task.asks_for_other]:
+            assert not any(w in text.lower() for w in once), text
+    for k in range(8):
+        draft = _session("message", variant=k)
+        assert "birthday" not in draft.turns[1].content.lower()
+        assert "long time" not in draft.turns[1].content.lower()
