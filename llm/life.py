@@ -41,7 +41,8 @@ LIFE_WORDS = {
     "grandparents": r"\bmy (?:partner's )?(?:grandmother|grandad|grandfather|gran|nan|grandma|grandpa|grandparents)\b",
     # a grandparent remembered as dead: not beside "my grandmother Thea", alive in the persona's world
     "late_grandparent": r"\bmy late (?:gran|grandmother|nan|grandma)\b|\b(?:gran|grandmother|nan)'s funeral\b",
-    "children": r"\b(?:my|our) (?:son|daughter|kids|children|boys|girls)\b|\bmy (?:son|daughter)'s\b",
+    "children": r"\b(?:my|our) (?:(?:two|three|four) )?(?:son|daughter|kids|children|boys|girls)\b|"
+    r"\bmy (?:son|daughter)'s\b",
     # children living at home, at two stages a reader keeps apart: small ones and teenagers
     "kids_at_home": r"\bthe (?:kids|children|twins)\b(?! (?:next door|from|at school|of|on|in (?:the|our) street))|"
     r"\b(?:our|the) (?:two )?(?:boys|girls)\b|\bschool run\b|\bbedtime stor|"
@@ -53,7 +54,11 @@ LIFE_WORDS = {
     r"\b(?:the )?nursery (?:sent|teacher|staff|fees|place|run)\b|\b(?:at|from|to) nursery\b|\breward chart\b|"
     r"\bcount to (?:ten|twenty)\b",
     "school_kids": r"\b(?:my|our) (?:son|daughter|kids|children|youngest|eldest)\b[^.!?]*\b(?:school|nursery|homework)|"
-    r"\b(?:school|nursery|homework)[^.!?]*\b(?:my|our) (?:son|daughter|kids|children|youngest|eldest)\b",
+    r"\b(?:school|nursery|homework)[^.!?]*\b(?:my|our) (?:son|daughter|kids|children|youngest|eldest)\b|"
+    # a parent of a child at school, though no child is named: the school writes to us, parents' evening
+    r"\bthe school (?:asked parents|sent home)\b|\bletter from the school nurse\b|"
+    r"\bparents' evening (?:on|is|lasted)\b|\bduring a parents' evening\b|\bour parents' group\b|"
+    r"\bschool's secondhand uniform\b|\bitem of school uniform\b|\bschool shoes\b|\bname tapes\b",
     # a home is a flat or a house, the same one in every session
     "flat": r"\b(?:our|my|the)(?: whole| tiny| little| new| old)? flat\b"
     r"(?! (?:white|tyre|cap|rate|fee|pack|shoes?|screen))|"

@@ -10,7 +10,7 @@ from flows.stages.conversations import generate_conversations
 from flows.stages.filler import generate_persona_filler
 from flows.stages.personas import generate_personas
 from flows.stages.preferences import generate_preferences
-from llm.life import LIFE_WORDS, correspondents, fits_life, holders_for, relations_for, unfit_tags
+from llm.life import LIFE_WORDS, SOMEONE_ELSES, correspondents, fits_life, holders_for, relations_for, unfit_tags
 from schemas.core import Persona
 
 
@@ -275,3 +275,20 @@ def test_a_partner_at_home_and_a_new_partner_fit_only_the_households_that_allow_
     assert fits_life(moved_in, unfit_tags(couple)) and fits_life(moved_in, unfit_tags(family))
     assert fits_life(first_meeting, unfit_tags(alone)) and fits_life(first_meeting, unfit_tags(couple))
     assert not fits_life(first_meeting, unfit_tags(family))
+
+
+def test_a_school_writing_to_parents_belongs_to_a_parent_of_a_school_child():
+    """ "The school asked parents to collect bottle tops ... our kitchen drawer is overflowing" reached a
+    grandmother's relayed noticeboard piece: a parent's sentence, though it names no child."""
+    parent_sentences = [
+        "The school asked parents to collect bottle tops for a mosaic, and our kitchen drawer is overflowing.",
+        "Parents' evening is on Thursday, and I've taken the afternoon off work to make it.",
+        "I buy school shoes in the sales two sizes up, which just about gets us through to the next growth spurt.",
+        "Name tapes are the bane of my life, since my three children lose a piece of uniform every fortnight.",
+    ]
+    memory = "My stomach still turns over at the words parents' evening, decades after the last one I sat through."
+    alone, parent = _persona(age=70, household="alone"), _persona(age=38, household="with partner and children")
+    for sentence in parent_sentences:
+        assert not fits_life(sentence, unfit_tags(alone)) and not fits_life(sentence, SOMEONE_ELSES), sentence
+        assert fits_life(sentence, unfit_tags(parent)) or "three children" in sentence, sentence
+    assert fits_life(memory, unfit_tags(alone))  # one's own schooldays belong to everyone
