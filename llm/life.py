@@ -80,7 +80,7 @@ LIFE_WORDS = {
     "cohabiting": r"\bmoved in together\b",
     "new_partner": r"\bmy new partner\b|\bmy partner's parents for the first time\b",
     # the user's own age shows: reading glasses from 40, a new knee or a sixtieth from 50, exams while studying
-    "past_forty": r"\bmy reading glasses\b",
+    "past_forty": r"\bmy reading glasses\b|\bfor my fortieth\b",
     "past_fifty": r"\bmy new (?:knee|hip)\b|\b(?:arrived|was|came) on my fiftieth\b|"
     r"\bmy (?:sixtieth|seventieth|eightieth)\b",
     "studying": r"\bmy revision\b|\brevision (?:notes|folders?|timetable|cards)\b|\bmy exam results\b",

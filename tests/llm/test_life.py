@@ -227,6 +227,8 @@ def test_the_user_body_and_studies_fit_its_age():
     assert not fits_life(knee, unfit_tags(young_chef)) and fits_life(knee, unfit_tags(older_chef))
     assert not fits_life(revision, unfit_tags(older_chef))
     assert fits_life(revision, unfit_tags(_persona(age=35, occupation="student")))
+    fortieth = "For my fortieth I set it up so guests could tick going, maybe or can't."
+    assert not fits_life(fortieth, unfit_tags(young_chef)) and fits_life(fortieth, unfit_tags(older_chef))
 
 
 def test_a_working_adult_can_prepare_for_a_professional_exam(tax):
