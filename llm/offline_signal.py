@@ -16,6 +16,7 @@ import re
 
 from llm.life import fits_life
 from llm.offline_tasks import write_task_session
+from llm.reported import reported_speech
 from llm.seeding import rng_for
 from llm.timing import fits_month, names_a_time
 from llm.voice import voice
@@ -181,6 +182,8 @@ def write_forget_session(
     quote = _quote(req.earlier_cue or "what I mentioned before")
     k = req.variant  # the persona's earlier forget requests: no ask or answer repeats until a bank runs out
     if req.relation and req.contact:  # the task, if any, is then for that same person
+        # their text said "my desk": the user retells it as "his desk", never as the user's own
+        quote = _quote(reported_speech(req.earlier_cue or "what I wrote before", req.contact.pronoun))
         ask = _FORGET_OTHER[k % len(_FORGET_OTHER)].format(quote=quote, **slots_for(req.contact))
     else:
         ask = _FORGET_SELF[k % len(_FORGET_SELF)].format(quote=quote)

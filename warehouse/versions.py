@@ -39,6 +39,7 @@ ROW_SOURCES = (
     "llm/offline.py",
     "llm/offline_signal.py",
     "llm/offline_tasks.py",
+    "llm/reported.py",
     "llm/rewrite.py",
     "llm/world.py",
     "llm/timing.py",  # which sentences fit a session's date

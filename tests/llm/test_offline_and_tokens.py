@@ -74,6 +74,8 @@ def test_forget_refers_to_what_was_said_and_whose_it_was(tax, gen):
     req, _ = _signal(tax, key="f2", kind="forget", earlier_cue=said, relation="my sister", contact=sister)
     ask = gen.generate(SIGNAL_SESSION, [req])[0].turns[0].content
     assert "sister ana" in ask.lower().replace("sitser", "sister") and "harbour stall" in ask.lower()
+    # her text said "I stop": the user retells it as hers, never in the user's own first person
+    assert "she stops at the harbour stall" in ask.lower() and "i stop at" not in ask.lower()
 
 
 def test_math_filler_answers_are_correct(gen):

@@ -1,0 +1,42 @@
+"""Someone else's first-person sentence, retold by the user, is theirs: "my desk" becomes "his desk"."""
+
+from __future__ import annotations
+
+import pytest
+
+from llm.reported import reported_speech
+
+
+@pytest.mark.parametrize(
+    ("pronoun", "said", "retold"),
+    [
+        ("he", "My desk is covered in trays of beads, and the cat knocked one over.",
+         "His desk is covered in trays of beads, and the cat knocked one over."),
+        ("she", "Along the path I grow foxgloves, and I never spray anything.",
+         "Along the path she grows foxgloves, and she never sprays anything."),
+        ("they", "Along the path I grow foxgloves, and I never spray anything.",
+         "Along the path they grow foxgloves, and they never spray anything."),
+        ("he", "Screens in meetings distract me, so I turned up with a pad and I watch the clock myself.",
+         "Screens in meetings distract him, so he turned up with a pad and he watches the clock himself."),
+        ("she", "I'm hopeless at this, I've tried twice, I was tired and I have no idea.",
+         "She's hopeless at this, she's tried twice, she was tired and she has no idea."),
+        ("they", "I'm hopeless at this, I've tried twice, I was tired and I have no idea.",
+         "They're hopeless at this, they've tried twice, they were tired and they have no idea."),
+        ("he", "We drove out to our cottage, and I don't mind the roadworks; I go there often.",
+         "They drove out to their cottage, and he doesn't mind the roadworks; he goes there often."),
+        ("she", "I can't sign up for anything, so I carry a pad and I try again.",
+         "She can't sign up for anything, so she carries a pad and she tries again."),
+    ],
+)  # fmt: skip
+def test_the_first_person_becomes_the_writer_s_third_person(pronoun, said, retold):
+    assert reported_speech(said, pronoun) == retold
+
+
+def test_a_past_form_with_a_typo_from_a_proofread_text_stays_past():
+    assert reported_speech("So I turend up on Monday with a pad.", "he") == "So he turend up on Monday with a pad."
+    assert reported_speech("I need a pad, and I feed the cat.", "she") == "She needs a pad, and she feeds the cat."
+
+
+def test_a_sentence_without_a_first_person_is_unchanged():
+    said = "The cat knocked a tray of beads over on Tuesday, and nobody saw it happen."
+    assert reported_speech(said, "she") == said
