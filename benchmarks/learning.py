@@ -2,6 +2,7 @@
 
     python benchmarks/learning.py [--part sft|grpo|memory|all] [--preset small] [--items 8] [--steps 400]
                                   [--lr 3e-3] [--warm-steps 100] [--rl-steps 120] [--rl-lr 3e-4] [--seed 0]
+                                  [--memory-reward gold|brevity|both]
 
 What: builds the ``--preset`` version (``small``) and its tiny offline model in a temporary folder, takes ``--items``
 answer demonstrations (final memory + MCQ -> ``\\boxed{X}``) and the memory-writing demonstrations of the
@@ -17,11 +18,11 @@ the control shows that reproducing the handful is memorisation.
 
 ``--part grpo`` and ``--part memory`` (``benchmarks/learning_rl.py``): after a format warm-up, GRPO and
 memory GRPO on the gold-letter reward, and the same runs with the reward's sign flipped; learning shows
-as a rising reward with the gold sign and a falling one flipped. At the defaults (lr 3e-4, 120 steps)
-``grpo`` rose from chance to 0.39-0.49 in three seeds; ``memory`` stayed at chance in three seeds on the
-current ``small`` (one run on an earlier version rose to 0.5); at lr 1e-3 runs collapsed (README, "Does
-SFT learn?"). ``--seed`` changes the trainers' seed (sampling and shuffling), not the items, so repeated
-runs show how much of a curve is luck.
+as a rising reward with the gold sign and a falling one flipped. ``--memory-reward`` adds (default
+``both``) or picks memory GRPO's ``brevity`` reward, which only the memory-turn rows can move and whose
+flipped run cannot fall by collapsing. Figures per seed are in the README ("Does SFT learn?").
+``--seed`` changes the trainers' seed (sampling and shuffling), not the items, so repeated runs show how
+much of a curve is luck.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
+from learning_rl import history_of  # beside this script
+
 
 def _generate(model, tok, messages: list[dict], max_new_tokens: int) -> str:
     import torch
@@ -47,12 +50,6 @@ def _generate(model, tok, messages: list[dict], max_new_tokens: int) -> str:
     with torch.no_grad():
         out = model.generate(**ids, max_new_tokens=max_new_tokens, do_sample=False, pad_token_id=tok.pad_token_id)
     return tok.decode(out[0, ids["input_ids"].shape[1] :], skip_special_tokens=True).strip()
-
-
-def _history_of(query_id: str) -> str:
-    """p00003.r012.h32k.mcq -> p00003.h32k (a memory demonstration carries its history's first query)."""
-    parts = query_id.split(".")
-    return f"{parts[0]}.{parts[2]}"
 
 
 def _train(rows: list[dict], model_path: str, tok, steps: int, lr: float, out: Path, seed: int = 0):
@@ -93,6 +90,9 @@ def main() -> None:
     parser.add_argument("--rl-steps", type=int, default=120, help="GRPO steps per run (gold and flipped sign)")
     parser.add_argument("--rl-lr", type=float, default=3e-4)
     parser.add_argument("--seed", type=int, default=0, help="trainers' seed; items stay fixed")
+    parser.add_argument("--memory-reward", choices=["gold", "brevity", "both"], default="both",
+                        help="memory GRPO's reward: the gold letter, the memory's brevity (moved only by the "
+                        "memory-turn rows), or both, each with its sign flipped too")  # fmt: skip
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         run(args, Path(tmp))
@@ -119,7 +119,7 @@ def run(args: argparse.Namespace, tmp: Path) -> None:
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
     if args.part in ("grpo", "memory", "all"):
-        from learning_rl import run_rl  # beside this script
+        from learning_rl import run_rl
 
         with connect(db) as con:
             for kind in ("grpo", "memory") if args.part == "all" else (args.part,):
@@ -129,8 +129,8 @@ def run(args: argparse.Namespace, tmp: Path) -> None:
     answers = [r for r in rows if r["example_kind"] == "answer"]
     random.Random(0).shuffle(answers)
     handful, held_out = answers[: args.items], answers[args.items : args.items + args.held_out]
-    chosen = {_history_of(r["query_id"]) for r in handful}
-    memories = [r for r in rows if r["example_kind"] == "memory" and _history_of(r["query_id"]) in chosen]
+    chosen = {history_of(r["query_id"]) for r in handful}
+    memories = [r for r in rows if r["example_kind"] == "memory" and history_of(r["query_id"]) in chosen]
     print(f"version {vid}: {len(handful)} answer items + {len(memories)} memory demonstrations, "
           f"{len(held_out)} held-out answer items, {args.steps} steps at lr {args.lr}")  # fmt: skip
 

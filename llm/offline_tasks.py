@@ -121,9 +121,8 @@ def _message_draft(sentences: list[str], contact: Contact, owner: str, k: int, r
 
 def ask_and_occasion(asks: list[str], occasions: list[str], k: int) -> tuple[str, str]:
     """The ask and the occasion of a persona's k-th session of a task type. The occasion turns with every
-    session (ten round-up emails in a row is what a reader would notice)
-    and the ask walks with it, so no (ask, occasion) pair repeats within len(asks) * len(occasions)
-    consecutive sessions."""
+    session (ten round-up emails in a row is what a reader would notice) and the ask walks with it, so no
+    (ask, occasion) pair repeats within len(asks) * len(occasions) consecutive sessions."""
     turn, occasion = divmod(k, len(occasions))
     return asks[(turn + occasion) % len(asks)], occasions[occasion]
 
