@@ -155,6 +155,7 @@ def test_signal_prompt_update_other_and_forget(tax, scenario, renderer):
     assert "naming it by its content" in system and "owned as it was" in system
     _, forget_other = _text(renderer, *reqs["forget_other"])
     assert EARLIER in forget_other and "forget it as Ana's, not as the user's own" in forget_other
+    assert 'retelling it in the third person ("her desk", not "my desk")' in forget_other
 
 
 def test_filler_prompt_task_kind(tax, scenario, renderer):
