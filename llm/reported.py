@@ -59,6 +59,12 @@ _PRESENT_IN_ED = frozenset(
     ]
 )
 _I_VERB = re.compile(rf"\bI((?: (?:{_ADVERBS}))*) ([A-Za-z']+)")
+_AND_VERB = re.compile(
+    r"\b(he|she) ([a-z]+s)\b([^,.;:!?]*?) and ([a-z]+)(?= (?:the|a|an|his|her|their|its|it|them|him|every|each|"
+    r"some|all|one|whatever|anything|something)\b)"
+)
+_CLAUSE = re.compile(r"\b(?:to|who|which|that|how|what|when|where|while|if|because|and|or)\b")
+_NOT_A_VERB = frozenset(["off", "on", "in", "out", "up", "down", "to", "how", "then", "back", "over", "so", "not"])
 _WORDS = re.compile(r"\b(I'(m|ve|d|ll)|me|my|mine|myself|we're|we've|we'd|we'll|we|us|our|ours|ourselves)\b", re.I)
 
 
@@ -73,6 +79,8 @@ def _inflect(verb: str) -> str:
     low = verb.lower()
     if low in _UNCHANGED or _past(low) or "'" in low:
         return verb
+    if low == "have":
+        return verb[:-2] + "s"
     if low in ("go", "do"):
         return verb + "es"
     if re.search(r"(?:s|sh|ch|x|z)$", low):
@@ -108,4 +116,22 @@ def reported_speech(sentence: str, pronoun: str) -> str:
         return table[w]
 
     text = re.sub(r"\bI\b", subj, _WORDS.sub(word, text))
+    if singular:  # "she buys the treatment and follow the label": the second verb agrees too
+        text = _AND_VERB.sub(_second_verb, text)
     return text[:1].upper() + text[1:] if sentence[:1].isupper() else text
+
+
+def _second_verb(m: re.Match) -> str:
+    """The verb after "and" in "she buys X and follow Y", made to agree; anything that may not be the
+    same subject's verb (after "to", "who", "how"...) or may not be a verb at all is left alone."""
+    first, between, verb = m.group(2), m.group(3), m.group(4)
+    if (
+        first in ("was", "is", "has")
+        or _CLAUSE.search(between)
+        or verb in _NOT_A_VERB
+        or verb.endswith(("s", "ing"))
+        or _past(verb)
+        or verb in _UNCHANGED
+    ):
+        return m.group(0)
+    return m.group(0)[: -len(verb)] + _inflect(verb)

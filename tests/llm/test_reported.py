@@ -38,6 +38,15 @@ def test_present_verbs_that_look_like_past_forms_agree():
     assert reported_speech(said, "she") == "She spends Fridays filing, and she sends the rest on."
 
 
+def test_a_second_verb_after_and_agrees_but_not_a_noun_or_an_infinitive():
+    said = "When bugs arrive I buy a spray and follow the label, and I back projects and have my name in them."
+    retold = "When bugs arrive she buys a spray and follows the label, and she backs projects and has her name in them."
+    assert reported_speech(said, "she") == retold
+    said = "I want to ship on Monday and see the results, and I log every finch and tit that visits."
+    retold = "He wants to ship on Monday and see the results, and he logs every finch and tit that visits."
+    assert reported_speech(said, "he") == retold
+
+
 def test_a_sentence_without_a_first_person_is_unchanged():
     said = "The cat knocked a tray of beads over on Tuesday, and nobody saw it happen."
     assert reported_speech(said, "she") == said
