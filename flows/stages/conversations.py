@@ -8,6 +8,7 @@ here, once, in one batch per shard (``sessions_from_drafts``).
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from flows.stages.news import NewsSupply
@@ -64,6 +65,19 @@ def task_order(seed: int, persona_id: str, tax: Taxonomy) -> list[str]:
     order = [t.id for t in tax.task_types]
     rng_for(seed, "task_order", persona_id).shuffle(order)
     return order
+
+
+def cue_as_meant(draft: SessionDraft) -> str | None:
+    """The cue as the user meant it. A proofread session shows it with typos and its reply lists each fix
+    ("Fixed: turend -> turned"); a later request to forget it quotes the sentence, not the typos (a
+    typo typed again letter for letter reads as pasted, and "he turends up" retold as someone else's)."""
+    cue = draft.evidence
+    for turn in draft.turns if cue else []:
+        for line in turn.content.splitlines() if turn.role == "assistant" else []:
+            if line.startswith("Fixed: "):
+                for wrong, right in re.findall(r"(\S+) -> ([^;.\s]+)", line):
+                    cue = re.sub(rf"\b{re.escape(wrong)}\b", right, cue)
+    return cue
 
 
 def _generate_updates_last(gen: Generator, requests: list[SignalRequest]) -> list:
@@ -203,7 +217,7 @@ def generate_conversations(
                 task_type=m["task_type"],
                 news=news,
                 extra_turns=int(rng_for(config.seed, "forget_turns", m["session_id"]).random() < 0.33),
-                earlier_cue=drafts[i].evidence,
+                earlier_cue=cue_as_meant(drafts[i]),
                 session_date=m["started_at"].date(),
                 contact=contact,
                 variant=sum(f[1].persona_id == pref.persona_id for f in forgets[:n]),  # earlier forgets

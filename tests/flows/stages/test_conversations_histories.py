@@ -118,3 +118,23 @@ def test_a_short_history_takes_the_first_own_tasks_and_spreads_them(tiny_config,
         assert sum(taken) / len(taken) < sum(left) / len(left), (sorted(taken), left)
         placed_in_id_order.append(taken == sorted(taken))
     assert not all(placed_in_id_order), "own tasks were placed in the order they were written"
+
+
+def test_a_forget_request_quotes_the_cue_without_the_typos_a_proofread_showed():
+    from flows.stages.conversations import cue_as_meant
+    from schemas.generation import SessionDraft, TurnDraft
+
+    shown = "Screens distract me, so I turend up on Monday with a pad and three colours of gel pne."
+    draft = SessionDraft(
+        turns=[
+            TurnDraft(role="user", content=f"Typo check, please.\n{shown}"),
+            TurnDraft(role="assistant", content="Fixed version:\n\n...\n\nFixed: turend -> turned; pne -> pen."),
+        ],
+        signal_turn_index=0,
+        evidence=shown,
+    )
+    assert (
+        cue_as_meant(draft) == "Screens distract me, so I turned up on Monday with a pad and three colours of gel pen."
+    )
+    plain = SessionDraft(turns=draft.turns[:1], signal_turn_index=0, evidence=shown)
+    assert cue_as_meant(plain) == shown  # no fixes listed: as shown
