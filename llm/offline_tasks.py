@@ -263,8 +263,9 @@ def _add(task_id, sentences, held, fixes, contact, occasion, owner, k) -> str:
 
 
 def _post(sentences: list[str], occasion: str, k: int) -> str:
-    """A post for ``occasion``: opened on its own line as posts there open, in a casual register."""
-    openers = _POST_OPENERS[_AUDIENCE.get(occasion, "neighbours")]
+    """A post for ``occasion``: opened on its own line as posts there open, in a casual register. Someone
+    else's "her feed" is their own page, as "my feed" is the user's: no "Hi neighbours!" there."""
+    openers = _POST_OPENERS[_AUDIENCE.get(re.sub(r"^(?:his|her|their) ", "my ", occasion), "neighbours")]
     return f"{openers[k % len(openers)]}\n" + " ".join(casual(s) for s in sentences)
 
 

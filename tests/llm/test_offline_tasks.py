@@ -282,3 +282,17 @@ def test_no_message_occasion_is_one_a_person_gets_once():
         draft = _session("message", variant=k)
         assert "birthday" not in draft.turns[1].content.lower()
         assert "long time" not in draft.turns[1].content.lower()
+
+
+def test_a_post_for_someone_elses_own_page_opens_as_an_own_post():
+    """'My cousin Amara asked me to turn her notes into a post for her feed' was answered 'Hi neighbours!'."""
+    own = {"Life lately.", "This week, in brief.", "A few bits of news.", "Small news from me."}
+    task = TASKS["post"]
+    checked = 0
+    for variant in range(len(task.asks_for_other) * len(task.occasions)):
+        draft = _session("post", variant=variant, owner="other", cue_index=None)
+        ask, reply = draft.turns[0].content, draft.turns[1].content
+        if any(f"for {p} {page}" in ask for p in ("his", "her", "their") for page in ("feed", "page", "status")):
+            assert reply.split("\n\n", 1)[1].split("\n", 1)[0] in own, (ask, reply)
+            checked += 1
+    assert checked >= 3
