@@ -134,16 +134,15 @@ def run_rl(kind: str, con, version_id: str, model_dir: Path, tok, args, tmp: Pat
     for reward in rewards:
         if kind == "grpo":
             warm = format_rows([r["prompt"] for r in handful])
-        else:  # the answer format from the reference memory, and memory writing from the demonstrations
-            histories = {history_of(r["query_id"]) for r in handful}
-            demos = [r for r in sft_rows(con, version_id, "train", data) if r["example_kind"] == "memory"]
-            demos = [{"messages": r["messages"]} for r in demos if history_of(r["query_id"]) in histories]
+        else:  # the answer format from the reference memory, and memory writing
             warm = format_rows([answer_messages(r["reference_memory"], r["tail"]) for r in handful])
             if reward == "brevity":  # memories of every length, copied from the chunks the items read
                 pairs = [(memory_messages(c, "", data.memory_cap_tokens), c) for r in handful for c in r["chunks"]]
                 warm += length_rows(pairs)
-            else:
-                warm += demos
+            else:  # the demonstrations of the items' histories
+                histories = {history_of(r["query_id"]) for r in handful}
+                demos = [r for r in sft_rows(con, version_id, "train", data) if r["example_kind"] == "memory"]
+                warm += [{"messages": r["messages"]} for r in demos if history_of(r["query_id"]) in histories]
         t0 = time.perf_counter()
         start = _sft(warm, str(model_dir), tok, args.warm_steps, 3e-3, tmp / f"{kind}-{reward}-format", args.seed)
         print(f"{kind} (seed {args.seed}): {len(handful)} MCQ items, {reward} reward: format warm-up "
