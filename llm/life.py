@@ -128,18 +128,31 @@ WORKPLACES = {
 "our office", an accountant's no "between patients" (a reader who meets a hospital shift and a warehouse
 shift five days apart stops believing the user)."""
 LIFE_WORDS |= {tag: words for tag, (words, _) in WORKPLACES.items()}
+_MY = r"\bmy (?:(?:big|little|older|younger|eldest|oldest|youngest|new|twin) )?"
 KIN_WORDS = {
     "my mum": r"\b(?:my mum|mum's|my mother)\b",
     "my dad": r"\b(?:my dad|dad's|my father)\b",
     "my grandmother": r"\b(?:my gran|gran's|my grandmother|my nan)\b",
+    "my brother": _MY + r"brother\b(?!-in-law)",
+    "my sister": _MY + r"sister\b(?!-in-law)",
+    "my partner": _MY + r"(?:partner|other half)\b",
+    "my best friend": _MY + r"best friend\b",
+    "my cousin": _MY + r"cousin\b",
+    "my son": _MY + r"son\b",
+    "my daughter": _MY + r"daughter\b",
+    "my neighbour": _MY + r"(?:next-door )?neighbour\b",
+    "my manager": _MY + r"(?:manager|boss)\b",
+    "my roommate": _MY + r"(?:roommate|flatmate)\b",
 }
-"""What a text says about a parent or grandparent: never in a text addressed to that very person ("Hi
-Mum, ... Mum's hip replacement is booked")."""
+"""What a text says, in the third person, about the one person of the persona's world it is for or by:
+never in it ("Hi Mum, ... Mum's hip replacement is booked"; "Hi Wes, ... My brother is a tree surgeon" to
+the user's only brother; cousin Kavya's notice saying "my cousin qualified" of a cousin who may be the
+user). A coworker is one of many, so "my coworker" stays free."""
 _KIN = {relation: re.compile(words, re.IGNORECASE) for relation, words in KIN_WORDS.items()}
 
 
 def speaks_of(text: str, relation: str | None) -> bool:
-    """Whether ``text`` talks about the person of ``relation`` in the third person (parents, grandparents)."""
+    """Whether ``text`` talks about the person of ``relation`` in the third person (see ``KIN_WORDS``)."""
     rx = _KIN.get(relation or "")
     return bool(rx and rx.search(text))
 

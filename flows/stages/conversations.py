@@ -198,7 +198,7 @@ def generate_conversations(
                                        not in MESSAGE_TASKS)  # fmt: skip
                 writes_to = correspondents(persona, people) if forget_task in MESSAGE_TASKS else people
                 for_whom = contact if pref.relation else rng.choice(writes_to)
-                focus = supply.focus(window=frozenset([when.month]))
+                focus = supply.focus(window=frozenset([when.month]), addressee=for_whom.relation)
                 # two sentences, the fewest a text to shorten can have: the request to forget quotes one and
                 # asks, so the turn is about as long as any first turn (with three it ran ~120 characters over)
                 news = (

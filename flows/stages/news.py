@@ -94,22 +94,27 @@ class NewsSupply:
         self.unfit_now: frozenset[str] = frozenset()  # what the text being built adds to ``unfit`` (others' texts)
         self.addressee: str | None = None
 
-    def focus(self, window: frozenset[int] | None = None, own_text: bool = True) -> str | None:
+    def focus(
+        self, window: frozenset[int] | None = None, own_text: bool = True, addressee: str | None = None
+    ) -> str | None:
         """The sentence a non-cue text has where a cue text has its cue: in the user's own texts, with
         ``TOPICAL_SHARE`` while any are left, a topical sentence of a scenario it holds a preference in;
         otherwise domain news, from the persona's own domains half the time (so cue and non-cue texts are
         made the same way, one such sentence each), then, when domain news is used up, one of the user's habits.
-        ``window``: the months the text may be dated in; its calendar words must allow one (``llm.timing``)."""
+        ``window``: the months the text may be dated in; its calendar words must allow one (``llm.timing``).
+        ``addressee``: the relation of the person the text is for, when already chosen (``take``)."""
         unfit = frozenset() if own_text else SOMEONE_ELSES
-        if own_text and self.topical and self.rng.random() < TOPICAL_SHARE and (found := _pop(self.topical, window)):
+        to = addressee
+        topical = own_text and self.topical and self.rng.random() < TOPICAL_SHARE
+        if topical and (found := _pop(self.topical, window, to=to)):
             return found
         if self.near and (self.rng.random() < 0.5 or not self.far):
-            found = _pop(self.near, window, unfit) or _pop(self.far, window, unfit)
+            found = _pop(self.near, window, unfit, to) or _pop(self.far, window, unfit, to)
         else:
-            found = _pop(self.far, window, unfit) or _pop(self.near, window, unfit)
+            found = _pop(self.far, window, unfit, to) or _pop(self.near, window, unfit, to)
         # domain news used up (the life rules leave a persona fewer of them): one of the user's own habits
         # stands in the focus place, so a 128k history is still the persona's own tasks, not the shared pool
-        return found or _pop(self.habits, window, unfit)
+        return found or _pop(self.habits, window, unfit, to)
 
     def _habit_share(self, has_people: bool) -> float:
         """The chance that a world sentence is a habit of the user's: in proportion to what is left."""
@@ -192,18 +197,14 @@ class NewsSupply:
 
 
 def _pop(
-    items: list[str], window: frozenset[int] | None, unfit: frozenset[str] = frozenset(), addressee: str | None = None
+    items: list[str], window: frozenset[int] | None, unfit: frozenset[str] = frozenset(), to: str | None = None
 ) -> str | None:
     """The last of ``items`` (removed) whose calendar words allow a month of ``window`` (any, without one),
     that says nothing of the kinds ``unfit`` names (the banks already fit the persona's life: this is what
     the text adds, such as someone else's text having no family of the user's) and nothing about
-    ``addressee`` (the relation the text is for) in the third person."""
+    ``to`` (the relation of the person the text is for or by) in the third person."""
     for back in range(len(items) - 1, -1, -1):
         item = items[back]
-        if (
-            (window is None or months_fitting(item) & window)
-            and fits_life(item, unfit)
-            and not speaks_of(item, addressee)
-        ):
+        if (window is None or months_fitting(item) & window) and fits_life(item, unfit) and not speaks_of(item, to):
             return items.pop(back)
     return None

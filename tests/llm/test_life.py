@@ -198,6 +198,11 @@ def test_a_text_for_mum_says_nothing_of_mum_in_the_third_person(tax):
 
     assert speaks_of("Mum's hip replacement is booked for Tuesday.", "my mum")
     assert not speaks_of("Mum's hip replacement is booked for Tuesday.", "my sister")
+    assert speaks_of("My brother is a tree surgeon and spends his days on a rope.", "my brother")
+    assert speaks_of("My little sister passed her driving test.", "my sister")
+    assert not speaks_of("My sister-in-law passed her driving test.", "my sister")
+    assert speaks_of("My other half has taken up the cello.", "my partner")
+    assert not speaks_of("My coworker brought cake.", "my manager")
     persona = _persona(age=40)
     supply = NewsSupply(0, persona.persona_id, [], tax, half=1, unfit=unfit_tags(persona))
     mum = Contact(name="Leila", relation="my mum", pronoun="she")

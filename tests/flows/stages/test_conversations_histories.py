@@ -138,3 +138,31 @@ def test_a_forget_request_quotes_the_cue_without_the_typos_a_proofread_showed():
     )
     plain = SessionDraft(turns=draft.turns[:1], signal_turn_index=0, evidence=shown)
     assert cue_as_meant(plain) == shown  # no fixes listed: as shown
+
+
+def test_no_text_speaks_of_the_person_it_is_for_or_by_in_the_third_person(tiny_config, tax, gen):
+    """ "Hi Wes, ... My brother is a tree surgeon" to the user's only brother, or cousin Kavya's notice
+    saying "my cousin qualified": the person a text is for (or by) is named in the request's first line, and
+    no sentence of the texts speaks of that relation in the third person."""
+    import re
+
+    from llm.life import speaks_of
+    from llm.world import world_for
+
+    config = tiny_config.model_copy(
+        update=dict(n_personas=6, shard_size=6, persona_filler_sessions=150)
+    )  # ~1 text in 80
+    personas = generate_personas(config, 0, tax, gen)
+    prefs = [p for persona in personas for p in generate_preferences(config, persona, tax)]
+    sessions = generate_conversations(config, personas, prefs, tax, gen)
+    own_filler = generate_persona_filler(config, personas, prefs, tax, gen)
+    worlds = {p.persona_id: world_for(config.seed, p.persona_id, tax) for p in personas}
+    checked = 0
+    for s in sessions + own_filler:
+        ask, _, body = s.turns[0].content.partition("\n")
+        body += "\n".join(t.content for t in s.turns[1:] if t.role == "user")
+        for relation, person in worlds[s.persona_id].items():
+            if re.search(rf"\b{person.name}\b", ask):
+                checked += 1
+                assert not speaks_of(body, relation), (s.session_id, relation, person.name, body)
+    assert checked > 100
