@@ -130,9 +130,9 @@ shift five days apart stops believing the user)."""
 LIFE_WORDS |= {tag: words for tag, (words, _) in WORKPLACES.items()}
 _MY = r"\bmy (?:(?:big|little|older|younger|eldest|oldest|youngest|new|twin) )?"
 KIN_WORDS = {
-    "my mum": r"\b(?:my mum|mum's|my mother)\b",
-    "my dad": r"\b(?:my dad|dad's|my father)\b",
-    "my grandmother": r"\b(?:my gran|gran's|my grandmother|my nan)\b",
+    "my mum": r"\b(?:my mum|mum's|my mother|my parents)\b",
+    "my dad": r"\b(?:my dad|dad's|my father|my parents)\b",
+    "my grandmother": r"\b(?:my gran|gran's|my grandmother|my nan|my grandad|my grandfather|my grandparents)\b",
     "my brother": _MY + r"brother\b(?!-in-law)",
     "my sister": _MY + r"sister\b(?!-in-law)",
     "my partner": _MY + r"(?:partner|other half)\b",
@@ -145,7 +145,8 @@ KIN_WORDS = {
     "my roommate": _MY + r"(?:roommate|flatmate)\b",
 }
 """What a text says, in the third person, about the one person of the persona's world it is for or by:
-never in it ("Hi Mum, ... Mum's hip replacement is booked"; "Hi Wes, ... My brother is a tree surgeon" to
+never in it ("Hi Mum, ... Mum's hip replacement is booked"; "Hi Dad, ... My parents' anniversary next week
+is their fortieth"; "Hi Wes, ... My brother is a tree surgeon" to
 the user's only brother; cousin Kavya's notice saying "my cousin qualified" of a cousin who may be the
 user). A coworker is one of many, so "my coworker" stays free."""
 _KIN = {relation: re.compile(words, re.IGNORECASE) for relation, words in KIN_WORDS.items()}

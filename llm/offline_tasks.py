@@ -112,7 +112,9 @@ def _introduce_error(sentence: str, rng: random.Random) -> tuple[str, tuple[str,
 def _message_draft(sentences: list[str], contact: Contact, owner: str, k: int, reply: bool = False) -> str:
     openers = _REPLY_OPENERS if reply else _GENERAL_OPENERS
     opener = openers[k % len(openers)]
-    hello = "Hi," if owner == "other" else f"Hi {address(contact)},"
+    # someone else's message goes to a reader the user never named ("an old friend"): a placeholder, as the
+    # user's own drafts sign off "[Your name]", rather than a bare "Hi," that reads as a name dropped
+    hello = "Hi [Name]," if owner == "other" else f"Hi {address(contact)},"
     sign = contact.name if owner == "other" else "[Your name]"
     body = " ".join(sentences)
     signoffs = signoffs_for(contact.relation, owner)

@@ -47,7 +47,7 @@ _ANY_WORD = re.compile(rf"\b(?:{_WORD})\b", re.IGNORECASE)
 _ANY_WORD_LOWER = re.compile(rf"\b(?:{_WORD.lower()})\b")
 """``_ANY_WORD`` for lowercased text: three times faster than the case-blind search on a user turn."""
 _REFERENCE = re.compile(
-    rf"\b(?P<lead>in|this|during|over|until|till|since|every|each|last|next|early|mid|late|all|at|for|"
+    rf"\b(?P<lead>in|this|during|over|until|till|since|every|each|last|next|early|mid|late|all|at|for|from|"
     rf"end of|start of|beginning of)\s+(?:the\s+)?(?:(?:early|late|mid)[\s-]+)?(?P<word>{_WORD})\b",
     re.IGNORECASE,
 )
@@ -57,6 +57,37 @@ _SEASON_WORDS = re.compile(
     re.I,
 )
 _FEAST_WORDS = re.compile(r"\b(?P<word>Christmas|Halloween|Valentine['’]s)\b", re.I)
+_WINTER, _COLD = frozenset({12, 1, 2, 3}), frozenset({11, 12, 1, 2, 3})
+SEASON_SIGNS: tuple[tuple[str, frozenset[int]], ...] = (
+    (r"\bheavy snow\b|\bthe snow shut\b|\bsnow off the path\b|\bcleared (?:the )?snow\b", _WINTER),
+    (r"\bice on the\b|\bicy steps\b|\bgritters?\b|\bput grit down\b|\bbrought out the grit\b", _COLD),
+    (r"\bsince the frost\b", frozenset({11, 12, 1, 2, 3, 4})),
+    (r"\bfrost arrived\b", frozenset({9, 10, 11})),
+    (r"\bdark by (?:half )?(?:four|five)\b", frozenset({10, 11, 12, 1, 2})),
+    (r"\bheatwave made\b|\bhosepipe ban from\b|\blast week's heat\b", frozenset({5, 6, 7, 8, 9})),
+    (r"\bthe wet spring\b", frozenset({4, 5, 6, 7, 8, 9, 10})),
+    (r"\bclocks changed last weekend\b", frozenset({3, 4, 10, 11})),
+    (r"\bclocks went back on Sunday\b", frozenset({10, 11})),
+    (r"\bsunburn (?:from|on)\b", frozenset({4, 5, 6, 7, 8, 9})),
+    (r"\bharvest (?:supper|festival)\b", frozenset({8, 9, 10})),
+    (r"\bconkers\b", frozenset({9, 10, 11})),
+    (r"\bon wet leaves\b", frozenset({10, 11, 12})),
+)
+"""Words that date a told event or a present state to a time of year without naming a month: "heavy
+snow on Saturday" is not told in June, "it's already dark by half four" not in July, "before the harvest
+supper" not in February (each met by a reader in a dated history). Habits and memories ("every cold
+snap", "years ago") fit any month (``_HABITUAL``)."""
+_SIGNS = tuple((re.compile(words, re.IGNORECASE), months) for words, months in SEASON_SIGNS)
+_HALF_TERM = re.compile(r"\bhalf-term\b", re.IGNORECASE)
+_HALF_TERMS = (2, 5, 10)  # February, late May, late October
+_HABITUAL = re.compile(
+    r"\b(?:every|each|always|whenever|usually|years ago|as a child|when I was|last year|one winter|"
+    r"when (?:there is|there's|it is|it's))\b",
+    re.I,
+)
+SIGN_PATTERN = "|".join([words for words, _ in SEASON_SIGNS] + [r"\bhalf-term\b"])
+"""Any season sign (a regular expression): a text without one, and without a calendar word, fits any month."""
+_ANY_SIGN = re.compile(SIGN_PATTERN, re.IGNORECASE)
 _YEAR_AGO = re.compile(r"\b(?:last year|a year ago|years ago|every year|each year)\b", re.I)
 _ANY_TIME = frozenset(["every", "each", "last", "next", "since", "until", "till"])
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -126,7 +157,7 @@ def _clause_months(clause: str, sentence_future: bool) -> set[int]:
 def months_fitting(text: str) -> frozenset[int]:
     """The months in which ``text`` can be said without contradicting its calendar words (each clause
     read on its own, so "we moved in March, and the party is in June" allows March to June)."""
-    if not _ANY_WORD_LOWER.search(text.lower()):
+    if not _ANY_WORD_LOWER.search(text.lower()) and not _ANY_SIGN.search(text):
         return ALL_MONTHS
     allowed = ALL_MONTHS
     for sentence in _SENTENCE.split(text):
@@ -138,13 +169,30 @@ def months_fitting(text: str) -> frozenset[int]:
 def _sentence_months(sentence: str) -> frozenset[int]:
     """What one sentence allows. Cached by sentence: a user turn is new text, but its sentences come from
     banks and recur across personas (about 7% of a ``full`` run went to re-reading them turn by turn)."""
-    if not _ANY_WORD.search(sentence):
+    has_word, has_sign = bool(_ANY_WORD.search(sentence)), bool(_ANY_SIGN.search(sentence))
+    if not has_word and not has_sign:
         return ALL_MONTHS
     future = bool(_FUTURE.search(sentence)) or not _PAST.search(sentence)  # a bare present is a plan
     allowed = set(ALL_MONTHS)
-    for clause in _CLAUSE.split(sentence):
-        allowed &= _clause_months(clause, future)
+    if has_word:
+        for clause in _CLAUSE.split(sentence):
+            allowed &= _clause_months(clause, future)
+    if has_sign and not _HABITUAL.search(sentence):
+        allowed &= _sign_months(sentence, future)
     return frozenset(allowed)
+
+
+def _sign_months(sentence: str, future: bool) -> set[int]:
+    """What a sentence's season signs allow (``SEASON_SIGNS``); a half-term ahead ("starts on Friday",
+    "before half-term") is said in its month, one told of in its month or the one after (the rule errs
+    towards leaving a sentence unused: "starts on Friday" on 7 January was what a reader met)."""
+    allowed = set(ALL_MONTHS)
+    for sign, months in _SIGNS:
+        if sign.search(sentence):
+            allowed &= months
+    if _HALF_TERM.search(sentence):
+        allowed &= {m for t in _HALF_TERMS for m in ((t,) if future else (t, t % 12 + 1))}
+    return allowed
 
 
 def timeline_months(start: date, days: int, least: int = 10) -> frozenset[int]:

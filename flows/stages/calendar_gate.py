@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from llm.timing import MONTH_WORDS, months_fitting
+from llm.timing import MONTH_WORDS, SIGN_PATTERN, months_fitting
 from schemas.core import Check
 
 TARGET = 0.005
@@ -38,5 +38,6 @@ def date_contradictions_check(turns: pl.DataFrame, placements: int, subject: str
     )
 
 
-CALENDAR_PATTERN = r"(?i)\b(" + "|".join(MONTH_WORDS) + r")\b"
-"""The user turns worth reading (DuckDB's regexp_matches): those that name a month, a season or Easter."""
+CALENDAR_PATTERN = r"(?i)\b(" + "|".join(MONTH_WORDS) + r")\b|" + SIGN_PATTERN
+"""The user turns worth reading (DuckDB's regexp_matches): those that name a month, a season or Easter,
+or carry a sign of a time of year ("heavy snow on Saturday")."""

@@ -198,6 +198,8 @@ def test_a_text_for_mum_says_nothing_of_mum_in_the_third_person(tax):
 
     assert speaks_of("Mum's hip replacement is booked for Tuesday.", "my mum")
     assert not speaks_of("Mum's hip replacement is booked for Tuesday.", "my sister")
+    assert speaks_of("My parents' anniversary next week is their fortieth.", "my dad")
+    assert speaks_of("My grandad kept an allotment for fifty years.", "my grandmother")
     assert speaks_of("My brother is a tree surgeon and spends his days on a rope.", "my brother")
     assert speaks_of("My little sister passed her driving test.", "my sister")
     assert not speaks_of("My sister-in-law passed her driving test.", "my sister")

@@ -25,6 +25,16 @@ from llm.timing import ALL_MONTHS, months_fitting, timeline_months
         ("Our summer party is at a bowling alley, and I'm on the quiz.", [4, 6, 8], [9, 11]),
         ("Halloween turned me into someone who watches horror films.", [10, 11], [4, 7]),
         ("I've got a fortnight of annual leave in May and want to come out of it with a licence.", [3, 5], [6, 8]),
+        ("My pay rise kicks in from April, but the back pay won't arrive until May.", [2, 4], [6, 8]),
+        # no month named, yet a time of year: each met by a reader in a dated history
+        ("Heavy snow on Saturday delayed my parents' return by a day.", [1, 2, 12], [6, 7]),
+        ("It's already dark by half four, and I light a candle when I read.", [1, 11], [5, 7]),
+        ("I spent Sunday scrubbing the church hall kitchen before the harvest supper.", [9, 10], [2, 3, 7]),
+        ("Half-term starts on Friday, and I still haven't sorted who's having the kids.", [2, 5, 10], [1, 6, 7]),
+        ("The ceiling in the science block came down over half-term.", [2, 3, 6], [1, 4, 8]),
+        ("Ice on the steps outside the sports hall sent me flying.", [1, 3, 12], [7, 8]),
+        ("Our water company announced a hosepipe ban from Friday.", [6, 8], [1, 2, 11]),
+        ("The clocks changed last weekend, and I've been waking up an hour early.", [3, 10], [2, 6]),
     ],
 )
 def test_a_reference_fits_only_the_months_it_can_be_said_in(text, fits, contradicts):
@@ -45,6 +55,9 @@ def test_a_reference_fits_only_the_months_it_can_be_said_in(text, fits, contradi
         "Next March I'll be forty.",
         "Last Christmas was at my parents' in Leeds.",
         "Three clients sent me Christmas cards last year because my emails sound warm.",
+        "Our pond freezes solid every cold snap, and breaking the ice is my job.",
+        "There is a conker in my coat from years ago that I keep meaning to throw away.",
+        "When there is ice on the steps I go down them sideways.",  # a habit: any month
     ],
 )
 def test_habits_relative_times_and_names_fit_any_month(text):
@@ -106,6 +119,13 @@ def test_the_date_gate_counts_a_contradiction():
             "content": ["In July I spotted a heron on the pond.", "In July I spotted a heron on the pond."],
         }
     )
+    import re
+
+    from flows.stages.calendar_gate import CALENDAR_PATTERN
+
+    # the gate reads only turns its pattern picks (DuckDB's regexp_matches): a season sign is one of them
+    assert re.search(CALENDAR_PATTERN, "Heavy snow on Saturday kept us in.")
+    assert not re.search(CALENDAR_PATTERN, "The boiler broke again on Tuesday.")
     bad = date_contradictions_check(rows, 10, "version:x")
     assert not bad.passed and bad.value == pytest.approx(0.1) and "s1" in bad.detail
     assert date_contradictions_check(rows[1:], 10, "version:x").passed
