@@ -4,7 +4,8 @@ What: ``unfit_tags(persona)`` names the kinds of life detail a persona cannot ha
 someone who lives with a partner and children, a manager or a colleague for someone retired, a newborn
 at 70, "since I retired" at 35, a grandmother at 65, a mum at 85, "the kids" for someone without children
 at home, a toddler beside a teenager: a family's children are either small or teenagers, by age; "our
-flat" beside "our house": a home is one or the other; a son's first job beside a toddler; "the breakup"
+flat" beside "our house", "the man upstairs" beside "our pond", "our landlord" beside "our mortgage": a home
+is one or the other, rented or owned; a son's first job beside a toddler; "the breakup"
 told by someone who lives with a partner; a workplace of another occupation: "our office" for a nurse;
 "my new knee" at 24, revision notes at 40),
 ``fits_life(text, tags)`` says whether a sentence is free of them, and ``relations_for(persona, relations)``
@@ -59,13 +60,27 @@ LIFE_WORDS = {
     r"\bthe school (?:asked parents|sent home)\b|\bletter from the school nurse\b|"
     r"\bparents' evening (?:on|is|lasted)\b|\bduring a parents' evening\b|\bour parents' group\b|"
     r"\bschool's secondhand uniform\b|\bitem of school uniform\b|\bschool shoes\b|\bname tapes\b",
-    # a home is a flat or a house, the same one in every session
+    # a home is a flat or a house, the same one in every session: neighbours above and below, "our
+    # building", a lift to the door; or a loft, a roof, a garden, a shed, a pond of one's own
     "flat": r"\b(?:our|my|the)(?: whole| tiny| little| new| old)? flat\b"
     r"(?! (?:white|tyre|cap|rate|fee|pack|shoes?|screen))|"
-    r"\bour (?:stairwell|lift|block)\b|\bmy balcony\b",
+    r"\bour (?:stairwell|lift|block)\b|\bmy balcony\b|"
+    r"\blives? (?:above|below|downstairs from|upstairs from) (?:me|us)\b|"
+    r"\b(?:my|our) (?:downstairs|upstairs) neighbours?\b|"
+    r"\bthe (?:man|woman|couple|family|people|flat|neighbours?) (?:upstairs|downstairs)\b|"
+    r"\b(?:our|my) (?:building|block)\b|\bfire stairs\b|\bcommunal (?:hallway|stairs|bins|laundry)\b|"
+    r"\bso much as a balcony\b|\bfrom the lift to our door\b|\bup three flights of stairs\b",
     "house": r"\b(?:our|my)(?: whole| new| old)? house\b|"
     r"\bthe(?: whole)? house\b(?! (?:of|party|wine|style|rules|special))|"
-    r"\b(?:our|my) (?:driveway|lawn|garage|loft|attic|back garden|front garden)\b|\bthe (?:loft|attic|driveway)\b",
+    r"\b(?:our|my) (?:driveway|lawn|garage|loft|attic|back garden|front garden)\b|\bthe (?:loft|attic|driveway)\b|"
+    r"\b(?:our|my) (?:pond|cellar|eaves|chimney|conservatory|porch|extension|hedges?|back step|garden|"
+    r"garden (?:fence|wall)|shed)\b|(?<!under )\bour roof\b|\bend of our garden\b",
+    # a home is rented or owned, for good: a landlord and a tenancy, or a mortgage and the previous owners
+    "renting": r"\b(?:our|my|the) (?:landlord|landlady|letting agent|letting agency)\b(?! at the)|"
+    r"\b(?:our|my) rent\b|\btenancy agreement\b|\bprevious tenants?\b|\bhousing association\b|"
+    r"\bthe rent (?:again|on our)\b|\bwhat the landlord charges\b|\bwe owe the landlord\b",
+    "owning": r"\b(?:our|my) mortgage\b|\bmortgage deal\b|\bthe previous owners\b|\bprevious owner's tree\b|"
+    r"\bvaluer\b|\bremortgag\w*",
     # a son or daughter with an adult life: not the child of someone whose children are small or teenagers
     "grown_children": r"\bmy (?:son|daughter)\b[^.!?]*\b(?:first job|university|graduat\w*|conference|his own flat|"
     r"her own flat|moved out|moved back home|engaged|wedding|mortgage|promotion)\b|"
@@ -161,7 +176,7 @@ def speaks_of(text: str, relation: str | None) -> bool:
 _COMPILED = {tag: re.compile(words, re.IGNORECASE) for tag, words in LIFE_WORDS.items()}
 SOMEONE_ELSES = frozenset(
     {"children", "kids_at_home", "little", "teen", "baby", "school_kids", "parents", "grandparents", "grandchildren",
-     "flatmate", "flat", "house"}
+     "flatmate", "flat", "house", "renting", "owning"}
 )  # fmt: skip
 """Tags no sentence of a text the user relays for someone else may carry: that person's "my son", "our
 flat" or "my mum" would be the user's family or home seen from a life the history never describes."""
@@ -212,6 +227,7 @@ def unfit_tags(persona, world: dict | None = None) -> frozenset[str]:
     if persona.age < 23 or (persona.age < _CHILDREN_LEFT_HOME_FROM and persona.household not in _WITH_CHILDREN):
         tags.add("children")  # too young for children, or young enough that they would live at home
     tags.add("house" if lives_in_flat(persona) else "flat")
+    tags.add("owning" if rents_home(persona) else "renting")
     small_at_home = persona.household in _WITH_CHILDREN and "teen" in tags
     if small_at_home or persona.age < _GROWN_CHILDREN_FROM:  # no son with a job beside a toddler
         tags.add("grown_children")
@@ -249,6 +265,20 @@ def lives_in_flat(persona) -> bool:
     most families in houses; a stable draw from the persona id, the same in every session."""
     share = _FLAT_SHARE.get(persona.household, 0.2)
     return zlib.crc32(f"home:{persona.persona_id}".encode()) % 100 < share * 100
+
+
+_RENT_SHARE = {"with roommates": 1.0, "lives alone": 0.6, "single parent": 0.5, "with partner": 0.45}
+_RENTING_UNTIL = 25  # someone younger rents (or lives in a home someone else rents)
+
+
+def rents_home(persona) -> bool:
+    """Whether the persona's home is rented (else owned): sharers and the young rent, most families own, and
+    a flat is likelier rented; a stable draw from the persona id ("our landlord" in March and "our mortgage
+    deal ends soon" in May is what a reader met)."""
+    if persona.age < _RENTING_UNTIL:
+        return True
+    share = _RENT_SHARE.get(persona.household, 0.25) + (0.2 if lives_in_flat(persona) else 0.0)
+    return zlib.crc32(f"tenure:{persona.persona_id}".encode()) % 100 < share * 100
 
 
 def _older_children(persona) -> bool:

@@ -161,6 +161,20 @@ def test_a_home_is_a_flat_or_a_house_for_good():
     assert {fits_life(flat, u) for u in homes} == {True, False}
     assert fits_life("I ordered a flat white and a house salad.", homes[0] | homes[1])
     assert not all(fits_life("I hunted through the whole flat for my keys.", u) for u in homes)
+    # the signs of each kind of home a reader met side by side in one history
+    upstairs, pond = "Whoever lives above me drops something heavy at eleven.", "Our pond freezes every winter."
+    assert all(fits_life(upstairs, u) != fits_life(pond, u) for u in homes)
+
+
+def test_a_home_is_rented_or_owned_for_good():
+    landlord = "Our landlord finally sent someone to look at the damp patch."
+    mortgage = "Our mortgage deal ends soon, so I've been going through offers."
+    homes = [unfit_tags(_persona(persona_id=f"p{i:05d}", household=h)) for i in range(40)
+             for h in ("lives alone", "with partner", "with partner and children")]  # fmt: skip
+    assert all(fits_life(landlord, u) != fits_life(mortgage, u) for u in homes)  # never both, never neither
+    assert {fits_life(landlord, u) for u in homes} == {True, False}
+    assert not fits_life(mortgage, unfit_tags(_persona(age=22, household="with roommates")))  # the young rent
+    assert fits_life("The landlord at the Crown had my pint poured before I sat down.", homes[0] | homes[1])
 
 
 def test_a_text_relayed_for_someone_else_tells_nothing_of_a_family_or_home(tax):
