@@ -31,6 +31,7 @@ from functools import lru_cache
 LIFE_WORDS = {
     "flatmate": r"\b(?:flatmate|roommate|housemate)s?\b",
     "work": r"\bmy (?:manager|boss|coworker|colleague|team|job|employer|workplace)s?\b|\bat work\b|\bmy office\b|"
+    r"\bour works (?:festive do|party|do|outing|canteen)\b|\b(?:team|staff) meetings?\b|\bthrough every meeting\b|"
     r"\bmy shift\b|\bpayday\b|\b(?:a|our) colleagues?\b|\bcolleagues\b|\bannual leave\b|\bpay rise\b|"
     r"\bholiday request\b",
     "retired": r"\b(?:I retired|I've retired|since retiring|retiring set|my retirement|retirement (?:brought|in)|"
@@ -180,6 +181,24 @@ SOMEONE_ELSES = frozenset(
 )  # fmt: skip
 """Tags no sentence of a text the user relays for someone else may carry: that person's "my son", "our
 flat" or "my mum" would be the user's family or home seen from a life the history never describes."""
+_RETIRED_AUTHORS = ("my grandmother",)
+
+
+def holds_in(relation: str, domain: str) -> bool:
+    """Whether the person of ``relation`` can hold a preference of ``domain``: a grandmother none about work
+    (how a project kickoff should run, what to wear to the office)."""
+    return not (relation in _RETIRED_AUTHORS and domain == "work")
+
+
+def someone_elses(author: str | None) -> frozenset[str]:
+    """What a text written by ``author`` (the relation of the person the user relays it for) may not say:
+    ``SOMEONE_ELSES``, and for a grandmother a job of any kind ("our works festive do", "a meeting at the
+    office" in the notes of a ninety-year-old is what a reader met)."""
+    if author in _RETIRED_AUTHORS:
+        return SOMEONE_ELSES | {"work", *WORKPLACES}
+    return SOMEONE_ELSES
+
+
 _WITH_CHILDREN = ("with partner and children", "single parent", "multigenerational")
 _SMALL_CHILDREN_UNTIL = 36  # a parent younger than this has no teenager
 _TEENAGERS_FROM = 50  # a parent from this age has no toddler

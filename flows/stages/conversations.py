@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from flows.stages.news import NewsSupply
 from llm.base import Generator
 from llm.callsites import SIGNAL_SESSION
-from llm.life import MESSAGE_TASKS, correspondents, relations_for, unfit_tags
+from llm.life import MESSAGE_TASKS, SOMEONE_ELSES, correspondents, relations_for, someone_elses, unfit_tags
 from llm.seeding import rng_for
 from llm.tokens import count_message_tokens
 from llm.world import world_for
@@ -183,7 +183,8 @@ def generate_conversations(
                     if pref.previous_preference_id
                     else None,
                     session_date=pref.stated_at.date(),
-                    unfit_life=sorted(unfit),
+                    # a relayed cue is its author's: nothing their life rules out (a grandmother's job)
+                    unfit_life=sorted(unfit | (someone_elses(pref.relation) - SOMEONE_ELSES)),
                 )
             )
             metas.append(m)

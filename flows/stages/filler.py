@@ -13,7 +13,7 @@ from flows.stages.conversations import sessions_from_drafts, task_order
 from flows.stages.news import NewsSupply
 from llm.base import Generator
 from llm.callsites import FILLER_SESSION
-from llm.life import MESSAGE_TASKS, correspondents, relations_for, speaks_of, unfit_tags
+from llm.life import MESSAGE_TASKS, correspondents, fits_life, relations_for, someone_elses, speaks_of, unfit_tags
 from llm.seeding import rng_for
 from llm.timing import months_fitting, timeline_months
 from llm.world import world_for
@@ -83,8 +83,14 @@ def generate_persona_filler(
             variant = variants.get(task_type, 0)
             variants[task_type] = variant + 1
             candidates = world if for_other or task_type not in MESSAGE_TASKS else correspondents(persona, world)
-            # never the one person the focus sentence speaks of ("Hi Wes, ... My brother is a tree surgeon")
-            contact = rng.choice([c for c in candidates if not speaks_of(focus, c.relation)] or candidates)
+            # never the one person the focus sentence speaks of ("Hi Wes, ... My brother is a tree surgeon"),
+            # nor, for a text of someone else's, one whose life it does not fit (a grandmother's office)
+            fitting = [
+                c
+                for c in candidates
+                if not speaks_of(focus, c.relation) and (not for_other or fits_life(focus, someone_elses(c.relation)))
+            ]
+            contact = rng.choice(fitting or candidates)
             requests.append(
                 FillerRequest(
                     key=sid,

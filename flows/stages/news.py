@@ -21,7 +21,7 @@ so they never collide.
 
 from __future__ import annotations
 
-from llm.life import SOMEONE_ELSES, fits_life, speaks_of
+from llm.life import fits_life, someone_elses, speaks_of
 from llm.seeding import rng_for
 from llm.timing import months_fitting
 from llm.world import fits, render_news
@@ -103,7 +103,7 @@ class NewsSupply:
         made the same way, one such sentence each), then, when domain news is used up, one of the user's habits.
         ``window``: the months the text may be dated in; its calendar words must allow one (``llm.timing``).
         ``addressee``: the relation of the person the text is for, when already chosen (``take``)."""
-        unfit = frozenset() if own_text else SOMEONE_ELSES
+        unfit = frozenset() if own_text else someone_elses(addressee)
         to = addressee
         topical = own_text and self.topical and self.rng.random() < TOPICAL_SHARE
         if topical and (found := _pop(self.topical, window, to=to)):
@@ -135,7 +135,7 @@ class NewsSupply:
         out: list[str | None] = []
         self.window = window
         # someone else's text tells nothing of their family or home (their "my son" would be the user)
-        self.unfit_now = frozenset() if own_text else SOMEONE_ELSES
+        self.unfit_now = frozenset() if own_text else someone_elses(contact.relation if contact else None)
         self.addressee = contact.relation if contact is not None else None  # "Hi Mum": no "Mum's hip" in it
         others = [p for p in people if contact is None or p.name != contact.name]
         self.rng.shuffle(others)  # one text names each person at most once while it can

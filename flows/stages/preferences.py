@@ -23,7 +23,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, time, timedelta
 
-from llm.life import fits_life, holders_for, unfit_tags
+from llm.life import fits_life, holders_for, holds_in, unfit_tags
 from llm.seeding import rng_for
 from llm.world import world_for
 from schemas.config import SynthConfig
@@ -117,7 +117,8 @@ def _add_opposites(config: SynthConfig, persona: Persona, tax: Taxonomy, prefs: 
             continue
         scenario = tax.scenarios[mine.scenario_id]
         theirs = rng.choice([o.id for o in scenario.options if o.id != mine.option_id])
-        add(scenario, theirs, _moment(config, rng, 0.02, 0.85), who="other", relation=rng.choice(people))
+        holders = [r for r in people if holds_in(r, tax.domain_of[scenario.id])] or people
+        add(scenario, theirs, _moment(config, rng, 0.02, 0.85), who="other", relation=rng.choice(holders))
 
 
 def generate_preferences(config: SynthConfig, persona: Persona, tax: Taxonomy) -> list[Preference]:
@@ -147,7 +148,8 @@ def generate_preferences(config: SynthConfig, persona: Persona, tax: Taxonomy) -
     for sid in scenario_ids:
         scenario = tax.scenarios[sid]
         who = "other" if rng.random() < config.other_rate else "self"
-        extra = {"who": who, "relation": rng.choice(people) if who == "other" else None}
+        holders = [r for r in people if holds_in(r, tax.domain_of[sid])] or people
+        extra = {"who": who, "relation": rng.choice(holders) if who == "other" else None}
         final = _pick_option(scenario, persona, rng)
         if rng.random() < config.update_rate:
             earlier = rng.choice([o.id for o in scenario.options if o.id != final])

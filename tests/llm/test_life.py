@@ -315,3 +315,34 @@ def test_a_school_writing_to_parents_belongs_to_a_parent_of_a_school_child():
         assert not fits_life(sentence, unfit_tags(alone)) and not fits_life(sentence, SOMEONE_ELSES), sentence
         assert fits_life(sentence, unfit_tags(parent)) or "three children" in sentence, sentence
     assert fits_life(memory, unfit_tags(alone))  # one's own schooldays belong to everyone
+
+
+def test_a_grandmothers_notes_tell_of_no_job_and_she_holds_no_work_preference(tax, tiny_config, gen):
+    """A reader met "Our works festive do" and "I sneeze my way through every meeting" in a ninety-year-old's
+    notes, and a grandmother with a view on how a project kickoff should run."""
+    from flows.stages.news import NewsSupply
+    from flows.stages.personas import generate_personas
+    from flows.stages.preferences import generate_preferences
+    from llm.life import WORKPLACES
+    from schemas.generation import Contact
+
+    job = frozenset({"work", *WORKPLACES})
+    assert not fits_life("Our works festive do has been postponed into the new year.", job)
+    persona = _persona(age=40)
+    supply = NewsSupply(0, persona.persona_id, [], tax, half=1, unfit=unfit_tags(persona))
+    gran, sister = (
+        Contact(name="Rosa", relation="my grandmother", pronoun="she"),
+        Contact(name="Ana", relation="my sister", pronoun="she"),
+    )
+    for_gran = [s for _ in range(150) for s in supply.take(3, [], gran, own_text=False)]
+    for_gran += [s for _ in range(100) if (s := supply.focus(own_text=False, addressee="my grandmother"))]
+    assert len(for_gran) > 200 and all(fits_life(s, job) for s in for_gran)
+    for_sister = [s for _ in range(150) for s in supply.take(3, [], sister, own_text=False)]
+    assert not all(fits_life(s, job) for s in for_sister)  # a sister's notes may tell of her job
+
+    config = tiny_config.model_copy(update=dict(n_personas=60, shard_size=60, other_rate=0.6))
+    personas = generate_personas(config, 0, tax, gen)
+    held = [p for persona in personas for p in generate_preferences(config, persona, tax) if p.relation]
+    by_gran = [p for p in held if p.relation == "my grandmother"]
+    assert len(by_gran) > 10 and not any(tax.domain_of[p.scenario_id] == "work" for p in by_gran)
+    assert any(tax.domain_of[p.scenario_id] == "work" for p in held)  # others hold work preferences

@@ -140,29 +140,39 @@ def test_a_forget_request_quotes_the_cue_without_the_typos_a_proofread_showed():
     assert cue_as_meant(plain) == shown  # no fixes listed: as shown
 
 
-def test_no_text_speaks_of_the_person_it_is_for_or_by_in_the_third_person(tiny_config, tax, gen):
-    """ "Hi Wes, ... My brother is a tree surgeon" to the user's only brother, or cousin Kavya's notice
-    saying "my cousin qualified": the person a text is for (or by) is named in the request's first line, and
-    no sentence of the texts speaks of that relation in the third person."""
-    import re
-
-    from llm.life import speaks_of
+@pytest.fixture(scope="module")
+def wider(tiny_config, tax, gen):
+    """Six personas with 150 own tasks each: tiny has too few texts for a rule broken ~1 time in 80."""
     from llm.world import world_for
 
-    config = tiny_config.model_copy(
-        update=dict(n_personas=6, shard_size=6, persona_filler_sessions=150)
-    )  # ~1 text in 80
+    config = tiny_config.model_copy(update=dict(n_personas=6, shard_size=6, persona_filler_sessions=150))
     personas = generate_personas(config, 0, tax, gen)
     prefs = [p for persona in personas for p in generate_preferences(config, persona, tax)]
     sessions = generate_conversations(config, personas, prefs, tax, gen)
     own_filler = generate_persona_filler(config, personas, prefs, tax, gen)
     worlds = {p.persona_id: world_for(config.seed, p.persona_id, tax) for p in personas}
+    return sessions + own_filler, worlds
+
+
+def _people_of_the_ask(session, world):
+    """(relation, the texts of the session's user turns) for each person of ``world`` its request names
+    in its first line: the person the text is for, or the one it is by."""
+    import re
+
+    ask, _, body = session.turns[0].content.partition("\n")
+    body += "\n".join(t.content for t in session.turns[1:] if t.role == "user")
+    return [(relation, body) for relation, person in world.items() if re.search(rf"\b{person.name}\b", ask)]
+
+
+def test_no_text_speaks_of_the_person_it_is_for_or_by_in_the_third_person(wider):
+    """ "Hi Wes, ... My brother is a tree surgeon" to the user's only brother, or cousin Kavya's notice
+    saying "my cousin qualified": no sentence of the texts speaks of that relation in the third person."""
+    from llm.life import speaks_of
+
+    sessions, worlds = wider
     checked = 0
-    for s in sessions + own_filler:
-        ask, _, body = s.turns[0].content.partition("\n")
-        body += "\n".join(t.content for t in s.turns[1:] if t.role == "user")
-        for relation, person in worlds[s.persona_id].items():
-            if re.search(rf"\b{person.name}\b", ask):
-                checked += 1
-                assert not speaks_of(body, relation), (s.session_id, relation, person.name, body)
+    for s in sessions:
+        for relation, body in _people_of_the_ask(s, worlds[s.persona_id]):
+            checked += 1
+            assert not speaks_of(body, relation), (s.session_id, relation, body)
     assert checked > 100
