@@ -16,7 +16,7 @@ import re
 
 from llm.life import fits_life
 from llm.offline_tasks import write_task_session
-from llm.reported import reported_speech
+from llm.reported import reported_speech, told_later
 from llm.seeding import rng_for
 from llm.timing import fits_month, names_a_time
 from llm.voice import voice
@@ -168,8 +168,9 @@ _FORGET_REPLIES = [
 
 
 def _quote(sentence: str) -> str:
-    """The earlier sentence as a clause: first letter lowered (unless it is 'I'), end punctuation dropped."""
-    s = sentence.strip().rstrip(".!?")
+    """The earlier sentence as a clause, retold days later ("this week" -> "that week"): first letter
+    lowered (unless it is 'I'), end punctuation dropped."""
+    s = told_later(sentence.strip().rstrip(".!?"))
     return s if s.startswith(("I ", "I'")) else s[0].lower() + s[1:]
 
 

@@ -1,4 +1,5 @@
-"""Someone else's first-person sentence retold by the user: "my desk" becomes "his desk".
+"""Someone else's first-person sentence retold by the user: "my desk" becomes "his desk"; and any sentence
+retold days later: "this week" becomes "that week".
 
 What: ``reported_speech(sentence, pronoun)`` shifts the first person of a sentence another person wrote
 (``I``, ``me``, ``my``, ``we``, ``our``...) to the third person of that person (``he``, ``she`` or
@@ -7,6 +8,9 @@ were"). Why: when the user asks to forget a line of a text they relayed for thei
 my desk is covered in trays" would claim the brother's desk as the user's own, the ownership error a
 careful reader notices first. How: word-level rules for the pronouns and the auxiliaries, and a small
 inflection for present-tense verbs (past forms, modals and ambiguous forms are left as they are).
+``told_later(sentence)`` moves the words that point at the day of telling ("this week", "today",
+"yesterday", "last night") to the day it was told: a request to forget, weeks later, "the prize winner I
+picked up this week" quoted word for word reads as a new event (a reader noticed).
 """
 
 from __future__ import annotations
@@ -135,3 +139,32 @@ def _second_verb(m: re.Match) -> str:
     ):
         return m.group(0)
     return m.group(0)[: -len(verb)] + _inflect(verb)
+
+
+_LATER = {
+    "this week": "that week",
+    "this morning": "that morning",
+    "this afternoon": "that afternoon",
+    "this evening": "that evening",
+    "this month": "that month",
+    "today": "that day",
+    "tonight": "that night",
+    "yesterday": "the day before",
+    "last night": "the night before",
+    "last week": "the week before",
+    "last weekend": "the weekend before",
+    "last month": "the month before",
+    "tomorrow": "the next day",
+    "next week": "the week after",
+}
+_LATER_RX = re.compile(r"\b(" + "|".join(sorted(_LATER, key=len, reverse=True)) + r")\b", re.IGNORECASE)
+
+
+def told_later(sentence: str) -> str:
+    """``sentence`` retold days after it was said: its words for the day of telling made that day's."""
+
+    def shift(m: re.Match) -> str:
+        later = _LATER[m.group(1).lower()]
+        return later[0].upper() + later[1:] if m.group(1)[0].isupper() else later
+
+    return _LATER_RX.sub(shift, sentence)

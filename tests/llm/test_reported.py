@@ -50,3 +50,15 @@ def test_a_second_verb_after_and_agrees_but_not_a_noun_or_an_infinitive():
 def test_a_sentence_without_a_first_person_is_unchanged():
     said = "The cat knocked a tray of beads over on Tuesday, and nobody saw it happen."
     assert reported_speech(said, "she") == said
+
+
+def test_a_sentence_retold_days_later_points_at_the_day_it_was_told():
+    """A request to forget, weeks later, quoted "the prize winner I picked up this week" as if new."""
+    from llm.reported import told_later
+
+    assert told_later("I picked up the prize winner this week.") == "I picked up the prize winner that week."
+    assert told_later("Yesterday I swapped the bulb, and tonight we try it.") == (
+        "The day before I swapped the bulb, and that night we try it."
+    )
+    assert told_later("Last week I read it; last weekend too.") == "The week before I read it; the weekend before too."
+    assert told_later("Every Sunday I bake bread.") == "Every Sunday I bake bread."
