@@ -224,7 +224,7 @@ def write_task_session(
     reply = _add(task.id, sentences, held, held_fixes, contact, occasion, owner, k)
     if kind is not None:
         follow = _follow(task.id, kind, p, whole, [*fixes, *held_fixes], contact, occasion, owner, k)
-        both = task.id == "proofread" or (task.id == "shorten" and kind == "title")  # else the follow-up is the text
+        both = task.id == "proofread"  # else the follow-up is the text
         reply = f"{reply}\n\n{follow}" if both else follow
     turns.append(TurnDraft(role="assistant", content=reply))
     if held_cue is not None:
@@ -260,7 +260,7 @@ def _add(task_id, sentences, held, fixes, contact, occasion, owner, k) -> str:
         listed = "; ".join(f"{w} -> {r}" for w, r in fixes)
         return " ".join(held) + (f"\n\nFixed: {listed}." if fixes else "\n\nThat part was already fine.")
     if task_id == "shorten":
-        return "With it: " + " ".join([*sentences, *held])
+        return "With it:\n\n" + " ".join([*sentences, *held])
     return _post([*sentences, *held], occasion, k)
 
 
@@ -277,18 +277,19 @@ def _follow(task_id, kind, p, sentences, fixes, contact, occasion, owner, k) -> 
         reply = task_id == "reply"
         if kind == "shorter":  # the first and the last point, cut to their main clauses: the one just added stays in
             short = [tighten(s) for s in ([sentences[0], sentences[-1]] if len(sentences) > 1 else sentences)]
-            return "Shorter:\n\n" + _message_draft(short, contact, owner, k + 1, reply)
+            return "Shorter:\n\n" + _message_draft(short, contact, owner, k, reply)  # same greeting and sign-off
         if kind == "add_call":
             return "Added:\n\n" + _message_draft([*sentences, _CALL_LINES[p % 3]], contact, owner, k, reply)
         subjects = _SUBJECTS if owner == "other" else [x.format(first=address(contact)) for x in _SUBJECTS_TO]
         return f"Subject: {subjects[k % len(subjects)]}\n\n" + _message_draft(sentences, contact, owner, k)
     if task_id == "shorten":
-        if kind == "title":
-            return f"Maybe: {_TITLES[(k + 2) % len(_TITLES)]}"  # five words or fewer: it may recur
-        return f"In one sentence: {_one_sentence(sentences)}"
+        if kind == "title":  # above the text, where a heading goes (five words or fewer: it may recur)
+            return f"With it, under a heading:\n\n{_TITLES[(k + 2) % len(_TITLES)]}\n\n" + " ".join(sentences)
+        # every point kept, each cut to its main clause: shorter than the text, as "even shorter?" asks
+        return f"In one sentence:\n\n{_one_sentence([tighten(s) for s in sentences])}"
     if task_id == "proofread":
         if kind == "title":
-            return f"How about this title? {_TITLES[k % len(_TITLES)]}"
+            return f'For the title, how about "{_TITLES[k % len(_TITLES)]}"?'
         n = len(fixes)
         listed = ", ".join(f"{w} for {r}" for w, r in fixes)
         return f"{n} mistake{'s' if n != 1 else ''}: {listed}." if n else "None, it was clean."

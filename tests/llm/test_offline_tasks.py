@@ -296,3 +296,32 @@ def test_a_post_for_someone_elses_own_page_opens_as_an_own_post():
             assert reply.split("\n\n", 1)[1].split("\n", 1)[0] in own, (ask, reply)
             checked += 1
     assert checked >= 3
+
+
+def test_a_text_cut_to_one_sentence_is_shorter_and_a_heading_goes_above_it():
+    """A reader met "Even shorter?" answered by a longer run-on, and "Maybe: Small news" under the text."""
+    long = [*SENTENCES, "The new bakery by the station sells out of rye bread before nine, so I go early."]
+    kinds = set()
+    for variant in range(12):
+        draft = _session("shorten", variant, followup=True, add_last=True, sentences=long)
+        first, last = draft.turns[1].content, draft.turns[3].content
+        head, _, text = last.partition("\n\n")
+        if head == "In one sentence:":
+            kinds.add("one")
+            added = draft.turns[2].content.rsplit("\n", 1)[-1]
+            assert len(text.split()) < len(first.partition("\n\n")[2].split()) + len(added.split())
+            assert text.count(".") == 1
+        else:
+            kinds.add("title")
+            assert head == "With it, under a heading:" and "\n\n" in text
+            title, body = text.split("\n\n", 1)
+            assert len(title.split()) <= 5 and body.endswith(".")
+    assert kinds == {"one", "title"}
+    shorter = 0
+    for variant in range(30):  # a shorter message keeps the greeting and the sign-off it had
+        draft = _session("message", variant, followup=True, add_last=True)
+        if draft.turns[3].content.startswith("Shorter"):
+            shorter += 1
+            before, after = draft.turns[1].content.splitlines(), draft.turns[3].content.splitlines()
+            assert before[2] == after[2] and before[-2:] == after[-2:]
+    assert shorter >= 3
