@@ -70,7 +70,8 @@ _TITLES = ["A busy few days", "Notes from this week", "This week, briefly", "Sma
 _HASHTAGS = ["#weeknotes", "#littlewins", "#realLife", "#thisweek", "#catchingup", "#dailyLife"]
 # A post opens as people open one where it goes up (five words or fewer: they may recur).
 _POST_OPENERS = {
-    "neighbours": ["Hi neighbours!", "Hello all,", "Morning, everyone!", "Evening all,", "Hi everyone,"],
+    # no "Morning, everyone!": the history dates a session after it is written, evening as often as morning
+    "neighbours": ["Hi neighbours!", "Hello all,", "Hello, everyone!", "Hi all, a quick one.", "Hi everyone,"],
     "family": ["Hi all!", "Hello lovely lot,", "Family news!", "Hi everyone,"],
     "own": ["Life lately.", "This week, in brief.", "A few bits of news.", "Small news from me."],
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 
 import pytest
@@ -288,3 +289,21 @@ def test_a_cue_in_someone_elses_own_text_never_names_that_person(tax):
         assert cue_for(0, SignalRequest.model_construct(**base, relation="my sister"), option) == "I drive at dawn."
     told = {cue_for(0, SignalRequest.model_construct(**{**base, "scenario_repeat": r}), option) for r in range(4)}
     assert told == set(option.cues)  # the user's own text may name the sister
+
+
+def test_undated_sessions_keep_no_clockwork_rhythm_between_dated_ones():
+    """Evenly spaced, eight sessions sat exactly 68 minutes apart, a rhythm only the dated (cue) sessions
+    broke; each undated session now falls at a random point of its own slot, in order."""
+    import random
+    from datetime import datetime
+
+    from flows.stages.histories import _times
+
+    start, end = datetime(2025, 1, 6), datetime(2025, 1, 26)
+    order = [_session(f"f{i:02d}", "The boiler broke again.") for i in range(19)]
+    even = _times(order, start, end)
+    assert len({b - a for a, b in itertools.pairwise(even)}) == 1  # the old clockwork
+    jittered = _times(order, start, end, random.Random(0))
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(jittered)]
+    assert all(g > 0 for g in gaps) and len({round(g / 60) for g in gaps}) == len(gaps)
+    assert max(gaps) > 2 * min(gaps) and start < jittered[0] and jittered[-1] < end
