@@ -205,7 +205,8 @@ def build_history(
                 session_id=s.session_id,
                 token_offset=offset,
                 n_tokens=s.n_tokens,
-                started_at=t.replace(microsecond=0),
+                # to the minute, as every dated session is: seconds only on the undated ones marked the rest
+                started_at=t.replace(second=0, microsecond=0),
             )
         )
         offset += s.n_tokens

@@ -49,6 +49,8 @@ def test_histories_budget_chronology_and_spread(tiny_config, shard):
         assert {i.session_id for i in own} == {s.session_id for s in sessions if s.persona_id == h.persona_id}
         for i in own:  # persona sessions keep their own time
             assert i.started_at == by_id[i.session_id].started_at.replace(microsecond=0)
+        # every time to the minute: seconds on undated sessions only would mark the dated (cue) ones
+        assert all(i.started_at.second == 0 for i in h.items)
         fractions = [i.token_offset / h.n_tokens for i in own]
         assert min(fractions) < 0.35 and max(fractions) > 0.65, "signals must spread over the history"
 
