@@ -18,7 +18,7 @@ from llm.life import fits_life
 from llm.offline_tasks import write_task_session
 from llm.reported import reported_speech, told_later
 from llm.seeding import rng_for
-from llm.timing import fits_month, names_a_time
+from llm.timing import claimed_days, fits_month, names_a_time
 from llm.voice import voice
 from llm.world import slots_for
 from schemas.generation import Contact, SessionDraft, SignalRequest, TurnDraft
@@ -83,6 +83,7 @@ def cue_for(seed: int, req: SignalRequest, option: ScenarioOption) -> str:
 
     changed = req.kind == "update"
     speaker = req.relation.lower() if req.relation else None
+    since = (req.session_date - req.previous_date).days if req.session_date and req.previous_date else None
 
     def misfit(cue: str) -> tuple[bool, ...]:  # what a reader would notice, worst first
         plain = changed and cue not in option.change_cues
@@ -92,6 +93,8 @@ def cue_for(seed: int, req: SignalRequest, option: ScenarioOption) -> str:
             # person by the user's word for them ("My sister passed ..." in the sister's own draft)
             not fits_life(cue, unfit) or (speaker is not None and speaker in cue.lower()),
             month is not None and not fits_month(cue, month),  # a month or season its date contradicts
+            # "ten weeks since my last pint" three weeks after the session that toasted with wine
+            changed and since is not None and (claimed_days(cue) or 0) > since,
             plain,  # an update shown with no sign of a change
             # an update shown by a plain cue that claims years of the new habit contradicts the old one
             plain and bool(_LONG_STANDING.search(cue)),

@@ -224,3 +224,28 @@ def session_months(session) -> frozenset[int]:
         if turn.role == "user":
             allowed = allowed & months_fitting(turn.content)
     return allowed
+
+
+_NUMBER = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+           "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a few": 3, "a couple of": 2}  # fmt: skip
+_UNIT_DAYS = {"day": 1, "week": 7, "fortnight": 14, "month": 30, "year": 365}
+_CLAIM = re.compile(
+    r"\b(?:for (?:the (?:last|past) )?)?(?P<n>a few|a couple of|an?|one|two|three|four|five|six|seven|eight|nine|ten|"
+    r"eleven|twelve|\d+) (?P<unit>day|week|fortnight|month|year)s?(?: (?P<after>since|ago|now|in|running|on)\b)?",
+    re.IGNORECASE,
+)
+
+
+def claimed_days(text: str) -> int | None:
+    """The longest time ``text`` says has passed since something began ("about ten weeks since my last
+    pint", "six months ago", "for the past three weeks"), in days, or None. An update's change cue may claim
+    no longer than the time since the step it follows: "ten weeks since my last pint" three weeks after a
+    session that toasted with wine is what a reader met."""
+    longest = None
+    for m in _CLAIM.finditer(text):
+        if not (m.group("after") or m.group(0).lower().startswith("for ")):
+            continue  # "a week of rain", "two days' walk": no time elapsed
+        n = int(m.group("n")) if m.group("n").isdigit() else _NUMBER[m.group("n").lower()]
+        days = n * _UNIT_DAYS[m.group("unit").lower()]
+        longest = days if longest is None else max(longest, days)
+    return longest

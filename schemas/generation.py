@@ -85,6 +85,9 @@ class SignalRequest(Record):
     session_date: date | None = Field(
         None, description="the day the session is dated; its calendar words must fit it (llm.timing)"
     )
+    previous_date: date | None = Field(
+        None, description="updates: the day of the step this one follows; a change cue claims no longer since"
+    )
     unfit_life: list[str] = Field(
         default_factory=list, description="kinds of life detail the persona cannot have (llm.life.LIFE_WORDS)"
     )

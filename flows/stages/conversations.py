@@ -183,6 +183,9 @@ def generate_conversations(
                     if pref.previous_preference_id
                     else None,
                     session_date=pref.stated_at.date(),
+                    previous_date=by_id[pref.previous_preference_id].stated_at.date()
+                    if pref.previous_preference_id
+                    else None,
                     # a relayed cue is its author's: nothing their life rules out (a grandmother's job)
                     unfit_life=sorted(unfit | (someone_elses(pref.relation) - SOMEONE_ELSES)),
                 )

@@ -93,9 +93,7 @@ def _interleave(own: list[Session], filler: list[Session], rng: random.Random) -
     return order
 
 
-def _times(
-    order: list[Session], start: datetime, end: datetime, rng: random.Random | None = None
-) -> list[datetime]:
+def _times(order: list[Session], start: datetime, end: datetime, rng: random.Random | None = None) -> list[datetime]:
     """Dated sessions keep their time; undated ones fall between their dated neighbours in order, each at
     a random point of its own slot (with ``rng``; evenly spaced without). Evenly spaced, eight sessions sat
     exactly 68 minutes apart and a week of them 12 minutes later each day, a rhythm only the dated (cue)

@@ -307,3 +307,34 @@ def test_undated_sessions_keep_no_clockwork_rhythm_between_dated_ones():
     gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(jittered)]
     assert all(g > 0 for g in gaps) and len({round(g / 60) for g in gaps}) == len(gaps)
     assert max(gaps) > 2 * min(gaps) and start < jittered[0] and jittered[-1] < end
+
+
+def test_an_update_claims_no_longer_since_the_change_than_since_the_step_it_follows(tax):
+    """A -> B -> A: wine for a toast on 17 June, then on 8 July "about ten weeks since my last pint"."""
+    from llm.offline_signal import cue_for
+    from llm.timing import claimed_days
+    from schemas.generation import SignalRequest
+
+    assert claimed_days("It's been about ten weeks since my last pint.") == 70
+    assert claimed_days("For the past three weeks I've walked.") == 21
+    assert claimed_days("A week of rain flattened the lawn.") is None
+    scenario = next(iter(tax.scenarios.values()))
+    option = scenario.options[0].model_copy(
+        update=dict(
+            change_cues=[
+                "It's been about ten weeks since my last pint.",
+                "A fortnight ago I poured the last one away.",
+            ],
+            cues=["Tonic with ginger is my order now."],
+        )
+    )
+
+    def pick(previous: date, repeat: int) -> str:
+        req = SignalRequest.model_construct(
+            key="p00001.s003", kind="update", scenario_id=scenario.id, option_id=option.id, scenario_repeat=repeat,
+            session_date=date(2025, 7, 8), previous_date=previous, unfit_life=[], avoid_cues=[],
+        )  # fmt: skip
+        return cue_for(0, req, option)
+
+    assert {pick(date(2025, 6, 17), r) for r in range(4)} == {option.change_cues[1]}  # three weeks back
+    assert {pick(date(2025, 1, 17), r) for r in range(4)} == set(option.change_cues)  # half a year: both fit
