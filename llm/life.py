@@ -39,7 +39,7 @@ LIFE_WORDS = {
     "baby": r"\b(?:the baby|our baby|my baby|newborn|nappies|night feeds?|parental leave|maternity leave|"
     r"paternity leave)\b",
     "grandchildren": r"\bgrand(?:children|kids|son|daughter)\b",
-    "parents": r"\bmy (?:mum|dad|parents|mother|father)\b",
+    "parents": r"\bmy (?:mum|dad|parents|mother|father)\b|\bour parents\b",
     "grandparents": r"\bmy (?:partner's )?(?:grandmother|grandad|grandfather|gran|nan|grandma|grandpa|grandparents)\b",
     # a grandparent remembered as dead: not beside "my grandmother Thea", alive in the persona's world
     "late_grandparent": r"\bmy late (?:gran|grandmother|nan|grandma)\b|\b(?:gran|grandmother|nan)'s funeral\b",
@@ -100,14 +100,21 @@ LIFE_WORDS = {
     "past_fifty": r"\bmy new (?:knee|hip)\b|\b(?:arrived|was|came) on my fiftieth\b|"
     r"\bmy (?:sixtieth|seventieth|eightieth)\b",
     "studying": r"\bmy revision\b|\brevision (?:notes|folders?|timetable|cards)\b|\bmy exam results\b",
+    # the writer is a mother or a father: "another mum and I took over" is not a man's, nor his notes'
+    "as_mum": r"\b(?:another|other|fellow) mums?\b|\bus mums\b",
+    "as_dad": r"\b(?:another|other|fellow) dads?\b|\bus dads\b",
 }
 _HER_KIN = r"(?!'s (?:grandmother|gran|nan|mum|mother|sister|aunt|niece|cousin|daughter|godmother)\b)"
 _HIS_KIN = r"(?!'s (?:grandfather|grandad|dad|father|brother|uncle|nephew|cousin|son|godfather)\b)"
 _HE, _SHE = r"\b(?:he|him|his|himself)\b", r"\b(?:she|her|hers|herself)\b"
-for _tag, _who in (("partner", r"\bmy (?:new )?(?:partner|other half)"), ("best_friend", r"\bmy best friend")):
+for _tag, _who in (
+    ("partner", r"\bmy (?:new )?(?:partner|other half)"),
+    ("best_friend", r"\bmy best friend"),
+    ("manager", r"\bmy manager"),
+):
     LIFE_WORDS[f"{_tag}_he"] = rf"{_who}\b{_HIS_KIN}[^.!?]*{_HE}"
     LIFE_WORDS[f"{_tag}_she"] = rf"{_who}\b{_HER_KIN}[^.!?]*{_SHE}"
-WORLD_PRONOUN_TAGS = {"my partner": "partner", "my best friend": "best_friend"}
+WORLD_PRONOUN_TAGS = {"my partner": "partner", "my best friend": "best_friend", "my manager": "manager"}
 """People of the persona's world whom scenario and neutral sentences call "he" or "she" ("my partner ...
 him"): the world gives each a pronoun of its own (``llm.world``), and a sentence giving them the other one
 contradicts it (``world_unfit_tags``)."""
@@ -145,12 +152,16 @@ WORKPLACES = {
 shift five days apart stops believing the user)."""
 LIFE_WORDS |= {tag: words for tag, (words, _) in WORKPLACES.items()}
 _MY = r"\bmy (?:(?:big|little|older|younger|eldest|oldest|youngest|new|twin) )?"
+_GRAND = r"my grandad|my grandfather|my grandmother|my gran|my nan|my grandparents"
+_SHARED = (
+    r"\b(?:my mum|my mother|my dad|my father|my parents|" + _GRAND + r")\b"
+)  # a sibling's too: "Mum", not "my mum"
 KIN_WORDS = {
-    "my mum": r"\b(?:my mum|mum's|my mother|my parents)\b",
-    "my dad": r"\b(?:my dad|dad's|my father|my parents)\b",
+    "my mum": r"\b(?:my mum|mum's|my mother|my parents|" + _GRAND + r")\b",
+    "my dad": r"\b(?:my dad|dad's|my father|my parents|" + _GRAND + r")\b",
     "my grandmother": r"\b(?:my gran|gran's|my grandmother|my nan|my grandad|my grandfather|my grandparents)\b",
-    "my brother": _MY + r"brother\b(?!-in-law)",
-    "my sister": _MY + r"sister\b(?!-in-law)",
+    "my brother": _MY + r"brother\b(?!-in-law)|" + _SHARED,
+    "my sister": _MY + r"sister\b(?!-in-law)|" + _SHARED,
     "my partner": _MY + r"(?:partner|other half)\b",
     "my best friend": _MY + r"best friend\b",
     "my cousin": _MY + r"cousin\b",
@@ -190,13 +201,19 @@ def holds_in(relation: str, domain: str) -> bool:
     return not (relation in _RETIRED_AUTHORS and domain == "work")
 
 
-def someone_elses(author: str | None) -> frozenset[str]:
-    """What a text written by ``author`` (the relation of the person the user relays it for) may not say:
-    ``SOMEONE_ELSES``, and for a grandmother a job of any kind ("our works festive do", "a meeting at the
-    office" in the notes of a ninety-year-old is what a reader met)."""
+def someone_elses(author: str | None, pronoun: str | None = None) -> frozenset[str]:
+    """What a text written by ``author`` (the relation of the person the user relays it for, whose pronoun
+    is ``pronoun``) may not say: ``SOMEONE_ELSES``; for a grandmother a job of any kind ("our works festive
+    do", "a meeting at the office" in the notes of a ninety-year-old is what a reader met); a mother's
+    words in a man's notes, a father's in a woman's ("another mum and I took over" in Bilal's)."""
+    tags = set(SOMEONE_ELSES) | set(_AS_PARENT.get(pronoun, ()))
     if author in _RETIRED_AUTHORS:
-        return SOMEONE_ELSES | {"work", *WORKPLACES}
-    return SOMEONE_ELSES
+        tags |= {"work", *WORKPLACES}
+    return frozenset(tags)
+
+
+_AS_PARENT = {"she": ("as_dad",), "he": ("as_mum",), "they": ("as_mum", "as_dad")}
+_AS_PARENT_OF_GENDER = {"woman": ("as_dad",), "trans woman": ("as_dad",), "man": ("as_mum",), "trans man": ("as_mum",)}
 
 
 _WITH_CHILDREN = ("with partner and children", "single parent", "multigenerational")
@@ -273,6 +290,7 @@ def unfit_tags(persona, world: dict | None = None) -> frozenset[str]:
         tags.add("past_fifty")
     if persona.occupation != "student" and persona.age > 25:
         tags.add("studying")
+    tags |= set(_AS_PARENT_OF_GENDER.get(persona.gender, ("as_mum", "as_dad")))
     return frozenset(tags)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 import re
 
-from llm.life import fits_life
+from llm.life import fits_life, speaks_of
 from llm.offline_tasks import write_task_session
 from llm.reported import reported_speech, told_later
 from llm.seeding import rng_for
@@ -83,6 +83,7 @@ def cue_for(seed: int, req: SignalRequest, option: ScenarioOption) -> str:
 
     changed = req.kind == "update"
     speaker = req.relation.lower() if req.relation else None
+    reader = req.contact.relation if req.contact else speaker  # whom the text is for (or, relayed, by)
     since = (req.session_date - req.previous_date).days if req.session_date and req.previous_date else None
 
     def misfit(cue: str) -> tuple[bool, ...]:  # what a reader would notice, worst first
@@ -91,7 +92,9 @@ def cue_for(seed: int, req: SignalRequest, option: ScenarioOption) -> str:
             _signature(cue) in said,  # said in an earlier session of the scenario
             # a detail the persona's life rules out; or, in someone else's own text, a cue naming that very
             # person by the user's word for them ("My sister passed ..." in the sister's own draft)
-            not fits_life(cue, unfit) or (speaker is not None and speaker in cue.lower()),
+            # ("my parents' guest bed" in the sister's: her parents are the user's); nor, in a text for or by
+            # someone, one speaking of them in the third person ("borrowed from my dad" in a reply to a sister)
+            not fits_life(cue, unfit) or (speaker is not None and speaker in cue.lower()) or speaks_of(cue, reader),
             month is not None and not fits_month(cue, month),  # a month or season its date contradicts
             # "ten weeks since my last pint" three weeks after the session that toasted with wine
             changed and since is not None and (claimed_days(cue) or 0) > since,

@@ -213,8 +213,8 @@ def write_task_session(
         phrasings = task.followups[kind]
         p = (f // len(kinds)) % len(phrasings)
         reasons = task.reasons.get(kind, [])
-        if owner == "other":  # the text is theirs: only reasons about them, never "how sloppy I was"
-            reasons = [r for r in reasons if "{first}" in r.lower()]
+        if owner == "other":  # the text is theirs: the user's reasons ("Otherwise Dad will think it's a bill",
+            reasons = []  # "Joan wrote me three lines") name its reader, who is not the one it is for
         j = (k if followup_index is None else followup_index) // len(kinds)  # the j-th change of this kind
         reason = " " + reasons[j % len(reasons)].format(**slots) if reasons and rng.random() < 0.5 else ""
         ask = f"{phrasings[p]}{reason} {ask}"

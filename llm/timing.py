@@ -66,7 +66,11 @@ SEASON_SIGNS: tuple[tuple[str, frozenset[int]], ...] = (
     (r"\bdark by (?:half )?(?:four|five)\b", frozenset({10, 11, 12, 1, 2})),
     (r"\bheatwave made\b|\bhosepipe ban from\b|\blast week's heat\b", frozenset({5, 6, 7, 8, 9})),
     (r"\bthe wet spring\b", frozenset({4, 5, 6, 7, 8, 9, 10})),
-    (r"\bclocks changed last weekend\b", frozenset({3, 4, 10, 11})),
+    (r"\bclocks changed last weekend\b", frozenset({4, 11})),  # the last Sunday of March or October
+    (r"\bwettest spring\b", frozenset({5, 6, 7, 8})),
+    (r"\bwasp nest\b", frozenset({5, 6, 7, 8, 9, 10})),
+    (r"\bpostponed into the new year\b", frozenset({11, 12})),
+    (_PANCAKES_THIS_YEAR := r"\bpancake day\b.*\bthis year\b", frozenset({3, 4, 5, 6, 7, 8, 9, 10, 11, 12})),
     (r"\bclocks went back on Sunday\b", frozenset({10, 11})),
     (r"\bsunburn (?:from|on)\b", frozenset({4, 5, 6, 7, 8, 9})),
     (r"\bharvest (?:supper|festival)\b", frozenset({8, 9, 10})),
@@ -77,6 +81,9 @@ SEASON_SIGNS: tuple[tuple[str, frozenset[int]], ...] = (
 snow on Saturday" is not told in June, "it's already dark by half four" not in July, "before the harvest
 supper" not in February (each met by a reader in a dated history). Habits and memories ("every cold
 snap", "years ago") fit any month (``_HABITUAL``)."""
+_THIS_YEAR = frozenset({_PANCAKES_THIS_YEAR})
+"""Signs that date this year's time even in a habit ("Every Pancake Day ..., and this year was no
+exception": Pancake Day has passed)."""
 _SIGNS = tuple((re.compile(words, re.IGNORECASE), months) for words, months in SEASON_SIGNS)
 _HALF_TERM = re.compile(r"\bhalf-term\b", re.IGNORECASE)
 _HALF_TERMS = (2, 5, 10)  # February, late May, late October
@@ -177,19 +184,22 @@ def _sentence_months(sentence: str) -> frozenset[int]:
     if has_word:
         for clause in _CLAUSE.split(sentence):
             allowed &= _clause_months(clause, future)
-    if has_sign and not _HABITUAL.search(sentence):
-        allowed &= _sign_months(sentence, future)
+    if has_sign:
+        allowed &= _sign_months(sentence, future, habitual=bool(_HABITUAL.search(sentence)))
     return frozenset(allowed)
 
 
-def _sign_months(sentence: str, future: bool) -> set[int]:
+def _sign_months(sentence: str, future: bool, habitual: bool) -> set[int]:
     """What a sentence's season signs allow (``SEASON_SIGNS``); a half-term ahead ("starts on Friday",
     "before half-term") is said in its month, one told of in its month or the one after (the rule errs
-    towards leaving a sentence unused: "starts on Friday" on 7 January was what a reader met)."""
+    towards leaving a sentence unused: "starts on Friday" on 7 January was what a reader met). In a
+    ``habitual`` sentence only the signs of ``_THIS_YEAR`` count."""
     allowed = set(ALL_MONTHS)
     for sign, months in _SIGNS:
-        if sign.search(sentence):
+        if (not habitual or sign.pattern in _THIS_YEAR) and sign.search(sentence):
             allowed &= months
+    if habitual:
+        return allowed
     if _HALF_TERM.search(sentence):
         allowed &= {m for t in _HALF_TERMS for m in ((t,) if future else (t, t % 12 + 1))}
     return allowed

@@ -187,7 +187,9 @@ def generate_conversations(
                     if pref.previous_preference_id
                     else None,
                     # a relayed cue is its author's: nothing their life rules out (a grandmother's job)
-                    unfit_life=sorted(unfit | (someone_elses(pref.relation) - SOMEONE_ELSES)),
+                    unfit_life=sorted(unfit | (someone_elses(pref.relation, contact.pronoun) - SOMEONE_ELSES))
+                    if pref.relation
+                    else sorted(unfit),
                 )
             )
             metas.append(m)

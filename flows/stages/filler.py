@@ -13,7 +13,16 @@ from flows.stages.conversations import sessions_from_drafts, task_order
 from flows.stages.news import NewsSupply
 from llm.base import Generator
 from llm.callsites import FILLER_SESSION
-from llm.life import MESSAGE_TASKS, correspondents, fits_life, relations_for, someone_elses, speaks_of, unfit_tags
+from llm.life import (
+    MESSAGE_TASKS,
+    correspondents,
+    fits_life,
+    holders_for,
+    relations_for,
+    someone_elses,
+    speaks_of,
+    unfit_tags,
+)
 from llm.seeding import rng_for
 from llm.timing import months_fitting, timeline_months
 from llm.world import world_for
@@ -68,6 +77,7 @@ def generate_persona_filler(
         world = [everyone[r] for r in relations_for(persona, list(everyone))]  # only people its life allows
         supply = NewsSupply(config.seed, persona.persona_id, mine, tax, half=1, unfit=unfit_tags(persona, everyone))
         order = task_order(config.seed, persona.persona_id, tax)
+        holders = set(holders_for(persona, list(everyone)))
         start = len(mine)  # continue the round-robin where the cue sessions stopped
         variants: dict[str, int] = {}
         for k in range(config.persona_filler_sessions):
@@ -82,13 +92,17 @@ def generate_persona_filler(
             task_type = order[(start + k) % len(order)]
             variant = variants.get(task_type, 0)
             variants[task_type] = variant + 1
-            candidates = world if for_other or task_type not in MESSAGE_TASKS else correspondents(persona, world)
+            if for_other:  # a text of someone old enough to hold a preference the user relays (no child's job)
+                candidates = [c for c in world if c.relation in holders] or world
+            else:
+                candidates = world if task_type not in MESSAGE_TASKS else correspondents(persona, world)
             # never the one person the focus sentence speaks of ("Hi Wes, ... My brother is a tree surgeon"),
             # nor, for a text of someone else's, one whose life it does not fit (a grandmother's office)
             fitting = [
                 c
                 for c in candidates
-                if not speaks_of(focus, c.relation) and (not for_other or fits_life(focus, someone_elses(c.relation)))
+                if not speaks_of(focus, c.relation)
+                and (not for_other or fits_life(focus, someone_elses(c.relation, c.pronoun)))
             ]
             contact = rng.choice(fitting or candidates)
             requests.append(

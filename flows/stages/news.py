@@ -135,9 +135,15 @@ class NewsSupply:
         out: list[str | None] = []
         self.window = window
         # someone else's text tells nothing of their family or home (their "my son" would be the user)
-        self.unfit_now = frozenset() if own_text else someone_elses(contact.relation if contact else None)
+        author = (contact.relation, contact.pronoun) if contact else (None, None)
+        self.unfit_now = frozenset() if own_text else someone_elses(*author)
         self.addressee = contact.relation if contact is not None else None  # "Hi Mum": no "Mum's hip" in it
-        others = [p for p in people if contact is None or p.name != contact.name]
+        # nobody the text's reader shares either ("my mum Ada" in a note to the user's sister: "Mum")
+        others = [
+            p
+            for p in people
+            if contact is None or (p.name != contact.name and not speaks_of(p.relation, self.addressee))
+        ]
         self.rng.shuffle(others)  # one text names each person at most once while it can
         for _ in range(n):
             r = self.rng.random()

@@ -215,6 +215,9 @@ def test_a_text_for_mum_says_nothing_of_mum_in_the_third_person(tax):
     assert speaks_of("My parents' anniversary next week is their fortieth.", "my dad")
     assert speaks_of("My grandad kept an allotment for fifty years.", "my grandmother")
     assert speaks_of("My brother is a tree surgeon and spends his days on a rope.", "my brother")
+    assert speaks_of("My mum's new tablet arrived on Monday.", "my brother")  # his mum too: "Mum's new tablet"
+    assert speaks_of("My grandfather's medals went on show.", "my dad")
+    assert not speaks_of("My mum's new tablet arrived on Monday.", "my cousin")
     assert speaks_of("My little sister passed her driving test.", "my sister")
     assert not speaks_of("My sister-in-law passed her driving test.", "my sister")
     assert speaks_of("My other half has taken up the cello.", "my partner")
@@ -346,3 +349,20 @@ def test_a_grandmothers_notes_tell_of_no_job_and_she_holds_no_work_preference(ta
     by_gran = [p for p in held if p.relation == "my grandmother"]
     assert len(by_gran) > 10 and not any(tax.domain_of[p.scenario_id] == "work" for p in by_gran)
     assert any(tax.domain_of[p.scenario_id] == "work" for p in held)  # others hold work preferences
+
+
+def test_a_mother_s_words_are_never_a_man_s_and_a_manager_keeps_one_pronoun():
+    """ "Another mum and I took over" stood in Bilal's notes; "my manager ... will replace her" beside a
+    manager the world calls "he"."""
+    from llm.life import someone_elses, world_unfit_tags
+    from schemas.generation import Contact
+
+    mums = "Both umpires went down with flu, so another mum and I took over with a borrowed rulebook."
+    assert not fits_life(mums, unfit_tags(_persona(gender="man")))
+    assert fits_life(mums, unfit_tags(_persona(gender="woman")))
+    assert not fits_life(mums, someone_elses("my coworker", "he")) and fits_life(
+        mums, someone_elses("my coworker", "she")
+    )
+    he = world_unfit_tags({"my manager": Contact(name="Felix", relation="my manager", pronoun="he")})
+    assert not fits_life("My manager is leaving in June, and nobody knows who will replace her.", he)
+    assert fits_life("My manager is leaving in June, and nobody knows who will replace him.", he)

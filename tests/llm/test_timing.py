@@ -35,7 +35,9 @@ from llm.timing import ALL_MONTHS, months_fitting, timeline_months
         ("The ceiling in the science block came down over half-term.", [2, 3, 6], [1, 4, 8]),
         ("Ice on the steps outside the sports hall sent me flying.", [1, 3, 12], [7, 8]),
         ("Our water company announced a hosepipe ban from Friday.", [6, 8], [1, 2, 11]),
-        ("The clocks changed last weekend, and I've been waking up an hour early.", [3, 10], [2, 6]),
+        ("The clocks changed last weekend, and I've been waking up an hour early.", [4, 11], [2, 3, 6]),
+        ("Our works festive do has been postponed into the new year.", [11, 12], [1, 4]),
+        ("Every Pancake Day I stick one to the ceiling, and this year was no exception.", [3, 8], [1]),
     ],
 )
 def test_a_reference_fits_only_the_months_it_can_be_said_in(text, fits, contradicts):

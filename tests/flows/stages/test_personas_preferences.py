@@ -144,7 +144,7 @@ def test_no_persona_is_asked_a_question_its_life_rules_out(tax, gen):
         for persona in generate_personas(config, i, tax, gen):
             life = unfit_tags(persona)
             world = world_unfit_tags(world_for(config.seed, persona.persona_id, tax))
-            assert len(world) == 2  # a partner and a best friend, each "he" or "she"
+            assert len(world) == 3  # a partner, a best friend and a manager, each "he" or "she"
             ruled_out += sum(not fits_persona(s, life | world) for s in tax.scenarios.values())
             for pref in generate_preferences(config, persona, tax):
                 assert fits_life(tax.scenarios[pref.scenario_id].request, life | world), (persona, pref.scenario_id)
