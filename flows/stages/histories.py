@@ -78,10 +78,20 @@ def _pick_filler(candidates: list[Session], need: int, seen: set[str], prints: d
     return chosen
 
 
-def _interleave(own: list[Session], filler: list[Session], rng: random.Random) -> list[Session]:
-    n = len(own)
+def _interleave(
+    own: list[Session], filler: list[Session], rng: random.Random, start: datetime, end: datetime
+) -> list[Session]:
+    """``own`` (dated, in time order) placed among ``filler`` where their dates fall in the timeline, so
+    the undated sessions between two dated ones are as many as the days between them allow: placed
+    evenly by count, a dated pair one day apart held fifteen sessions between them and a month-long gap
+    none (a reader saw the bursts)."""
     filler_total = sum(s.n_tokens for s in filler) or 1
-    targets = [(i + rng.random()) / n * filler_total for i in range(n)]
+    span = (end - start).total_seconds() or 1.0
+    targets = [
+        min(1.0, max(0.0, (s.started_at - start).total_seconds() / span + (rng.random() - 0.5) / 100)) * filler_total
+        for s in own
+    ]
+    n = len(own)
     order, cum, i = [], 0, 0
     for s in filler:
         while i < n and cum >= targets[i]:
@@ -189,9 +199,10 @@ def build_history(
             f"(need >= {config.min_fill:.0%}); raise filler_pool_size"
         )
     rng.shuffle(filler)  # own tasks and shared filler alike spread over the whole history
-    order = _interleave(own, filler, rng)
     start = datetime.combine(config.timeline_start, datetime.min.time())
-    times = _times(order, start, start + timedelta(days=config.timeline_days), rng)
+    end = start + timedelta(days=config.timeline_days)
+    order = _interleave(own, filler, rng, start, end)
+    times = _times(order, start, end, rng)
     if months is None:
         months = {s.session_id: session_months(s) for s in order if s.started_at is None}
     order = _fit_dates(order, times, months)

@@ -340,3 +340,19 @@ def test_an_update_claims_no_longer_since_the_change_than_since_the_step_it_foll
 
     assert {pick(date(2025, 6, 17), r) for r in range(4)} == {option.change_cues[1]}  # three weeks back
     assert {pick(date(2025, 1, 17), r) for r in range(4)} == set(option.change_cues)  # half a year: both fit
+
+
+def test_dated_sessions_sit_among_the_undated_where_their_dates_fall():
+    """Placed evenly by count, two dated sessions a day apart held fifteen undated sessions between them
+    and a month-long gap none: the undated ones then burst into one day (a reader saw it)."""
+    import random
+    from datetime import datetime, timedelta
+
+    from flows.stages.histories import _interleave
+
+    start, end = datetime(2025, 1, 1), datetime(2025, 4, 11)  # 100 days
+    own = [_session(f"s{d}", "Cue.", start + timedelta(days=d)) for d in (10, 11, 90)]
+    filler = [_session(f"f{i:03d}", "Filler.") for i in range(100)]
+    order = [s.session_id for s in _interleave(own, filler, random.Random(0), start, end)]
+    a, b, c = (order.index(x) for x in ("s10", "s11", "s90"))
+    assert 5 <= a <= 15 and b - a <= 3 and 70 <= c - b <= 85
