@@ -100,6 +100,11 @@ LIFE_WORDS = {
     "past_fifty": r"\bmy new (?:knee|hip)\b|\b(?:arrived|was|came) on my fiftieth\b|"
     r"\bmy (?:sixtieth|seventieth|eightieth)\b",
     "studying": r"\bmy revision\b|\brevision (?:notes|folders?|timetable|cards)\b|\bmy exam results\b",
+    # the home is not new: "our new flat" in March, then "nine years after moving in" and a loft the previous
+    # owners painted shut; and the world's mum and dad are together: no widower who makes mum laugh
+    "just_moved": r"\bour new (?:flat|place|house|home)\b|\bthe new flat\b|\bafter moving house\b|"
+    r"\bhousewarming\b|\bwe moved house this\b|\bkeys to our new\b",
+    "parents_apart": r"\bmy (?:mum|dad|mother|father)\b[^.!?]*\b(?:widow|widower|boyfriend|girlfriend|dating)\b",
     # the writer is a mother or a father: "another mum and I took over" is not a man's, nor his notes'
     "as_mum": r"\b(?:another|other|fellow) mums?\b|\bus mums\b",
     "as_dad": r"\b(?:another|other|fellow) dads?\b|\bus dads\b",
@@ -291,6 +296,7 @@ def unfit_tags(persona, world: dict | None = None) -> frozenset[str]:
     if persona.occupation != "student" and persona.age > 25:
         tags.add("studying")
     tags |= set(_AS_PARENT_OF_GENDER.get(persona.gender, ("as_mum", "as_dad")))
+    tags |= {"just_moved", "parents_apart"}  # every history tells of a settled home and of parents together
     return frozenset(tags)
 
 

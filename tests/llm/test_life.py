@@ -366,3 +366,13 @@ def test_a_mother_s_words_are_never_a_man_s_and_a_manager_keeps_one_pronoun():
     he = world_unfit_tags({"my manager": Contact(name="Felix", relation="my manager", pronoun="he")})
     assert not fits_life("My manager is leaving in June, and nobody knows who will replace her.", he)
     assert fits_life("My manager is leaving in June, and nobody knows who will replace him.", he)
+
+
+def test_a_home_is_not_new_and_the_parents_are_together():
+    """ "Our new flat" in March beside "nine years after moving in"; "my mum ... met a widower" beside the
+    world's mum and dad, forty years married."""
+    for persona in (_persona(), _persona(age=25, household="lives alone"), _persona(age=70, household="with partner")):
+        unfit = unfit_tags(persona)
+        assert not fits_life("Our new flat has a deep stone ledge over the sink.", unfit)
+        assert not fits_life("My mum has joined a line dancing group and met a widower who makes her laugh.", unfit)
+        assert fits_life("Saturday mornings since the move go to the hospice stockroom.", unfit)
