@@ -104,6 +104,8 @@ LIFE_WORDS = {
     # owners painted shut; and the world's mum and dad are together: no widower who makes mum laugh
     "just_moved": r"\bour new (?:flat|place|house|home)\b|\bthe new flat\b|\bafter moving house\b|"
     r"\bhousewarming\b|\bwe moved house this\b|\bkeys to our new\b",
+    # and every history has a car in it (136 sentences of the banks): nobody there has none
+    "no_car": r"\bsold the car\b|\bdriving theory test\b|\bI've got no car\b|\bwalked or taken the bus everywhere\b",
     "parents_apart": r"\bmy (?:mum|dad|mother|father)\b[^.!?]*\b(?:widow|widower|boyfriend|girlfriend|dating)\b",
     # the writer is a mother or a father: "another mum and I took over" is not a man's, nor his notes'
     "as_mum": r"\b(?:another|other|fellow) mums?\b|\bus mums\b",
@@ -296,7 +298,7 @@ def unfit_tags(persona, world: dict | None = None) -> frozenset[str]:
     if persona.occupation != "student" and persona.age > 25:
         tags.add("studying")
     tags |= set(_AS_PARENT_OF_GENDER.get(persona.gender, ("as_mum", "as_dad")))
-    tags |= {"just_moved", "parents_apart"}  # every history tells of a settled home and of parents together
+    tags |= {"just_moved", "parents_apart", "no_car"}  # a settled home, parents together, a car
     return frozenset(tags)
 
 

@@ -376,3 +376,5 @@ def test_a_home_is_not_new_and_the_parents_are_together():
         assert not fits_life("Our new flat has a deep stone ledge over the sink.", unfit)
         assert not fits_life("My mum has joined a line dancing group and met a widower who makes her laugh.", unfit)
         assert fits_life("Saturday mornings since the move go to the hospice stockroom.", unfit)
+        # a car is in every history: no "walked or taken the bus everywhere since" beside "leaving the car"
+        assert not fits_life("My bike was stolen, and I've walked or taken the bus everywhere since.", unfit)
