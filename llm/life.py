@@ -158,68 +158,7 @@ WORKPLACES = {
 "our office", an accountant's no "between patients" (a reader who meets a hospital shift and a warehouse
 shift five days apart stops believing the user)."""
 LIFE_WORDS |= {tag: words for tag, (words, _) in WORKPLACES.items()}
-_MY = r"\bmy (?:(?:big|little|older|younger|eldest|oldest|youngest|new|twin) )?"
-_GRAND = r"my grandad|my grandfather|my grandmother|my gran|my nan|my grandparents"
-_SHARED = (
-    r"\b(?:my mum|my mother|my dad|my father|my parents|" + _GRAND + r")\b"
-)  # a sibling's too: "Mum", not "my mum"
-KIN_WORDS = {
-    "my mum": r"\b(?:my mum|mum's|my mother|my parents|" + _GRAND + r")\b",
-    "my dad": r"\b(?:my dad|dad's|my father|my parents|" + _GRAND + r")\b",
-    "my grandmother": r"\b(?:my gran|gran's|my grandmother|my nan|my grandad|my grandfather|my grandparents)\b",
-    "my brother": _MY + r"brother\b(?!-in-law)|" + _SHARED,
-    "my sister": _MY + r"sister\b(?!-in-law)|" + _SHARED,
-    "my partner": _MY + r"(?:partner|other half)\b",
-    "my best friend": _MY + r"best friend\b",
-    "my cousin": _MY + r"cousin\b",
-    "my son": _MY + r"son\b",
-    "my daughter": _MY + r"daughter\b",
-    "my neighbour": _MY + r"(?:next-door )?neighbour\b",
-    "my manager": _MY + r"(?:manager|boss)\b",
-    "my roommate": _MY + r"(?:roommate|flatmate)\b",
-}
-"""What a text says, in the third person, about the one person of the persona's world it is for or by:
-never in it ("Hi Mum, ... Mum's hip replacement is booked"; "Hi Dad, ... My parents' anniversary next week
-is their fortieth"; "Hi Wes, ... My brother is a tree surgeon" to
-the user's only brother; cousin Kavya's notice saying "my cousin qualified" of a cousin who may be the
-user). A coworker is one of many, so "my coworker" stays free."""
-_KIN = {relation: re.compile(words, re.IGNORECASE) for relation, words in KIN_WORDS.items()}
-
-
-def speaks_of(text: str, relation: str | None) -> bool:
-    """Whether ``text`` talks about the person of ``relation`` in the third person (see ``KIN_WORDS``)."""
-    rx = _KIN.get(relation or "")
-    return bool(rx and rx.search(text))
-
-
 _COMPILED = {tag: re.compile(words, re.IGNORECASE) for tag, words in LIFE_WORDS.items()}
-SOMEONE_ELSES = frozenset(
-    {"children", "kids_at_home", "little", "teen", "baby", "school_kids", "parents", "grandparents", "grandchildren",
-     "flatmate", "flat", "house", "renting", "owning"}
-)  # fmt: skip
-"""Tags no sentence of a text the user relays for someone else may carry: that person's "my son", "our
-flat" or "my mum" would be the user's family or home seen from a life the history never describes."""
-_RETIRED_AUTHORS = ("my grandmother",)
-
-
-def holds_in(relation: str, domain: str) -> bool:
-    """Whether the person of ``relation`` can hold a preference of ``domain``: a grandmother none about work
-    (how a project kickoff should run, what to wear to the office)."""
-    return not (relation in _RETIRED_AUTHORS and domain == "work")
-
-
-def someone_elses(author: str | None, pronoun: str | None = None) -> frozenset[str]:
-    """What a text written by ``author`` (the relation of the person the user relays it for, whose pronoun
-    is ``pronoun``) may not say: ``SOMEONE_ELSES``; for a grandmother a job of any kind ("our works festive
-    do", "a meeting at the office" in the notes of a ninety-year-old is what a reader met); a mother's
-    words in a man's notes, a father's in a woman's ("another mum and I took over" in Bilal's)."""
-    tags = set(SOMEONE_ELSES) | set(_AS_PARENT.get(pronoun, ()))
-    if author in _RETIRED_AUTHORS:
-        tags |= {"work", *WORKPLACES}
-    return frozenset(tags)
-
-
-_AS_PARENT = {"she": ("as_dad",), "he": ("as_mum",), "they": ("as_mum", "as_dad")}
 _AS_PARENT_OF_GENDER = {"woman": ("as_dad",), "trans woman": ("as_dad",), "man": ("as_mum",), "trans man": ("as_mum",)}
 
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 import random
 import re
 
-from llm.life import fits_life, speaks_of
+from llm.life import fits_life
 from llm.offline_tasks import write_task_session
+from llm.people import speaks_of
 from llm.reported import reported_speech, told_later
 from llm.seeding import rng_for
 from llm.timing import claimed_days, fits_month, names_a_time

@@ -44,6 +44,7 @@ ROW_SOURCES = (
     "llm/world.py",
     "llm/timing.py",  # which sentences fit a session's date
     "llm/life.py",  # which sentences and people fit a persona's life
+    "llm/people.py",  # what a text may say of the person it is for or by
     "llm/voice.py",
     "llm/wording.py",
     "llm/seeding.py",

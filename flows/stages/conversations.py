@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from flows.stages.news import NewsSupply
 from llm.base import Generator
 from llm.callsites import SIGNAL_SESSION
-from llm.life import MESSAGE_TASKS, SOMEONE_ELSES, correspondents, relations_for, someone_elses, unfit_tags
+from llm.life import MESSAGE_TASKS, correspondents, relations_for, unfit_tags
+from llm.people import SOMEONE_ELSES, someone_elses
 from llm.seeding import rng_for
 from llm.tokens import count_message_tokens
 from llm.world import world_for

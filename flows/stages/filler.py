@@ -19,10 +19,9 @@ from llm.life import (
     fits_life,
     holders_for,
     relations_for,
-    someone_elses,
-    speaks_of,
     unfit_tags,
 )
+from llm.people import someone_elses, speaks_of
 from llm.seeding import rng_for
 from llm.timing import months_fitting, timeline_months
 from llm.world import world_for

@@ -21,7 +21,8 @@ so they never collide.
 
 from __future__ import annotations
 
-from llm.life import fits_life, someone_elses, speaks_of
+from llm.life import fits_life
+from llm.people import someone_elses, speaks_of
 from llm.seeding import rng_for
 from llm.timing import months_fitting
 from llm.world import fits, render_news

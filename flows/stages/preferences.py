@@ -23,7 +23,8 @@ from __future__ import annotations
 import random
 from datetime import datetime, time, timedelta
 
-from llm.life import fits_life, holders_for, holds_in, unfit_tags
+from llm.life import fits_life, holders_for, unfit_tags
+from llm.people import holds_in
 from llm.seeding import rng_for
 from llm.world import world_for
 from schemas.config import SynthConfig

@@ -10,7 +10,8 @@ from flows.stages.conversations import generate_conversations
 from flows.stages.filler import generate_persona_filler
 from flows.stages.personas import generate_personas
 from flows.stages.preferences import generate_preferences
-from llm.life import LIFE_WORDS, SOMEONE_ELSES, correspondents, fits_life, holders_for, relations_for, unfit_tags
+from llm.life import LIFE_WORDS, correspondents, fits_life, holders_for, relations_for, unfit_tags
+from llm.people import SOMEONE_ELSES
 from schemas.core import Persona
 
 
@@ -179,7 +180,7 @@ def test_a_home_is_rented_or_owned_for_good():
 
 def test_a_text_relayed_for_someone_else_tells_nothing_of_a_family_or_home(tax):
     from flows.stages.news import NewsSupply
-    from llm.life import SOMEONE_ELSES, _tags_of
+    from llm.life import _tags_of
 
     persona = _persona(age=40)
     supply = NewsSupply(0, persona.persona_id, [], tax, half=1, unfit=unfit_tags(persona))
@@ -207,7 +208,7 @@ def test_a_partner_at_home_rules_out_a_single_life_and_small_children_a_grown_so
 
 def test_a_text_for_mum_says_nothing_of_mum_in_the_third_person(tax):
     from flows.stages.news import NewsSupply
-    from llm.life import speaks_of
+    from llm.people import speaks_of
     from schemas.generation import Contact
 
     assert speaks_of("Mum's hip replacement is booked for Tuesday.", "my mum")
@@ -354,7 +355,8 @@ def test_a_grandmothers_notes_tell_of_no_job_and_she_holds_no_work_preference(ta
 def test_a_mother_s_words_are_never_a_man_s_and_a_manager_keeps_one_pronoun():
     """ "Another mum and I took over" stood in Bilal's notes; "my manager ... will replace her" beside a
     manager the world calls "he"."""
-    from llm.life import someone_elses, world_unfit_tags
+    from llm.life import world_unfit_tags
+    from llm.people import someone_elses
     from schemas.generation import Contact
 
     mums = "Both umpires went down with flu, so another mum and I took over with a borrowed rulebook."

@@ -169,7 +169,7 @@ def _people_of_the_ask(session, world):
 def test_no_text_speaks_of_the_person_it_is_for_or_by_in_the_third_person(wider):
     """ "Hi Wes, ... My brother is a tree surgeon" to the user's only brother, or cousin Kavya's notice
     saying "my cousin qualified": no sentence of the texts speaks of that relation in the third person."""
-    from llm.life import speaks_of
+    from llm.people import speaks_of
 
     sessions, worlds = wider
     checked = 0

@@ -1,0 +1,81 @@
+"""Who a text is for or by, and what it may therefore say: no third-person news of its own reader, and
+in a text the user relays for someone else, nothing that person's life rules out.
+
+What: ``speaks_of(text, relation)`` says whether a text talks about the person of ``relation`` in the
+third person ("my brother ..." in a note to the user's only brother, "my mum ..." to a sister who shares
+her); ``someone_elses(author, pronoun)`` names the ``llm.life`` tags a relayed text may not carry (the
+author's "my son" or "our flat" would be the user's family or home; a grandmother's notes tell of no job;
+a man's notes hold no "another mum and I"); ``holds_in(relation, domain)`` keeps a grandmother from holding
+a work preference. Why: careful readers met each of these in generated histories. How: word rules,
+deterministic; the stages that choose a text's sentences and its reader (``flows.stages.news``,
+``filler``, ``conversations``, ``preferences``) and the offline cue picker use them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from llm.life import WORKPLACES
+
+_MY = r"\bmy (?:(?:big|little|older|younger|eldest|oldest|youngest|new|twin) )?"
+_GRAND = r"my grandad|my grandfather|my grandmother|my gran|my nan|my grandparents"
+_SHARED = (
+    r"\b(?:my mum|my mother|my dad|my father|my parents|" + _GRAND + r")\b"
+)  # a sibling's too: "Mum", not "my mum"
+KIN_WORDS = {
+    "my mum": r"\b(?:my mum|mum's|my mother|my parents|" + _GRAND + r")\b",
+    "my dad": r"\b(?:my dad|dad's|my father|my parents|" + _GRAND + r")\b",
+    "my grandmother": r"\b(?:my gran|gran's|my grandmother|my nan|my grandad|my grandfather|my grandparents)\b",
+    "my brother": _MY + r"brother\b(?!-in-law)|" + _SHARED,
+    "my sister": _MY + r"sister\b(?!-in-law)|" + _SHARED,
+    "my partner": _MY + r"(?:partner|other half)\b",
+    "my best friend": _MY + r"best friend\b",
+    "my cousin": _MY + r"cousin\b",
+    "my son": _MY + r"son\b",
+    "my daughter": _MY + r"daughter\b",
+    "my neighbour": _MY + r"(?:next-door )?neighbour\b",
+    "my manager": _MY + r"(?:manager|boss)\b",
+    "my roommate": _MY + r"(?:roommate|flatmate)\b",
+}
+"""What a text says, in the third person, about the one person of the persona's world it is for or by:
+never in it ("Hi Mum, ... Mum's hip replacement is booked"; "Hi Dad, ... My parents' anniversary next week
+is their fortieth"; "Hi Wes, ... My brother is a tree surgeon" to the user's only brother; cousin Kavya's
+notice saying "my cousin qualified" of a cousin who may be the user). A brother or sister shares the
+user's parents and grandparents (one writes "Mum" to them, not "my mum"), and a parent is told of
+"Grandad", not "my grandfather". A coworker is one of many, so "my coworker" stays free."""
+_KIN = {relation: re.compile(words, re.IGNORECASE) for relation, words in KIN_WORDS.items()}
+
+
+def speaks_of(text: str, relation: str | None) -> bool:
+    """Whether ``text`` talks about the person of ``relation`` in the third person (see ``KIN_WORDS``)."""
+    rx = _KIN.get(relation or "")
+    return bool(rx and rx.search(text))
+
+
+SOMEONE_ELSES = frozenset(
+    {"children", "kids_at_home", "little", "teen", "baby", "school_kids", "parents", "grandparents", "grandchildren",
+     "flatmate", "flat", "house", "renting", "owning"}
+)  # fmt: skip
+"""Tags no sentence of a text the user relays for someone else may carry: that person's "my son", "our
+flat" or "my mum" would be the user's family or home seen from a life the history never describes."""
+_RETIRED_AUTHORS = ("my grandmother",)
+
+
+def holds_in(relation: str, domain: str) -> bool:
+    """Whether the person of ``relation`` can hold a preference of ``domain``: a grandmother none about work
+    (how a project kickoff should run, what to wear to the office)."""
+    return not (relation in _RETIRED_AUTHORS and domain == "work")
+
+
+def someone_elses(author: str | None, pronoun: str | None = None) -> frozenset[str]:
+    """What a text written by ``author`` (the relation of the person the user relays it for, whose pronoun
+    is ``pronoun``) may not say: ``SOMEONE_ELSES``; for a grandmother a job of any kind ("our works festive
+    do", "a meeting at the office" in the notes of a ninety-year-old is what a reader met); a mother's
+    words in a man's notes, a father's in a woman's ("another mum and I took over" in Bilal's)."""
+    tags = set(SOMEONE_ELSES) | set(_AS_PARENT.get(pronoun, ()))
+    if author in _RETIRED_AUTHORS:
+        tags |= {"work", *WORKPLACES}
+    return frozenset(tags)
+
+
+_AS_PARENT = {"she": ("as_dad",), "he": ("as_mum",), "they": ("as_mum", "as_dad")}
