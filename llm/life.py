@@ -30,7 +30,9 @@ from functools import lru_cache
 
 LIFE_WORDS = {
     "flatmate": r"\b(?:flatmate|roommate|housemate)s?\b",
-    "work": r"\bmy (?:manager|boss|coworker|colleague|team|job|employer|workplace)s?\b|\bat work\b|\bmy office\b|"
+    "work": r"\bmy (?:manager|boss|coworker|colleague|team|job|employer|workplace|payslip)s?\b|\bat work\b|"
+    r"\bmy office\b|\b(?:each way|way|cycle|walk|drive|pedal|commute|travel|late|early|straight) (?:to|from) work\b|"
+    r"\bclient's office\b|\bopen-plan office\b|\bmy (?:work )?badge\b|"
     r"\bour works (?:festive do|party|do|outing|canteen)\b|\b(?:team|staff) meetings?\b|\bthrough every meeting\b|"
     r"\bmy shift\b|\bpayday\b|\b(?:a|our) colleagues?\b|\bcolleagues\b|\bannual leave\b|\bpay rise\b|"
     r"\bholiday request\b",
@@ -107,6 +109,8 @@ LIFE_WORDS = {
     # and every history has a car in it (136 sentences of the banks): nobody there has none
     "no_car": r"\bsold the car\b|\bdriving theory test\b|\bI've got no car\b|\bwalked or taken the bus everywhere\b",
     "parents_apart": r"\bmy (?:mum|dad|mother|father)\b[^.!?]*\b(?:widow|widower|boyfriend|girlfriend|dating)\b",
+    # a brother or sister of the writer: in the notes of the user's child or sibling, another of the family
+    "sibling": r"\bmy (?:(?:big|little|older|younger|twin) )?(?:brother|sister)s?\b(?!-in-law)",
     # the writer is a mother or a father: "another mum and I took over" is not a man's, nor his notes'
     "as_mum": r"\b(?:another|other|fellow) mums?\b|\bus mums\b",
     "as_dad": r"\b(?:another|other|fellow) dads?\b|\bus dads\b",

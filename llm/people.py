@@ -58,23 +58,39 @@ SOMEONE_ELSES = frozenset(
 )  # fmt: skip
 """Tags no sentence of a text the user relays for someone else may carry: that person's "my son", "our
 flat" or "my mum" would be the user's family or home seen from a life the history never describes."""
-_RETIRED_AUTHORS = ("my grandmother",)
+_PARENTS_RETIRED_FROM = 42  # a persona this old has parents near seventy or past it
 
 
-def holds_in(relation: str, domain: str) -> bool:
-    """Whether the person of ``relation`` can hold a preference of ``domain``: a grandmother none about work
-    (how a project kickoff should run, what to wear to the office)."""
-    return not (relation in _RETIRED_AUTHORS and domain == "work")
+def retired_people(persona) -> frozenset[str]:
+    """The relations of ``persona``'s world who no longer work: a grandmother always, and mum and dad once the
+    persona is past forty ("our open-plan office" in the notes of a mum of seventy is what a reader met)."""
+    older = {"my mum", "my dad"} if persona.age >= _PARENTS_RETIRED_FROM else set()
+    return frozenset({"my grandmother", *older})
 
 
-def someone_elses(author: str | None, pronoun: str | None = None) -> frozenset[str]:
+def holds_in(relation: str, scenario_id: str, domain: str, retired: frozenset[str]) -> bool:
+    """Whether the person of ``relation`` can hold a preference of this scenario: someone ``retired`` none
+    about work or the commute (how a project kickoff should run; a ninety-year-old cycling to work)."""
+    return not (relation in retired and (domain == "work" or "commute" in scenario_id))
+
+
+_SIBLING_AUTHORS = ("my son", "my daughter", "my brother", "my sister")
+
+
+def someone_elses(
+    author: str | None, pronoun: str | None = None, retired: frozenset[str] = frozenset({"my grandmother"})
+) -> frozenset[str]:
     """What a text written by ``author`` (the relation of the person the user relays it for, whose pronoun
-    is ``pronoun``) may not say: ``SOMEONE_ELSES``; for a grandmother a job of any kind ("our works festive
-    do", "a meeting at the office" in the notes of a ninety-year-old is what a reader met); a mother's
-    words in a man's notes, a father's in a woman's ("another mum and I took over" in Bilal's)."""
+    is ``pronoun``) may not say: ``SOMEONE_ELSES``; for someone ``retired`` a job of any kind ("our works
+    festive do", "a meeting at the office" in the notes of a ninety-year-old); for a child or a sibling of
+    the user, a brother or sister (the user's own other child or sibling, or the user: "my brother overseas"
+    in Yara's notes, her brother living round the corner); a mother's words in a man's notes, a father's
+    in a woman's ("another mum and I took over" in Bilal's)."""
     tags = set(SOMEONE_ELSES) | set(_AS_PARENT.get(pronoun, ()))
-    if author in _RETIRED_AUTHORS:
+    if author in retired:
         tags |= {"work", *WORKPLACES}
+    if author in _SIBLING_AUTHORS:
+        tags.add("sibling")
     return frozenset(tags)
 
 

@@ -75,6 +75,13 @@ SEASON_SIGNS: tuple[tuple[str, frozenset[int]], ...] = (
     (r"\bsunburn (?:from|on)\b", frozenset({4, 5, 6, 7, 8, 9})),
     (r"\bharvest (?:supper|festival)\b", frozenset({8, 9, 10})),
     (r"\bconkers\b", frozenset({9, 10, 11})),
+    (r"\bsecret santa\b", frozenset({11, 12})),
+    (r"\bpantomime\b", frozenset({11, 12, 1})),
+    (r"\bhottest day of the year\b|\bthe sea was (?:so )?warm\b", frozenset({6, 7, 8, 9})),
+    (r"\bbring a deckchair\b|\boutdoor (?:film|cinema)\b", frozenset({5, 6, 7, 8, 9})),
+    (r"\bslipp\w* on (?:the )?ice\b|\bin from the cold\b", _COLD),
+    (r"\bfirst match of the season\b", frozenset({8, 9, 10})),
+    (r"\bnew school uniform\b", frozenset({7, 8, 9})),
     (r"\bon wet leaves\b", frozenset({10, 11, 12})),
 )
 """Words that date a told event or a present state to a time of year without naming a month: "heavy

@@ -15,7 +15,7 @@ from flows.stages.news import NewsSupply
 from llm.base import Generator
 from llm.callsites import SIGNAL_SESSION
 from llm.life import MESSAGE_TASKS, correspondents, relations_for, unfit_tags
-from llm.people import SOMEONE_ELSES, someone_elses
+from llm.people import SOMEONE_ELSES, retired_people, someone_elses
 from llm.seeding import rng_for
 from llm.tokens import count_message_tokens
 from llm.world import world_for
@@ -139,7 +139,8 @@ def generate_conversations(
         world = world_for(config.seed, persona.persona_id, tax)
         people = [world[r] for r in relations_for(persona, list(world))]  # only people its life allows
         unfit = unfit_tags(persona, world)  # its life, and its people's pronouns
-        supply = NewsSupply(config.seed, persona.persona_id, mine, tax, half=0, unfit=unfit)
+        retired = retired_people(persona)
+        supply = NewsSupply(config.seed, persona.persona_id, mine, tax, half=0, unfit=unfit, retired=retired)
         order = task_order(config.seed, persona.persona_id, tax)
         variants: dict[str, int] = {}
         followups: dict[str, int] = {}  # earlier change requests per task type: dealt in turn, never repeated
@@ -188,7 +189,7 @@ def generate_conversations(
                     if pref.previous_preference_id
                     else None,
                     # a relayed cue is its author's: nothing their life rules out (a grandmother's job)
-                    unfit_life=sorted(unfit | (someone_elses(pref.relation, contact.pronoun) - SOMEONE_ELSES))
+                    unfit_life=sorted(unfit | (someone_elses(pref.relation, contact.pronoun, retired) - SOMEONE_ELSES))
                     if pref.relation
                     else sorted(unfit),
                 )

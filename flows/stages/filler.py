@@ -21,7 +21,7 @@ from llm.life import (
     relations_for,
     unfit_tags,
 )
-from llm.people import someone_elses, speaks_of
+from llm.people import retired_people, someone_elses, speaks_of
 from llm.seeding import rng_for
 from llm.timing import months_fitting, timeline_months
 from llm.world import world_for
@@ -74,7 +74,10 @@ def generate_persona_filler(
         mine = [p for p in preferences if p.persona_id == persona.persona_id]
         everyone = world_for(config.seed, persona.persona_id, tax)
         world = [everyone[r] for r in relations_for(persona, list(everyone))]  # only people its life allows
-        supply = NewsSupply(config.seed, persona.persona_id, mine, tax, half=1, unfit=unfit_tags(persona, everyone))
+        retired = retired_people(persona)
+        supply = NewsSupply(
+            config.seed, persona.persona_id, mine, tax, half=1, unfit=unfit_tags(persona, everyone), retired=retired
+        )
         order = task_order(config.seed, persona.persona_id, tax)
         holders = set(holders_for(persona, list(everyone)))
         start = len(mine)  # continue the round-robin where the cue sessions stopped
@@ -101,7 +104,7 @@ def generate_persona_filler(
                 c
                 for c in candidates
                 if not speaks_of(focus, c.relation)
-                and (not for_other or fits_life(focus, someone_elses(c.relation, c.pronoun)))
+                and (not for_other or fits_life(focus, someone_elses(c.relation, c.pronoun, retired)))
             ]
             contact = rng.choice(fitting or candidates)
             requests.append(

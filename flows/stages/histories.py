@@ -186,7 +186,12 @@ def build_history(
     rng.shuffle(shared)
     prints = prints or {}
     seen: set[str] = set().union(*(prints.get(x.session_id) or _fingerprint(x) for x in own))
-    filler = _pick_filler(mine + shared, budget - own_tokens, seen, prints)
+    # the persona's own tasks first; the shared pool (generic questions in no one's voice) only while the
+    # history is short of ``min_fill``: used to top up the last few hundred tokens, it put one foreign
+    # session into every 32k history, which a reader singled out
+    filler = _pick_filler(mine, budget - own_tokens, seen, prints)
+    if (gap := budget - own_tokens - sum(s.n_tokens for s in filler)) > (1 - config.min_fill) * budget:
+        filler += _pick_filler(shared, gap, seen, prints)
     short = budget - own_tokens - sum(s.n_tokens for s in filler)
     if short > (1 - config.min_fill) * budget:  # not enough distinct filler: top up, repeats and all (the
         taken = {s.session_id for s in filler}  # history_sentence_repeats gate reports them)

@@ -54,9 +54,11 @@ class NewsSupply:
         tax: Taxonomy,
         half: int,
         unfit: frozenset[str] = frozenset(),
+        retired: frozenset[str] = frozenset({"my grandmother"}),
     ) -> None:
         self.tax = tax
         self.unfit = unfit  # life details the persona cannot have (llm.life): such sentences are never taken
+        self.retired = retired  # the people of its world who no longer work (llm.people.retired_people)
         self.rng = rng_for(seed, "news", persona_id, half)
         shuffle = rng_for(seed, "news", persona_id)  # the same order for both halves, then split
         world = list(range(len(tax.world.news)))
@@ -104,7 +106,7 @@ class NewsSupply:
         made the same way, one such sentence each), then, when domain news is used up, one of the user's habits.
         ``window``: the months the text may be dated in; its calendar words must allow one (``llm.timing``).
         ``addressee``: the relation of the person the text is for, when already chosen (``take``)."""
-        unfit = frozenset() if own_text else someone_elses(addressee)
+        unfit = frozenset() if own_text else someone_elses(addressee, retired=self.retired)
         to = addressee
         topical = own_text and self.topical and self.rng.random() < TOPICAL_SHARE
         if topical and (found := _pop(self.topical, window, to=to)):
@@ -137,7 +139,7 @@ class NewsSupply:
         self.window = window
         # someone else's text tells nothing of their family or home (their "my son" would be the user)
         author = (contact.relation, contact.pronoun) if contact else (None, None)
-        self.unfit_now = frozenset() if own_text else someone_elses(*author)
+        self.unfit_now = frozenset() if own_text else someone_elses(*author, retired=self.retired)
         self.addressee = contact.relation if contact is not None else None  # "Hi Mum": no "Mum's hip" in it
         # nobody the text's reader shares either ("my mum Ada" in a note to the user's sister: "Mum")
         others = [

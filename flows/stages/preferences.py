@@ -24,7 +24,7 @@ import random
 from datetime import datetime, time, timedelta
 
 from llm.life import fits_life, holders_for, unfit_tags
-from llm.people import holds_in
+from llm.people import holds_in, retired_people
 from llm.seeding import rng_for
 from llm.world import world_for
 from schemas.config import SynthConfig
@@ -118,7 +118,8 @@ def _add_opposites(config: SynthConfig, persona: Persona, tax: Taxonomy, prefs: 
             continue
         scenario = tax.scenarios[mine.scenario_id]
         theirs = rng.choice([o.id for o in scenario.options if o.id != mine.option_id])
-        holders = [r for r in people if holds_in(r, tax.domain_of[scenario.id])] or people
+        retired = retired_people(persona)
+        holders = [r for r in people if holds_in(r, scenario.id, tax.domain_of[scenario.id], retired)] or people
         add(scenario, theirs, _moment(config, rng, 0.02, 0.85), who="other", relation=rng.choice(holders))
 
 
@@ -149,7 +150,7 @@ def generate_preferences(config: SynthConfig, persona: Persona, tax: Taxonomy) -
     for sid in scenario_ids:
         scenario = tax.scenarios[sid]
         who = "other" if rng.random() < config.other_rate else "self"
-        holders = [r for r in people if holds_in(r, tax.domain_of[sid])] or people
+        holders = [r for r in people if holds_in(r, sid, tax.domain_of[sid], retired_people(persona))] or people
         extra = {"who": who, "relation": rng.choice(holders) if who == "other" else None}
         final = _pick_option(scenario, persona, rng)
         if rng.random() < config.update_rate:

@@ -380,3 +380,24 @@ def test_a_home_is_not_new_and_the_parents_are_together():
         assert fits_life("Saturday mornings since the move go to the hospice stockroom.", unfit)
         # a car is in every history: no "walked or taken the bus everywhere since" beside "leaving the car"
         assert not fits_life("My bike was stolen, and I've walked or taken the bus everywhere since.", unfit)
+
+
+def test_parents_past_seventy_write_of_no_job_and_a_child_s_notes_of_no_brother():
+    """A reader met "our open-plan office" in the notes of a mum of seventy, a ninety-year-old "happy to
+    pedal fifteen miles each way to work", and "my brother overseas" in the notes of a daughter whose only
+    brother lives round the corner."""
+    from llm.people import holds_in, retired_people, someone_elses
+
+    assert retired_people(_persona(age=45)) == {"my grandmother", "my mum", "my dad"}
+    assert retired_people(_persona(age=30)) == {"my grandmother"}
+    office = "Colds sweep through our open-plan office every winter."
+    assert not fits_life(office, someone_elses("my mum", "she", retired_people(_persona(age=45))))
+    assert fits_life(office, someone_elses("my mum", "she", retired_people(_persona(age=30))))
+    commute = "I'd happily pedal fifteen miles each way to work if the headwind dropped."
+    assert not fits_life(commute, someone_elses("my grandmother", "she"))
+    assert not holds_in("my grandmother", "environment.commute_footprint", "environment", frozenset({"my grandmother"}))
+    assert holds_in("my sister", "environment.commute_footprint", "environment", frozenset({"my grandmother"}))
+    abroad = "My brother overseas rings every Sunday."
+    assert not fits_life(abroad, someone_elses("my daughter", "she")) and fits_life(
+        abroad, someone_elses("my coworker")
+    )

@@ -178,3 +178,19 @@ def test_no_text_speaks_of_the_person_it_is_for_or_by_in_the_third_person(wider)
             checked += 1
             assert not speaks_of(body, relation), (s.session_id, relation, body)
     assert checked > 100
+
+
+def test_the_shared_pool_only_tops_up_a_history_its_own_tasks_leave_short(tiny_config, tax, gen):
+    """Topping up the last few hundred tokens, the pool put one generic question in no one's voice into
+    every 32k history, and a reader singled it out; with own tasks enough, a history holds none."""
+    config = tiny_config.model_copy(update=dict(n_personas=2, shard_size=2, persona_filler_sessions=80))
+    personas = generate_personas(config, 0, tax, gen)
+    prefs = [p for persona in personas for p in generate_preferences(config, persona, tax)]
+    sessions = generate_conversations(config, personas, prefs, tax, gen)
+    own_filler = generate_persona_filler(config, personas, prefs, tax, gen)
+    pool = generate_filler_pool(config, gen)
+    histories = build_histories(config, personas, sessions, own_filler, pool)
+    assert all(config.min_fill * h.budget_tokens <= h.n_tokens for h in histories)
+    assert not any(i.session_id.startswith("pool.") for h in histories for i in h.items)
+    short = build_histories(tiny_config, personas, sessions, own_filler[:3], pool)  # too few own tasks
+    assert any(i.session_id.startswith("pool.") for h in short for i in h.items)
