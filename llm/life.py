@@ -32,7 +32,7 @@ LIFE_WORDS = {
     "flatmate": r"\b(?:flatmate|roommate|housemate)s?\b",
     "work": r"\bmy (?:manager|boss|coworker|colleague|team|job|employer|workplace|payslip)s?\b|\bat work\b|"
     r"\bmy office\b|\b(?:each way|way|cycle|walk|drive|pedal|commute|travel|late|early|straight) (?:to|from) work\b|"
-    r"\bclient's office\b|\bopen-plan office\b|\bmy (?:work )?badge\b|"
+    r"\bclient's office\b|\bopen-plan office\b|\bmy (?:work )?badge\b|\b(?:my|\w+day's) presentation\b|"
     r"\bour works (?:festive do|party|do|outing|canteen)\b|\b(?:team|staff) meetings?\b|\bthrough every meeting\b|"
     r"\bmy shift\b|\bpayday\b|\b(?:a|our) colleagues?\b|\bcolleagues\b|\bannual leave\b|\bpay rise\b|"
     r"\bholiday request\b",
@@ -111,6 +111,7 @@ LIFE_WORDS = {
     "parents_apart": r"\bmy (?:mum|dad|mother|father)\b[^.!?]*\b(?:widow|widower|boyfriend|girlfriend|dating)\b",
     # a brother or sister of the writer: in the notes of the user's child or sibling, another of the family
     "sibling": r"\bmy (?:(?:big|little|older|younger|twin) )?(?:brother|sister)s?\b(?!-in-law)",
+    "aunt_uncle": r"\bmy (?:great-)?(?:aunt|auntie|uncle)s?\b",
     # the writer is a mother or a father: "another mum and I took over" is not a man's, nor his notes'
     "as_mum": r"\b(?:another|other|fellow) mums?\b|\bus mums\b",
     "as_dad": r"\b(?:another|other|fellow) dads?\b|\bus dads\b",

@@ -70,7 +70,10 @@ def retired_people(persona) -> frozenset[str]:
 
 def holds_in(relation: str, scenario_id: str, domain: str, retired: frozenset[str]) -> bool:
     """Whether the person of ``relation`` can hold a preference of this scenario: someone ``retired`` none
-    about work or the commute (how a project kickoff should run; a ninety-year-old cycling to work)."""
+    about work or the commute (how a project kickoff should run; a ninety-year-old cycling to work), and a
+    grandmother none about sport."""
+    if relation == "my grandmother" and domain == "sport":  # no snowboarding bindings at ninety
+        return False
     return not (relation in retired and (domain == "work" or "commute" in scenario_id))
 
 
@@ -91,6 +94,8 @@ def someone_elses(
         tags |= {"work", *WORKPLACES}
     if author in _SIBLING_AUTHORS:
         tags.add("sibling")
+    if author == "my grandmother":  # her aunt would be past a hundred and ten
+        tags.add("aunt_uncle")
     return frozenset(tags)
 
 
