@@ -51,9 +51,9 @@ LIFE_WORDS = {
     "kids_at_home": r"\bthe (?:kids|children|twins)\b(?! (?:next door|from|at school|of|on|in (?:the|our) street))|"
     r"\b(?:our|the) (?:two )?(?:boys|girls)\b|\bschool run\b|\bbedtime stor|"
     r"\b(?:my|our) (?:eleven|twelve)-year-olds?\b|\bboth (?:kids|children)\b",
-    "little": r"\b(?:toddlers?|little ones?|car seats?|pushchair|buggy|pram|potty|the twins arrived|nursery pick-?up|"
-    r"playgroup|spelling tests?|bath ?time|school gates?|primary school|joined-up|front tooth|tooth fairy|"
-    r"where babies come from|reading book|egg-box|times tables|nativity|class assembly)\b|"
+    "little": r"\bstabilisers\b|\b(?:toddlers?|little ones?|car seats?|pushchair|buggy|pram|potty|the twins arrived|"
+    r"nursery pick-?up|playgroup|spelling tests?|bath ?time|school gates?|primary school|joined-up|front tooth|"
+    r"tooth fairy|where babies come from|reading book|egg-box|times tables|nativity|class assembly)\b|"
     r"\b(?:my|our) (?:one|two|three|four|five|six|seven|eight|nine|ten|\d)-year-olds?\b|"
     r"\b(?:the )?nursery (?:sent|teacher|staff|fees|place|run)\b|\b(?:at|from|to) nursery\b|\breward chart\b|"
     r"\bcount to (?:ten|twenty)\b",
@@ -72,18 +72,20 @@ LIFE_WORDS = {
     r"\b(?:my|our) (?:downstairs|upstairs) neighbours?\b|"
     r"\bthe (?:man|woman|couple|family|people|flat|neighbours?) (?:upstairs|downstairs)\b|"
     r"\b(?:our|my) (?:building|block)\b|\bfire stairs\b|\bcommunal (?:hallway|stairs|bins|laundry)\b|"
-    r"\bso much as a balcony\b|\bfrom the lift to our door\b|\bup three flights of stairs\b",
+    r"\bso much as a balcony\b|\bfrom the lift to our door\b|\bup three flights of stairs\b|\bthe lift doors\b|"
+    r"\bentrance hall\b|\ball (?:three|four|five|six) floors\b|\bour ground floor\b",
     "house": r"\b(?:our|my)(?: whole| new| old)? house\b|"
     r"\bthe(?: whole)? house\b(?! (?:of|party|wine|style|rules|special))|"
     r"\b(?:our|my) (?:driveway|lawn|garage|loft|attic|back garden|front garden)\b|\bthe (?:loft|attic|driveway)\b|"
     r"\b(?:our|my) (?:pond|cellar|eaves|chimney|conservatory|porch|extension|hedges?|back step|garden|"
-    r"garden (?:fence|wall)|shed)\b|(?<!under )\bour roof\b|\bend of our garden\b",
+    r"garden (?:fence|wall)|shed)\b|(?<!under )\bour roof\b|\bend of our garden\b|\bthe (?:front|back) lawn\b|"
+    r"\bthe whole terrace\b",
     # a home is rented or owned, for good: a landlord and a tenancy, or a mortgage and the previous owners
     "renting": r"\b(?:our|my|the) (?:landlord|landlady|letting agent|letting agency)\b(?! at the)|"
     r"\b(?:our|my) rent\b|\btenancy agreement\b|\bprevious tenants?\b|\bhousing association\b|"
     r"\bthe rent (?:again|on our)\b|\bwhat the landlord charges\b|\bwe owe the landlord\b",
     "owning": r"\b(?:our|my) mortgage\b|\bmortgage deal\b|\bthe previous owners\b|\bprevious owner's tree\b|"
-    r"\bvaluer\b|\bremortgag\w*",
+    r"\bvaluer\b|\bremortgag\w*|\bvalue the house\b",
     # a son or daughter with an adult life: not the child of someone whose children are small or teenagers
     "grown_children": r"\bmy (?:son|daughter)\b[^.!?]*\b(?:first job|university|graduat\w*|conference|his own flat|"
     r"her own flat|moved out|moved back home|engaged|wedding|mortgage|promotion)\b|"
@@ -91,8 +93,8 @@ LIFE_WORDS = {
     r"\b(?:kids|children) (?:have )?(?:left|flown) home|\bempty nest",
     # a single person's life: not told by someone who lives with a partner
     "single_life": r"\b(?:the break-?up|broke up with|the divorce|my divorce|single again|dating apps?|first dates?|"
-    r"my ex\b|my ex's)",
-    "teen": r"\bteen(?:age|ager|agers|s)?\b|\bGCSEs?\b|\bsixth form\b",
+    r"my ex\b|my ex's|years together ended|since (?:we|my) split|since the split)",
+    "teen": r"\bteen(?:age|ager|agers|s)?\b|\bGCSEs?\b|\bsixth form\b|\bschool prom\b",
     # living with a partner: not said by someone whose household has none; and a partner so new that the
     # user has yet to meet the parents: not beside the children they are raising together
     "cohabiting": r"\bmoved in together\b",

@@ -19,20 +19,21 @@ from llm.life import WORKPLACES
 
 _MY = r"\bmy (?:(?:big|little|older|younger|eldest|oldest|youngest|new|twin) )?"
 _GRAND = r"my grandad|my grandfather|my grandmother|my gran|my nan|my grandparents"
+_CHILDREN = r"\b(?:my|our) (?:son|daughter|youngest|eldest|oldest|kids|children)\b"  # a child's siblings
 _SHARED = (
     r"\b(?:my mum|my mother|my dad|my father|my parents|" + _GRAND + r")\b"
 )  # a sibling's too: "Mum", not "my mum"
 KIN_WORDS = {
-    "my mum": r"\b(?:my mum|mum's|my mother|my parents|" + _GRAND + r")\b",
-    "my dad": r"\b(?:my dad|dad's|my father|my parents|" + _GRAND + r")\b",
+    "my mum": r"\b(?:my mum|mum's|my mother|my parents|my dad|my father|" + _GRAND + r")\b",
+    "my dad": r"\b(?:my dad|dad's|my father|my parents|my mum|my mother|" + _GRAND + r")\b",
     "my grandmother": r"\b(?:my gran|gran's|my grandmother|my nan|my grandad|my grandfather|my grandparents)\b",
     "my brother": _MY + r"brother\b(?!-in-law)|" + _SHARED,
     "my sister": _MY + r"sister\b(?!-in-law)|" + _SHARED,
     "my partner": _MY + r"(?:partner|other half)\b",
     "my best friend": _MY + r"best friend\b",
     "my cousin": _MY + r"cousin\b",
-    "my son": _MY + r"son\b",
-    "my daughter": _MY + r"daughter\b",
+    "my son": _MY + r"son\b|" + _CHILDREN,
+    "my daughter": _MY + r"daughter\b|" + _CHILDREN,
     "my neighbour": _MY + r"(?:next-door )?neighbour\b",
     "my manager": _MY + r"(?:manager|boss)\b",
     "my roommate": _MY + r"(?:roommate|flatmate)\b",
@@ -41,8 +42,9 @@ KIN_WORDS = {
 never in it ("Hi Mum, ... Mum's hip replacement is booked"; "Hi Dad, ... My parents' anniversary next week
 is their fortieth"; "Hi Wes, ... My brother is a tree surgeon" to the user's only brother; cousin Kavya's
 notice saying "my cousin qualified" of a cousin who may be the user). A brother or sister shares the
-user's parents and grandparents (one writes "Mum" to them, not "my mum"), and a parent is told of
-"Grandad", not "my grandfather". A coworker is one of many, so "my coworker" stays free."""
+user's parents and grandparents (one writes "Mum" to them, not "my mum"); a parent is told of "Dad" and
+"Grandad", not "my dad" or "my grandfather"; a son of "your sister", not "my daughter". A coworker is
+one of many, so "my coworker" stays free."""
 _KIN = {relation: re.compile(words, re.IGNORECASE) for relation, words in KIN_WORDS.items()}
 
 

@@ -198,10 +198,14 @@ class NewsSupply:
                 if fits(template, person.relation, self.tax) and (
                     self.window is None or months_fitting(template) & self.window
                 ):
+                    news = render_news(template, person)
+                    # the person's name and relation join the words ("my daughter Yara ... at school")
+                    if not fits_life(news, self.unfit | self.unfit_now):
+                        continue
                     if self.window is not None:
                         self.window = self.window & months_fitting(template)
                     del self.world[back]
-                    return render_news(template, person)
+                    return news
         return None
 
 

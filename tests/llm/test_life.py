@@ -403,3 +403,24 @@ def test_parents_past_seventy_write_of_no_job_and_a_child_s_notes_of_no_brother(
     assert not fits_life(abroad, someone_elses("my daughter", "she")) and fits_life(
         abroad, someone_elses("my coworker")
     )
+
+
+def test_a_fourth_reading_s_slips_are_ruled_out():
+    """A fourth careful reading still met: the user telling Mum what "my dad" did, telling son Sam that "my
+    youngest" learned to ride a bike, a flat's four floors beside "the front lawn", an estate agent valuing a
+    rented house, a breakup beside a partner all year, stabilisers at 87."""
+    from llm.people import speaks_of
+
+    assert speaks_of("My dad Femi taped it up with parcel tape.", "my mum")
+    assert speaks_of("My youngest finally learned to ride a bike.", "my son")
+    assert speaks_of("My daughter won the class spelling bee.", "my son")
+    homes = [unfit_tags(_persona(persona_id=f"p{i:05d}", household="lives alone")) for i in range(30)]
+    floors, lawn = "I carry the rubbish down all four floors.", "The front lawn needs a cut."
+    assert all(fits_life(floors, u) != fits_life(lawn, u) for u in homes)
+    landlord, valuer = "Our landlord sent a plumber.", "An estate agent came round to value the house."
+    assert all(not (fits_life(landlord, u) and fits_life(valuer, u)) for u in homes)
+    partnered = unfit_tags(_persona(household="with partner"))
+    assert not fits_life("Our six years together ended over a quiet dinner last month.", partnered)
+    assert not fits_life(
+        "My youngest finally rode without stabilisers.", unfit_tags(_persona(age=87, household="with partner"))
+    )
