@@ -51,7 +51,8 @@ LIFE_WORDS = {
     "kids_at_home": r"\bthe (?:kids|children|twins)\b(?! (?:next door|from|at school|of|on|in (?:the|our) street))|"
     r"\b(?:our|the) (?:two )?(?:boys|girls)\b|\bschool run\b|\bbedtime stor|"
     r"\b(?:my|our) (?:eleven|twelve)-year-olds?\b|\bboth (?:kids|children)\b",
-    "little": r"\bstabilisers\b|\b(?:toddlers?|little ones?|car seats?|pushchair|buggy|pram|potty|the twins arrived|"
+    "little": r"\bstabilisers\b|\bcoin-operated (?:rocket|ride|horse)\b|"
+    r"\b(?:toddlers?|little ones?|car seats?|pushchair|buggy|pram|potty|the twins arrived|"
     r"nursery pick-?up|playgroup|spelling tests?|bath ?time|school gates?|primary school|joined-up|front tooth|"
     r"tooth fairy|where babies come from|reading book|egg-box|times tables|nativity|class assembly)\b|"
     r"\b(?:my|our) (?:one|two|three|four|five|six|seven|eight|nine|ten|\d)-year-olds?\b|"
