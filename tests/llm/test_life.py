@@ -424,3 +424,5 @@ def test_a_fourth_reading_s_slips_are_ruled_out():
     assert not fits_life(
         "My youngest finally rode without stabilisers.", unfit_tags(_persona(age=87, household="with partner"))
     )
+    teens = unfit_tags(_persona(age=58))  # a family whose children are teenagers
+    assert not fits_life("The kids spent half an hour riding the coin-operated rocket outside the newsagent.", teens)
