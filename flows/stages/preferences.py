@@ -54,6 +54,12 @@ def _pick_option(scenario: ScenarioSpec, persona: Persona, rng: random.Random) -
     return rng.choice(untied or sorted(tied))
 
 
+STATED_UNTIL = 0.95
+"""The latest share of the timeline a preference is stated in. A history places its dated sessions where
+their dates fall (``flows.stages.histories``), so with 0.85 the last fifth of every history held 7% of its
+signals (the ``signal_spread`` target is 10% in every fifth); the last twentieth leaves room for updates."""
+
+
 def _moment(config: SynthConfig, rng: random.Random, lo: float, hi: float) -> datetime:
     day = config.timeline_start + timedelta(days=int(config.timeline_days * rng.uniform(lo, hi)))
     return datetime.combine(day, time(hour=rng.randint(7, 22), minute=rng.randint(0, 59)))
@@ -120,7 +126,7 @@ def _add_opposites(config: SynthConfig, persona: Persona, tax: Taxonomy, prefs: 
         theirs = rng.choice([o.id for o in scenario.options if o.id != mine.option_id])
         retired = retired_people(persona)
         holders = [r for r in people if holds_in(r, scenario.id, tax.domain_of[scenario.id], retired)] or people
-        add(scenario, theirs, _moment(config, rng, 0.02, 0.85), who="other", relation=rng.choice(holders))
+        add(scenario, theirs, _moment(config, rng, 0.02, STATED_UNTIL), who="other", relation=rng.choice(holders))
 
 
 def generate_preferences(config: SynthConfig, persona: Persona, tax: Taxonomy) -> list[Preference]:
@@ -158,7 +164,7 @@ def generate_preferences(config: SynthConfig, persona: Persona, tax: Taxonomy) -
             chain = [final, earlier, final] if rng.random() < config.chain_rate else [earlier, final]
             if len(chain) == 3:  # A -> B -> A: the user goes back to an earlier choice
                 chain = [earlier, final, earlier] if rng.random() < 0.5 else chain
-            cuts = sorted(rng.uniform(0.02, 0.85) for _ in chain)
+            cuts = sorted(rng.uniform(0.02, STATED_UNTIL) for _ in chain)
             previous = None
             for step, (option_id, cut) in enumerate(zip(chain, cuts, strict=True)):
                 last = step == len(chain) - 1
@@ -175,9 +181,8 @@ def generate_preferences(config: SynthConfig, persona: Persona, tax: Taxonomy) -
                 )
         else:
             early = rng.random() < config.early_rate  # its only cue sits in the first fifth of a history
-            add(
-                scenario, final, _moment(config, rng, 0.0, 0.12) if early else _moment(config, rng, 0.02, 0.85), **extra
-            )
+            when = _moment(config, rng, 0.0, 0.12) if early else _moment(config, rng, 0.02, STATED_UNTIL)
+            add(scenario, final, when, **extra)
     _add_opposites(config, persona, tax, prefs, add, rng)
     active = [p for p in prefs if not p.superseded]
     # only a preference stated once is forgotten: forgetting the last step of an update would leave the
