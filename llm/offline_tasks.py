@@ -290,7 +290,7 @@ def _follow(task_id, kind, p, sentences, fixes, contact, occasion, owner, k) -> 
         return f"In one sentence:\n\n{_one_sentence([tighten(s) for s in sentences])}"
     if task_id == "proofread":
         if kind == "title":
-            return f'For the title, how about "{_TITLES[k % len(_TITLES)]}"?'
+            return f'Title: "{_TITLES[k % len(_TITLES)]}"'  # under six words: a history may hold it twice
         n = len(fixes)
         listed = ", ".join(f"{w} for {r}" for w, r in fixes)
         return f"{n} mistake{'s' if n != 1 else ''}: {listed}." if n else "None, it was clean."
