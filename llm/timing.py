@@ -44,8 +44,6 @@ MONTH_WORDS = (
 """Every word a calendar reference is built on."""
 _WORD = "|".join(MONTH_WORDS).replace("'", "['’]")
 _ANY_WORD = re.compile(rf"\b(?:{_WORD})\b", re.IGNORECASE)
-_ANY_WORD_LOWER = re.compile(rf"\b(?:{_WORD.lower()})\b")
-"""``_ANY_WORD`` for lowercased text: three times faster than the case-blind search on a user turn."""
 _REFERENCE = re.compile(
     rf"\b(?P<lead>in|this|during|over|until|till|since|every|each|last|next|early|mid|late|all|at|for|from|"
     rf"end of|start of|beginning of)\s+(?:the\s+)?(?:(?:early|late|mid)[\s-]+)?(?P<word>{_WORD})\b",
@@ -101,7 +99,10 @@ _HABITUAL = re.compile(
 )
 SIGN_PATTERN = "|".join([words for words, _ in SEASON_SIGNS] + [r"\bhalf-term\b"])
 """Any season sign (a regular expression): a text without one, and without a calendar word, fits any month."""
-_ANY_SIGN = re.compile(SIGN_PATTERN, re.IGNORECASE)
+_ANY_SIGN = re.compile(SIGN_PATTERN.lower())  # on lowercased text
+_ANY_WORD_OR_SIGN = re.compile(rf"\b(?:{_WORD.lower()})\b|" + SIGN_PATTERN.lower())
+"""A calendar word or a season sign, for lowercased text: three times faster than a case-blind search of
+a user turn, and one pass costs about 60% of two."""
 _YEAR_AGO = re.compile(r"\b(?:last year|a year ago|years ago|every year|each year)\b", re.I)
 _ANY_TIME = frozenset(["every", "each", "last", "next", "since", "until", "till"])
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -171,7 +172,8 @@ def _clause_months(clause: str, sentence_future: bool) -> set[int]:
 def months_fitting(text: str) -> frozenset[int]:
     """The months in which ``text`` can be said without contradicting its calendar words (each clause
     read on its own, so "we moved in March, and the party is in June" allows March to June)."""
-    if not _ANY_WORD_LOWER.search(text.lower()) and not _ANY_SIGN.search(text):
+    low = text.lower()
+    if not _ANY_WORD_OR_SIGN.search(low):
         return ALL_MONTHS
     allowed = ALL_MONTHS
     for sentence in _SENTENCE.split(text):
@@ -183,7 +185,7 @@ def months_fitting(text: str) -> frozenset[int]:
 def _sentence_months(sentence: str) -> frozenset[int]:
     """What one sentence allows. Cached by sentence: a user turn is new text, but its sentences come from
     banks and recur across personas (about 7% of a ``full`` run went to re-reading them turn by turn)."""
-    has_word, has_sign = bool(_ANY_WORD.search(sentence)), bool(_ANY_SIGN.search(sentence))
+    has_word, has_sign = bool(_ANY_WORD.search(sentence)), bool(_ANY_SIGN.search(sentence.lower()))
     if not has_word and not has_sign:
         return ALL_MONTHS
     future = bool(_FUTURE.search(sentence)) or not _PAST.search(sentence)  # a bare present is a plan

@@ -199,14 +199,24 @@ class NewsSupply:
                     self.window is None or months_fitting(template) & self.window
                 ):
                     news = render_news(template, person)
-                    # the person's name and relation join the words ("my daughter Yara ... at school")
-                    if not fits_life(news, self.unfit | self.unfit_now):
+                    # the person's relation joins the words ("my daughter Yara ... at school"); in the user's
+                    # own text only some relations are words a life rule reads (checking every rendering cost a
+                    # tenth of a shard), in someone else's any may be ("my sister Ana" in a child's notes)
+                    ruled = person.relation in _RULED_RELATIONS or self.unfit_now
+                    if ruled and not fits_life(news, self.unfit | self.unfit_now):
                         continue
                     if self.window is not None:
                         self.window = self.window & months_fitting(template)
                     del self.world[back]
                     return news
         return None
+
+
+_RULED_RELATIONS = frozenset(
+    {"my son", "my daughter", "my mum", "my dad", "my grandmother", "my partner", "my best friend", "my roommate",
+     "my manager", "my coworker"}
+)  # fmt: skip
+"""Relations whose words ``llm.life`` rules read (children, parents, a partner's pronoun, work)."""
 
 
 def _pop(
