@@ -44,13 +44,14 @@ LIFE_WORDS = {
     "parents": r"\bmy (?:mum|dad|parents|mother|father)\b|\bour parents\b",
     "grandparents": r"\bmy (?:partner's )?(?:grandmother|grandad|grandfather|gran|nan|grandma|grandpa|grandparents)\b",
     # a grandparent remembered as dead: not beside "my grandmother Thea", alive in the persona's world
-    "late_grandparent": r"\bmy late (?:gran|grandmother|nan|grandma)\b|\b(?:gran|grandmother|nan)'s funeral\b",
+    "late_grandparent": r"\b(?:my|our) late (?:gran|grandmother|nan|grandma|grandad|grandfather)\b|"
+    r"\b(?:gran|grandmother|nan)'s funeral\b",
     "children": r"\b(?:my|our) (?:(?:two|three|four) )?(?:son|daughter|kids|children|boys|girls)\b|"
     r"\bmy (?:son|daughter)'s\b",
     # children living at home, at two stages a reader keeps apart: small ones and teenagers
     "kids_at_home": r"\bthe (?:kids|children|twins)\b(?! (?:next door|from|at school|of|on|in (?:the|our) street))|"
     r"\b(?:our|the) (?:two )?(?:boys|girls)\b|\bschool run\b|\bbedtime stor|"
-    r"\b(?:my|our) (?:eleven|twelve)-year-olds?\b|\bboth (?:kids|children)\b",
+    r"\bboth (?:kids|children)\b",
     "little": r"\bstabilisers\b|\bcoin-operated (?:rocket|ride|horse)\b|"
     r"\b(?:toddlers?|little ones?|car seats?|pushchair|buggy|pram|potty|the twins arrived|"
     r"nursery pick-?up|playgroup|spelling tests?|bath ?time|school gates?|primary school|joined-up|front tooth|"
@@ -95,7 +96,8 @@ LIFE_WORDS = {
     # a single person's life: not told by someone who lives with a partner
     "single_life": r"\b(?:the break-?up|broke up with|the divorce|my divorce|single again|dating apps?|first dates?|"
     r"my ex\b|my ex's|years together ended|since (?:we|my) split|since the split)",
-    "teen": r"\bteen(?:age|ager|agers|s)?\b|\bGCSEs?\b|\bsixth form\b|\bschool prom\b",
+    "teen": r"\bteen(?:age|ager|agers|s)?\b|\bGCSEs?\b|\bsixth form\b|\bschool prom\b|"
+    r"\b(?:my|our) (?:eleven|twelve)-year-olds?\b",  # older than small children: not a 24-year-old's
     # living with a partner: not said by someone whose household has none; and a partner so new that the
     # user has yet to meet the parents: not beside the children they are raising together
     "cohabiting": r"\bmoved in together\b",
@@ -116,7 +118,7 @@ LIFE_WORDS = {
     "sibling": r"\bmy (?:(?:big|little|older|younger|twin) )?(?:brother|sister)s?\b(?!-in-law)",
     "aunt_uncle": r"\bmy (?:great-)?(?:aunt|auntie|uncle)s?\b",
     # the writer is a mother or a father: "another mum and I took over" is not a man's, nor his notes'
-    "as_mum": r"\b(?:another|other|fellow) mums?\b|\bus mums\b",
+    "as_mum": r"\b(?:another|other|fellow) mums?\b|\bus mums\b|\b(?:sports )?bra\b|\bmy handbag\b",
     "as_dad": r"\b(?:another|other|fellow) dads?\b|\bus dads\b",
 }
 _HER_KIN = r"(?!'s (?:grandmother|gran|nan|mum|mother|sister|aunt|niece|cousin|daughter|godmother)\b)"
@@ -223,9 +225,10 @@ def unfit_tags(persona, world: dict | None = None) -> frozenset[str]:
     small_at_home = persona.household in _WITH_CHILDREN and "teen" in tags
     if small_at_home or persona.age < _GROWN_CHILDREN_FROM:  # no son with a job beside a toddler
         tags.add("grown_children")
-    if "my partner" in _HOUSEHOLD.get(persona.household, ()):  # a partner at home (a multigenerational one too)
-        tags.add("single_life")
-    else:
+    # every world has a partner (at home, or new and living apart): "our six years together ended" and
+    # "dating apps" beside a partner named all year is what a reader met
+    tags.add("single_life")
+    if "my partner" not in _HOUSEHOLD.get(persona.household, ()):  # no partner at home
         tags.add("cohabiting")
     if persona.household in ("with partner and children", "multigenerational"):
         tags.add("new_partner")

@@ -22,11 +22,13 @@ _MY = r"\bmy (?:(?:big|little|older|younger|eldest|oldest|youngest|new|twin) )?"
 _GRAND = r"my grandad|my grandfather|my grandmother|my gran|my nan|my grandparents"
 _CHILDREN = r"\b(?:my|our) (?:son|daughter|youngest|eldest|oldest|kids|children)\b"  # a child's siblings
 _SHARED = (
-    r"\b(?:my mum|my mother|my dad|my father|my parents|" + _GRAND + r")\b"
-)  # a sibling's too: "Mum", not "my mum"
+    r"\b(?:my mum|my mother|my dad|my father|my (?:\w+ )?parents|my cousins?|" + _GRAND + r")\b"
+)  # a sibling's too
+# a parent's own children: the user writes "Beatriz's anniversary" to Mum, not "my sister's"
+_SIBLINGS = r"\bmy (?:(?:big|little|older|younger|twin) )?(?:brother|sister)s?\b(?!-in-law)"
 KIN_WORDS = {
-    "my mum": r"\b(?:my mum|mum's|my mother|my parents|my dad|my father|" + _GRAND + r")\b",
-    "my dad": r"\b(?:my dad|dad's|my father|my parents|my mum|my mother|" + _GRAND + r")\b",
+    "my mum": r"\b(?:my mum|mum's|my mother|my parents|my dad|my father|" + _GRAND + r")\b|" + _SIBLINGS,
+    "my dad": r"\b(?:my dad|dad's|my father|my parents|my mum|my mother|" + _GRAND + r")\b|" + _SIBLINGS,
     "my grandmother": r"\b(?:my gran|gran's|my grandmother|my nan|my grandad|my grandfather|my grandparents)\b",
     "my brother": _MY + r"brother\b(?!-in-law)|" + _SHARED,
     "my sister": _MY + r"sister\b(?!-in-law)|" + _SHARED,

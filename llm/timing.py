@@ -66,7 +66,10 @@ SEASON_SIGNS: tuple[tuple[str, frozenset[int]], ...] = (
     (r"\bthe wet spring\b", frozenset({4, 5, 6, 7, 8, 9, 10})),
     (r"\bclocks changed last weekend\b", frozenset({4, 11})),  # the last Sunday of March or October
     (r"\bwettest spring\b", frozenset({5, 6, 7, 8})),
-    (r"\bwasp nest\b", frozenset({5, 6, 7, 8, 9, 10})),
+    (r"\bwasp nest\b|\bwasp stung\b", frozenset({5, 6, 7, 8, 9, 10})),
+    (r"\bbarbecues? this (?:month|weekend)\b|\bcounty show\b", frozenset({5, 6, 7, 8, 9})),
+    (r"\bexam season\b", frozenset({4, 5, 6})),
+    (r"\bfestive season\b", frozenset({10, 11, 12})),
     (r"\bpostponed into the new year\b", frozenset({11, 12})),
     (_PANCAKES_THIS_YEAR := r"\bpancake day\b.*\bthis year\b", frozenset({3, 4, 5, 6, 7, 8, 9, 10, 11, 12})),
     (r"\bclocks went back on Sunday\b", frozenset({10, 11})),

@@ -191,13 +191,16 @@ def test_a_text_relayed_for_someone_else_tells_nothing_of_a_family_or_home(tax):
     assert any(_tags_of(s) & SOMEONE_ELSES for s in mine)  # the user's own texts may, within its life
 
 
-def test_a_partner_at_home_rules_out_a_single_life_and_small_children_a_grown_son():
-    partnered = unfit_tags(_persona(age=38, household="with partner"))
-    assert not fits_life("The breakup in February sent me through a dozen films.", partnered)
+def test_a_partner_in_every_world_rules_out_a_single_life_and_small_children_a_grown_son():
+    """Every world has a partner, at home or living apart: a breakup beside a partner named all year (and
+    "our six years together ended" with "their toothbrush" still in the cup) is what a reader met."""
+    breakup = "The breakup in February sent me through a dozen films."
+    for household in ("with partner", "lives alone", "single parent", "with roommates"):
+        assert not fits_life(breakup, unfit_tags(_persona(age=38, household=household)))
     three_generations = unfit_tags(_persona(age=86, occupation="retired", household="multigenerational"))
-    assert not fits_life("The breakup in February sent me through a dozen films.", three_generations)
+    assert not fits_life(breakup, three_generations)
     assert fits_life(
-        "The breakup in February sent me through a dozen films.", unfit_tags(_persona(household="lives alone"))
+        "I'm about to meet my partner's parents for the first time.", unfit_tags(_persona(household="lives alone"))
     )
     young_family = unfit_tags(_persona(age=31))
     assert not fits_life("My son started his first job in a restaurant kitchen.", young_family)
@@ -426,3 +429,25 @@ def test_a_fourth_reading_s_slips_are_ruled_out():
     )
     teens = unfit_tags(_persona(age=58))  # a family whose children are teenagers
     assert not fits_life("The kids spent half an hour riding the coin-operated rocket outside the newsagent.", teens)
+
+
+def test_a_fifth_reading_s_slips_are_ruled_out():
+    """Round five: a man's notes about "the sports bra I ordered", an eleven-year-old of a 24-year-old,
+    telling Mum of "my sister's anniversary do", a sister of "my visiting parents", a late grandad beside
+    his new hearing aids, a wasp in January, exam season in January, a festive tree in April."""
+    from llm.people import someone_elses, speaks_of
+    from llm.timing import months_fitting
+
+    assert not fits_life("The sports bra I ordered arrived in the wrong size.", someone_elses("my partner", "he"))
+    assert not fits_life(
+        "My eleven-year-old has decided to write a novel.", unfit_tags(_persona(age=24, household="single parent"))
+    )
+    assert speaks_of("My sister's anniversary do ran late.", "my mum")
+    assert speaks_of("My visiting parents are in a guest house.", "my sister")
+    assert not fits_life("Our late grandad's shed is full of jars.", unfit_tags(_persona(age=30)))
+    for text, month in (
+        ("A wasp stung my daughter at the bus stop on Tuesday.", 1),
+        ("Exam season at the secondary school next door means quiet mornings.", 1),
+        ("We bought a new tree for the festive season.", 4),
+    ):
+        assert month not in months_fitting(text), text
