@@ -96,8 +96,10 @@ def answer_messages(memory: str, rendered: RenderedMCQ | list[dict[str, str]]) -
     return [{"role": "system", "content": ANSWER_SYSTEM.format(memory=memory.strip() or "(nothing)")}, *tail]
 
 
-def cap_memory(text: str, cap_tokens: int, count_tokens: CountTokens) -> str:
-    """``text`` cut to at most ``cap_tokens`` tokens, at a line or word boundary, keeping its start."""
+def cap_memory(text: str, cap_tokens: int, count_tokens: CountTokens, whole_lines: bool = False) -> str:
+    """``text`` cut to at most ``cap_tokens`` tokens, at a line or word boundary, keeping its start. With
+    ``whole_lines`` (a ground-truth memory to learn from) a line that does not fit is left out, not cut
+    mid-statement ("- my cousin: wants everything stored in"), unless no line fits at all."""
     text = text.strip()
     if count_tokens([text])[0] <= cap_tokens:
         return text
@@ -105,6 +107,8 @@ def cap_memory(text: str, cap_tokens: int, count_tokens: CountTokens) -> str:
     kept: list[str] = []
     for line in lines:
         if count_tokens(["\n".join([*kept, line])])[0] > cap_tokens:
+            if whole_lines and kept:
+                break
             words = line.split()
             lo, hi = 0, len(words)
             while lo < hi:  # the longest prefix of this line that still fits

@@ -181,7 +181,7 @@ def build_trajectory(turns: list[dict], prefs: dict, signals: list, cfg: DataCon
     memories, seen = [], []
     for i in keep:
         seen += sorted((p for p, at in first_seen.items() if at == i), key=lambda p: p)
-        memories.append(cap_memory(memory_after(seen, prefs), cfg.memory_cap_tokens, count_tokens))
+        memories.append(cap_memory(memory_after(seen, prefs), cfg.memory_cap_tokens, count_tokens, whole_lines=True))
     messages = [{"role": t["role"], "content": t["content"]} for i in keep for t in groups[i]]
     return Trajectory([chunks[i] for i in keep], memories, messages)
 

@@ -111,6 +111,10 @@ def test_cap_memory_enforces_the_cap_and_keeps_the_start():
     assert count_tokens([capped])[0] <= 100
     assert capped.startswith("fact number 0") and len(capped) > 200
     assert cap_memory("short", 100, count_tokens) == "short"
+    # a ground-truth memory keeps whole statements: no "- my cousin: wants everything stored in"
+    whole = cap_memory(text, 100, count_tokens, whole_lines=True)
+    assert count_tokens([whole])[0] <= 100 and all(line.endswith("their week") for line in whole.splitlines())
+    assert not all(line.endswith("their week") for line in capped.splitlines())  # the default cuts mid-line
 
 
 def test_memory_prompt_round_trip_and_answer_prompt():
