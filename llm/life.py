@@ -101,6 +101,8 @@ LIFE_WORDS = {
     # living with a partner: not said by someone whose household has none; and a partner so new that the
     # user has yet to meet the parents: not beside the children they are raising together
     "cohabiting": r"\bmoved in together\b",
+    # a partner of any kind: not in the texts of someone single (who dates, or got over a breakup)
+    "partnered": r"\bmy (?:new )?(?:partner|other half|husband|wife)\b|\bour wedding\b|\bwedding anniversary\b",
     "new_partner": r"\bmy new partner\b|\bmy partner's parents for the first time\b",
     # the user's own age shows: reading glasses from 40, a new knee or a sixtieth from 50, exams while studying
     "past_forty": r"\bmy reading glasses\b|\bfor my fortieth\b",
@@ -182,6 +184,7 @@ _CHILDREN_LEFT_HOME_FROM = 45  # someone younger whose household has no children
 _NO_SCHOOL_CHILDREN_FROM = 62  # the children of someone this old have left school
 _RELATIONS_OF = {
     "flatmate": ("my roommate",),
+    "partnered": ("my partner",),
     "work": ("my manager", "my coworker"),
     "children": ("my son", "my daughter"),
     "parents": ("my mum", "my dad"),
@@ -225,9 +228,9 @@ def unfit_tags(persona, world: dict | None = None) -> frozenset[str]:
     small_at_home = persona.household in _WITH_CHILDREN and "teen" in tags
     if small_at_home or persona.age < _GROWN_CHILDREN_FROM:  # no son with a job beside a toddler
         tags.add("grown_children")
-    # every world has a partner (at home, or new and living apart): "our six years together ended" and
-    # "dating apps" beside a partner named all year is what a reader met
-    tags.add("single_life")
+    # a partner at home, or a new one living apart, or none: "our six years together ended" and "dating
+    # apps" beside a partner named all year is what a reader met, so a single life comes with no partner
+    tags.add("single_life" if has_partner(persona) else "partnered")
     if "my partner" not in _HOUSEHOLD.get(persona.household, ()):  # no partner at home
         tags.add("cohabiting")
     if persona.household in ("with partner and children", "multigenerational"):
@@ -276,6 +279,18 @@ def rents_home(persona) -> bool:
         return True
     share = _RENT_SHARE.get(persona.household, 0.25) + (0.2 if lives_in_flat(persona) else 0.0)
     return zlib.crc32(f"tenure:{persona.persona_id}".encode()) % 100 < share * 100
+
+
+_PARTNER_APART_SHARE = 0.5
+
+
+def has_partner(persona) -> bool:
+    """Whether ``persona``'s world has a partner: always when one lives at home; for the others a stable
+    coin from the persona id (a new partner living apart, or single). A single persona's world has no
+    partner and its texts none; a partnered one's texts no breakup and no dating."""
+    if "my partner" in _HOUSEHOLD.get(persona.household, ()):
+        return True
+    return zlib.crc32(f"partner:{persona.persona_id}".encode()) % 100 < _PARTNER_APART_SHARE * 100
 
 
 def _older_children(persona) -> bool:

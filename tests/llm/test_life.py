@@ -191,17 +191,23 @@ def test_a_text_relayed_for_someone_else_tells_nothing_of_a_family_or_home(tax):
     assert any(_tags_of(s) & SOMEONE_ELSES for s in mine)  # the user's own texts may, within its life
 
 
-def test_a_partner_in_every_world_rules_out_a_single_life_and_small_children_a_grown_son():
-    """Every world has a partner, at home or living apart: a breakup beside a partner named all year (and
+def test_a_partner_rules_out_a_single_life_and_small_children_a_grown_son():
+    """A partner at home, or a new one living apart, or none: a breakup beside a partner named all year (and
     "our six years together ended" with "their toothbrush" still in the cup) is what a reader met."""
-    breakup = "The breakup in February sent me through a dozen films."
-    for household in ("with partner", "lives alone", "single parent", "with roommates"):
-        assert not fits_life(breakup, unfit_tags(_persona(age=38, household=household)))
+    from llm.life import has_partner
+
+    breakup, partner = "The breakup in February sent me through a dozen films.", "My partner took up the cello."
+    people = [_persona(persona_id=f"p{i:05d}", age=38, household=h) for i in range(20)
+              for h in ("with partner", "lives alone", "single parent", "with roommates")]  # fmt: skip
+    for persona in people:  # a partner (at home or apart) and no breakup, or single and no partner
+        unfit = unfit_tags(persona)
+        assert fits_life(breakup, unfit) != fits_life(partner, unfit)
+        assert has_partner(persona) == fits_life(partner, unfit)
+        assert ("my partner" in relations_for(persona, ["my partner", "my sister"])) == has_partner(persona)
+    assert all(has_partner(p) for p in people if p.household == "with partner")
+    assert {has_partner(p) for p in people if p.household == "lives alone"} == {True, False}
     three_generations = unfit_tags(_persona(age=86, occupation="retired", household="multigenerational"))
     assert not fits_life(breakup, three_generations)
-    assert fits_life(
-        "I'm about to meet my partner's parents for the first time.", unfit_tags(_persona(household="lives alone"))
-    )
     young_family = unfit_tags(_persona(age=31))
     assert not fits_life("My son started his first job in a restaurant kitchen.", young_family)
     assert fits_life(
@@ -298,9 +304,10 @@ def test_a_partner_at_home_and_a_new_partner_fit_only_the_households_that_allow_
     about to meet that partner's parents for the first time."""
     moved_in = "My partner and I just moved in together and keep bickering over housework."
     first_meeting = "I'm about to meet my partner's parents for the first time next month."
-    alone, couple, family = (
-        _persona(household=h) for h in ("lives alone", "with partner", "with partner and children")
-    )
+    from llm.life import has_partner
+
+    alone = next(p for i in range(20) if has_partner(p := _persona(persona_id=f"p{i:05d}", household="lives alone")))
+    couple, family = (_persona(household=h) for h in ("with partner", "with partner and children"))
     assert not fits_life(moved_in, unfit_tags(alone))
     assert fits_life(moved_in, unfit_tags(couple)) and fits_life(moved_in, unfit_tags(family))
     assert fits_life(first_meeting, unfit_tags(alone)) and fits_life(first_meeting, unfit_tags(couple))
