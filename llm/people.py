@@ -3,10 +3,11 @@ in a text the user relays for someone else, nothing that person's life rules out
 
 What: ``speaks_of(text, relation)`` says whether a text talks about the person of ``relation`` in the
 third person ("my brother ..." in a note to the user's only brother, "my mum ..." to a sister who shares
-her); ``someone_elses(author, pronoun)`` names the ``llm.life`` tags a relayed text may not carry (the
-author's "my son" or "our flat" would be the user's family or home; a grandmother's notes tell of no job;
-a man's notes hold no "another mum and I"); ``holds_in(relation, domain)`` keeps a grandmother from holding
-a work preference. Why: careful readers met each of these in generated histories. How: word rules,
+her); ``someone_elses(author, pronoun, retired)`` names the ``llm.life`` tags a relayed text may not
+carry (the author's "my son" or "our flat" would be the user's family or home; the notes of someone of
+``retired_people(persona)`` tell of no job; a man's notes hold no "another mum and I");
+``holds_in(relation, scenario_id, domain, retired)`` keeps them from holding a work or commute preference
+(and a grandmother a sport one). Why: careful readers met each of these in generated histories. How: word rules,
 deterministic; the stages that choose a text's sentences and its reader (``flows.stages.news``,
 ``filler``, ``conversations``, ``preferences``) and the offline cue picker use them.
 """
