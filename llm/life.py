@@ -309,6 +309,14 @@ def _tags_of(text: str) -> frozenset[str]:
     return frozenset(tag for tag, rx in _COMPILED.items() if rx.search(low))
 
 
+@lru_cache(maxsize=1024)
+def rules_read(words: str) -> bool:
+    """Whether a life rule reads ``words`` (a relation such as "my son" or "my best friend"): a tag of their own
+    (``LIFE_WORDS``: "my son" is ``children``) or a pronoun the world fixes (``WORLD_PRONOUN_TAGS``). A
+    sentence that names only people outside both has the tags of its template."""
+    return bool(_tags_of(words)) or words in WORLD_PRONOUN_TAGS
+
+
 def fits_life(text: str, unfit: frozenset[str]) -> bool:
     """Whether ``text`` says nothing of the kinds ``unfit`` names."""
     return not (unfit and _tags_of(text) & unfit)

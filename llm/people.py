@@ -89,6 +89,7 @@ def holds_in(relation: str, scenario_id: str, domain: str, retired: frozenset[st
 _SIBLING_AUTHORS = ("my son", "my daughter", "my brother", "my sister")
 
 
+@lru_cache(maxsize=4096)
 def someone_elses(
     author: str | None, pronoun: str | None = None, retired: frozenset[str] = frozenset({"my grandmother"})
 ) -> frozenset[str]:
@@ -97,7 +98,8 @@ def someone_elses(
     festive do", "a meeting at the office" in the notes of a ninety-year-old); for a child or a sibling of
     the user, a brother or sister (the user's own other child or sibling, or the user: "my brother overseas"
     in Yara's notes, her brother living round the corner); a mother's words in a man's notes, a father's
-    in a woman's ("another mum and I took over" in Bilal's)."""
+    in a woman's ("another mum and I took over" in Bilal's). Cached: the filler stage asks for every
+    candidate reader of every relayed text."""
     tags = set(SOMEONE_ELSES) | set(_AS_PARENT.get(pronoun, ()))
     if author in retired:
         tags |= {"work", *WORKPLACES}

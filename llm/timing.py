@@ -71,7 +71,6 @@ SEASON_SIGNS: tuple[tuple[str, frozenset[int]], ...] = (
     (r"\bexam season\b", frozenset({4, 5, 6})),
     (r"\bfestive season\b", frozenset({10, 11, 12})),
     (r"\bpostponed into the new year\b", frozenset({11, 12})),
-    (_PANCAKES_THIS_YEAR := r"\bpancake day\b.*\bthis year\b", frozenset({3, 4, 5, 6, 7, 8, 9, 10, 11, 12})),
     (r"\bclocks went back on Sunday\b", frozenset({10, 11})),
     (r"\bsunburn (?:from|on)\b", frozenset({4, 5, 6, 7, 8, 9})),
     (r"\bharvest (?:supper|festival)\b", frozenset({8, 9, 10})),
@@ -89,10 +88,16 @@ SEASON_SIGNS: tuple[tuple[str, frozenset[int]], ...] = (
 snow on Saturday" is not told in June, "it's already dark by half four" not in July, "before the harvest
 supper" not in February (each met by a reader in a dated history). Habits and memories ("every cold
 snap", "years ago") fit any month (``_HABITUAL``)."""
-_THIS_YEAR = frozenset({_PANCAKES_THIS_YEAR})
-"""Signs that date this year's time even in a habit ("Every Pancake Day ..., and this year was no
+SIGNS_EVEN_IN_HABITS: tuple[tuple[str, frozenset[int]], ...] = (
+    (r"\bpancake day\b.*\bthis year\b", frozenset({3, 4, 5, 6, 7, 8, 9, 10, 11, 12})),
+)
+"""Signs that date this year's time even inside a habit ("Every Pancake Day ..., and this year was no
 exception": Pancake Day has passed)."""
-_SIGNS = tuple((re.compile(words, re.IGNORECASE), months) for words, months in SEASON_SIGNS)
+_SIGNS = tuple(
+    (re.compile(words, re.IGNORECASE), months, in_habits)
+    for signs, in_habits in ((SEASON_SIGNS, False), (SIGNS_EVEN_IN_HABITS, True))
+    for words, months in signs
+)
 _HALF_TERM = re.compile(r"\bhalf-term\b", re.IGNORECASE)
 _HALF_TERMS = (2, 5, 10)  # February, late May, late October
 _HABITUAL = re.compile(
@@ -100,7 +105,7 @@ _HABITUAL = re.compile(
     r"when (?:there is|there's|it is|it's))\b",
     re.I,
 )
-SIGN_PATTERN = "|".join([words for words, _ in SEASON_SIGNS] + [r"\bhalf-term\b"])
+SIGN_PATTERN = "|".join([words for words, _ in SEASON_SIGNS + SIGNS_EVEN_IN_HABITS] + [r"\bhalf-term\b"])
 """Any season sign (a regular expression): a text without one, and without a calendar word, fits any month."""
 _ANY_SIGN = re.compile(SIGN_PATTERN.lower())  # on lowercased text
 _ANY_WORD_OR_SIGN = re.compile(rf"\b(?:{_WORD.lower()})\b|" + SIGN_PATTERN.lower())
@@ -205,10 +210,10 @@ def _sign_months(sentence: str, future: bool, habitual: bool) -> set[int]:
     """What a sentence's season signs allow (``SEASON_SIGNS``); a half-term ahead ("starts on Friday",
     "before half-term") is said in its month, one told of in its month or the one after (the rule errs
     towards leaving a sentence unused: "starts on Friday" on 7 January was what a reader met). In a
-    ``habitual`` sentence only the signs of ``_THIS_YEAR`` count."""
+    ``habitual`` sentence only ``SIGNS_EVEN_IN_HABITS`` count."""
     allowed = set(ALL_MONTHS)
-    for sign, months in _SIGNS:
-        if (not habitual or sign.pattern in _THIS_YEAR) and sign.search(sentence):
+    for sign, months, in_habits in _SIGNS:
+        if (in_habits or not habitual) and sign.search(sentence):
             allowed &= months
     if habitual:
         return allowed

@@ -21,7 +21,7 @@ so they never collide.
 
 from __future__ import annotations
 
-from llm.life import fits_life
+from llm.life import fits_life, rules_read
 from llm.people import someone_elses, speaks_of
 from llm.seeding import rng_for
 from llm.timing import months_fitting
@@ -202,7 +202,7 @@ class NewsSupply:
                     # the person's relation joins the words ("my daughter Yara ... at school"); in the user's
                     # own text only some relations are words a life rule reads (checking every rendering cost a
                     # tenth of a shard), in someone else's any may be ("my sister Ana" in a child's notes)
-                    ruled = person.relation in _RULED_RELATIONS or self.unfit_now
+                    ruled = rules_read(person.relation) or self.unfit_now
                     if ruled and not fits_life(news, self.unfit | self.unfit_now):
                         continue
                     if self.window is not None:
@@ -210,13 +210,6 @@ class NewsSupply:
                     del self.world[back]
                     return news
         return None
-
-
-_RULED_RELATIONS = frozenset(
-    {"my son", "my daughter", "my mum", "my dad", "my grandmother", "my partner", "my best friend", "my roommate",
-     "my manager", "my coworker"}
-)  # fmt: skip
-"""Relations whose words ``llm.life`` rules read (children, parents, a partner's pronoun, work)."""
 
 
 def _pop(

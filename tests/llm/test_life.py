@@ -10,7 +10,7 @@ from flows.stages.conversations import generate_conversations
 from flows.stages.filler import generate_persona_filler
 from flows.stages.personas import generate_personas
 from flows.stages.preferences import generate_preferences
-from llm.life import LIFE_WORDS, correspondents, fits_life, holders_for, relations_for, unfit_tags
+from llm.life import LIFE_WORDS, _tags_of, correspondents, fits_life, holders_for, relations_for, rules_read, unfit_tags
 from llm.people import SOMEONE_ELSES
 from schemas.core import Persona
 
@@ -458,3 +458,15 @@ def test_a_fifth_reading_s_slips_are_ruled_out():
         ("We bought a new tree for the festive season.", 4),
     ):
         assert month not in months_fitting(text), text
+
+
+def test_a_relation_no_rule_reads_adds_no_tag_to_the_sentence_it_joins(tax):
+    """The news stage re-checks a rendered sentence only where ``rules_read`` says its relation's words may
+    add a tag; for every other relation of the taxonomy the rendering must carry its template's tags."""
+    assert rules_read("my son") and rules_read("my manager") and rules_read("my best friend")  # pronoun rule
+    free = [r for r in tax.attributes.relations if not rules_read(r)]
+    assert free, "some relations (a neighbour, a cousin) name nobody a rule reads"
+    for relation in free:
+        for pronoun in ("he", "she", "they"):
+            sentence = f"Last week {relation} Ana said {pronoun} would bring the ladder round."
+            assert _tags_of(sentence) == _tags_of("Last week she said she would bring the ladder round."), relation
