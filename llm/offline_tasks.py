@@ -223,8 +223,11 @@ def write_task_session(
         held = [tighten(h) for h in held]
     whole = [*sentences, *held]
     reply = _add(task.id, sentences, held, held_fixes, contact, occasion, owner, k)
-    if kind is not None:
-        follow = _follow(task.id, kind, p, whole, [*fixes, *held_fixes], contact, occasion, owner, k)
+    if kind == "title" and task.id == "proofread":  # the heading on top of the whole text, corrected
+        whole_text = reply.replace(" ".join(held), " ".join(whole), 1)
+        reply = f"With a heading on top:\n\n{_TITLES[k % len(_TITLES)]}\n\n{whole_text}"
+    elif kind is not None:
+        follow = _follow(task.id, kind, p, whole, [*fixes, *held_fixes], contact, occasion, owner, k, len(held))
         both = task.id == "proofread"  # else the follow-up is the text
         reply = f"{reply}\n\n{follow}" if both else follow
     turns.append(TurnDraft(role="assistant", content=reply))
@@ -272,12 +275,12 @@ def _post(sentences: list[str], occasion: str, k: int) -> str:
     return f"{openers[k % len(openers)]}\n" + " ".join(casual(s) for s in sentences)
 
 
-def _follow(task_id, kind, p, sentences, fixes, contact, occasion, owner, k) -> str:
-    """Carry out a follow-up on the same text."""
+def _follow(task_id, kind, p, sentences, fixes, contact, occasion, owner, k, added: int = 1) -> str:
+    """Carry out a follow-up on the same text, whose last ``added`` sentences came with the follow-up."""
     if task_id in ("message", "reply"):
         reply = task_id == "reply"
-        if kind == "shorter":  # the first and the last point, cut to their main clauses: the one just added stays in
-            short = [tighten(s) for s in ([sentences[0], sentences[-1]] if len(sentences) > 1 else sentences)]
+        if kind == "shorter":  # cut to main clauses, keeping what was just added: the user asked for it
+            short = _kept_when_cut(sentences, added)
             return "Shorter:\n\n" + _message_draft(short, contact, owner, k, reply)  # same greeting and sign-off
         if kind == "add_call":
             return "Added:\n\n" + _message_draft([*sentences, _CALL_LINES[p % 3]], contact, owner, k, reply)
@@ -286,20 +289,46 @@ def _follow(task_id, kind, p, sentences, fixes, contact, occasion, owner, k) -> 
     if task_id == "shorten":
         if kind == "title":  # above the text, where a heading goes (five words or fewer: it may recur)
             return f"With it, under a heading:\n\n{_TITLES[(k + 2) % len(_TITLES)]}\n\n" + " ".join(sentences)
-        # every point kept, each cut to its main clause: shorter than the text, as "even shorter?" asks
-        return f"In one sentence:\n\n{_one_sentence([tighten(s) for s in sentences])}"
+        return _in_one_sentence(sentences, added)
     if task_id == "proofread":
-        if kind == "title":
-            return f'Title: "{_TITLES[k % len(_TITLES)]}"'  # under six words: a history may hold it twice
         n = len(fixes)
         listed = ", ".join(f"{w} for {r}" for w, r in fixes)
         return f"{n} mistake{'s' if n != 1 else ''}: {listed}." if n else "None, it was clean."
     if kind == "hashtags":
         tags = " ".join(_HASHTAGS[(k + i) % len(_HASHTAGS)] for i in range(2))
         return _post(sentences, occasion, k) + f" {tags}"
-    # a shorter post keeps its first point and the one just added, cut to their main clauses, in one line
-    kept = [sentences[0], sentences[-1]] if len(sentences) > 1 else sentences
-    return _one_sentence([casual(tighten(s)) for s in kept])
+    # a shorter post: its first point and what was just added, cut to their main clauses, on one line
+    return " ".join(casual(s) for s in _kept_when_cut(sentences, added))
+
+
+def _kept_when_cut(sentences: list[str], added: int) -> list[str]:
+    """What a shorter version keeps, cut to main clauses: every point just added ("Make it shorter? There's
+    more to mention: ..." asks for both; a reader met the new points dropped) and the first one, unless the
+    result would be no shorter than the text was before the additions."""
+    old, new = sentences[: len(sentences) - added], [tighten(s) for s in sentences[len(sentences) - added :]]
+    with_first = [tighten(s) for s in old[:1]] + new
+    words = sum(len(s.split()) for s in with_first)
+    return with_first if not old or words < sum(len(s.split()) for s in old) else new
+
+
+_ONE_SENTENCE_KEEPS = 2
+"""Points one sentence holds and still reads as one: more ran into a chain of semicolons."""
+_COUNTS = {2: "two", 3: "three", 4: "four", 5: "five"}
+
+
+def _in_one_sentence(sentences: list[str], added: int) -> str:
+    """ "One sentence only?": the points just added (with the first one, while there is room) cut to their
+    main clauses and joined into one sentence, and a word on what had to go, as a careful editor says it."""
+    new = sentences[len(sentences) - added :][-_ONE_SENTENCE_KEEPS:]
+    kept = [s for s in sentences if s in new or (s == sentences[0] and len(new) < _ONE_SENTENCE_KEEPS)]
+    left = [s for s in sentences if s not in kept]
+    text = f"In one sentence:\n\n{_one_sentence([tighten(s) for s in kept])}"
+    if len(left) == 1:
+        opening = " ".join(left[0].split()[:5]).rstrip(",;:")
+        return f'{text}\n\nI left out the line starting "{opening}" to keep it to one.'
+    if left:
+        return f"{text}\n\nI left out the other {_COUNTS.get(len(left), len(left))} points to keep it to one."
+    return text
 
 
 _KEEP_CAPITAL = re.compile(
@@ -315,12 +344,13 @@ def _names() -> frozenset[str]:
 
 
 def _one_sentence(sentences: list[str]) -> str:
-    """The sentences run together as one (joined with semicolons): a "one sentence only" that keeps
-    everything the user asked to keep. A following sentence's first word is lowered unless it is "I", a
-    day, a month, an acronym or a name."""
+    """The sentences run together as one: two joined with ", and", more with semicolons. A following
+    sentence's first word is lowered unless it is "I", a day, a month, an acronym or a name."""
     parts = [sentences[0].rstrip(".!?")]
     for s in sentences[1:]:
         first = s.split(" ", 1)[0].removesuffix("'s").strip(",;:")
         keep = _KEEP_CAPITAL.fullmatch(first) or first in _names()
         parts.append((s if keep else s[0].lower() + s[1:]).rstrip(".!?"))
+    if len(parts) == 2:
+        return f"{parts[0]}, and {parts[1]}."
     return "; ".join(parts) + "."

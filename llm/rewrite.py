@@ -17,10 +17,12 @@ import re
 MIN_MAIN_WORDS = 6
 """A main clause kept on its own has this many words at least (shorter ones need what follows)."""
 
-# Conjunctions that open a clause after a comma. After "and", "but", "so", "yet" and "then" a list item
-# can follow too ("apples, pears, and plums"), so those cut only before a clause's usual first words.
-_SUBORDINATE = r"which|where|only to|though|although|while|until|because|since|after which|whereas"
-_COORDINATE = r"and|but|so|yet|and then|and now|so now"
+# Conjunctions that open a clause after a comma. After "and", "so" and "then" a list item can follow too
+# ("apples, pears, and plums"), so those cut only before a clause's usual first words. A clause that turns
+# the sentence ("but", "yet", "though", "only to", "until") is its point and never goes: "The lease bans
+# anything that barks, but my landlord said yes to two bunnies" cut to its first clause said the opposite.
+_SUBORDINATE = r"which|where|while|because|since|after which"
+_COORDINATE = r"and|so|and then|and now|so now"
 _SUBJECT = (
     r"I|I'm|I've|I'd|I'll|we|we're|we've|we'd|it|it's|my|our|the|she|he|they|they're|there|that|this|his|"
     r"her|their|nobody|everyone|everybody|everything|something|anything|half|now|nothing|someone|somebody|one|both|all|"

@@ -180,13 +180,17 @@ def test_a_reply_never_says_a_sentence_twice(task_id):
     """Adding a part and asking for a change in one turn gets one product: "With it: A B C" followed by a
     bare "C" read as a broken reply. "One sentence only?" gets one sentence."""
     for variant in range(30):
-        answer = _session(task_id, variant, followup=True, add_last=True).turns[3].content
+        draft = _session(task_id, variant, followup=True, add_last=True)
+        answer, before = draft.turns[3].content, draft.turns[1].content + draft.turns[2].content
         for s in SENTENCES:
             assert answer.count(s) <= 1, answer
-        if answer.startswith("In one sentence:"):  # everything kept and added, run into one sentence
-            body = answer.removeprefix("In one sentence: ")
-            assert body.count(".") == 1 and body.endswith("."), answer
+        if answer.startswith("In one sentence:"):  # what was just added, run into one sentence
+            body, _, note = answer.removeprefix("In one sentence:\n\n").partition("\n\n")
+            assert body.count(".") == 1 and body.endswith(".") and ";" not in body, answer
             assert tighten(SENTENCES[-1]).rstrip(".")[1:] in body, answer  # the part just added stays in
+            gone = [s for s in SENTENCES if tighten(s)[1:-1] in before and tighten(s)[1:-1] not in body]
+            assert not gone or note.startswith("I left out"), answer  # and it says what had to go
+            assert len(gone) != 1 or " ".join(gone[0].split()[:5]) in note, answer
 
 
 @pytest.mark.parametrize("n", [2, 3, 4, 5])
@@ -310,7 +314,9 @@ def test_a_text_cut_to_one_sentence_is_shorter_and_a_heading_goes_above_it():
             kinds.add("one")
             added = draft.turns[2].content.rsplit("\n", 1)[-1]
             assert len(text.split()) < len(first.partition("\n\n")[2].split()) + len(added.split())
-            assert text.count(".") == 1
+            body, _, note = text.partition("\n\n")
+            assert body.count(".") == 1 and tighten(added).rstrip(".")[1:] in body
+            assert note.startswith("I left out"), text  # four points do not fit one sentence
         else:
             kinds.add("title")
             assert head == "With it, under a heading:" and "\n\n" in text
@@ -325,3 +331,44 @@ def test_a_text_cut_to_one_sentence_is_shorter_and_a_heading_goes_above_it():
             before, after = draft.turns[1].content.splitlines(), draft.turns[3].content.splitlines()
             assert before[2] == after[2] and before[-2:] == after[-2:]
     assert shorter >= 3
+
+
+FIVE = [
+    *SENTENCES,
+    "The new bakery by the station sells out of rye bread before nine, so I go early.",
+    "My neighbour's cat has taken to sleeping on our recycling box, and nobody has the heart to move her.",
+]
+
+
+@pytest.mark.parametrize("task_id", ["message", "reply", "post"])
+def test_a_shorter_version_keeps_every_point_the_user_just_added(task_id):
+    """ "Make it shorter? There's more to mention: A. B." was answered with B alone: A was dropped."""
+    checked = 0
+    for variant in range(40):
+        draft = _session(task_id, variant, followup=True, add_last=True, sentences=FIVE, seed=variant)
+        ask, answer = draft.turns[2].content, draft.turns[3].content
+        if answer.startswith(("Subject:", "Added:")) or "#" in answer:
+            continue
+        added = [s for s in FIVE if s[:30] in ask]
+        assert len(added) >= 2, ask
+        for s in added:
+            assert casual(tighten(s)).rstrip(".")[1:] in answer or tighten(s).rstrip(".")[1:] in answer, (ask, answer)
+        before = len(draft.turns[1].content.split()) + sum(len(s.split()) for s in added)
+        assert len(answer.split()) < before, (draft.turns[1].content, ask, answer)  # shorter than both together
+        checked += 1
+    assert checked >= 5
+
+
+def test_a_proofread_heading_goes_on_top_of_the_whole_corrected_text():
+    """A reader met the title under the text ("Title: ..." last), with the first part missing."""
+    checked = 0
+    for variant in range(40):
+        draft = _session("proofread", variant, followup=True, add_last=True, sentences=FIVE, seed=variant)
+        ask, answer = draft.turns[2].content, draft.turns[3].content
+        if not any(w in ask.lower() for w in ("title", "heading")):
+            continue
+        intro, title, text = answer.split("\n\n")[:3]
+        assert intro == "With a heading on top:" and len(title.split()) <= 5 and "Title:" not in answer
+        assert text == " ".join(FIVE), answer  # every part, corrected, under it
+        checked += 1
+    assert checked >= 3

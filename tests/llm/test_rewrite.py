@@ -31,6 +31,14 @@ from taxonomy import load_taxonomy
             "After my cousin's reception in May, where someone filmed everything, we tore up our plan.",
         ),
         ("The bus was late, and I ran.", "The bus was late, and I ran."),  # the main clause alone is too short
+        (  # a turn of the sentence is its point: cut, it would say the opposite
+            "The flat's lease bans anything that barks, but my landlord said yes to a couple of bunnies.",
+            "The flat's lease bans anything that barks, but my landlord said yes to a couple of bunnies.",
+        ),
+        (
+            "I queued at the bakery for twenty minutes on Saturday, only to find the rye had sold out.",
+            "I queued at the bakery for twenty minutes on Saturday, only to find the rye had sold out.",
+        ),
     ],
 )
 def test_tighten_keeps_the_main_clause_and_nothing_that_is_not_a_sentence(sentence, cut):
