@@ -43,6 +43,24 @@ LIFE_WORDS = {
     "grandchildren": r"\bgrand(?:children|kids|son|daughter)\b",
     "parents": r"\bmy (?:mum|dad|parents|mother|father)\b|\bour parents\b",
     "grandparents": r"\bmy (?:partner's )?(?:grandmother|grandad|grandfather|gran|nan|grandma|grandpa|grandparents)\b",
+    # the world's mum and dad are alive while the persona is under eighty: no "my late father's ledger"
+    "late_parent": r"\bmy late (?:mum|mother|dad|father)\b|\b(?:mum|dad|mother|father)'s funeral\b|"
+    r"\binherited my (?:mum|dad|mother|father)'s\b|\bsince (?:my )?(?:mum|dad|mother|father) (?:died|passed)\b",
+    # the world has a grandmother and no grandfather: he is remembered ("the plane my grandfather left me"),
+    # never visited, never still at it ("a short visit to my grandad" beside "the tuning fork he left me")
+    "grandad_alive": r"\bmy grandad (?:keeps|forgets|gave)\b|\bstill counts coins\b|\bvisit to my grandad\b|"
+    r"\bmy grandad's new\b|\bmy grandparents still\b|\bfrom my grandparents\b|\bwe still play a correspondence\b",
+    # a couple is at one stage all year: about to propose, engaged, or married ("the ring is hidden in a
+    # walking boot" beside "a year since we hung the wedding photos" is what a reader met)
+    "proposing": r"\bmarry me\b|\bthe ring is hidden\b|\bpractised the (?:actual )?question\b|\bproposal clip\b|"
+    r"\bhalf-time announcement\b|\bresize the ring\b|\bpop the question\b",
+    "engaged": r"\b(?:since|after) (?:we )?(?:got|getting) engaged\b|\bgetting engaged has\b|\bsince the engagement\b|"
+    r"\bmother-in-law-to-be\b|\bplanning our (?:small )?wedding\b|\bour wedding reception\b|"
+    r"\bmy engagement party\b",
+    "married": r"\b(?:our|my) wedding (?:photos|china|album|video)\b|\bhung the wedding photos\b|"
+    r"\bsince (?:the|our) wedding\b|\bwedding anniversary\b|\bmy (?:mother|father)-in-law\b(?!-to-be)|"
+    r"\b(?:my|the) in-laws\b|\bmy (?:husband|wife)\b",
+    "past_sixty": r"\bsince turning sixty\b|\bsince I turned sixty\b",
     # a grandparent remembered as dead: not beside "my grandmother Thea", alive in the persona's world
     "late_grandparent": r"\b(?:my|our) late (?:gran|grandmother|nan|grandma|grandad|grandfather)\b|"
     r"\b(?:gran|grandmother|nan)'s funeral\b",
@@ -75,13 +93,18 @@ LIFE_WORDS = {
     r"\bthe (?:man|woman|couple|family|people|flat|neighbours?) (?:upstairs|downstairs)\b|"
     r"\b(?:our|my) (?:building|block)\b|\bfire stairs\b|\bcommunal (?:hallway|stairs|bins|laundry)\b|"
     r"\bso much as a balcony\b|\bfrom the lift to our door\b|\bup three flights of stairs\b|\bthe lift doors\b|"
-    r"\bentrance hall\b|\ball (?:three|four|five|six) floors\b|\bour ground floor\b",
+    r"\bentrance hall\b|\ball (?:three|four|five|six) floors\b|\bour ground floor\b|"
+    r"\b(?:the )?flats? (?:below|above)(?: ours| us| me| mine)?\b|\b(?:our|my) flat number\b|\bpigeonholes\b|"
+    r"\bmailboxes downstairs\b|\bour shared entrance\b|\b(?:I live|we live|my flat is|our flat is) on the \w+ floor\b",
     "house": r"\b(?:our|my)(?: whole| new| old)? house\b|"
     r"\bthe(?: whole)? house\b(?! (?:of|party|wine|style|rules|special))|"
     r"\b(?:our|my) (?:driveway|lawn|garage|loft|attic|back garden|front garden)\b|\bthe (?:loft|attic|driveway)\b|"
     r"\b(?:our|my) (?:pond|cellar|eaves|chimney|conservatory|porch|extension|hedges?|back step|garden|"
     r"garden (?:fence|wall)|shed)\b|(?<!under )\bour roof\b|\bend of our garden\b|\bthe (?:front|back) lawn\b|"
-    r"\bthe whole terrace\b",
+    r"\bthe whole terrace\b|\b(?:our|my) (?:front|back|garden) gate\b|\bthe fence between us\b|"
+    r"\bover (?:the|our) (?:garden |back )?fence\b|\bour (?:back door|front path|front hedge|front wall|back wall)\b|"
+    r"\bpath to our (?:front )?door\b|\bcupboard under (?:our|the) stairs\b|\bbehind our terrace\b|"
+    r"\bstep up to our (?:front )?door\b",
     # a home is rented or owned, for good: a landlord and a tenancy, or a mortgage and the previous owners
     "renting": r"\b(?:our|my|the) (?:landlord|landlady|letting agent|letting agency)\b(?! at the)|"
     r"\b(?:our|my) rent\b|\btenancy agreement\b|\bprevious tenants?\b|\bhousing association\b|"
@@ -95,7 +118,7 @@ LIFE_WORDS = {
     r"\b(?:kids|children) (?:have )?(?:left|flown) home|\bempty nest",
     # a single person's life: not told by someone who lives with a partner
     "single_life": r"\b(?:the break-?up|broke up with|the divorce|my divorce|single again|dating apps?|first dates?|"
-    r"my ex\b|my ex's|years together ended|since (?:we|my) split|since the split)",
+    r"my ex\b|my ex's|years together ended|since (?:we|my) split|since the split|a match who|my match)",
     "teen": r"\bteen(?:age|ager|agers|s)?\b|\bGCSEs?\b|\bsixth form\b|\bschool prom\b|"
     r"\b(?:my|our) (?:eleven|twelve)-year-olds?\b",  # older than small children: not a 24-year-old's
     # living with a partner: not said by someone whose household has none; and a partner so new that the
@@ -245,11 +268,17 @@ def unfit_tags(persona, world: dict | None = None) -> frozenset[str]:
         tags.add("late_grandparent")
     if persona.age >= 80:  # parents past a hundred
         tags.add("parents")
+    else:
+        tags.add("late_parent")
+    tags.add("grandad_alive")
+    tags |= set(_COUPLE_STAGES) - {couple_stage(persona)}
     tags |= {place for place, (_, jobs) in WORKPLACES.items() if persona.occupation not in jobs}
     if persona.age < 40:
         tags.add("past_forty")
     if persona.age < 50:
         tags.add("past_fifty")
+    if persona.age < 60:
+        tags.add("past_sixty")
     if persona.occupation != "student" and persona.age > 25:
         tags.add("studying")
     tags |= set(_AS_PARENT_OF_GENDER.get(persona.gender, ("as_mum", "as_dad")))
@@ -293,6 +322,20 @@ def has_partner(persona) -> bool:
     return zlib.crc32(f"partner:{persona.persona_id}".encode()) % 100 < _PARTNER_APART_SHARE * 100
 
 
+_COUPLE_STAGES = ("proposing", "engaged", "married")
+
+
+def couple_stage(persona) -> str | None:
+    """Where ``persona`` and its partner stand, the same all year: about to propose, engaged, or married
+    (half of those living together; a partner living apart is never a spouse), or None without a partner."""
+    if not has_partner(persona):
+        return None
+    draw = zlib.crc32(f"couple:{persona.persona_id}".encode()) % 4
+    if "my partner" in _HOUSEHOLD.get(persona.household, ()):
+        return (*_COUPLE_STAGES, "married")[draw]
+    return _COUPLE_STAGES[draw % 2]
+
+
 def _older_children(persona) -> bool:
     """Between the two ages either stage fits; a stable coin from the persona id picks one for good."""
     return _coin(persona.persona_id)
@@ -332,6 +375,11 @@ _HOUSEHOLD = {
 }
 MESSAGE_TASKS = ("message", "reply")
 """Task types whose text goes to the contact: a catch-up or a reply, never to someone one lives with."""
+
+
+def living_with(persona) -> frozenset[str]:
+    """The relations ``persona`` lives with (its household): nobody of them comes round or rings."""
+    return frozenset(_HOUSEHOLD.get(persona.household, ()))
 
 
 def correspondents(persona, people: list) -> list:

@@ -61,9 +61,25 @@ def slots_for(contact: Contact) -> dict[str, str]:
     return forms | {k[0].upper() + k[1:]: v[0].upper() + v[1:] for k, v in forms.items()}
 
 
-def fits(template: str, relation: str, tax: Taxonomy) -> bool:
-    """Whether ``relation`` can be the subject of ``template`` (``unfit`` rules of ``world.yaml``)."""
-    return not any(relation in rule.relations and re.search(rule.words, template, re.I) for rule in tax.world.unfit)
+_CHILDREN = ("my son", "my daughter")
+
+
+def fits(
+    template: str, relation: str, tax: Taxonomy, at_home: frozenset[str] = frozenset(), young: bool = False
+) -> bool:
+    """Whether ``relation`` can be the subject of ``template`` (``unfit`` rules of ``world.yaml``): and, for
+    someone the user lives with (``at_home``), no template of someone who lives elsewhere ("my partner came
+    over with a heater"); for a son or daughter while the children are ``young``, only ``any_age`` ones (a
+    six-year-old who "chairs the residents' association" is what a reader met)."""
+    if any(relation in rule.relations and re.search(rule.words, template, re.I) for rule in tax.world.unfit):
+        return False
+    if relation in at_home and tax.world.away and re.search(tax.world.away, template, re.I):
+        return False
+    return not (young and relation in _CHILDREN and template not in _any_age(tax))
+
+
+def _any_age(tax: Taxonomy) -> frozenset[str]:
+    return frozenset(tax.world.any_age)
 
 
 def render_news(template: str, contact: Contact) -> str:

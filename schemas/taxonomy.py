@@ -172,6 +172,24 @@ class WorldSpec(Record):
     news: list[str] = Field(min_length=20)
     habits: list[str] = Field(min_length=20)
     unfit: list[UnfitRule] = Field(default_factory=list)
+    away: str = Field(
+        default="",
+        description="a regular expression: a news template matching it tells of someone living elsewhere (comes "
+        "round, drops things off, rings) and is never about someone the user lives with",
+    )
+    any_age: list[str] = Field(
+        default_factory=list,
+        description="the news templates that also fit a child living at home; while a persona's children are "
+        "small or teenagers, its son and daughter are the subject of these alone (each must be in news)",
+    )
+
+    @model_validator(mode="after")
+    def _any_age_in_news(self) -> WorldSpec:
+        stray = [t for t in self.any_age if t not in self.news]
+        if stray:
+            raise ValueError(f"any_age: not in news: {stray[0]!r}")
+        return self
+
     names_she: list[str] = Field(min_length=20)
     names_he: list[str] = Field(min_length=20)
 

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from flows.stages.news import NewsSupply
 from llm.base import Generator
 from llm.callsites import SIGNAL_SESSION
-from llm.life import MESSAGE_TASKS, correspondents, relations_for, unfit_tags
+from llm.life import MESSAGE_TASKS, correspondents, living_with, relations_for, unfit_tags
 from llm.people import SOMEONE_ELSES, retired_people, someone_elses
 from llm.seeding import rng_for
 from llm.tokens import count_message_tokens
@@ -140,7 +140,8 @@ def generate_conversations(
         people = [world[r] for r in relations_for(persona, list(world))]  # only people its life allows
         unfit = unfit_tags(persona, world)  # its life, and its people's pronouns
         retired = retired_people(persona)
-        supply = NewsSupply(config.seed, persona.persona_id, mine, tax, half=0, unfit=unfit, retired=retired)
+        home = living_with(persona)
+        supply = NewsSupply(config.seed, persona.persona_id, mine, tax, 0, unfit=unfit, retired=retired, at_home=home)
         order = task_order(config.seed, persona.persona_id, tax)
         variants: dict[str, int] = {}
         followups: dict[str, int] = {}  # earlier change requests per task type: dealt in turn, never repeated

@@ -18,6 +18,7 @@ from llm.life import (
     correspondents,
     fits_life,
     holders_for,
+    living_with,
     relations_for,
     unfit_tags,
 )
@@ -76,7 +77,14 @@ def generate_persona_filler(
         world = [everyone[r] for r in relations_for(persona, list(everyone))]  # only people its life allows
         retired = retired_people(persona)
         supply = NewsSupply(
-            config.seed, persona.persona_id, mine, tax, half=1, unfit=unfit_tags(persona, everyone), retired=retired
+            config.seed,
+            persona.persona_id,
+            mine,
+            tax,
+            half=1,
+            unfit=unfit_tags(persona, everyone),
+            retired=retired,
+            at_home=living_with(persona),
         )
         order = task_order(config.seed, persona.persona_id, tax)
         holders = set(holders_for(persona, list(everyone)))

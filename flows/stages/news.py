@@ -55,8 +55,11 @@ class NewsSupply:
         half: int,
         unfit: frozenset[str] = frozenset(),
         retired: frozenset[str] = frozenset({"my grandmother"}),
+        at_home: frozenset[str] = frozenset(),
     ) -> None:
         self.tax = tax
+        self.at_home = at_home  # the relations the persona lives with (llm.life.living_with): nobody "came over"
+        self.young_children = "grown_children" in unfit  # its son and daughter are small or teenagers
         self.unfit = unfit  # life details the persona cannot have (llm.life): such sentences are never taken
         self.retired = retired  # the people of its world who no longer work (llm.people.retired_people)
         self.rng = rng_for(seed, "news", persona_id, half)
@@ -195,7 +198,7 @@ class NewsSupply:
             template = self.world[back]
             for i in range(len(others)):
                 person = others[(start + i) % len(others)]
-                if fits(template, person.relation, self.tax) and (
+                if fits(template, person.relation, self.tax, self.at_home, self.young_children) and (
                     self.window is None or months_fitting(template) & self.window
                 ):
                     news = render_news(template, person)

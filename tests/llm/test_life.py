@@ -470,3 +470,64 @@ def test_a_relation_no_rule_reads_adds_no_tag_to_the_sentence_it_joins(tax):
         for pronoun in ("he", "she", "they"):
             sentence = f"Last week {relation} Ana said {pronoun} would bring the ladder round."
             assert _tags_of(sentence) == _tags_of("Last week she said she would bring the ladder round."), relation
+
+
+def test_more_signs_of_a_flat_and_of_a_house_never_meet():
+    """What readers met beside each other after the first home rules: a flat below and a front gate, the
+    building's pigeonholes and the cupboard under our stairs."""
+    flats = [
+        "The man in the flat above us drops something heavy at exactly ten every evening.",
+        "Our building has a row of pigeonholes for post.",
+        "I live on the seventh floor, and the lift breaks.",
+    ]
+    houses = ["Our front gate squeaks so loudly that the dog barks.", "I cleared out the cupboard under the stairs.",
+              "The courtyard behind our terrace is about four metres square."]  # fmt: skip
+    homes = [unfit_tags(_persona(persona_id=f"p{i:05d}", household="lives alone")) for i in range(40)]
+    for u in homes:
+        assert all(fits_life(f, u) for f in flats) != all(fits_life(h, u) for h in houses)
+        assert all(fits_life(f, u) == fits_life(flats[0], u) for f in flats)
+        assert all(fits_life(h, u) == fits_life(houses[0], u) for h in houses)
+
+
+def test_the_dead_stay_dead_and_the_living_alive():
+    """The world's mum and dad are alive (under eighty), its grandfather is not: "my late father's ledger"
+    beside texts from Dad, "a short visit to my grandad" beside "the tuning fork my grandad left me"."""
+    late_dad, grandad_visit = "My late father kept a ledger.", "I paid six pounds for a short visit to my grandad."
+    assert not fits_life(late_dad, unfit_tags(_persona(age=45)))
+    assert fits_life(late_dad, unfit_tags(_persona(age=82, occupation="retired", household="lives alone")))
+    for age in (25, 45):  # from sixty the history names no grandparent at all
+        assert not fits_life(grandad_visit, unfit_tags(_persona(age=age)))
+        assert fits_life("The tuning fork my grandad left me turned up in a drawer.", unfit_tags(_persona(age=age)))
+
+
+def test_a_couple_is_at_one_stage_all_year():
+    """About to propose, engaged, or married, for good; a partner living apart is no spouse, and someone
+    with no partner is none of them (a reader met the ring hidden in a boot beside the wedding photos)."""
+    from llm.life import couple_stage, has_partner
+
+    stages = {"proposing": "The ring is hidden inside a walking boot.", "engaged": "Since the engagement I've danced.",
+              "married": "My mother-in-law arrives with a cool bag."}  # fmt: skip
+    seen = set()
+    for i in range(60):
+        for household in ("with partner", "lives alone", "with partner and children"):
+            persona = _persona(persona_id=f"p{i:05d}", household=household)
+            stage, u = couple_stage(persona), unfit_tags(persona)
+            fitting = {s for s, text in stages.items() if fits_life(text, u)}
+            assert fitting == ({stage} if stage else set()), (household, stage, fitting)
+            assert (stage is None) == (not has_partner(persona))
+            if household == "lives alone":
+                assert stage != "married"
+            seen.add(stage)
+    assert seen == {None, "proposing", "engaged", "married"}
+
+
+def test_nobody_the_user_lives_with_comes_round_and_young_children_get_news_for_their_age(tax):
+    from llm.world import fits
+
+    came_over = "The boiler broke again on Tuesday, and {who} came over with a heater until the engineer could visit."
+    adult = "Somehow {who} got talked into chairing the residents' association and already has a stack of complaints."
+    tonsils = "{Who} had {their} tonsils out last week and is recovering slowly on a diet of soup and cartoons."
+    assert fits(came_over, "my partner", tax) and not fits(came_over, "my partner", tax, frozenset({"my partner"}))
+    assert fits(came_over, "my sister", tax, frozenset({"my partner"}))
+    assert fits(adult, "my son", tax) and not fits(adult, "my son", tax, young=True)
+    assert fits(tonsils, "my son", tax, young=True) and fits(adult, "my sister", tax, young=True)

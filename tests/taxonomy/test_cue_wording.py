@@ -113,9 +113,11 @@ def test_every_option_has_a_change_cue_any_persona_can_say_on_any_date():
     lenient = {"children", "kids_at_home", "parents", "baby", "single_life"} | pronouns
     problems = []
     for domain in TAX.domains:
-        # a partner may be in any change: a persona with none is never drawn an option left without a cue
-        # it can say (``fits_persona``), and the couple scenarios ask about "my partner" anyway
-        allowed = (lenient if domain.domain in {"parenting", "relationships"} else set()) | {"partnered"}
+        # a partner may be in any change, and the couple's stage (engaged, married): a persona with no partner,
+        # or at another stage, is never drawn an option left without a cue it can say (``fits_persona``),
+        # and the couple scenarios ask about "my partner" anyway
+        couple = {"partnered", "proposing", "engaged", "married"}
+        allowed = (lenient if domain.domain in {"parenting", "relationships"} else set()) | couple
         for scenario in domain.scenarios:
             for option in scenario.options:
                 if not any(not names_a_time(c) and not (_tags_of(c) - allowed) for c in option.change_cues):

@@ -123,6 +123,13 @@ def test_unfit_rules_name_real_relations_and_match_templates():
         assert any(re.search(rule.words, t, re.I) for t in TAX.world.news), rule.words
 
 
+def test_news_for_a_child_at_home_never_tells_of_someone_living_elsewhere():
+    """``any_age`` templates are what a young son or daughter is the subject of, and they live at home."""
+    assert len(TAX.world.any_age) >= 15 and TAX.world.away
+    assert [t for t in TAX.world.any_age if re.search(TAX.world.away, t, re.I)] == []
+    assert sum(bool(re.search(TAX.world.away, t, re.I)) for t in TAX.world.news) >= 15  # the rule reads the bank
+
+
 def test_no_persona_text_makes_a_child_retire_or_a_manager_family():
     """A persona's son and daughter are children; news that needs an adult is never about them (and a
     manager is not in the family photos). With only such people to name, the supply names them only in
