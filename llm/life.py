@@ -35,7 +35,8 @@ LIFE_WORDS = {
     r"\bclient's office\b|\bopen-plan office\b|\bmy (?:work )?badge\b|\b(?:my|\w+day's) presentation\b|"
     r"\bour works (?:festive do|party|do|outing|canteen)\b|\b(?:team|staff) meetings?\b|\bthrough every meeting\b|"
     r"\bmy shift\b|\bpayday\b|\b(?:a|our) colleagues?\b|\bcolleagues\b|\bannual leave\b|\bpay rise\b|"
-    r"\bholiday request\b",
+    r"\bholiday request\b|\b(?:my )?(?:yearly|annual) review\b|\bnew hires\b|\bprofessional membership\b|"
+    r"\bmy appraisal\b",
     "retired": r"\b(?:I retired|I've retired|since retiring|retiring set|my retirement|retirement (?:brought|in)|"
     r"since I retired)\b",
     "baby": r"\b(?:the baby|our baby|my baby|newborn|nappies|night feeds?|parental leave|maternity leave|"
@@ -61,11 +62,16 @@ LIFE_WORDS = {
     r"\bsince (?:the|our) wedding\b|\bwedding anniversary\b|\bmy (?:mother|father)-in-law\b(?!-to-be)|"
     r"\b(?:my|the) in-laws\b|\bmy (?:husband|wife)\b",
     "past_sixty": r"\bsince turning sixty\b|\bsince I turned sixty\b",
+    # a home is in a village or a town, for good: the village hall and the next village, or our high street
+    "village": r"\b(?:our|my) village\b|\b(?:the|our) village (?:hall|fete|fête|green|shop|school|preschool|"
+    r"noticeboard|tennis|show|square)\b|\bthe next (?:village|parish)\b|\bround the village\b|\bfrom the village\b|"
+    r"\bout to the village\b|\ba village match\b",
+    "town": r"\b(?:our|my|this) town(?:'s)?\b|\bour (?:high street|estate)\b|\bthe (?:town|city) centre\b",
     # a grandparent remembered as dead: not beside "my grandmother Thea", alive in the persona's world
     "late_grandparent": r"\b(?:my|our) late (?:gran|grandmother|nan|grandma|grandad|grandfather)\b|"
     r"\b(?:gran|grandmother|nan)'s funeral\b",
     "children": r"\b(?:my|our) (?:(?:two|three|four) )?(?:son|daughter|kids|children|boys|girls)\b|"
-    r"\bmy (?:son|daughter)'s\b",
+    r"\bmy (?:son|daughter)'s\b|\b(?:my|our) (?:eldest|youngest)\b|\b(?:we|us) parents\b|\bantenatal\b",
     # children living at home, at two stages a reader keeps apart: small ones and teenagers
     "kids_at_home": r"\bthe (?:kids|children|twins)\b(?! (?:next door|from|at school|of|on|in (?:the|our) street))|"
     r"\b(?:our|the) (?:two )?(?:boys|girls)\b|\bschool run\b|\bbedtime stor|"
@@ -247,6 +253,7 @@ def unfit_tags(persona, world: dict | None = None) -> frozenset[str]:
     if persona.age < 23 or (persona.age < _CHILDREN_LEFT_HOME_FROM and persona.household not in _WITH_CHILDREN):
         tags.add("children")  # too young for children, or young enough that they would live at home
     tags.add("house" if lives_in_flat(persona) else "flat")
+    tags.add("town" if lives_in_village(persona) else "village")
     tags.add("owning" if rents_home(persona) else "renting")
     small_at_home = persona.household in _WITH_CHILDREN and "teen" in tags
     if small_at_home or persona.age < _GROWN_CHILDREN_FROM:  # no son with a job beside a toddler
@@ -298,6 +305,18 @@ def lives_in_flat(persona) -> bool:
 
 _RENT_SHARE = {"with roommates": 1.0, "lives alone": 0.6, "single parent": 0.5, "with partner": 0.45}
 _RENTING_UNTIL = 25  # someone younger rents (or lives in a home someone else rents)
+
+
+_VILLAGE_SHARE = 0.3
+
+
+def lives_in_village(persona) -> bool:
+    """Whether ``persona``'s home is in a village (else a town or a city), the same in every session: about
+    three in ten of those in a house, never someone in a flat ("our village hall" beside "our high street"
+    and a seventh-floor flat is what a reader met)."""
+    if lives_in_flat(persona):
+        return False
+    return zlib.crc32(f"village:{persona.persona_id}".encode()) % 100 < _VILLAGE_SHARE * 100
 
 
 def rents_home(persona) -> bool:

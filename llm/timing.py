@@ -83,6 +83,17 @@ SEASON_SIGNS: tuple[tuple[str, frozenset[int]], ...] = (
     (r"\bfirst match of the season\b", frozenset({8, 9, 10})),
     (r"\bnew school uniform\b", frozenset({7, 8, 9})),
     (r"\bon wet leaves\b", frozenset({10, 11, 12})),
+    (r"\bbindweed has wound\b", frozenset({6, 7, 8, 9})),
+    (r"\bcleared for school uniforms\b", frozenset({7, 8, 9})),
+    (r"\bend-of-season (?:dinner|do|party|awards)\b", frozenset({4, 5, 6})),
+    (r"\band lilies now\b", frozenset({6, 7, 8})),
+    (r"\ba bat flew in\b", frozenset({4, 5, 6, 7, 8, 9, 10})),
+    (
+        r"\bat (?:the|a|\w+'s)(?: office| neighbours'| street| garden)? barbecue\b|\bneighbour's barbecue saw\b",
+        frozenset({5, 6, 7, 8, 9}),
+    ),
+    (r"\bfrozen fingers\b", _COLD),
+    (r"\ba slow winter job\b", frozenset({11, 12, 1, 2, 3})),
 )
 """Words that date a told event or a present state to a time of year without naming a month: "heavy
 snow on Saturday" is not told in June, "it's already dark by half four" not in July, "before the harvest
@@ -101,10 +112,15 @@ _SIGNS = tuple(
 _HALF_TERM = re.compile(r"\bhalf-term\b", re.IGNORECASE)
 _HALF_TERMS = (2, 5, 10)  # February, late May, late October
 _HABITUAL = re.compile(
-    r"\b(?:every|each|always|whenever|usually|years ago|as a child|when I was|last year|one winter|"
-    r"when (?:there is|there's|it is|it's))\b",
+    r"\b(?:(?:every|each)(?: single| other)? (?:\w+ )?(?:day|night|morning|evening|afternoon|week|weekend|month|"
+    r"year|time|season|summer|winter|spring|autumn|holidays?|snap|spell|term|birthday|visit|trip|\w+day|"
+    + "|".join(MONTH_WORDS[:12])
+    + r"|Christmas|Easter)s?|always|whenever|usually|years ago|as a child|"
+    r"when I was|last year|one winter|when (?:there is|there's|it is|it's))\b",
     re.I,
 )
+"""A habit or a memory: "every cold snap", "each Christmas", "always". Not any "every": "every one of my bean
+poles" in a sentence about bindweed is this summer's."""
 SIGN_PATTERN = "|".join([words for words, _ in SEASON_SIGNS + SIGNS_EVEN_IN_HABITS] + [r"\bhalf-term\b"])
 """Any season sign (a regular expression): a text without one, and without a calendar word, fits any month."""
 _ANY_SIGN = re.compile(SIGN_PATTERN.lower())  # on lowercased text

@@ -531,3 +531,15 @@ def test_nobody_the_user_lives_with_comes_round_and_young_children_get_news_for_
     assert fits(came_over, "my sister", tax, frozenset({"my partner"}))
     assert fits(adult, "my son", tax) and not fits(adult, "my son", tax, young=True)
     assert fits(tonsils, "my son", tax, young=True) and fits(adult, "my sister", tax, young=True)
+
+
+def test_a_home_is_in_a_village_or_a_town_for_good_and_only_a_parent_has_an_eldest():
+    village, town = "Our village hall has been double-booked.", "Our high street has lost another bank."
+    homes = [unfit_tags(_persona(persona_id=f"p{i:05d}", household=h)) for i in range(40)
+             for h in ("with partner and children", "lives alone")]  # fmt: skip
+    assert all(fits_life(village, u) != fits_life(town, u) for u in homes)  # never both, never neither
+    assert {fits_life(village, u) for u in homes} == {True, False}
+    assert not fits_life(village, unfit_tags(_persona(household="with roommates")))  # a flat is in a town
+    eldest = "The new headteacher has banned phones, which our eldest considers a human rights issue."
+    assert not fits_life(eldest, unfit_tags(_persona(age=30, household="lives alone")))
+    assert fits_life(eldest, unfit_tags(_persona(age=40, household="with partner and children")))

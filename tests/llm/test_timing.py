@@ -38,6 +38,11 @@ from llm.timing import ALL_MONTHS, months_fitting, timeline_months
         ("The clocks changed last weekend, and I've been waking up an hour early.", [4, 11], [2, 3, 6]),
         ("Our works festive do has been postponed into the new year.", [11, 12], [1, 4]),
         ("Every Pancake Day I stick one to the ceiling, and this year was no exception.", [3, 8], [1]),
+        # "every" that is no habit: this summer's bindweed, this winter's job, a barbecue the user went to
+        ("Bindweed has wound itself up every one of my bean poles again.", [7, 8], [1, 2, 11]),
+        ("Scanning my grandparents' old slides has become a slow winter job, with surprises in every box.", [1], [7]),
+        ("At the neighbours' barbecue I skipped the burgers.", [6, 8], [1, 11]),
+        ("Every winter a bat flew in, as a child I mean.", [1, 7], []),  # a memory fits any month
     ],
 )
 def test_a_reference_fits_only_the_months_it_can_be_said_in(text, fits, contradicts):
