@@ -193,8 +193,7 @@ def write_task_session(
             sentences = shorter(sentences, rng)
         product = " ".join(sentences)
     elif task.id == "proofread":
-        listed = "; ".join(f"{w} -> {r}" for w, r in fixes) or "nothing needed changing"
-        product = " ".join(sentences) + f"\n\nFixed: {listed}."
+        product = " ".join(sentences) + f"\n\n{_fixes_line(fixes, k)}"
     else:  # a brief post keeps every point, each cut to its main clause
         if brief:
             sentences = shorter(sentences, rng, keep_all=True)
@@ -261,11 +260,20 @@ def _add(task_id, sentences, held, fixes, contact, occasion, owner, k) -> str:
     if task_id in ("message", "reply"):
         return "Added:\n\n" + _message_draft([*sentences, *held], contact, owner, k, task_id == "reply")
     if task_id == "proofread":
-        listed = "; ".join(f"{w} -> {r}" for w, r in fixes)
-        return " ".join(held) + (f"\n\nFixed: {listed}." if fixes else "\n\nThat part was already fine.")
+        return " ".join(held) + (f"\n\n{_fixes_line(fixes, k + 1)}" if fixes else "\n\nThat part was already fine.")
     if task_id == "shorten":
         return "With it:\n\n" + " ".join([*sentences, *held])
     return _post([*sentences, *held], occasion, k)
+
+
+_FIXES_HEADS = ("Fixed", "Changed", "Corrected", "Typos")
+"""How the list of corrections is headed, in turn: every proofread of a history ending "Fixed: ..." read as
+a machine's. Each lists "wrong -> right" (``flows.stages.conversations.cue_as_meant`` reads it back)."""
+
+
+def _fixes_line(fixes: list[tuple[str, str]], k: int) -> str:
+    listed = "; ".join(f"{w} -> {r}" for w, r in fixes) or "nothing needed changing"
+    return f"{_FIXES_HEADS[k % len(_FIXES_HEADS)]}: {listed}."
 
 
 def _post(sentences: list[str], occasion: str, k: int) -> str:

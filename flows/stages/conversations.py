@@ -75,7 +75,7 @@ def cue_as_meant(draft: SessionDraft) -> str | None:
     cue = draft.evidence
     for turn in draft.turns if cue else []:
         for line in turn.content.splitlines() if turn.role == "assistant" else []:
-            if line.startswith("Fixed: "):
+            if re.match(r"\w+: \S+ -> ", line):  # "Fixed: turend -> turned; ..." (``llm.offline_tasks``)
                 for wrong, right in re.findall(r"(\S+) -> ([^;.\s]+)", line):
                     cue = re.sub(rf"\b{re.escape(wrong)}\b", right, cue)
     return cue

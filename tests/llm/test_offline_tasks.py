@@ -68,11 +68,16 @@ def test_a_proofread_returns_the_clean_text_and_lists_real_fixes():
         draft = _session("proofread", seed=seed)
         user, reply = draft.turns[0].content, draft.turns[1].content
         assert " ".join(SENTENCES) in reply
-        fixes = reply.rsplit("Fixed: ", 1)[1].rstrip(".").split("; ")
+        fixes = reply.rsplit("\n\n", 1)[1].split(": ", 1)[1].rstrip(".").split("; ")
         assert fixes and fixes[0] != "nothing needed changing"
         for fix in fixes:
             wrong, right = fix.split(" -> ")
             assert wrong in user and wrong != right and right in reply
+
+
+def test_a_persona_s_proofreads_do_not_all_head_their_fixes_alike():
+    heads = {_session("proofread", v, seed=v).turns[1].content.rsplit("\n\n", 1)[1].split(":")[0] for v in range(8)}
+    assert len(heads) >= 3, heads
 
 
 def test_a_proofread_always_has_a_mistake_to_fix_even_when_the_last_sentence_has_no_word_to_get_wrong():
