@@ -139,14 +139,16 @@ def voice(style: SpeakingStyle | None, body: str, rng: random.Random, cue: str =
     asides = [a for a in style.asides if long or not _ABOUT_LENGTH.search(a)]
     closings = [c for c in style.closing if long or not _ABOUT_LENGTH.search(c)]
     chatty = style.verbosity in ("chatty", "verbose")
-    aside = rng.choice(asides) if asides and rng.random() < (0.45 if opening else 0.15) else ""
-    signs_off = (0.7 if opening else 0.35) if chatty else (0.45 if opening else 0.2)
+    # a persona has a handful of each: at these rates a 32k history holds each phrase about ten times, not
+    # 20-28 ("Anyway, thanks for reading!" x28 and an emoji on most turns read as a template to readers)
+    aside = rng.choice(asides) if asides and rng.random() < (0.3 if opening else 0.1) else ""
+    signs_off = (0.5 if opening else 0.2) if chatty else (0.3 if opening else 0.12)
     closing = rng.choice(closings) if closings and rng.random() < signs_off else ""
     if aside and not (_words(aside) & _words(closing)):  # never "Long story, anyway. Anyway, thanks"
         parts.append(aside)
     if closing:
         parts.append(closing)
-    if style.emoji and rng.random() < 0.7:
+    if style.emoji and rng.random() < 0.4:
         parts.append(rng.choice(style.emoji))
     if text.endswith(CUE):  # a pasted text ends the ask: the sign-off goes on its own line after it
         head = f"{parts[0]} {text}".lstrip()
