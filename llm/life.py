@@ -141,7 +141,8 @@ LIFE_WORDS = {
     # the home is not new: "our new flat" in March, then "nine years after moving in" and a loft the previous
     # owners painted shut; and the world's mum and dad are together: no widower who makes mum laugh
     "just_moved": r"\bour new (?:flat|place|house|home)\b|\bthe new flat\b|\bafter moving house\b|"
-    r"\bhousewarming\b|\bwe moved house this\b|\bkeys to our new\b",
+    r"\bhousewarming\b|\bwe moved house this\b|\bkeys to our new\b|\bsince the move\b|\bmy removal boxes\b|"
+    r"\ba month into life in\b|\bin the new place\b|\bat the new place\b|\b(?:our|the) old flat\b|\bwhen I moved here\b",
     # and every history has a car in it (136 sentences of the banks): nobody there has none
     "no_car": r"\bsold the car\b|\bdriving theory test\b|\bI've got no car\b|\bwalked or taken the bus everywhere\b",
     "parents_apart": r"\bmy (?:mum|dad|mother|father)\b[^.!?]*\b(?:widow|widower|boyfriend|girlfriend|dating)\b",
