@@ -62,6 +62,15 @@ LIFE_WORDS = {
     r"\bsince (?:the|our) wedding\b|\bwedding anniversary\b|\bmy (?:mother|father)-in-law\b(?!-to-be)|"
     r"\b(?:my|the) in-laws\b|\bmy (?:husband|wife)\b",
     "past_sixty": r"\bsince turning sixty\b|\bsince I turned sixty\b",
+    # the user grew up here (infant school, "where I grew up" on the news): no citizenship test of their own
+    "newcomer": r"\bI sat my citizenship test\b|\brenew my residence permit\b",
+    # the world's grandmother posts, texts and hosts: she is not in a care home
+    "gran_in_care": r"\b(?:my )?(?:grandmother|gran|nan)'s care home\b",
+    # the world's parents work until the user is about 42 and are retired after: no pension before, no shifts after
+    "parents_retired": r"\bmy (?:mum|dad)'s pension\b|\bmy (?:mum|dad) has (?:just )?retired\b",
+    "parents_working": r"\bmy (?:mum|dad)\b[^.!?]*\b(?:between shifts|her boss|his boss|her office|his office|"
+    r"her shift|his shift)\b",
+    "parents_seventy": r"\bmy (?:mum|dad) turned seventy\b",
     # a home is in a village or a town, for good: the village hall and the next village, or our high street
     "village": r"\b(?:our|my) village\b|\b(?:the|our) village (?:hall|fete|fête|green|shop|school|preschool|"
     r"noticeboard|tennis|show|square)\b|\bthe next (?:village|parish)\b|\bround the village\b|\bfrom the village\b|"
@@ -82,8 +91,9 @@ LIFE_WORDS = {
     r"tooth fairy|where babies come from|reading book|egg-box|times tables|nativity|class assembly)\b|"
     r"\b(?:my|our) (?:one|two|three|four|five|six|seven|eight|nine|ten|\d)-year-olds?\b|"
     r"\b(?:the )?nursery (?:sent|teacher|staff|fees|place|run)\b|\b(?:at|from|to) nursery\b|\breward chart\b|"
-    r"\bcount to (?:ten|twenty)\b",
-    "school_kids": r"\b(?:my|our) (?:son|daughter|kids|children|youngest|eldest)\b[^.!?]*\b(?:school|nursery|homework)|"
+    r"\bcount to (?:ten|twenty)\b|\bis learning to read\b|\bchickenpox (?:finally caught up with|a week apart)\b",
+    "school_kids": r"\b(?:my|our) (?:son|daughter|kids|children|youngest|eldest)\b[^.!?]*\b(?:school|nursery|homework|"
+    r"teacher|year (?:one|two|three|four|five|six))\b|"
     r"\b(?:school|nursery|homework)[^.!?]*\b(?:my|our) (?:son|daughter|kids|children|youngest|eldest)\b|"
     # a parent of a child at school, though no child is named: the school writes to us, parents' evening
     r"\bthe school (?:asked parents|sent home)\b|\bletter from the school nurse\b|"
@@ -101,7 +111,8 @@ LIFE_WORDS = {
     r"\bso much as a balcony\b|\bfrom the lift to our door\b|\bup three flights of stairs\b|\bthe lift doors\b|"
     r"\bentrance hall\b|\ball (?:three|four|five|six) floors\b|\bour ground floor\b|"
     r"\b(?:the )?flats? (?:below|above)(?: ours| us| me| mine)?\b|\b(?:our|my) flat number\b|\bpigeonholes\b|"
-    r"\bmailboxes downstairs\b|\bour shared entrance\b|\b(?:I live|we live|my flat is|our flat is) on the \w+ floor\b",
+    r"\bmailboxes downstairs\b|\ba communal tray\b|\bour shared entrance\b|"
+    r"\b(?:I live|we live|my flat is|our flat is) on the \w+ floor\b",
     "house": r"\b(?:our|my)(?: whole| new| old)? house\b|"
     r"\bthe(?: whole)? house\b(?! (?:of|party|wine|style|rules|special))|"
     r"\b(?:our|my) (?:driveway|lawn|garage|loft|attic|back garden|front garden)\b|\bthe (?:loft|attic|driveway)\b|"
@@ -110,7 +121,9 @@ LIFE_WORDS = {
     r"\bthe whole terrace\b|\b(?:our|my) (?:front|back|garden) gate\b|\bthe fence between us\b|"
     r"\bover (?:the|our) (?:garden |back )?fence\b|\bour (?:back door|front path|front hedge|front wall|back wall)\b|"
     r"\bpath to our (?:front )?door\b|\bcupboard under (?:our|the) stairs\b|\bbehind our terrace\b|"
-    r"\bstep up to our (?:front )?door\b",
+    r"\bstep up to our (?:front )?door\b|\bthe chimney swept\b|\b(?:our|the) fireplace\b|\bthe fence line\b|"
+    r"\b(?:our|my) vegetable beds\b|\b(?:our|the) courtyard\b|\bthe shed padlock\b|\b(?:our|my) front steps?\b|"
+    r"\b(?:on|from|by) the front steps?\b|\bchimney breast\b",
     # a home is rented or owned, for good: a landlord and a tenancy, or a mortgage and the previous owners
     "renting": r"\b(?:our|my|the) (?:landlord|landlady|letting agent|letting agency)\b(?! at the)|"
     r"\b(?:our|my) rent\b|\btenancy agreement\b|\bprevious tenants?\b|\bhousing association\b|"
@@ -142,7 +155,8 @@ LIFE_WORDS = {
     # owners painted shut; and the world's mum and dad are together: no widower who makes mum laugh
     "just_moved": r"\bour new (?:flat|place|house|home)\b|\bthe new flat\b|\bafter moving house\b|"
     r"\bhousewarming\b|\bwe moved house this\b|\bkeys to our new\b|\bsince the move\b|\bmy removal boxes\b|"
-    r"\ba month into life in\b|\bin the new place\b|\bat the new place\b|\b(?:our|the) old flat\b|\bwhen I moved here\b",
+    r"\ba month into life in\b|\bin the new place\b|\bat the new place\b|\b(?:our|the) old flat\b|"
+    r"\bwhen I moved here\b",
     # and every history has a car in it (136 sentences of the banks): nobody there has none
     "no_car": r"\bsold the car\b|\bdriving theory test\b|\bI've got no car\b|\bwalked or taken the bus everywhere\b",
     "parents_apart": r"\bmy (?:mum|dad|mother|father)\b[^.!?]*\b(?:widow|widower|boyfriend|girlfriend|dating)\b",
@@ -150,7 +164,7 @@ LIFE_WORDS = {
     "sibling": r"\bmy (?:(?:big|little|older|younger|twin) )?(?:brother|sister)s?\b(?!-in-law)",
     "aunt_uncle": r"\bmy (?:great-)?(?:aunt|auntie|uncle)s?\b",
     # the writer is a mother or a father: "another mum and I took over" is not a man's, nor his notes'
-    "as_mum": r"\b(?:another|other|fellow) mums?\b|\bus mums\b|\b(?:sports )?bra\b|\bmy handbag\b",
+    "as_mum": r"\b(?:another|other|fellow) mums?\b|\bus mums\b|\b(?:sports )?bra\b|\bmy handbag\b|\bher bridesmaid\b",
     "as_dad": r"\b(?:another|other|fellow) dads?\b|\bus dads\b",
 }
 _HER_KIN = r"(?!'s (?:grandmother|gran|nan|mum|mother|sister|aunt|niece|cousin|daughter|godmother)\b)"
@@ -174,7 +188,8 @@ _SHIFT_JOBS = ("nurse", "doctor", "retail worker", "chef", "truck driver", "cons
 WORKPLACES = {
     "office": (
         r"\b(?:our|my) (?:office|firm)\b|\b(?:in|at|to|from|around) the office\b|"
-        r"\boffice (?:canteen|kettle|printer|radio|party|sweepstake|secret santa)\b|\ball-staff\b|\bexpenses system\b",
+        r"\boffice (?:canteen|kettle|printer|radio|party|sweepstake|secret santa)\b|\ball-staff\b|\bexpenses system\b|"
+        r"\bworking in payroll\b",
         _OFFICE_JOBS,
     ),
     "shift_work": (
@@ -207,6 +222,7 @@ _AS_PARENT_OF_GENDER = {"woman": ("as_dad",), "trans woman": ("as_dad",), "man":
 
 
 _WITH_CHILDREN = ("with partner and children", "single parent", "multigenerational")
+PARENTS_RETIRED_FROM = 42  # a persona this old has parents near seventy or past it: retired (llm.people)
 _SMALL_CHILDREN_UNTIL = 36  # a parent younger than this has no teenager
 _TEENAGERS_FROM = 50  # a parent from this age has no toddler
 _GROWN_CHILDREN_FROM = 45  # someone younger has no son with a job of his own
@@ -270,6 +286,8 @@ def unfit_tags(persona, world: dict | None = None) -> frozenset[str]:
         tags.add("school_kids")
     if not {"grown_children", "school_kids"} & tags:  # one "my daughter": at school or graduated, never both
         tags.add("grown_children" if _coin(f"stage:{persona.persona_id}") else "school_kids")
+    if "school_kids" in tags:  # children past school: no teenager, no small child ("my teenage son" beside a graduate)
+        tags |= {"teen", "little", "baby"}
     if persona.age >= 60:  # grandparents past a hundred
         tags.add("grandparents")
     else:  # "my grandmother" is alive in its world
@@ -278,7 +296,11 @@ def unfit_tags(persona, world: dict | None = None) -> frozenset[str]:
         tags.add("parents")
     else:
         tags.add("late_parent")
-    tags.add("grandad_alive")
+    tags |= {"grandad_alive", "newcomer", "gran_in_care"}
+    # parents: working until the user is past forty, retired after; seventy when the user is about 35-52
+    tags.add("parents_working" if persona.age >= PARENTS_RETIRED_FROM else "parents_retired")
+    if not 35 <= persona.age <= 52:
+        tags.add("parents_seventy")
     tags |= set(_COUPLE_STAGES) - {couple_stage(persona)}
     tags |= {place for place, (_, jobs) in WORKPLACES.items() if persona.occupation not in jobs}
     if persona.age < 40:

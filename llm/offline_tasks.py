@@ -214,6 +214,8 @@ def write_task_session(
         reasons = task.reasons.get(kind, [])
         if owner == "other":  # the text is theirs: the user's reasons ("Otherwise Dad will think it's a bill",
             reasons = []  # "Joan wrote me three lines") name its reader, who is not the one it is for
+        elif contact.relation not in _OLDER:  # "Kavya's eyes are not up to long texts" of a manager
+            reasons = [r for r in reasons if not _OLD_AGE.search(r)]
         j = (k if followup_index is None else followup_index) // len(kinds)  # the j-th change of this kind
         reason = " " + reasons[j % len(reasons)].format(**slots) if reasons and rng.random() < 0.5 else ""
         ask = f"{phrasings[p]}{reason} {ask}"
@@ -266,6 +268,9 @@ def _add(task_id, sentences, held, fixes, contact, occasion, owner, k) -> str:
     return _post([*sentences, *held], occasion, k)
 
 
+_OLDER = ("my grandmother", "my mum", "my dad")
+_OLD_AGE = re.compile(r"\beyes are not up to\b", re.I)
+"""Reasons that speak of old age: said of a parent or a grandmother, never of a manager or a brother."""
 _FIXES_HEADS = ("Fixed", "Changed", "Corrected", "Typos")
 """How the list of corrections is headed, in turn: every proofread of a history ending "Fixed: ..." read as
 a machine's. Each lists "wrong -> right" (``flows.stages.conversations.cue_as_meant`` reads it back)."""
@@ -288,8 +293,8 @@ def _follow(task_id, kind, p, sentences, fixes, contact, occasion, owner, k, add
     if task_id in ("message", "reply"):
         reply = task_id == "reply"
         if kind == "shorter":  # cut to main clauses, keeping what was just added: the user asked for it
-            short = _kept_when_cut(sentences, added)
-            return "Shorter:\n\n" + _message_draft(short, contact, owner, k, reply)  # same greeting and sign-off
+            short, note = _kept_when_cut(sentences, added)
+            return f"Shorter{note}:\n\n" + _message_draft(short, contact, owner, k, reply)  # same greeting, sign-off
         if kind == "add_call":
             return "Added:\n\n" + _message_draft([*sentences, _CALL_LINES[p % 3]], contact, owner, k, reply)
         subjects = _SUBJECTS if owner == "other" else [x.format(first=address(contact)) for x in _SUBJECTS_TO]
@@ -305,23 +310,44 @@ def _follow(task_id, kind, p, sentences, fixes, contact, occasion, owner, k, add
     if kind == "hashtags":
         tags = " ".join(_HASHTAGS[(k + i) % len(_HASHTAGS)] for i in range(2))
         return _post(sentences, occasion, k) + f" {tags}"
-    # a shorter post: its first point and what was just added, cut to their main clauses, on one line
-    return " ".join(casual(s) for s in _kept_when_cut(sentences, added))
+    # a shorter post, opened as before: every point cut to its main clause, the earlier ones thinned out
+    kept, note = _kept_when_cut(sentences, added)
+    return (f"Shorter{note}:\n\n" if note else "") + _post(kept, occasion, k)
 
 
-def _kept_when_cut(sentences: list[str], added: int) -> list[str]:
-    """What a shorter version keeps, cut to main clauses: every point just added ("Make it shorter? There's
-    more to mention: ..." asks for both; a reader met the new points dropped) and the first one, unless the
-    result would be no shorter than the text was before the additions."""
-    old, new = sentences[: len(sentences) - added], [tighten(s) for s in sentences[len(sentences) - added :]]
-    with_first = [tighten(s) for s in old[:1]] + new
-    words = sum(len(s.split()) for s in with_first)
-    return with_first if not old or words < sum(len(s.split()) for s in old) else new
+_SHORTER_BY = 0.8
+"""A shorter version has at most this share of the words of the text it replaces (with what was added)."""
+
+
+def _kept_when_cut(sentences: list[str], added: int) -> tuple[list[str], str]:
+    """What a shorter version keeps, and a word on what it left out: every point cut to its main clause,
+    and when that is not short enough, earlier points dropped from the last one back (never one just
+    added: "Trim it a bit? Also add this: ..." asks for both, and a reader met the new points dropped; nor
+    the first one: a reader met all the original points gone)."""
+    cut = [tighten(s) for s in sentences]
+    limit = _SHORTER_BY * sum(len(s.split()) for s in sentences)
+    dropped: list[int] = []
+    for i in range(len(sentences) - added - 1, 0, -1):  # earlier points, the last one first; never the first
+        if sum(len(s.split()) for j, s in enumerate(cut) if j not in dropped) <= limit:
+            break
+        dropped.append(i)
+    kept = [s for j, s in enumerate(cut) if j not in dropped]
+    if not dropped:
+        return kept, ""
+    return kept, f" (without {_left_out([sentences[i] for i in sorted(dropped)])})"
+
+
+def _left_out(sentences: list[str]) -> str:
+    """What a shorter text left out, named by the first one's opening words ('"The boiler broke again on..."
+    and one more'): a stock "the other two points" recurred word for word across a 128k history."""
+    first = " ".join(sentences[0].split()[:5]).rstrip(",;:")
+    more = len(sentences) - 1
+    return f'"{first}..."' + (f" and {_COUNTS.get(more, more)} more" if more else "")
 
 
 _ONE_SENTENCE_KEEPS = 2
 """Points one sentence holds and still reads as one: more ran into a chain of semicolons."""
-_COUNTS = {2: "two", 3: "three", 4: "four", 5: "five"}
+_COUNTS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
 
 
 def _in_one_sentence(sentences: list[str], added: int) -> str:
@@ -331,12 +357,7 @@ def _in_one_sentence(sentences: list[str], added: int) -> str:
     kept = [s for s in sentences if s in new or (s == sentences[0] and len(new) < _ONE_SENTENCE_KEEPS)]
     left = [s for s in sentences if s not in kept]
     text = f"In one sentence:\n\n{_one_sentence([tighten(s) for s in kept])}"
-    if len(left) == 1:
-        opening = " ".join(left[0].split()[:5]).rstrip(",;:")
-        return f'{text}\n\nI left out the line starting "{opening}" to keep it to one.'
-    if left:
-        return f"{text}\n\nI left out the other {_COUNTS.get(len(left), len(left))} points to keep it to one."
-    return text
+    return f"{text}\n\nI left out {_left_out(left)} to keep it to one." if left else text
 
 
 _KEEP_CAPITAL = re.compile(

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from llm.life import WORKPLACES
+from llm.life import PARENTS_RETIRED_FROM, WORKPLACES
 
 _MY = r"\bmy (?:(?:big|little|older|younger|eldest|oldest|youngest|new|twin) )?"
 _GRAND = r"my grandad|my grandfather|my grandmother|my gran|my nan|my grandparents"
@@ -67,13 +67,12 @@ SOMEONE_ELSES = frozenset(
 )  # fmt: skip
 """Tags no sentence of a text the user relays for someone else may carry: that person's "my son", "our
 flat" or "my mum" would be the user's family or home seen from a life the history never describes."""
-_PARENTS_RETIRED_FROM = 42  # a persona this old has parents near seventy or past it
 
 
 def retired_people(persona) -> frozenset[str]:
     """The relations of ``persona``'s world who no longer work: a grandmother always, and mum and dad once the
     persona is past forty ("our open-plan office" in the notes of a mum of seventy is what a reader met)."""
-    older = {"my mum", "my dad"} if persona.age >= _PARENTS_RETIRED_FROM else set()
+    older = {"my mum", "my dad"} if persona.age >= PARENTS_RETIRED_FROM else set()
     return frozenset({"my grandmother", *older})
 
 

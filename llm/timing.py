@@ -61,7 +61,7 @@ SEASON_SIGNS: tuple[tuple[str, frozenset[int]], ...] = (
     (r"\bice on the\b|\bicy steps\b|\bgritters?\b|\bput grit down\b|\bbrought out the grit\b", _COLD),
     (r"\bsince the frost\b", frozenset({11, 12, 1, 2, 3, 4})),
     (r"\bfrost arrived\b", frozenset({9, 10, 11})),
-    (r"\bdark by (?:half )?(?:four|five)\b", frozenset({10, 11, 12, 1, 2})),
+    (r"\bdark by (?:half )?(?:four|five)\b", frozenset({11, 12, 1})),  # by the end of February it is light till six
     (r"\bheatwave made\b|\bhosepipe ban from\b|\blast week's heat\b", frozenset({5, 6, 7, 8, 9})),
     (r"\bthe wet spring\b", frozenset({4, 5, 6, 7, 8, 9, 10})),
     (r"\bclocks changed last weekend\b", frozenset({4, 11})),  # the last Sunday of March or October
@@ -94,13 +94,14 @@ SEASON_SIGNS: tuple[tuple[str, frozenset[int]], ...] = (
     ),
     (r"\bfrozen fingers\b", _COLD),
     (r"\ba slow winter job\b", frozenset({11, 12, 1, 2, 3})),
+    (r"\bend-of-year (?:show|concert|play|assembly|performance)\b", frozenset({6, 7})),
 )
 """Words that date a told event or a present state to a time of year without naming a month: "heavy
 snow on Saturday" is not told in June, "it's already dark by half four" not in July, "before the harvest
 supper" not in February (each met by a reader in a dated history). Habits and memories ("every cold
 snap", "years ago") fit any month (``_HABITUAL``)."""
 SIGNS_EVEN_IN_HABITS: tuple[tuple[str, frozenset[int]], ...] = (
-    (r"\bpancake day\b.*\bthis year\b", frozenset({3, 4, 5, 6, 7, 8, 9, 10, 11, 12})),
+    (r"\bpancake day\b.*\bthis year\b", frozenset({4, 5, 6, 7, 8, 9, 10, 11, 12})),  # it can fall in early March
 )
 """Signs that date this year's time even inside a habit ("Every Pancake Day ..., and this year was no
 exception": Pancake Day has passed)."""
