@@ -339,7 +339,8 @@ def _kept_when_cut(sentences: list[str], added: int) -> tuple[list[str], str]:
 
 def _left_out(sentences: list[str]) -> str:
     """What a shorter text left out, named by the first one's opening words ('"The boiler broke again on..."
-    and one more'): a stock "the other two points" recurred word for word across a 128k history."""
+    and one more'): a stock "the other two points" recurred word for word across a 128k history, and so
+    would any words of six or more after the quote (a sentence ends at its '..."')."""
     first = " ".join(sentences[0].split()[:5]).rstrip(",;:")
     more = len(sentences) - 1
     return f'"{first}..."' + (f" and {_COUNTS.get(more, more)} more" if more else "")
@@ -357,7 +358,7 @@ def _in_one_sentence(sentences: list[str], added: int) -> str:
     kept = [s for s in sentences if s in new or (s == sentences[0] and len(new) < _ONE_SENTENCE_KEEPS)]
     left = [s for s in sentences if s not in kept]
     text = f"In one sentence:\n\n{_one_sentence([tighten(s) for s in kept])}"
-    return f"{text}\n\nI left out {_left_out(left)} to keep it to one." if left else text
+    return f"{text}\n\nTo keep it to one, I left out {_left_out(left)}." if left else text
 
 
 _KEEP_CAPITAL = re.compile(

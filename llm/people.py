@@ -104,8 +104,8 @@ def someone_elses(
         tags |= {"work", *WORKPLACES}
     if author in _SIBLING_AUTHORS:
         tags.add("sibling")
-    if author == "my grandmother":  # her aunt would be past a hundred and ten
-        tags.add("aunt_uncle")
+    if author == "my grandmother":  # her aunt would be past a hundred and ten, her sister no job-starter
+        tags |= {"aunt_uncle", "sibling"}
     return frozenset(tags)
 
 

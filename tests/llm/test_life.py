@@ -417,6 +417,8 @@ def test_parents_past_seventy_write_of_no_job_and_a_child_s_notes_of_no_brother(
     assert holds_in("my sister", "environment.commute_footprint", "environment", frozenset({"my grandmother"}))
     assert not holds_in("my grandmother", "sport.snowboard", "sport", frozenset({"my grandmother"}))
     assert not fits_life("My aunt is marrying for the second time.", someone_elses("my grandmother", "she"))
+    # nor a sister of hers starting a job at an environmental consultancy
+    assert not fits_life("My sister has started a job at a consultancy.", someone_elses("my grandmother", "she"))
     abroad = "My brother overseas rings every Sunday."
     assert not fits_life(abroad, someone_elses("my daughter", "she")) and fits_life(
         abroad, someone_elses("my coworker")

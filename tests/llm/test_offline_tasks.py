@@ -195,7 +195,7 @@ def test_a_reply_never_says_a_sentence_twice(task_id):
             assert body.count(".") == 1 and body.endswith(".") and ";" not in body, answer
             assert tighten(SENTENCES[-1]).rstrip(".")[1:] in body, answer  # the part just added stays in
             gone = [s for s in SENTENCES if tighten(s)[1:-1] in before and tighten(s)[1:-1] not in body]
-            assert not gone or note.startswith("I left out"), answer  # and it says what had to go
+            assert not gone or note.startswith("To keep it to one, I left out"), answer  # and says what had to go
             assert len(gone) != 1 or " ".join(gone[0].split()[:5]) in note, answer
 
 
@@ -322,7 +322,7 @@ def test_a_text_cut_to_one_sentence_is_shorter_and_a_heading_goes_above_it():
             assert len(text.split()) < len(first.partition("\n\n")[2].split()) + len(added.split())
             body, _, note = text.partition("\n\n")
             assert body.count(".") == 1 and tighten(added).rstrip(".")[1:] in body
-            assert note.startswith("I left out"), text  # four points do not fit one sentence
+            assert note.startswith("To keep it to one, I left out"), text  # four points do not fit one sentence
         else:
             kinds.add("title")
             assert head == "With it, under a heading:" and "\n\n" in text
@@ -378,3 +378,23 @@ def test_a_proofread_heading_goes_on_top_of_the_whole_corrected_text():
         assert text == " ".join(FIVE), answer  # every part, corrected, under it
         checked += 1
     assert checked >= 3
+
+
+def test_no_stock_reply_sentence_of_six_words_recurs_across_sessions():
+    """The reply's own words (not the user's text it works on) must not repeat a sentence of six or more
+    words from session to session: "... and one more to keep it to one." recurred across a 128k history
+    and failed `history_sentence_repeats` on `full`. Sentences split as that gate splits them."""
+    import re
+    from collections import Counter
+
+    seen: Counter[str] = Counter()
+    for task_id in sorted(TASKS):
+        for variant in range(40):
+            texts = [f"In week {variant} {s[0].lower()}{s[1:]}" for s in FIVE]  # each session its own text
+            draft = _session(task_id, variant, followup=True, add_last=True, sentences=texts, seed=variant)
+            for turn in draft.turns[1::2]:
+                for line in re.split(r"(?<=[.!?])[\"')\]]*\s+|\n", turn.content.lower()):
+                    line = " ".join(line.split())
+                    if len(line.split()) > 6 and "in week" not in line:  # the user's own words name their week
+                        seen[line] += 1
+    assert not {line: n for line, n in seen.items() if n > 1}, seen.most_common(5)
