@@ -388,6 +388,11 @@ def _coin(key: str) -> bool:
     return zlib.crc32(key.encode()) % 2 == 0
 
 
+def life_tags(text: str) -> frozenset[str]:
+    """The ``LIFE_WORDS`` tags ``text`` carries (cached)."""
+    return _tags_of(text)
+
+
 @lru_cache(maxsize=65536)
 def _tags_of(text: str) -> frozenset[str]:
     low = text.lower()

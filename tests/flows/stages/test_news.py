@@ -9,6 +9,7 @@ from llm.life import fits_life, relations_for, unfit_tags
 from llm.timing import months_fitting, timeline_months
 from llm.world import world_for
 from schemas.core import Persona, Preference
+from schemas.generation import Contact
 
 
 def _persona() -> Persona:
@@ -144,3 +145,20 @@ def test_a_world_news_template_leaning_on_an_asked_scenario_is_kept_out(tax):
 
     assert drawn([]), "not asked: the template reaches the texts"
     assert not drawn(asked)
+
+
+def test_a_rendering_s_life_tags_do_not_depend_on_the_first_name(tax):
+    """``rendered_tags`` checks a world template with a stand-in name: the rules read the relation and the
+    pronoun, never the name, so the answer must be the same for every name of the world."""
+    from flows.stages.news import rendered_tags
+    from llm.life import life_tags
+    from llm.world import render_news
+
+    names = [*tax.world.names_she[:8], *tax.world.names_he[:8]]
+    for template in tax.world.news[::3]:
+        for relation in ("my son", "my sister", "my partner", "my manager", "my mum"):
+            for pronoun in ("she", "he"):
+                want = rendered_tags(template, relation, pronoun)
+                for name in names:
+                    contact = Contact(name=name, relation=relation, pronoun=pronoun)
+                    assert life_tags(render_news(template, contact)) == want, (template, relation, name)
