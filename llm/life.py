@@ -123,7 +123,8 @@ LIFE_WORDS = {
     r"\bpath to our (?:front )?door\b|\bcupboard under (?:our|the) stairs\b|\bbehind our terrace\b|"
     r"\bstep up to our (?:front )?door\b|\bthe chimney swept\b|\b(?:our|the) fireplace\b|\bthe fence line\b|"
     r"\b(?:our|my) vegetable beds\b|\b(?:our|the) courtyard\b|\bthe shed padlock\b|\b(?:our|my) front steps?\b|"
-    r"\b(?:on|from|by) the front steps?\b|\bchimney breast\b",
+    r"\b(?:on|from|by) the front steps?\b|\bchimney breast\b|\bour gate\b|\b(?:by|behind|from|in|on|to) the shed\b|"
+    r"\bthe shed (?:wall|door|roof|window|key|shelf|now|padlock)\b",
     # a home is rented or owned, for good: a landlord and a tenancy, or a mortgage and the previous owners
     "renting": r"\b(?:our|my|the) (?:landlord|landlady|letting agent|letting agency)\b(?! at the)|"
     r"\b(?:our|my) rent\b|\btenancy agreement\b|\bprevious tenants?\b|\bhousing association\b|"
@@ -156,7 +157,8 @@ LIFE_WORDS = {
     "just_moved": r"\bour new (?:flat|place|house|home)\b|\bthe new flat\b|\bafter moving house\b|"
     r"\bhousewarming\b|\bwe moved house this\b|\bkeys to our new\b|\bsince the move\b|\bmy removal boxes\b|"
     r"\ba month into life in\b|\bin the new place\b|\bat the new place\b|\b(?:our|the) old flat\b|"
-    r"\bwhen I moved here\b",
+    r"\bwhen I moved here\b|\bmoving to the city\b|\bafter moving to the edge\b|\bsince moving near\b|"
+    r"\bweeks after moving house\b",
     # and every history has a car in it (136 sentences of the banks): nobody there has none
     "no_car": r"\bsold the car\b|\bdriving theory test\b|\bI've got no car\b|\bwalked or taken the bus everywhere\b",
     "parents_apart": r"\bmy (?:mum|dad|mother|father)\b[^.!?]*\b(?:widow|widower|boyfriend|girlfriend|dating)\b",
