@@ -183,6 +183,12 @@ class WorldSpec(Record):
         "small or teenagers, its son and daughter are the subject of these alone (each must be in news)",
     )
 
+    once: dict[str, str] = Field(
+        default_factory=dict,
+        description="name -> a regular expression: an event a life holds once (a grandmother turning ninety) or "
+        "a mishap a reader remembers; a persona's texts tell each at most once",
+    )
+
     @model_validator(mode="after")
     def _any_age_in_news(self) -> WorldSpec:
         stray = [t for t in self.any_age if t not in self.news]

@@ -21,6 +21,8 @@ so they never collide.
 
 from __future__ import annotations
 
+import re
+import zlib
 from functools import lru_cache
 
 from llm.life import fits_life, life_tags, rules_read
@@ -98,9 +100,25 @@ class NewsSupply:
         topical = quiet(t for sid in sorted(asked) for t in tax.scenarios[sid].topical)
         shuffle.shuffle(topical)
         self.topical = [x for x in topical if fits_life(x, unfit)] if half == 1 else []
+        self._tell_each_once(persona_id, half, tax)
         self.window: frozenset[int] | None = None
         self.unfit_now: frozenset[str] = frozenset()  # what the text being built adds to ``unfit`` (others' texts)
         self.addressee: str | None = None
+
+    def _tell_each_once(self, persona_id: str, half: int, tax: Taxonomy) -> None:
+        """Keep one sentence per ``once`` event (``taxonomy/world.yaml``) in all of this supply's banks, and
+        only events dealt to this half: each event goes to the cue half or the own-task half by a stable
+        draw, so the two supplies of a persona never both tell it."""
+        seen: set[str] = set()
+        for name in ("topical", "near", "far", "habits", "world"):
+            kept = []
+            for x in reversed(getattr(self, name)):  # popped from the end: the first kept is the first told
+                events = once_events(x, tax)
+                if events and (events & seen or any(_once_half(persona_id, e) != half for e in events)):
+                    continue
+                seen |= events
+                kept.append(x)
+            setattr(self, name, kept[::-1])
 
     def focus(
         self, window: frozenset[int] | None = None, own_text: bool = True, addressee: str | None = None
@@ -229,6 +247,25 @@ def rendered_tags(template: str, relation: str, pronoun: str) -> frozenset[str]:
 
 
 _STAND_IN = "Alex"
+_ONCE: dict[int, tuple[tuple[str, re.Pattern], ...]] = {}
+
+
+def once_events(text: str, tax: Taxonomy) -> frozenset[str]:
+    """The ``once`` events of ``tax.world`` that ``text`` tells (cached per text)."""
+    if id(tax.world) not in _ONCE:
+        _ONCE[id(tax.world)] = tuple((name, re.compile(rx, re.I)) for name, rx in tax.world.once.items())
+    return _once_events(text, id(tax.world))
+
+
+@lru_cache(maxsize=1 << 16)
+def _once_events(text: str, world: int) -> frozenset[str]:
+    return frozenset(name for name, rx in _ONCE[world] if rx.search(text))
+
+
+def _once_half(persona_id: str, event: str) -> int:
+    """The half (0: cue sessions, 1: own tasks) whose texts may tell ``event`` for this persona, in the
+    proportion of the sentences each half gets (``CUE_SHARE``)."""
+    return 0 if zlib.crc32(f"{persona_id}:{event}".encode()) % CUE_SHARE == 0 else 1
 
 
 def _pop(

@@ -162,3 +162,23 @@ def test_a_rendering_s_life_tags_do_not_depend_on_the_first_name(tax):
                 for name in names:
                     contact = Contact(name=name, relation=relation, pronoun=pronoun)
                     assert life_tags(render_news(template, contact)) == want, (template, relation, name)
+
+
+def test_a_persona_tells_each_once_event_at_most_once_in_cue_and_own_texts_together(tax):
+    """"My gran turned ninety" in April and "My grandmother turned ninety" in July; the smoke alarm chirping
+    at three and then at four: each ``once`` event of ``world.yaml`` stands in one text of a persona."""
+    from flows.stages.news import once_events
+
+    persona = _persona()
+    world = world_for(0, persona.persona_id, tax)
+    people = [world[r] for r in relations_for(persona, list(world))]
+    told: list[str] = []
+    for half in (0, 1):
+        supply = NewsSupply(0, persona.persona_id, [], tax, half=half, unfit=unfit_tags(persona))
+        for _ in range(400):
+            told += supply.take(3, people, None, own_text=True)
+            told += [f] if (f := supply.focus()) else []
+    events = [e for s in told for e in once_events(s, tax)]
+    assert events, "the banks tell some of these events"
+    assert len(events) == len(set(events)), sorted(events)
+    assert len(told) > 500  # and the texts still got their sentences
