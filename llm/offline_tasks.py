@@ -79,6 +79,7 @@ _AUDIENCE = {"the family chat": "family", "my page": "own", "my feed": "own", "m
 # What a request asks of a post or a cut, in its own words: the reply follows the words used.
 _BRIEF = re.compile(r"\b(?:short|tighten|quick|little|light)\b", re.I)
 _CUT_ONE = re.compile(r"\bcut one sentence\b", re.I)
+_ONE_LINE = re.compile(r"\bone line\b", re.I)
 _SWAPS = {"their": "there", "it's": "its", "you're": "your", "then": "than", "lose": "loose", "too": "to"}
 
 
@@ -228,7 +229,10 @@ def write_task_session(
         whole_text = reply.replace(" ".join(held), " ".join(whole), 1)
         reply = f"With a heading on top:\n\n{_TITLES[k % len(_TITLES)]}\n\n{whole_text}"
     elif kind is not None:
-        follow = _follow(task.id, kind, p, whole, [*fixes, *held_fixes], contact, occasion, owner, k, len(held))
+        one_line = bool(p is not None and _ONE_LINE.search(task.followups[kind][p]))
+        follow = _follow(
+            task.id, kind, p, whole, [*fixes, *held_fixes], contact, occasion, owner, k, len(held), one_line
+        )
         both = task.id == "proofread"  # else the follow-up is the text
         reply = f"{reply}\n\n{follow}" if both else follow
     turns.append(TurnDraft(role="assistant", content=reply))
@@ -288,8 +292,9 @@ def _post(sentences: list[str], occasion: str, k: int) -> str:
     return f"{openers[k % len(openers)]}\n" + " ".join(casual(s) for s in sentences)
 
 
-def _follow(task_id, kind, p, sentences, fixes, contact, occasion, owner, k, added: int = 1) -> str:
-    """Carry out a follow-up on the same text, whose last ``added`` sentences came with the follow-up."""
+def _follow(task_id, kind, p, sentences, fixes, contact, occasion, owner, k, added: int = 1, one_line=False) -> str:
+    """Carry out a follow-up on the same text, whose last ``added`` sentences came with the follow-up;
+    ``one_line``: the follow-up asked for a single line."""
     if task_id in ("message", "reply"):
         reply = task_id == "reply"
         if kind == "shorter":  # cut to main clauses, keeping what was just added: the user asked for it
@@ -310,6 +315,9 @@ def _follow(task_id, kind, p, sentences, fixes, contact, occasion, owner, k, add
     if kind == "hashtags":
         tags = " ".join(_HASHTAGS[(k + i) % len(_HASHTAGS)] for i in range(2))
         return _post(sentences, occasion, k) + f" {tags}"
+    if one_line:  # "One line, maybe?": one line under the post's opener
+        openers = _POST_OPENERS[_AUDIENCE.get(re.sub(r"^(?:his|her|their) ", "my ", occasion), "neighbours")]
+        return _in_one_sentence(sentences, added, openers[k % len(openers)])
     # a shorter post, opened as before: every point cut to its main clause, the earlier ones thinned out
     kept, note = _kept_when_cut(sentences, added)
     return (f"Shorter{note}:\n\n" if note else "") + _post(kept, occasion, k)
@@ -347,17 +355,19 @@ def _left_out(sentences: list[str]) -> str:
 
 
 _ONE_SENTENCE_KEEPS = 2
-"""Points one sentence holds and still reads as one: more ran into a chain of semicolons."""
+"""Points one sentence holds: more ran into a chain of semicolons. It holds what the user just asked to
+have in it, never an earlier point beside them (readers took "A, and B" of an old and a new point as a
+run-on); an editor says what went."""
 _COUNTS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
 
 
-def _in_one_sentence(sentences: list[str], added: int) -> str:
-    """ "One sentence only?": the points just added (with the first one, while there is room) cut to their
-    main clauses and joined into one sentence, and a word on what had to go, as a careful editor says it."""
-    new = sentences[len(sentences) - added :][-_ONE_SENTENCE_KEEPS:]
-    kept = [s for s in sentences if s in new or (s == sentences[0] and len(new) < _ONE_SENTENCE_KEEPS)]
+def _in_one_sentence(sentences: list[str], added: int, opener: str = "") -> str:
+    """ "One sentence only?" (or a post's "One line, maybe?", under its ``opener``): the point just added,
+    cut to its main clause, and a word on what had to go, as a careful editor says it."""
+    kept = sentences[len(sentences) - added :][:_ONE_SENTENCE_KEEPS]
     left = [s for s in sentences if s not in kept]
-    text = f"In one sentence:\n\n{_one_sentence([tighten(s) for s in kept])}"
+    body = _one_sentence([tighten(s) for s in kept])
+    text = f"In one line:\n\n{opener}\n{casual(body)}" if opener else f"In one sentence:\n\n{body}"
     return f"{text}\n\nTo keep it to one, I left out {_left_out(left)}." if left else text
 
 

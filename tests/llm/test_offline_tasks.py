@@ -357,6 +357,11 @@ def test_a_shorter_version_keeps_every_point_the_user_just_added(task_id):
             continue
         added = [s for s in FIVE if s[:30] in ask]
         assert len(added) >= 2, ask
+        if answer.startswith("In one line:"):  # "One line, maybe?": what was added, two points at most
+            line = answer.split("\n")[3]
+            assert line.count(".") == 1 and tighten(added[0]).rstrip(".")[1:] in line, answer
+            assert "To keep it to one, I left out" in answer
+            continue
         for s in added:
             assert casual(tighten(s)).rstrip(".")[1:] in answer or tighten(s).rstrip(".")[1:] in answer, (ask, answer)
         before = len(draft.turns[1].content.split()) + sum(len(s.split()) for s in added)
