@@ -39,11 +39,13 @@ ROW_SOURCES = (
     "llm/offline.py",
     "llm/offline_signal.py",
     "llm/offline_tasks.py",
+    "llm/offline_products.py",
     "llm/reported.py",
     "llm/rewrite.py",
     "llm/world.py",
     "llm/timing.py",  # which sentences fit a session's date
     "llm/life.py",  # which sentences and people fit a persona's life
+    "llm/life_words.py",  # the words of each kind of life detail
     "llm/people.py",  # what a text may say of the person it is for or by
     "llm/voice.py",
     "llm/wording.py",

@@ -148,16 +148,16 @@ def test_nobody_writes_a_catch_up_to_someone_they_live_with(twelve, tax):
 
 
 def test_parents_and_grandparents_are_called_mum_dad_and_gran():
-    from llm.offline_tasks import _message_draft
+    from llm.offline_products import message_draft
     from llm.world import slots_for
     from schemas.generation import Contact
 
     mum = Contact(name="Leila", relation="my mum", pronoun="she")
-    draft = _message_draft(["The boiler broke on Tuesday."], mum, "self", 0)
+    draft = message_draft(["The boiler broke on Tuesday."], mum, "self", 0)
     assert draft.startswith("Hi Mum,") and "Leila" not in draft
     assert slots_for(mum)["First"] == "Mum" and slots_for(mum)["who"] == "my mum Leila"
     sister = Contact(name="Ana", relation="my sister", pronoun="she")
-    assert _message_draft(["x."], sister, "self", 0).startswith("Hi Ana,")
+    assert message_draft(["x."], sister, "self", 0).startswith("Hi Ana,")
 
 
 def test_a_home_is_a_flat_or_a_house_for_good():

@@ -235,10 +235,10 @@ def test_a_message_signs_off_as_one_would_to_its_reader(relation):
 
 
 def test_one_sentence_lowers_what_follows_a_semicolon_but_keeps_names_days_and_i():
-    from llm.offline_tasks import _one_sentence
+    from llm.offline_products import one_sentence
 
     name = TAX.world.names_she[0]
-    joined = _one_sentence(
+    joined = one_sentence(
         ["We had the carpet cleaned.", "Free sachets came with it.", f"{name} keeps replies short.", "I was late.",
          "Sunday was wet."]
     )  # fmt: skip

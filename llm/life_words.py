@@ -1,0 +1,201 @@
+"""The words of each kind of life detail (``llm.life`` decides which a persona cannot have).
+
+What: ``LIFE_WORDS`` maps a tag ("flat", "house", "late_parent", "married", ...) to a regular expression
+over a sentence's words (matched on lowercased text); ``WORKPLACES`` maps a workplace to its words and the
+occupations that work there; ``WORLD_PRONOUN_TAGS`` names the people of a world whom sentences give a
+pronoun. Why: each rule is a careful reader's finding ("the man upstairs" beside "our pond"); keeping the
+words apart from the rules that apply them keeps both readable. How: data only;
+``python -c "from llm.life_words import LIFE_WORDS; print(sorted(LIFE_WORDS))"``.
+"""
+
+from __future__ import annotations
+
+LIFE_WORDS = {
+    "flatmate": r"\b(?:flatmate|roommate|housemate)s?\b",
+    "work": r"\bmy (?:manager|boss|coworker|colleague|team|job|employer|workplace|payslip)s?\b|\bat work\b|"
+    r"\bmy office\b|\b(?:each way|way|cycle|walk|drive|pedal|commute|travel|late|early|straight) (?:to|from) work\b|"
+    r"\bclient's office\b|\bopen-plan office\b|\bmy (?:work )?badge\b|\b(?:my|\w+day's) presentation\b|"
+    r"\bour works (?:festive do|party|do|outing|canteen)\b|\b(?:team|staff) meetings?\b|\bthrough every meeting\b|"
+    r"\bmy shift\b|\bpayday\b|\b(?:a|our) colleagues?\b|\bcolleagues\b|\bannual leave\b|\bpay rise\b|"
+    r"\bholiday request\b|\b(?:my )?(?:yearly|annual) review\b|\bnew hires\b|\bprofessional membership\b|"
+    r"\bmy appraisal\b",
+    "retired": r"\b(?:I retired|I've retired|since retiring|retiring set|my retirement|retirement (?:brought|in)|"
+    r"since I retired)\b",
+    "baby": r"\b(?:the baby|our baby|my baby|newborn|nappies|night feeds?|parental leave|maternity leave|"
+    r"paternity leave)\b",
+    "grandchildren": r"\bgrand(?:children|kids|son|daughter)\b",
+    "parents": r"\bmy (?:mum|dad|parents|mother|father)\b|\bour parents\b",
+    "grandparents": r"\bmy (?:partner's )?(?:grandmother|grandad|grandfather|gran|nan|grandma|grandpa|grandparents)\b",
+    # the world's mum and dad are alive while the persona is under eighty: no "my late father's ledger"
+    "late_parent": r"\bmy late (?:mum|mother|dad|father)\b|\b(?:mum|dad|mother|father)'s funeral\b|"
+    r"\binherited my (?:mum|dad|mother|father)'s\b|\bsince (?:my )?(?:mum|dad|mother|father) (?:died|passed)\b",
+    # the world has a grandmother and no grandfather: he is remembered ("the plane my grandfather left me"),
+    # never visited, never still at it ("a short visit to my grandad" beside "the tuning fork he left me")
+    "grandad_alive": r"\bmy grandad (?:keeps|forgets|gave)\b|\bstill counts coins\b|\bvisit to my grandad\b|"
+    r"\bmy grandad's new\b|\bmy grandparents still\b|\bfrom my grandparents\b|\bwe still play a correspondence\b",
+    # a couple is at one stage all year: about to propose, engaged, or married ("the ring is hidden in a
+    # walking boot" beside "a year since we hung the wedding photos" is what a reader met)
+    "proposing": r"\bmarry me\b|\bthe ring is hidden\b|\bpractised the (?:actual )?question\b|\bproposal clip\b|"
+    r"\bhalf-time announcement\b|\bresize the ring\b|\bpop the question\b",
+    "engaged": r"\b(?:since|after) (?:we )?(?:got|getting) engaged\b|\bgetting engaged has\b|\bsince the engagement\b|"
+    r"\bmother-in-law-to-be\b|\bplanning our (?:small )?wedding\b|\bour wedding reception\b|"
+    r"\bmy engagement party\b",
+    "married": r"\b(?:our|my) wedding (?:photos|china|album|video)\b|\bhung the wedding photos\b|"
+    r"\bsince (?:the|our) wedding\b|\bwedding anniversary\b|\bmy (?:mother|father)-in-law\b(?!-to-be)|"
+    r"\b(?:my|the) in-laws\b|\bmy (?:husband|wife)\b",
+    "past_sixty": r"\bsince turning sixty\b|\bsince I turned sixty\b",
+    # the user grew up here (infant school, "where I grew up" on the news): no citizenship test of their own
+    "newcomer": r"\bI sat my citizenship test\b|\brenew my residence permit\b",
+    # the world's grandmother posts, texts and hosts: she is not in a care home
+    "gran_in_care": r"\b(?:my )?(?:grandmother|gran|nan)'s care home\b",
+    # the world's parents work until the user is about 42 and are retired after: no pension before, no shifts after
+    "parents_retired": r"\bmy (?:mum|dad)'s pension\b|\bmy (?:mum|dad) has (?:just )?retired\b",
+    "parents_working": r"\bmy (?:mum|dad)\b[^.!?]*\b(?:between shifts|her boss|his boss|her office|his office|"
+    r"her shift|his shift)\b",
+    "parents_seventy": r"\bmy (?:mum|dad) turned seventy\b",
+    # a home is in a village or a town, for good: the village hall and the next village, or our high street
+    "village": r"\b(?:our|my) village\b|\b(?:the|our) village (?:hall|fete|fête|green|shop|school|preschool|"
+    r"noticeboard|tennis|show|square)\b|\bthe next (?:village|parish)\b|\bround the village\b|\bfrom the village\b|"
+    r"\bout to the village\b|\ba village match\b",
+    "town": r"\b(?:our|my|this) town(?:'s)?\b|\bour (?:high street|estate)\b|\bthe (?:town|city) centre\b",
+    # a grandparent remembered as dead: not beside "my grandmother Thea", alive in the persona's world
+    "late_grandparent": r"\b(?:my|our) late (?:gran|grandmother|nan|grandma|grandad|grandfather)\b|"
+    r"\b(?:gran|grandmother|nan)'s funeral\b",
+    "children": r"\b(?:my|our) (?:(?:two|three|four) )?(?:son|daughter|kids|children|boys|girls)\b|"
+    r"\bmy (?:son|daughter)'s\b|\b(?:my|our) (?:eldest|youngest)\b|\b(?:we|us) parents\b|\bantenatal\b",
+    # children living at home, at two stages a reader keeps apart: small ones and teenagers
+    "kids_at_home": r"\bthe (?:kids|children|twins)\b(?! (?:next door|from|at school|of|on|in (?:the|our) street))|"
+    r"\b(?:our|the) (?:two )?(?:boys|girls)\b|\bschool run\b|\bbedtime stor|"
+    r"\bboth (?:kids|children)\b",
+    "little": r"\bstabilisers\b|\bcoin-operated (?:rocket|ride|horse)\b|"
+    r"\b(?:toddlers?|little ones?|car seats?|pushchair|buggy|pram|potty|the twins arrived|"
+    r"nursery pick-?up|playgroup|spelling tests?|bath ?time|school gates?|primary school|joined-up|front tooth|"
+    r"tooth fairy|where babies come from|reading book|egg-box|times tables|nativity|class assembly)\b|"
+    r"\b(?:my|our) (?:one|two|three|four|five|six|seven|eight|nine|ten|\d)-year-olds?\b|"
+    r"\b(?:the )?nursery (?:sent|teacher|staff|fees|place|run)\b|\b(?:at|from|to) nursery\b|\breward chart\b|"
+    r"\bcount to (?:ten|twenty)\b|\bis learning to read\b|\bchickenpox (?:finally caught up with|a week apart)\b",
+    "school_kids": r"\b(?:my|our) (?:son|daughter|kids|children|youngest|eldest)\b[^.!?]*\b(?:school|nursery|homework|"
+    r"teacher|year (?:one|two|three|four|five|six))\b|"
+    r"\b(?:school|nursery|homework)[^.!?]*\b(?:my|our) (?:son|daughter|kids|children|youngest|eldest)\b|"
+    # a parent of a child at school, though no child is named: the school writes to us, parents' evening
+    r"\bthe school (?:asked parents|sent home)\b|\bletter from the school nurse\b|"
+    r"\bparents' evening (?:on|is|lasted)\b|\bduring a parents' evening\b|\bour parents' group\b|"
+    r"\bschool's secondhand uniform\b|\bitem of school uniform\b|\bschool shoes\b|\bname tapes\b",
+    # a home is a flat or a house, the same one in every session: neighbours above and below, "our
+    # building", a lift to the door; or a loft, a roof, a garden, a shed, a pond of one's own
+    "flat": r"\b(?:our|my|the)(?: whole| tiny| little| new| old)? flat\b"
+    r"(?! (?:white|tyre|cap|rate|fee|pack|shoes?|screen))|"
+    r"\bour (?:stairwell|lift|block)\b|\bmy balcony\b|"
+    r"\blives? (?:above|below|downstairs from|upstairs from) (?:me|us)\b|"
+    r"\b(?:my|our) (?:downstairs|upstairs) neighbours?\b|"
+    r"\bthe (?:man|woman|couple|family|people|flat|neighbours?) (?:upstairs|downstairs)\b|"
+    r"\b(?:our|my) (?:building|block)\b|\bfire stairs\b|\bcommunal (?:hallway|stairs|bins|laundry)\b|"
+    r"\bso much as a balcony\b|\bfrom the lift to our door\b|\bup three flights of stairs\b|\bthe lift doors\b|"
+    r"\bentrance hall\b|\ball (?:three|four|five|six) floors\b|\bour ground floor\b|"
+    r"\b(?:the )?flats? (?:below|above)(?: ours| us| me| mine)?\b|\b(?:our|my) flat number\b|\bpigeonholes\b|"
+    r"\bmailboxes downstairs\b|\ba communal tray\b|\bour shared entrance\b|"
+    r"\b(?:I live|we live|my flat is|our flat is) on the \w+ floor\b",
+    "house": r"\b(?:our|my)(?: whole| new| old)? house\b|"
+    r"\bthe(?: whole)? house\b(?! (?:of|party|wine|style|rules|special))|"
+    r"\b(?:our|my) (?:driveway|lawn|garage|loft|attic|back garden|front garden)\b|\bthe (?:loft|attic|driveway)\b|"
+    r"\b(?:our|my) (?:pond|cellar|eaves|chimney|conservatory|porch|extension|hedges?|back step|garden|"
+    r"garden (?:fence|wall)|shed)\b|(?<!under )\bour roof\b|\bend of our garden\b|\bthe (?:front|back) lawn\b|"
+    r"\bthe whole terrace\b|\b(?:our|my) (?:front|back|garden) gate\b|\bthe fence between us\b|"
+    r"\bover (?:the|our) (?:garden |back )?fence\b|\bour (?:back door|front path|front hedge|front wall|back wall)\b|"
+    r"\bpath to our (?:front )?door\b|\bcupboard under (?:our|the) stairs\b|\bbehind our terrace\b|"
+    r"\bstep up to our (?:front )?door\b|\bthe chimney swept\b|\b(?:our|the) fireplace\b|\bthe fence line\b|"
+    r"\b(?:our|my) vegetable beds\b|\b(?:our|the) courtyard\b|\bthe shed padlock\b|\b(?:our|my) front steps?\b|"
+    r"\b(?:on|from|by) the front steps?\b|\bchimney breast\b|\bour gate\b|\b(?:by|behind|from|in|on|to) the shed\b|"
+    r"\bthe shed (?:wall|door|roof|window|key|shelf|now|padlock)\b",
+    # a home is rented or owned, for good: a landlord and a tenancy, or a mortgage and the previous owners
+    "renting": r"\b(?:our|my|the) (?:landlord|landlady|letting agent|letting agency)\b(?! at the)|"
+    r"\b(?:our|my) rent\b|\btenancy agreement\b|\bprevious tenants?\b|\bhousing association\b|"
+    r"\bthe rent (?:again|on our)\b|\bwhat the landlord charges\b|\bwe owe the landlord\b",
+    "owning": r"\b(?:our|my) mortgage\b|\bmortgage deal\b|\bthe previous owners\b|\bprevious owner's tree\b|"
+    r"\bvaluer\b|\bremortgag\w*|\bvalue the house\b",
+    # a son or daughter with an adult life: not the child of someone whose children are small or teenagers
+    "grown_children": r"\bmy (?:son|daughter)\b[^.!?]*\b(?:first job|university|graduat\w*|conference|his own flat|"
+    r"her own flat|moved out|moved back home|engaged|wedding|mortgage|promotion)\b|"
+    r"\b(?:first job|graduat\w*|his own flat|her own flat|engaged|mortgage|promotion)\b[^.!?]*\bmy (?:son|daughter)\b|"
+    r"\b(?:kids|children) (?:have )?(?:left|flown) home|\bempty nest",
+    # a single person's life: not told by someone who lives with a partner
+    "single_life": r"\b(?:the break-?up|broke up with|the divorce|my divorce|single again|dating apps?|first dates?|"
+    r"my ex\b|my ex's|years together ended|since (?:we|my) split|since the split|a match who|my match)",
+    "teen": r"\bteen(?:age|ager|agers|s)?\b|\bGCSEs?\b|\bsixth form\b|\bschool prom\b|"
+    r"\b(?:my|our) (?:eleven|twelve)-year-olds?\b",  # older than small children: not a 24-year-old's
+    # living with a partner: not said by someone whose household has none; and a partner so new that the
+    # user has yet to meet the parents: not beside the children they are raising together
+    "cohabiting": r"\bmoved in together\b",
+    # a partner of any kind: not in the texts of someone single (who dates, or got over a breakup)
+    "partnered": r"\bmy (?:new )?(?:partner|other half|husband|wife)\b|\bour wedding\b|\bwedding anniversary\b",
+    "new_partner": r"\bmy new partner\b|\bmy partner's parents for the first time\b",
+    # the user's own age shows: reading glasses from 40, a new knee or a sixtieth from 50, exams while studying
+    "past_forty": r"\bmy reading glasses\b|\bfor my fortieth\b",
+    "past_fifty": r"\bmy new (?:knee|hip)\b|\b(?:arrived|was|came) on my fiftieth\b|"
+    r"\bmy (?:sixtieth|seventieth|eightieth)\b",
+    "studying": r"\bmy revision\b|\brevision (?:notes|folders?|timetable|cards)\b|\bmy exam results\b",
+    # the home is not new: "our new flat" in March, then "nine years after moving in" and a loft the previous
+    # owners painted shut; and the world's mum and dad are together: no widower who makes mum laugh
+    "just_moved": r"\bour new (?:flat|place|house|home)\b|\bthe new flat\b|\bafter moving house\b|"
+    r"\bhousewarming\b|\bwe moved house this\b|\bkeys to our new\b|\bsince the move\b|\bmy removal boxes\b|"
+    r"\ba month into life in\b|\bin the new place\b|\bat the new place\b|\b(?:our|the) old flat\b|"
+    r"\bwhen I moved here\b|\bmoving to the city\b|\bafter moving to the edge\b|\bsince moving near\b|"
+    r"\bweeks after moving house\b",
+    # and every history has a car in it (136 sentences of the banks): nobody there has none
+    "no_car": r"\bsold the car\b|\bdriving theory test\b|\bI've got no car\b|\bwalked or taken the bus everywhere\b",
+    "parents_apart": r"\bmy (?:mum|dad|mother|father)\b[^.!?]*\b(?:widow|widower|boyfriend|girlfriend|dating)\b",
+    # a brother or sister of the writer: in the notes of the user's child or sibling, another of the family
+    "sibling": r"\bmy (?:(?:big|little|older|younger|twin) )?(?:brother|sister)s?\b(?!-in-law)",
+    "aunt_uncle": r"\bmy (?:great-)?(?:aunt|auntie|uncle)s?\b",
+    # the writer is a mother or a father: "another mum and I took over" is not a man's, nor his notes'
+    "as_mum": r"\b(?:another|other|fellow) mums?\b|\bus mums\b|\b(?:sports )?bra\b|\bmy handbag\b|\bher bridesmaid\b",
+    "as_dad": r"\b(?:another|other|fellow) dads?\b|\bus dads\b",
+}
+_HER_KIN = r"(?!'s (?:grandmother|gran|nan|mum|mother|sister|aunt|niece|cousin|daughter|godmother)\b)"
+_HIS_KIN = r"(?!'s (?:grandfather|grandad|dad|father|brother|uncle|nephew|cousin|son|godfather)\b)"
+_HE, _SHE = r"\b(?:he|him|his|himself)\b", r"\b(?:she|her|hers|herself)\b"
+for _tag, _who in (
+    ("partner", r"\bmy (?:new )?(?:partner|other half)"),
+    ("best_friend", r"\bmy best friend"),
+    ("manager", r"\bmy manager"),
+):
+    LIFE_WORDS[f"{_tag}_he"] = rf"{_who}\b{_HIS_KIN}[^.!?]*{_HE}"
+    LIFE_WORDS[f"{_tag}_she"] = rf"{_who}\b{_HER_KIN}[^.!?]*{_SHE}"
+WORLD_PRONOUN_TAGS = {"my partner": "partner", "my best friend": "best_friend", "my manager": "manager"}
+"""People of the persona's world whom scenario and neutral sentences call "he" or "she" ("my partner ...
+him"): the world gives each a pronoun of its own (``llm.world``), and a sentence giving them the other one
+contradicts it (``world_unfit_tags``)."""
+_OFFICE_JOBS = ("software engineer", "accountant", "lawyer", "graphic designer", "sales manager", "researcher",
+                "social worker", "small business owner")  # fmt: skip
+_SHIFT_JOBS = ("nurse", "doctor", "retail worker", "chef", "truck driver", "construction worker", "electrician",
+               "social worker", "musician")  # fmt: skip
+WORKPLACES = {
+    "office": (
+        r"\b(?:our|my) (?:office|firm)\b|\b(?:in|at|to|from|around) the office\b|"
+        r"\boffice (?:canteen|kettle|printer|radio|party|sweepstake|secret santa)\b|\ball-staff\b|\bexpenses system\b|"
+        r"\bworking in payroll\b",
+        _OFFICE_JOBS,
+    ),
+    "shift_work": (
+        r"\b(?:my|rotating|night|early|late|long|weekend) shifts?\b|\bworking shifts\b|\bshift pattern",
+        _SHIFT_JOBS,
+    ),
+    "hospital": (
+        r"\bshifts? (?:at|on) (?:a|the) (?:hospital|ward)\b|\bon the wards?\b|\bbetween patients\b|\bmy patients\b|"
+        r"\bhospital where I work\b",
+        ("nurse", "doctor"),
+    ),
+    "warehouse": (r"\bwarehouse where I work\b|\bshifts? at the warehouse\b", ("retail worker", "truck driver")),
+    "lab": (r"\b(?:our|my) lab\b|\b(?:staff kitchen|office) at the lab\b|\bautoclave\b", ("researcher",)),
+    "shop_floor": (
+        r"\bshifts? at the (?:bakery|shop|supermarket|café|cafe)\b|\breception desk all day\b|"
+        r"\bmy (?:customers|till)\b",
+        ("retail worker", "chef", "small business owner"),
+    ),
+    "classroom": (r"\bmy (?:pupils|classroom)\b|\bmarking (?:books|essays|homework)\b", ("teacher",)),
+    "farm": (r"\bour (?:herd|flock|ewes|farm)\b|\bmy (?:herd|flock|tractor)\b|\blambing\b", ("farmer",)),
+}
+"""Where a sentence says the user works, and the occupations that work there: a nurse's history has no
+"our office", an accountant's no "between patients" (a reader who meets a hospital shift and a warehouse
+shift five days apart stops believing the user)."""
+LIFE_WORDS |= {tag: words for tag, (words, _) in WORKPLACES.items()}

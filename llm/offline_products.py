@@ -1,0 +1,219 @@
+"""What the offline assistant hands back for a persona task: the drafted message, the post, the list of
+fixes, and each follow-up change (shorter, one sentence or one line, a heading, a subject line, hashtags).
+
+What: ``message_draft`` and ``post_text`` write the product from the user's sentences; ``add_to_product``
+works in what the user adds in a second turn; ``carry_out_followup`` makes the change asked for with it.
+Why: each reply must do what was asked of the text (readers met added points dropped, "one sentence"
+answered by a chain of semicolons, a heading under the text), and its own words must not recur word for
+word across a long history. How: deterministic from the caller's index ``k``; ``llm.offline_tasks``
+builds the session around it.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from llm.rewrite import casual, tighten
+from llm.world import address
+from schemas.generation import Contact
+from taxonomy import load_taxonomy
+
+# first line of a drafted message (five words or fewer: they may recur); none claims a long silence, as
+# the same person may hear from the user again days later
+_GENERAL_OPENERS = ["Hope you're well!", "Quick update from me.", "Some news from here!", "How are things?"]
+_REPLY_OPENERS = [
+    "Good to hear from you!",
+    "Thanks for your message.",
+    "Lovely to hear from you.",
+    "Sorry for the slow reply!",
+]
+# A sign-off suits the reader: "Love," goes to family and close friends, never to a manager.
+_SIGNOFFS_CLOSE = ["Love,", "Take care,", "Speak soon,", "Lots of love,", "Cheers,", "All the best,"]
+_SIGNOFFS_WORK = ["Best,", "Many thanks,", "Kind regards,", "All the best,"]
+_SIGNOFFS_OTHER = ["Take care,", "Speak soon,", "Best,", "Cheers,", "All the best,"]
+_CLOSE = frozenset(
+    [
+        "my sister",
+        "my brother",
+        "my partner",
+        "my mum",
+        "my dad",
+        "my son",
+        "my daughter",
+        "my grandmother",
+        "my best friend",
+        "my cousin",
+    ]
+)
+_WORK = frozenset(["my manager", "my coworker"])
+
+
+def signoffs_for(relation: str, owner: str) -> list[str]:
+    """Sign-offs that suit a message to ``relation`` (someone else's message: neutral ones)."""
+    if owner == "other":
+        return _SIGNOFFS_OTHER
+    return _SIGNOFFS_CLOSE if relation in _CLOSE else _SIGNOFFS_WORK if relation in _WORK else _SIGNOFFS_OTHER
+
+
+# five words or fewer: they may recur within a history
+_CALL_LINES = {0: "I'll call on Sunday.", 1: "I'll ring at the weekend.", 2: "Let's talk by phone soon."}
+_SUBJECTS = ["News from me", "Catching up", "A quick hello", "Some news", "An update"]
+# the user's own message names its reader in the subject, so it stands out in a full inbox
+_SUBJECTS_TO = ["{first}, news from me!", "Catching up, {first}", "A hello for {first}", "For {first}: my news"]
+TITLES = ["A busy few days", "Notes from this week", "This week, briefly", "Small news", "Odds and ends"]
+_HASHTAGS = ["#weeknotes", "#littlewins", "#realLife", "#thisweek", "#catchingup", "#dailyLife"]
+# A post opens as people open one where it goes up (five words or fewer: they may recur).
+_POST_OPENERS = {
+    # no "Morning, everyone!": the history dates a session after it is written, evening as often as morning
+    "neighbours": ["Hi neighbours!", "Hello all,", "Hello, everyone!", "Hi all, a quick one.", "Hi everyone,"],
+    "family": ["Hi all!", "Hello lovely lot,", "Family news!", "Hi everyone,"],
+    "own": ["Life lately.", "This week, in brief.", "A few bits of news.", "Small news from me."],
+}
+_AUDIENCE = {"the family chat": "family", "my page": "own", "my feed": "own", "my status": "own"}
+
+
+def message_draft(sentences: list[str], contact: Contact, owner: str, k: int, reply: bool = False) -> str:
+    openers = _REPLY_OPENERS if reply else _GENERAL_OPENERS
+    opener = openers[k % len(openers)]
+    # someone else's message goes to a reader the user never named ("an old friend"): a placeholder, as the
+    # user's own drafts sign off "[Your name]", rather than a bare "Hi," that reads as a name dropped
+    hello = "Hi [Name]," if owner == "other" else f"Hi {address(contact)},"
+    sign = contact.name if owner == "other" else "[Your name]"
+    body = " ".join(sentences)
+    signoffs = signoffs_for(contact.relation, owner)
+    return f"{hello}\n\n{opener} {body}\n\n{signoffs[k % len(signoffs)]}\n{sign}"
+
+
+def add_to_product(task_id, sentences, held, fixes, contact, occasion, owner, k) -> str:
+    """Work the sentences the user adds in a second turn into the product."""
+    if task_id in ("message", "reply"):
+        return "Added:\n\n" + message_draft([*sentences, *held], contact, owner, k, task_id == "reply")
+    if task_id == "proofread":
+        return " ".join(held) + (f"\n\n{fixes_line(fixes, k + 1)}" if fixes else "\n\nThat part was already fine.")
+    if task_id == "shorten":
+        return "With it:\n\n" + " ".join([*sentences, *held])
+    return post_text([*sentences, *held], occasion, k)
+
+
+_FIXES_HEADS = ("Fixed", "Changed", "Corrected", "Typos")
+"""How the list of corrections is headed, in turn: every proofread of a history ending "Fixed: ..." read as
+a machine's. Each lists "wrong -> right" (``flows.stages.conversations.cue_as_meant`` reads it back)."""
+
+
+def fixes_line(fixes: list[tuple[str, str]], k: int) -> str:
+    listed = "; ".join(f"{w} -> {r}" for w, r in fixes) or "nothing needed changing"
+    return f"{_FIXES_HEADS[k % len(_FIXES_HEADS)]}: {listed}."
+
+
+def post_text(sentences: list[str], occasion: str, k: int) -> str:
+    """A post for ``occasion``: opened on its own line as posts there open, in a casual register. Someone
+    else's "her feed" is their own page, as "my feed" is the user's: no "Hi neighbours!" there."""
+    openers = _POST_OPENERS[_AUDIENCE.get(re.sub(r"^(?:his|her|their) ", "my ", occasion), "neighbours")]
+    return f"{openers[k % len(openers)]}\n" + " ".join(casual(s) for s in sentences)
+
+
+def carry_out_followup(
+    task_id, kind, p, sentences, fixes, contact, occasion, owner, k, added: int = 1, one_line=False
+) -> str:
+    """Carry out a follow-up on the same text, whose last ``added`` sentences came with the follow-up;
+    ``one_line``: the follow-up asked for a single line."""
+    if task_id in ("message", "reply"):
+        reply = task_id == "reply"
+        if kind == "shorter":  # cut to main clauses, keeping what was just added: the user asked for it
+            short, note = _kept_when_cut(sentences, added)
+            return f"Shorter{note}:\n\n" + message_draft(short, contact, owner, k, reply)  # same greeting, sign-off
+        if kind == "add_call":
+            return "Added:\n\n" + message_draft([*sentences, _CALL_LINES[p % 3]], contact, owner, k, reply)
+        subjects = _SUBJECTS if owner == "other" else [x.format(first=address(contact)) for x in _SUBJECTS_TO]
+        return f"Subject: {subjects[k % len(subjects)]}\n\n" + message_draft(sentences, contact, owner, k)
+    if task_id == "shorten":
+        if kind == "title":  # above the text, where a heading goes (five words or fewer: it may recur)
+            return f"With it, under a heading:\n\n{TITLES[(k + 2) % len(TITLES)]}\n\n" + " ".join(sentences)
+        return _in_one_sentence(sentences, added)
+    if task_id == "proofread":
+        n = len(fixes)
+        listed = ", ".join(f"{w} for {r}" for w, r in fixes)
+        return f"{n} mistake{'s' if n != 1 else ''}: {listed}." if n else "None, it was clean."
+    if kind == "hashtags":
+        tags = " ".join(_HASHTAGS[(k + i) % len(_HASHTAGS)] for i in range(2))
+        return post_text(sentences, occasion, k) + f" {tags}"
+    if one_line:  # "One line, maybe?": one line under the post's opener
+        openers = _POST_OPENERS[_AUDIENCE.get(re.sub(r"^(?:his|her|their) ", "my ", occasion), "neighbours")]
+        return _in_one_sentence(sentences, added, openers[k % len(openers)])
+    # a shorter post, opened as before: every point cut to its main clause, the earlier ones thinned out
+    kept, note = _kept_when_cut(sentences, added)
+    return (f"Shorter{note}:\n\n" if note else "") + post_text(kept, occasion, k)
+
+
+_SHORTER_BY = 0.8
+"""A shorter version has at most this share of the words of the text it replaces (with what was added)."""
+
+
+def _kept_when_cut(sentences: list[str], added: int) -> tuple[list[str], str]:
+    """What a shorter version keeps, and a word on what it left out: every point cut to its main clause,
+    and when that is not short enough, earlier points dropped from the last one back (never one just
+    added: "Trim it a bit? Also add this: ..." asks for both, and a reader met the new points dropped; nor
+    the first one: a reader met all the original points gone)."""
+    cut = [tighten(s) for s in sentences]
+    limit = _SHORTER_BY * sum(len(s.split()) for s in sentences)
+    dropped: list[int] = []
+    for i in range(len(sentences) - added - 1, 0, -1):  # earlier points, the last one first; never the first
+        if sum(len(s.split()) for j, s in enumerate(cut) if j not in dropped) <= limit:
+            break
+        dropped.append(i)
+    kept = [s for j, s in enumerate(cut) if j not in dropped]
+    if not dropped:
+        return kept, ""
+    return kept, f" (without {_left_out([sentences[i] for i in sorted(dropped)])})"
+
+
+def _left_out(sentences: list[str]) -> str:
+    """What a shorter text left out, named by the first one's opening words ('"The boiler broke again on..."
+    and one more'): a stock "the other two points" recurred word for word across a 128k history, and so
+    would any words of six or more after the quote (a sentence ends at its '..."')."""
+    first = " ".join(sentences[0].split()[:5]).rstrip(",;:")
+    more = len(sentences) - 1
+    return f'"{first}..."' + (f" and {_COUNTS.get(more, more)} more" if more else "")
+
+
+_ONE_SENTENCE_KEEPS = 2
+"""Points one sentence holds: more ran into a chain of semicolons. It holds what the user just asked to
+have in it, never an earlier point beside them (readers took "A, and B" of an old and a new point as a
+run-on); an editor says what went."""
+_COUNTS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
+
+
+def _in_one_sentence(sentences: list[str], added: int, opener: str = "") -> str:
+    """ "One sentence only?" (or a post's "One line, maybe?", under its ``opener``): the point just added,
+    cut to its main clause, and a word on what had to go, as a careful editor says it."""
+    kept = sentences[len(sentences) - added :][:_ONE_SENTENCE_KEEPS]
+    left = [s for s in sentences if s not in kept]
+    body = one_sentence([tighten(s) for s in kept])
+    text = f"In one line:\n\n{opener}\n{casual(body)}" if opener else f"In one sentence:\n\n{body}"
+    return f"{text}\n\nTo keep it to one, I left out {_left_out(left)}." if left else text
+
+
+_KEEP_CAPITAL = re.compile(
+    r"(I|I'\w+|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|May|June|"
+    r"July|August|September|October|November|December|Christmas|Easter|English|British|[A-Z]{2,}\w*)\b"
+)
+
+
+@cache
+def _names() -> frozenset[str]:
+    world = load_taxonomy().world
+    return frozenset([*world.names_she, *world.names_he])
+
+
+def one_sentence(sentences: list[str]) -> str:
+    """The sentences run together as one: two joined with ", and", more with semicolons. A following
+    sentence's first word is lowered unless it is "I", a day, a month, an acronym or a name."""
+    parts = [sentences[0].rstrip(".!?")]
+    for s in sentences[1:]:
+        first = s.split(" ", 1)[0].removesuffix("'s").strip(",;:")
+        keep = _KEEP_CAPITAL.fullmatch(first) or first in _names()
+        parts.append((s if keep else s[0].lower() + s[1:]).rstrip(".!?"))
+    if len(parts) == 2:
+        return f"{parts[0]}, and {parts[1]}."
+    return "; ".join(parts) + "."
