@@ -95,6 +95,9 @@ SEASON_SIGNS: tuple[tuple[str, frozenset[int]], ...] = (
     (r"\bfrozen fingers\b", _COLD),
     (r"\ba slow winter job\b", frozenset({11, 12, 1, 2, 3})),
     (r"\bend-of-year (?:show|concert|play|assembly|performance)\b", frozenset({6, 7})),
+    (r"\bsports day\b|\bthe school fete\b", frozenset({5, 6, 7})),
+    (r"\bglassy ice\b", _COLD),
+    (r"\bnow the cold has set in\b", frozenset({10, 11, 12, 1})),
 )
 """Words that date a told event or a present state to a time of year without naming a month: "heavy
 snow on Saturday" is not told in June, "it's already dark by half four" not in July, "before the harvest

@@ -42,6 +42,9 @@ from llm.timing import ALL_MONTHS, months_fitting, timeline_months
         ("Bindweed has wound itself up every one of my bean poles again.", [7, 8], [1, 2, 11]),
         ("Scanning my grandparents' old slides has become a slow winter job, with surprises in every box.", [1], [7]),
         ("At the neighbours' barbecue I skipped the burgers.", [6, 8], [1, 11]),
+        # met by a reader of the final round: sports day in February, glassy ice in May
+        ("My nephew is furious about sitting out the school sports day.", [5, 7], [2, 8]),
+        ("Glassy ice in front of the newsagent's sent me skidding into the rack of tabloids.", [1, 12], [5]),
         ("Every winter a bat flew in, as a child I mean.", [1, 7], []),  # a memory fits any month
     ],
 )
