@@ -109,8 +109,13 @@ def fixes_line(fixes: list[tuple[str, str]], k: int) -> str:
 def post_text(sentences: list[str], occasion: str, k: int) -> str:
     """A post for ``occasion``: opened on its own line as posts there open, in a casual register. Someone
     else's "her feed" is their own page, as "my feed" is the user's: no "Hi neighbours!" there."""
+    return f"{_post_opener(occasion, k)}\n" + " ".join(casual(s) for s in sentences)
+
+
+def _post_opener(occasion: str, k: int) -> str:
+    """How a post for ``occasion`` opens (the k-th of its audience's openers)."""
     openers = _POST_OPENERS[_AUDIENCE.get(re.sub(r"^(?:his|her|their) ", "my ", occasion), "neighbours")]
-    return f"{openers[k % len(openers)]}\n" + " ".join(casual(s) for s in sentences)
+    return openers[k % len(openers)]
 
 
 def carry_out_followup(
@@ -139,8 +144,7 @@ def carry_out_followup(
         tags = " ".join(_HASHTAGS[(k + i) % len(_HASHTAGS)] for i in range(2))
         return post_text(sentences, occasion, k) + f" {tags}"
     if one_line:  # "One line, maybe?": one line under the post's opener
-        openers = _POST_OPENERS[_AUDIENCE.get(re.sub(r"^(?:his|her|their) ", "my ", occasion), "neighbours")]
-        return _in_one_sentence(sentences, added, openers[k % len(openers)])
+        return _in_one_sentence(sentences, added, _post_opener(occasion, k))
     # a shorter post, opened as before: every point cut to its main clause, the earlier ones thinned out
     kept, note = _kept_when_cut(sentences, added)
     return (f"Shorter{note}:\n\n" if note else "") + post_text(kept, occasion, k)

@@ -75,11 +75,7 @@ def fits(
         return False
     if relation in at_home and tax.world.away and re.search(tax.world.away, template, re.I):
         return False
-    return not (young and relation in _CHILDREN and template not in _any_age(tax))
-
-
-def _any_age(tax: Taxonomy) -> frozenset[str]:
-    return frozenset(tax.world.any_age)
+    return not (young and relation in _CHILDREN and template not in tax.world.any_age)
 
 
 def render_news(template: str, contact: Contact) -> str:

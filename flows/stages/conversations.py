@@ -140,8 +140,10 @@ def generate_conversations(
         people = [world[r] for r in relations_for(persona, list(world))]  # only people its life allows
         unfit = unfit_tags(persona, world)  # its life, and its people's pronouns
         retired = retired_people(persona)
-        home = living_with(persona)
-        supply = NewsSupply(config.seed, persona.persona_id, mine, tax, 0, unfit=unfit, retired=retired, at_home=home)
+        home = living_with(persona)  # nobody of them "came over"
+        supply = NewsSupply(
+            config.seed, persona.persona_id, mine, tax, half=0, unfit=unfit, retired=retired, at_home=home
+        )
         order = task_order(config.seed, persona.persona_id, tax)
         variants: dict[str, int] = {}
         followups: dict[str, int] = {}  # earlier change requests per task type: dealt in turn, never repeated

@@ -247,19 +247,16 @@ def rendered_tags(template: str, relation: str, pronoun: str) -> frozenset[str]:
 
 
 _STAND_IN = "Alex"
-_ONCE: dict[int, tuple[tuple[str, re.Pattern], ...]] = {}
 
 
 def once_events(text: str, tax: Taxonomy) -> frozenset[str]:
-    """The ``once`` events of ``tax.world`` that ``text`` tells (cached per text)."""
-    if id(tax.world) not in _ONCE:
-        _ONCE[id(tax.world)] = tuple((name, re.compile(rx, re.I)) for name, rx in tax.world.once.items())
-    return _once_events(text, id(tax.world))
+    """The ``once`` events of ``tax.world`` that ``text`` tells (cached per text and event list)."""
+    return _once_events(text, tuple(tax.world.once.items()))
 
 
 @lru_cache(maxsize=1 << 16)
-def _once_events(text: str, world: int) -> frozenset[str]:
-    return frozenset(name for name, rx in _ONCE[world] if rx.search(text))
+def _once_events(text: str, once: tuple[tuple[str, str], ...]) -> frozenset[str]:
+    return frozenset(name for name, rx in once if re.search(rx, text, re.I))
 
 
 def _once_half(persona_id: str, event: str) -> int:
