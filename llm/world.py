@@ -65,13 +65,19 @@ _CHILDREN = ("my son", "my daughter")
 
 
 def fits(
-    template: str, relation: str, tax: Taxonomy, at_home: frozenset[str] = frozenset(), young: bool = False
+    template: str,
+    relation: str,
+    tax: Taxonomy,
+    at_home: frozenset[str] = frozenset(),
+    young: bool = False,
+    age: int | None = None,
 ) -> bool:
-    """Whether ``relation`` can be the subject of ``template`` (``unfit`` rules of ``world.yaml``): and, for
+    """Whether ``relation`` can be the subject of ``template`` for a persona of ``age`` (``unfit`` rules of
+    ``world.yaml``; an age-bound rule holds when the age is unknown): and, for
     someone the user lives with (``at_home``), no template of someone who lives elsewhere ("my partner came
     over with a heater"); for a son or daughter while the children are ``young``, only ``any_age`` ones (a
     six-year-old who "chairs the residents' association" is what a reader met)."""
-    if any(relation in rule.relations and re.search(rule.words, template, re.I) for rule in tax.world.unfit):
+    if any(rule.rules_out(template, relation, age) for rule in tax.world.unfit):
         return False
     if relation in at_home and tax.world.away and re.search(tax.world.away, template, re.I):
         return False

@@ -7,6 +7,7 @@ file), then builds them.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from pydantic import Field, model_validator
@@ -158,10 +159,21 @@ class TaskTypeSpec(Record):
 
 class UnfitRule(Record):
     """News a relation cannot plausibly be the subject of: a template matching ``words`` (a regular
-    expression, case-insensitive) is never rendered for any of ``relations`` ("my daughter is retiring")."""
+    expression, case-insensitive) is never rendered for any of ``relations`` ("my daughter is retiring");
+    with ``unless_age``, only while the persona's age is outside that range (a sister "retiring at the end of
+    the year" fits a user of sixty, not of thirty)."""
 
     words: str = Field(min_length=1)
     relations: list[str] = Field(min_length=1)
+    unless_age: tuple[int, int] | None = Field(
+        default=None, description="[lowest, highest] persona age at which the news fits these relations after all"
+    )
+
+    def rules_out(self, template: str, relation: str, age: int | None) -> bool:
+        """Whether this rule keeps ``template`` from being about ``relation`` for a persona of ``age``."""
+        if relation not in self.relations or not re.search(self.words, template, re.I):
+            return False
+        return self.unless_age is None or age is None or not self.unless_age[0] <= age <= self.unless_age[1]
 
 
 class WorldSpec(Record):

@@ -142,7 +142,15 @@ def generate_conversations(
         retired = retired_people(persona)
         home = living_with(persona)  # nobody of them "came over"
         supply = NewsSupply(
-            config.seed, persona.persona_id, mine, tax, half=0, unfit=unfit, retired=retired, at_home=home
+            config.seed,
+            persona.persona_id,
+            mine,
+            tax,
+            half=0,
+            unfit=unfit,
+            retired=retired,
+            at_home=home,
+            age=persona.age,
         )
         order = task_order(config.seed, persona.persona_id, tax)
         variants: dict[str, int] = {}

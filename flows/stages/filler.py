@@ -85,6 +85,7 @@ def generate_persona_filler(
             unfit=unfit_tags(persona, everyone),
             retired=retired,
             at_home=living_with(persona),
+            age=persona.age,
         )
         order = task_order(config.seed, persona.persona_id, tax)
         holders = set(holders_for(persona, list(everyone)))

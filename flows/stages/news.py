@@ -60,8 +60,10 @@ class NewsSupply:
         unfit: frozenset[str] = frozenset(),
         retired: frozenset[str] = frozenset({"my grandmother"}),
         at_home: frozenset[str] = frozenset(),
+        age: int | None = None,
     ) -> None:
         self.tax = tax
+        self.age = age  # the persona's: a sister of a thirty-year-old is not retiring (world.yaml unfit)
         self.at_home = at_home  # the relations the persona lives with (llm.life.living_with): nobody "came over"
         self.young_children = "grown_children" in unfit  # its son and daughter are small or teenagers
         self.unfit = unfit  # life details the persona cannot have (llm.life): such sentences are never taken
@@ -218,7 +220,7 @@ class NewsSupply:
             template = self.world[back]
             for i in range(len(others)):
                 person = others[(start + i) % len(others)]
-                if fits(template, person.relation, self.tax, self.at_home, self.young_children) and (
+                if fits(template, person.relation, self.tax, self.at_home, self.young_children, self.age) and (
                     self.window is None or months_fitting(template) & self.window
                 ):
                     # the person's relation joins the words ("my daughter Yara ... at school"); in the user's

@@ -543,6 +543,37 @@ def test_nobody_the_user_lives_with_comes_round_and_young_children_get_news_for_
     assert fits(tonsils, "my son", tax, young=True) and fits(adult, "my sister", tax, young=True)
 
 
+def test_a_peers_news_tied_to_an_age_fits_only_a_user_of_about_that_age(tax):
+    """A reader met a sister "retiring at the end of the year" beside a user of thirty: such news is about
+    a sibling, partner or friend only when the user is about that age too; a manager may retire at any
+    age of the user, and with the age unknown the rule holds."""
+    from llm.world import fits
+
+    retiring = next(t for t in tax.world.news if "is retiring" in t)
+    forty = next(t for t in tax.world.news if "is turning forty" in t)
+    assert not fits(retiring, "my sister", tax, age=30) and fits(retiring, "my sister", tax, age=61)
+    assert fits(retiring, "my manager", tax, age=30) and not fits(retiring, "my sister", tax)
+    assert fits(forty, "my partner", tax, age=40) and not fits(forty, "my partner", tax, age=25)
+    assert not fits(forty, "my best friend", tax, age=68)
+    reference = next(t for t in tax.world.news if "reference for a former colleague" in t)
+    assert not fits(reference, "my grandmother", tax) and fits(reference, "my cousin", tax)
+
+
+def test_one_move_of_home_per_history(tax):
+    """A brother moving abroad three times, a sister getting the keys to her own flat two weeks before
+    moving back in with their parents: someone moving home is one ``once`` event."""
+    from flows.stages.news import once_events
+
+    moves = [
+        "My sister and her husband have just got the keys to a flat of their own, and we toasted them.",
+        "{Who} finally got the keys to {their} first flat on Friday, after months of delays from the seller.",
+        "After three months of waiting, my brother's residence permit came through, so he moves abroad in September.",
+        "My sister is moving abroad with her animals, and I spent an evening helping her with the pet passport.",
+    ]
+    assert all("new_home" in once_events(m, tax) for m in moves)
+    assert "new_home" not in once_events("At school I carried the keys to the stationery cupboard.", tax)
+
+
 def test_a_home_is_in_a_village_or_a_town_for_good_and_only_a_parent_has_an_eldest():
     village, town = "Our village hall has been double-booked.", "Our high street has lost another bank."
     homes = [unfit_tags(_persona(persona_id=f"p{i:05d}", household=h)) for i in range(40)
