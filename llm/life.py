@@ -127,6 +127,8 @@ def unfit_tags(persona, world: dict | None = None) -> frozenset[str]:
     if persona.occupation != "student" and persona.age > 25:
         tags.add("studying")
     tags |= set(_AS_PARENT_OF_GENDER.get(persona.gender, ("as_mum", "as_dad")))
+    pet = pet_kind(persona)  # a dog, a cat or no animal, for good
+    tags |= {"dog", "cat"} - {pet} | (set() if pet else {"pet"})
     tags |= {"just_moved", "parents_apart", "no_car"}  # a settled home, parents together, a car
     return frozenset(tags)
 
@@ -191,6 +193,13 @@ def couple_stage(persona) -> str | None:
     if "my partner" in _HOUSEHOLD.get(persona.household, ()):
         return (*_COUPLE_STAGES, "married")[draw]
     return _COUPLE_STAGES[draw % 2]
+
+
+def pet_kind(persona) -> str | None:
+    """The user's animal, "dog" (35%), "cat" (30%) or none, from a stable draw on the persona id: one animal
+    for good, so "our old boy" is not a dog in one text and a cat in the next."""
+    draw = zlib.crc32(f"pet:{persona.persona_id}".encode()) % 20
+    return "dog" if draw < 7 else "cat" if draw < 13 else None
 
 
 def _older_children(persona) -> bool:

@@ -150,6 +150,15 @@ LIFE_WORDS = {
     # the writer is a mother or a father: "another mum and I took over" is not a man's, nor his notes'
     "as_mum": r"\b(?:another|other|fellow) mums?\b|\bus mums\b|\b(?:sports )?bra\b|\bmy handbag\b|\bher bridesmaid\b",
     "as_dad": r"\b(?:another|other|fellow) dads?\b|\bus dads\b",
+    # the user's own animal: a dog or a cat for good ("our old boy" barking at waves and getting a birthday
+    # sardine on a saucer is what a reader met), or any animal ("our vet", "the old boy")
+    "dog": r"\b(?:my|our|the) (?:(?:new|young|rescue|old) )?(?:dog|puppy|spaniel|lurcher|terrier|collie|collie pup|"
+    r"cockapoo|labrador|whippet|greyhound|retriever)(?:'s)?\b(?!-| next door)|\bdog walks\b|\bwalks with the dog\b|"
+    r"\bold boy (?:tries to bark|rolled in)\b",
+    "cat": r"\b(?:my|our|the) (?:cat|cats|kitten)\b(?!-| next door)|\bcat hair\b|\bcat litter\b|\bcat-sitter\b|"
+    r"\bbirthday sardine\b|\badopted a (?:two-year-old )?cat\b",
+    "pet": r"\bold boy\b|\bmy animal\b|\bmy pets'?|\bour pets\b|\b(?:our|the) vet(?:'s)?\b(?! (?:nurse|school))|"
+    r"\bkennel stay\b|\ba kennel for\b|\bthe annual booster\b",
 }
 _HER_KIN = r"(?!'s (?:grandmother|gran|nan|mum|mother|sister|aunt|niece|cousin|daughter|godmother)\b)"
 _HIS_KIN = r"(?!'s (?:grandfather|grandad|dad|father|brother|uncle|nephew|cousin|son|godfather)\b)"

@@ -10,7 +10,17 @@ from flows.stages.conversations import generate_conversations
 from flows.stages.filler import generate_persona_filler
 from flows.stages.personas import generate_personas
 from flows.stages.preferences import generate_preferences
-from llm.life import LIFE_WORDS, _tags_of, correspondents, fits_life, holders_for, relations_for, rules_read, unfit_tags
+from llm.life import (
+    LIFE_WORDS,
+    _tags_of,
+    correspondents,
+    fits_life,
+    holders_for,
+    life_tags,
+    relations_for,
+    rules_read,
+    unfit_tags,
+)
 from llm.people import SOMEONE_ELSES
 from schemas.core import Persona
 
@@ -490,7 +500,7 @@ def test_more_signs_of_a_flat_and_of_a_house_never_meet():
         "Our building has a row of pigeonholes for post.",
         "I live on the seventh floor, and the lift breaks.",
     ]
-    houses = ["Our front gate squeaks so loudly that the dog barks.", "I cleared out the cupboard under the stairs.",
+    houses = ["Our front gate squeaks so loudly that I hear every visitor.", "I cleared out the cupboard under the stairs.",
               "The courtyard behind our terrace is about four metres square."]  # fmt: skip
     homes = [unfit_tags(_persona(persona_id=f"p{i:05d}", household="lives alone")) for i in range(40)]
     for u in homes:
@@ -572,6 +582,26 @@ def test_one_move_of_home_per_history(tax):
     ]
     assert all("new_home" in once_events(m, tax) for m in moves)
     assert "new_home" not in once_events("At school I carried the keys to the stationery cupboard.", tax)
+
+
+def test_the_users_animal_is_one_dog_or_one_cat_or_none_for_good():
+    """ "Our old boy" barked at every wave in one text and got a birthday sardine on a saucer in another: a
+    persona has a dog, a cat or no animal, and only sentences that fit it."""
+    from llm.life import pet_kind
+
+    barks = "Each time we visit the seaside our old boy tries to bark at every single wave."
+    sardine = "Our old boy turned twelve this week, so he got a tiny birthday sardine on a saucer."
+    vet = "Appointment reminders from our vet now come by text, which has finally stopped me forgetting."
+    neighbours = "The dog next door barks at our postman at ten every day, and the postman throws it a biscuit."
+    kinds = set()
+    for i in range(60):
+        persona = _persona(persona_id=f"p{i:05d}")
+        u, pet = unfit_tags(persona), pet_kind(persona)
+        kinds.add(pet)
+        assert fits_life(barks, u) == (pet == "dog") and fits_life(sardine, u) == (pet == "cat")
+        assert fits_life(vet, u) == (pet is not None) and fits_life(neighbours, u)
+    assert kinds == {"dog", "cat", None}
+    assert not life_tags("The cover of my dog-eared paperback came off; I now vet every download.")
 
 
 def test_a_home_is_in_a_village_or_a_town_for_good_and_only_a_parent_has_an_eldest():
