@@ -500,7 +500,7 @@ def test_more_signs_of_a_flat_and_of_a_house_never_meet():
         "Our building has a row of pigeonholes for post.",
         "I live on the seventh floor, and the lift breaks.",
     ]
-    houses = ["Our front gate squeaks so loudly that I hear every visitor.", "I cleared out the cupboard under the stairs.",
+    houses = ["Our front gate squeaks at every visitor.", "I cleared out the cupboard under the stairs.",
               "The courtyard behind our terrace is about four metres square."]  # fmt: skip
     homes = [unfit_tags(_persona(persona_id=f"p{i:05d}", household="lives alone")) for i in range(40)]
     for u in homes:
