@@ -115,6 +115,10 @@ _SIGNS = tuple(
 )
 _HALF_TERM = re.compile(r"\bhalf-term\b", re.IGNORECASE)
 _HALF_TERMS = (2, 5, 10)  # February, late May, late October
+_HOLIDAYS = re.compile(r"\b(?P<lead>over|during|for|after|about) the holidays\b", re.IGNORECASE)
+_HOLIDAYS_AHEAD, _HOLIDAYS_TOLD = frozenset({3, 6, 7, 11, 12}), frozenset({1, 4, 8, 9})
+"""The holidays (Christmas, Easter, the summer) are planned in the weeks before and told of in the weeks
+after: "over the holidays" is neither in February nor in May."""
 _HABITUAL = re.compile(
     r"\b(?:(?:every|each)(?: single| other)? (?:\w+ )?(?:day|night|morning|evening|afternoon|week|weekend|month|"
     r"year|time|season|summer|winter|spring|autumn|holidays?|snap|spell|term|birthday|visit|trip|\w+day|"
@@ -125,7 +129,10 @@ _HABITUAL = re.compile(
 )
 """A habit or a memory: "every cold snap", "each Christmas", "always". Not any "every": "every one of my bean
 poles" in a sentence about bindweed is this summer's."""
-SIGN_PATTERN = "|".join([words for words, _ in SEASON_SIGNS + SIGNS_EVEN_IN_HABITS] + [r"\bhalf-term\b"])
+SIGN_PATTERN = "|".join(
+    [words for words, _ in SEASON_SIGNS + SIGNS_EVEN_IN_HABITS]
+    + [r"\bhalf-term\b", r"\b(?:over|during|for|after|about) the holidays\b"]
+)
 """Any season sign (a regular expression): a text without one, and without a calendar word, fits any month."""
 _ANY_SIGN = re.compile(SIGN_PATTERN.lower())  # on lowercased text
 _ANY_WORD_OR_SIGN = re.compile(rf"\b(?:{_WORD.lower()})\b|" + SIGN_PATTERN.lower())
@@ -239,6 +246,9 @@ def _sign_months(sentence: str, future: bool, habitual: bool) -> set[int]:
         return allowed
     if _HALF_TERM.search(sentence):
         allowed &= {m for t in _HALF_TERMS for m in ((t,) if future else (t, t % 12 + 1))}
+    if found := _HOLIDAYS.search(sentence):  # "asked about the holidays": a plan; "after the holidays": past
+        ahead = found["lead"].lower() == "about" or (future and found["lead"].lower() != "after")
+        allowed &= _HOLIDAYS_AHEAD if ahead else _HOLIDAYS_TOLD
     return allowed
 
 

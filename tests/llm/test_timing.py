@@ -364,3 +364,15 @@ def test_dated_sessions_sit_among_the_undated_where_their_dates_fall():
     order = [s.session_id for s in _interleave(own, filler, random.Random(0), start, end)]
     a, b, c = (order.index(x) for x in ("s10", "s11", "s90"))
     assert 5 <= a <= 15 and b - a <= 3 and 70 <= c - b <= 85
+
+
+def test_the_holidays_are_planned_before_them_and_told_after():
+    """ "Over the holidays I got through twenty hours of lectures" in a session of February, "staying with us
+    over the holidays" in May: the holidays (Christmas, Easter, summer) are told of just after, planned just
+    before; a habit fits any month."""
+    told = months_fitting("Over the holidays I got through twenty hours of recorded lectures on the sofa.")
+    ahead = months_fitting("My partner's parents are staying with us for ten days over the holidays.")
+    assert 1 in told and 9 in told and not {2, 5, 11} & told
+    assert 12 in ahead and 7 in ahead and not {1, 2, 5, 9} & ahead
+    assert months_fitting("Both our mothers asked about the holidays within an hour of each other.") == ahead
+    assert months_fitting("Every holidays we drive to the coast, whatever the weather.") == ALL_MONTHS
