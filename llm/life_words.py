@@ -140,7 +140,8 @@ LIFE_WORDS = {
     r"\bhousewarming\b|\bwe moved house this\b|\bkeys to our new\b|\bsince the move\b|\bmy removal boxes\b|"
     r"\ba month into life in\b|\bin the new place\b|\bat the new place\b|\b(?:our|the) old flat\b|"
     r"\bwhen I moved here\b|\bmoving to the city\b|\bafter moving to the edge\b|\bsince moving near\b|"
-    r"\bweeks after moving house\b",
+    r"\bweeks after moving house\b|\bsince moving (?:to|into|out to|in here)\b|\bafter the move to\b|"
+    r"\bsince we moved (?:next to|to)\b|\bmoving into a flat above\b",
     # and every history has a car in it (136 sentences of the banks): nobody there has none
     "no_car": r"\bsold the car\b|\bdriving theory test\b|\bI've got no car\b|\bwalked or taken the bus everywhere\b",
     "parents_apart": r"\bmy (?:mum|dad|mother|father)\b[^.!?]*\b(?:widow|widower|boyfriend|girlfriend|dating)\b",

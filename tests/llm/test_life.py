@@ -406,6 +406,8 @@ def test_a_home_is_not_new_and_the_parents_are_together():
         assert not fits_life("My mum has joined a line dancing group and met a widower who makes her laugh.", unfit)
         assert not fits_life("Saturday mornings since the move go to the hospice stockroom.", unfit)  # a move
         assert not fits_life("The last of my removal boxes went out for recycling this week.", unfit)
+        assert not fits_life("Since moving to Bristol I cycle round the underpasses every Sunday.", unfit)
+        assert not fits_life("Since we moved next to the woods, my weekends go on bumping over roots.", unfit)
         # a car is in every history: no "walked or taken the bus everywhere since" beside "leaving the car"
         assert not fits_life("My bike was stolen, and I've walked or taken the bus everywhere since.", unfit)
 
