@@ -33,6 +33,8 @@ def _form_errors(text: str, key_terms: set[str]) -> list[str]:
         errors.append(f"{len(text.split())} words")
     if re.search(r"[:\"“”]", text):
         errors.append("colon or quotation mark")
+    if re.search(r"[.!?][)\]'’]*\s", text.strip()):  # "a Which? member for years": read as two sentences
+        errors.append("more than one sentence")
     return errors
 
 
@@ -65,6 +67,7 @@ def test_neutral_sentences_have_the_form_of_cues_and_name_no_option(domain):
 def test_the_rules_catch_what_they_exist_for():
     assert _form_errors("I love my cordless screwdriver: it is great and light and quick.", {"cordless"})
     assert not _form_errors("Saturday's market run ended with a bag of windfall apples and a sore back.", set())
+    assert _form_errors("I've been a Which? member for years and keep their buying guides in a folder.", set())
 
 
 def test_the_users_own_habits_have_the_form_of_cues_and_name_no_option_anywhere():
