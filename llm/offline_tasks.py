@@ -154,7 +154,11 @@ def write_task_session(
         elif contact.relation not in _OLDER:  # "Kavya's eyes are not up to long texts" of a manager
             reasons = [r for r in reasons if not _OLD_AGE.search(r)]
         j = (k if followup_index is None else followup_index) // len(kinds)  # the j-th change of this kind
-        reason = " " + reasons[j % len(reasons)].format(**slots) if reasons and rng.random() < 0.5 else ""
+        # a cue session gives each reason once ("Jack asked when we could talk properly" in two cue messages
+        # to Jack is a repeat a reader sees); an own task that would repeat one is skipped by the history
+        dealt = followup_index is None or j < len(reasons)
+        given = bool(reasons) and dealt and rng.random() < 0.5
+        reason = " " + reasons[j % len(reasons)].format(**slots) if given else ""
         ask = f"{phrasings[p]}{reason} {ask}"
     turns.append(TurnDraft(role="user", content=voice(style, ask, rng, " ".join(shown_held), opening=False)))
     if brief:  # what the user adds to a text being cut down is cut down alike

@@ -403,3 +403,21 @@ def test_no_stock_reply_sentence_of_six_words_recurs_across_sessions():
                     if len(line.split()) > 6 and "in week" not in line:  # the user's own words name their week
                         seen[line] += 1
     assert not {line: n for line, n in seen.items() if n > 1}, seen.most_common(5)
+
+
+@pytest.mark.parametrize("task_id", ["message", "reply"])
+def test_a_persona_s_cue_sessions_give_each_followup_reason_once(task_id):
+    """Two cue messages to Jack of one history both said "Jack asked when we could talk properly": the
+    change and its reason are dealt in turn (``followup_index``), and once a kind's reasons are used up a
+    cue session asks for the change with no reason rather than repeat one."""
+    task = TASKS[task_id]
+    reasons = {r.format(first=ANA.name, First=ANA.name) for rs in task.reasons.values() for r in rs}
+    told = []
+    for index in range(40):
+        draft = write_task_session(
+            task, style=None, contact=ANA, owner="self", sentences=SENTENCES, cue_index=1, variant=0, offset=0,
+            followup=True, rng=random.Random(index), add_last=True, followup_index=index,
+        )  # fmt: skip
+        told += [r for r in reasons if r in draft.turns[2].content]
+    assert told, "some cue sessions give a reason"
+    assert len(told) == len(set(told)), sorted(told)
