@@ -143,10 +143,10 @@ _ANY_TIME = frozenset(["every", "each", "last", "next", "since", "until", "till"
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _CLAUSE = re.compile(r"[,;:]\s+|\s+(?:but|though|although|while|because|once|when|after|before)\s+")
 _FUTURE = re.compile(
-    r"\b(will|'ll|won't|going to|plan|plans|planning|hope to|hoping|booked|due|upcoming|starts|begins|"
-    r"opens|expires|comes out|kicks in|starting|moves|moving|can't wait|looking forward|want to|wants to|"
+    r"\b(will|'ll|won't|going to|plan to|plans to|planning|hope to|hoping|booked|due|upcoming|starts|begins|"
+    r"opens|expires|comes out|kicks in|starting|moves|can't wait|looking forward|want to|wants to|"
     r"'ve got|have got|has got|"
-    r"(?:is|are|am|'s|'re|'m)\s+(?!been\b)\w+ing|"
+    r"(?:is|are|am|'re|'m|(?:it|he|she|that|there|who|what)'s)\s+(?!been\b)\w+ing|"
     r"(?:is|are)\s+(?:in|on|this|at))\b",
     re.IGNORECASE,
 )

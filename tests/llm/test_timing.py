@@ -376,3 +376,15 @@ def test_the_holidays_are_planned_before_them_and_told_after():
     assert 12 in ahead and 7 in ahead and not {1, 2, 5, 9} & ahead
     assert months_fitting("Both our mothers asked about the holidays within an hour of each other.") == ahead
     assert months_fitting("Every holidays we drive to the coast, whatever the weather.") == ALL_MONTHS
+
+
+def test_a_possessive_a_noun_plan_or_a_gerund_opening_is_not_read_as_a_plan():
+    """The rewriters of the banks met these: "the charity's governing board" read as "is governing",
+    "a retirement plan" as a plan, "Moving to a law firm in spring, ..." as a move ahead; all told of the past."""
+    assert months_fitting("In March the charity's governing board asked me to join, and I said yes.") == frozenset(
+        range(3, 13)
+    )
+    assert 12 in months_fitting("Joining the firm in March came with a retirement plan and a pension.")
+    assert 12 in months_fitting("Moving to a law firm in March, I started opening every reply formally.")
+    assert months_fitting("He's starting at the depot in May.") == frozenset(range(1, 6))  # still a plan
+    assert months_fitting("We plan to visit in June.") == frozenset(range(1, 7))
