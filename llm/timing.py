@@ -287,7 +287,7 @@ _NUMBER = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5
            "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a few": 3, "a couple of": 2}  # fmt: skip
 _UNIT_DAYS = {"day": 1, "week": 7, "fortnight": 14, "month": 30, "year": 365}
 _CLAIM = re.compile(
-    r"\b(?:for (?:the (?:last|past) )?)?(?P<n>a few|a couple of|an?|one|two|three|four|five|six|seven|eight|nine|ten|"
+    r"\b(?:for (?:the (?:last|past) )?)?(?<!twice )(?<!once )(?<!times )(?P<n>a few|a couple of|an?|one|two|three|four|five|six|seven|eight|nine|ten|"
     r"eleven|twelve|\d+) (?P<unit>day|week|fortnight|month|year)s?(?: (?P<after>since|ago|now|in|running|on)\b)?",
     re.IGNORECASE,
 )

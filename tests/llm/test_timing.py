@@ -328,6 +328,7 @@ def test_an_update_claims_no_longer_since_the_change_than_since_the_step_it_foll
     assert claimed_days("It's been about ten weeks since my last pint.") == 70
     assert claimed_days("For the past three weeks I've walked.") == 21
     assert claimed_days("A week of rain flattened the lawn.") is None
+    assert claimed_days("Twice a month now I'm up at six for the market.") is None  # how often, not how long
     scenario = next(iter(tax.scenarios.values()))
     option = scenario.options[0].model_copy(
         update=dict(
