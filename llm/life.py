@@ -111,7 +111,7 @@ def unfit_tags(persona, world: dict | None = None) -> frozenset[str]:
         tags.add("parents")
     else:
         tags.add("late_parent")
-    tags |= {"grandad_alive", "newcomer", "gran_in_care"}
+    tags |= {"grandad_alive", "newcomer", "gran_in_care", "sibling_abroad"}
     # parents: working until the user is past forty, retired after; seventy when the user is about 35-52
     tags.add("parents_working" if persona.age >= PARENTS_RETIRED_FROM else "parents_retired")
     if not 35 <= persona.age <= 52:
@@ -128,7 +128,8 @@ def unfit_tags(persona, world: dict | None = None) -> frozenset[str]:
         tags.add("studying")
     tags |= set(_AS_PARENT_OF_GENDER.get(persona.gender, ("as_mum", "as_dad")))
     pet = pet_kind(persona)  # a dog, a cat or no animal, for good
-    tags |= {"dog", "cat"} - {pet} | (set() if pet else {"pet"})
+    tags |= {"dog", "cat"} - {pet} | ({"petless"} if pet else {"pet"})
+    tags.add("sibling_kids_small" if _siblings_kids_grown(persona) else "sibling_kids_grown")
     tags |= {"just_moved", "parents_apart", "no_car"}  # a settled home, parents together, a car
     return frozenset(tags)
 
@@ -200,6 +201,14 @@ def pet_kind(persona) -> str | None:
     for good, so "our old boy" is not a dog in one text and a cat in the next."""
     draw = zlib.crc32(f"pet:{persona.persona_id}".encode()) % 20
     return "dog" if draw < 7 else "cat" if draw < 13 else None
+
+
+def _siblings_kids_grown(persona) -> bool:
+    """Whether the user's nieces and nephews are grown (a gap year, a first job) rather than at school: by
+    the user's age, a stable coin between 36 and 52."""
+    if persona.age < 36 or persona.age > 52:
+        return persona.age > 52
+    return _coin(f"sibkids:{persona.persona_id}")
 
 
 def _older_children(persona) -> bool:

@@ -94,7 +94,10 @@ LIFE_WORDS = {
     r"\bentrance hall\b|\ball (?:three|four|five|six) floors\b|\bour ground floor\b|"
     r"\b(?:the )?flats? (?:below|above)(?: ours| us| me| mine)?\b|\b(?:our|my) flat number\b|\bpigeonholes\b|"
     r"\bmailboxes downstairs\b|\ba communal tray\b|\bour shared entrance\b|"
-    r"\b(?:I live|we live|my flat is|our flat is) on the \w+ floor\b",
+    r"\b(?:I live|we live|my flat is|our flat is) on the \w+ floor\b|\bour balcony\b|"
+    r"\bdown (?:three|four) flights of stairs\b|"
+    r"\b(?:our|my) neighbours? (?:upstairs|downstairs)\b|\b(?:everyone|whole|rest of the) (?:in the )?building\b|"
+    r"\bsomeone on the \w+ floor\b|\bthe lift stopped between floors\b",
     "house": r"\b(?:our|my)(?: whole| new| old)? house\b|"
     r"\bthe(?: whole)? house\b(?! (?:of|party|wine|style|rules|special))|"
     r"\b(?:our|my) (?:driveway|lawn|garage|loft|attic|back garden|front garden)\b|\bthe (?:loft|attic|driveway)\b|"
@@ -143,7 +146,18 @@ LIFE_WORDS = {
     r"\bweeks after moving house\b|\bsince moving (?:to|into|out to|in here)\b|\bafter the move to\b|"
     r"\bsince we moved (?:next to|to)\b|\bmoving into a flat above\b",
     # and every history has a car in it (136 sentences of the banks): nobody there has none
-    "no_car": r"\bsold the car\b|\bdriving theory test\b|\bI've got no car\b|\bwalked or taken the bus everywhere\b",
+    "no_car": r"\bsold the car\b|\bdriving theory test\b|\bI've got no car\b|\bwalked or taken the bus everywhere\b|"
+    r"\bgave up the car\b",
+    # the world's brother and sister live near enough to come round: none of them lives or moves abroad
+    "sibling_abroad": r"\bmy (?:brother|sister) overseas\b|"
+    r"\bmy (?:brother|sister)\b[^.!?]*\b(?:moves?|moving) abroad\b|"
+    r"\bmy (?:brother|sister) is moving abroad\b|\bmy (?:brother|sister)\b[^.!?]*\bfirst job abroad\b",
+    # a niece or nephew is a child or grown, for good ("a gap year overseas" in March, "a school project" in June)
+    "sibling_kids_grown": r"\bmy (?:niece|nephew)\b[^.!?]*\b(?:gap year|university|uni\b|studying|degree|graduat\w*|"
+    r"semi-professional|contract|first job|driving test|exam results|open day|flat of (?:her|his) own)",
+    "sibling_kids_small": r"\bmy (?:niece|nephew)\b[^.!?]*\b(?:school|homework|mohawk|nursery|class\b|teacher|bedtime|"
+    r"pocket money|sandcastle|stick insect|wobbly tooth|cartoons?|playground|potty)",
+    "petless": r"\bpet I never had\b|\bnever had a pet\b",
     "parents_apart": r"\bmy (?:mum|dad|mother|father)\b[^.!?]*\b(?:widow|widower|boyfriend|girlfriend|dating)\b",
     # a brother or sister of the writer: in the notes of the user's child or sibling, another of the family
     "sibling": r"\bmy (?:(?:big|little|older|younger|twin) )?(?:brother|sister)s?\b(?!-in-law)",

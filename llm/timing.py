@@ -61,7 +61,14 @@ SEASON_SIGNS: tuple[tuple[str, frozenset[int]], ...] = (
     (r"\bice on the\b|\bicy steps\b|\bgritters?\b|\bput grit down\b|\bbrought out the grit\b", _COLD),
     (r"\bsince the frost\b", frozenset({11, 12, 1, 2, 3, 4})),
     (r"\bfrost arrived\b", frozenset({9, 10, 11})),
-    (r"\bdark by (?:half )?(?:four|five)\b", frozenset({11, 12, 1})),  # by the end of February it is light till six
+    (r"\bdark by five\b", frozenset({11, 12, 1})),  # by the end of February it is light till six
+    (r"\bdark by half four\b|\bdark by four\b", frozenset({11, 12})),  # by late January sunset is near five
+    (r"\bflu jab\b", frozenset({9, 10, 11, 12, 1})),
+    (r"\btortoise\b(?![^.!?]*hibernat)", frozenset(range(4, 11))),  # out and about only when not hibernating
+    (
+        r"\bclass spelling bee\b|\bschool gates are\b|\bparents' evening\b",
+        frozenset(range(1, 13)) - {8},
+    ),  # not in the summer holidays
     (r"\bheatwave made\b|\bhosepipe ban from\b|\blast week's heat\b", frozenset({5, 6, 7, 8, 9})),
     (r"\bthe wet spring\b", frozenset({4, 5, 6, 7, 8, 9, 10})),
     (r"\bclocks changed last weekend\b", frozenset({4, 11})),  # the last Sunday of March or October
@@ -287,8 +294,9 @@ _NUMBER = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5
            "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a few": 3, "a couple of": 2}  # fmt: skip
 _UNIT_DAYS = {"day": 1, "week": 7, "fortnight": 14, "month": 30, "year": 365}
 _CLAIM = re.compile(
-    r"\b(?:for (?:the (?:last|past) )?)?(?<!twice )(?<!once )(?<!times )(?P<n>a few|a couple of|an?|one|two|three|four|five|six|seven|eight|nine|ten|"
-    r"eleven|twelve|\d+) (?P<unit>day|week|fortnight|month|year)s?(?: (?P<after>since|ago|now|in|running|on)\b)?",
+    r"\b(?:for (?:the (?:last|past) )?)?(?<!twice )(?<!once )(?<!times )"  # "twice a month now": how often
+    r"(?P<n>a few|a couple of|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d+) "
+    r"(?P<unit>day|week|fortnight|month|year)s?(?: (?P<after>since|ago|now|in|running|on)\b)?",
     re.IGNORECASE,
 )
 

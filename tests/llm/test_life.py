@@ -616,3 +616,43 @@ def test_a_home_is_in_a_village_or_a_town_for_good_and_only_a_parent_has_an_elde
     eldest = "The new headteacher has banned phones, which our eldest considers a human rights issue."
     assert not fits_life(eldest, unfit_tags(_persona(age=30, household="lives alone")))
     assert fits_life(eldest, unfit_tags(_persona(age=40, household="with partner and children")))
+
+
+def test_what_a_reader_met_in_round_ten_is_ruled_out():
+    """A house with a garage beside "our neighbours upstairs" and "everyone in the building"; the brother
+    who comes round for dinner "overseas"; a niece on a gap year in March and doing a school project in
+    June; "a first pet I never had" beside the household dog; "since I gave up the car" after a year of
+    driving."""
+    from llm.life import pet_kind
+
+    homes = [unfit_tags(_persona(persona_id=f"p{i:05d}", household="lives alone")) for i in range(40)]
+    upstairs = "Our neighbours upstairs have a parrot that copies the sound of our doorbell."
+    garage = "Our garage shelf finally came down on Sunday under the weight of the paint tins."
+    assert all(not (fits_life(upstairs, u) and fits_life(garage, u)) for u in homes)
+    assert not fits_life("The time difference with my brother overseas means early calls.", homes[0])
+    assert not fits_life("Since I gave up the car, I walk to the shops.", homes[0])
+    gap_year = "My niece is on a gap year overseas and sends a photo of her breakfast every morning."
+    project = "My niece has a school project on volcanoes and wants my help with the papier mache."
+    seen = set()
+    for i in range(40):
+        for age in (30, 44, 60):
+            u = unfit_tags(_persona(persona_id=f"p{i:05d}", age=age))
+            assert fits_life(gap_year, u) != fits_life(project, u)
+            seen.add((age, fits_life(gap_year, u)))
+    assert {(30, False), (44, True), (44, False), (60, True)} <= seen and (30, True) not in seen
+    never = "Half the security questions ask about a first pet I never had."
+    for i in range(30):
+        persona = _persona(persona_id=f"p{i:05d}")
+        assert fits_life(never, unfit_tags(persona)) == (pet_kind(persona) is None)
+
+
+def test_a_cousins_wedding_and_a_new_bin_day_are_told_once_and_a_manager_sees_no_front_wall(tax):
+    from flows.stages.news import once_events
+    from llm.world import fits
+
+    assert "cousin_wedding" in once_events("Next month my cousin is getting married on the coast.", tax)
+    assert "cousin_wedding" in once_events("I was halfway through my cousin's wedding when it rained.", tax)
+    assert "bin_day" in once_events("Bin collection moved from Tuesday to Thursday two years ago.", tax)
+    assert "bin_day" in once_events("The bin lorry now comes on a different day.", tax)
+    wall = "A van reversed into our front wall on Monday, and {who} took down its number plate."
+    assert not fits(wall, "my manager", tax) and fits(wall, "my sister", tax)

@@ -29,7 +29,11 @@ from llm.timing import ALL_MONTHS, months_fitting, timeline_months
         ("My pay rise kicks in from April, but the back pay won't arrive until May.", [2, 4], [6, 8]),
         # no month named, yet a time of year: each met by a reader in a dated history
         ("Heavy snow on Saturday delayed my parents' return by a day.", [1, 2, 12], [6, 7]),
-        ("It's already dark by half four, and I light a candle when I read.", [1, 11], [5, 7]),
+        (
+            "It's already dark by half four, and I light a candle when I read.",
+            [11, 12],
+            [1, 5, 7],
+        ),  # late January: near five
         ("I spent Sunday scrubbing the church hall kitchen before the harvest supper.", [9, 10], [2, 3, 7]),
         ("Half-term starts on Friday, and I still haven't sorted who's having the kids.", [2, 5, 10], [1, 6, 7]),
         ("The ceiling in the science block came down over half-term.", [2, 3, 6], [1, 4, 8]),
@@ -389,3 +393,13 @@ def test_a_possessive_a_noun_plan_or_a_gerund_opening_is_not_read_as_a_plan():
     assert 12 in months_fitting("Moving to a law firm in March, I started opening every reply formally.")
     assert months_fitting("He's starting at the depot in May.") == frozenset(range(1, 6))  # still a plan
     assert months_fitting("We plan to visit in June.") == frozenset(range(1, 7))
+
+
+def test_a_flu_jab_a_tortoise_out_and_a_class_spelling_bee_keep_to_their_season():
+    """Round ten of the readers: a flu jab moved in August, a tortoise escaping in January, a class
+    spelling bee won in the summer holidays."""
+    assert 8 not in months_fitting("My flu jab appointment got moved to next Wednesday.")
+    assert 10 in months_fitting("My flu jab appointment got moved to next Wednesday.")
+    assert 1 not in months_fitting("A tortoise from the garden over the road escaped on Saturday.")
+    assert months_fitting("My mum's tortoise wakes up from hibernation a little earlier each year.") == ALL_MONTHS
+    assert months_fitting("My daughter won the class spelling bee on Thursday.") == ALL_MONTHS - {8}
