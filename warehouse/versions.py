@@ -43,6 +43,7 @@ ROW_SOURCES = (
     "llm/reported.py",
     "llm/rewrite.py",
     "llm/world.py",
+    "llm/naming.py",
     "llm/timing.py",  # which sentences fit a session's date
     "llm/life.py",  # which sentences and people fit a persona's life
     "llm/life_words.py",  # the words of each kind of life detail

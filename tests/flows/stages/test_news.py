@@ -182,3 +182,37 @@ def test_a_persona_tells_each_once_event_at_most_once_in_cue_and_own_texts_toget
     assert events, "the banks tell some of these events"
     assert len(events) == len(set(events)), sorted(events)
     assert len(told) > 500  # and the texts still got their sentences
+
+
+def test_a_persona_s_texts_name_no_option_of_a_question_it_is_asked(tax):
+    """Habits may say "the library" or "the post office" (plain words that are some option's key term),
+    but never in the texts of a persona asked about a scenario with that option: it would be a second,
+    unmarked cue, or a word the gold option shares."""
+    from llm.naming import key_term_index, named_scenarios
+
+    index = key_term_index(tax)
+    assert named_scenarios("I queued at the library for an hour.", index) >= {"books.book_sourcing"}
+    assert not named_scenarios("I queued at the corner shop for an hour.", index)
+    sentences = [*tax.world.habits, *(n for d in tax.domains for n in d.neutral)]  # another domain's terms
+    naming = {h: named_scenarios(h, index) for h in sentences if named_scenarios(h, index)}
+    asked = sorted({s for found in naming.values() for s in found})[:12]
+    assert asked, "some sentences say a key term"
+    persona = _persona()
+    mine = [
+        Preference(
+            preference_id=f"p00007.r{k:03d}", persona_id="p00007", scenario_id=sid,
+            option_id=tax.scenarios[sid].options[0].id, statement="x" * 8, kind="neutral", who="self",
+            stated_at=datetime(2025, 2, 1),
+        )
+        for k, sid in enumerate(asked)
+    ]  # fmt: skip
+    world = world_for(0, persona.persona_id, tax)
+    people = [world[r] for r in relations_for(persona, list(world))]
+    told: list[str] = []
+    for half in (0, 1):
+        supply = NewsSupply(0, persona.persona_id, mine, tax, half=half, unfit=unfit_tags(persona))
+        for _ in range(300):
+            told += supply.take(3, people, None, own_text=True)
+            told += [f] if (f := supply.focus()) else []
+    assert len(told) > 500
+    assert not [t for t in told if named_scenarios(t, index) & set(asked)]
