@@ -64,7 +64,7 @@ SEASON_SIGNS: tuple[tuple[str, frozenset[int]], ...] = (
     (r"\bdark by five\b", frozenset({11, 12, 1})),  # by the end of February it is light till six
     (r"\bdark by half four\b|\bdark by four\b", frozenset({11, 12})),  # by late January sunset is near five
     (r"\bflu jab\b", frozenset({9, 10, 11, 12, 1})),
-    (r"\btortoise\b(?![^.!?]*hibernat)", frozenset(range(4, 11))),  # out and about only when not hibernating
+    (r"\btortoise\b", frozenset(range(4, 11))),  # out and about only when not hibernating ("each year" wakes: a habit)
     (
         r"\bclass spelling bee\b|\bschool gates are\b|\bparents' evening\b",
         frozenset(range(1, 13)) - {8},

@@ -141,6 +141,10 @@ def test_the_date_gate_counts_a_contradiction():
     # the gate reads only turns its pattern picks (DuckDB's regexp_matches): a season sign is one of them
     assert re.search(CALENDAR_PATTERN, "Heavy snow on Saturday kept us in.")
     assert not re.search(CALENDAR_PATTERN, "The boiler broke again on Tuesday.")
+    import duckdb  # and DuckDB's regular expressions (RE2) take it: no look-arounds in a season sign
+
+    found = duckdb.sql("SELECT regexp_matches('A tortoise escaped on Saturday.', $p)", params={"p": CALENDAR_PATTERN})
+    assert found.fetchone()[0]
     bad = date_contradictions_check(rows, 10, "version:x")
     assert not bad.passed and bad.value == pytest.approx(0.1) and "s1" in bad.detail
     assert date_contradictions_check(rows[1:], 10, "version:x").passed
