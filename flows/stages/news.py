@@ -26,7 +26,7 @@ import zlib
 from functools import lru_cache
 
 from llm.life import fits_life, life_tags, rules_read
-from llm.naming import key_term_index, named_scenarios
+from llm.naming import scenario_namer
 from llm.people import someone_elses, speaks_of
 from llm.seeding import rng_for
 from llm.timing import months_fitting
@@ -76,10 +76,10 @@ class NewsSupply:
         mine = {tax.domain_of[p.scenario_id] for p in preferences}
         asked = {p.scenario_id for p in preferences}
 
-        names = key_term_index(tax)
+        names = scenario_namer(tax)
 
         def leans_on_asked(sentence: str) -> bool:  # it would be a second, unmarked cue (or name an option)
-            return bool((tax.leans.get(sentence, frozenset()) | named_scenarios(sentence, names)) & asked)
+            return bool((tax.leans.get(sentence, frozenset()) | names(sentence)) & asked)
 
         def quiet(sentences) -> list[str]:
             return [x for x in sentences if not leans_on_asked(x)]

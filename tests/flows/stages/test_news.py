@@ -188,13 +188,13 @@ def test_a_persona_s_texts_name_no_option_of_a_question_it_is_asked(tax):
     """Habits may say "the library" or "the post office" (plain words that are some option's key term),
     but never in the texts of a persona asked about a scenario with that option: it would be a second,
     unmarked cue, or a word the gold option shares."""
-    from llm.naming import key_term_index, named_scenarios
+    from llm.naming import scenario_namer
 
-    index = key_term_index(tax)
-    assert named_scenarios("I queued at the library for an hour.", index) >= {"books.book_sourcing"}
-    assert not named_scenarios("I queued at the corner shop for an hour.", index)
+    named = scenario_namer(tax)
+    assert named("I queued at the library for an hour.") >= {"books.book_sourcing"}
+    assert not named("I queued at the corner shop for an hour.")
     sentences = [*tax.world.habits, *(n for d in tax.domains for n in d.neutral)]  # another domain's terms
-    naming = {h: named_scenarios(h, index) for h in sentences if named_scenarios(h, index)}
+    naming = {h: named(h) for h in sentences if named(h)}
     asked = sorted({s for found in naming.values() for s in found})[:12]
     assert asked, "some sentences say a key term"
     persona = _persona()
@@ -215,4 +215,4 @@ def test_a_persona_s_texts_name_no_option_of_a_question_it_is_asked(tax):
             told += supply.take(3, people, None, own_text=True)
             told += [f] if (f := supply.focus()) else []
     assert len(told) > 500
-    assert not [t for t in told if named_scenarios(t, index) & set(asked)]
+    assert not [t for t in told if named(t) & set(asked)]
