@@ -63,10 +63,12 @@ def speaks_of(text: str, relation: str | None) -> bool:
 
 SOMEONE_ELSES = frozenset(
     {"children", "kids_at_home", "little", "teen", "baby", "school_kids", "parents", "grandparents", "grandchildren",
-     "flatmate", "flat", "house", "renting", "owning"}
+     "flatmate", "flat", "house", "renting", "owning", "dog", "cat", "pet", "petless", "sibling_kids_grown",
+     "sibling_kids_small"}
 )  # fmt: skip
 """Tags no sentence of a text the user relays for someone else may carry: that person's "my son", "our
-flat" or "my mum" would be the user's family or home seen from a life the history never describes."""
+flat", "our dog's kennel stay" or "my niece" would be the user's family, home or animal seen from a life
+the history never describes."""
 
 
 def retired_people(persona) -> frozenset[str]:

@@ -640,6 +640,10 @@ def test_what_a_reader_met_in_round_ten_is_ruled_out():
             assert fits_life(gap_year, u) != fits_life(project, u)
             seen.add((age, fits_life(gap_year, u)))
     assert {(30, False), (44, True), (44, False), (60, True)} <= seen and (30, True) not in seen
+    from llm.people import someone_elses  # nor in a text relayed for someone else: the animal would be theirs
+
+    assert not fits_life("Our dog's kennel stay in August is booked.", someone_elses("my grandmother", "she"))
+    assert not fits_life(gap_year, someone_elses("my manager", "he"))
     never = "Half the security questions ask about a first pet I never had."
     for i in range(30):
         persona = _persona(persona_id=f"p{i:05d}")
