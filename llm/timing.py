@@ -64,6 +64,9 @@ SEASON_SIGNS: tuple[tuple[str, frozenset[int]], ...] = (
     (r"\bdark by five\b", frozenset({11, 12, 1})),  # by the end of February it is light till six
     (r"\bdark by half four\b|\bdark by four\b", frozenset({11, 12})),  # by late January sunset is near five
     (r"\bflu jab\b", frozenset({9, 10, 11, 12, 1})),
+    (r"\bthirty-\w+ degrees\b|\btracks overheated\b|\bthe heat has\b", frozenset({6, 7, 8, 9})),
+    (r"\bsince the clocks changed\b", frozenset({4, 5, 11, 12})),
+    (r"\bas soon as the grass starts growing\b", frozenset({3, 4, 5, 6})),
     (r"\btortoise\b", frozenset(range(4, 11))),  # out and about only when not hibernating ("each year" wakes: a habit)
     (
         r"\bclass spelling bee\b|\bschool gates are\b|\bparents' evening\b",
@@ -111,7 +114,8 @@ snow on Saturday" is not told in June, "it's already dark by half four" not in J
 supper" not in February (each met by a reader in a dated history). Habits and memories ("every cold
 snap", "years ago") fit any month (``_HABITUAL``)."""
 SIGNS_EVEN_IN_HABITS: tuple[tuple[str, frozenset[int]], ...] = (
-    (r"\bpancake day\b.*\bthis year\b", frozenset({4, 5, 6, 7, 8, 9, 10, 11, 12})),  # it can fall in early March
+    # news in the months after it (which can fall in early March), not as August news
+    (r"\bpancake day\b.*\bthis year\b", frozenset({4, 5, 6})),
 )
 """Signs that date this year's time even inside a habit ("Every Pancake Day ..., and this year was no
 exception": Pancake Day has passed)."""

@@ -71,13 +71,18 @@ def fits(
     at_home: frozenset[str] = frozenset(),
     young: bool = False,
     age: int | None = None,
+    retired: bool = False,
 ) -> bool:
     """Whether ``relation`` can be the subject of ``template`` for a persona of ``age`` (``unfit`` rules of
-    ``world.yaml``; an age-bound rule holds when the age is unknown): and, for
+    ``world.yaml``; an age-bound rule holds when the age is unknown; someone ``retired`` also meets the
+    grandmother's): and, for
     someone the user lives with (``at_home``), no template of someone who lives elsewhere ("my partner came
     over with a heater"); for a son or daughter while the children are ``young``, only ``any_age`` ones (a
     six-year-old who "chairs the residents' association" is what a reader met)."""
     if any(rule.rules_out(template, relation, age) for rule in tax.world.unfit):
+        return False
+    # someone retired (a mum of seventy) is held to the grandmother's rules: no "off work", no new job
+    if retired and any(rule.rules_out(template, "my grandmother", age) for rule in tax.world.unfit):
         return False
     if relation in at_home and tax.world.away and re.search(tax.world.away, template, re.I):
         return False

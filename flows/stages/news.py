@@ -223,9 +223,15 @@ class NewsSupply:
             template = self.world[back]
             for i in range(len(others)):
                 person = others[(start + i) % len(others)]
-                if fits(template, person.relation, self.tax, self.at_home, self.young_children, self.age) and (
-                    self.window is None or months_fitting(template) & self.window
-                ):
+                if fits(
+                    template,
+                    person.relation,
+                    self.tax,
+                    self.at_home,
+                    self.young_children,
+                    self.age,
+                    person.relation in self.retired,
+                ) and (self.window is None or months_fitting(template) & self.window):
                     # the person's relation joins the words ("my daughter Yara ... at school"); in the user's
                     # own text only some relations are words a life rule reads, in someone else's any may be
                     # ("my sister Ana" in a child's notes)

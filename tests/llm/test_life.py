@@ -660,3 +660,19 @@ def test_a_cousins_wedding_and_a_new_bin_day_are_told_once_and_a_manager_sees_no
     assert "bin_day" in once_events("The bin lorry now comes on a different day.", tax)
     wall = "A van reversed into our front wall on Monday, and {who} took down its number plate."
     assert not fits(wall, "my manager", tax) and fits(wall, "my sister", tax)
+
+
+def test_round_eleven_a_retired_mum_is_not_off_work_and_a_dads_notes_state_no_age(tax):
+    """A mum of seventy "has been off work"; a dad's own draft says "on my fiftieth birthday"; the tin
+    opener found in two places; a best mate moving away twice."""
+    from flows.stages.news import once_events
+    from llm.people import someone_elses
+    from llm.world import fits
+
+    off_work = "{Who} has been off work with a bad back, so I've been doing {their} shopping."
+    assert fits(off_work, "my mum", tax) and not fits(off_work, "my mum", tax, retired=True)
+    assert fits(off_work, "my sister", tax, retired=False)
+    fiftieth = "A leaflet about the bowel screening kit arrived on my fiftieth birthday."
+    assert not fits_life(fiftieth, someone_elses("my dad", "he"))
+    assert "tin_opener" in once_events("I once found the tin opener in the bathroom cabinet.", tax)
+    assert "new_home" in once_events("My best mate is moving to the other end of the country in September.", tax)

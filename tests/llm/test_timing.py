@@ -41,7 +41,7 @@ from llm.timing import ALL_MONTHS, months_fitting, timeline_months
         ("Our water company announced a hosepipe ban from Friday.", [6, 8], [1, 2, 11]),
         ("The clocks changed last weekend, and I've been waking up an hour early.", [4, 11], [2, 3, 6]),
         ("Our works festive do has been postponed into the new year.", [11, 12], [1, 4]),
-        ("Every Pancake Day I stick one to the ceiling, and this year was no exception.", [4, 8], [1, 3]),
+        ("Every Pancake Day I stick one to the ceiling, and this year was no exception.", [4, 6], [1, 3, 8]),
         # "every" that is no habit: this summer's bindweed, this winter's job, a barbecue the user went to
         ("Bindweed has wound itself up every one of my bean poles again.", [7, 8], [1, 2, 11]),
         ("Scanning my grandparents' old slides has become a slow winter job, with surprises in every box.", [1], [7]),
@@ -407,3 +407,12 @@ def test_a_flu_jab_a_tortoise_out_and_a_class_spelling_bee_keep_to_their_season(
     assert 1 not in months_fitting("A tortoise from the garden over the road escaped on Saturday.")
     assert months_fitting("My mum's tortoise wakes up from hibernation a little earlier each year.") == ALL_MONTHS
     assert months_fitting("My daughter won the class spelling bee on Thursday.") == ALL_MONTHS - {8}
+
+
+def test_heat_the_clocks_and_new_grass_keep_to_their_season():
+    """Round eleven: thirty-four degrees and overheated tracks in January, "the heat has warped the sign" in
+    March, "since the clocks changed" in late June."""
+    assert 1 not in months_fitting("When it hit thirty-four degrees here, the trains were cancelled.")
+    assert 3 not in months_fitting("The heat has warped the open sign on the chemist's door.")
+    assert 6 not in months_fitting("I've been sleeping badly since the clocks changed.")
+    assert 8 not in months_fitting("Pollen goes sky high as soon as the grass starts growing.")
