@@ -162,14 +162,14 @@ _ANYWAY = [
     "On another note.",
     "Right, next thing.",
 ]
-_FORGET_REPLIES = [
-    "Understood, it's forgotten.",
-    "Done, I've set it aside.",
-    "Of course. Consider it dropped.",
+_FORGET_REPLIES = [  # what the assistant will do, not a claim that anything was deleted
+    "Understood, I won't draw on that from now on.",
+    "Done, I'll leave that out of what I suggest.",
+    "Of course. I won't use it.",
     "Got it, I won't use it.",
-    "Sure, that's gone.",
-    "No problem, dropped.",
-    "Okay, I've let it go.",
+    "Sure, I'll leave that out from here on.",
+    "No problem, I won't go by that.",
+    "Okay, I'll set that aside.",
     "Right, I won't bring it up.",
 ]
 

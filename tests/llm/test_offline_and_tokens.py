@@ -131,6 +131,17 @@ def test_every_forget_phrasing_renders_for_every_kind_of_person():
         assert quote in text and "{" not in text and (address(person) in text or person.name in text)
 
 
+def test_a_forget_reply_promises_what_it_will_do_and_claims_no_deletion():
+    """ "Understood, it's forgotten." claims to delete a memory, which a reader took as an overclaim: the
+    assistant says it won't use the thing, in several words."""
+    import re
+
+    from llm.offline_signal import _FORGET_REPLIES
+
+    assert len(set(_FORGET_REPLIES)) == len(_FORGET_REPLIES) >= 8
+    assert not [r for r in _FORGET_REPLIES if re.search(r"forgotten|gone|deleted|erased|dropped", r, re.I)]
+
+
 def test_a_greeting_ending_in_a_comma_runs_on_into_every_ask(tax):
     """'Hello again, can you ...', never 'Hello again, Can you ...' (a name stays capitalised)."""
     from llm.offline_signal import _FORGET_OTHER, _FORGET_SELF
