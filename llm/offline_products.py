@@ -181,16 +181,16 @@ def _left_out(sentences: list[str]) -> str:
     return f'"{first}..."' + (f" and {_COUNTS.get(more, more)} more" if more else "")
 
 
-_ONE_SENTENCE_KEEPS = 2
-"""Points one sentence holds: more ran into a chain of semicolons. It holds what the user just asked to
-have in it, never an earlier point beside them (readers took "A, and B" of an old and a new point as a
-run-on); an editor says what went."""
+_ONE_SENTENCE_KEEPS = 1
+"""Points one sentence holds: the first of those the user just asked to have in it. More ran into a chain
+of semicolons, and two unrelated points joined by ", and" read as a run-on to every reader ("The plumber
+came on Thursday, and standing at a reception desk all day is my job"); an editor says what went."""
 _COUNTS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
 
 
 def _in_one_sentence(sentences: list[str], added: int, opener: str = "") -> str:
-    """ "One sentence only?" (or a post's "One line, maybe?", under its ``opener``): the point just added,
-    cut to its main clause, and a word on what had to go, as a careful editor says it."""
+    """ "One sentence only?" (or a post's "One line, maybe?", under its ``opener``): the (first) point just
+    added, cut to its main clause, and a word on what had to go, as a careful editor says it."""
     kept = sentences[len(sentences) - added :][:_ONE_SENTENCE_KEEPS]
     left = [s for s in sentences if s not in kept]
     body = one_sentence([tighten(s) for s in kept])

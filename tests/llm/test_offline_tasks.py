@@ -193,7 +193,9 @@ def test_a_reply_never_says_a_sentence_twice(task_id):
         if answer.startswith("In one sentence:"):  # what was just added, run into one sentence
             body, _, note = answer.removeprefix("In one sentence:\n\n").partition("\n\n")
             assert body.count(".") == 1 and body.endswith(".") and ";" not in body, answer
-            assert tighten(SENTENCES[-1]).rstrip(".")[1:] in body, answer  # the part just added stays in
+            added = [x for x in SENTENCES if x[:30] in draft.turns[2].content]
+            assert tighten(added[0]).rstrip(".")[1:] in body, answer  # the part just added stays in
+            assert ", and " not in body or tighten(added[0]).count(", and "), answer  # one point, not a run-on
             gone = [s for s in SENTENCES if tighten(s)[1:-1] in before and tighten(s)[1:-1] not in body]
             assert not gone or note.startswith("To keep it to one, I left out"), answer  # and says what had to go
             assert len(gone) != 1 or " ".join(gone[0].split()[:5]) in note, answer
@@ -357,7 +359,7 @@ def test_a_shorter_version_keeps_every_point_the_user_just_added(task_id):
             continue
         added = [s for s in FIVE if s[:30] in ask]
         assert len(added) >= 2, ask
-        if answer.startswith("In one line:"):  # "One line, maybe?": what was added, two points at most
+        if answer.startswith("In one line:"):  # "One line, maybe?": the first point added
             line = answer.split("\n")[3]
             assert line.count(".") == 1 and tighten(added[0]).rstrip(".")[1:] in line, answer
             assert "To keep it to one, I left out" in answer
