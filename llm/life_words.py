@@ -20,6 +20,7 @@ LIFE_WORDS = {
     r"\bholiday request\b|\b(?:my )?(?:yearly|annual) review\b|\bnew hires\b|\bprofessional membership\b|"
     r"\bmy appraisal\b",
     "retired": r"\b(?:I retired|I've retired|since retiring|retiring set|my retirement|retirement (?:brought|in)|"
+    r"retired in (?:january|february|march|april|may|june|july|august|september|october|november|december)|"
     r"since I retired)\b",
     "baby": r"\b(?:the baby|our baby|my baby|newborn|nappies|night feeds?|parental leave|maternity leave|"
     r"paternity leave)\b",

@@ -631,6 +631,8 @@ def test_what_a_reader_met_in_round_ten_is_ruled_out():
     assert all(not (fits_life(upstairs, u) and fits_life(garage, u)) for u in homes)
     assert not fits_life("The time difference with my brother overseas means early calls.", homes[0])
     assert not fits_life("Since I gave up the car, I walk to the shops.", homes[0])
+    retired_in = "Retired in May, I'm out daily slicing off chickweed between the rows."
+    assert not fits_life(retired_in, unfit_tags(_persona(age=40))) and not life_tags("A retired engineer showed me.")
     gap_year = "My niece is on a gap year overseas and sends a photo of her breakfast every morning."
     project = "My niece has a school project on volcanoes and wants my help with the papier mache."
     seen = set()
