@@ -25,6 +25,18 @@ def _persona() -> Persona:
     )  # fmt: skip
 
 
+def _preferences(tax, scenario_ids: list[str]) -> list[Preference]:
+    """p00007's plain preferences, one per scenario (its first option)."""
+    return [
+        Preference(
+            preference_id=f"p00007.r{k:03d}", persona_id="p00007", scenario_id=sid,
+            option_id=tax.scenarios[sid].options[0].id, statement="x" * 8, kind="neutral", who="self",
+            stated_at=datetime(2025, 2, 1),
+        )
+        for k, sid in enumerate(scenario_ids)
+    ]  # fmt: skip
+
+
 def test_texts_keep_their_length_until_every_bank_is_spent(tax):
     """A text asks for three ordinary sentences; when the source drawn for one is spent (or nothing left
     in it fits the text's months), another source gives it, so the persona's late texts are as long as
@@ -54,14 +66,7 @@ def test_own_texts_carry_the_queried_subjects_topical_sentences(tax):
     cue: every topical sentence of the persona's scenarios is the focus of one of its own texts (each once,
     within the first hundred texts), never of someone else's text, and never of a cue session's (half 0)."""
     persona = _persona()
-    mine = [
-        Preference(
-            preference_id=f"p00007.r{k:03d}", persona_id="p00007", scenario_id=sid,
-            option_id=tax.scenarios[sid].options[0].id, statement="x" * 8, kind="neutral", who="self",
-            stated_at=datetime(2025, 2, 1),
-        )
-        for k, sid in enumerate(["food.takeaway_heat", "transport.next_powertrain"])
-    ]  # fmt: skip
+    mine = _preferences(tax, ["food.takeaway_heat", "transport.next_powertrain"])
     topical = {t for p in mine for t in tax.scenarios[p.scenario_id].topical if fits_life(t, unfit_tags(persona))}
     assert len(topical) >= 5
     supply = NewsSupply(0, persona.persona_id, mine, tax, half=1, unfit=unfit_tags(persona))
@@ -198,14 +203,7 @@ def test_a_persona_s_texts_name_no_option_of_a_question_it_is_asked(tax):
     asked = sorted({s for found in naming.values() for s in found})[:12]
     assert asked, "some sentences say a key term"
     persona = _persona()
-    mine = [
-        Preference(
-            preference_id=f"p00007.r{k:03d}", persona_id="p00007", scenario_id=sid,
-            option_id=tax.scenarios[sid].options[0].id, statement="x" * 8, kind="neutral", who="self",
-            stated_at=datetime(2025, 2, 1),
-        )
-        for k, sid in enumerate(asked)
-    ]  # fmt: skip
+    mine = _preferences(tax, asked)
     world = world_for(0, persona.persona_id, tax)
     people = [world[r] for r in relations_for(persona, list(world))]
     told: list[str] = []
