@@ -19,6 +19,8 @@ import re
 from datetime import date, timedelta
 from functools import lru_cache
 
+from llm.timing_signs import SEASON_SIGNS, SIGNS_EVEN_IN_HABITS
+
 ALL_MONTHS = frozenset(range(1, 13))
 _MONTHS = [
     "January", "February", "March", "April", "May", "June",
@@ -55,70 +57,6 @@ _SEASON_WORDS = re.compile(
     re.I,
 )
 _FEAST_WORDS = re.compile(r"\b(?P<word>Christmas|Halloween|Valentine['’]s)\b", re.I)
-_WINTER, _COLD = frozenset({12, 1, 2, 3}), frozenset({11, 12, 1, 2, 3})
-SEASON_SIGNS: tuple[tuple[str, frozenset[int]], ...] = (
-    (r"\bheavy snow\b|\bthe snow shut\b|\bsnow off the path\b|\bcleared (?:the )?snow\b", _WINTER),
-    (r"\bice on the\b|\bicy steps\b|\bgritters?\b|\bput grit down\b|\bbrought out the grit\b", _COLD),
-    (r"\bsince the frost\b", frozenset({11, 12, 1, 2, 3, 4})),
-    (r"\bfrost arrived\b", frozenset({9, 10, 11})),
-    (r"\bdark by five\b", frozenset({11, 12, 1})),  # by the end of February it is light till six
-    (r"\bdark by half four\b|\bdark by four\b", frozenset({11, 12})),  # by late January sunset is near five
-    (r"\bflu jab\b", frozenset({9, 10, 11, 12, 1})),
-    (r"\bthirty-\w+ degrees\b|\btracks overheated\b|\bthe heat has\b", frozenset({6, 7, 8, 9})),
-    (r"\bsince the clocks changed\b", frozenset({4, 5, 11, 12})),
-    (r"\bas soon as the grass starts growing\b", frozenset({3, 4, 5, 6})),
-    (r"\btortoise\b", frozenset(range(4, 11))),  # out and about only when not hibernating ("each year" wakes: a habit)
-    (
-        r"\bclass spelling bee\b|\bschool gates are\b|\bparents' evening\b",
-        frozenset(range(1, 13)) - {8},
-    ),  # not in the summer holidays
-    (r"\bheatwave made\b|\bhosepipe ban from\b|\blast week's heat\b", frozenset({5, 6, 7, 8, 9})),
-    (r"\bthe wet spring\b", frozenset({4, 5, 6, 7, 8, 9, 10})),
-    (r"\bclocks changed last weekend\b", frozenset({4, 11})),  # the last Sunday of March or October
-    (r"\bwettest spring\b", frozenset({5, 6, 7, 8})),
-    (r"\bwasp nest\b|\bwasp stung\b", frozenset({5, 6, 7, 8, 9, 10})),
-    (r"\bbarbecues? this (?:month|weekend)\b|\bcounty show\b", frozenset({5, 6, 7, 8, 9})),
-    (r"\bexam season\b", frozenset({4, 5, 6})),
-    (r"\bfestive season\b", frozenset({10, 11, 12})),
-    (r"\bpostponed into the new year\b", frozenset({11, 12})),
-    (r"\bclocks went back on Sunday\b", frozenset({10, 11})),
-    (r"\bsunburn (?:from|on)\b", frozenset({4, 5, 6, 7, 8, 9})),
-    (r"\bharvest (?:supper|festival)\b", frozenset({8, 9, 10})),
-    (r"\bconkers\b", frozenset({9, 10, 11})),
-    (r"\bsecret santa\b", frozenset({11, 12})),
-    (r"\bpantomime\b", frozenset({11, 12, 1})),
-    (r"\bhottest day of the year\b|\bthe sea was (?:so )?warm\b", frozenset({6, 7, 8, 9})),
-    (r"\bbring a deckchair\b|\boutdoor (?:film|cinema)\b", frozenset({5, 6, 7, 8, 9})),
-    (r"\bslipp\w* on (?:the )?ice\b|\bin from the cold\b", _COLD),
-    (r"\bfirst match of the season\b", frozenset({8, 9, 10})),
-    (r"\bnew school uniform\b", frozenset({7, 8, 9})),
-    (r"\bon wet leaves\b", frozenset({10, 11, 12})),
-    (r"\bbindweed has wound\b", frozenset({6, 7, 8, 9})),
-    (r"\bcleared for school uniforms\b", frozenset({7, 8, 9})),
-    (r"\bend-of-season (?:dinner|do|party|awards)\b", frozenset({4, 5, 6})),
-    (r"\band lilies now\b", frozenset({6, 7, 8})),
-    (r"\ba bat flew in\b", frozenset({4, 5, 6, 7, 8, 9, 10})),
-    (
-        r"\bat (?:the|a|\w+'s)(?: office| neighbours'| street| garden)? barbecue\b|\bneighbour's barbecue saw\b",
-        frozenset({5, 6, 7, 8, 9}),
-    ),
-    (r"\bfrozen fingers\b", _COLD),
-    (r"\ba slow winter job\b", frozenset({11, 12, 1, 2, 3})),
-    (r"\bend-of-year (?:show|concert|play|assembly|performance)\b", frozenset({6, 7})),
-    (r"\bsports day\b|\bthe school fete\b", frozenset({5, 6, 7})),
-    (r"\bglassy ice\b", _COLD),
-    (r"\bnow the cold has set in\b", frozenset({10, 11, 12, 1})),
-)
-"""Words that date a told event or a present state to a time of year without naming a month: "heavy
-snow on Saturday" is not told in June, "it's already dark by half four" not in July, "before the harvest
-supper" not in February (each met by a reader in a dated history). Habits and memories ("every cold
-snap", "years ago") fit any month (``_HABITUAL``)."""
-SIGNS_EVEN_IN_HABITS: tuple[tuple[str, frozenset[int]], ...] = (
-    # news in the months after it (which can fall in early March), not as August news
-    (r"\bpancake day\b.*\bthis year\b", frozenset({4, 5, 6})),
-)
-"""Signs that date this year's time even inside a habit ("Every Pancake Day ..., and this year was no
-exception": Pancake Day has passed)."""
 _SIGNS = tuple(
     (re.compile(words, re.IGNORECASE), months, in_habits)
     for signs, in_habits in ((SEASON_SIGNS, False), (SIGNS_EVEN_IN_HABITS, True))

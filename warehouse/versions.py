@@ -45,6 +45,7 @@ ROW_SOURCES = (
     "llm/world.py",
     "llm/naming.py",
     "llm/timing.py",  # which sentences fit a session's date
+    "llm/timing_signs.py",  # the season signs it reads
     "llm/life.py",  # which sentences and people fit a persona's life
     "llm/life_words.py",  # the words of each kind of life detail
     "llm/people.py",  # what a text may say of the person it is for or by
