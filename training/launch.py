@@ -16,6 +16,8 @@ CPU processes (gloo) under ``python -m torch.distributed.run --nproc_per_node 2 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 import uuid
 from pathlib import Path
 
@@ -88,6 +90,14 @@ def main(argv: list[str] | None = None) -> None:
         state.wait_for_everyone()
         if torch.distributed.is_available() and torch.distributed.is_initialized():
             torch.distributed.destroy_process_group()
+    if state.num_processes > 1:
+        # a rank of a finished run leaves here, before its trainer is freed: freeing DDP's reducer joins gloo's
+        # worker thread while holding the GIL, and that thread needed the GIL to drop a pending allgather's
+        # tensor, so one rank of a two-process CPU run deadlocked about one run in seven (py-spy: the main
+        # thread in ~ProcessGroupGloo's join, the worker in gil_scoped_acquire). Everything is written by now.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 def _record(args: argparse.Namespace, run_id: str, vid: str, cfg, result) -> None:
