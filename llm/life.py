@@ -263,18 +263,21 @@ def living_with(persona) -> frozenset[str]:
 
 
 def correspondents(persona, people: list) -> list:
-    """The people (``schemas.generation.Contact``) the persona would write a message to: not those it
-    lives with (a partner at home does not send "a letter asking what's new"); all of them if none is left."""
-    home = set(_HOUSEHOLD.get(persona.household, ()))
+    """The people (``schemas.generation.Contact``) the persona would write a message of its news to: not
+    those it lives with (a partner at home does not send "a letter asking what's new"), nor its manager (a
+    weekend check-in to the boss about a daughter's glue-covered hair is what a reader flagged); all of them
+    if none is left."""
+    home = {*_HOUSEHOLD.get(persona.household, ()), "my manager"}
     away = [c for c in people if c.relation not in home]
     return away or list(people)
 
 
 def holders_for(persona, relations: list[str]) -> list[str]:
-    """The people who can hold a preference the user relays (``who = other``): ``relations_for``, without a
+    """The people who can hold a preference the user relays (``who = other``): ``relations_for``, without the
+    manager (a reader met "my manager Malik asked me to help with his catch-up to a cousin"), and without a
     son or daughter while the persona's children are small or teenagers (their texts would tell of office
     desks and mortgages: a reader met a 36-year-old's son with a workplace facilities department)."""
-    people = relations_for(persona, relations)
+    people = [r for r in relations_for(persona, relations) if r != "my manager"]  # no boss's letters to a cousin
     if "grown_children" in unfit_tags(persona):
         people = [r for r in people if r not in ("my son", "my daughter")]
     return people

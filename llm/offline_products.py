@@ -66,11 +66,12 @@ _HASHTAGS = ["#weeknotes", "#littlewins", "#realLife", "#thisweek", "#catchingup
 # A post opens as people open one where it goes up (five words or fewer: they may recur).
 _POST_OPENERS = {
     # no "Morning, everyone!": the history dates a session after it is written, evening as often as morning
-    "neighbours": ["Hi neighbours!", "Hello all,", "Hello, everyone!", "Hi all, a quick one.", "Hi everyone,"],
+    "friends": ["Hey all!", "Hello all,", "Hello, everyone!", "Hi all, a quick one.", "Hi everyone,"],
     "family": ["Hi all!", "Hello lovely lot,", "Family news!", "Hi everyone,"],
     "own": ["Life lately.", "This week, in brief.", "A few bits of news.", "Small news from me."],
 }
-_AUDIENCE = {"the family chat": "family", "my page": "own", "my feed": "own", "my status": "own"}
+_AUDIENCE = {"the family chat": "family", "the cousins' chat": "family", "my page": "own", "my feed": "own",
+             "my status": "own"}  # fmt: skip
 
 
 def message_draft(sentences: list[str], contact: Contact, owner: str, k: int, reply: bool = False) -> str:
@@ -108,13 +109,13 @@ def fixes_line(fixes: list[tuple[str, str]], k: int) -> str:
 
 def post_text(sentences: list[str], occasion: str, k: int) -> str:
     """A post for ``occasion``: opened on its own line as posts there open, in a casual register. Someone
-    else's "her feed" is their own page, as "my feed" is the user's: no "Hi neighbours!" there."""
+    else's "her feed" is their own page, as "my feed" is the user's: no greeting to a group there."""
     return f"{_post_opener(occasion, k)}\n" + " ".join(casual(s) for s in sentences)
 
 
 def _post_opener(occasion: str, k: int) -> str:
     """How a post for ``occasion`` opens (the k-th of its audience's openers)."""
-    openers = _POST_OPENERS[_AUDIENCE.get(re.sub(r"^(?:his|her|their) ", "my ", occasion), "neighbours")]
+    openers = _POST_OPENERS[_AUDIENCE.get(re.sub(r"^(?:his|her|their) ", "my ", occasion), "friends")]
     return openers[k % len(openers)]
 
 
@@ -151,7 +152,7 @@ def carry_out_followup(
 
 
 _SHORTER_BY = 0.8
-"""A shorter version has at most this share of the words of the text it replaces (with what was added)."""
+"""A shorter version has at most this share of the words of the draft it replaces (before what was added)."""
 
 
 def _kept_when_cut(sentences: list[str], added: int) -> tuple[list[str], str]:
@@ -160,7 +161,9 @@ def _kept_when_cut(sentences: list[str], added: int) -> tuple[list[str], str]:
     added: "Trim it a bit? Also add this: ..." asks for both, and a reader met the new points dropped; nor
     the first one: a reader met all the original points gone)."""
     cut = [tighten(s) for s in sentences]
-    limit = _SHORTER_BY * sum(len(s.split()) for s in sentences)
+    # shorter than the draft it replaces, though a point came with the request ("Trim it? Forgot a bit.")
+    before = sentences[: len(sentences) - added] or sentences
+    limit = _SHORTER_BY * sum(len(s.split()) for s in before)
     dropped: list[int] = []
     for i in range(len(sentences) - added - 1, 0, -1):  # earlier points, the last one first; never the first
         if sum(len(s.split()) for j, s in enumerate(cut) if j not in dropped) <= limit:

@@ -96,11 +96,18 @@ def write_task_session(
     in either turn, and no user turn is a content-free aside that only non-cue sessions have."""
     k = offset + variant
     held: list[str] = []
+    kinds = sorted(task.followups)
+    f = k if followup_index is None else offset + followup_index
+    kind = kinds[f % len(kinds)] if followup else None
     # The first turn keeps two sentences at least for a text to shorten (one of them goes); an odd text
-    # holds back its larger or its smaller half alike, so the focus is in either turn as often.
+    # holds back its larger or its smaller half alike, so the focus is in either turn as often. A request
+    # to cut the text down adds one point at most: "Shorter version? Forgot a bit." with three more points
+    # came back longer than the draft it was to shorten, which every reader flagged.
     least = 2 if task.id == "shorten" else 1
     if add_last and len(sentences) > least:
         cut = max(least, len(sentences) - (len(sentences) + rng.randint(0, 1)) // 2)
+        if kind in _CUTS:
+            cut = len(sentences) - 1
         held = [_sentence(s) for s in sentences[cut:]]
         sentences = sentences[:cut]
     held_cue = cue_index - len(sentences) if cue_index is not None and cue_index >= len(sentences) else None
@@ -141,11 +148,8 @@ def write_task_session(
         return SessionDraft(turns=turns, signal_turn_index=0 if cue_index is not None else None, evidence=evidence)
     shown_held, held_fixes = _shown(task.id, held, rng, at_least_one=False) if task.id == "proofread" else (held, [])
     ask = task.adds[(k + variant) % len(task.adds)].format(sentence=CUE)
-    kind = p = None
-    if followup:
-        kinds = sorted(task.followups)
-        f = k if followup_index is None else offset + followup_index
-        kind = kinds[f % len(kinds)]
+    p = None
+    if kind is not None:
         phrasings = task.followups[kind]
         p = (f // len(kinds)) % len(phrasings)
         reasons = task.reasons.get(kind, [])
@@ -201,6 +205,8 @@ def _shown(
     return shown, fixes
 
 
+_CUTS = frozenset({"shorter", "one"})
+"""Follow-ups that ask for the text cut down (``task_types.yaml`` followups)."""
 _OLDER = ("my grandmother", "my mum", "my dad")
 _OLD_AGE = re.compile(r"\beyes are not up to\b", re.I)
 """Reasons that speak of old age: said of a parent or a grandmother, never of a manager or a brother."""

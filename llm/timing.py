@@ -80,7 +80,7 @@ _HABITUAL = re.compile(
 poles" in a sentence about bindweed is this summer's."""
 SIGN_PATTERN = "|".join(
     [words for words, _ in SEASON_SIGNS + SIGNS_EVEN_IN_HABITS]
-    + [r"\bhalf-term\b", r"\b(?:over|during|for|after|about) the holidays\b"]
+    + [r"\bhalf-term\b", _HOLIDAYS.pattern.replace("(?P<lead>", "(?:")]  # no named group in the join
 )
 """Any season sign (a regular expression): a text without one, and without a calendar word, fits any month."""
 _ANY_SIGN = re.compile(SIGN_PATTERN.lower())  # on lowercased text

@@ -68,6 +68,7 @@ def fits(
     template: str,
     relation: str,
     tax: Taxonomy,
+    *,
     at_home: frozenset[str] = frozenset(),
     young: bool = False,
     age: int | None = None,

@@ -232,6 +232,22 @@ class LeansSpec(Record):
     leans: list[LeaningSentence] = Field(default_factory=list)
 
 
+class RetoldStory(Record):
+    """Bank sentences that tell one story (an anecdote, a quirk, a standing fact) in other words, or of
+    another person: "I once posted my house keys through our own letterbox" and "On Tuesday I posted my
+    own keys through our letterbox"."""
+
+    sentences: list[str] = Field(min_length=2, description="neutral, habit, news or topical sentences, verbatim")
+
+
+class RetellingsSpec(Record):
+    """``taxonomy/retellings.yaml``: stories the banks tell more than once. A persona tells each at most
+    once: a reader of one history met the keys posted through the letterbox, and a wasp sting at the bus
+    stop, twice."""
+
+    retellings: list[RetoldStory] = Field(default_factory=list)
+
+
 class OptionOverlap(Record):
     """Two options of different scenarios that describe the same practice, or where holding the first makes
     the second the natural answer (a user with a cleaner for the deep clean also pays a cleaner for the

@@ -36,6 +36,7 @@ from schemas.taxonomy import (
     LeansSpec,
     OverlapsSpec,
     PersonaAttributes,
+    RetellingsSpec,
     StdlibDocs,
     TaskTypeSpec,
     WorldSpec,
@@ -62,6 +63,7 @@ CONTRACT: dict[str, Any] = {
     "StdlibDocs": StdlibDocs,
     "LeansSpec": LeansSpec,
     "OverlapsSpec": OverlapsSpec,
+    "RetellingsSpec": RetellingsSpec,
 }
 
 

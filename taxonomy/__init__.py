@@ -11,6 +11,7 @@ Files (YAML, validated against the JSON Schema of ``schemas.taxonomy`` on load, 
   of personas asked about it)
 - ``overlaps.yaml``: option pairs of different scenarios where holding one makes the other true (a
   persona never holds preferences in both scenarios)
+- ``retellings.yaml``: bank sentences that tell one story twice (a persona tells each story once)
 
 ``load_taxonomy()`` is cached; ``Taxonomy.content_hash`` is part of the dataset version id, so editing
 any file yields a new version.
@@ -57,6 +58,8 @@ class Taxonomy:
     leans: dict[str, frozenset[str]] = field(default_factory=dict)
     apart: dict[str, frozenset[str]] = field(default_factory=dict)
     """scenario id -> scenarios a persona never also holds (``overlaps.yaml``)"""
+    story: dict[str, int] = field(default_factory=dict)
+    """bank sentence -> the story it tells, when the banks tell that story more than once (``retellings.yaml``)"""
     scenarios: dict[str, ScenarioSpec] = field(default_factory=dict)
     domain_of: dict[str, str] = field(default_factory=dict)
 
@@ -167,9 +170,12 @@ def _load(root: Path) -> Taxonomy:
     leans = _validated(leans_path, _read_yaml(leans_path), "LeansSpec") if leans_path.exists() else None
     overlaps_path = root / "overlaps.yaml"
     overlaps = _validated(overlaps_path, _read_yaml(overlaps_path), "OverlapsSpec") if overlaps_path.exists() else None
+    retold_path = root / "retellings.yaml"
+    retold = _validated(retold_path, _read_yaml(retold_path), "RetellingsSpec") if retold_path.exists() else None
     files = [*scenario_files, attrs_path, tt_path, filler_path, docs_path, world_path]
     files += [leans_path] if leans is not None else []
     files += [overlaps_path] if overlaps is not None else []
+    files += [retold_path] if retold is not None else []
     tax = Taxonomy(
         domains=tuple(d for _, d in domains),
         attributes=attrs,
@@ -187,7 +193,31 @@ def _load(root: Path) -> Taxonomy:
         tax.leans.update(_checked_leans(leans_path, leans, tax))
     if overlaps is not None:
         tax.apart.update(_checked_overlaps(overlaps_path, overlaps, tax))
+    if retold is not None:
+        tax.story.update(_checked_retellings(retold_path, retold, tax))
     return tax
+
+
+def _bank_sentences(tax: Taxonomy) -> set[str]:
+    """Every neutral, habit, world news and topical sentence."""
+    banks = {n for d in tax.domains for n in d.neutral} | set(tax.world.habits) | set(tax.world.news)
+    return banks | {t for s in tax.scenarios.values() for t in s.topical}
+
+
+def _checked_retellings(path: Path, spec, tax: Taxonomy) -> dict[str, int]:
+    """``retellings.yaml`` as sentence -> story number; a sentence no bank holds, or one in two stories
+    (they are one story), is an error naming the entry."""
+    banks = _bank_sentences(tax)
+    out: dict[str, int] = {}
+    for i, story in enumerate(spec.retellings):
+        for j, sentence in enumerate(story.sentences):
+            where = f"{path}: retellings[{i}].sentences[{j}]"
+            if sentence not in banks:
+                raise TaxonomyError(f"{where}: not in any neutral, habits, news or topical list: {sentence!r}")
+            if out.get(sentence, i) != i:
+                raise TaxonomyError(f"{where}: also in retellings[{out[sentence]}]; merge the two stories")
+            out[sentence] = i
+    return out
 
 
 def _checked_overlaps(path: Path, spec, tax: Taxonomy) -> dict[str, frozenset[str]]:
@@ -212,8 +242,7 @@ def _checked_overlaps(path: Path, spec, tax: Taxonomy) -> dict[str, frozenset[st
 def _checked_leans(path: Path, spec, tax: Taxonomy) -> dict[str, frozenset[str]]:
     """``leans.yaml`` as sentence -> scenario ids; a sentence no bank holds (edited since the audit) or an
     unknown scenario is an error naming the entry, since a stale entry would silently protect nothing."""
-    banks = {n for d in tax.domains for n in d.neutral} | set(tax.world.habits) | set(tax.world.news)
-    banks |= {t for s in tax.scenarios.values() for t in s.topical}
+    banks = _bank_sentences(tax)
     out: dict[str, frozenset[str]] = {}
     for i, entry in enumerate(spec.leans):
         if entry.sentence not in banks:

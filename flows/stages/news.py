@@ -111,14 +111,17 @@ class NewsSupply:
         self.addressee: str | None = None
 
     def _tell_each_once(self, persona_id: str, half: int, tax: Taxonomy) -> None:
-        """Keep one sentence per ``once`` event (``taxonomy/world.yaml``) in all of this supply's banks, and
-        only events dealt to this half: each event goes to the cue half or the own-task half by a stable
-        draw, so the two supplies of a persona never both tell it."""
+        """Keep one sentence per ``once`` event (``taxonomy/world.yaml``) and per story the banks tell more
+        than once (``taxonomy/retellings.yaml``) in all of this supply's banks, and only those dealt to this
+        half: each goes to the cue half or the own-task half by a stable draw, so the two supplies of a
+        persona never both tell it."""
         seen: set[str] = set()
         for name in ("topical", "near", "far", "habits", "world"):
             kept = []
             for x in reversed(getattr(self, name)):  # popped from the end: the first kept is the first told
                 events = once_events(x, tax)
+                if (story := tax.story.get(x)) is not None:
+                    events |= {f"story {story}"}
                 if events and (events & seen or any(_once_half(persona_id, e) != half for e in events)):
                     continue
                 seen |= events
@@ -227,10 +230,10 @@ class NewsSupply:
                     template,
                     person.relation,
                     self.tax,
-                    self.at_home,
-                    self.young_children,
-                    self.age,
-                    person.relation in self.retired,
+                    at_home=self.at_home,
+                    young=self.young_children,
+                    age=self.age,
+                    retired=person.relation in self.retired,
                 ) and (self.window is None or months_fitting(template) & self.window):
                     # the person's relation joins the words ("my daughter Yara ... at school"); in the user's
                     # own text only some relations are words a life rule reads, in someone else's any may be

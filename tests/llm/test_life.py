@@ -140,8 +140,14 @@ def test_children_live_at_home_until_their_parent_is_in_middle_age():
     assert not fits_life("The school rings because my son left his goggles on the bus.", unfit_tags(_persona(age=70)))
 
 
-def test_nobody_writes_a_catch_up_to_someone_they_live_with(twelve, tax):
+def test_nobody_writes_a_catch_up_to_someone_they_live_with_or_to_their_manager(twelve, tax):
+    """A partner at home gets no "letter asking what's new"; a manager gets no weekend check-in of family news."""
     from llm.world import world_for
+
+    persona = twelve[1][next(iter(twelve[1]))]
+    world = list(world_for(twelve[0].seed, persona.persona_id, tax).values())
+    assert "my manager" in {c.relation for c in world}
+    assert "my manager" not in {c.relation for c in correspondents(persona, world)}
 
     config, by_id, _, sessions = twelve
     drafts = 0
@@ -298,6 +304,8 @@ def test_only_grown_children_hold_preferences_the_user_relays(tax):
     assert "my son" in relations_for(young, tax.attributes.relations)
     assert not {"my son", "my daughter"} & set(holders_for(young, tax.attributes.relations))
     assert "my son" in holders_for(older, tax.attributes.relations)
+    assert "my manager" in relations_for(older, tax.attributes.relations)
+    assert "my manager" not in holders_for(older, tax.attributes.relations)  # a boss brings no private letters
 
 
 def test_a_parent_of_teenagers_has_a_daughter_at_school_or_a_graduate_never_both():
@@ -549,8 +557,9 @@ def test_nobody_the_user_lives_with_comes_round_and_young_children_get_news_for_
     came_over = "The boiler broke again on Tuesday, and {who} came over with a heater until the engineer could visit."
     adult = "Somehow {who} got talked into chairing the residents' association and already has a stack of complaints."
     tonsils = "{Who} had {their} tonsils out last week and is recovering slowly on a diet of soup and cartoons."
-    assert fits(came_over, "my partner", tax) and not fits(came_over, "my partner", tax, frozenset({"my partner"}))
-    assert fits(came_over, "my sister", tax, frozenset({"my partner"}))
+    partner_at_home = frozenset({"my partner"})
+    assert fits(came_over, "my partner", tax) and not fits(came_over, "my partner", tax, at_home=partner_at_home)
+    assert fits(came_over, "my sister", tax, at_home=partner_at_home)
     assert fits(adult, "my son", tax) and not fits(adult, "my son", tax, young=True)
     assert fits(tonsils, "my son", tax, young=True) and fits(adult, "my sister", tax, young=True)
 

@@ -120,3 +120,25 @@ def test_a_stale_or_unknown_lean_entry_is_named(tmp_path, tax):
     path.write_text(yaml.safe_dump(data))
     with pytest.raises(TaxonomyError, match=r"leans\[0\]\.scenarios: unknown scenario ids \['food.no_such_scenario'\]"):
         load_taxonomy(root)
+
+
+def test_a_stale_retelling_or_one_sentence_in_two_stories_is_named(tmp_path, tax):
+    """``retellings.yaml``: an entry edited since it was read would hold nothing back, and a sentence in two
+    stories makes them one; both are errors naming the entry."""
+    data = yaml.safe_load((TAXONOMY_DIR / "retellings.yaml").read_text())
+    stories = data["retellings"]
+    assert len(stories) > 100 and all(tax.story[s] == i for i, st in enumerate(stories) for s in st["sentences"])
+    root = _copy(tmp_path)
+    path = root / "retellings.yaml"
+    stories[2]["sentences"][1] = "A sentence that no bank holds any more, edited after the reading."
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(
+        TaxonomyError,
+        match=r"retellings\.yaml: retellings\[2\]\.sentences\[1\]: not in any neutral, habits, news or topical list",
+    ):
+        load_taxonomy(root)
+    data = yaml.safe_load((TAXONOMY_DIR / "retellings.yaml").read_text())
+    data["retellings"][5]["sentences"].append(data["retellings"][4]["sentences"][0])
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(TaxonomyError, match=r"retellings\[5\]\.sentences\[\d+\]: also in retellings\[4\]; merge"):
+        load_taxonomy(root)

@@ -189,6 +189,24 @@ def test_a_persona_tells_each_once_event_at_most_once_in_cue_and_own_texts_toget
     assert len(told) > 500  # and the texts still got their sentences
 
 
+def test_a_persona_tells_each_retold_story_at_most_once(tax):
+    """A reader of one history met the keys posted through the user's own letterbox twice, and a wasp sting
+    at the bus stop told of the user and then of the daughter: the banks tell such a story in several
+    sentences (``taxonomy/retellings.yaml``), and a persona tells it once, cue and own texts together."""
+    persona = _persona()
+    world = world_for(0, persona.persona_id, tax)
+    people = [world[r] for r in relations_for(persona, list(world))]
+    told: list[str] = []
+    for half in (0, 1):
+        supply = NewsSupply(0, persona.persona_id, [], tax, half=half, unfit=unfit_tags(persona))
+        for _ in range(600):
+            told += supply.take(3, people, None, own_text=True)
+            told += [f] if (f := supply.focus()) else []
+    stories = [tax.story[s] for s in told if s in tax.story]
+    assert len(set(stories)) > 100  # the banks are drained: most stories are told
+    assert len(stories) == len(set(stories)), sorted(s for s in stories if stories.count(s) > 1)
+
+
 def test_a_persona_s_texts_name_no_option_of_a_question_it_is_asked(tax):
     """Habits may say "the library" or "the post office" (plain words that are some option's key term),
     but never in the texts of a persona asked about a scenario with that option: it would be a second,
