@@ -264,10 +264,10 @@ def living_with(persona) -> frozenset[str]:
 
 def correspondents(persona, people: list) -> list:
     """The people (``schemas.generation.Contact``) the persona would write a message of its news to: not
-    those it lives with (a partner at home does not send "a letter asking what's new"), nor its manager (a
-    weekend check-in to the boss about a daughter's glue-covered hair is what a reader flagged); all of them
-    if none is left."""
-    home = {*_HOUSEHOLD.get(persona.household, ()), "my manager"}
+    those it lives with (a partner at home does not send "a letter asking what's new"), nor its manager or
+    coworker (a weekend check-in to the boss about a daughter's glue-covered hair, and a sports bra sent
+    back, told to a coworker, are what readers flagged); all of them if none is left."""
+    home = {*_HOUSEHOLD.get(persona.household, ()), "my manager", "my coworker"}
     away = [c for c in people if c.relation not in home]
     return away or list(people)
 

@@ -107,7 +107,8 @@ class OfflineGenerator:
         f = self.tax.filler
         if req.filler_kind == "task":
             task = self._task_types[req.task_type]
-            sentences, _, added = place_focus(req.news[0], list(req.news[1:]), rng) if req.news else ([], 0, False)
+            news = req.news
+            sentences, _, added = place_focus(news[0], news[1:], rng, req.added_later) if news else ([], 0, False)
             return write_task_session(
                 task,
                 style=req.style,

@@ -1,23 +1,21 @@
 """What the offline assistant hands back for a persona task: the drafted message, the post, the list of
-fixes, and each follow-up change (shorter, one sentence or one line, a heading, a subject line, hashtags).
+fixes, and each follow-up change (shorter, a heading, a subject line, hashtags).
 
 What: ``message_draft`` and ``post_text`` write the product from the user's sentences; ``add_to_product``
 works in what the user adds in a second turn; ``carry_out_followup`` makes the change asked for with it.
 Why: each reply must do what was asked of the text (readers met added points dropped, "one sentence"
-answered by a chain of semicolons, a heading under the text), and its own words must not recur word for
-word across a long history. How: deterministic from the caller's index ``k``; ``llm.offline_tasks``
-builds the session around it.
+answered by a chain of semicolons or by the one point just added, a heading under the text), and its own
+words must not recur word for word across a long history. How: deterministic from the caller's index
+``k``; ``llm.offline_tasks`` builds the session around it.
 """
 
 from __future__ import annotations
 
 import re
-from functools import cache
 
 from llm.rewrite import casual, tighten
 from llm.world import address
 from schemas.generation import Contact
-from taxonomy import load_taxonomy
 
 # first line of a drafted message (five words or fewer: they may recur); none claims a long silence, as
 # the same person may hear from the user again days later
@@ -119,11 +117,8 @@ def _post_opener(occasion: str, k: int) -> str:
     return openers[k % len(openers)]
 
 
-def carry_out_followup(
-    task_id, kind, p, sentences, fixes, contact, occasion, owner, k, added: int = 1, one_line=False
-) -> str:
-    """Carry out a follow-up on the same text, whose last ``added`` sentences came with the follow-up;
-    ``one_line``: the follow-up asked for a single line."""
+def carry_out_followup(task_id, kind, p, sentences, fixes, contact, occasion, owner, k, added: int = 1) -> str:
+    """Carry out a follow-up on the same text, whose last ``added`` sentences came with the follow-up."""
     if task_id in ("message", "reply"):
         reply = task_id == "reply"
         if kind == "shorter":  # cut to main clauses, keeping what was just added: the user asked for it
@@ -136,7 +131,8 @@ def carry_out_followup(
     if task_id == "shorten":
         if kind == "title":  # above the text, where a heading goes (five words or fewer: it may recur)
             return f"With it, under a heading:\n\n{TITLES[(k + 2) % len(TITLES)]}\n\n" + " ".join(sentences)
-        return _in_one_sentence(sentences, added)
+        kept, note = _kept_when_cut(sentences, added)  # "Shorter still?": every point cut, some dropped
+        return f"Shorter{note}:\n\n" + " ".join(kept)
     if task_id == "proofread":
         n = len(fixes)
         listed = ", ".join(f"{w} for {r}" for w, r in fixes)
@@ -144,8 +140,6 @@ def carry_out_followup(
     if kind == "hashtags":
         tags = " ".join(_HASHTAGS[(k + i) % len(_HASHTAGS)] for i in range(2))
         return post_text(sentences, occasion, k) + f" {tags}"
-    if one_line:  # "One line, maybe?": one line under the post's opener
-        return _in_one_sentence(sentences, added, _post_opener(occasion, k))
     # a shorter post, opened as before: every point cut to its main clause, the earlier ones thinned out
     kept, note = _kept_when_cut(sentences, added)
     return (f"Shorter{note}:\n\n" if note else "") + post_text(kept, occasion, k)
@@ -184,43 +178,4 @@ def _left_out(sentences: list[str]) -> str:
     return f'"{first}..."' + (f" and {_COUNTS.get(more, more)} more" if more else "")
 
 
-_ONE_SENTENCE_KEEPS = 1
-"""Points one sentence holds: the first of those the user just asked to have in it. More ran into a chain
-of semicolons, and two unrelated points joined by ", and" read as a run-on to every reader ("The plumber
-came on Thursday, and standing at a reception desk all day is my job"); an editor says what went."""
 _COUNTS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
-
-
-def _in_one_sentence(sentences: list[str], added: int, opener: str = "") -> str:
-    """ "One sentence only?" (or a post's "One line, maybe?", under its ``opener``): the (first) point just
-    added, cut to its main clause, and a word on what had to go, as a careful editor says it."""
-    kept = sentences[len(sentences) - added :][:_ONE_SENTENCE_KEEPS]
-    left = [s for s in sentences if s not in kept]
-    body = one_sentence([tighten(s) for s in kept])
-    text = f"In one line:\n\n{opener}\n{casual(body)}" if opener else f"In one sentence:\n\n{body}"
-    return f"{text}\n\nTo keep it to one, I left out {_left_out(left)}." if left else text
-
-
-_KEEP_CAPITAL = re.compile(
-    r"(I|I'\w+|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|May|June|"
-    r"July|August|September|October|November|December|Christmas|Easter|English|British|[A-Z]{2,}\w*)\b"
-)
-
-
-@cache
-def _names() -> frozenset[str]:
-    world = load_taxonomy().world
-    return frozenset([*world.names_she, *world.names_he])
-
-
-def one_sentence(sentences: list[str]) -> str:
-    """The sentences run together as one: two joined with ", and", more with semicolons. A following
-    sentence's first word is lowered unless it is "I", a day, a month, an acronym or a name."""
-    parts = [sentences[0].rstrip(".!?")]
-    for s in sentences[1:]:
-        first = s.split(" ", 1)[0].removesuffix("'s").strip(",;:")
-        keep = _KEEP_CAPITAL.fullmatch(first) or first in _names()
-        parts.append((s if keep else s[0].lower() + s[1:]).rstrip(".!?"))
-    if len(parts) == 2:
-        return f"{parts[0]}, and {parts[1]}."
-    return "; ".join(parts) + "."

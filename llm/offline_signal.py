@@ -30,15 +30,20 @@ ADDED_LATER = 0.5
 """Share of sessions (cue or not) whose text the user gives in two turns (the last half added later)."""
 
 
-def place_focus(focus: str, others: list[str], rng: random.Random) -> tuple[list[str], int, bool]:
+def place_focus(
+    focus: str, others: list[str], rng: random.Random, added_later: bool | None = None
+) -> tuple[list[str], int, bool]:
     """Put a text's focus sentence (the cue, or a non-cue text's domain sentence) anywhere among the
-    others; with ``ADDED_LATER`` the user holds the last half of the text back and adds it in a second turn
-    (whichever sentence that is). The same rule for cue and non-cue texts, so where the focus stands and
-    whether a session has a follow-up say nothing. The stages hand over one spare sentence: when nothing
-    is held back, the last of the others is left out, so a first turn holds as many sentences either way.
+    others; when the text is ``added_later`` the user holds the last half of it back and adds it in a
+    second turn (whichever sentence that is). The same rule for cue and non-cue texts, so where the focus
+    stands and whether a session has a follow-up say nothing. A text given in two turns has one sentence
+    more, so a first turn holds as many sentences either way: the stages draw ``added_later`` (with
+    ``ADDED_LATER``) and take that sentence; without it (None) this draws it, and the caller's one spare
+    sentence is left out when nothing is held back (that spare was half a sentence per session lost to
+    the persona's banks, which ran a 128k history's own tasks out).
     Returns (sentences, index of the focus, added later)."""
-    added = bool(others) and rng.random() < ADDED_LATER
-    if not added and len(others) > 1:
+    added = bool(others) and (rng.random() < ADDED_LATER if added_later is None else added_later)
+    if added_later is None and not added and len(others) > 1:
         others = others[:-1]
     at = rng.randint(0, len(others))
     return [*others[:at], focus, *others[at:]], at, added
@@ -115,7 +120,7 @@ def write_signal_session(
     """A signal or update session: the cue sits at a random place among ``req.news``."""
     option = next(o for o in tax.scenarios[req.scenario_id].options if o.id == req.option_id)
     cue = cue_for(seed, req, option)
-    sentences, at, added = place_focus(cue, list(req.news), rng)
+    sentences, at, added = place_focus(cue, list(req.news), rng, req.added_later)
     persona = req.key.split(".")[0]
     return write_task_session(
         task,

@@ -27,7 +27,6 @@ from schemas.taxonomy import TaskTypeSpec
 # What a request asks of a post or a cut, in its own words: the reply follows the words used.
 _BRIEF = re.compile(r"\b(?:short|tighten|quick|little|light)\b", re.I)
 _CUT_ONE = re.compile(r"\bcut one sentence\b", re.I)
-_ONE_LINE = re.compile(r"\bone line\b", re.I)
 _SWAPS = {"their": "there", "it's": "its", "you're": "your", "then": "than", "lose": "loose", "too": "to"}
 
 
@@ -173,10 +172,8 @@ def write_task_session(
         whole_text = reply.replace(" ".join(held), " ".join(whole), 1)
         reply = f"With a heading on top:\n\n{TITLES[k % len(TITLES)]}\n\n{whole_text}"
     elif kind is not None:
-        one_line = bool(p is not None and _ONE_LINE.search(task.followups[kind][p]))
-        follow = carry_out_followup(
-            task.id, kind, p, whole, [*fixes, *held_fixes], contact, occasion, owner, k, len(held), one_line
-        )
+        fixed = [*fixes, *held_fixes]
+        follow = carry_out_followup(task.id, kind, p, whole, fixed, contact, occasion, owner, k, len(held))
         both = task.id == "proofread"  # else the follow-up is the text
         reply = f"{reply}\n\n{follow}" if both else follow
     turns.append(TurnDraft(role="assistant", content=reply))
@@ -205,7 +202,7 @@ def _shown(
     return shown, fixes
 
 
-_CUTS = frozenset({"shorter", "one"})
+_CUTS = frozenset({"shorter", "again"})
 """Follow-ups that ask for the text cut down (``task_types.yaml`` followups)."""
 _OLDER = ("my grandmother", "my mum", "my dad")
 _OLD_AGE = re.compile(r"\beyes are not up to\b", re.I)

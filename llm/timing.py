@@ -62,7 +62,7 @@ _SIGNS = tuple(
     for signs, in_habits in ((SEASON_SIGNS, False), (SIGNS_EVEN_IN_HABITS, True))
     for words, months in signs
 )
-_HALF_TERM = re.compile(r"\bhalf-term\b", re.IGNORECASE)
+_HALF_TERM = re.compile(r"\bhalf[- ]term\b", re.IGNORECASE)  # "half term" as often as "half-term"
 _HALF_TERMS = (2, 5, 10)  # February, late May, late October
 _HOLIDAYS = re.compile(r"\b(?P<lead>over|during|for|after|about) the holidays\b", re.IGNORECASE)
 _HOLIDAYS_AHEAD, _HOLIDAYS_TOLD = frozenset({3, 6, 7, 11, 12}), frozenset({1, 4, 8, 9})
@@ -80,7 +80,7 @@ _HABITUAL = re.compile(
 poles" in a sentence about bindweed is this summer's."""
 SIGN_PATTERN = "|".join(
     [words for words, _ in SEASON_SIGNS + SIGNS_EVEN_IN_HABITS]
-    + [r"\bhalf-term\b", _HOLIDAYS.pattern.replace("(?P<lead>", "(?:")]  # no named group in the join
+    + [_HALF_TERM.pattern, _HOLIDAYS.pattern.replace("(?P<lead>", "(?:")]  # no named group in the join
 )
 """Any season sign (a regular expression): a text without one, and without a calendar word, fits any month."""
 _ANY_SIGN = re.compile(SIGN_PATTERN.lower())  # on lowercased text

@@ -15,6 +15,7 @@ from flows.stages.news import NewsSupply
 from llm.base import Generator
 from llm.callsites import SIGNAL_SESSION
 from llm.life import MESSAGE_TASKS, correspondents, living_with, relations_for, unfit_tags
+from llm.offline_signal import ADDED_LATER
 from llm.people import SOMEONE_ELSES, retired_people, someone_elses
 from llm.seeding import rng_for
 from llm.tokens import count_message_tokens
@@ -167,6 +168,7 @@ def generate_conversations(
             repeat = repeats.get(pref.scenario_id, 0)
             repeats[pref.scenario_id] = repeat + 1
             extra = int(rng.random() < 0.33)
+            added = rng.random() < ADDED_LATER  # in two turns: one sentence more (llm.offline_signal.place_focus)
             followup_variant = followups.get(task_type, 0)
             followups[task_type] = followup_variant + extra
             m = meta(persona.persona_id, kind, task_type, pref.stated_at, pref)
@@ -182,13 +184,14 @@ def generate_conversations(
                     hobbies=persona.hobbies,
                     contact=contact,
                     news=supply.take(
-                        rng.randint(2, 4),
+                        rng.randint(1, 3) + added,
                         people,
                         contact,
                         own_text=pref.relation is None,
                         window=frozenset([pref.stated_at.month]),
                     ),
                     extra_turns=extra,
+                    added_later=added,
                     followup_variant=followup_variant,
                     variant=variant,
                     scenario_repeat=repeat,

@@ -22,6 +22,7 @@ from llm.life import (
     relations_for,
     unfit_tags,
 )
+from llm.offline_signal import ADDED_LATER
 from llm.people import retired_people, someone_elses, speaks_of
 from llm.seeding import rng_for
 from llm.timing import months_fitting, timeline_months
@@ -116,6 +117,7 @@ def generate_persona_filler(
                 and (not for_other or fits_life(focus, someone_elses(c.relation, c.pronoun, retired)))
             ]
             contact = rng.choice(fitting or candidates)
+            added = rng.random() < ADDED_LATER  # in two turns: one sentence more (llm.offline_signal.place_focus)
             requests.append(
                 FillerRequest(
                     key=sid,
@@ -128,9 +130,12 @@ def generate_persona_filler(
                     for_other=for_other,
                     news=[
                         focus,
-                        *supply.take(rng.randint(2, 4), world, contact, not for_other, window & months_fitting(focus)),
+                        *supply.take(
+                            rng.randint(1, 3) + added, world, contact, not for_other, window & months_fitting(focus)
+                        ),
                     ],
                     extra_turns=int(rng.random() < 0.33),
+                    added_later=added,
                 )
             )
             metas.append(dict(session_id=sid, persona_id=persona.persona_id, kind="filler", task_type=task_type))

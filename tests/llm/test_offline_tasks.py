@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import re
 
 import pytest
 
@@ -184,21 +185,13 @@ def test_a_reply_answers_the_contact():
 @pytest.mark.parametrize("task_id", sorted(TASKS))
 def test_a_reply_never_says_a_sentence_twice(task_id):
     """Adding a part and asking for a change in one turn gets one product: "With it: A B C" followed by a
-    bare "C" read as a broken reply. "One sentence only?" gets one sentence."""
+    bare "C" read as a broken reply."""
     for variant in range(30):
         draft = _session(task_id, variant, followup=True, add_last=True)
-        answer, before = draft.turns[3].content, draft.turns[1].content + draft.turns[2].content
+        answer = draft.turns[3].content
         for s in SENTENCES:
             assert answer.count(s) <= 1, answer
-        if answer.startswith("In one sentence:"):  # what was just added, run into one sentence
-            body, _, note = answer.removeprefix("In one sentence:\n\n").partition("\n\n")
-            assert body.count(".") == 1 and body.endswith(".") and ";" not in body, answer
-            added = [x for x in SENTENCES if x[:30] in draft.turns[2].content]
-            assert tighten(added[0]).rstrip(".")[1:] in body, answer  # the part just added stays in
-            assert ", and " not in body or tighten(added[0]).count(", and "), answer  # one point, not a run-on
-            gone = [s for s in SENTENCES if tighten(s)[1:-1] in before and tighten(s)[1:-1] not in body]
-            assert not gone or note.startswith("To keep it to one, I left out"), answer  # and says what had to go
-            assert len(gone) != 1 or " ".join(gone[0].split()[:5]) in note, answer
+        assert not answer.startswith(("In one sentence:", "In one line:")), answer  # no one-point "cut"
 
 
 @pytest.mark.parametrize("n", [2, 3, 4, 5])
@@ -234,19 +227,6 @@ def test_a_message_signs_off_as_one_would_to_its_reader(relation):
         assert not any("love" in e.lower() for e in endings), endings
     if relation in ("my mum", "my partner"):
         assert "Love," in endings
-
-
-def test_one_sentence_lowers_what_follows_a_semicolon_but_keeps_names_days_and_i():
-    from llm.offline_products import one_sentence
-
-    name = TAX.world.names_she[0]
-    joined = one_sentence(
-        ["We had the carpet cleaned.", "Free sachets came with it.", f"{name} keeps replies short.", "I was late.",
-         "Sunday was wet."]
-    )  # fmt: skip
-    assert joined == (
-        f"We had the carpet cleaned; free sachets came with it; {name} keeps replies short; I was late; Sunday was wet."
-    )
 
 
 def test_an_apology_for_length_only_closes_a_long_turn():
@@ -310,27 +290,27 @@ def test_a_post_for_someone_elses_own_page_opens_as_an_own_post():
     assert checked >= 3
 
 
-def test_a_text_cut_to_one_sentence_is_shorter_and_a_heading_goes_above_it():
-    """A reader met "Even shorter?" answered by a longer run-on, and "Maybe: Small news" under the text."""
+def test_a_text_cut_further_is_shorter_and_a_heading_goes_above_it():
+    """A reader met "Even shorter?" answered by a longer run-on, "One sentence only?" answered by the one
+    point just added (all four others gone), and "Maybe: Small news" under the text."""
     long = [*SENTENCES, "The new bakery by the station sells out of rye bread before nine, so I go early."]
     kinds = set()
     for variant in range(12):
         draft = _session("shorten", variant, followup=True, add_last=True, sentences=long)
         first, last = draft.turns[1].content, draft.turns[3].content
         head, _, text = last.partition("\n\n")
-        if head == "In one sentence:":
-            kinds.add("one")
+        if head.startswith("Shorter"):
+            kinds.add("again")
             added = draft.turns[2].content.rsplit("\n", 1)[-1]
-            assert len(text.split()) < len(first.partition("\n\n")[2].split()) + len(added.split())
-            body, _, note = text.partition("\n\n")
-            assert body.count(".") == 1 and tighten(added).rstrip(".")[1:] in body
-            assert note.startswith("To keep it to one, I left out"), text  # four points do not fit one sentence
+            assert len(text.split()) < len(first.partition("\n\n")[2].split())  # shorter than the last cut
+            assert tighten(added).rstrip(".")[1:] in text  # and the point just added is in it
+            assert len(re.findall(r"[.!?](?:\s|$)", text)) >= 2  # a cut, not one point kept of four
         else:
             kinds.add("title")
             assert head == "With it, under a heading:" and "\n\n" in text
             title, body = text.split("\n\n", 1)
             assert len(title.split()) <= 5 and body.endswith(".")
-    assert kinds == {"one", "title"}
+    assert kinds == {"again", "title"}
     shorter = 0
     for variant in range(30):  # a shorter message keeps the greeting and the sign-off it had
         draft = _session("message", variant, followup=True, add_last=True)
@@ -361,11 +341,6 @@ def test_a_shorter_version_keeps_the_point_just_added_and_is_shorter_than_the_dr
             continue
         added = [s for s in FIVE if s[:30] in ask]
         assert len(added) == 1, ask
-        if answer.startswith("In one line:"):  # "One line, maybe?": the first point added
-            line = answer.split("\n")[3]
-            assert line.count(".") == 1 and tighten(added[0]).rstrip(".")[1:] in line, answer
-            assert "To keep it to one, I left out" in answer
-            continue
         for s in added:
             assert casual(tighten(s)).rstrip(".")[1:] in answer or tighten(s).rstrip(".")[1:] in answer, (ask, answer)
         body = answer.split(":\n\n", 1)[-1]  # after "Shorter (without ...):"
