@@ -56,9 +56,8 @@ def signoffs_for(relation: str, owner: str) -> list[str]:
 
 # five words or fewer: they may recur within a history
 _CALL_LINES = {0: "I'll call on Sunday.", 1: "I'll ring at the weekend.", 2: "Let's talk by phone soon."}
-_SUBJECTS = ["News from me", "Catching up", "A quick hello", "Some news", "An update"]
-# the user's own message names its reader in the subject, so it stands out in a full inbox
-_SUBJECTS_TO = ["{first}, news from me!", "Catching up, {first}", "A hello for {first}", "For {first}: my news"]
+# no reader's name: "A hello for Ravi" in an email to Ravi, and "Mateo, news from me!", read as odd to readers
+_SUBJECTS = ["News from me", "Catching up", "A quick hello", "Some news", "An update", "Bits of news"]
 TITLES = ["A busy few days", "Notes from this week", "This week, briefly", "Small news", "Odds and ends"]
 _HASHTAGS = ["#weeknotes", "#littlewins", "#realLife", "#thisweek", "#catchingup", "#dailyLife"]
 # A post opens as people open one where it goes up (five words or fewer: they may recur).
@@ -126,8 +125,7 @@ def carry_out_followup(task_id, kind, p, sentences, fixes, contact, occasion, ow
             return f"Shorter{note}:\n\n" + message_draft(short, contact, owner, k, reply)  # same greeting, sign-off
         if kind == "add_call":
             return "Added:\n\n" + message_draft([*sentences, _CALL_LINES[p % 3]], contact, owner, k, reply)
-        subjects = _SUBJECTS if owner == "other" else [x.format(first=address(contact)) for x in _SUBJECTS_TO]
-        return f"Subject: {subjects[k % len(subjects)]}\n\n" + message_draft(sentences, contact, owner, k)
+        return f"Subject: {_SUBJECTS[k % len(_SUBJECTS)]}\n\n" + message_draft(sentences, contact, owner, k)
     if task_id == "shorten":
         if kind == "title":  # above the text, where a heading goes (five words or fewer: it may recur)
             return f"With it, under a heading:\n\n{TITLES[(k + 2) % len(TITLES)]}\n\n" + " ".join(sentences)

@@ -109,6 +109,13 @@ GREETING_SHARE = 0.4
 "Greetings." 20 of one history's 139 sessions, and a reader took the greetings for a template); sign-offs
 and asides are rarer still after the first turn: a persona's few phrases on every turn read as a template."""
 _ABOUT_LENGTH = re.compile(r"essay|lots of context|long story", re.IGNORECASE)
+_GRAVE = re.compile(
+    r"\b(?:died|dying|funeral|diagnos\w*|passed away|redundan\w*|splitting up|divorc\w*|cancer|hospice|"
+    r"miscarri\w*|intensive care)\b",
+    re.IGNORECASE,
+)
+"""Grave news in a turn's text: no emoji and no light aside with it ("A former colleague ... diagnosed with
+something serious" followed by "Not sure that detail matters. 🙂" read as callous to a reader)."""
 _LONG_WORDS = 60
 """An apology for length ("Sorry for the essay") only closes a turn of this many words or more."""
 
@@ -142,14 +149,15 @@ def voice(style: SpeakingStyle | None, body: str, rng: random.Random, cue: str =
     chatty = style.verbosity in ("chatty", "verbose")
     # a persona has a handful of each: at these rates a 32k history holds each phrase about ten times, not
     # 20-28 ("Anyway, thanks for reading!" x28 and an emoji on most turns read as a template to readers)
-    aside = rng.choice(asides) if asides and rng.random() < (0.3 if opening else 0.1) else ""
+    grave = bool(_GRAVE.search(cue) or _GRAVE.search(text))
+    aside = rng.choice(asides) if asides and rng.random() < (0.3 if opening else 0.1) and not grave else ""
     signs_off = (0.5 if opening else 0.2) if chatty else (0.3 if opening else 0.12)
     closing = rng.choice(closings) if closings and rng.random() < signs_off else ""
     if aside and not (_words(aside) & _words(closing)):  # never "Long story, anyway. Anyway, thanks"
         parts.append(aside)
     if closing:
         parts.append(closing)
-    if style.emoji and rng.random() < 0.4:
+    if style.emoji and rng.random() < 0.4 and not grave:
         parts.append(rng.choice(style.emoji))
     if text.endswith(CUE):  # a pasted text ends the ask: the sign-off goes on its own line after it
         head = f"{parts[0]} {text}".lstrip()

@@ -21,10 +21,9 @@ so they never collide.
 
 from __future__ import annotations
 
-import re
-import zlib
 from functools import lru_cache
 
+from flows.stages.told_once import keep_told_once
 from llm.life import fits_life, life_tags, rules_read
 from llm.naming import scenario_namer
 from llm.people import someone_elses, speaks_of
@@ -105,28 +104,14 @@ class NewsSupply:
         topical = quiet(t for sid in sorted(asked) for t in tax.scenarios[sid].topical)
         shuffle.shuffle(topical)
         self.topical = [x for x in topical if fits_life(x, unfit)] if half == 1 else []
-        self._tell_each_once(persona_id, half, tax)
+        # each once event and retold story in one sentence of one half (flows.stages.told_once)
+        banks = ("topical", "near", "far", "habits", "world")
+        kept = keep_told_once([getattr(self, n) for n in banks], persona_id, half, CUE_SHARE, tax)
+        for name, bank in zip(banks, kept, strict=True):
+            setattr(self, name, bank)
         self.window: frozenset[int] | None = None
         self.unfit_now: frozenset[str] = frozenset()  # what the text being built adds to ``unfit`` (others' texts)
         self.addressee: str | None = None
-
-    def _tell_each_once(self, persona_id: str, half: int, tax: Taxonomy) -> None:
-        """Keep one sentence per ``once`` event (``taxonomy/world.yaml``) and per story the banks tell more
-        than once (``taxonomy/retellings.yaml``) in all of this supply's banks, and only those dealt to this
-        half: each goes to the cue half or the own-task half by a stable draw, so the two supplies of a
-        persona never both tell it."""
-        seen: set[str] = set()
-        for name in ("topical", "near", "far", "habits", "world"):
-            kept = []
-            for x in reversed(getattr(self, name)):  # popped from the end: the first kept is the first told
-                events = once_events(x, tax)
-                if (story := tax.story.get(x)) is not None:
-                    events |= {f"story {story}"}
-                if events and (events & seen or any(_once_half(persona_id, e) != half for e in events)):
-                    continue
-                seen |= events
-                kept.append(x)
-            setattr(self, name, kept[::-1])
 
     def focus(
         self, window: frozenset[int] | None = None, own_text: bool = True, addressee: str | None = None
@@ -261,22 +246,6 @@ def rendered_tags(template: str, relation: str, pronoun: str) -> frozenset[str]:
 
 
 _STAND_IN = "Alex"
-
-
-def once_events(text: str, tax: Taxonomy) -> frozenset[str]:
-    """The ``once`` events of ``tax.world`` that ``text`` tells (cached per text and event list)."""
-    return _once_events(text, tuple(tax.world.once.items()))
-
-
-@lru_cache(maxsize=1 << 16)
-def _once_events(text: str, once: tuple[tuple[str, str], ...]) -> frozenset[str]:
-    return frozenset(name for name, rx in once if re.search(rx, text, re.I))
-
-
-def _once_half(persona_id: str, event: str) -> int:
-    """The half (0: cue sessions, 1: own tasks) whose texts may tell ``event`` for this persona, in the
-    proportion of the sentences each half gets (``CUE_SHARE``)."""
-    return 0 if zlib.crc32(f"{persona_id}:{event}".encode()) % CUE_SHARE == 0 else 1
 
 
 def _pop(

@@ -584,7 +584,7 @@ def test_a_peers_news_tied_to_an_age_fits_only_a_user_of_about_that_age(tax):
 def test_one_move_of_home_per_history(tax):
     """A brother moving abroad three times, a sister getting the keys to her own flat two weeks before
     moving back in with their parents: someone moving home is one ``once`` event."""
-    from flows.stages.news import once_events
+    from flows.stages.told_once import once_events
 
     moves = [
         "My sister and her husband have just got the keys to a flat of their own, and we toasted them.",
@@ -663,7 +663,7 @@ def test_what_a_reader_met_in_round_ten_is_ruled_out():
 
 
 def test_a_cousins_wedding_and_a_new_bin_day_are_told_once_and_a_manager_sees_no_front_wall(tax):
-    from flows.stages.news import once_events
+    from flows.stages.told_once import once_events
     from llm.world import fits
 
     assert "cousin_wedding" in once_events("Next month my cousin is getting married on the coast.", tax)
@@ -677,7 +677,7 @@ def test_a_cousins_wedding_and_a_new_bin_day_are_told_once_and_a_manager_sees_no
 def test_round_eleven_a_retired_mum_is_not_off_work_and_a_dads_notes_state_no_age(tax):
     """A mum of seventy "has been off work"; a dad's own draft says "on my fiftieth birthday"; the tin
     opener found in two places; a best mate moving away twice."""
-    from flows.stages.news import once_events
+    from flows.stages.told_once import once_events
     from llm.people import someone_elses
     from llm.world import fits
 

@@ -120,6 +120,7 @@ def test_followups_are_carried_out_on_the_whole_text():
             assert SENTENCES[1] in answer or '(without "Every Friday I stop at...")' in answer, answer
         elif answer.startswith("Subject:"):
             assert all(s in answer for s in SENTENCES)
+            assert "Tom" not in answer.split("\n")[0], answer  # "A hello for Tom" in an email to Tom
         else:
             assert any(w in answer.lower() for w in ("call", "ring", "phone")) and all(s in answer for s in SENTENCES)
     assert len(seen) >= 5
@@ -239,6 +240,26 @@ def test_an_apology_for_length_only_closes_a_long_turn():
     assert not any("essay" in t or "Lots of context" in t or "Long story" in t for t in short)
     long_text = "Quick proofread? " + " ".join(["The bins went out late again on our street."] * 8)
     assert any("essay" in voice(style, long_text, random.Random(i)) for i in range(200))
+
+
+def _light_marks(style, text: str) -> int:
+    """Turns of 300 that carry an emoji or an aside of ``style`` around ``text``."""
+    from llm.voice import CUE, voice
+
+    turns = [voice(style, f"Post for the family chat, please.\n{CUE}", random.Random(i), text) for i in range(300)]
+    return sum(any(e in t for e in style.emoji) or any(a in t for a in style.asides) for t in turns)
+
+
+def test_grave_news_gets_no_emoji_and_no_light_aside():
+    """ "A former colleague ... has been diagnosed with something serious." followed by "Not sure that
+    detail matters. 🙂" read as callous; a light text still gets both now and then."""
+    from schemas.core import SpeakingStyle
+
+    for style_id in ("rambling_friendly", "warm_emoji"):
+        spec = next(s for s in TAX.attributes.styles if s.id == style_id)
+        style = SpeakingStyle(style_id=spec.id, **spec.model_dump(exclude={"id"}))
+        assert _light_marks(style, "My best friend's dad died last week, and the funeral is on Thursday.") == 0
+        assert _light_marks(style, "The bakery by the station now sells out of rye bread before nine.") > 30
 
 
 def test_partial_letter_blocks_of_neighbouring_personas_cover_every_letter():

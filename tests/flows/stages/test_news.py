@@ -172,7 +172,7 @@ def test_a_rendering_s_life_tags_do_not_depend_on_the_first_name(tax):
 def test_a_persona_tells_each_once_event_at_most_once_in_cue_and_own_texts_together(tax):
     """ "My gran turned ninety" in April and "My grandmother turned ninety" in July; the smoke alarm chirping
     at three and then at four: each ``once`` event of ``world.yaml`` stands in one text of a persona."""
-    from flows.stages.news import once_events
+    from flows.stages.told_once import once_events
 
     persona = _persona()
     world = world_for(0, persona.persona_id, tax)
