@@ -80,6 +80,14 @@ def test_long_template_sentences_carry_a_varying_slot():
                 if "{text}" in sentence or len(sentence.split()) < 6:
                     continue
                 assert re.search(r"\{(contact|Contact|first|First|occasion)\}", sentence), sentence
+    # a request's long sentence carries the occasion: the same person hears from the user many times in a
+    # history, and only the (ask, occasion) pair turns ("Can you write my reply to my best friend Eli?"
+    # stood in two sessions of four 128k histories)
+    for task in TAX.task_types:
+        for ask in task.asks + task.asks_for_other:
+            for sentence in re.split(r"(?<=[.!?])\s+|\n", ask):
+                if "{text}" not in sentence and len(sentence.split()) >= 6:
+                    assert "{occasion}" in sentence, sentence
 
 
 def test_world_news_renders_for_every_person_and_names_them_once():
@@ -171,3 +179,12 @@ def test_occasions_name_no_platform_or_form_a_preference_is_about():
         for occasion in task.occasions:
             named = {t for t in terms - _SETTING_WORDS if re.search(rf"\b{re.escape(t)}", occasion.lower())}
             assert not named, (task.id, occasion, named)
+
+
+def test_a_reply_answers_a_message_that_asked_after_the_user():
+    """A reply of the user's news answered nothing the other person had said, in about 40 sessions of a
+    history: every reply request says what the message asked (how things are, after everyone), which the
+    news then answers."""
+    reply = next(t for t in TAX.task_types if t.id == "reply")
+    for ask in [*reply.asks, *reply.asks_for_other]:
+        assert re.search(r"\bask(?:ed|ing) (?:how|after|what)\b", ask.split("\n")[0]), ask
