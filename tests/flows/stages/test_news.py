@@ -169,20 +169,26 @@ def test_a_rendering_s_life_tags_do_not_depend_on_the_first_name(tax):
                     assert life_tags(render_news(template, contact)) == want, (template, relation, name)
 
 
-def test_a_persona_tells_each_once_event_at_most_once_in_cue_and_own_texts_together(tax):
-    """ "My gran turned ninety" in April and "My grandmother turned ninety" in July; the smoke alarm chirping
-    at three and then at four: each ``once`` event of ``world.yaml`` stands in one text of a persona."""
-    from flows.stages.told_once import once_events
-
+def _told_by_both_halves(tax, texts: int) -> list[str]:
+    """The sentences one persona's cue supply and own-task supply hand out over ``texts`` texts each."""
     persona = _persona()
     world = world_for(0, persona.persona_id, tax)
     people = [world[r] for r in relations_for(persona, list(world))]
     told: list[str] = []
     for half in (0, 1):
         supply = NewsSupply(0, persona.persona_id, [], tax, half=half, unfit=unfit_tags(persona))
-        for _ in range(400):
+        for _ in range(texts):
             told += supply.take(3, people, None, own_text=True)
             told += [f] if (f := supply.focus()) else []
+    return told
+
+
+def test_a_persona_tells_each_once_event_at_most_once_in_cue_and_own_texts_together(tax):
+    """ "My gran turned ninety" in April and "My grandmother turned ninety" in July; the smoke alarm chirping
+    at three and then at four: each ``once`` event of ``world.yaml`` stands in one text of a persona."""
+    from flows.stages.told_once import once_events
+
+    told = _told_by_both_halves(tax, 400)
     events = [e for s in told for e in once_events(s, tax)]
     assert events, "the banks tell some of these events"
     assert len(events) == len(set(events)), sorted(events)
@@ -193,15 +199,7 @@ def test_a_persona_tells_each_retold_story_at_most_once(tax):
     """A reader of one history met the keys posted through the user's own letterbox twice, and a wasp sting
     at the bus stop told of the user and then of the daughter: the banks tell such a story in several
     sentences (``taxonomy/retellings.yaml``), and a persona tells it once, cue and own texts together."""
-    persona = _persona()
-    world = world_for(0, persona.persona_id, tax)
-    people = [world[r] for r in relations_for(persona, list(world))]
-    told: list[str] = []
-    for half in (0, 1):
-        supply = NewsSupply(0, persona.persona_id, [], tax, half=half, unfit=unfit_tags(persona))
-        for _ in range(600):
-            told += supply.take(3, people, None, own_text=True)
-            told += [f] if (f := supply.focus()) else []
+    told = _told_by_both_halves(tax, 600)
     stories = [tax.story[s] for s in told if s in tax.story]
     assert len(set(stories)) > 100  # the banks are drained: most stories are told
     assert len(stories) == len(set(stories)), sorted(s for s in stories if stories.count(s) > 1)
