@@ -43,10 +43,13 @@ _TEENAGERS_FROM = 50  # a parent from this age has no toddler
 _GROWN_CHILDREN_FROM = 45  # someone younger has no son with a job of his own
 _CHILDREN_LEFT_HOME_FROM = 45  # someone younger whose household has no children has none
 _NO_SCHOOL_CHILDREN_FROM = 62  # the children of someone this old have left school
+WORK_RELATIONS = ("my manager", "my coworker")
+"""The people of a persona's working life: no catch-up message goes to them, and a retired persona has none."""
+
 _RELATIONS_OF = {
     "flatmate": ("my roommate",),
     "partnered": ("my partner",),
-    "work": ("my manager", "my coworker"),
+    "work": WORK_RELATIONS,
     "children": ("my son", "my daughter"),
     "parents": ("my mum", "my dad"),
     "grandparents": ("my grandmother",),
@@ -267,8 +270,8 @@ def correspondents(persona, people: list) -> list:
     those it lives with (a partner at home does not send "a letter asking what's new"), nor its manager or
     coworker (a weekend check-in to the boss about a daughter's glue-covered hair, and a sports bra sent
     back, told to a coworker, are what readers flagged); all of them if none is left."""
-    home = {*_HOUSEHOLD.get(persona.household, ()), "my manager", "my coworker"}
-    away = [c for c in people if c.relation not in home]
+    not_written_to = {*_HOUSEHOLD.get(persona.household, ()), *WORK_RELATIONS}
+    away = [c for c in people if c.relation not in not_written_to]
     return away or list(people)
 
 
@@ -277,7 +280,8 @@ def holders_for(persona, relations: list[str]) -> list[str]:
     manager (a reader met "my manager Malik asked me to help with his catch-up to a cousin"), and without a
     son or daughter while the persona's children are small or teenagers (their texts would tell of office
     desks and mortgages: a reader met a 36-year-old's son with a workplace facilities department)."""
-    people = [r for r in relations_for(persona, relations) if r != "my manager"]  # no boss's letters to a cousin
+    boss = WORK_RELATIONS[0]
+    people = [r for r in relations_for(persona, relations) if r != boss]  # no boss's letters to a cousin
     if "grown_children" in unfit_tags(persona):
         people = [r for r in people if r not in ("my son", "my daughter")]
     return people

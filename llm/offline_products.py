@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from llm.life import WORK_RELATIONS
 from llm.rewrite import casual, tighten
 from llm.world import address
 from schemas.generation import Contact
@@ -44,7 +45,7 @@ _CLOSE = frozenset(
         "my cousin",
     ]
 )
-_WORK = frozenset(["my manager", "my coworker"])
+_WORK = frozenset(WORK_RELATIONS)
 
 
 def signoffs_for(relation: str, owner: str) -> list[str]:

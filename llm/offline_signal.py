@@ -30,21 +30,23 @@ ADDED_LATER = 0.5
 """Share of sessions (cue or not) whose text the user gives in two turns (the last half added later)."""
 
 
+def text_shape(rng: random.Random) -> tuple[int, bool]:
+    """How many ordinary sentences a text takes beside its focus (one to three), and whether the user gives
+    its last half in a second turn (``ADDED_LATER``; such a text takes one sentence more, so its first turn
+    is as long). Cue and non-cue texts are shaped by this one draw: their lengths must not differ."""
+    added = rng.random() < ADDED_LATER
+    return rng.randint(1, 3) + added, added
+
+
 def place_focus(
-    focus: str, others: list[str], rng: random.Random, added_later: bool | None = None
+    focus: str, others: list[str], rng: random.Random, added_later: bool = False
 ) -> tuple[list[str], int, bool]:
     """Put a text's focus sentence (the cue, or a non-cue text's domain sentence) anywhere among the
-    others; when the text is ``added_later`` the user holds the last half of it back and adds it in a
-    second turn (whichever sentence that is). The same rule for cue and non-cue texts, so where the focus
-    stands and whether a session has a follow-up say nothing. A text given in two turns has one sentence
-    more, so a first turn holds as many sentences either way: the stages draw ``added_later`` (with
-    ``ADDED_LATER``) and take that sentence; without it (None) this draws it, and the caller's one spare
-    sentence is left out when nothing is held back (that spare was half a sentence per session lost to
-    the persona's banks, which ran a 128k history's own tasks out).
+    others; when the text is ``added_later`` (``text_shape``) the user holds the last half of it back and
+    adds it in a second turn (whichever sentence that is). The same rule for cue and non-cue texts, so
+    where the focus stands and whether a session has a follow-up say nothing.
     Returns (sentences, index of the focus, added later)."""
-    added = bool(others) and (rng.random() < ADDED_LATER if added_later is None else added_later)
-    if added_later is None and not added and len(others) > 1:
-        others = others[:-1]
+    added = bool(others) and added_later
     at = rng.randint(0, len(others))
     return [*others[:at], focus, *others[at:]], at, added
 
@@ -203,7 +205,8 @@ def write_forget_session(
     consent = _FORGET_REPLIES[k % len(_FORGET_REPLIES)]
     if task is not None and req.news:
         persona = req.key.split(".")[0]
-        sentences, _, added = place_focus(req.news[0], list(req.news[1:]), rng)
+        # two sentences: the one besides the quoted focus may come later, as in any text (no sentence more)
+        sentences, _, added = place_focus(req.news[0], list(req.news[1:]), rng, rng.random() < ADDED_LATER)
         draft = write_task_session(
             task,
             style=req.style,

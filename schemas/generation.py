@@ -77,10 +77,10 @@ class SignalRequest(Record):
         default_factory=list, description="ordinary sentences of the user's life to carry around the cue"
     )
     extra_turns: int = Field(0, ge=0, le=1)
-    added_later: bool | None = Field(
-        None,
-        description="the user gives the text's last half in a second turn (the stage drew it and took one "
-        "sentence more); None: the writer draws it and leaves out a spare sentence when it does not",
+    added_later: bool = Field(
+        False,
+        description="the user gives the text's last half in a second turn (the stage drew it with "
+        "llm.offline_signal.text_shape and took one sentence more)",
     )
     variant: int = Field(
         0, ge=0, description="earlier sessions of this persona with this task type; vary wording by it"
@@ -118,10 +118,10 @@ class FillerRequest(Record):
         "(it stands where a cue text has its cue)",
     )
     extra_turns: int = Field(0, ge=0, le=1)
-    added_later: bool | None = Field(
-        None,
-        description="the user gives the text's last half in a second turn (the stage drew it and took one "
-        "sentence more); None: the writer draws it and leaves out a spare sentence when it does not",
+    added_later: bool = Field(
+        False,
+        description="the user gives the text's last half in a second turn (the stage drew it with "
+        "llm.offline_signal.text_shape and took one sentence more)",
     )
     variant: int = Field(0, ge=0, description="earlier filler sessions of this persona; vary wording by it")
 

@@ -8,7 +8,7 @@ file), then builds them.
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -246,6 +246,36 @@ class RetellingsSpec(Record):
     stop, twice."""
 
     retellings: list[RetoldStory] = Field(default_factory=list)
+
+
+LifeArea = Literal[
+    "home",
+    "nature",
+    "outdoors",
+    "food",
+    "shopping",
+    "looks",
+    "work",
+    "family",
+    "travel",
+    "health",
+    "leisure",
+    "tech",
+    "neighbourhood",
+    "pets",
+    "memories",
+]
+"""The areas of everyday life a person's news is sorted under (``taxonomy/areas.yaml``)."""
+
+
+class AreasSpec(Record):
+    """``taxonomy/areas.yaml``: the area of everyday life each bank sentence is about. A text's sentences
+    are drawn from one area where the banks allow, so a post or a paragraph reads as being about something
+    (a reader of whole histories found every text a list of unrelated one-line items)."""
+
+    areas: dict[LifeArea, list[str]] = Field(
+        description="area -> neutral, habit, news or topical sentences about it, verbatim"
+    )
 
 
 class OptionOverlap(Record):

@@ -31,6 +31,7 @@ from schemas.core import (
     Turn,
 )
 from schemas.taxonomy import (
+    AreasSpec,
     DomainSpec,
     FillerSpec,
     LeansSpec,
@@ -64,6 +65,7 @@ CONTRACT: dict[str, Any] = {
     "LeansSpec": LeansSpec,
     "OverlapsSpec": OverlapsSpec,
     "RetellingsSpec": RetellingsSpec,
+    "AreasSpec": AreasSpec,
 }
 
 

@@ -12,6 +12,7 @@ Files (YAML, validated against the JSON Schema of ``schemas.taxonomy`` on load, 
 - ``overlaps.yaml``: option pairs of different scenarios where holding one makes the other true (a
   persona never holds preferences in both scenarios)
 - ``retellings.yaml``: bank sentences that tell one story twice (a persona tells each story once)
+- ``areas.yaml``: the area of everyday life each bank sentence is about (a text keeps to one area)
 
 ``load_taxonomy()`` is cached; ``Taxonomy.content_hash`` is part of the dataset version id, so editing
 any file yields a new version.
@@ -38,12 +39,16 @@ from schemas.taxonomy import (
     WorldSpec,
 )
 from schemas.validation import RecordError, validate_record
+from taxonomy.cross_refs import (
+    checked_areas,
+    checked_leans,
+    checked_overlaps,
+    checked_retellings,
+    scenario_areas,
+)
+from taxonomy.errors import TaxonomyError
 
 TAXONOMY_DIR = Path(__file__).resolve().parent
-
-
-class TaxonomyError(ValueError):
-    """A taxonomy file that cannot be used; the message names the file and the field."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,10 @@ class Taxonomy:
     """bank sentence -> the story it tells, when the banks tell that story more than once (``retellings.yaml``)"""
     scenarios: dict[str, ScenarioSpec] = field(default_factory=dict)
     domain_of: dict[str, str] = field(default_factory=dict)
+    area: dict[str, str] = field(default_factory=dict)
+    """bank sentence (a world news template as written) -> the area of life it is about (``areas.yaml``)"""
+    scenario_area: dict[str, str] = field(default_factory=dict)
+    """scenario id -> the area most of its topical sentences are about: where its cue texts keep to"""
 
     def scenario_ids(self) -> list[str]:
         return list(self.scenarios)
@@ -176,6 +185,9 @@ def _load(root: Path) -> Taxonomy:
     files += [leans_path] if leans is not None else []
     files += [overlaps_path] if overlaps is not None else []
     files += [retold_path] if retold is not None else []
+    areas_path = root / "areas.yaml"
+    areas = _validated(areas_path, _read_yaml(areas_path), "AreasSpec") if areas_path.exists() else None
+    files += [areas_path] if areas is not None else []
     tax = Taxonomy(
         domains=tuple(d for _, d in domains),
         attributes=attrs,
@@ -190,67 +202,12 @@ def _load(root: Path) -> Taxonomy:
             tax.scenarios[sc.id] = sc
             tax.domain_of[sc.id] = dom.domain
     if leans is not None:
-        tax.leans.update(_checked_leans(leans_path, leans, tax))
+        tax.leans.update(checked_leans(leans_path, leans, tax))
     if overlaps is not None:
-        tax.apart.update(_checked_overlaps(overlaps_path, overlaps, tax))
+        tax.apart.update(checked_overlaps(overlaps_path, overlaps, tax))
     if retold is not None:
-        tax.story.update(_checked_retellings(retold_path, retold, tax))
+        tax.story.update(checked_retellings(retold_path, retold, tax))
+    if areas is not None:
+        tax.area.update(checked_areas(areas_path, areas, tax))
+        tax.scenario_area.update(scenario_areas(tax))
     return tax
-
-
-def _bank_sentences(tax: Taxonomy) -> set[str]:
-    """Every neutral, habit, world news and topical sentence."""
-    banks = {n for d in tax.domains for n in d.neutral} | set(tax.world.habits) | set(tax.world.news)
-    return banks | {t for s in tax.scenarios.values() for t in s.topical}
-
-
-def _checked_retellings(path: Path, spec, tax: Taxonomy) -> dict[str, int]:
-    """``retellings.yaml`` as sentence -> story number; a sentence no bank holds, or one in two stories
-    (they are one story), is an error naming the entry."""
-    banks = _bank_sentences(tax)
-    out: dict[str, int] = {}
-    for i, story in enumerate(spec.retellings):
-        for j, sentence in enumerate(story.sentences):
-            where = f"{path}: retellings[{i}].sentences[{j}]"
-            if sentence not in banks:
-                raise TaxonomyError(f"{where}: not in any neutral, habits, news or topical list: {sentence!r}")
-            if out.get(sentence, i) != i:
-                raise TaxonomyError(f"{where}: also in retellings[{out[sentence]}]; merge the two stories")
-            out[sentence] = i
-    return out
-
-
-def _checked_overlaps(path: Path, spec, tax: Taxonomy) -> dict[str, frozenset[str]]:
-    """``overlaps.yaml`` as scenario -> the scenarios it is listed against (both ways); an unknown scenario
-    or option, or a pair inside one scenario, is an error naming the entry."""
-    out: dict[str, frozenset[str]] = {}
-    for i, entry in enumerate(spec.overlaps):
-        scenarios = []
-        for ref in entry.options:
-            sid, _, oid = ref.rpartition(".")
-            if sid not in tax.scenarios or oid not in {o.id for o in tax.scenarios[sid].options}:
-                raise TaxonomyError(f"{path}: overlaps[{i}].options: unknown scenario option {ref!r}")
-            scenarios.append(sid)
-        a, b = scenarios
-        if a == b:
-            raise TaxonomyError(f"{path}: overlaps[{i}].options: both options are of scenario {a!r}")
-        out[a] = out.get(a, frozenset()) | {b}
-        out[b] = out.get(b, frozenset()) | {a}
-    return out
-
-
-def _checked_leans(path: Path, spec, tax: Taxonomy) -> dict[str, frozenset[str]]:
-    """``leans.yaml`` as sentence -> scenario ids; a sentence no bank holds (edited since the audit) or an
-    unknown scenario is an error naming the entry, since a stale entry would silently protect nothing."""
-    banks = _bank_sentences(tax)
-    out: dict[str, frozenset[str]] = {}
-    for i, entry in enumerate(spec.leans):
-        if entry.sentence not in banks:
-            raise TaxonomyError(
-                f"{path}: leans[{i}].sentence: not in any neutral, habits, news or topical list: {entry.sentence!r}"
-            )
-        unknown = sorted(set(entry.scenarios) - set(tax.scenarios))
-        if unknown:
-            raise TaxonomyError(f"{path}: leans[{i}].scenarios: unknown scenario ids {unknown}")
-        out[entry.sentence] = out.get(entry.sentence, frozenset()) | frozenset(entry.scenarios)
-    return out

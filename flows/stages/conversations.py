@@ -15,7 +15,7 @@ from flows.stages.news import NewsSupply
 from llm.base import Generator
 from llm.callsites import SIGNAL_SESSION
 from llm.life import MESSAGE_TASKS, correspondents, living_with, relations_for, unfit_tags
-from llm.offline_signal import ADDED_LATER
+from llm.offline_signal import text_shape
 from llm.people import SOMEONE_ELSES, retired_people, someone_elses
 from llm.seeding import rng_for
 from llm.tokens import count_message_tokens
@@ -168,7 +168,7 @@ def generate_conversations(
             repeat = repeats.get(pref.scenario_id, 0)
             repeats[pref.scenario_id] = repeat + 1
             extra = int(rng.random() < 0.33)
-            added = rng.random() < ADDED_LATER  # in two turns: one sentence more (llm.offline_signal.place_focus)
+            size, added = text_shape(rng)  # as an own text's (flows.stages.filler)
             followup_variant = followups.get(task_type, 0)
             followups[task_type] = followup_variant + extra
             m = meta(persona.persona_id, kind, task_type, pref.stated_at, pref)
@@ -184,11 +184,12 @@ def generate_conversations(
                     hobbies=persona.hobbies,
                     contact=contact,
                     news=supply.take(
-                        rng.randint(1, 3) + added,
+                        size,
                         people,
                         contact,
                         own_text=pref.relation is None,
                         window=frozenset([pref.stated_at.month]),
+                        area=tax.scenario_area.get(pref.scenario_id),  # the cue's subject, as an own text's focus
                     ),
                     extra_turns=extra,
                     added_later=added,
@@ -224,7 +225,12 @@ def generate_conversations(
                 # two sentences, the fewest a text to shorten can have: the request to forget quotes one and
                 # asks, so the turn is about as long as any first turn (with three it ran ~120 characters over)
                 news = (
-                    [focus, *supply.take(1, people, for_whom, own_text=True, window=frozenset([when.month]))]
+                    [
+                        focus,
+                        *supply.take(
+                            1, people, for_whom, own_text=True, window=frozenset([when.month]), area=tax.area.get(focus)
+                        ),
+                    ]
                     if focus
                     else []
                 )

@@ -22,7 +22,7 @@ from llm.life import (
     relations_for,
     unfit_tags,
 )
-from llm.offline_signal import ADDED_LATER
+from llm.offline_signal import text_shape
 from llm.people import retired_people, someone_elses, speaks_of
 from llm.seeding import rng_for
 from llm.timing import months_fitting, timeline_months
@@ -117,7 +117,7 @@ def generate_persona_filler(
                 and (not for_other or fits_life(focus, someone_elses(c.relation, c.pronoun, retired)))
             ]
             contact = rng.choice(fitting or candidates)
-            added = rng.random() < ADDED_LATER  # in two turns: one sentence more (llm.offline_signal.place_focus)
+            size, added = text_shape(rng)  # as a cue text's
             requests.append(
                 FillerRequest(
                     key=sid,
@@ -131,7 +131,12 @@ def generate_persona_filler(
                     news=[
                         focus,
                         *supply.take(
-                            rng.randint(1, 3) + added, world, contact, not for_other, window & months_fitting(focus)
+                            size,
+                            world,
+                            contact,
+                            not for_other,
+                            window & months_fitting(focus),
+                            area=tax.area.get(focus),  # the text is about what its focus is about
                         ),
                     ],
                     extra_turns=int(rng.random() < 0.33),

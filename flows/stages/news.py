@@ -22,6 +22,7 @@ so they never collide.
 from __future__ import annotations
 
 from functools import lru_cache
+from itertools import chain
 
 from flows.stages.told_once import keep_told_once
 from llm.life import fits_life, life_tags, rules_read
@@ -112,6 +113,7 @@ class NewsSupply:
         self.window: frozenset[int] | None = None
         self.unfit_now: frozenset[str] = frozenset()  # what the text being built adds to ``unfit`` (others' texts)
         self.addressee: str | None = None
+        self.area: str | None = None  # the area of life the text being built keeps to
 
     def focus(
         self, window: frozenset[int] | None = None, own_text: bool = True, addressee: str | None = None
@@ -147,12 +149,16 @@ class NewsSupply:
         contact: Contact | None,
         own_text: bool,
         window: frozenset[int] | None = None,
+        area: str | None = None,
     ) -> list[str]:
         """``n`` sentences; world news only in the user's own texts, and never about ``contact``; with
         ``window`` (the months the text may be dated in), only sentences whose calendar words allow a month
-        of it that all the text's other sentences allow too."""
+        of it that all the text's other sentences allow too; with ``area`` (``taxonomy/areas.yaml``: the
+        area of life the text is about), each from that area where the next ``THEME_WINDOW`` of its source
+        hold one."""
         out: list[str | None] = []
         self.window = window
+        self.area = area
         # someone else's text tells nothing of their family or home (their "my son" would be the user)
         author = (contact.relation, contact.pronoun) if contact else (None, None)
         self.unfit_now = frozenset() if own_text else someone_elses(*author, retired=self.retired)
@@ -199,15 +205,22 @@ class NewsSupply:
         return self._world_news(others, start) if others and self.world else None
 
     def _next(self, items: list[str]) -> str | None:
-        item = _pop(items, self.window, self.unfit_now, self.addressee)
+        item = _pop(items, self.window, self.unfit_now, self.addressee, self._in_area())
         if item is not None and self.window is not None:
             self.window = self.window & months_fitting(item)
         return item
 
+    def _in_area(self):
+        """Whether a sentence is about the text's area (None: the text keeps to none)."""
+        if self.area is None:
+            return None
+        area, areas = self.area, self.tax.area
+        return lambda sentence: areas.get(sentence) == area
+
     def _world_news(self, others: list[Contact], start: int) -> str | None:
-        """The next world template, about the next person (from ``start``) it fits; a template no one
-        fits is left for a text with other people in it."""
-        for back in range(len(self.world) - 1, -1, -1):
+        """The next world template, about the next person (from ``start``) it fits, from the text's area
+        first (``_pop``); a template no one fits is left for a text with other people in it."""
+        for back in _backwards(self.world, self._in_area()):
             template = self.world[back]
             for i in range(len(others)):
                 person = others[(start + i) % len(others)]
@@ -248,14 +261,35 @@ def rendered_tags(template: str, relation: str, pronoun: str) -> frozenset[str]:
 _STAND_IN = "Alex"
 
 
+THEME_WINDOW = 40
+"""How far into a source a draw looks for a sentence of the text's area before taking the last one that
+fits. The same for a persona's cue texts (whose sources are a tenth as long) and its own texts, so
+neither kind is better kept to one subject than the other (a coherence tell); with 15 areas, 40
+sentences hold two or three of most areas."""
+
+
+def _backwards(items: list[str], in_area=None):
+    """Indices of ``items`` from the last: those of the last ``THEME_WINDOW`` that ``in_area`` accepts
+    first, then all (a rejected one is only checked again)."""
+    last = range(len(items) - 1, -1, -1)
+    if in_area is None:
+        return last
+    return chain((i for i in last[:THEME_WINDOW] if in_area(items[i])), last)
+
+
 def _pop(
-    items: list[str], window: frozenset[int] | None, unfit: frozenset[str] = frozenset(), to: str | None = None
+    items: list[str],
+    window: frozenset[int] | None,
+    unfit: frozenset[str] = frozenset(),
+    to: str | None = None,
+    in_area=None,
 ) -> str | None:
     """The last of ``items`` (removed) whose calendar words allow a month of ``window`` (any, without one),
     that says nothing of the kinds ``unfit`` names (the banks already fit the persona's life: this is what
     the text adds, such as someone else's text having no family of the user's) and nothing about
-    ``to`` (the relation of the person the text is for or by) in the third person."""
-    for back in range(len(items) - 1, -1, -1):
+    ``to`` (the relation of the person the text is for or by) in the third person; with ``in_area``, one
+    it accepts among the last ``THEME_WINDOW`` first (``_backwards``)."""
+    for back in _backwards(items, in_area):
         item = items[back]
         if (window is None or months_fitting(item) & window) and fits_life(item, unfit) and not speaks_of(item, to):
             return items.pop(back)

@@ -1,0 +1,102 @@
+"""Cross-references between taxonomy files: the lists that name bank sentences or scenario options of
+other files (``leans.yaml``, ``overlaps.yaml``, ``retellings.yaml``, ``areas.yaml``).
+
+A stale entry (a sentence edited since it was listed, an unknown scenario) is an error naming the file and
+the entry: it would otherwise silently do nothing. Called by ``taxonomy.load_taxonomy``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from taxonomy.errors import TaxonomyError
+
+if TYPE_CHECKING:
+    from taxonomy import Taxonomy
+
+
+def bank_sentences(tax: Taxonomy) -> set[str]:
+    """Every neutral, habit, world news and topical sentence."""
+    banks = {n for d in tax.domains for n in d.neutral} | set(tax.world.habits) | set(tax.world.news)
+    return banks | {t for s in tax.scenarios.values() for t in s.topical}
+
+
+def checked_retellings(path: Path, spec, tax: Taxonomy) -> dict[str, int]:
+    """``retellings.yaml`` as sentence -> story number; a sentence no bank holds, or one in two stories
+    (they are one story), is an error naming the entry."""
+    banks = bank_sentences(tax)
+    out: dict[str, int] = {}
+    for i, story in enumerate(spec.retellings):
+        for j, sentence in enumerate(story.sentences):
+            where = f"{path}: retellings[{i}].sentences[{j}]"
+            if sentence not in banks:
+                raise TaxonomyError(f"{where}: not in any neutral, habits, news or topical list: {sentence!r}")
+            if out.get(sentence, i) != i:
+                raise TaxonomyError(f"{where}: also in retellings[{out[sentence]}]; merge the two stories")
+            out[sentence] = i
+    return out
+
+
+def checked_overlaps(path: Path, spec, tax: Taxonomy) -> dict[str, frozenset[str]]:
+    """``overlaps.yaml`` as scenario -> the scenarios it is listed against (both ways); an unknown scenario
+    or option, or a pair inside one scenario, is an error naming the entry."""
+    out: dict[str, frozenset[str]] = {}
+    for i, entry in enumerate(spec.overlaps):
+        scenarios = []
+        for ref in entry.options:
+            sid, _, oid = ref.rpartition(".")
+            if sid not in tax.scenarios or oid not in {o.id for o in tax.scenarios[sid].options}:
+                raise TaxonomyError(f"{path}: overlaps[{i}].options: unknown scenario option {ref!r}")
+            scenarios.append(sid)
+        a, b = scenarios
+        if a == b:
+            raise TaxonomyError(f"{path}: overlaps[{i}].options: both options are of scenario {a!r}")
+        out[a] = out.get(a, frozenset()) | {b}
+        out[b] = out.get(b, frozenset()) | {a}
+    return out
+
+
+def checked_leans(path: Path, spec, tax: Taxonomy) -> dict[str, frozenset[str]]:
+    """``leans.yaml`` as sentence -> scenario ids; a sentence no bank holds (edited since the audit) or an
+    unknown scenario is an error naming the entry, since a stale entry would silently protect nothing."""
+    banks = bank_sentences(tax)
+    out: dict[str, frozenset[str]] = {}
+    for i, entry in enumerate(spec.leans):
+        if entry.sentence not in banks:
+            raise TaxonomyError(
+                f"{path}: leans[{i}].sentence: not in any neutral, habits, news or topical list: {entry.sentence!r}"
+            )
+        unknown = sorted(set(entry.scenarios) - set(tax.scenarios))
+        if unknown:
+            raise TaxonomyError(f"{path}: leans[{i}].scenarios: unknown scenario ids {unknown}")
+        out[entry.sentence] = out.get(entry.sentence, frozenset()) | frozenset(entry.scenarios)
+    return out
+
+
+def checked_areas(path: Path, spec, tax: Taxonomy) -> dict[str, str]:
+    """``areas.yaml`` as sentence -> area; a sentence no bank holds, or one listed under two areas, is an
+    error naming the entry. A bank sentence listed nowhere has no area (its texts are not kept to one)."""
+    banks = bank_sentences(tax)
+    out: dict[str, str] = {}
+    for area, sentences in spec.areas.items():
+        for j, sentence in enumerate(sentences):
+            where = f"{path}: areas.{area}[{j}]"
+            if sentence not in banks:
+                raise TaxonomyError(f"{where}: not in any neutral, habits, news or topical list: {sentence!r}")
+            if out.get(sentence, area) != area:
+                raise TaxonomyError(f"{where}: also listed under {out[sentence]!r}; a sentence has one area")
+            out[sentence] = area
+    return out
+
+
+def scenario_areas(tax: Taxonomy) -> dict[str, str]:
+    """Scenario id -> the area most of its topical sentences are about (ties: the first in name order);
+    a cue text is on the scenario's subject, so its other sentences keep to that area."""
+    out = {}
+    for sid, scenario in tax.scenarios.items():
+        counts = Counter(tax.area[t] for t in scenario.topical if t in tax.area)
+        if counts:
+            out[sid] = min(counts, key=lambda a: (-counts[a], a))
+    return out
