@@ -228,7 +228,7 @@ def generate_conversations(
                     [
                         focus,
                         *supply.take(
-                            1, people, for_whom, own_text=True, window=frozenset([when.month]), area=tax.area.get(focus)
+                            1, people, for_whom, True, window=frozenset([when.month]), area=supply.area_of(focus)
                         ),
                     ]
                     if focus

@@ -90,15 +90,18 @@ def generate_persona_filler(
         )
         order = task_order(config.seed, persona.persona_id, tax)
         holders = set(holders_for(persona, list(everyone)))
+        areas = [tax.scenario_area[p.scenario_id] for p in mine if p.scenario_id in tax.scenario_area]
         start = len(mine)  # continue the round-robin where the cue sessions stopped
         variants: dict[str, int] = {}
         for k in range(config.persona_filler_sessions):
             sid = f"{persona.persona_id}.f{k:03d}"
             rng = rng_for(config.seed, "own_task", sid)
             for_other = rng.random() < config.other_rate
-            focus = supply.focus(window, own_text=not for_other)
+            # an area of life as a cue text's (its scenario's), for a focus that is not a topical sentence
+            area = rng_for(config.seed, "own_area", sid).choice(areas) if areas else None
+            focus = supply.focus(window, own_text=not for_other, area=area)
             if focus is None and for_other:  # nothing left that someone else could say: the user's own text
-                for_other, focus = False, supply.focus(window)
+                for_other, focus = False, supply.focus(window, area=area)
             if focus is None:  # the persona's sentences are used up: no task may repeat one
                 break
             task_type = order[(start + k) % len(order)]
@@ -136,7 +139,7 @@ def generate_persona_filler(
                             contact,
                             not for_other,
                             window & months_fitting(focus),
-                            area=tax.area.get(focus),  # the text is about what its focus is about
+                            area=supply.area_of(focus),  # the text is about what its focus is about
                         ),
                     ],
                     extra_turns=int(rng.random() < 0.33),

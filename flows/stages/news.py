@@ -103,6 +103,8 @@ class NewsSupply:
         self.far = [x for x in share(far) if fits_life(x, unfit)]
         # the queried subjects' own sentences go to own tasks only: a cue text's focus place holds its cue
         topical = quiet(t for sid in sorted(asked) for t in tax.scenarios[sid].topical)
+        self.topic_area = {t: tax.scenario_area[sid] for sid in asked if sid in tax.scenario_area
+                           for t in tax.scenarios[sid].topical}  # fmt: skip
         shuffle.shuffle(topical)
         self.topical = [x for x in topical if fits_life(x, unfit)] if half == 1 else []
         # each once event and retold story in one sentence of one half (flows.stages.told_once)
@@ -114,28 +116,45 @@ class NewsSupply:
         self.unfit_now: frozenset[str] = frozenset()  # what the text being built adds to ``unfit`` (others' texts)
         self.addressee: str | None = None
         self.area: str | None = None  # the area of life the text being built keeps to
+        self.strict = False  # a draw takes only a sentence of ``area`` (``_backwards``)
+        # an own text's sources are CUE_SHARE - 1 times a cue text's: a draw looks as far for its area into
+        # either (the same share of a source), so own texts are not better kept to one subject (a tell)
+        self.thin = 1 if half == 0 else CUE_SHARE - 1
 
     def focus(
-        self, window: frozenset[int] | None = None, own_text: bool = True, addressee: str | None = None
+        self,
+        window: frozenset[int] | None = None,
+        own_text: bool = True,
+        addressee: str | None = None,
+        area: str | None = None,
     ) -> str | None:
         """The sentence a non-cue text has where a cue text has its cue: in the user's own texts, with
         ``TOPICAL_SHARE`` while any are left, a topical sentence of a scenario it holds a preference in;
         otherwise domain news, from the persona's own domains half the time (so cue and non-cue texts are
         made the same way, one such sentence each), then, when domain news is used up, one of the user's habits.
         ``window``: the months the text may be dated in; its calendar words must allow one (``llm.timing``).
-        ``addressee``: the relation of the person the text is for, when already chosen (``take``)."""
+        ``addressee``: the relation of the person the text is for, when already chosen (``take``).
+        ``area``: an area of life (``taxonomy/areas.yaml``) a domain or habit focus is taken from where the
+        next ``THEME_WINDOW`` hold one; the text then keeps to ``area_of`` the focus (``take``)."""
         unfit = frozenset() if own_text else someone_elses(addressee, retired=self.retired)
         to = addressee
         topical = own_text and self.topical and self.rng.random() < TOPICAL_SHARE
         if topical and (found := _pop(self.topical, window, to=to)):
             return found
+        self.area = area
+        where = self._in_area()
         if self.near and (self.rng.random() < 0.5 or not self.far):
-            found = _pop(self.near, window, unfit, to) or _pop(self.far, window, unfit, to)
+            found = _pop(self.near, window, unfit, to, where) or _pop(self.far, window, unfit, to, where)
         else:
-            found = _pop(self.far, window, unfit, to) or _pop(self.near, window, unfit, to)
+            found = _pop(self.far, window, unfit, to, where) or _pop(self.near, window, unfit, to, where)
         # domain news used up (the life rules leave a persona fewer of them): one of the user's own habits
         # stands in the focus place, so a 128k history is still the persona's own tasks, not the shared pool
-        return found or _pop(self.habits, window, unfit, to)
+        return found or _pop(self.habits, window, unfit, to, where)
+
+    def area_of(self, focus: str) -> str | None:
+        """The area of life a text with this focus keeps to: for a topical sentence its scenario's (as a cue
+        text of that scenario does), otherwise the sentence's own."""
+        return self.topic_area.get(focus) or self.tax.area.get(focus)
 
     def _habit_share(self, has_people: bool) -> float:
         """The chance that a world sentence is a habit of the user's: in proportion to what is left."""
@@ -184,7 +203,10 @@ class NewsSupply:
             # the drawn source first; when it has nothing left that fits, the next one, so a text keeps its
             # length as the persona's banks run down (without this, the last third of a persona's own tasks
             # were 15-20% shorter than its cue texts: a form cue)
-            out.append(next((x for src in order if (x := self._draw(src, own_text, others, len(out)))), None))
+            # a sentence of the text's area from any source first (a cue text's sources are short: from the
+            # drawn one alone, its texts kept to their area less than own texts), then the drawn source's last
+            out.append(next((x for self.strict in (self.area is not None, False) for src in order
+                             if (x := self._draw(src, own_text, others, len(out)))), None))  # fmt: skip
         out = [x for x in out if x]
         # an own text already tried every source above; someone else's text whose domain news ran out
         # still gets one world sentence rather than none
@@ -205,7 +227,7 @@ class NewsSupply:
         return self._world_news(others, start) if others and self.world else None
 
     def _next(self, items: list[str]) -> str | None:
-        item = _pop(items, self.window, self.unfit_now, self.addressee, self._in_area())
+        item = _pop(items, self.window, self.unfit_now, self.addressee, self._in_area(), self.strict, self.thin)
         if item is not None and self.window is not None:
             self.window = self.window & months_fitting(item)
         return item
@@ -220,7 +242,7 @@ class NewsSupply:
     def _world_news(self, others: list[Contact], start: int) -> str | None:
         """The next world template, about the next person (from ``start``) it fits, from the text's area
         first (``_pop``); a template no one fits is left for a text with other people in it."""
-        for back in _backwards(self.world, self._in_area()):
+        for back in _backwards(self.world, self._in_area(), self.strict, self.thin):
             template = self.world[back]
             for i in range(len(others)):
                 person = others[(start + i) % len(others)]
@@ -261,20 +283,22 @@ def rendered_tags(template: str, relation: str, pronoun: str) -> frozenset[str]:
 _STAND_IN = "Alex"
 
 
-THEME_WINDOW = 40
+THEME_WINDOW = 60
 """How far into a source a draw looks for a sentence of the text's area before taking the last one that
 fits. The same for a persona's cue texts (whose sources are a tenth as long) and its own texts, so
 neither kind is better kept to one subject than the other (a coherence tell); with 15 areas, 40
 sentences hold two or three of most areas."""
 
 
-def _backwards(items: list[str], in_area=None):
-    """Indices of ``items`` from the last: those of the last ``THEME_WINDOW`` that ``in_area`` accepts
-    first, then all (a rejected one is only checked again)."""
+def _backwards(items: list[str], in_area=None, strict: bool = False, thin: int = 1):
+    """Indices of ``items`` from the last: those of the last ``THEME_WINDOW`` (at most a ``thin``-th of the
+    list) that ``in_area`` accepts first, then (unless ``strict``) all (a rejected one is only checked
+    again)."""
     last = range(len(items) - 1, -1, -1)
     if in_area is None:
-        return last
-    return chain((i for i in last[:THEME_WINDOW] if in_area(items[i])), last)
+        return () if strict else last
+    kept = (i for i in last[: min(THEME_WINDOW, len(items) // thin)] if in_area(items[i]))
+    return kept if strict else chain(kept, last)
 
 
 def _pop(
@@ -283,13 +307,15 @@ def _pop(
     unfit: frozenset[str] = frozenset(),
     to: str | None = None,
     in_area=None,
+    strict: bool = False,
+    thin: int = 1,
 ) -> str | None:
     """The last of ``items`` (removed) whose calendar words allow a month of ``window`` (any, without one),
     that says nothing of the kinds ``unfit`` names (the banks already fit the persona's life: this is what
     the text adds, such as someone else's text having no family of the user's) and nothing about
     ``to`` (the relation of the person the text is for or by) in the third person; with ``in_area``, one
     it accepts among the last ``THEME_WINDOW`` first (``_backwards``)."""
-    for back in _backwards(items, in_area):
+    for back in _backwards(items, in_area, strict, thin):
         item = items[back]
         if (window is None or months_fitting(item) & window) and fits_life(item, unfit) and not speaks_of(item, to):
             return items.pop(back)

@@ -142,3 +142,30 @@ def test_a_stale_retelling_or_one_sentence_in_two_stories_is_named(tmp_path, tax
     path.write_text(yaml.safe_dump(data))
     with pytest.raises(TaxonomyError, match=r"retellings\[5\]\.sentences\[\d+\]: also in retellings\[4\]; merge"):
         load_taxonomy(root)
+
+
+def test_every_bank_sentence_has_one_area_and_a_stale_or_doubled_entry_is_named(tmp_path, tax):
+    """``areas.yaml`` sorts the banks into areas of life (a text keeps to one). Every bank sentence is
+    listed, so no text loses its theme silently; an entry edited since it was sorted, or a sentence
+    under two areas, is an error naming the entry. Every scenario has the area of its topical sentences."""
+    from taxonomy.cross_refs import bank_sentences
+
+    assert set(tax.area) == bank_sentences(tax)
+    assert set(tax.scenario_area) == set(tax.scenarios)
+    root = _copy(tmp_path)
+    path = root / "areas.yaml"
+    data = yaml.safe_load((TAXONOMY_DIR / "areas.yaml").read_text())
+    data["areas"]["home"][3] = "A sentence that no bank holds any more, edited after the sorting."
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(TaxonomyError, match=r"areas\.yaml: areas\.home\[3\]: not in any neutral, habits, news"):
+        load_taxonomy(root)
+    data = yaml.safe_load((TAXONOMY_DIR / "areas.yaml").read_text())
+    data["areas"]["pets"].append(data["areas"]["food"][0])
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(TaxonomyError, match=r"areas\.pets\[\d+\]: also listed under 'food'; a sentence has one"):
+        load_taxonomy(root)
+    data["areas"]["pets"].pop()
+    data["areas"]["hobbies"] = []
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(TaxonomyError, match=r"areas\.yaml.*hobbies"):
+        load_taxonomy(root)

@@ -230,3 +230,35 @@ def test_a_persona_s_texts_name_no_option_of_a_question_it_is_asked(tax):
             told += [f] if (f := supply.focus()) else []
     assert len(told) > 500
     assert not [t for t in told if named(t) & set(asked)]
+
+
+def _area_share(tax, supply: NewsSupply, people, areas: list[str | None], keep: bool) -> float:
+    """The share of the sentences ``supply`` hands to texts of ``areas`` (one text each) that are about
+    the text's area; with ``keep`` False the texts ask for no area (the rate by chance)."""
+    window = timeline_months(date(2025, 1, 1), 365)
+    same = total = 0
+    for k, area in enumerate(areas):
+        text = supply.take(3, people, people[k % len(people)], True, window, area=area if keep else None)
+        known = [tax.area[x] for x in text if x in tax.area]  # world news is rendered: its template is sorted
+        same += sum(a == area for a in known)
+        total += len(known)
+    return same / total
+
+
+def test_a_text_keeps_to_its_area_as_much_in_cue_texts_as_in_own_ones(tax):
+    """Readers found every text a list of unrelated items; a text now takes its sentences from its
+    focus's area of life (``taxonomy/areas.yaml``) where the next ``THEME_WINDOW`` of a source hold one.
+    A cue text's sources (half 0) are a tenth as long as an own text's (half 1), and the window is the same,
+    so the cue texts are kept to their subject as well as the rest: a reader cannot tell them by coherence."""
+    persona = _persona()
+    mine = _preferences(tax, [dom.scenarios[0].id for dom in tax.domains[::5]])  # six domains
+    everyone = world_for(0, persona.persona_id, tax)
+    people = [everyone[r] for r in relations_for(persona, list(everyone))]
+    areas = [tax.scenario_area[p.scenario_id] for p in mine] * 7  # a persona's cue texts
+    shares = {}
+    for half in (0, 1):
+        kept = _area_share(tax, NewsSupply(0, persona.persona_id, mine, tax, half=half), people, areas, True)
+        loose = _area_share(tax, NewsSupply(0, persona.persona_id, mine, tax, half=half), people, areas, False)
+        assert kept > 3 * loose, (half, kept, loose)
+        shares[half] = kept
+    assert abs(shares[0] - shares[1]) < 0.15, shares
