@@ -99,6 +99,11 @@ _FUTURE = re.compile(
     r"(?:is|are)\s+(?:in|on|this|at))\b",
     re.IGNORECASE,
 )
+_PROGRESSIVE = re.compile(
+    r"\b(?:is|are|am|'re|'m|(?:it|he|she|that|there|who|what)'s)\s+(?!been\b|going\b)\w+ing\b", re.IGNORECASE
+)
+"""The present progressive of ``_FUTURE``: an arranged plan ("is getting married in June") or what is
+happening now ("is piling up"); with "this <season>" and no other sign of a plan, now."""
 _PAST = re.compile(
     r"\b(\w+ed|was|were|had|did|went|came|got|made|took|gave|saw|fell|found|left|bought|brought|sent|spent|"
     r"met|ran|began|broke|wrote|said|told|thought|felt|kept|lost|paid|sold|stood|won|wore|drove|rode|flew|grew|"
@@ -135,8 +140,16 @@ def _clause_months(clause: str, sentence_future: bool) -> set[int]:
     # told event ("moved in March", "I've been ... this spring") lies behind; a clause with neither
     # ("after reading about it this spring, ...") takes its sentence's tense
     future = True if _FUTURE.search(clause) else False if _PAST.search(clause) else sentence_future
+    # "so low this summer that the spire is showing", "bunting is piling up this spring": a present
+    # progressive with "this <season>" and no other sign of a plan tells of the season now (a reader met
+    # the first in March); "we're going to Spain this summer" has one
+    now = bool(_PROGRESSIVE.search(clause)) and not _FUTURE.search(_PROGRESSIVE.sub(" ", clause))
     for lead, word in refs:
         if lead in _ANY_TIME:
+            continue
+        if now and lead == "this" and word.lower() in _SEASON:
+            first, last = _SEASON[word.lower()]
+            allowed &= set(range(first, last + 1)) if first <= last else {12, 1, 2}
             continue
         if word.lower().replace("’", "'") in _FEAST:
             allowed &= _feast_months(_FEAST[word.lower().replace("’", "'")], future)

@@ -38,6 +38,10 @@ from llm.timing import ALL_MONTHS, months_fitting, timeline_months
         ("Half-term starts on Friday, and I still haven't sorted who's having the kids.", [2, 5, 10], [1, 6, 7]),
         ("The ceiling in the science block came down over half-term.", [2, 3, 6], [1, 4, 8]),
         ("With half term starting on Friday, I've booked two days off work.", [2, 5, 10], [1, 7, 8]),  # August
+        # "this <season>" with a present progressive and no other sign of a plan is now (met in March)
+        ("The reservoir is so low this summer that the old church spire is showing above the water.", [6, 8], [3, 5]),
+        ("Bunting is piling up in my hall this spring.", [3, 5], [1, 2, 7]),
+        ("We are going to Spain this summer.", [3, 6], [9, 11]),
         ("Ice on the steps outside the sports hall sent me flying.", [1, 3, 12], [7, 8]),
         ("Our water company announced a hosepipe ban from Friday.", [6, 8], [1, 2, 11]),
         ("The clocks changed last weekend, and I've been waking up an hour early.", [4, 11], [2, 3, 6]),
