@@ -22,8 +22,8 @@ so they never collide.
 from __future__ import annotations
 
 from functools import lru_cache
-from itertools import chain
 
+from flows.stages.draws import THEMED_SHARE, backwards, pop
 from flows.stages.told_once import keep_told_once
 from llm.life import fits_life, life_tags, rules_read
 from llm.naming import scenario_namer
@@ -116,7 +116,8 @@ class NewsSupply:
         self.unfit_now: frozenset[str] = frozenset()  # what the text being built adds to ``unfit`` (others' texts)
         self.addressee: str | None = None
         self.area: str | None = None  # the area of life the text being built keeps to
-        self.strict = False  # a draw takes only a sentence of ``area`` (``_backwards``)
+        self.strict = False  # a draw takes only a sentence of ``area`` (``draws.backwards``)
+        self.themed = False  # the draw keeps to ``area`` (``THEMED_SHARE``)
         # an own text's sources are CUE_SHARE - 1 times a cue text's: a draw looks as far for its area into
         # either (the same share of a source), so own texts are not better kept to one subject (a tell)
         self.thin = 1 if half == 0 else CUE_SHARE - 1
@@ -135,21 +136,21 @@ class NewsSupply:
         ``window``: the months the text may be dated in; its calendar words must allow one (``llm.timing``).
         ``addressee``: the relation of the person the text is for, when already chosen (``take``).
         ``area``: an area of life (``taxonomy/areas.yaml``) a domain or habit focus is taken from where the
-        next ``THEME_WINDOW`` hold one; the text then keeps to ``area_of`` the focus (``take``)."""
+        next ``draws.THEME_WINDOW`` hold one; the text then keeps to ``area_of`` the focus (``take``)."""
         unfit = frozenset() if own_text else someone_elses(addressee, retired=self.retired)
         to = addressee
         topical = own_text and self.topical and self.rng.random() < TOPICAL_SHARE
-        if topical and (found := _pop(self.topical, window, to=to)):
+        if topical and (found := pop(self.topical, window, to=to)):
             return found
-        self.area = area
+        self.area, self.themed = area, True
         where = self._in_area()
         if self.near and (self.rng.random() < 0.5 or not self.far):
-            found = _pop(self.near, window, unfit, to, where) or _pop(self.far, window, unfit, to, where)
+            found = pop(self.near, window, unfit, to, where) or pop(self.far, window, unfit, to, where)
         else:
-            found = _pop(self.far, window, unfit, to, where) or _pop(self.near, window, unfit, to, where)
+            found = pop(self.far, window, unfit, to, where) or pop(self.near, window, unfit, to, where)
         # domain news used up (the life rules leave a persona fewer of them): one of the user's own habits
         # stands in the focus place, so a 128k history is still the persona's own tasks, not the shared pool
-        return found or _pop(self.habits, window, unfit, to, where)
+        return found or pop(self.habits, window, unfit, to, where)
 
     def area_of(self, focus: str) -> str | None:
         """The area of life a text with this focus keeps to: for a topical sentence its scenario's (as a cue
@@ -173,7 +174,7 @@ class NewsSupply:
         """``n`` sentences; world news only in the user's own texts, and never about ``contact``; with
         ``window`` (the months the text may be dated in), only sentences whose calendar words allow a month
         of it that all the text's other sentences allow too; with ``area`` (``taxonomy/areas.yaml``: the
-        area of life the text is about), each from that area where the next ``THEME_WINDOW`` of its source
+        area of life the text is about), each from that area where the next ``draws.THEME_WINDOW`` of its source
         hold one."""
         out: list[str | None] = []
         self.window = window
@@ -205,7 +206,9 @@ class NewsSupply:
             # were 15-20% shorter than its cue texts: a form cue)
             # a sentence of the text's area from any source first (a cue text's sources are short: from the
             # drawn one alone, its texts kept to their area less than own texts), then the drawn source's last
-            out.append(next((x for self.strict in (self.area is not None, False) for src in order
+            # (a draw keeps to the area only THEMED_SHARE of the time: see there)
+            self.themed = self.area is not None and self.rng.random() < THEMED_SHARE
+            out.append(next((x for self.strict in (self.themed, False) for src in order
                              if (x := self._draw(src, own_text, others, len(out)))), None))  # fmt: skip
         out = [x for x in out if x]
         # an own text already tried every source above; someone else's text whose domain news ran out
@@ -227,22 +230,22 @@ class NewsSupply:
         return self._world_news(others, start) if others and self.world else None
 
     def _next(self, items: list[str]) -> str | None:
-        item = _pop(items, self.window, self.unfit_now, self.addressee, self._in_area(), self.strict, self.thin)
+        item = pop(items, self.window, self.unfit_now, self.addressee, self._in_area(), self.strict, self.thin)
         if item is not None and self.window is not None:
             self.window = self.window & months_fitting(item)
         return item
 
     def _in_area(self):
         """Whether a sentence is about the text's area (None: the text keeps to none)."""
-        if self.area is None:
+        if self.area is None or not self.themed:
             return None
         area, areas = self.area, self.tax.area
         return lambda sentence: areas.get(sentence) == area
 
     def _world_news(self, others: list[Contact], start: int) -> str | None:
         """The next world template, about the next person (from ``start``) it fits, from the text's area
-        first (``_pop``); a template no one fits is left for a text with other people in it."""
-        for back in _backwards(self.world, self._in_area(), self.strict, self.thin):
+        first (``draws.pop``); a template no one fits is left for a text with other people in it."""
+        for back in backwards(self.world, self._in_area(), self.strict, self.thin):
             template = self.world[back]
             for i in range(len(others)):
                 person = others[(start + i) % len(others)]
@@ -281,42 +284,3 @@ def rendered_tags(template: str, relation: str, pronoun: str) -> frozenset[str]:
 
 
 _STAND_IN = "Alex"
-
-
-THEME_WINDOW = 60
-"""How far into a source a draw looks for a sentence of the text's area before taking the last one that
-fits. The same for a persona's cue texts (whose sources are a tenth as long) and its own texts, so
-neither kind is better kept to one subject than the other (a coherence tell); with 15 areas, 40
-sentences hold two or three of most areas."""
-
-
-def _backwards(items: list[str], in_area=None, strict: bool = False, thin: int = 1):
-    """Indices of ``items`` from the last: those of the last ``THEME_WINDOW`` (at most a ``thin``-th of the
-    list) that ``in_area`` accepts first, then (unless ``strict``) all (a rejected one is only checked
-    again)."""
-    last = range(len(items) - 1, -1, -1)
-    if in_area is None:
-        return () if strict else last
-    kept = (i for i in last[: min(THEME_WINDOW, len(items) // thin)] if in_area(items[i]))
-    return kept if strict else chain(kept, last)
-
-
-def _pop(
-    items: list[str],
-    window: frozenset[int] | None,
-    unfit: frozenset[str] = frozenset(),
-    to: str | None = None,
-    in_area=None,
-    strict: bool = False,
-    thin: int = 1,
-) -> str | None:
-    """The last of ``items`` (removed) whose calendar words allow a month of ``window`` (any, without one),
-    that says nothing of the kinds ``unfit`` names (the banks already fit the persona's life: this is what
-    the text adds, such as someone else's text having no family of the user's) and nothing about
-    ``to`` (the relation of the person the text is for or by) in the third person; with ``in_area``, one
-    it accepts among the last ``THEME_WINDOW`` first (``_backwards``)."""
-    for back in _backwards(items, in_area, strict, thin):
-        item = items[back]
-        if (window is None or months_fitting(item) & window) and fits_life(item, unfit) and not speaks_of(item, to):
-            return items.pop(back)
-    return None

@@ -247,7 +247,8 @@ def _area_share(tax, supply: NewsSupply, people, areas: list[str | None], keep: 
 
 def test_a_text_keeps_to_its_area_as_much_in_cue_texts_as_in_own_ones(tax):
     """Readers found every text a list of unrelated items; a text now takes its sentences from its
-    focus's area of life (``taxonomy/areas.yaml``) where the next ``THEME_WINDOW`` of a source hold one.
+    focus's area of life (``taxonomy/areas.yaml``) where the next ``THEME_WINDOW`` of a source hold one
+    (``THEMED_SHARE`` of its draws: about as often as a cue is about its scenario's area).
     A cue text's sources (half 0) are a tenth as long as an own text's (half 1), and the window is the same,
     so the cue texts are kept to their subject as well as the rest: a reader cannot tell them by coherence."""
     persona = _persona()
