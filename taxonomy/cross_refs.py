@@ -23,20 +23,27 @@ def bank_sentences(tax: Taxonomy) -> set[str]:
     return banks | {t for s in tax.scenarios.values() for t in s.topical}
 
 
+def _sentence_groups(path: Path, groups, tax: Taxonomy, twice) -> dict:
+    """Sentence -> the key of its group, from ``(key, field, sentences)`` groups; a sentence no bank holds,
+    or one in two groups (``twice(other key)`` says what to do), is an error naming the entry."""
+    banks = bank_sentences(tax)
+    out: dict = {}
+    for key, field, sentences in groups:
+        for j, sentence in enumerate(sentences):
+            where = f"{path}: {field}[{j}]"
+            if sentence not in banks:
+                raise TaxonomyError(f"{where}: not in any neutral, habits, news or topical list: {sentence!r}")
+            if out.get(sentence, key) != key:
+                raise TaxonomyError(f"{where}: {twice(out[sentence])}")
+            out[sentence] = key
+    return out
+
+
 def checked_retellings(path: Path, spec, tax: Taxonomy) -> dict[str, int]:
     """``retellings.yaml`` as sentence -> story number; a sentence no bank holds, or one in two stories
     (they are one story), is an error naming the entry."""
-    banks = bank_sentences(tax)
-    out: dict[str, int] = {}
-    for i, story in enumerate(spec.retellings):
-        for j, sentence in enumerate(story.sentences):
-            where = f"{path}: retellings[{i}].sentences[{j}]"
-            if sentence not in banks:
-                raise TaxonomyError(f"{where}: not in any neutral, habits, news or topical list: {sentence!r}")
-            if out.get(sentence, i) != i:
-                raise TaxonomyError(f"{where}: also in retellings[{out[sentence]}]; merge the two stories")
-            out[sentence] = i
-    return out
+    groups = ((i, f"retellings[{i}].sentences", story.sentences) for i, story in enumerate(spec.retellings))
+    return _sentence_groups(path, groups, tax, lambda other: f"also in retellings[{other}]; merge the two stories")
 
 
 def checked_overlaps(path: Path, spec, tax: Taxonomy) -> dict[str, frozenset[str]]:
@@ -78,17 +85,8 @@ def checked_leans(path: Path, spec, tax: Taxonomy) -> dict[str, frozenset[str]]:
 def checked_areas(path: Path, spec, tax: Taxonomy) -> dict[str, str]:
     """``areas.yaml`` as sentence -> area; a sentence no bank holds, or one listed under two areas, is an
     error naming the entry. A bank sentence listed nowhere has no area (its texts are not kept to one)."""
-    banks = bank_sentences(tax)
-    out: dict[str, str] = {}
-    for area, sentences in spec.areas.items():
-        for j, sentence in enumerate(sentences):
-            where = f"{path}: areas.{area}[{j}]"
-            if sentence not in banks:
-                raise TaxonomyError(f"{where}: not in any neutral, habits, news or topical list: {sentence!r}")
-            if out.get(sentence, area) != area:
-                raise TaxonomyError(f"{where}: also listed under {out[sentence]!r}; a sentence has one area")
-            out[sentence] = area
-    return out
+    groups = ((area, f"areas.{area}", sentences) for area, sentences in spec.areas.items())
+    return _sentence_groups(path, groups, tax, lambda other: f"also listed under {other!r}; a sentence has one area")
 
 
 def scenario_areas(tax: Taxonomy) -> dict[str, str]:
