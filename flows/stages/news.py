@@ -174,8 +174,8 @@ class NewsSupply:
         """``n`` sentences; world news only in the user's own texts, and never about ``contact``; with
         ``window`` (the months the text may be dated in), only sentences whose calendar words allow a month
         of it that all the text's other sentences allow too; with ``area`` (``taxonomy/areas.yaml``: the
-        area of life the text is about), each from that area where the next ``draws.THEME_WINDOW`` of its source
-        hold one."""
+        area of life the text is about), ``THEMED_SHARE`` of them from that area where the next
+        ``draws.THEME_WINDOW`` of a source hold one."""
         out: list[str | None] = []
         self.window = window
         self.area = area
