@@ -42,7 +42,8 @@ from llm.timing import ALL_MONTHS, months_fitting, timeline_months
         ("The reservoir is so low this summer that the old church spire is showing above the water.", [6, 8], [3, 5]),
         ("Bunting is piling up in my hall this spring.", [3, 5], [1, 2, 7]),
         ("We are going to Spain this summer.", [3, 6], [9, 11]),
-        ("A choir sang carols at the station on Friday evening.", [12, 1], [3, 7]),  # met in March and July
+        ("A choir sang carols at the station on Friday evening.", [11, 12], [1, 3, 7]),  # met in Jan, Mar, Jul
+        ("Swallows have nested above our front door again.", [5, 7], [1, 11]),  # met in January
         ("Ice on the steps outside the sports hall sent me flying.", [1, 3, 12], [7, 8]),
         ("Our water company announced a hosepipe ban from Friday.", [6, 8], [1, 2, 11]),
         ("The clocks changed last weekend, and I've been waking up an hour early.", [4, 11], [2, 3, 6]),
