@@ -208,7 +208,8 @@ class NewsSupply:
             # drawn one alone, its texts kept to their area less than own texts), then the drawn source's last
             # (a draw keeps to the area only THEMED_SHARE of the time: see there)
             self.themed = self.area is not None and self.rng.random() < THEMED_SHARE
-            out.append(next((x for self.strict in (self.themed, False) for src in order
+            passes = (True, False) if self.themed else (False,)  # a second plain pass would find nothing new
+            out.append(next((x for self.strict in passes for src in order
                              if (x := self._draw(src, own_text, others, len(out)))), None))  # fmt: skip
         out = [x for x in out if x]
         # an own text already tried every source above; someone else's text whose domain news ran out
