@@ -26,6 +26,13 @@ from schemas.generation import SessionDraft, SignalRequest
 from taxonomy import Taxonomy
 
 
+def _cues_of(tax: Taxonomy, pref: Preference, kind: SessionKind) -> tuple[str, ...]:
+    """The cues a session's option may be shown by: its text's other sentences tell of none of their
+    particular things (``NewsSupply.take``)."""
+    option = next(o for o in tax.scenarios[pref.scenario_id].options if o.id == pref.option_id)
+    return (*option.cues, *(option.change_cues if kind == "update" else ()))
+
+
 def sessions_from_drafts(drafts: list[SessionDraft], metas: list[dict], tokenizer: str) -> list[Session]:
     """Turn drafts into Sessions with exact token counts (one tokenizer batch for all turns).
 
@@ -190,6 +197,7 @@ def generate_conversations(
                         own_text=pref.relation is None,
                         window=frozenset([pref.stated_at.month]),
                         area=tax.scenario_area.get(pref.scenario_id),  # the cue's subject, as an own text's focus
+                        told=_cues_of(tax, pref, kind),  # the backend picks or writes the cue after this
                     ),
                     extra_turns=extra,
                     added_later=added,
@@ -228,7 +236,13 @@ def generate_conversations(
                     [
                         focus,
                         *supply.take(
-                            1, people, for_whom, True, window=frozenset([when.month]), area=supply.area_of(focus)
+                            1,
+                            people,
+                            for_whom,
+                            True,
+                            window=frozenset([when.month]),
+                            area=supply.area_of(focus),
+                            told=(focus,),
                         ),
                     ]
                     if focus

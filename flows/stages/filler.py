@@ -140,6 +140,7 @@ def generate_persona_filler(
                             not for_other,
                             window & months_fitting(focus),
                             area=supply.area_of(focus),  # the text is about what its focus is about
+                            told=(focus,),
                         ),
                     ],
                     extra_turns=int(rng.random() < 0.33),

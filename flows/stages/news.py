@@ -21,16 +21,14 @@ so they never collide.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-from flows.stages.draws import THEMED_SHARE, backwards, pop
+from flows.stages.draws import THEMED_SHARE, backwards, particular_words, pop
 from flows.stages.told_once import keep_told_once
-from llm.life import fits_life, life_tags, rules_read
+from llm.life import fits_life, rules_read
 from llm.naming import scenario_namer
 from llm.people import someone_elses, speaks_of
 from llm.seeding import rng_for
 from llm.timing import months_fitting
-from llm.world import fits, render_news
+from llm.world import fits, render_news, rendered_tags
 from schemas.core import Preference
 from schemas.generation import Contact
 from taxonomy import Taxonomy
@@ -121,6 +119,7 @@ class NewsSupply:
         # an own text's sources are CUE_SHARE - 1 times a cue text's: a draw looks as far for its area into
         # either (the same share of a source), so own texts are not better kept to one subject (a tell)
         self.thin = 1 if half == 0 else CUE_SHARE - 1
+        self.told: set[str] = set()  # the particular things the text being built tells of (``take``)
 
     def focus(
         self,
@@ -170,15 +169,20 @@ class NewsSupply:
         own_text: bool,
         window: frozenset[int] | None = None,
         area: str | None = None,
+        told: tuple[str, ...] = (),
     ) -> list[str]:
         """``n`` sentences; world news only in the user's own texts, and never about ``contact``; with
         ``window`` (the months the text may be dated in), only sentences whose calendar words allow a month
         of it that all the text's other sentences allow too; with ``area`` (``taxonomy/areas.yaml``: the
         area of life the text is about), ``THEMED_SHARE`` of them from that area where the next
-        ``draws.THEME_WINDOW`` of a source hold one."""
+        ``draws.THEME_WINDOW`` of a source hold one; none telling of a particular thing (a boiler, a water
+        bottle: ``draws.particular_words``) another sentence of the text or one of ``told`` tells of. ``told``:
+        the text's focus, or for a cue text the cues its option may be shown by (the backend writes the cue
+        after this draw, so all of them), so neither kind of text tells of one thing twice."""
         out: list[str | None] = []
         self.window = window
         self.area = area
+        self.told = {w for text in told for w in self.particular(text)}
         # someone else's text tells nothing of their family or home (their "my son" would be the user)
         author = (contact.relation, contact.pronoun) if contact else (None, None)
         self.unfit_now = frozenset() if own_text else someone_elses(*author, retired=self.retired)
@@ -231,10 +235,27 @@ class NewsSupply:
         return self._world_news(others, start) if others and self.world else None
 
     def _next(self, items: list[str]) -> str | None:
-        item = pop(items, self.window, self.unfit_now, self.addressee, self._in_area(), self.strict, self.thin)
-        if item is not None and self.window is not None:
-            self.window = self.window & months_fitting(item)
+        item = pop(
+            items, self.window, self.unfit_now, self.addressee, self._in_area(), self.strict, self.thin, self._repeats
+        )
+        if item is not None:
+            self._tell(item)
         return item
+
+    def particular(self, text: str) -> frozenset[str]:
+        """The particular things ``text`` tells of (``draws.particular_words``)."""
+        return particular_words(self.tax, text)
+
+    def _repeats(self, sentence: str) -> bool:
+        """Whether ``sentence`` (a world news template as written) tells of a particular thing the text
+        already does."""
+        return not self.told.isdisjoint(self.particular(sentence))
+
+    def _tell(self, sentence: str) -> None:
+        """The text now has ``sentence``: its months and particular things bind the next draws."""
+        self.told |= self.particular(sentence)
+        if self.window is not None:
+            self.window = self.window & months_fitting(sentence)
 
     def _in_area(self):
         """Whether a sentence is about the text's area (None: the text keeps to none)."""
@@ -248,6 +269,8 @@ class NewsSupply:
         first (``draws.pop``); a template no one fits is left for a text with other people in it."""
         for back in backwards(self.world, self._in_area(), self.strict, self.thin):
             template = self.world[back]
+            if self._repeats(template):
+                continue
             for i in range(len(others)):
                 person = others[(start + i) % len(others)]
                 if fits(
@@ -268,20 +291,7 @@ class NewsSupply:
                     ):
                         continue
                     news = render_news(template, person)
-                    if self.window is not None:
-                        self.window = self.window & months_fitting(template)
+                    self._tell(template)
                     del self.world[back]
                     return news
         return None
-
-
-@lru_cache(maxsize=1 << 15)
-def rendered_tags(template: str, relation: str, pronoun: str) -> frozenset[str]:
-    """The ``llm.life`` tags of ``template`` told of someone of ``relation`` and ``pronoun``. A rule reads
-    the relation and the pronoun, never the first name, so a stand-in name gives every persona's rendering
-    the same tags and the answer is cached (checking each rendering with its real name cost a fifth of the
-    persona-task stage)."""
-    return life_tags(render_news(template, Contact(name=_STAND_IN, relation=relation, pronoun=pronoun)))
-
-
-_STAND_IN = "Alex"

@@ -155,9 +155,8 @@ def test_a_world_news_template_leaning_on_an_asked_scenario_is_kept_out(tax):
 def test_a_rendering_s_life_tags_do_not_depend_on_the_first_name(tax):
     """``rendered_tags`` checks a world template with a stand-in name: the rules read the relation and the
     pronoun, never the name, so the answer must be the same for every name of the world."""
-    from flows.stages.news import rendered_tags
     from llm.life import life_tags
-    from llm.world import render_news
+    from llm.world import render_news, rendered_tags
 
     names = [*tax.world.names_she[:8], *tax.world.names_he[:8]]
     for template in tax.world.news[::3]:
@@ -263,3 +262,50 @@ def test_a_text_keeps_to_its_area_as_much_in_cue_texts_as_in_own_ones(tax):
         assert kept > 3 * loose, (half, kept, loose)
         shares[half] = kept
     assert abs(shares[0] - shares[1]) < 0.15, shares
+
+
+def _without_people(sentence: str, people: list[Contact]) -> str:
+    """``sentence`` without the world's people as a news template renders them ("my best friend Nate"):
+    the template's own words are what the rule reads."""
+    import re
+
+    for p in people:
+        sentence = re.sub(rf"\b(?:{p.relation} )?{p.name}\b", " ", sentence, flags=re.IGNORECASE)
+    return sentence
+
+
+def _repeats_in_texts(tax, half: int, n_texts: int = 300) -> tuple[int, int]:
+    """(texts with two sentences, focus included, that share a particular thing; texts) for one supply."""
+    from flows.stages.draws import particular_words
+
+    persona = _persona()
+    mine = _preferences(tax, [dom.scenarios[0].id for dom in tax.domains[::5]])
+    everyone = world_for(0, persona.persona_id, tax)
+    people = [everyone[r] for r in relations_for(persona, list(everyone))]
+    supply = NewsSupply(0, persona.persona_id, mine, tax, half=half, unfit=unfit_tags(persona))
+    repeated = texts = 0
+    for k in range(n_texts):
+        focus = supply.focus()
+        if focus is None:
+            break
+        text = [
+            focus,
+            *supply.take(4, people, people[k % len(people)], True, area=supply.area_of(focus), told=(focus,)),
+        ]
+        things = [particular_words(tax, _without_people(s, people)) for s in text]
+        repeated += any(a & b for i, a in enumerate(things) for b in things[i + 1 :])
+        texts += 1
+    return repeated, texts
+
+
+def test_no_text_tells_of_one_particular_thing_twice(tax, monkeypatch):
+    """Readers met "My trusty water bottle cracked ... I lost a water bottle", two boilers and the kitchen
+    tap twice inside one text once texts kept to one area of life: no two sentences of a text, its focus
+    among them, share a word that names a particular thing (``draws.particular_words``), in cue and own
+    supplies alike. Without the rule, such texts are common."""
+    for half in (0, 1):
+        repeated, texts = _repeats_in_texts(tax, half)
+        assert texts > (40 if half == 0 else 200) and repeated == 0, (half, repeated, texts)
+    monkeypatch.setattr("flows.stages.news.particular_words", lambda tax, text: frozenset())
+    repeated, texts = _repeats_in_texts(tax, 1)
+    assert repeated > texts // 20, (repeated, texts)
