@@ -79,9 +79,49 @@ def message_draft(sentences: list[str], contact: Contact, owner: str, k: int, re
     # user's own drafts sign off "[Your name]", rather than a bare "Hi," that reads as a name dropped
     hello = "Hi [Name]," if owner == "other" else f"Hi {address(contact)},"
     sign = contact.name if owner == "other" else "[Your name]"
-    body = " ".join(sentences)
+    closings = _REPLY_CLOSINGS if reply else _CLOSINGS
+    closing = closings[k % len(closings)]
     signoffs = signoffs_for(contact.relation, owner)
-    return f"{hello}\n\n{opener} {body}\n\n{signoffs[k % len(signoffs)]}\n{sign}"
+    ending = f"{closing}\n\n" if closing else ""
+    return f"{hello}\n\n{opener} {letter_body(sentences, k)}\n\n{ending}{signoffs[k % len(signoffs)]}\n{sign}"
+
+
+# A letter's points follow one another as a person links them, not as the notes list them: some open with
+# a link, in turn by position (never the first), so a cue point is linked as often as any other.
+_LINKS = ("Also, ", "", "Oh, and ", "", "Other news: ", "And ", "", "Apart from that, ")
+_LOWERED = frozenset({
+    *("The", "My", "A", "An", "Our", "On", "When", "Whenever", "We", "At", "Last", "Every", "Someone", "Somebody"),
+    *("After", "Yesterday", "There", "There's", "One", "In", "Since", "Two", "Three", "Four", "Six", "Ten", "Half"),
+    *("As", "We've", "We're", "Most", "Before", "With", "For", "Both", "This", "It", "It's", "If", "While", "All"),
+    *("Somehow", "Next", "Earlier", "Whatever", "By", "Halfway", "Years", "Their", "Twice", "Now", "Everyone"),
+    *("Each", "Once", "Lately", "None", "Anything", "Ever", "Tomorrow", "Apparently", "Nobody", "Somewhere"),
+    *("Because", "Some", "They", "Today", "During", "Near"),
+})  # fmt: skip
+"""Words that open the banks' sentences and are lowercased after a link; a sentence opening with any
+other word (a name, an unusual first word) is left unlinked rather than mis-cased. "I" needs no change."""
+# the last line before the sign-off (five words or fewer: they may recur); None: the letter ends on its news
+_CLOSINGS = ("How are things with you?", "Let me know your news.", None, "Hope all's well there.")
+_REPLY_CLOSINGS = ("Write back when you can.", None, "Great to catch up.", "Hope all's well there.")
+
+
+def letter_body(sentences: list[str], k: int) -> str:
+    """The points of a letter: linked (``_LINKS``) and, from three points on, in two paragraphs."""
+    linked = [s if i == 0 else _linked(s, _LINKS[(k + i) % len(_LINKS)]) for i, s in enumerate(sentences)]
+    if len(linked) < 3:
+        return " ".join(linked)
+    half = (len(linked) + 1) // 2
+    return " ".join(linked[:half]) + "\n\n" + " ".join(linked[half:])
+
+
+def _linked(sentence: str, link: str) -> str:
+    """``sentence`` after ``link``; one of five words or fewer (it may recur: "I'll ring at the weekend.") stays
+    unlinked, as a linked one would be a sentence of six words that recurs."""
+    first, _, rest = sentence.partition(" ")
+    if not link or len(sentence.split()) <= 5:
+        return sentence
+    if first in ("I", "I'm", "I've", "I'd", "I'll"):
+        return link + sentence
+    return f"{link}{first.lower()} {rest}" if first in _LOWERED else sentence
 
 
 def add_to_product(task_id, sentences, held, fixes, contact, occasion, owner, k) -> str:
