@@ -133,7 +133,10 @@ def unfit_tags(persona, world: dict | None = None) -> frozenset[str]:
     pet = pet_kind(persona)  # a dog, a cat or no animal, for good
     tags |= {"dog", "cat"} - {pet} | ({"petless"} if pet else {"pet"})
     tags.add("sibling_kids_small" if _siblings_kids_grown(persona) else "sibling_kids_grown")
-    tags |= {"just_moved", "parents_apart", "no_car"}  # a settled home, parents together, a car
+    tags |= {"just_moved", "parents_apart", "no_car", "loft_unopened"}  # a settled home, parents together, a car
+    for relation in ("sister", "cousin"):  # their wedding lies ahead or is past, all year
+        ahead = _coin(f"{relation}_wedding:{persona.persona_id}")
+        tags.add(f"{relation}_wedding_past" if ahead else f"{relation}_wedding_ahead")
     return frozenset(tags)
 
 

@@ -146,6 +146,17 @@ LIFE_WORDS = {
     r"\bwhen I moved here\b|\bmoving to the city\b|\bafter moving to the edge\b|\bsince moving near\b|"
     r"\bweeks after moving house\b|\bsince moving (?:to|into|out to|in here)\b|\bafter the move to\b|"
     r"\bsince we moved (?:next to|to)\b|\bmoving into a flat above\b",
+    # a loft the user's memories are kept in is one they have been into ("never been into our loft" beside
+    # "clearing out the loft on Sunday we found my old school workbooks" is what a reader met)
+    "loft_unopened": r"\bnever been into our loft\b",
+    # a sister's or a cousin's wedding lies ahead or is past, for the whole history: a reader met the sister's
+    # wedding invitation pinned to the fridge and her wedding photographer's eight hundred pictures
+    "sister_wedding_ahead": r"\bmy sister's wedding (?:invitation|is in)\b|\bmy sister has roped me into tasting\b|"
+    r"\bwedding invitations my sister designed\b|\bmy sister \w+ called to say the wedding date\b",
+    "sister_wedding_past": r"\bmy sister's wedding photographer\b|\bphotos from my sister's wedding\b",
+    "cousin_wedding_ahead": r"\bmy cousin (?:\w+ )?(?:is getting married|got engaged|called to say the wedding date)\b|"
+    r"\bwedding fair with my cousin\b|\bmy cousin's wedding overseas\b",
+    "cousin_wedding_past": r"\bmy cousin lost her wedding ring\b|\bthrough my cousin's wedding\b",
     # and every history has a car in it (136 sentences of the banks): nobody there has none
     "no_car": r"\bsold the car\b|\bdriving theory test\b|\bI've got no car\b|\bwalked or taken the bus everywhere\b|"
     r"\bgave up the car\b",

@@ -688,3 +688,27 @@ def test_round_eleven_a_retired_mum_is_not_off_work_and_a_dads_notes_state_no_ag
     assert not fits_life(fiftieth, someone_elses("my dad", "he"))
     assert "tin_opener" in once_events("I once found the tin opener in the bathroom cabinet.", tax)
     assert "new_home" in once_events("My best mate is moving to the other end of the country in September.", tax)
+
+
+def test_a_sisters_or_cousins_wedding_lies_ahead_or_is_past_all_year(tax):
+    """A reader met the sister's wedding invitation pinned to the fridge and her wedding photographer's eight
+    hundred pictures in one history; each persona's sister and cousin are married before it or marry in it,
+    never both. And nobody has "never been into our loft" beside a loft full of school reports."""
+    from llm.world import rendered_tags
+
+    ahead = {"sister": "My sister's wedding invitation is pinned to our fridge.",
+             "cousin": "Next month my cousin is getting married on the coast."}  # fmt: skip
+    past = {"sister": "My sister's wedding photographer sent over eight hundred pictures.",
+            "cousin": "My cousin lost her wedding ring in the long-jump sandpit on sports day."}  # fmt: skip
+    seen = set()
+    for i in range(40):
+        u = unfit_tags(_persona(persona_id=f"p{i:05d}"))
+        for relation in ahead:
+            fitting = (fits_life(ahead[relation], u), fits_life(past[relation], u))
+            assert sum(fitting) == 1, (relation, fitting)
+            seen.add((relation, fitting))
+        assert not fits_life("My partner and I have still never been into our loft after two years.", u)
+    assert len(seen) == 4  # each state occurs for each relation
+    template = "{Who} called to say the wedding date is fixed for next June, so everyone is already planning."
+    assert "sister_wedding_ahead" in rendered_tags(template, "my sister", "she")
+    assert "cousin_wedding_ahead" in rendered_tags(template, "my cousin", "she")
