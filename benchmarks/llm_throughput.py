@@ -1,17 +1,22 @@
 """Throughput of the openai backend under an RPM cap, against the loopback OpenAI-compatible server.
 
     python benchmarks/llm_throughput.py [--requests 120] [--rpm 600] [--latency 0.2] [--concurrency 16]
-                                        [--store memory|warehouse]
+                                        [--store memory|warehouse] [--server process|thread]
 
 Each response takes ``--latency`` seconds; the client may send at most ``--rpm`` requests a minute
 (``--rpm 0``: no cap). Prints the fastest possible time for the batch under both caps (whole windows of
 ``rpm`` requests, and ``concurrency`` requests per ``latency``) divided by the measured time: the fraction
 of the theoretical limit achieved (target >= 0.9), the CPU time per request (``time.process_time``: this
-process, so the client, its call-store writer and the loopback server together; and ``time.thread_time``
+process, so the client and its call-store writer, and the loopback server too with ``--server thread``;
+and ``time.thread_time``
 of the thread running the event loop, the client's own share) and the median recorded ``latency_ms``
 (the server's time) and ``queue_ms`` (the wait for a slot). Then the same batch again with the cache warm
 (target: no request reaches the server). The cap's window is shortened to 6 s (and the RPM scaled to it)
 so the run takes seconds, not minutes.
+
+``--server process`` (the default) runs the loopback server in a process of its own, as a real server
+runs beside its clients, so the CPU figures are the client's alone (with its call-store writer);
+``--server thread`` serves from a thread of this process, where server and client share one interpreter.
 
 ``--store warehouse`` records the calls in a DuckDB warehouse in a temporary directory
 (``warehouse.llm_store.WarehouseCallStore``, as ``tacit synth`` does) instead of a dict, so the cost of
@@ -21,9 +26,11 @@ writing each finished call is part of the figures.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import statistics
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from flows.stages.personas import sample_seed
@@ -43,9 +50,55 @@ def main() -> None:
     parser.add_argument(
         "--store", choices=["memory", "warehouse"], default="memory", help="where calls are recorded (default memory)"
     )
+    parser.add_argument(
+        "--server",
+        choices=["process", "thread"],
+        default="process",
+        help="run the loopback server in its own process (default) or in a thread of this one",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         run(args, Path(tmp))
+
+
+class _ServerProcess:
+    """The loopback server in a child process: its address, and its count of requests on demand."""
+
+    def __init__(self, latency: float) -> None:
+        ctx = multiprocessing.get_context("spawn")  # a clean interpreter: nothing of this one's threads
+        self.pipe, child = ctx.Pipe()
+        self.process = ctx.Process(target=_serve, args=(latency, child), daemon=True)
+        self.process.start()
+        self.base_url = self.pipe.recv()
+
+    @property
+    def requests(self) -> int:
+        self.pipe.send("count")
+        return self.pipe.recv()
+
+    def stop(self) -> None:
+        self.pipe.send("stop")
+        self.process.join(timeout=10)
+
+
+def _serve(latency: float, pipe) -> None:
+    with FakeOpenAI(latency=latency) as server:
+        pipe.send(server.base_url)
+        while pipe.recv() != "stop":
+            pipe.send(server.requests)
+
+
+@contextmanager
+def _server(kind: str, latency: float):
+    if kind == "thread":
+        with FakeOpenAI(latency=latency) as server:
+            yield server
+        return
+    server = _ServerProcess(latency)
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def run(args: argparse.Namespace, tmp: Path) -> None:
@@ -63,7 +116,7 @@ def run(args: argparse.Namespace, tmp: Path) -> None:
         store = WarehouseCallStore(con)
     else:
         store = MemoryStore()
-    with FakeOpenAI(latency=args.latency) as server:
+    with _server(args.server, args.latency) as server:
         gen = OpenAIGenerator(
             "loopback",
             base_url=server.base_url,
@@ -86,7 +139,8 @@ def run(args: argparse.Namespace, tmp: Path) -> None:
         if per_window is not None:
             fastest = max(fastest, (-(-args.requests // per_window) - 1) * window + args.latency)
         print(
-            f"cold ({args.store} store): {args.requests} requests in {cold:.2f} s ({args.requests / cold:.1f} req/s, "
+            f"cold ({args.store} store, server in a {args.server}): {args.requests} requests in {cold:.2f} s "
+            f"({args.requests / cold:.1f} req/s, "
             f"{cpu * 1000 / args.requests:.2f} CPU ms/request, of which {loop_cpu * 1000 / args.requests:.2f} on "
             f"the event loop's thread); fastest possible {fastest:.2f} s; fraction of the limit {fastest / cold:.2f} "
             "(target >= 0.9)"

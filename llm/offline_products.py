@@ -148,13 +148,32 @@ def fixes_line(fixes: list[tuple[str, str]], k: int) -> str:
 def post_text(sentences: list[str], occasion: str, k: int) -> str:
     """A post for ``occasion``: opened on its own line as posts there open, in a casual register. Someone
     else's "her feed" is their own page, as "my feed" is the user's: no greeting to a group there."""
-    return f"{_post_opener(occasion, k)}\n" + " ".join(casual(s) for s in sentences)
+    return f"{_post_opener(occasion, k, grave(sentences))}\n" + " ".join(casual(s) for s in sentences)
 
 
-def _post_opener(occasion: str, k: int) -> str:
-    """How a post for ``occasion`` opens (the k-th of its audience's openers)."""
-    openers = _POST_OPENERS[_AUDIENCE.get(re.sub(r"^(?:his|her|their) ", "my ", occasion), "friends")]
+def _post_opener(occasion: str, k: int, sad: bool = False) -> str:
+    """How a post for ``occasion`` opens (the k-th of its audience's openers; a quiet one for sad news)."""
+    audience = _AUDIENCE.get(re.sub(r"^(?:his|her|their) ", "my ", occasion), "friends")
+    openers = (_QUIET_OPENERS if audience != "own" else _QUIET_OWN) if sad else _POST_OPENERS[audience]
     return openers[k % len(openers)]
+
+
+_GRAVE = re.compile(
+    r"\b(?:funeral|passed away|has died|(?:dad|mum|father|mother|husband|wife|gran|grandmother|grandad|grandfather|"
+    r"uncle|aunt|friend|neighbour|man|woman|owner|conductor|singer|actor)\b[^.!?]{0,40}\bdied|"
+    r"diagnosed with|made redundant|splitting up|split up|divorce|the break-in|burgled)\b",
+    re.IGNORECASE,
+)
+"""Sad or grave news: a post that carries it does not open "Hey all!" nor end "#littlewins" (a reader met a
+shopkeeper's death under a cheerful greeting)."""
+_QUIET_OPENERS = ["Hi everyone,", "Hello all,", "Some news, everyone."]
+_QUIET_OWN = ["Some news.", "A few things from this week."]
+_QUIET_HASHTAGS = ["#weeknotes", "#thisweek", "#realLife"]
+
+
+def grave(sentences: list[str]) -> bool:
+    """Whether any of ``sentences`` tells sad or grave news (``_GRAVE``)."""
+    return any(_GRAVE.search(s) for s in sentences)
 
 
 def carry_out_followup(task_id, kind, p, sentences, fixes, contact, occasion, owner, k, added: int = 1) -> str:
@@ -177,7 +196,8 @@ def carry_out_followup(task_id, kind, p, sentences, fixes, contact, occasion, ow
         listed = ", ".join(f"{w} for {r}" for w, r in fixes)
         return f"{n} mistake{'s' if n != 1 else ''}: {listed}." if n else "None, it was clean."
     if kind == "hashtags":
-        tags = " ".join(_HASHTAGS[(k + i) % len(_HASHTAGS)] for i in range(2))
+        bank = _QUIET_HASHTAGS if grave(sentences) else _HASHTAGS
+        tags = " ".join(bank[(k + i) % len(bank)] for i in range(2))
         return post_text(sentences, occasion, k) + f" {tags}"
     # a shorter post, opened as before: every point cut to its main clause, the earlier ones thinned out
     kept, note = _kept_when_cut(sentences, added)

@@ -122,6 +122,13 @@ def _span(word: str) -> tuple[int, int]:
     return (1, 2) if first > last else (first, last)  # winter: the year's January and February
 
 
+def _around(month: int, future: bool) -> set[int]:
+    """The months of the history's year in which "in <month>" is said: of a plan, those before it; of an
+    event, those after it. Not its own month, where one says "this month" (a reader met "the coat I bought
+    in March" on 3 March), except for a plan in January or an event in December, which have no other."""
+    return set(range(1, month) if future else range(month + 1, 13)) or {month}
+
+
 def _feast_months(month: int, future: bool) -> set[int]:
     """A feast day ahead is planned in the months before it; one told of lies at most a few months back."""
     steps = range(-_FEAST_PLANNED_FROM, 1) if future else range(_FEAST_TOLD_WITHIN + 1)
@@ -156,7 +163,9 @@ def _clause_months(clause: str, sentence_future: bool) -> set[int]:
             continue
         first, last = _span(word)
         winter = {12} if word.lower() == "winter" else set()
-        if future:  # its time has not passed yet
+        if lead == "in" and word.lower() in _MONTH:  # a plan in the months before it, an event in those after
+            allowed &= _around(first, future)
+        elif future:  # its time has not passed yet
             allowed &= set(range(1, last + 1)) | winter
         elif lead in ("this", "all") and winter:  # "this winter I've ...": said in it or just after, not in July
             allowed &= set(range(1, 5)) | winter

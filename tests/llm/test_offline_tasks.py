@@ -453,3 +453,19 @@ def test_a_persona_s_cue_sessions_give_each_followup_reason_once(task_id):
         told += [r for r in reasons if r in draft.turns[2].content]
     assert told, "some cue sessions give a reason"
     assert len(told) == len(set(told)), sorted(told)
+
+
+def test_a_post_with_sad_news_opens_quietly_and_tags_no_little_wins():
+    """A reader met a shopkeeper's death under "Hey all!": a post that carries sad or grave news opens with
+    a quiet line and its hashtags are plain ones; a laptop that "died" is no sad news."""
+    from llm.offline_products import _HASHTAGS, _POST_OPENERS, _QUIET_HASHTAGS, carry_out_followup, post_text
+
+    sad = ["The man who ran the video rental shop in our town for thirty years has died, and people left flowers."]
+    cheerful = {o for openers in _POST_OPENERS.values() for o in openers if o.endswith("!")}
+    for k in range(12):
+        for occasion in ("the family chat", "my page", "the old gang's chat"):
+            assert post_text(sad, occasion, k).split("\n")[0] not in cheerful
+        tags = carry_out_followup("post", "hashtags", 0, sad, [], ANA, "my page", "self", k).split()
+        assert not set(tags) & (set(_HASHTAGS) - set(_QUIET_HASHTAGS))
+    laptop = ["My laptop died mid-sentence yesterday with a faint smell of burning."]
+    assert any(post_text(laptop, "the family chat", k).split("\n")[0] in cheerful for k in range(4))
