@@ -47,6 +47,7 @@ class CallStore(Protocol):
     """Where calls are cached and recorded (the warehouse's ``llm_calls``; a dict in tests)."""
 
     def get(self, cache_key: str) -> str | None: ...
+    def get_many(self, cache_keys: list[str]) -> dict[str, str]: ...
     def put(self, row: dict[str, Any]) -> None: ...
     def put_failure(self, row: dict[str, Any]) -> None: ...
 
@@ -59,6 +60,10 @@ class MemoryStore:
     def get(self, cache_key: str) -> str | None:
         row = self.rows.get(cache_key)
         return row["parsed"] if row and row["status"] == "ok" else None
+
+    def get_many(self, cache_keys: list[str]) -> dict[str, str]:
+        """The cached answers of those of ``cache_keys`` that have one."""
+        return {k: v for k in cache_keys if (v := self.get(k)) is not None}
 
     def put(self, row: dict[str, Any]) -> None:
         self.rows[row["cache_key"]] = row

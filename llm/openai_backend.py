@@ -228,6 +228,9 @@ class OpenAIGenerator(CallRecords):
             close()
 
     async def _generate(self, site: CallSite, requests: list[BaseModel]) -> list[BaseModel]:
+        prompts = [self.render(site, req) for req in requests]
+        keys = [self.cache_key(site, prompt) for prompt in prompts]
+        cached = self.store.get_many(keys)  # one lookup for the batch, not one per call
         http = client(self.base_url, self.timeout)
         window = AdaptiveWindow(start=max(1, self.concurrency // 2), ceiling=self.concurrency)
         previous, self.limiter = self.limiter, RateLimiter(self.rpm, self.tpm)
@@ -235,17 +238,19 @@ class OpenAIGenerator(CallRecords):
             self.limiter.resume_at, self.limiter.pauses = previous.resume_at, previous.pauses
         done = 0
 
-        async def counted(req: BaseModel) -> BaseModel:
+        async def counted(req: BaseModel, prompt, key: str) -> BaseModel:
             nonlocal done
             try:
-                return await self._one(http, window, site, req)
+                return await self._one(http, window, site, req, prompt, key, cached.get(key))
             finally:
                 done += 1
                 if self.on_progress is not None:
                     self.on_progress(site.name, done, len(requests), self.ledger)
 
         try:
-            results = await asyncio.gather(*(counted(r) for r in requests), return_exceptions=True)
+            results = await asyncio.gather(
+                *(counted(*call) for call in zip(requests, prompts, keys, strict=True)), return_exceptions=True
+            )
         finally:
             await http.close()
         stops = [r for r in results if isinstance(r, BaseException) and not isinstance(r, CallFailed)]
@@ -265,10 +270,10 @@ class OpenAIGenerator(CallRecords):
         check(site, req, out, self.tax)
         return out
 
-    async def _one(self, http, window: AdaptiveWindow, site: CallSite, req: BaseModel) -> BaseModel:
-        prompt = self.render(site, req)
-        key = self.cache_key(site, prompt)
-        cached = self.store.get(key)
+    async def _one(
+        self, http, window: AdaptiveWindow, site: CallSite, req: BaseModel, prompt, key: str, cached: str | None
+    ) -> BaseModel:
+        """One call: its cached answer (``cached``, looked up for the batch) when valid, else the server's."""
         if cached is not None:
             try:
                 out = self.validate(site, req, cached)

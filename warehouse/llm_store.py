@@ -37,6 +37,26 @@ class WarehouseCallStore:
             ).fetchall()
         return rows[0][0] if rows else None
 
+    def get_many(self, cache_keys: list[str]) -> dict[str, str]:
+        """The cached answers of those of ``cache_keys`` that have one, in one query: a batch looks its
+        calls up before sending any (one query per call, on the event loop, cost a tenth of a call's CPU)."""
+        out: dict[str, str] = {}
+        rest = []
+        for key in cache_keys:
+            queued = self.writer.queued(key)
+            if queued is None:
+                rest.append(key)
+            elif queued.get("status") == "ok":
+                out[key] = redact(queued.get("parsed"))
+        if rest:
+            with self.lock:
+                rows = self.con.execute(
+                    "SELECT cache_key, parsed FROM llm_calls WHERE status = 'ok' AND cache_key IN (SELECT unnest(?))",
+                    [rest],
+                ).fetchall()
+            out.update(rows)
+        return out
+
     def put(self, row: dict[str, Any]) -> None:
         """Queue a finished call; it replaces any row with its cache key (a retried failure)."""
         self.writer.put_call(row)

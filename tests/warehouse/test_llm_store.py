@@ -42,3 +42,20 @@ def test_failures_batches_and_cost_per_site(tmp_path):
     assert rows["signal_session"].calls == 1 and rows["signal_session"].failed == 1
     assert rows["signal_session"].cost_usd == 0.35 and rows["persona_profile"].tokens_in == 10
     con.close()
+
+
+def test_a_batch_lookup_answers_as_one_lookup_per_key_does(tmp_path):
+    """``get_many`` (one query for a batch's keys) gives what ``get`` gives key by key: written and queued
+    answers, never a failure or a missing key."""
+    con = connect(tmp_path / "w.duckdb")
+    store = WarehouseCallStore(con)
+    con.execute("INSERT INTO runs (run_id, flow, status, started_at) VALUES ('r1', 'synth', 'done', now())")
+    store.put(_call("written", "persona_profile", "r1", 0.1))
+    store.put_failure(dict(cache_key="failed", call_site="persona_profile", error="bad", attempts=2, run_id="r1"))
+    store.buffer()  # from now on a put waits in the writer's queue
+    store.put(_call("queued", "persona_profile", "r1", 0.1))
+    keys = ["written", "queued", "failed", "missing"]
+    assert store.get_many(keys) == {k: v for k in keys if (v := store.get(k)) is not None}
+    assert set(store.get_many(keys)) == {"written", "queued"}
+    store.close()
+    con.close()
