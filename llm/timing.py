@@ -93,12 +93,15 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _CLAUSE = re.compile(r"[,;:]\s+|\s+(?:but|though|although|while|because|once|when|after|before)\s+")
 _FUTURE = re.compile(
     r"\b(will|'ll|won't|going to|plan to|plans to|planning|hope to|hoping|booked|due|upcoming|starts|begins|"
-    r"opens|expires|comes out|kicks in|starting|moves|can't wait|looking forward|want to|wants to|"
+    r"opens|expires|comes out|kicks in|starting|moves|can't wait|looking forward|want to|wants to|ready for|"
+    r"in time for|"
     r"'ve got|have got|has got|"
     r"(?:is|are|am|'re|'m|(?:it|he|she|that|there|who|what)'s)\s+(?!been\b)\w+ing|"
     r"(?:is|are)\s+(?:in|on|this|at))\b",
     re.IGNORECASE,
 )
+_NOW = re.compile(r"\b(?:this week|yesterday|today|this morning|tonight|last night)\b", re.IGNORECASE)
+"""A told event of these days: "Snow in April caught us all out this week" is said in April."""
 _PROGRESSIVE = re.compile(
     r"\b(?:is|are|am|'re|'m|(?:it|he|she|that|there|who|what)'s)\s+(?!been\b|going\b)\w+ing\b", re.IGNORECASE
 )
@@ -146,13 +149,18 @@ def _clause_months(clause: str, sentence_future: bool) -> set[int]:
     # a plan or a timetable ("is in June", "comes out in March", "won't arrive until May") lies ahead; a
     # told event ("moved in March", "I've been ... this spring") lies behind; a clause with neither
     # ("after reading about it this spring, ...") takes its sentence's tense
-    future = True if _FUTURE.search(clause) else False if _PAST.search(clause) else sentence_future
+    # "After the bathroom row in April, a whiteboard ...": what a clause opening with "after" tells is past
+    opens_after = clause.lstrip().lower().startswith("after ")
+    future = (
+        False if opens_after else True if _FUTURE.search(clause) else False if _PAST.search(clause) else sentence_future
+    )
+    habit = bool(_HABITUAL.search(clause))  # "I always take my week off in September": said in any month
     # "so low this summer that the spire is showing", "bunting is piling up this spring": a present
     # progressive with "this <season>" and no other sign of a plan tells of the season now (a reader met
     # the first in March); "we're going to Spain this summer" has one
     now = bool(_PROGRESSIVE.search(clause)) and not _FUTURE.search(_PROGRESSIVE.sub(" ", clause))
     for lead, word in refs:
-        if lead in _ANY_TIME:
+        if lead in _ANY_TIME or (habit and lead == "in" and word.lower() in _MONTH):
             continue
         if now and lead == "this" and word.lower() in _SEASON:
             first, last = _SEASON[word.lower()]
@@ -163,7 +171,9 @@ def _clause_months(clause: str, sentence_future: bool) -> set[int]:
             continue
         first, last = _span(word)
         winter = {12} if word.lower() == "winter" else set()
-        if lead == "in" and word.lower() in _MONTH:  # a plan in the months before it, an event in those after
+        if lead == "in" and not future and _NOW.search(clause):  # an event of these days: in its month
+            allowed &= set(range(first, last + 1)) | winter
+        elif lead == "in" and word.lower() in _MONTH:  # a plan in the months before it, an event in those after
             allowed &= _around(first, future)
         elif future:  # its time has not passed yet
             allowed &= set(range(1, last + 1)) | winter

@@ -94,6 +94,13 @@ def test_in_a_month_is_not_said_in_that_month():
     assert months_fitting("The snow in December closed the school.") == frozenset({12})
     assert months_fitting("We plan to visit in January.") == frozenset({1})
     assert 3 in months_fitting("This March has been wet.")  # "this March" is said in it
+    # readers' finds: an event "in April ... this week" is told in April; "ready for" a show is a plan
+    assert months_fitting("Snow in April caught us all out this week, and the daffodils are flat.") == frozenset({4})
+    gazebo = "I bought a gazebo with weights for its legs this week, ready for the village show in June."
+    assert months_fitting(gazebo) == frozenset(range(1, 6))
+    row = "After the bathroom row in April, a whiteboard by the door shows whose turn it is for every task."
+    assert months_fitting(row) == frozenset(range(5, 13))  # told after April, not a plan for it
+    assert months_fitting("I always take my week off in September, when the paths go quiet.") == ALL_MONTHS
 
 
 def test_clauses_are_read_apart():
