@@ -117,7 +117,7 @@ def unfit_tags(persona, world: dict | None = None) -> frozenset[str]:
     tags |= {"grandad_alive", "newcomer", "gran_in_care", "sibling_abroad"}
     # parents: working until the user is past forty, retired after; seventy when the user is about 35-52
     tags.add("parents_working" if persona.age >= PARENTS_RETIRED_FROM else "parents_retired")
-    if not 35 <= persona.age <= 52:
+    if not PARENTS_RETIRED_FROM <= persona.age <= 52:  # a mum of seventy has retired (a reader met one at work)
         tags.add("parents_seventy")
     tags |= set(_COUPLE_STAGES) - {couple_stage(persona)}
     tags |= {place for place, (_, jobs) in WORKPLACES.items() if persona.occupation not in jobs}

@@ -42,6 +42,7 @@ LIFE_WORDS = {
     r"\bmother-in-law-to-be\b|\bplanning our (?:small )?wedding\b|\bour wedding reception\b|"
     r"\bmy engagement party\b",
     "married": r"\b(?:our|my) wedding (?:photos|china|album|video)\b|\bhung the wedding photos\b|"
+    r"\bchanging my surname\b|"
     r"\bsince (?:the|our) wedding\b|\bwedding anniversary\b|\bmy (?:mother|father)-in-law\b(?!-to-be)|"
     r"\b(?:my|the) in-laws\b|\bmy (?:husband|wife)\b",
     "past_sixty": r"\bsince turning sixty\b|\bsince I turned sixty\b",
@@ -61,7 +62,7 @@ LIFE_WORDS = {
     "town": r"\b(?:our|my|this) town(?:'s)?\b|\bour (?:high street|estate)\b|\bthe (?:town|city) centre\b",
     # a grandparent remembered as dead: not beside "my grandmother Thea", alive in the persona's world
     "late_grandparent": r"\b(?:my|our) late (?:gran|grandmother|nan|grandma|grandad|grandfather)\b|"
-    r"\b(?:gran|grandmother|nan)'s funeral\b",
+    r"\b(?:gran|grandmother|nan)'s funeral\b|\bmy grandmother's old \w+ came to me\b",
     "children": r"\b(?:my|our) (?:(?:two|three|four) )?(?:son|daughter|kids|children|boys|girls)\b|"
     r"\bmy (?:son|daughter)'s\b|\b(?:my|our) (?:eldest|youngest)\b|\b(?:we|us) parents\b|\bantenatal\b",
     # children living at home, at two stages a reader keeps apart: small ones and teenagers
@@ -86,7 +87,7 @@ LIFE_WORDS = {
     # building", a lift to the door; or a loft, a roof, a garden, a shed, a pond of one's own
     "flat": r"\b(?:our|my|the)(?: whole| tiny| little| new| old)? flat\b"
     r"(?! (?:white|tyre|cap|rate|fee|pack|shoes?|screen))|"
-    r"\bour (?:stairwell|lift|block)\b|\bmy balcony\b|"
+    r"\bour (?:stairwell|lift|block|intercom)\b|\bmy balcony\b|\bhalf the building\b|\bbecause the stairwell\b|"
     r"\blives? (?:above|below|downstairs from|upstairs from) (?:me|us)\b|"
     r"\b(?:my|our) (?:downstairs|upstairs) neighbours?\b|"
     r"\bthe (?:man|woman|couple|family|people|flat|neighbours?) (?:upstairs|downstairs)\b|"
@@ -132,7 +133,8 @@ LIFE_WORDS = {
     "cohabiting": r"\bmoved in together\b",
     # a partner of any kind: not in the texts of someone single (who dates, or got over a breakup)
     "partnered": r"\bmy (?:new )?(?:partner|other half|husband|wife)\b|\bour wedding\b|\bwedding anniversary\b",
-    "new_partner": r"\bmy new partner\b|\bmy partner's parents for the first time\b",
+    "new_partner": r"\bmy new partner\b|\bmy partner's parents for the first time\b|"
+    r"\b(?:since (?:we )?)?mov(?:ed|ing) in together\b",
     # the user's own age shows: reading glasses from 40, a new knee or a sixtieth from 50, exams while studying
     "past_forty": r"\bmy reading glasses\b|\bfor my fortieth\b",
     "past_fifty": r"\bmy new (?:knee|hip)\b|\b(?:arrived|was|came) on my fiftieth\b|"
@@ -159,7 +161,7 @@ LIFE_WORDS = {
     "cousin_wedding_past": r"\bmy cousin lost her wedding ring\b|\bthrough my cousin's wedding\b",
     # and every history has a car in it (136 sentences of the banks): nobody there has none
     "no_car": r"\bsold the car\b|\bdriving theory test\b|\bI've got no car\b|\bwalked or taken the bus everywhere\b|"
-    r"\bgave up the car\b",
+    r"\bgave up the car\b|\bfrom the scrapyard\b|\bmy old car failed its test\b|\bsince my car came off the road\b",
     # the world's brother and sister live near enough to come round: none of them lives or moves abroad
     "sibling_abroad": r"\bmy (?:brother|sister) overseas\b|"
     r"\bmy (?:brother|sister)\b[^.!?]*\b(?:moves?|moving) abroad\b|"

@@ -327,7 +327,8 @@ def test_a_parent_of_teenagers_has_a_daughter_at_school_or_a_graduate_never_both
 
 def test_a_partner_at_home_and_a_new_partner_fit_only_the_households_that_allow_them():
     """A user who lives alone has not "just moved in together"; one raising children with a partner is not
-    about to meet that partner's parents for the first time."""
+    about to meet that partner's parents for the first time, nor just moved in with them (a reader met "our
+    first proper argument since moving in together" beside years of shared children)."""
     moved_in = "My partner and I just moved in together and keep bickering over housework."
     first_meeting = "I'm about to meet my partner's parents for the first time next month."
     from llm.life import has_partner
@@ -335,7 +336,7 @@ def test_a_partner_at_home_and_a_new_partner_fit_only_the_households_that_allow_
     alone = next(p for i in range(20) if has_partner(p := _persona(persona_id=f"p{i:05d}", household="lives alone")))
     couple, family = (_persona(household=h) for h in ("with partner", "with partner and children"))
     assert not fits_life(moved_in, unfit_tags(alone))
-    assert fits_life(moved_in, unfit_tags(couple)) and fits_life(moved_in, unfit_tags(family))
+    assert fits_life(moved_in, unfit_tags(couple)) and not fits_life(moved_in, unfit_tags(family))
     assert fits_life(first_meeting, unfit_tags(alone)) and fits_life(first_meeting, unfit_tags(couple))
     assert not fits_life(first_meeting, unfit_tags(family))
 
@@ -712,3 +713,19 @@ def test_a_sisters_or_cousins_wedding_lies_ahead_or_is_past_all_year(tax):
     template = "{Who} called to say the wedding date is fixed for next June, so everyone is already planning."
     assert "sister_wedding_ahead" in rendered_tags(template, "my sister", "she")
     assert "cousin_wedding_ahead" in rendered_tags(template, "my cousin", "she")
+
+
+def test_a_flat_s_intercom_a_scrapped_car_and_a_working_mum_of_seventy_are_ruled_out():
+    """Readers' finds: "I run down four flights" to the intercom beside a house with a loft; the user's car
+    towed to the scrapyard beside drives all year; a mum who turned seventy writing of her shifts."""
+    intercom = "Our intercom buzzes but does not open the door, so I run down four flights whenever it goes."
+    for i in range(20):
+        persona = _persona(persona_id=f"p{i:05d}")
+        u = unfit_tags(persona)
+        assert fits_life(intercom, u) == ("house" in u)  # said only where the home is a flat
+        assert not fits_life("Someone from the scrapyard is coming to tow my old car away next week.", u)
+    for age in range(30, 60):
+        u = unfit_tags(_persona(age=age))
+        seventy = fits_life("My mum turned seventy on Friday and insisted on no fuss.", u)
+        working = fits_life("My mum rang between shifts to ask about Sunday.", u)
+        assert not (seventy and working), age
