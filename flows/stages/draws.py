@@ -45,7 +45,7 @@ area of life."""
 _PEOPLE = frozenset(key.split()[-1] for key in KIN_WORDS) | {
     *("mother", "father", "parent", "gran", "nan", "grandad", "grandfather", "grandparent", "niece", "nephew"),
     *("aunt", "uncle", "husband", "wife", "kid", "child", "children", "baby", "boss", "flatmate", "colleague"),
-    "coworker",
+    "coworker", "him", "her", "his", "hers", "she", "they", "them", "their", "theirs", "himself", "herself",
 }  # fmt: skip
 _WORD = re.compile(r"[a-z]+")
 
@@ -62,9 +62,9 @@ _RARE: dict[str, frozenset[str]] = {}
 
 
 def _rare(tax) -> frozenset[str]:
-    """The words of at most ``PARTICULAR_DF`` bank sentences, never a person's relation ("my cousin": news of
-    one person is one subject, not a repeat) or a calendar word (a text about Christmas). Cached per
-    taxonomy."""
+    """The words of at most ``PARTICULAR_DF`` bank sentences, never a person's relation or a pronoun ("my
+    cousin", "him": news of one person is one subject, not a repeat) or a calendar word (a text about
+    Christmas). Cached per taxonomy."""
     if tax.content_hash not in _RARE:
         df = Counter(w for s in bank_sentences(tax) for w in _words(s))
         _RARE[tax.content_hash] = frozenset(w for w, n in df.items() if n <= PARTICULAR_DF) - _PEOPLE - _CALENDAR

@@ -22,6 +22,7 @@ so they never collide.
 from __future__ import annotations
 
 from flows.stages.draws import THEMED_SHARE, backwards, particular_words, pop
+from flows.stages.held import HELD_SHARE, held_cues
 from flows.stages.told_once import keep_told_once
 from llm.life import fits_life, rules_read
 from llm.naming import scenario_namer
@@ -105,6 +106,9 @@ class NewsSupply:
                            for t in tax.scenarios[sid].topical}  # fmt: skip
         shuffle.shuffle(topical)
         self.topical = [x for x in topical if fits_life(x, unfit)] if half == 1 else []
+        # cues of preferences the persona holds but is never asked about, for its own texts (flows.stages.held)
+        held = held_cues(seed, persona_id, asked, tax, lambda x: fits_life(x, unfit) and not leans_on_asked(x))
+        self.held, self.held_area = held if half == 1 else ([], {})
         # each once event and retold story in one sentence of one half (flows.stages.told_once)
         banks = ("topical", "near", "far", "habits", "world")
         kept = keep_told_once([getattr(self, n) for n in banks], persona_id, half, CUE_SHARE, tax)
@@ -129,7 +133,8 @@ class NewsSupply:
         area: str | None = None,
     ) -> str | None:
         """The sentence a non-cue text has where a cue text has its cue: in the user's own texts, with
-        ``TOPICAL_SHARE`` while any are left, a topical sentence of a scenario it holds a preference in;
+        ``held.HELD_SHARE`` while any are left, the cue of a preference it holds but is not asked about, else
+        with ``TOPICAL_SHARE`` while any are left, a topical sentence of a scenario it holds a preference in;
         otherwise domain news, from the persona's own domains half the time (so cue and non-cue texts are
         made the same way, one such sentence each), then, when domain news is used up, one of the user's habits.
         ``window``: the months the text may be dated in; its calendar words must allow one (``llm.timing``).
@@ -138,6 +143,9 @@ class NewsSupply:
         next ``draws.THEME_WINDOW`` hold one; the text then keeps to ``area_of`` the focus (``take``)."""
         unfit = frozenset() if own_text else someone_elses(addressee, retired=self.retired)
         to = addressee
+        held = own_text and self.held and self.rng.random() < HELD_SHARE
+        if held and (found := pop(self.held, window, to=to)):
+            return found
         topical = own_text and self.topical and self.rng.random() < TOPICAL_SHARE
         if topical and (found := pop(self.topical, window, to=to)):
             return found
@@ -154,7 +162,7 @@ class NewsSupply:
     def area_of(self, focus: str) -> str | None:
         """The area of life a text with this focus keeps to: for a topical sentence its scenario's (as a cue
         text of that scenario does), otherwise the sentence's own."""
-        return self.topic_area.get(focus) or self.tax.area.get(focus)
+        return self.topic_area.get(focus) or self.held_area.get(focus) or self.tax.area.get(focus)
 
     def _habit_share(self, has_people: bool) -> float:
         """The chance that a world sentence is a habit of the user's: in proportion to what is left."""
