@@ -106,6 +106,10 @@ def unfit_tags(persona, world: dict | None = None) -> frozenset[str]:
         tags.add("grown_children" if _coin(f"stage:{persona.persona_id}") else "school_kids")
     if "school_kids" in tags:  # children past school: no teenager, no small child ("my teenage son" beside a graduate)
         tags |= {"teen", "little", "baby"}
+    if persona.household in _WITH_CHILDREN and "little" not in tags:  # small children: the youngest is a baby
+        # or a toddler, or at school, for good
+        baby = _coin(f"baby:{persona.persona_id}")
+        tags |= {"youngest_at_school"} if baby else {"baby", "toddler_at_home"}
     if persona.age >= 60:  # grandparents past a hundred
         tags.add("grandparents")
     else:  # "my grandmother" is alive in its world

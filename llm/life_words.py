@@ -126,6 +126,11 @@ LIFE_WORDS = {
     # a single person's life: not told by someone who lives with a partner
     "single_life": r"\b(?:the break-?up|broke up with|the divorce|my divorce|single again|dating apps?|first dates?|"
     r"my ex\b|my ex's|years together ended|since (?:we|my) split|since the split|a match who|my match)",
+    # a family of small children has a baby or a toddler as its youngest, or its youngest is at school: a
+    # reader met "my youngest made a card for her teacher" beside "the baby has started crawling"
+    "youngest_at_school": r"\b(?:my|our) youngest(?:'s)?\b[^.!?]*\b(?:school|teacher|stickers|stabilisers|"
+    r"bike)\b",
+    "toddler_at_home": r"\bmy (?:two|three)-year-old\b|\b(?:the|our|my) toddler\b|\bwith two toddlers\b",
     "teen": r"\bteen(?:age|ager|agers|s)?\b|\bGCSEs?\b|\bsixth form\b|\bschool prom\b|"
     r"\b(?:my|our) (?:eleven|twelve)-year-olds?\b",  # older than small children: not a 24-year-old's
     # living with a partner: not said by someone whose household has none; and a partner so new that the

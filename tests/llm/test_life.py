@@ -99,7 +99,10 @@ def test_the_oldest_have_no_living_grandparents_parents_or_colleagues(tax):
 def test_a_family_children_are_small_or_teenagers_never_both():
     toddler = "We put a lock on the bathroom door after the toddler shut himself in."
     teenager = "My teenage son has started cooking on Sundays."
-    young = _persona(age=31)
+    # a family of small children whose youngest is a baby or a toddler (not at school)
+    young = next(
+        p for i in range(1, 40) if "youngest_at_school" in unfit_tags(p := _persona(age=31, persona_id=f"p{i:05d}"))
+    )
     fifty_fives = [_persona(age=55, persona_id=f"p{i:05d}") for i in range(1, 12)]
     older = next(p for p in fifty_fives if "grown_children" in unfit_tags(p))  # their children are at school
     grown = next(p for p in fifty_fives if "school_kids" in unfit_tags(p))  # theirs have left it
@@ -121,8 +124,8 @@ def test_a_family_children_are_small_or_teenagers_never_both():
             unfit = unfit_tags(_persona(age=age, persona_id=pid))
             if "school_kids" in unfit:  # grown children: neither stage
                 assert not fits_life(toddler, unfit) and not fits_life(teenager, unfit), (age, pid)
-            else:
-                assert fits_life(toddler, unfit) != fits_life(teenager, unfit), (age, pid)
+            else:  # small children (a toddler only where the youngest is not at school) or teenagers
+                assert not (fits_life(toddler, unfit) and fits_life(teenager, unfit)), (age, pid)
     childless = unfit_tags(_persona(age=40, household="with partner"))
     for text in (toddler, teenager, "The kids built a den out of cushions.", "Our two girls share a room now."):
         assert not fits_life(text, childless), text
@@ -729,3 +732,18 @@ def test_a_flat_s_intercom_a_scrapped_car_and_a_working_mum_of_seventy_are_ruled
         seventy = fits_life("My mum turned seventy on Friday and insisted on no fuss.", u)
         working = fits_life("My mum rang between shifts to ask about Sunday.", u)
         assert not (seventy and working), age
+
+
+def test_a_familys_youngest_is_a_baby_or_toddler_or_at_school_for_good():
+    """A reader met "my youngest made a birthday card for her teacher" beside "the baby has started crawling"
+    and "my three-year-old": a family of small children has one youngest, for the whole history."""
+    at_school = "My youngest made a birthday card for her teacher using every sticker she could find."
+    baby = "I've measured the top of the stairs for a safety gate, now that the baby has started crawling."
+    toddler = "My three-year-old emptied a bottle of purple hand soap all over the bathroom floor."
+    seen = set()
+    for i in range(30):
+        u = unfit_tags(_persona(age=32, persona_id=f"p{i:05d}", household="with partner and children"))
+        school = fits_life(at_school, u)
+        assert school != fits_life(baby, u) and school != fits_life(toddler, u), i
+        seen.add(school)
+    assert seen == {True, False}
