@@ -140,7 +140,7 @@ def _feast_months(month: int, future: bool) -> set[int]:
 
 def _clause_months(clause: str, sentence_future: bool) -> set[int]:
     refs = [(m.group("lead").lower(), m.group("word")) for m in _REFERENCE.finditer(clause)]
-    refs += [("in", m.group("word")) for m in _SEASON_WORDS.finditer(clause)]
+    refs += [("named", m.group("word")) for m in _SEASON_WORDS.finditer(clause)]  # "our summer party"
     led = {word.lower() for _, word in refs}
     refs += [("in", m.group("word")) for m in _FEAST_WORDS.finditer(clause) if m.group("word").lower() not in led]
     allowed = set(ALL_MONTHS)
@@ -175,6 +175,9 @@ def _clause_months(clause: str, sentence_future: bool) -> set[int]:
             allowed &= set(range(first, last + 1)) | winter
         elif lead == "in" and word.lower() in _MONTH:  # a plan in the months before it, an event in those after
             allowed &= _around(first, future)
+        elif future and lead in ("in", "for") and not winter:  # a plan "in the spring" is made before it
+            # (in it, one says "this spring": a reader met "moving into a bungalow in the spring" in April)
+            allowed &= set(range(1, first)) or {first}
         elif future:  # its time has not passed yet
             allowed &= set(range(1, last + 1)) | winter
         elif lead in ("this", "all") and winter:  # "this winter I've ...": said in it or just after, not in July

@@ -101,6 +101,9 @@ def test_in_a_month_is_not_said_in_that_month():
     row = "After the bathroom row in April, a whiteboard by the door shows whose turn it is for every task."
     assert months_fitting(row) == frozenset(range(5, 13))  # told after April, not a plan for it
     assert months_fitting("I always take my week off in September, when the paths go quiet.") == ALL_MONTHS
+    # a plan "in the spring" is made before it; "our summer party" names its season and may lie ahead in it
+    assert months_fitting("My mum is moving into a bungalow in the spring.") == frozenset({1, 2})
+    assert 7 in months_fitting("Our summer party is at a bowling alley, and I'm on the quiz.")
 
 
 def test_clauses_are_read_apart():
