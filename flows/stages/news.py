@@ -21,11 +21,10 @@ so they never collide.
 
 from __future__ import annotations
 
+from flows.stages.banks import persona_banks
 from flows.stages.draws import THEMED_SHARE, backwards, particular_words, pop
-from flows.stages.held import HELD_SHARE, held_cues
-from flows.stages.told_once import keep_told_once
-from llm.life import fits_life, rules_read
-from llm.naming import scenario_namer
+from flows.stages.held import HELD_SHARE
+from llm.life import rules_read
 from llm.people import someone_elses, speaks_of
 from llm.seeding import rng_for
 from llm.timing import months_fitting
@@ -69,51 +68,10 @@ class NewsSupply:
         self.unfit = unfit  # life details the persona cannot have (llm.life): such sentences are never taken
         self.retired = retired  # the people of its world who no longer work (llm.people.retired_people)
         self.rng = rng_for(seed, "news", persona_id, half)
-        shuffle = rng_for(seed, "news", persona_id)  # the same order for both halves, then split
-        world = list(range(len(tax.world.news)))
-        shuffle.shuffle(world)
-        mine = {tax.domain_of[p.scenario_id] for p in preferences}
-        asked = {p.scenario_id for p in preferences}
-
-        names = scenario_namer(tax)
-
-        def leans_on_asked(sentence: str) -> bool:  # it would be a second, unmarked cue (or name an option)
-            return bool((tax.leans.get(sentence, frozenset()) | names(sentence)) & asked)
-
-        def quiet(sentences) -> list[str]:
-            return [x for x in sentences if not leans_on_asked(x)]
-
-        near, far = [], []
-        for dom in tax.domains:
-            (near if dom.domain in mine else far).extend(quiet(dom.neutral))
-        shuffle.shuffle(near)
-        shuffle.shuffle(far)
-
-        def share(items: list) -> list:  # a tenth for cue sessions (half 0), the rest for own tasks
-            return [x for i, x in enumerate(items) if (i % CUE_SHARE == 0) == (half == 0)]
-
-        habits = quiet(tax.world.habits)
-        shuffle.shuffle(habits)
-        # what the persona's life rules out is dropped once here (the same pops as checking at every draw,
-        # which cost a fifth of a shard's time): draws then check only what a text adds (someone else's)
-        self.world = [t for i in share(world) if fits_life(t := tax.world.news[i], unfit) and not leans_on_asked(t)]
-        self.habits = [x for x in share(habits) if fits_life(x, unfit)]
-        self.near = [x for x in share(near) if fits_life(x, unfit)]
-        self.far = [x for x in share(far) if fits_life(x, unfit)]
-        # the queried subjects' own sentences go to own tasks only: a cue text's focus place holds its cue
-        topical = quiet(t for sid in sorted(asked) for t in tax.scenarios[sid].topical)
-        self.topic_area = {t: tax.scenario_area[sid] for sid in asked if sid in tax.scenario_area
-                           for t in tax.scenarios[sid].topical}  # fmt: skip
-        shuffle.shuffle(topical)
-        self.topical = [x for x in topical if fits_life(x, unfit)] if half == 1 else []
-        # cues of preferences the persona holds but is never asked about, for its own texts (flows.stages.held)
-        held = held_cues(seed, persona_id, asked, tax, lambda x: fits_life(x, unfit) and not leans_on_asked(x))
-        self.held, self.held_area = held if half == 1 else ([], {})
-        # each once event and retold story in one sentence of one half (flows.stages.told_once)
-        banks = ("topical", "near", "far", "habits", "world")
-        kept = keep_told_once([getattr(self, n) for n in banks], persona_id, half, CUE_SHARE, tax)
-        for name, bank in zip(banks, kept, strict=True):
-            setattr(self, name, bank)
+        banks = persona_banks(seed, persona_id, preferences, tax, half, unfit, CUE_SHARE)
+        self.world, self.habits, self.near, self.far = banks.world, banks.habits, banks.near, banks.far
+        self.topical, self.topic_area = banks.topical, banks.topic_area
+        self.held, self.held_area = banks.held, banks.held_area  # cues of preferences never asked about
         self.window: frozenset[int] | None = None
         self.unfit_now: frozenset[str] = frozenset()  # what the text being built adds to ``unfit`` (others' texts)
         self.addressee: str | None = None
