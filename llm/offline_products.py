@@ -27,6 +27,10 @@ _REPLY_OPENERS = [
     "Lovely to hear from you.",
     "Sorry for the slow reply!",
 ]
+# A reply answers what the other person asked (how the user is, how the week went) before the news; sad
+# news gets no "All well here" (readers: the drafts "never answer the other person's message")
+_ANSWERS = ["All well here, thanks!", "Busy here, but good.", "Not bad at all here.", "Things are fine here."]
+_SAD_ANSWERS = ["It's been a mixed time.", "Not an easy few weeks."]
 # A sign-off suits the reader: "Love," goes to family and close friends, never to a manager.
 _SIGNOFFS_CLOSE = ["Love,", "Take care,", "Speak soon,", "Lots of love,", "Cheers,", "All the best,"]
 _SIGNOFFS_WORK = ["Best,", "Many thanks,", "Kind regards,", "All the best,"]
@@ -75,6 +79,9 @@ _AUDIENCE = {"the family chat": "family", "the cousins' chat": "family", "my pag
 def message_draft(sentences: list[str], contact: Contact, owner: str, k: int, reply: bool = False) -> str:
     openers = _REPLY_OPENERS if reply else _GENERAL_OPENERS
     opener = openers[k % len(openers)]
+    if reply:  # the question the other person asked, answered first
+        answers = _SAD_ANSWERS if grave(sentences) else _ANSWERS
+        opener = f"{opener} {answers[(k // len(openers)) % len(answers)]}"
     # someone else's message goes to a reader the user never named ("an old friend"): a placeholder, as the
     # user's own drafts sign off "[Your name]", rather than a bare "Hi," that reads as a name dropped
     hello = "Hi [Name]," if owner == "other" else f"Hi {address(contact)},"

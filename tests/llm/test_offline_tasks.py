@@ -469,3 +469,18 @@ def test_a_post_with_sad_news_opens_quietly_and_tags_no_little_wins():
         assert not set(tags) & (set(_HASHTAGS) - set(_QUIET_HASHTAGS))
     laptop = ["My laptop died mid-sentence yesterday with a faint smell of burning."]
     assert any(post_text(laptop, "the family chat", k).split("\n")[0] in cheerful for k in range(4))
+
+
+def test_a_reply_answers_how_the_user_is_before_the_news():
+    """Readers: the drafted replies "never answer the other person's message". A reply says how things are
+    first ("All well here, thanks!"), and with sad news in it, not that all is well."""
+    from llm.offline_products import _ANSWERS, _SAD_ANSWERS, message_draft
+
+    for k in range(8):
+        reply = _session("reply", k).turns[1].content
+        assert any(a in reply for a in _ANSWERS), reply
+        sad = message_draft(
+            ["My best friend's dad died last week, and the funeral is on Thursday."], ANA, "self", k, True
+        )
+        assert any(a in sad for a in _SAD_ANSWERS) and not any(a in sad for a in _ANSWERS), sad
+    assert not any(a in _session("message", k).turns[1].content for a in _ANSWERS for k in range(4))
