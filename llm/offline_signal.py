@@ -120,7 +120,7 @@ def write_signal_session(
     req: SignalRequest, rng: random.Random, seed: int, tax: Taxonomy, task: TaskTypeSpec
 ) -> SessionDraft:
     """A signal or update session: the cue sits at a random place among ``req.news``."""
-    option = next(o for o in tax.scenarios[req.scenario_id].options if o.id == req.option_id)
+    option = tax.option(req.scenario_id, req.option_id)
     cue = cue_for(seed, req, option)
     sentences, at, added = place_focus(cue, list(req.news), rng, req.added_later)
     persona = req.key.split(".")[0]

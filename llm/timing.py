@@ -125,11 +125,12 @@ def _span(word: str) -> tuple[int, int]:
     return (1, 2) if first > last else (first, last)  # winter: the year's January and February
 
 
-def _around(month: int, future: bool) -> set[int]:
-    """The months of the history's year in which "in <month>" is said: of a plan, those before it; of an
-    event, those after it. Not its own month, where one says "this month" (a reader met "the coat I bought
-    in March" on 3 March), except for a plan in January or an event in December, which have no other."""
-    return set(range(1, month) if future else range(month + 1, 13)) or {month}
+def _around(first: int, last: int, future: bool) -> set[int]:
+    """The months of the history's year in which "in <month>" (or a plan "in the spring") is said: of a plan,
+    those before it; of an event, those after it. Not in it, where one says "this month" or "this spring" (a
+    reader met "the coat I bought in March" on 3 March), except for a plan in January or an event in
+    December, which have no other."""
+    return set(range(1, first) if future else range(last + 1, 13)) or ({first} if future else {last})
 
 
 def _feast_months(month: int, future: bool) -> set[int]:
@@ -174,10 +175,10 @@ def _clause_months(clause: str, sentence_future: bool) -> set[int]:
         if lead == "in" and not future and _NOW.search(clause):  # an event of these days: in its month
             allowed &= set(range(first, last + 1)) | winter
         elif lead == "in" and word.lower() in _MONTH:  # a plan in the months before it, an event in those after
-            allowed &= _around(first, future)
+            allowed &= _around(first, last, future)
         elif future and lead in ("in", "for") and not winter:  # a plan "in the spring" is made before it
             # (in it, one says "this spring": a reader met "moving into a bungalow in the spring" in April)
-            allowed &= set(range(1, first)) or {first}
+            allowed &= _around(first, last, future=True)
         elif future:  # its time has not passed yet
             allowed &= set(range(1, last + 1)) | winter
         elif lead in ("this", "all") and winter:  # "this winter I've ...": said in it or just after, not in July

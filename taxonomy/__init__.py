@@ -75,6 +75,10 @@ class Taxonomy:
     def scenario_ids(self) -> list[str]:
         return list(self.scenarios)
 
+    def option(self, scenario_id: str, option_id: str):
+        """The option ``option_id`` of scenario ``scenario_id`` (``StopIteration`` if it has none such)."""
+        return next(o for o in self.scenarios[scenario_id].options if o.id == option_id)
+
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's safe loader when PyYAML was built with it (about ten times faster on the taxonomy)."""

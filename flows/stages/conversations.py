@@ -29,7 +29,7 @@ from taxonomy import Taxonomy
 def _cues_of(tax: Taxonomy, pref: Preference, kind: SessionKind) -> tuple[str, ...]:
     """The cues a session's option may be shown by: its text's other sentences tell of none of their
     particular things (``NewsSupply.take``)."""
-    option = next(o for o in tax.scenarios[pref.scenario_id].options if o.id == pref.option_id)
+    option = tax.option(pref.scenario_id, pref.option_id)
     return (*option.cues, *(option.change_cues if kind == "update" else ()))
 
 

@@ -71,7 +71,7 @@ def check_session_implicit(s: Session, ctx: ShardContext) -> str | None:
         return None
     for sig in s.signals:
         pref = ctx.preferences[sig.preference_id]
-        option = next(o for o in ctx.tax.scenarios[pref.scenario_id].options if o.id == pref.option_id)
+        option = ctx.tax.option(pref.scenario_id, pref.option_id)
         text = " ".join(t.content for t in s.turns if t.role == "user")
         if pref.statement.lower() in text.lower() or states_explicitly(text, option.key_terms):
             return f"states preference {pref.preference_id} explicitly"
@@ -158,7 +158,7 @@ def judge_sessions(sessions: list[Session], ctx: ShardContext, judge: Generator)
             continue
         for sig in s.signals:
             pref = ctx.preferences[sig.preference_id]
-            option = next(o for o in ctx.tax.scenarios[pref.scenario_id].options if o.id == pref.option_id)
+            option = ctx.tax.option(pref.scenario_id, pref.option_id)
             user = [t.content for t in s.turns if t.role == "user"]
             requests.append(
                 LeakageRequest(
