@@ -76,12 +76,16 @@ _AUDIENCE = {"the family chat": "family", "the cousins' chat": "family", "my pag
              "my status": "own"}  # fmt: skip
 
 
-def message_draft(sentences: list[str], contact: Contact, owner: str, k: int, reply: bool = False) -> str:
+def message_draft(
+    sentences: list[str], contact: Contact, owner: str, k: int, reply: bool = False, reaction: str = ""
+) -> str:
+    """A message or a reply written from the user's points; a reply reacts to the other person's news
+    (``reaction``, from ``task_types.yaml`` ``their_news``) and answers their question before its own news."""
     openers = _REPLY_OPENERS if reply else _GENERAL_OPENERS
     opener = openers[k % len(openers)]
     if reply:  # the question the other person asked, answered first
         answers = _SAD_ANSWERS if grave(sentences) else _ANSWERS
-        opener = f"{opener} {answers[(k // len(openers)) % len(answers)]}"
+        opener = " ".join(filter(None, (opener, reaction, answers[(k // len(openers)) % len(answers)])))
     # someone else's message goes to a reader the user never named ("an old friend"): a placeholder, as the
     # user's own drafts sign off "[Your name]", rather than a bare "Hi," that reads as a name dropped
     hello = "Hi [Name]," if owner == "other" else f"Hi {address(contact)},"
@@ -131,10 +135,10 @@ def _linked(sentence: str, link: str) -> str:
     return f"{link}{first.lower()} {rest}" if first in _LOWERED else sentence
 
 
-def add_to_product(task_id, sentences, held, fixes, contact, occasion, owner, k) -> str:
+def add_to_product(task_id, sentences, held, fixes, contact, occasion, owner, k, reaction: str = "") -> str:
     """Work the sentences the user adds in a second turn into the product."""
     if task_id in ("message", "reply"):
-        return "Added:\n\n" + message_draft([*sentences, *held], contact, owner, k, task_id == "reply")
+        return "Added:\n\n" + message_draft([*sentences, *held], contact, owner, k, task_id == "reply", reaction)
     if task_id == "proofread":
         return " ".join(held) + (f"\n\n{fixes_line(fixes, k + 1)}" if fixes else "\n\nThat part was already fine.")
     if task_id == "shorten":
@@ -183,15 +187,17 @@ def grave(sentences: list[str]) -> bool:
     return any(_GRAVE.search(s) for s in sentences)
 
 
-def carry_out_followup(task_id, kind, p, sentences, fixes, contact, occasion, owner, k, added: int = 1) -> str:
+def carry_out_followup(
+    task_id, kind, p, sentences, fixes, contact, occasion, owner, k, added: int = 1, reaction: str = ""
+) -> str:
     """Carry out a follow-up on the same text, whose last ``added`` sentences came with the follow-up."""
     if task_id in ("message", "reply"):
         reply = task_id == "reply"
         if kind == "shorter":  # cut to main clauses, keeping what was just added: the user asked for it
-            short, note = _kept_when_cut(sentences, added)
-            return f"Shorter{note}:\n\n" + message_draft(short, contact, owner, k, reply)  # same greeting, sign-off
+            short, note = _kept_when_cut(sentences, added)  # same greeting, reaction and sign-off
+            return f"Shorter{note}:\n\n" + message_draft(short, contact, owner, k, reply, reaction)
         if kind == "add_call":
-            return "Added:\n\n" + message_draft([*sentences, _CALL_LINES[p % 3]], contact, owner, k, reply)
+            return "Added:\n\n" + message_draft([*sentences, _CALL_LINES[p % 3]], contact, owner, k, reply, reaction)
         return f"Subject: {_SUBJECTS[k % len(_SUBJECTS)]}\n\n" + message_draft(sentences, contact, owner, k)
     if task_id == "shorten":
         if kind == "title":  # above the text, where a heading goes (five words or fewer: it may recur)

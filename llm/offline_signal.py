@@ -30,12 +30,22 @@ ADDED_LATER = 0.5
 """Share of sessions (cue or not) whose text the user gives in two turns (the last half added later)."""
 
 
-def text_shape(rng: random.Random) -> tuple[int, bool]:
-    """How many ordinary sentences a text takes beside its focus (one to three), and whether the user gives
-    its last half in a second turn (``ADDED_LATER``; such a text takes one sentence more, so its first turn
-    is as long). Cue and non-cue texts are shaped by this one draw: their lengths must not differ."""
+BESIDE_FOCUS = {"post": (0, 1), "message": (0, 2), "reply": (1, 2), "proofread": (1, 3), "shorten": (2, 3)}
+"""How many ordinary sentences each task type's text takes beside its focus (fewest, most). A post or a
+quick message is mostly about one thing: blind readers called texts of two to four unrelated one-line
+stories, in every kind of task alike, the history's most unnatural feature. A reply to "how are things?"
+and a paragraph for a round-robin gather several pieces of news, and a text to cut down needs some to
+drop. An unknown task type takes one to three."""
+
+
+def text_shape(rng: random.Random, task_type: str | None = None) -> tuple[int, bool]:
+    """How many ordinary sentences a text of ``task_type`` takes beside its focus (``BESIDE_FOCUS``), and
+    whether the user gives its last half in a second turn (``ADDED_LATER``; such a text takes one sentence
+    more, so its first turn is as long). Cue and non-cue texts of one task type are shaped by this one
+    draw: their lengths must not differ."""
     added = rng.random() < ADDED_LATER
-    return rng.randint(1, 3) + added, added
+    fewest, most = BESIDE_FOCUS.get(task_type or "", (1, 3))
+    return rng.randint(fewest, most) + added, added
 
 
 def place_focus(

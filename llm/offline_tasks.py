@@ -66,6 +66,22 @@ def ask_and_occasion(asks: list[str], occasions: list[str], k: int) -> tuple[str
     return asks[(turn + occasion) % len(asks)], occasions[occasion]
 
 
+THEIR_NEWS_SHARE = 0.75
+"""The share of the user's own replies whose ask says what the other person's message told
+(``task_types.yaml`` ``their_news``); the reply reacts to it first."""
+
+
+def their_news(task: TaskTypeSpec, slots: dict[str, str], owner: str, k: int, rng: random.Random) -> tuple[str, str]:
+    """(what the other person's message told, as the ask says it, with a space after; the reply's reaction),
+    or two empty strings: for a task without ``their_news``, a text of someone else's (their friend's
+    message is not the user's to retell) and a quarter of the rest. A persona's replies walk the list (the
+    ``k``-th takes the ``k``-th), so two replies in a row never tell the same."""
+    if not task.their_news or owner != "self" or rng.random() >= THEIR_NEWS_SHARE:
+        return "", ""
+    said, reaction = task.their_news[k % len(task.their_news)]
+    return said.format(**slots) + " ", reaction
+
+
 def write_task_session(
     task: TaskTypeSpec,
     *,
@@ -122,12 +138,14 @@ def write_task_session(
     else:
         block = " ".join(shown)
     slots = slots_for(contact) | {"occasion": occasion}
-    user = voice(style, preamble[0] + ask.format(text=CUE, **slots), rng, block)
+    said, reaction = their_news(task, slots, owner, k, rng)
+    asked = re.sub(r" +(\n|$)", r"\1", ask.format(text=CUE, said=said, **slots))
+    user = voice(style, preamble[0] + asked, rng, block)
     evidence = shown[cue_index] if cue_index is not None else None
     intro = task.intros[k % len(task.intros)]
     brief = task.id == "shorten" or (task.id == "post" and _BRIEF.search(ask) is not None)
     if task.id in ("message", "reply"):
-        product = message_draft(sentences, contact, owner, k, reply=task.id == "reply")
+        product = message_draft(sentences, contact, owner, k, reply=task.id == "reply", reaction=reaction)
     elif task.id == "shorten":  # what follow-ups work on from now
         if _CUT_ONE.search(ask) and len(sentences) > 1:
             drop = rng.randrange(len(sentences))
@@ -167,13 +185,13 @@ def write_task_session(
     if brief:  # what the user adds to a text being cut down is cut down alike
         held = [tighten(h) for h in held]
     whole = [*sentences, *held]
-    reply = add_to_product(task.id, sentences, held, held_fixes, contact, occasion, owner, k)
+    reply = add_to_product(task.id, sentences, held, held_fixes, contact, occasion, owner, k, reaction)
     if kind == "title" and task.id == "proofread":  # the heading on top of the whole text, corrected
         whole_text = reply.replace(" ".join(held), " ".join(whole), 1)
         reply = f"With a heading on top:\n\n{TITLES[k % len(TITLES)]}\n\n{whole_text}"
     elif kind is not None:
         fixed = [*fixes, *held_fixes]
-        follow = carry_out_followup(task.id, kind, p, whole, fixed, contact, occasion, owner, k, len(held))
+        follow = carry_out_followup(task.id, kind, p, whole, fixed, contact, occasion, owner, k, len(held), reaction)
         both = task.id == "proofread"  # else the follow-up is the text
         reply = f"{reply}\n\n{follow}" if both else follow
     turns.append(TurnDraft(role="assistant", content=reply))

@@ -157,7 +157,7 @@ PRESETS: dict[str, dict] = {
         budgets=[32_000, 128_000],
         shard_size=50,
         filler_pool_size=2_500,
-        persona_filler_sessions=680,  # a 128k history skips ~100 that would repeat a line; the pool fills less
+        persona_filler_sessions=800,  # a 128k history skips ~100 that would repeat a line; the banks give ~780
         **_COMMON,
     ),
 }

@@ -155,6 +155,11 @@ class TaskTypeSpec(Record):
     reasons: dict[str, list[str]] = Field(
         default_factory=dict, description="why the user asks a follow-up, by kind: said after it, half the time"
     )
+    their_news: list[tuple[str, str]] = Field(
+        default_factory=list,
+        description="for a reply: what the other person's message told ({They}, {their}), said in the user's "
+        "ask as {said}, and the reply's reaction to it; five words or fewer a sentence (they may recur)",
+    )
 
 
 class UnfitRule(Record):

@@ -175,7 +175,7 @@ def generate_conversations(
             repeat = repeats.get(pref.scenario_id, 0)
             repeats[pref.scenario_id] = repeat + 1
             extra = int(rng.random() < 0.33)
-            size, added = text_shape(rng)  # as an own text's (flows.stages.filler)
+            size, added = text_shape(rng, task_type)  # as an own text's (flows.stages.filler)
             followup_variant = followups.get(task_type, 0)
             followups[task_type] = followup_variant + extra
             m = meta(persona.persona_id, kind, task_type, pref.stated_at, pref)

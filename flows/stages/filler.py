@@ -120,7 +120,7 @@ def generate_persona_filler(
                 and (not for_other or fits_life(focus, someone_elses(c.relation, c.pronoun, retired)))
             ]
             contact = rng.choice(fitting or candidates)
-            size, added = text_shape(rng)  # as a cue text's
+            size, added = text_shape(rng, task_type)  # as a cue text's
             requests.append(
                 FillerRequest(
                     key=sid,

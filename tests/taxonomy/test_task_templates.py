@@ -9,6 +9,7 @@ word inside a history).
 from __future__ import annotations
 
 import itertools
+import random
 import re
 
 import pytest
@@ -50,8 +51,11 @@ def _people() -> list[Contact]:
 @pytest.mark.parametrize("task", TAX.task_types, ids=lambda t: t.id)
 def test_every_ask_renders_cleanly_with_every_slot_value(task):
     for ask, occasion, person in itertools.product(task.asks + task.asks_for_other, task.occasions, _people()):
-        text = ask.format(text="Notes here.", occasion=occasion, **slots_for(person))
-        assert not _grammar_errors(text), (text, _grammar_errors(text))
+        slots = slots_for(person)
+        for said in ["", *(news.format(**slots) + " " for news, _ in task.their_news)]:
+            text = re.sub(r" +(\n|$)", r"\1", ask.format(text="Notes here.", occasion=occasion, said=said, **slots))
+            assert not _grammar_errors(text), (text, _grammar_errors(text))
+            assert said or "  " not in text, text
     for phrasings in task.followups.values():
         for phrase in phrasings:
             assert not _grammar_errors(phrase), phrase
@@ -188,3 +192,33 @@ def test_a_reply_answers_a_message_that_asked_after_the_user():
     reply = next(t for t in TAX.task_types if t.id == "reply")
     for ask in [*reply.asks, *reply.asks_for_other]:
         assert re.search(r"\bask(?:ed|ing) (?:how|after|what)\b", ask.split("\n")[0]), ask
+
+
+def test_a_reply_reacts_to_what_the_other_persons_message_told():
+    """Readers found replies that answered "how are things?" and never the other person's news: most own
+    replies say what the message told, and the draft reacts to it first. Every line is five words or
+    fewer (they may recur in a history) and agrees with "they" (past tense)."""
+    from llm.offline_tasks import write_task_session
+
+    reply = next(t for t in TAX.task_types if t.id == "reply")
+    assert len(reply.their_news) >= 15
+    assert all("{said}" in ask for ask in reply.asks) and not any("{said}" in a for a in reply.asks_for_other)
+    for said, reaction in reply.their_news:
+        for line in re.split(r"(?<=[.!?]) ", f"{said} {reaction}"):
+            assert len(line.split()) <= 5, line
+        for pronoun in ("they", "she"):
+            text = said.format(**slots_for(Contact(name="Ana", relation="my sister", pronoun=pronoun)))
+            assert not _grammar_errors(text) and not re.search(r"\b(they|she) (is|was|has)\b", text, re.I), text
+    reacted = 0
+    for variant in range(40):
+        contact = Contact(name="Ana", relation="my sister", pronoun="she")
+        draft = write_task_session(
+            reply, style=None, contact=contact, owner="self", sentences=["The boiler finally got fixed."],
+            cue_index=None, variant=variant, offset=0, followup=False, rng=random.Random(variant),
+        )  # fmt: skip
+        ask, answer = draft.turns[0].content, draft.turns[1].content
+        told = [(s, r) for s, r in reply.their_news if s.format(**slots_for(contact)) in ask]
+        if told:
+            reacted += 1
+            assert told[0][1] in answer.split("Hi Ana,")[1].split("The boiler")[0], answer  # before the news
+    assert 20 <= reacted <= 38  # most replies, not all

@@ -196,3 +196,39 @@ def test_the_shared_pool_only_tops_up_a_history_its_own_tasks_leave_short(tiny_c
     assert not any(i.session_id.startswith("pool.") for h in histories for i in h.items)
     short = build_histories(tiny_config, personas, sessions, own_filler[:3], pool)  # too few own tasks
     assert any(i.session_id.startswith("pool.") for h in short for i in h.items)
+
+
+def test_a_post_tells_of_one_or_two_things_and_cue_texts_are_shaped_as_own_ones(tiny_config, tax, gen):
+    """Blind readers called texts of two to four unrelated one-line stories, in every kind of task alike,
+    the histories' most unnatural feature: a post or a quick message is now mostly about one thing, and a
+    reply or a round-robin paragraph gathers more (``llm.offline_signal.BESIDE_FOCUS``). Cue and non-cue
+    texts of one task type are drawn alike, so their sizes must agree."""
+    from collections import defaultdict
+
+    from llm.offline_signal import BESIDE_FOCUS
+
+    asked = []
+
+    class Recording:
+        def generate(self, site, requests):
+            asked.extend(requests)
+            return gen.generate(site, requests)
+
+    personas = generate_personas(tiny_config, 0, tax, gen)
+    prefs = [p for persona in personas for p in generate_preferences(tiny_config, persona, tax)]
+    generate_conversations(tiny_config, personas, prefs, tax, Recording())
+    generate_persona_filler(tiny_config, personas, prefs, tax, Recording())
+    sizes = defaultdict(lambda: defaultdict(list))  # task type -> cue/own -> sentences in the text
+    for r in asked:
+        if getattr(r, "kind", None) in ("signal", "update"):  # the backend adds the cue to its news
+            sizes[r.task_type]["cue"].append(len(r.news) + 1 - r.added_later)
+        elif getattr(r, "filler_kind", None) == "task" and len(r.news) > 1 + r.added_later:
+            sizes[r.task_type]["own"].append(len(r.news) - r.added_later)  # not a text cut short at the end
+    for task_type, (fewest, most) in BESIDE_FOCUS.items():
+        for kind in ("cue", "own"):
+            assert all(1 + fewest <= n <= 1 + most for n in sizes[task_type][kind]), (task_type, kind)
+    mean = {t: sum(v["own"] + v["cue"]) / len(v["own"] + v["cue"]) for t, v in sizes.items()}
+    assert mean["post"] < 2.0 < mean["reply"] and mean["message"] < mean["proofread"]
+    for task_type, v in sizes.items():
+        if len(v["cue"]) >= 8:
+            assert abs(sum(v["cue"]) / len(v["cue"]) - sum(v["own"]) / len(v["own"])) < 0.6, task_type
