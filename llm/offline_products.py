@@ -12,6 +12,7 @@ words must not recur word for word across a long history. How: deterministic fro
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from llm.life import WORK_RELATIONS
 from llm.rewrite import casual, tighten
@@ -21,12 +22,22 @@ from schemas.generation import Contact
 # first line of a drafted message (five words or fewer: they may recur); none claims a long silence, as
 # the same person may hear from the user again days later
 _GENERAL_OPENERS = ["Hope you're well!", "Quick update from me.", "Some news from here!", "How are things?"]
-_REPLY_OPENERS = [
-    "Good to hear from you!",
-    "Thanks for your message.",
-    "Lovely to hear from you.",
-    "Sorry for the slow reply!",
-]
+_REPLY_OPENERS = ["Good to hear from you!", "Thanks for your message.", "Lovely to hear from you."]
+_LATE_OPENERS = ["Sorry for the slow reply!", "Sorry this took so long!", "Apologies for the late reply."]
+"""A reply's first line when the request said it was late ("ages ago", "still haven't answered"), and
+only then: readers met "Sorry for the slow reply!" where nothing was late, and none where it was."""
+
+
+class Answering(NamedTuple):
+    """What a reply answers: its reaction to the other person's news (``task_types.yaml`` ``their_news``),
+    whether the request said the reply was late, and whether the message was a voice note."""
+
+    reaction: str = ""
+    late: bool = False
+    voice_note: bool = False
+
+
+NOT_A_REPLY = Answering()
 # A reply answers what the other person asked (how the user is, how the week went) before the news; sad
 # news gets no "All well here" (readers: the drafts "never answer the other person's message")
 _ANSWERS = ["All well here, thanks!", "Busy here, but good.", "Not bad at all here.", "Things are fine here."]
@@ -77,15 +88,17 @@ _AUDIENCE = {"the family chat": "family", "the cousins' chat": "family", "my pag
 
 
 def message_draft(
-    sentences: list[str], contact: Contact, owner: str, k: int, reply: bool = False, reaction: str = ""
+    sentences: list[str], contact: Contact, owner: str, k: int, reply: bool = False, answering: Answering = NOT_A_REPLY
 ) -> str:
-    """A message or a reply written from the user's points; a reply reacts to the other person's news
-    (``reaction``, from ``task_types.yaml`` ``their_news``) and answers their question before its own news."""
-    openers = _REPLY_OPENERS if reply else _GENERAL_OPENERS
+    """A message or a reply written from the user's points; a reply (``answering``) says sorry when late,
+    reacts to the other person's news and answers their question before its own news."""
+    openers = (_LATE_OPENERS if answering.late else _REPLY_OPENERS) if reply else _GENERAL_OPENERS
     opener = openers[k % len(openers)]
     if reply:  # the question the other person asked, answered first
+        if answering.voice_note:
+            opener = opener.replace("your message", "the voice note")
         answers = _SAD_ANSWERS if grave(sentences) else _ANSWERS
-        opener = " ".join(filter(None, (opener, reaction, answers[(k // len(openers)) % len(answers)])))
+        opener = " ".join(filter(None, (opener, answering.reaction, answers[(k // len(openers)) % len(answers)])))
     # someone else's message goes to a reader the user never named ("an old friend"): a placeholder, as the
     # user's own drafts sign off "[Your name]", rather than a bare "Hi," that reads as a name dropped
     hello = "Hi [Name]," if owner == "other" else f"Hi {address(contact)},"
@@ -135,10 +148,12 @@ def _linked(sentence: str, link: str) -> str:
     return f"{link}{first.lower()} {rest}" if first in _LOWERED else sentence
 
 
-def add_to_product(task_id, sentences, held, fixes, contact, occasion, owner, k, reaction: str = "") -> str:
+def add_to_product(
+    task_id, sentences, held, fixes, contact, occasion, owner, k, answering: Answering = NOT_A_REPLY
+) -> str:
     """Work the sentences the user adds in a second turn into the product."""
     if task_id in ("message", "reply"):
-        return "Added:\n\n" + message_draft([*sentences, *held], contact, owner, k, task_id == "reply", reaction)
+        return "Added:\n\n" + message_draft([*sentences, *held], contact, owner, k, task_id == "reply", answering)
     if task_id == "proofread":
         return " ".join(held) + (f"\n\n{fixes_line(fixes, k + 1)}" if fixes else "\n\nThat part was already fine.")
     if task_id == "shorten":
@@ -188,33 +203,40 @@ def grave(sentences: list[str]) -> bool:
 
 
 def carry_out_followup(
-    task_id, kind, p, sentences, fixes, contact, occasion, owner, k, added: int = 1, reaction: str = ""
+    task_id, kind, p, sentences, fixes, contact, occasion, owner, k, added: int = 1, answering: Answering = NOT_A_REPLY
 ) -> str:
     """Carry out a follow-up on the same text, whose last ``added`` sentences came with the follow-up."""
     if task_id in ("message", "reply"):
         reply = task_id == "reply"
         if kind == "shorter":  # cut to main clauses, keeping what was just added: the user asked for it
-            short, note = _kept_when_cut(sentences, added)  # same greeting, reaction and sign-off
-            return f"Shorter{note}:\n\n" + message_draft(short, contact, owner, k, reply, reaction)
+            short, heading = _kept_when_cut(sentences, added)  # same greeting, answer and sign-off
+            return f"{heading}:\n\n" + message_draft(short, contact, owner, k, reply, answering)
         if kind == "add_call":
-            return "Added:\n\n" + message_draft([*sentences, _CALL_LINES[p % 3]], contact, owner, k, reply, reaction)
+            return "Added:\n\n" + message_draft([*sentences, _CALL_LINES[p % 3]], contact, owner, k, reply, answering)
         return f"Subject: {_SUBJECTS[k % len(_SUBJECTS)]}\n\n" + message_draft(sentences, contact, owner, k)
     if task_id == "shorten":
         if kind == "title":  # above the text, where a heading goes (five words or fewer: it may recur)
             return f"With it, under a heading:\n\n{TITLES[(k + 2) % len(TITLES)]}\n\n" + " ".join(sentences)
-        kept, note = _kept_when_cut(sentences, added)  # "Shorter still?": every point cut, some dropped
-        return f"Shorter{note}:\n\n" + " ".join(kept)
+        kept, heading = _kept_when_cut(sentences, added)  # "Shorter still?": every point cut, some dropped
+        return f"{heading}:\n\n" + " ".join(kept)
     if task_id == "proofread":
+        # how many, and how bad: "Was it bad? How many?" answered with a bare count is what readers met
         n = len(fixes)
         listed = ", ".join(f"{w} for {r}" for w, r in fixes)
-        return f"{n} mistake{'s' if n != 1 else ''}: {listed}." if n else "None, it was clean."
+        if n == 0:
+            return "None, it was clean."
+        if n == 1:
+            return f"Just one, and a small one: {listed}."
+        judged = "both easy slips" if n == 2 else "all small slips, nothing serious"
+        count = str(_COUNTS.get(n, n))
+        return f"{count[0].upper()}{count[1:]}, {judged}: {listed}."
     if kind == "hashtags":
         bank = _QUIET_HASHTAGS if grave(sentences) else _HASHTAGS
         tags = " ".join(bank[(k + i) % len(bank)] for i in range(2))
         return post_text(sentences, occasion, k) + f" {tags}"
     # a shorter post, opened as before: every point cut to its main clause, the earlier ones thinned out
-    kept, note = _kept_when_cut(sentences, added)
-    return (f"Shorter{note}:\n\n" if note else "") + post_text(kept, occasion, k)
+    kept, heading = _kept_when_cut(sentences, added)
+    return (f"{heading}:\n\n" if heading != "Shorter" else "") + post_text(kept, occasion, k)
 
 
 _SHORTER_BY = 0.8
@@ -222,32 +244,32 @@ _SHORTER_BY = 0.8
 
 
 def _kept_when_cut(sentences: list[str], added: int) -> tuple[list[str], str]:
-    """What a shorter version keeps, and a word on what it left out: every point cut to its main clause,
-    and when that is not short enough, earlier points dropped from the last one back (never one just
-    added: "Trim it a bit? Also add this: ..." asks for both, and a reader met the new points dropped; nor
-    the first one: a reader met all the original points gone)."""
-    cut = [tighten(s) for s in sentences]
+    """What a shorter version keeps, and its heading ("Shorter", or with a word on the points it left
+    out): earlier points dropped whole, from the last one back, until it is short enough; never one just
+    added ("Trim it a bit? Also add this: ..." asks for both, and a reader met the new points dropped), nor
+    the first one (a reader met all the original points gone). Only when that is not enough is every
+    point cut to its main clause: readers found such cuts took out the point of most sentences."""
+    words = lambda kept: sum(len(s.split()) for s in kept)  # noqa: E731
     # shorter than the draft it replaces, though a point came with the request ("Trim it? Forgot a bit.")
-    before = sentences[: len(sentences) - added] or sentences
-    limit = _SHORTER_BY * sum(len(s.split()) for s in before)
+    limit = _SHORTER_BY * words(sentences[: len(sentences) - added] or sentences)
     dropped: list[int] = []
     for i in range(len(sentences) - added - 1, 0, -1):  # earlier points, the last one first; never the first
-        if sum(len(s.split()) for j, s in enumerate(cut) if j not in dropped) <= limit:
+        if words(s for j, s in enumerate(sentences) if j not in dropped) <= limit:
             break
         dropped.append(i)
-    kept = [s for j, s in enumerate(cut) if j not in dropped]
+    kept = [s for j, s in enumerate(sentences) if j not in dropped]
+    if words(kept) > limit:
+        kept = [tighten(s) for s in kept]
     if not dropped:
-        return kept, ""
-    return kept, f" (without {_left_out([sentences[i] for i in sorted(dropped)])})"
+        return kept, "Shorter"
+    points = f"{_COUNTS.get(len(dropped), len(dropped))} point{'s' if len(dropped) > 1 else ''}"
+    return kept, _DROPPED[(len(sentences) + len(dropped)) % len(_DROPPED)].format(points=points)
 
 
-def _left_out(sentences: list[str]) -> str:
-    """What a shorter text left out, named by the first one's opening words ('"The boiler broke again on..."
-    and one more'): a stock "the other two points" recurred word for word across a 128k history, and so
-    would any words of six or more after the quote (a sentence ends at its '..."')."""
-    first = " ".join(sentences[0].split()[:5]).rstrip(",;:")
-    more = len(sentences) - 1
-    return f'"{first}..."' + (f" and {_COUNTS.get(more, more)} more" if more else "")
+_DROPPED = ("Shorter, with {points} dropped", "Trimmed, leaving {points} out", "Shorter; I dropped {points}")
+"""The heading of a shorter version that left points out. Readers took the first words of a dropped
+sentence quoted in brackets ('Shorter (without "The union rep came round..." and one more)') for the
+program showing through; a person says how many went. Five words or fewer: they may recur."""
 
 
 _COUNTS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}

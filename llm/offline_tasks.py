@@ -16,8 +16,16 @@ from __future__ import annotations
 import random
 import re
 
-from llm.offline_products import TITLES, add_to_product, carry_out_followup, fixes_line, message_draft, post_text
-from llm.rewrite import shorter, tighten
+from llm.offline_products import (
+    TITLES,
+    Answering,
+    add_to_product,
+    carry_out_followup,
+    fixes_line,
+    message_draft,
+    post_text,
+)
+from llm.rewrite import shorter
 from llm.voice import CUE, voice
 from llm.world import slots_for
 from schemas.core import SpeakingStyle
@@ -25,8 +33,6 @@ from schemas.generation import Contact, SessionDraft, TurnDraft
 from schemas.taxonomy import TaskTypeSpec
 
 # What a request asks of a post or a cut, in its own words: the reply follows the words used.
-_BRIEF = re.compile(r"\b(?:short|tighten|quick|little|light)\b", re.I)
-_CUT_ONE = re.compile(r"\bcut one sentence\b", re.I)
 _SWAPS = {"their": "there", "it's": "its", "you're": "your", "then": "than", "lose": "loose", "too": "to"}
 
 
@@ -65,6 +71,9 @@ def ask_and_occasion(asks: list[str], occasions: list[str], k: int) -> tuple[str
     turn, occasion = divmod(k, len(occasions))
     return asks[(turn + occasion) % len(asks)], occasions[occasion]
 
+
+_LATE = re.compile(r"\bages ago\b|\bstill haven't\b|\bI owe\b|\blast week\b")
+"""A reply request that says the reply is late: the draft then says sorry for it."""
 
 THEIR_NEWS_SHARE = 0.75
 """The share of the user's own replies whose ask says what the other person's message told
@@ -114,6 +123,13 @@ def write_task_session(
     kinds = sorted(task.followups)
     f = k if followup_index is None else offset + followup_index
     kind = kinds[f % len(kinds)] if followup else None
+    # a text cut down while a point is added drops two others whole to come back shorter, so it has four
+    # points at least (five for a text to shorten, whose first answer dropped one): a reader met "Shorter" on
+    # a draft of one point that came back with two. A shorter one asks for another change, with no reason
+    # (each kind's reasons are dealt in turn, and this is out of turn)
+    stand_in = kind in _CUTS and len(sentences) < (5 if task.id == "shorten" else 4)
+    if stand_in:
+        kind = next(x for x in kinds[f % len(kinds) :] + kinds if x not in _CUTS)
     # The first turn keeps two sentences at least for a text to shorten (one of them goes); an odd text
     # holds back its larger or its smaller half alike, so the focus is in either turn as often. A request
     # to cut the text down adds one point at most: "Shorter version? Forgot a bit." with three more points
@@ -140,25 +156,19 @@ def write_task_session(
     slots = slots_for(contact) | {"occasion": occasion}
     said, reaction = their_news(task, slots, owner, k, rng)
     asked = re.sub(r" +(\n|$)", r"\1", ask.format(text=CUE, said=said, **slots))
+    answering = Answering(reaction, _LATE.search(ask) is not None, occasion == "a voice note")
     user = voice(style, preamble[0] + asked, rng, block)
     evidence = shown[cue_index] if cue_index is not None else None
     intro = task.intros[k % len(task.intros)]
-    brief = task.id == "shorten" or (task.id == "post" and _BRIEF.search(ask) is not None)
     if task.id in ("message", "reply"):
-        product = message_draft(sentences, contact, owner, k, reply=task.id == "reply", reaction=reaction)
-    elif task.id == "shorten":  # what follow-ups work on from now
-        if _CUT_ONE.search(ask) and len(sentences) > 1:
-            drop = rng.randrange(len(sentences))
-            sentences = [s for i, s in enumerate(sentences) if i != drop]
-        else:
-            sentences = shorter(sentences, rng)
+        product = message_draft(sentences, contact, owner, k, task.id == "reply", answering)
+    elif task.id == "shorten":  # one point dropped whole ("Cut one sentence" too); follow-ups work on the rest
+        sentences = shorter(sentences, rng)
         product = " ".join(sentences)
     elif task.id == "proofread":
         product = " ".join(sentences) + f"\n\n{fixes_line(fixes, k)}"
-    else:  # a brief post keeps every point, each cut to its main clause
-        if brief:
-            sentences = shorter(sentences, rng, keep_all=True)
-        product = post_text(sentences, occasion, k)
+    else:  # a post keeps every point whole: it is one or two of them (readers met "short and light"
+        product = post_text(sentences, occasion, k)  # posts cut to main clauses that lost their point)
     answer = f"{preamble[1]}{intro}\n\n{product}"
     turns = [TurnDraft(role="user", content=user), TurnDraft(role="assistant", content=answer)]
     if not held:
@@ -170,8 +180,10 @@ def write_task_session(
         phrasings = task.followups[kind]
         p = (f // len(kinds)) % len(phrasings)
         reasons = task.reasons.get(kind, [])
-        if owner == "other":  # the text is theirs: the user's reasons ("Otherwise Dad will think it's a bill",
-            reasons = []  # "Joan wrote me three lines") name its reader, who is not the one it is for
+        # the text is theirs: the user's reasons ("Otherwise Dad will think it's a bill", "Joan wrote me three
+        # lines") name its reader, who is not the one it is for
+        if owner == "other" or stand_in:
+            reasons = []
         elif contact.relation not in _OLDER:  # "Kavya's eyes are not up to long texts" of a manager
             reasons = [r for r in reasons if not _OLD_AGE.search(r)]
         j = (k if followup_index is None else followup_index) // len(kinds)  # the j-th change of this kind
@@ -182,16 +194,14 @@ def write_task_session(
         reason = " " + reasons[j % len(reasons)].format(**slots) if given else ""
         ask = f"{phrasings[p]}{reason} {ask}"
     turns.append(TurnDraft(role="user", content=voice(style, ask, rng, " ".join(shown_held), opening=False)))
-    if brief:  # what the user adds to a text being cut down is cut down alike
-        held = [tighten(h) for h in held]
     whole = [*sentences, *held]
-    reply = add_to_product(task.id, sentences, held, held_fixes, contact, occasion, owner, k, reaction)
+    reply = add_to_product(task.id, sentences, held, held_fixes, contact, occasion, owner, k, answering)
     if kind == "title" and task.id == "proofread":  # the heading on top of the whole text, corrected
         whole_text = reply.replace(" ".join(held), " ".join(whole), 1)
         reply = f"With a heading on top:\n\n{TITLES[k % len(TITLES)]}\n\n{whole_text}"
     elif kind is not None:
         fixed = [*fixes, *held_fixes]
-        follow = carry_out_followup(task.id, kind, p, whole, fixed, contact, occasion, owner, k, len(held), reaction)
+        follow = carry_out_followup(task.id, kind, p, whole, fixed, contact, occasion, owner, k, len(held), answering)
         both = task.id == "proofread"  # else the follow-up is the text
         reply = f"{reply}\n\n{follow}" if both else follow
     turns.append(TurnDraft(role="assistant", content=reply))

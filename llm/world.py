@@ -100,6 +100,17 @@ def render_news(template: str, contact: Contact) -> str:
     return text
 
 
+def unnamed(text: str, contact: Contact) -> str:
+    """``text`` (a world sentence rendered for ``contact``) with their name dropped after their relation:
+    "my sister" in someone else's text is that author's sister, not the user's named one."""
+    for who in (
+        f"{contact.relation} {contact.name}",
+        f"{contact.relation[0].upper()}{contact.relation[1:]} {contact.name}",
+    ):
+        text = text.replace(who, who.rsplit(" ", 1)[0])
+    return text
+
+
 @lru_cache(maxsize=1 << 15)
 def rendered_tags(template: str, relation: str, pronoun: str) -> frozenset[str]:
     """The ``llm.life`` tags of ``template`` told of someone of ``relation`` and ``pronoun``. A rule reads

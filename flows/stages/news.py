@@ -28,7 +28,7 @@ from llm.life import rules_read
 from llm.people import someone_elses, speaks_of
 from llm.seeding import rng_for
 from llm.timing import months_fitting
-from llm.world import fits, render_news, rendered_tags
+from llm.world import fits, render_news, rendered_tags, unnamed
 from schemas.core import Preference
 from schemas.generation import Contact
 from taxonomy import Taxonomy
@@ -115,7 +115,8 @@ class NewsSupply:
             found = pop(self.far, window, unfit, to, where) or pop(self.near, window, unfit, to, where)
         # domain news used up (the life rules leave a persona fewer of them): one of the user's own habits
         # stands in the focus place, so a 128k history is still the persona's own tasks, not the shared pool
-        return found or pop(self.habits, window, unfit, to, where)
+        # (never in someone else's text: a habit of the user's is not theirs to tell)
+        return found or (pop(self.habits, window, unfit, to, where) if own_text else None)
 
     def area_of(self, focus: str) -> str | None:
         """The area of life a text with this focus keeps to: for a topical sentence its scenario's (as a cue
@@ -184,7 +185,7 @@ class NewsSupply:
         out = [x for x in out if x]
         # an own text already tried every source above; someone else's text whose domain news ran out
         # still gets one world sentence rather than none
-        if not out and not own_text and self.world and others and (news := self._world_news(others, 0)):
+        if not out and not own_text and self.world and others and (news := self._world_news(others, 0, False)):
             out.append(news)
         return out
 
@@ -230,9 +231,11 @@ class NewsSupply:
         area, areas = self.area, self.tax.area
         return lambda sentence: areas.get(sentence) == area
 
-    def _world_news(self, others: list[Contact], start: int) -> str | None:
+    def _world_news(self, others: list[Contact], start: int, named: bool = True) -> str | None:
         """The next world template, about the next person (from ``start``) it fits, from the text's area
-        first (``draws.pop``); a template no one fits is left for a text with other people in it."""
+        first (``draws.pop``); a template no one fits is left for a text with other people in it. Not
+        ``named`` (someone else's text), the person is their relation alone: "my sister sat with me" is the
+        author's sister, while "my sister Nadia" in a neighbour's notes was the user's (a reader met it)."""
         for back in backwards(self.world, self._in_area(), self.strict, self.thin):
             template = self.world[back]
             if self._repeats(template):
@@ -257,6 +260,10 @@ class NewsSupply:
                     ):
                         continue
                     news = render_news(template, person)
+                    if not named:
+                        news = unnamed(news, person)
+                        if person.name in news:  # a template that names them twice ("{first}")
+                            continue
                     self._tell(template)
                     del self.world[back]
                     return news

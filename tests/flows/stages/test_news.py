@@ -309,3 +309,24 @@ def test_no_text_tells_of_one_particular_thing_twice(tax, monkeypatch):
     monkeypatch.setattr("flows.stages.news.particular_words", lambda tax, text: frozenset())
     repeated, texts = _repeats_in_texts(tax, 1)
     assert repeated > texts // 20, (repeated, texts)
+
+
+def test_someone_elses_text_never_names_the_users_people_nor_tells_a_habit_of_the_users(tax):
+    """A reader met "my sister Nadia sat with me" in a neighbour's notes (the user's sister, by name) and
+    "my partner Malik" in a grandmother's: once their domain news ran out, someone else's text took a world
+    sentence rendered with the user's people. Their "my sister" is now their own, unnamed; and no habit of
+    the user's stands in their text's focus place."""
+    persona = _persona()
+    everyone = world_for(0, persona.persona_id, tax)
+    people = [everyone[r] for r in relations_for(persona, list(everyone))]
+    supply = NewsSupply(0, persona.persona_id, [], tax, half=1, unfit=unfit_tags(persona))
+    supply.near.clear()
+    supply.far.clear()  # their domain news used up
+    assert supply.habits and supply.focus(own_text=False, addressee=people[0].relation) is None
+    names = {p.name for p in people}
+    told = 0
+    for k in range(30):
+        for sentence in supply.take(2, people, people[k % len(people)], own_text=False):
+            told += 1
+            assert not any(name in sentence for name in names), sentence
+    assert told >= 10
