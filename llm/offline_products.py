@@ -12,6 +12,7 @@ words must not recur word for word across a long history. How: deterministic fro
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 from llm.life import WORK_RELATIONS
@@ -199,7 +200,13 @@ _QUIET_HASHTAGS = ["#weeknotes", "#thisweek", "#realLife"]
 
 def grave(sentences: list[str]) -> bool:
     """Whether any of ``sentences`` tells sad or grave news (``_GRAVE``)."""
-    return any(_GRAVE.search(s) for s in sentences)
+    return any(map(_grave_sentence, sentences))
+
+
+@lru_cache(maxsize=1 << 15)
+def _grave_sentence(sentence: str) -> bool:
+    """``grave`` of one sentence, cached: each draft of a session asks again of the same sentences."""
+    return _GRAVE.search(sentence) is not None
 
 
 def carry_out_followup(

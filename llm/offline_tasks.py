@@ -26,7 +26,7 @@ from llm.offline_products import (
     post_text,
 )
 from llm.rewrite import shorter
-from llm.voice import CUE, voice
+from llm.voice import CUE, misspell, voice
 from llm.world import slots_for
 from schemas.core import SpeakingStyle
 from schemas.generation import Contact, SessionDraft, TurnDraft
@@ -53,9 +53,8 @@ def _introduce_error(sentence: str, rng: random.Random) -> tuple[str, tuple[str,
     elif long_words:
         i = rng.choice(long_words)
         w = words[i]
-        j = rng.randrange(1, len(w) - 2)
-        wrong = w[:j] + w[j + 1] + w[j] + w[j + 2 :]
-        if wrong == w:
+        wrong = misspell(w, rng)
+        if wrong == w or wrong in words:  # a swap of two like letters, or a word the sentence has
             return sentence, None
     else:
         return sentence, None

@@ -99,9 +99,35 @@ def _typos(text: str, rate: float, rng: random.Random) -> str:
     words = text.split(" ")
     for i, w in enumerate(words):
         if len(w) > 4 and w.isalpha() and w[0].islower() and rng.random() < rate:
-            j = rng.randrange(1, len(w) - 2)
-            words[i] = w[:j] + w[j + 1] + w[j] + w[j + 2 :]
+            words[i] = misspell(w, rng)
     return " ".join(words)
+
+
+MISSPELT = {
+    "necessary": "neccessary", "definitely": "definately", "separate": "seperate", "receive": "recieve",
+    "tomorrow": "tommorow", "beginning": "begining", "believe": "beleive", "embarrassing": "embarassing",
+    "occasion": "occassion", "friend": "freind", "business": "buisness", "address": "adress",
+    "disappointed": "dissapointed", "restaurant": "restaraunt", "calendar": "calender", "surprise": "suprise",
+    "probably": "probaly", "interesting": "intresting", "different": "diffrent", "actually": "actualy",
+    "really": "realy", "until": "untill", "weird": "wierd", "government": "goverment", "environment": "enviroment",
+    "February": "Febuary", "Wednesday": "Wensday", "accommodation": "accomodation", "finally": "finaly",
+    "tonight": "tonite", "especially": "especialy", "immediately": "immediatly", "basically": "basicly",
+}  # fmt: skip
+"""Words people really get wrong, as they get them wrong."""
+
+
+def misspell(word: str, rng: random.Random) -> str:
+    """``word`` (five letters or more) as a person mistypes it: a known misspelling (``MISSPELT``), or two
+    letters swapped, a letter dropped or a letter doubled. Readers found every typo "two swapped letters"."""
+    if word in MISSPELT:
+        return MISSPELT[word]
+    j = rng.randrange(1, len(word) - 2)
+    kind = rng.random()
+    if kind < 0.5 and word[j] != word[j + 1]:  # two like letters swapped would be no typo: one dropped instead
+        return word[:j] + word[j + 1] + word[j] + word[j + 2 :]
+    if kind < 0.75:
+        return word[:j] + word[j + 1 :]
+    return word[: j + 1] + word[j:]
 
 
 GREETING_SHARE = 0.4
@@ -147,17 +173,18 @@ def voice(style: SpeakingStyle | None, body: str, rng: random.Random, cue: str =
     asides = [a for a in style.asides if long or not _ABOUT_LENGTH.search(a)]
     closings = [c for c in style.closing if long or not _ABOUT_LENGTH.search(c)]
     chatty = style.verbosity in ("chatty", "verbose")
-    # a persona has a handful of each: at these rates a 32k history holds each phrase about ten times, not
-    # 20-28 ("Anyway, thanks for reading!" x28 and an emoji on most turns read as a template to readers)
+    # a persona has a handful of each: at these rates a 32k history holds each phrase a few times, not
+    # 20-28 ("Anyway, thanks for reading!" x28, later "Thank you, you're very patient." x22 and an emoji on
+    # 94 turns of 145 sessions, read as a template to readers)
     grave = bool(_GRAVE.search(cue) or _GRAVE.search(text))
     aside = rng.choice(asides) if asides and rng.random() < (0.3 if opening else 0.1) and not grave else ""
-    signs_off = (0.5 if opening else 0.2) if chatty else (0.3 if opening else 0.12)
+    signs_off = (0.35 if opening else 0.15) if chatty else (0.25 if opening else 0.1)
     closing = rng.choice(closings) if closings and rng.random() < signs_off else ""
     if aside and not (_words(aside) & _words(closing)):  # never "Long story, anyway. Anyway, thanks"
         parts.append(aside)
     if closing:
         parts.append(closing)
-    if style.emoji and rng.random() < 0.4 and not grave:
+    if style.emoji and rng.random() < (0.25 if opening else 0.1) and not grave:
         parts.append(rng.choice(style.emoji))
     if text.endswith(CUE):  # a pasted text ends the ask: the sign-off goes on its own line after it
         head = f"{parts[0]} {text}".lstrip()

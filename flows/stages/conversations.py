@@ -98,9 +98,10 @@ def _generate_updates_last(gen: Generator, requests: list[SignalRequest]) -> lis
     for i, d in zip(first, gen.generate(SIGNAL_SESSION, [requests[i] for i in first]) if first else [], strict=True):
         drafts[i] = d
     used: dict[tuple[str, str], list[str]] = {}
-    for i in first:
+    for i in first:  # as meant: a proofread showed the cue with typos, which "said" must still recognise
         if drafts[i].evidence:
-            used.setdefault((requests[i].key.split(".")[0], requests[i].scenario_id), []).append(drafts[i].evidence)
+            meant = cue_as_meant(drafts[i]) or drafts[i].evidence
+            used.setdefault((requests[i].key.split(".")[0], requests[i].scenario_id), []).append(meant)
     asks = [
         requests[i].model_copy(
             update={"avoid_cues": used.get((requests[i].key.split(".")[0], requests[i].scenario_id), [])}
