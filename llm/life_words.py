@@ -132,7 +132,9 @@ LIFE_WORDS = {
     r"bike)\b",
     "toddler_at_home": r"\bmy (?:two|three)-year-old\b|\b(?:the|our|my) toddler\b|\bwith two toddlers\b",
     "teen": r"\bteen(?:age|ager|agers|s)?\b|\bGCSEs?\b|\bsixth form\b|\bschool prom\b|"
-    r"\b(?:my|our) (?:eleven|twelve)-year-olds?\b",  # older than small children: not a 24-year-old's
+    r"\b(?:my|our) (?:eleven|twelve)-year-olds?\b|"  # older than small children: not a 24-year-old's
+    # a child's final exams: no family of a toddler (a reader met "our eldest sat her final exam" beside one)
+    r"\b(?:my|our) (?:eldest|son|daughter)\b[^.!?]*\bfinal exams?\b",
     # living with a partner: not said by someone whose household has none; and a partner so new that the
     # user has yet to meet the parents: not beside the children they are raising together
     "cohabiting": r"\bmoved in together\b",

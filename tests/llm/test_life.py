@@ -108,6 +108,8 @@ def test_a_family_children_are_small_or_teenagers_never_both():
     grown = next(p for p in fifty_fives if "school_kids" in unfit_tags(p))  # theirs have left it
     assert fits_life(toddler, unfit_tags(young)) and not fits_life(teenager, unfit_tags(young))
     assert fits_life(teenager, unfit_tags(older)) and not fits_life(toddler, unfit_tags(older))
+    exams = "Our eldest sat her final exam on Friday and celebrated by sleeping until two the next afternoon."
+    assert not fits_life(exams, unfit_tags(young)) and fits_life(exams, unfit_tags(older))  # a reader's find
     assert not fits_life(teenager, unfit_tags(grown))  # "my teenage son" beside "after graduating, my daughter"
     assert not fits_life("Since the baby came I read on my phone.", unfit_tags(older))
     older_unfit = unfit_tags(older)

@@ -98,6 +98,8 @@ def test_in_a_month_is_not_said_in_that_month():
     assert months_fitting("Snow in April caught us all out this week, and the daffodils are flat.") == frozenset({4})
     gazebo = "I bought a gazebo with weights for its legs this week, ready for the village show in June."
     assert months_fitting(gazebo) == frozenset(range(1, 6))
+    snaps = "My sister has asked me to take a few snaps at her son's christening in June."  # written in July
+    assert months_fitting(snaps) == frozenset(range(1, 6))  # a request for what is to come is a plan
     row = "After the bathroom row in April, a whiteboard by the door shows whose turn it is for every task."
     assert months_fitting(row) == frozenset(range(5, 13))  # told after April, not a plan for it
     assert months_fitting("I always take my week off in September, when the paths go quiet.") == ALL_MONTHS
