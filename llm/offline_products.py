@@ -1,8 +1,9 @@
 """What the offline assistant hands back for a persona task: the drafted message, the post, the list of
 fixes, and each follow-up change (shorter, a heading, a subject line, hashtags).
 
-What: ``message_draft`` and ``post_text`` write the product from the user's sentences; ``add_to_product``
-works in what the user adds in a second turn; ``carry_out_followup`` makes the change asked for with it.
+What: ``post_text`` (and ``llm.offline_letters.message_draft``) write the product from the user's
+sentences; ``add_to_product`` works in what the user adds in a second turn; ``carry_out_followup`` makes the
+change asked for with it.
 Why: each reply must do what was asked of the text (readers met added points dropped, "one sentence"
 answered by a chain of semicolons or by the one point just added, a heading under the text), and its own
 words must not recur word for word across a long history. How: deterministic from the caller's index
@@ -12,66 +13,10 @@ words must not recur word for word across a long history. How: deterministic fro
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from typing import NamedTuple
 
-from llm.life import WORK_RELATIONS
+from llm.offline_letters import NOT_A_REPLY, Answering, grave, message_draft
 from llm.rewrite import casual, tighten
-from llm.world import address
-from schemas.generation import Contact
 
-# first line of a drafted message (five words or fewer: they may recur); none claims a long silence, as
-# the same person may hear from the user again days later
-_GENERAL_OPENERS = ["Hope you're well!", "Quick update from me.", "Some news from here!", "How are things?"]
-_REPLY_OPENERS = ["Good to hear from you!", "Thanks for your message.", "Lovely to hear from you."]
-_LATE_OPENERS = ["Sorry for the slow reply!", "Sorry this took so long!", "Apologies for the late reply."]
-"""A reply's first line when the request said it was late ("ages ago", "still haven't answered"), and
-only then: readers met "Sorry for the slow reply!" where nothing was late, and none where it was."""
-
-
-class Answering(NamedTuple):
-    """What a reply answers: its reaction to the other person's news (``task_types.yaml`` ``their_news``),
-    whether the request said the reply was late, and whether the message was a voice note."""
-
-    reaction: str = ""
-    late: bool = False
-    voice_note: bool = False
-
-
-NOT_A_REPLY = Answering()
-# A reply answers what the other person asked (how the user is, how the week went) before the news; sad
-# news gets no "All well here" (readers: the drafts "never answer the other person's message")
-_ANSWERS = ["All well here, thanks!", "Busy here, but good.", "Not bad at all here.", "Things are fine here."]
-_SAD_ANSWERS = ["It's been a mixed time.", "Not an easy few weeks."]
-# A sign-off suits the reader: "Love," goes to family and close friends, never to a manager.
-_SIGNOFFS_CLOSE = ["Love,", "Take care,", "Speak soon,", "Lots of love,", "Cheers,", "All the best,"]
-_SIGNOFFS_WORK = ["Best,", "Many thanks,", "Kind regards,", "All the best,"]
-_SIGNOFFS_OTHER = ["Take care,", "Speak soon,", "Best,", "Cheers,", "All the best,"]
-_CLOSE = frozenset(
-    [
-        "my sister",
-        "my brother",
-        "my partner",
-        "my mum",
-        "my dad",
-        "my son",
-        "my daughter",
-        "my grandmother",
-        "my best friend",
-        "my cousin",
-    ]
-)
-_WORK = frozenset(WORK_RELATIONS)
-
-
-def signoffs_for(relation: str, owner: str) -> list[str]:
-    """Sign-offs that suit a message to ``relation`` (someone else's message: neutral ones)."""
-    if owner == "other":
-        return _SIGNOFFS_OTHER
-    return _SIGNOFFS_CLOSE if relation in _CLOSE else _SIGNOFFS_WORK if relation in _WORK else _SIGNOFFS_OTHER
-
-
-# five words or fewer: they may recur within a history
 _CALL_LINES = {0: "I'll call on Sunday.", 1: "I'll ring at the weekend.", 2: "Let's talk by phone soon."}
 # no reader's name: "A hello for Ravi" in an email to Ravi, and "Mateo, news from me!", read as odd to readers
 _SUBJECTS = ["News from me", "Catching up", "A quick hello", "Some news", "An update", "Bits of news"]
@@ -86,67 +31,6 @@ _POST_OPENERS = {
 }
 _AUDIENCE = {"the family chat": "family", "the cousins' chat": "family", "my page": "own", "my feed": "own",
              "my status": "own"}  # fmt: skip
-
-
-def message_draft(
-    sentences: list[str], contact: Contact, owner: str, k: int, reply: bool = False, answering: Answering = NOT_A_REPLY
-) -> str:
-    """A message or a reply written from the user's points; a reply (``answering``) says sorry when late,
-    reacts to the other person's news and answers their question before its own news."""
-    openers = (_LATE_OPENERS if answering.late else _REPLY_OPENERS) if reply else _GENERAL_OPENERS
-    opener = openers[k % len(openers)]
-    if reply:  # the question the other person asked, answered first
-        if answering.voice_note:
-            opener = opener.replace("your message", "the voice note")
-        answers = _SAD_ANSWERS if grave(sentences) else _ANSWERS
-        opener = " ".join(filter(None, (opener, answering.reaction, answers[(k // len(openers)) % len(answers)])))
-    # someone else's message goes to a reader the user never named ("an old friend"): a placeholder, as the
-    # user's own drafts sign off "[Your name]", rather than a bare "Hi," that reads as a name dropped
-    hello = "Hi [Name]," if owner == "other" else f"Hi {address(contact)},"
-    sign = contact.name if owner == "other" else "[Your name]"
-    closings = _REPLY_CLOSINGS if reply else _CLOSINGS
-    closing = closings[k % len(closings)]
-    signoffs = signoffs_for(contact.relation, owner)
-    ending = f"{closing}\n\n" if closing else ""
-    return f"{hello}\n\n{opener} {letter_body(sentences, k)}\n\n{ending}{signoffs[k % len(signoffs)]}\n{sign}"
-
-
-# A letter's points follow one another as a person links them, not as the notes list them: some open with
-# a link, in turn by position (never the first), so a cue point is linked as often as any other.
-_LINKS = ("Also, ", "", "Oh, and ", "", "Other news: ", "And ", "", "Apart from that, ")
-_LOWERED = frozenset({
-    *("The", "My", "A", "An", "Our", "On", "When", "Whenever", "We", "At", "Last", "Every", "Someone", "Somebody"),
-    *("After", "Yesterday", "There", "There's", "One", "In", "Since", "Two", "Three", "Four", "Six", "Ten", "Half"),
-    *("As", "We've", "We're", "Most", "Before", "With", "For", "Both", "This", "It", "It's", "If", "While", "All"),
-    *("Somehow", "Next", "Earlier", "Whatever", "By", "Halfway", "Years", "Their", "Twice", "Now", "Everyone"),
-    *("Each", "Once", "Lately", "None", "Anything", "Ever", "Tomorrow", "Apparently", "Nobody", "Somewhere"),
-    *("Because", "Some", "They", "Today", "During", "Near"),
-})  # fmt: skip
-"""Words that open the banks' sentences and are lowercased after a link; a sentence opening with any
-other word (a name, an unusual first word) is left unlinked rather than mis-cased. "I" needs no change."""
-# the last line before the sign-off (five words or fewer: they may recur); None: the letter ends on its news
-_CLOSINGS = ("How are things with you?", "Let me know your news.", None, "Hope all's well there.")
-_REPLY_CLOSINGS = ("Write back when you can.", None, "Great to catch up.", "Hope all's well there.")
-
-
-def letter_body(sentences: list[str], k: int) -> str:
-    """The points of a letter: linked (``_LINKS``) and, from three points on, in two paragraphs."""
-    linked = [s if i == 0 else _linked(s, _LINKS[(k + i) % len(_LINKS)]) for i, s in enumerate(sentences)]
-    if len(linked) < 3:
-        return " ".join(linked)
-    half = (len(linked) + 1) // 2
-    return " ".join(linked[:half]) + "\n\n" + " ".join(linked[half:])
-
-
-def _linked(sentence: str, link: str) -> str:
-    """``sentence`` after ``link``; one of five words or fewer (it may recur: "I'll ring at the weekend.") stays
-    unlinked, as a linked one would be a sentence of six words that recurs."""
-    first, _, rest = sentence.partition(" ")
-    if not link or len(sentence.split()) <= 5:
-        return sentence
-    if first in ("I", "I'm", "I've", "I'd", "I'll"):
-        return link + sentence
-    return f"{link}{first.lower()} {rest}" if first in _LOWERED else sentence
 
 
 def add_to_product(
@@ -185,28 +69,9 @@ def _post_opener(occasion: str, k: int, sad: bool = False) -> str:
     return openers[k % len(openers)]
 
 
-_GRAVE = re.compile(
-    r"\b(?:funeral|passed away|has died|(?:dad|mum|father|mother|husband|wife|gran|grandmother|grandad|grandfather|"
-    r"uncle|aunt|friend|neighbour|man|woman|owner|conductor|singer|actor)\b[^.!?]{0,40}\bdied|"
-    r"diagnosed with|made redundant|splitting up|split up|divorce|the break-in|burgled)\b",
-    re.IGNORECASE,
-)
-"""Sad or grave news: a post that carries it does not open "Hey all!" nor end "#littlewins" (a reader met a
-shopkeeper's death under a cheerful greeting)."""
 _QUIET_OPENERS = ["Hi everyone,", "Hello all,", "Some news, everyone."]
 _QUIET_OWN = ["Some news.", "A few things from this week."]
 _QUIET_HASHTAGS = ["#weeknotes", "#thisweek", "#realLife"]
-
-
-def grave(sentences: list[str]) -> bool:
-    """Whether any of ``sentences`` tells sad or grave news (``_GRAVE``)."""
-    return any(map(_grave_sentence, sentences))
-
-
-@lru_cache(maxsize=1 << 15)
-def _grave_sentence(sentence: str) -> bool:
-    """``grave`` of one sentence, cached: each draft of a session asks again of the same sentences."""
-    return _GRAVE.search(sentence) is not None
 
 
 def carry_out_followup(

@@ -16,15 +16,8 @@ from __future__ import annotations
 import random
 import re
 
-from llm.offline_products import (
-    TITLES,
-    Answering,
-    add_to_product,
-    carry_out_followup,
-    fixes_line,
-    message_draft,
-    post_text,
-)
+from llm.offline_letters import Answering, message_draft, what_was_sent
+from llm.offline_products import TITLES, add_to_product, carry_out_followup, fixes_line, post_text
 from llm.rewrite import shorter
 from llm.voice import CUE, misspell, voice
 from llm.world import slots_for
@@ -155,7 +148,7 @@ def write_task_session(
     slots = slots_for(contact) | {"occasion": occasion}
     said, reaction = their_news(task, slots, owner, k, rng)
     asked = re.sub(r" +(\n|$)", r"\1", ask.format(text=CUE, said=said, **slots))
-    answering = Answering(reaction, _LATE.search(ask) is not None, occasion == "a voice note")
+    answering = Answering(reaction, _LATE.search(ask) is not None, what_was_sent(occasion))
     user = voice(style, preamble[0] + asked, rng, block)
     evidence = shown[cue_index] if cue_index is not None else None
     intro = task.intros[k % len(task.intros)]

@@ -40,6 +40,7 @@ ROW_SOURCES = (
     "llm/offline_signal.py",
     "llm/offline_tasks.py",
     "llm/offline_products.py",
+    "llm/offline_letters.py",
     "llm/reported.py",
     "llm/rewrite.py",
     "llm/world.py",

@@ -170,7 +170,7 @@ def test_nobody_writes_a_catch_up_to_someone_they_live_with_or_to_their_manager(
 
 
 def test_parents_and_grandparents_are_called_mum_dad_and_gran():
-    from llm.offline_products import message_draft
+    from llm.offline_letters import message_draft
     from llm.world import slots_for
     from schemas.generation import Contact
 

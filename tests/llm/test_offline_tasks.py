@@ -73,7 +73,7 @@ def test_a_letter_links_its_points_and_does_not_hand_the_notes_back():
     """Readers found drafted letters to be the notes pasted between a greeting and a sign-off. A letter's
     points are linked as a person links them ("Oh, and my ...", "Other news: I ..."), in turn by position,
     a name never mis-cased; from three points on it has two paragraphs and often a closing line."""
-    from llm.offline_products import _LINKS, letter_body, message_draft
+    from llm.offline_letters import _LINKS, letter_body, message_draft
 
     replies = [_session(task, v).turns[1].content for task in ("message", "reply") for v in range(8)]
     for reply in replies:
@@ -475,7 +475,7 @@ def test_a_post_with_sad_news_opens_quietly_and_tags_no_little_wins():
 def test_a_reply_answers_how_the_user_is_before_the_news():
     """Readers: the drafted replies "never answer the other person's message". A reply says how things are
     first ("All well here, thanks!"), and with sad news in it, not that all is well."""
-    from llm.offline_products import _ANSWERS, _SAD_ANSWERS, message_draft
+    from llm.offline_letters import _ANSWERS, _SAD_ANSWERS, message_draft
 
     for k in range(8):
         reply = _session("reply", k).turns[1].content
@@ -487,11 +487,11 @@ def test_a_reply_answers_how_the_user_is_before_the_news():
     assert not any(a in _session("message", k).turns[1].content for a in _ANSWERS for k in range(4))
 
 
-def test_a_reply_says_sorry_only_when_late_and_thanks_for_a_voice_note_as_one():
+def test_a_reply_says_sorry_only_when_late_and_thanks_for_what_was_sent():
     """Readers met "Sorry for the slow reply!" where nothing was late and none where the request said
-    "ages ago", and "Thanks for your message" for a voice note. Every stock line of a draft is five words or
+    "ages ago", and "Thanks for your message" for a voice note or a card. Every stock line of a draft is five words or
     fewer: it may recur in a history (the sentence-repeat gate caught a six-word one)."""
-    from llm import offline_products as products
+    from llm import offline_letters as products
 
     late_seen = prompt_seen = voice_seen = 0
     for k in range(60):
@@ -502,9 +502,12 @@ def test_a_reply_says_sorry_only_when_late_and_thanks_for_a_voice_note_as_one():
         assert any(opening.startswith(o) for o in products._LATE_OPENERS) == late, (ask, opening)
         late_seen += late
         prompt_seen += not late
-        if "a voice note" in ask and not late:
-            voice_seen += 1
-            assert ("your message" not in opening and "voice note" in opening) or "Thanks" not in opening, opening
+        if "Thanks for" in opening:  # for what they sent: "your card", "the voice note"
+            sent = {"a voice note": "the voice note", "a card": "your card", "a letter": "your letter"}
+            for occasion, thanked in sent.items():
+                if occasion in ask:
+                    voice_seen += 1
+                    assert f"Thanks for {thanked}." in opening, (ask, opening)
     assert late_seen and prompt_seen and voice_seen
     stock = [*products._GENERAL_OPENERS, *products._REPLY_OPENERS, *products._LATE_OPENERS, *products._ANSWERS]
     stock += [*products._SAD_ANSWERS, *filter(None, products._CLOSINGS), *filter(None, products._REPLY_CLOSINGS)]
