@@ -89,10 +89,17 @@ def signoffs_for(relation: str, owner: str) -> list[str]:
 
 
 def message_draft(
-    sentences: list[str], contact: Contact, owner: str, k: int, reply: bool = False, answering: Answering = NOT_A_REPLY
+    sentences: list[str],
+    contact: Contact,
+    owner: str,
+    k: int,
+    reply: bool = False,
+    answering: Answering = NOT_A_REPLY,
+    ending: str | None = None,
 ) -> str:
     """A message or a reply written from the user's points; a reply (``answering``) says sorry when late,
-    reacts to the other person's news and answers their question before its own news."""
+    reacts to the other person's news and answers their question before its own news. ``ending``: the line
+    before the sign-off, in place of the usual closing (a call offer the user asked to end with)."""
     openers = (_LATE_OPENERS if answering.late else _REPLY_OPENERS) if reply else _GENERAL_OPENERS
     opener = openers[k % len(openers)]
     if reply:  # the question the other person asked, answered first
@@ -107,6 +114,7 @@ def message_draft(
     closing = closings[k % len(closings)]
     if closing in _CHEERFUL and grave(sentences):  # "Great to catch up." under a sister's redundancy
         closing = None
+    closing = ending or closing
     signoffs = signoffs_for(contact.relation, owner)
     ending = f"{closing}\n\n" if closing else ""
     return f"{hello}\n\n{opener} {letter_body(sentences, k)}\n\n{ending}{signoffs[k % len(signoffs)]}\n{sign}"

@@ -80,16 +80,17 @@ def carry_out_followup(
     """Carry out a follow-up on the same text, whose last ``added`` sentences came with the follow-up."""
     if task_id in ("message", "reply"):
         reply = task_id == "reply"
-        if kind == "shorter":  # cut to main clauses, keeping what was just added: the user asked for it
+        if kind == "shorter":  # earlier points dropped, keeping what was just added: the user asked for it
             short, heading = _kept_when_cut(sentences, added)  # same greeting, answer and sign-off
             return f"{heading}:\n\n" + message_draft(short, contact, owner, k, reply, answering)
         if kind == "add_call":
-            return "Added:\n\n" + message_draft([*sentences, _CALL_LINES[p % 3]], contact, owner, k, reply, answering)
+            # the last line before the sign-off, as asked ("End with a call offer?"), not a point among the news
+            return "Added:\n\n" + message_draft(sentences, contact, owner, k, reply, answering, _CALL_LINES[p % 3])
         return f"Subject: {_SUBJECTS[k % len(_SUBJECTS)]}\n\n" + message_draft(sentences, contact, owner, k)
     if task_id == "shorten":
         if kind == "title":  # above the text, where a heading goes (five words or fewer: it may recur)
             return f"With it, under a heading:\n\n{TITLES[(k + 2) % len(TITLES)]}\n\n" + " ".join(sentences)
-        kept, heading = _kept_when_cut(sentences, added)  # "Shorter still?": every point cut, some dropped
+        kept, heading = _kept_when_cut(sentences, added)  # "Shorter still?": earlier points dropped whole
         return f"{heading}:\n\n" + " ".join(kept)
     if task_id == "proofread":
         # how many, and how bad: "Was it bad? How many?" answered with a bare count is what readers met

@@ -145,8 +145,9 @@ def test_followups_are_carried_out_on_the_whole_text():
         if answer.startswith("Subject:"):
             assert all(_says(answer, s) for s in SENTENCES)
             assert "Tom" not in answer.split("\n")[0], answer  # "A hello for Tom" in an email to Tom
-        else:
+        else:  # "End with a call offer?": the last line before the sign-off, not a point among the news
             assert any(w in answer.lower() for w in ("call", "ring", "phone"))
+            assert any(w in answer.split("\n\n")[-2].lower() for w in ("call", "ring", "phone")), answer
             assert all(_says(answer, s) for s in SENTENCES)
     assert len(seen) >= 5
     cuts = 0
