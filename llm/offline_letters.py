@@ -11,6 +11,7 @@ person had said. How: deterministic from the caller's index ``k``; ``llm.offline
 from __future__ import annotations
 
 import re
+import zlib
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -117,7 +118,9 @@ def message_draft(
     closing = ending or closing
     signoffs = signoffs_for(contact.relation, owner)
     ending = f"{closing}\n\n" if closing else ""
-    return f"{hello}\n\n{opener} {letter_body(sentences, k)}\n\n{ending}{signoffs[k % len(signoffs)]}\n{sign}"
+    # one sign-off per person, as people sign to each of theirs (readers met a sister given four in turn)
+    signoff = signoffs[zlib.crc32(contact.name.encode()) % len(signoffs)]
+    return f"{hello}\n\n{opener} {letter_body(sentences, k)}\n\n{ending}{signoff}\n{sign}"
 
 
 # A letter's points follow one another as a person links them, not as the notes list them: some open with

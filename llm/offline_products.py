@@ -71,7 +71,14 @@ def _post_opener(occasion: str, k: int, sad: bool = False) -> str:
 
 _QUIET_OPENERS = ["Hi everyone,", "Hello all,", "Some news, everyone."]
 _QUIET_OWN = ["Some news.", "A few things from this week."]
-_QUIET_HASHTAGS = ["#weeknotes", "#thisweek", "#realLife"]
+_QUIET_HASHTAGS = ["#thinkingofyou", "#sendinglove", "#family"]
+_JUDGED = (
+    ("Just one, and a small one:", "Only one, easy to miss:", "Just the one:"),
+    ("{count}, both easy slips:", "{count}, nothing to worry about:", "Only {count}, both small:"),
+    ("{count}, all small slips:", "{count}, none of them serious:", "{count}, all quick fixes:"),
+)
+"""How bad the mistakes were, by their number (one, two, more), in turn: readers met "Was it bad? How
+many?" answered by a bare count, then one judgement word for word in four sessions of a history."""
 
 
 def carry_out_followup(
@@ -98,14 +105,13 @@ def carry_out_followup(
         listed = ", ".join(f"{w} for {r}" for w, r in fixes)
         if n == 0:
             return "None, it was clean."
-        if n == 1:
-            return f"Just one, and a small one: {listed}."
-        judged = "both easy slips" if n == 2 else "all small slips, nothing serious"
+        judged = _JUDGED[min(n, 3) - 1]
         count = str(_COUNTS.get(n, n))
-        return f"{count[0].upper()}{count[1:]}, {judged}: {listed}."
-    if kind == "hashtags":
-        bank = _QUIET_HASHTAGS if grave(sentences) else _HASHTAGS
-        tags = " ".join(bank[(k + i) % len(bank)] for i in range(2))
+        return judged[k % len(judged)].format(count=f"{count[0].upper()}{count[1:]}") + f" {listed}."
+    if kind == "hashtags":  # sad news takes one quiet tag, not "#realLife #weeknotes" under a diagnosis
+        sad = grave(sentences)
+        bank = _QUIET_HASHTAGS if sad else _HASHTAGS
+        tags = " ".join(bank[(k + i) % len(bank)] for i in range(1 if sad else 2))
         return post_text(sentences, occasion, k) + f" {tags}"
     # a shorter post, opened as before: every point cut to its main clause, the earlier ones thinned out
     kept, heading = _kept_when_cut(sentences, added)

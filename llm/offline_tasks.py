@@ -129,8 +129,8 @@ def write_task_session(
     least = 2 if task.id == "shorten" else 1
     if add_last and len(sentences) > least:
         cut = max(least, len(sentences) - (len(sentences) + rng.randint(0, 1)) // 2)
-        if kind in _CUTS:
-            cut = len(sentences) - 1
+        if kind in _CUTS:  # one point added to a text being cut, not three (readers:
+            cut = len(sentences) - 1  # "trimmed to one sentence, then four", longer than what was to be cut)
         held = [_sentence(s) for s in sentences[cut:]]
         sentences = sentences[:cut]
     held_cue = cue_index - len(sentences) if cue_index is not None and cue_index >= len(sentences) else None

@@ -241,10 +241,11 @@ def test_a_shortened_text_always_loses_a_sentence(n):
 
 @pytest.mark.parametrize("relation", TAX.attributes.relations)
 def test_a_message_signs_off_as_one_would_to_its_reader(relation):
-    """A note to a manager or a coworker never ends "Love,"; family and close friends may get one."""
-    contact = Contact(name="Tom", relation=relation, pronoun="he")
+    """A note to a manager or a coworker never ends "Love,"; family and close friends may get one. Each
+    person gets one sign-off, every time (readers met a sister given four in turn)."""
     endings = set()
     for variant in range(12):
+        contact = Contact(name=["Tom", "Ana", "Wes", "Kit", "Uma", "Lev"][variant % 6], relation=relation, pronoun="he")
         draft = write_task_session(
             TASKS["message"],
             style=None,
@@ -262,6 +263,16 @@ def test_a_message_signs_off_as_one_would_to_its_reader(relation):
         assert not any("love" in e.lower() for e in endings), endings
     if relation in ("my mum", "my partner"):
         assert "Love," in endings
+    for name in ("Tom", "Ana"):  # the same person, the same sign-off in every message
+        contact = Contact(name=name, relation=relation, pronoun="he")
+        signs = {
+            write_task_session(
+                TASKS["message"], style=None, contact=contact, owner="self", sentences=SENTENCES, cue_index=1,
+                variant=v, offset=0, followup=False, rng=random.Random(v),
+            ).turns[1].content.splitlines()[-2]
+            for v in range(8)
+        }  # fmt: skip
+        assert len(signs) == 1, signs
 
 
 def test_an_apology_for_length_only_closes_a_long_turn():
