@@ -138,6 +138,9 @@ def unfit_tags(persona, world: dict | None = None) -> frozenset[str]:
     tags |= {"dog", "cat"} - {pet} | ({"petless"} if pet else {"pet"})
     tags.add("sibling_kids_small" if _siblings_kids_grown(persona) else "sibling_kids_grown")
     tags |= {"just_moved", "parents_apart", "no_car", "loft_unopened"}  # a settled home, parents together, a car
+    young = persona.age < 32 and _coin(f"brother:{persona.persona_id}")  # a brother still studying, or at work
+    tags.add("brother_job" if young else "brother_student")
+    tags.add("brother_shoe_shop" if _coin(f"brother_job:{persona.persona_id}") else "brother_tree_surgeon")
     for relation in ("sister", "cousin"):  # their wedding lies ahead or is past, all year
         ahead = _coin(f"{relation}_wedding:{persona.persona_id}")
         tags.add(f"{relation}_wedding_past" if ahead else f"{relation}_wedding_ahead")

@@ -182,6 +182,14 @@ LIFE_WORDS = {
     "parents_apart": r"\bmy (?:mum|dad|mother|father)\b[^.!?]*\b(?:widow|widower|boyfriend|girlfriend|dating)\b",
     # a brother or sister of the writer: in the notes of the user's child or sibling, another of the family
     "sibling": r"\bmy (?:(?:big|little|older|younger|twin) )?(?:brother|sister)s?\b(?!-in-law)",
+    # the brother is a student or works, and at one job: a reader met a funded doctorate, a tree surgeon, a
+    # degree left for plumbing and an office with a supervisor, all of one brother in one history
+    "brother_student": r"\bmy (?:little )?brother (?:has been offered a funded doctorate|has told the family he's "
+    r"leaving his degree)\b",
+    "brother_job": r"\bmy brother(?: \w+)?\b[^.!?]*\b(?:supervisor|rotas?|shifts?|his office|his boss|promot\w+|"
+    r"colleagues|is a tree surgeon|works in a shoe shop)\b",
+    "brother_tree_surgeon": r"\bmy brother is a tree surgeon\b",
+    "brother_shoe_shop": r"\bmy brother works in a shoe shop\b",
     "aunt_uncle": r"\bmy (?:great-)?(?:aunt|auntie|uncle)s?\b",
     # the writer is a mother or a father: "another mum and I took over" is not a man's, nor his notes'
     "as_mum": r"\b(?:another|other|fellow) mums?\b|\bus mums\b|\b(?:sports )?bra\b|\bmy handbag\b|\bher bridesmaid\b",

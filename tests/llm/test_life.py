@@ -749,3 +749,23 @@ def test_a_familys_youngest_is_a_baby_or_toddler_or_at_school_for_good():
         assert school != fits_life(baby, u) and school != fits_life(toddler, u), i
         seen.add(school)
     assert seen == {True, False}
+
+
+def test_a_brother_studies_or_works_and_at_one_job():
+    """A reader met one brother with a funded doctorate, a tree surgeon's rope, a degree left for plumbing
+    and an office supervisor in one history. A persona's brother is now a student (only for a persona under
+    32, and then for good) or at work, and at one job."""
+    doctorate = "My brother has been offered a funded doctorate, which means he'll be a student until he's thirty."
+    rota = "My brother Wes got a new supervisor who has reorganised all the rotas, and nobody knows next week's shifts."
+    jobs = ["My brother is a tree surgeon and spends most of his working life on a rope.",
+            "My brother works in a shoe shop and comes home with stories about customers."]  # fmt: skip
+    stages = set()
+    for age in (24, 28, 45):
+        for i in range(1, 30):
+            unfit = unfit_tags(_persona(age=age, persona_id=f"p{i:05d}"))
+            student, working = fits_life(doctorate, unfit), fits_life(rota, unfit)
+            assert student != working  # one or the other, for good
+            assert not (student and age >= 32)
+            assert sum(fits_life(j, unfit) for j in jobs) == (0 if student else 1)
+            stages.add(student)
+    assert stages == {True, False}
