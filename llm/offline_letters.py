@@ -41,13 +41,9 @@ class Answering(NamedTuple):
 def what_was_sent(occasion: str) -> str:
     """How a reply names what the other person sent (``task_types.yaml`` reply occasions: "a card")."""
     noun = occasion.split()[-1]
-    return (
-        "the voice note"
-        if noun == "note" and "voice" in occasion
-        else f"your {noun}"
-        if noun in _SENT
-        else "your message"
-    )
+    if occasion == "a voice note":
+        return "the voice note"
+    return f"your {noun}" if noun in _SENT else "your message"
 
 
 _SENT = ("card", "letter", "note", "email")
@@ -86,9 +82,6 @@ def signoffs_for(relation: str, owner: str) -> list[str]:
     return _SIGNOFFS_CLOSE if relation in _CLOSE else _SIGNOFFS_WORK if relation in _WORK else _SIGNOFFS_OTHER
 
 
-# five words or fewer: they may recur within a history
-
-
 def message_draft(
     sentences: list[str],
     contact: Contact,
@@ -117,10 +110,10 @@ def message_draft(
         closing = None
     closing = ending or closing
     signoffs = signoffs_for(contact.relation, owner)
-    ending = f"{closing}\n\n" if closing else ""
+    last_line = f"{closing}\n\n" if closing else ""
     # one sign-off per person, as people sign to each of theirs (readers met a sister given four in turn)
     signoff = signoffs[zlib.crc32(contact.name.encode()) % len(signoffs)]
-    return f"{hello}\n\n{opener} {letter_body(sentences, k)}\n\n{ending}{signoff}\n{sign}"
+    return f"{hello}\n\n{opener} {letter_body(sentences, k)}\n\n{last_line}{signoff}\n{sign}"
 
 
 # A letter's points follow one another as a person links them, not as the notes list them: some open with

@@ -25,7 +25,7 @@ from schemas.core import SpeakingStyle
 from schemas.generation import Contact, SessionDraft, TurnDraft
 from schemas.taxonomy import TaskTypeSpec
 
-# What a request asks of a post or a cut, in its own words: the reply follows the words used.
+# Words people mix up, each for the one a proofread puts back ("there" for "their").
 _SWAPS = {"their": "there", "it's": "its", "you're": "your", "then": "than", "lose": "loose", "too": "to"}
 
 
