@@ -166,7 +166,11 @@ def write_task_session(
     if not held:
         return SessionDraft(turns=turns, signal_turn_index=0 if cue_index is not None else None, evidence=evidence)
     shown_held, held_fixes = _shown(task.id, held, rng, at_least_one=False) if task.id == "proofread" else (held, [])
-    ask = task.adds[(k + variant) % len(task.adds)].format(sentence=CUE)
+    if owner == "other":  # what is added is theirs too, and the user says so
+        first = slots_for(contact)["first"]
+        ask = _THEIRS_ADDED[(k + variant) % len(_THEIRS_ADDED)].format(first=first) + f"\n{CUE}"
+    else:
+        ask = task.adds[(k + variant) % len(task.adds)].format(sentence=CUE)
     p = None
     if kind is not None:
         phrasings = task.followups[kind]
@@ -221,6 +225,11 @@ def _shown(
             fixes += [fix] if fix else []
     return shown, fixes
 
+
+_THEIRS_ADDED = ("{first} wants this in too.", "More from {first}:", "{first} wrote this too.", "{first} missed a bit.")
+"""How the user adds a part of someone else's text: by their name. A blind reader took a bare "Mention
+this as well." in a father's reply for the user's own news, and the cue in it for the user's preference.
+Five words or fewer: they may recur."""
 
 _CUTS = frozenset({"shorter", "again"})
 """Follow-ups that ask for the text cut down (``task_types.yaml`` followups)."""

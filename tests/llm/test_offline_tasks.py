@@ -534,3 +534,14 @@ def test_a_count_of_mistakes_says_how_bad_they_were():
                         ([("teh", "the"), ("adn", "and"), ("fo", "of")], "Three, all small")):  # fmt: skip
         line = carry_out_followup("proofread", "count", 1, SENTENCES, fixes, ANA, "my weekly notes", "self", 0)
         assert line.startswith(word) and all(f"{w} for {r}" in line for w, r in fixes), line
+
+
+def test_a_part_added_to_someone_elses_text_is_said_to_be_theirs():
+    """A blind reader took "Mention this as well." in a father's reply for the user's own news, and the cue
+    in it for the user's preference: the user now adds their part by their name ("Tom wants this in too.")."""
+    for variant in range(8):
+        draft = _session("reply", variant, owner="other", add_last=True)
+        added = draft.turns[2].content
+        assert "Tom" in added.split("\n")[0] and not added.startswith(tuple(TASKS["reply"].adds)), added
+        own = _session("reply", variant, add_last=True).turns[2].content
+        assert "Tom" not in own.split("\n")[0], own
