@@ -118,10 +118,13 @@ def write_task_session(
     # a text cut down while a point is added drops two others whole to come back shorter, so it has four
     # points at least (five for a text to shorten, whose first answer dropped one): a reader met "Shorter" on
     # a draft of one point that came back with two. A shorter one asks for another change, with no reason
-    # (each kind's reasons are dealt in turn, and this is out of turn)
-    stand_in = kind in _CUTS and len(sentences) < (5 if task.id == "shorten" else 4)
+    # (each kind's reasons are dealt in turn, and this is out of turn). Nor does the user offer a call in
+    # someone else's message ("Say I'll ring this weekend?" in a father's reply to a neighbour).
+    too_short = len(sentences) < (5 if task.id == "shorten" else 4)
+    usable = lambda x: not (x in _CUTS and too_short) and not (x == "add_call" and owner == "other")  # noqa: E731
+    stand_in = kind is not None and not usable(kind)
     if stand_in:
-        kind = next(x for x in kinds[f % len(kinds) :] + kinds if x not in _CUTS)
+        kind = next((x for x in kinds[f % len(kinds) :] + kinds if usable(x)), None)
     # The first turn keeps two sentences at least for a text to shorten (one of them goes); an odd text
     # holds back its larger or its smaller half alike, so the focus is in either turn as often. A request
     # to cut the text down adds one point at most: "Shorter version? Forgot a bit." with three more points

@@ -545,3 +545,17 @@ def test_a_part_added_to_someone_elses_text_is_said_to_be_theirs():
         assert "Tom" in added.split("\n")[0] and not added.startswith(tuple(TASKS["reply"].adds)), added
         own = _session("reply", variant, add_last=True).turns[2].content
         assert "Tom" not in own.split("\n")[0], own
+
+
+def test_the_user_offers_no_call_in_someone_elses_message():
+    """ "Say I'll ring this weekend?" in a father's reply to a neighbour is the user offering a call in his
+    name: someone else's message asks for another change, or none."""
+    calls = ("call", "ring", "phone")
+    for task_id in ("message", "reply"):
+        for variant in range(12):
+            draft = _session(task_id, variant, followup=True, add_last=True, owner="other")
+            assert not any(w in draft.turns[2].content.lower() for w in calls), draft.turns[2].content
+    assert any(
+        any(w in _session("reply", v, followup=True, add_last=True).turns[2].content.lower() for w in calls)
+        for v in range(12)
+    )  # the user's own replies still may
