@@ -92,22 +92,18 @@ def fits(
     return not (young and relation in _CHILDREN and template not in tax.world.any_age)
 
 
-def render_news(template: str, contact: Contact) -> str:
-    """One world.yaml sentence about ``contact``; ``they`` agrees with its verb for they-pronouns."""
-    text = template.format(**slots_for(contact))
+def render_news(template: str, contact: Contact, named: bool = True) -> str:
+    """One world.yaml sentence about ``contact``; ``they`` agrees with its verb for they-pronouns. Not
+    ``named``, the person is their relation alone: "my sister" in someone else's text is that author's
+    sister, not the user's named one."""
+    slots = slots_for(contact)
+    if not named:
+        relation = contact.relation
+        slots |= {"who": relation, "contact": relation, "Who": relation[0].upper() + relation[1:]}
+        slots["Contact"] = slots["Who"]
+    text = template.format(**slots)
     if contact.pronoun == "they":
         text = text.replace("they has", "they have").replace("they is", "they are").replace("they was", "they were")
-    return text
-
-
-def unnamed(text: str, contact: Contact) -> str:
-    """``text`` (a world sentence rendered for ``contact``) with their name dropped after their relation:
-    "my sister" in someone else's text is that author's sister, not the user's named one."""
-    for who in (
-        f"{contact.relation} {contact.name}",
-        f"{contact.relation[0].upper()}{contact.relation[1:]} {contact.name}",
-    ):
-        text = text.replace(who, who.rsplit(" ", 1)[0])
     return text
 
 

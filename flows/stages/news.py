@@ -28,7 +28,7 @@ from llm.life import rules_read
 from llm.people import someone_elses, speaks_of
 from llm.seeding import rng_for
 from llm.timing import months_fitting
-from llm.world import fits, render_news, rendered_tags, unnamed
+from llm.world import fits, render_news, rendered_tags
 from schemas.core import Preference
 from schemas.generation import Contact
 from taxonomy import Taxonomy
@@ -259,11 +259,9 @@ class NewsSupply:
                         self.unfit | self.unfit_now
                     ):
                         continue
-                    news = render_news(template, person)
-                    if not named:
-                        news = unnamed(news, person)
-                        if person.name in news:  # a template that names them twice ("{first}")
-                            continue
+                    news = render_news(template, person, named)
+                    if not named and person.name in news:  # a template that names them by "{first}" too
+                        continue
                     self._tell(template)
                     del self.world[back]
                     return news
