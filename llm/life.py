@@ -28,6 +28,7 @@ import re
 import zlib
 from functools import lru_cache
 
+from llm.life_labels import labelled
 from llm.life_words import LIFE_WORDS, WORKPLACES, WORLD_PRONOUN_TAGS
 
 _COMPILED = {tag: re.compile(words.lower()) for tag, words in LIFE_WORDS.items()}
@@ -43,6 +44,8 @@ _TEENAGERS_FROM = 50  # a parent from this age has no toddler
 _GROWN_CHILDREN_FROM = 45  # someone younger has no son with a job of his own
 _CHILDREN_LEFT_HOME_FROM = 45  # someone younger whose household has no children has none
 _NO_SCHOOL_CHILDREN_FROM = 62  # the children of someone this old have left school
+_YOUNG_GROWN_FROM = 65  # the children of someone this old are past a first job, a degree, a first flat
+_LEARNER_UNTIL = 70  # someone this old takes no exams
 WORK_RELATIONS = ("my manager", "my coworker")
 """The people of a persona's working life: no catch-up message goes to them, and a retired persona has none."""
 
@@ -85,6 +88,10 @@ def unfit_tags(persona, world: dict | None = None) -> frozenset[str]:
         tags.add("teen")  # the children at home are small
     if persona.age < 50:
         tags.add("grandchildren")
+    if persona.age >= _YOUNG_GROWN_FROM:  # their children are past a first job and a first flat
+        tags.add("young_grown")
+    if persona.age >= _LEARNER_UNTIL:  # no coursework, exam fees or revision meet-ups
+        tags.add("learner")
     if persona.age < 23 or (persona.age < _CHILDREN_LEFT_HOME_FROM and persona.household not in _WITH_CHILDREN):
         tags.add("children")  # too young for children, or young enough that they would live at home
     tags.add("house" if lives_in_flat(persona) else "flat")
@@ -242,7 +249,7 @@ def life_tags(text: str) -> frozenset[str]:
 @lru_cache(maxsize=65536)
 def _tags_of(text: str) -> frozenset[str]:
     low = text.lower()
-    return frozenset(tag for tag, rx in _COMPILED.items() if rx.search(low))
+    return frozenset(tag for tag, rx in _COMPILED.items() if rx.search(low)) | labelled().get(low, frozenset())
 
 
 @lru_cache(maxsize=1024)

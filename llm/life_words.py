@@ -123,6 +123,11 @@ LIFE_WORDS = {
     r"her own flat|moved out|moved back home|engaged|wedding|mortgage|promotion)\b|"
     r"\b(?:first job|graduat\w*|his own flat|her own flat|engaged|mortgage|promotion)\b[^.!?]*\bmy (?:son|daughter)\b|"
     r"\b(?:kids|children) (?:have )?(?:left|flown) home|\bempty nest",
+    # a son or daughter just grown up (a first job, a degree, a first flat): not the child of someone past
+    # sixty-five, whose children are in their forties ("my son started his first job" from an eighty-year-old)
+    "young_grown": r"\bmy (?:son|daughter)\b[^.!?]*\b(?:first job|university|graduat\w*|his own flat|her own flat|"
+    r"moved out|moved back home|gap year|freshers?)\b|"
+    r"\b(?:first job|graduat\w*|his own flat|her own flat|gap year)\b[^.!?]*\bmy (?:son|daughter)\b",
     # a single person's life: not told by someone who lives with a partner
     "single_life": r"\b(?:the break-?up|broke up with|the divorce|my divorce|single again|dating apps?|first dates?|"
     r"my ex\b|my ex's|years together ended|since (?:we|my) split|since the split|a match who|my match)",
@@ -147,6 +152,9 @@ LIFE_WORDS = {
     "past_fifty": r"\bmy new (?:knee|hip)\b|\b(?:arrived|was|came) on my fiftieth\b|"
     r"\bmy (?:sixtieth|seventieth|eightieth)\b",
     "studying": r"\bmy revision\b|\brevision (?:notes|folders?|timetable|cards)\b|\bmy exam results\b",
+    # studying or sitting exams now, at any age a course is taken (taxonomy/life_labels.yaml lists most): not
+    # said past seventy, nor in a grandmother's notes ("the exam board sent my results")
+    "learner": r"\bmy (?:coursework|course reader|course portal)\b",
     # the home is not new: "our new flat" in March, then "nine years after moving in" and a loft the previous
     # owners painted shut; and the world's mum and dad are together: no widower who makes mum laugh
     "just_moved": r"\bour new (?:flat|place|house|home)\b|\bthe new flat\b|\bafter moving house\b|"

@@ -121,6 +121,7 @@ class OfflineGenerator:
                 followup=bool(req.extra_turns),
                 rng=rng,
                 add_last=added,
+                signer=req.user_name,
             )
         if req.filler_kind == "math":
             return self._math_session(req, rng)

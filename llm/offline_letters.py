@@ -29,13 +29,16 @@ only then: readers met "Sorry for the slow reply!" where nothing was late, and n
 
 
 class Answering(NamedTuple):
-    """What a reply answers: its reaction to the other person's news (``task_types.yaml`` ``their_news``),
-    whether the request said the reply was late, and what they sent ("your card", "the voice note"):
-    readers met cards and voice notes thanked for as "your message"."""
+    """What a letter answers and who signs it: for a reply, its reaction to the other person's news
+    (``task_types.yaml`` ``their_news``), whether the request said the reply was late, and what they sent
+    ("your card", "the voice note": readers met cards and voice notes thanked for as "your message"); for
+    any letter of the user's own, the user's first name it is signed with (readers met "[Your name]" under
+    eighty letters of one user)."""
 
     reaction: str = ""
     late: bool = False
     sent: str = "your message"
+    signer: str = "[Your name]"
 
 
 def what_was_sent(occasion: str) -> str:
@@ -52,7 +55,14 @@ _SENT = ("card", "letter", "note", "email")
 NOT_A_REPLY = Answering()
 # A reply answers what the other person asked (how the user is, how the week went) before the news; sad
 # news gets no "All well here" (readers: the drafts "never answer the other person's message")
-_ANSWERS = ["All well here, thanks!", "Busy here, but good.", "Not bad at all here.", "Things are fine here."]
+_ANSWERS = [
+    "All well here, thanks!",
+    "Busy here, but good.",
+    "Not bad at all here.",
+    "Things are fine here.",
+    "We're all fine here.",
+    "Ticking along nicely here.",
+]
 _SAD_ANSWERS = ["It's been a mixed time.", "Not an easy few weeks."]
 # A sign-off suits the reader: "Love," goes to family and close friends, never to a manager.
 _SIGNOFFS_CLOSE = ["Love,", "Take care,", "Speak soon,", "Lots of love,", "Cheers,", "All the best,"]
@@ -100,10 +110,10 @@ def message_draft(
         opener = opener.replace("your message", answering.sent)
         answers = _SAD_ANSWERS if grave(sentences) else _ANSWERS
         opener = " ".join(filter(None, (opener, answering.reaction, answers[(k // len(openers)) % len(answers)])))
-    # someone else's message goes to a reader the user never named ("an old friend"): a placeholder, as the
-    # user's own drafts sign off "[Your name]", rather than a bare "Hi," that reads as a name dropped
+    # someone else's message goes to a reader the user never named ("an old friend"): a placeholder rather
+    # than a bare "Hi," that reads as a name dropped; it is signed with their name, the user's with the user's
     hello = "Hi [Name]," if owner == "other" else f"Hi {address(contact)},"
-    sign = contact.name if owner == "other" else "[Your name]"
+    sign = contact.name if owner == "other" else answering.signer
     closings = _REPLY_CLOSINGS if reply else _CLOSINGS
     closing = closings[k % len(closings)]
     if closing in _CHEERFUL and grave(sentences):  # "Great to catch up." under a sister's redundancy
@@ -117,8 +127,10 @@ def message_draft(
 
 
 # A letter's points follow one another as a person links them, not as the notes list them: some open with
-# a link, in turn by position (never the first), so a cue point is linked as often as any other.
-_LINKS = ("Also, ", "", "Oh, and ", "", "Other news: ", "And ", "", "Apart from that, ")
+# a link, in turn by position (never the first), so a cue point is linked as often as any other. Most
+# follow unlinked: "Other news:" and "Apart from that," before a standing habit ("Apart from that, I feel
+# oddly lucky whenever ...") read as nonsense to readers, and each link came back a dozen times a history.
+_LINKS = ("Also, ", "", "", "Oh, and ", "", "And ", "")
 _LOWERED = frozenset({
     *("The", "My", "A", "An", "Our", "On", "When", "Whenever", "We", "At", "Last", "Every", "Someone", "Somebody"),
     *("After", "Yesterday", "There", "There's", "One", "In", "Since", "Two", "Three", "Four", "Six", "Ten", "Half"),
@@ -130,8 +142,11 @@ _LOWERED = frozenset({
 """Words that open the banks' sentences and are lowercased after a link; a sentence opening with any
 other word (a name, an unusual first word) is left unlinked rather than mis-cased. "I" needs no change."""
 # the last line before the sign-off (five words or fewer: they may recur); None: the letter ends on its news
-_CLOSINGS = ("How are things with you?", "Let me know your news.", None, "Hope all's well there.")
-_REPLY_CLOSINGS = ("Write back when you can.", None, "Great to catch up.", "Hope all's well there.")
+# (readers counted "Hope all's well there." twenty times in one history when both lists had it)
+_CLOSINGS = ("How are things with you?", "Let me know your news.", None, "Hope all's well there.",
+             "What are you up to?", None, "More soon.")  # fmt: skip
+_REPLY_CLOSINGS = ("Write back when you can.", None, "Great to catch up.", "Hope you're keeping well.", None,
+                   "Thanks again for writing.")  # fmt: skip
 _CHEERFUL = frozenset({"Great to catch up."})
 
 

@@ -26,8 +26,10 @@ _HASHTAGS = ["#weeknotes", "#littlewins", "#realLife", "#thisweek", "#catchingup
 _POST_OPENERS = {
     # no "Morning, everyone!": the history dates a session after it is written, evening as often as morning
     "friends": ["Hey all!", "Hello all,", "Hello, everyone!", "Hi all, a quick one.", "Hi everyone,"],
-    "family": ["Hi all!", "Hello lovely lot,", "Family news!", "Hi everyone,"],
-    "own": ["Life lately.", "This week, in brief.", "A few bits of news.", "Small news from me."],
+    # none counts the points: a post of one has "A few bits of news." over it, and an added point would
+    # change it (readers met both); nor calls a cartoon "Family news!"
+    "family": ["Hi all!", "Hello lovely lot,", "Hi family!", "Hi everyone,"],
+    "own": ["Life lately.", "This week, in brief.", "Today's news.", "Small news from me."],
 }
 _AUDIENCE = {"the family chat": "family", "the cousins' chat": "family", "my page": "own", "my feed": "own",
              "my status": "own"}  # fmt: skip
@@ -70,7 +72,7 @@ def _post_opener(occasion: str, k: int, sad: bool = False) -> str:
 
 
 _QUIET_OPENERS = ["Hi everyone,", "Hello all,", "Some news, everyone."]
-_QUIET_OWN = ["Some news.", "A few things from this week."]
+_QUIET_OWN = ["Some news.", "News from this week."]
 _QUIET_HASHTAGS = ["#thinkingofyou", "#sendinglove", "#family"]
 _JUDGED = (
     ("Just one, and a small one:", "Only one, easy to miss:", "Just the one:"),
@@ -93,7 +95,9 @@ def carry_out_followup(
         if kind == "add_call":
             # the last line before the sign-off, as asked ("End with a call offer?"), not a point among the news
             return "Added:\n\n" + message_draft(sentences, contact, owner, k, reply, answering, _CALL_LINES[p % 3])
-        return f"Subject: {_SUBJECTS[k % len(_SUBJECTS)]}\n\n" + message_draft(sentences, contact, owner, k)
+        return f"Subject: {_SUBJECTS[k % len(_SUBJECTS)]}\n\n" + message_draft(
+            sentences, contact, owner, k, reply, answering
+        )
     if task_id == "shorten":
         if kind == "title":  # above the text, where a heading goes (five words or fewer: it may recur)
             return f"With it, under a heading:\n\n{TITLES[(k + 2) % len(TITLES)]}\n\n" + " ".join(sentences)
@@ -107,7 +111,8 @@ def carry_out_followup(
             return "None, it was clean."
         judged = _JUDGED[min(n, 3) - 1]
         count = str(_COUNTS.get(n, n))
-        return judged[k % len(judged)].format(count=f"{count[0].upper()}{count[1:]}") + f" {listed}."
+        line = judged[k % len(judged)].format(count=count)  # "Only two, both small:", "Two, both easy slips:"
+        return f"{line[0].upper()}{line[1:]} {listed}."
     if kind == "hashtags":  # sad news takes one quiet tag, not "#realLife #weeknotes" under a diagnosis
         sad = grave(sentences)
         bank = _QUIET_HASHTAGS if sad else _HASHTAGS

@@ -147,6 +147,7 @@ def write_signal_session(
         rng=rng,
         add_last=added,
         followup_index=req.followup_variant,
+        signer=req.user_name,
     )
 
 
@@ -230,6 +231,7 @@ def write_forget_session(
             rng=rng,
             add_last=added,
             preamble=(f"{ask} {_ANYWAY[k % len(_ANYWAY)]} ", f"{consent}\n\n"),
+            signer=req.user_name,
         )
         return draft.model_copy(update={"signal_turn_index": 0, "evidence": None})
     return SessionDraft(

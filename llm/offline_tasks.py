@@ -98,12 +98,14 @@ def write_task_session(
     add_last: bool = False,
     preamble: tuple[str, str] = ("", ""),
     followup_index: int | None = None,
+    signer: str | None = None,
 ) -> SessionDraft:
     """A session of ``task`` on ``sentences`` (``cue_index``: which one is the cue, if any).
     ``preamble``: (what the user says before the ask, what the assistant says before its answer), e.g. a
     request to forget something said earlier and its consent. ``followup_index``: how many change
     requests this persona's earlier sessions of this kind made (cue sessions pass it): the change and its
-    reason are then dealt in turn, so a persona's cue sessions never repeat one.
+    reason are then dealt in turn, so a persona's cue sessions never repeat one. ``signer``: the user's first
+    name, which a letter of the user's own is signed with (none: a placeholder).
 
     With ``add_last`` the text comes in two parts: the user holds back its last half and adds it in a
     second turn ("Also add this. ..."), and the assistant works it in; with ``followup`` that second turn
@@ -151,7 +153,7 @@ def write_task_session(
     slots = slots_for(contact) | {"occasion": occasion}
     said, reaction = their_news(task, slots, owner, k, rng)
     asked = re.sub(r" +(\n|$)", r"\1", ask.format(text=CUE, said=said, **slots))
-    answering = Answering(reaction, _LATE.search(ask) is not None, what_was_sent(occasion))
+    answering = Answering(reaction, _LATE.search(ask) is not None, what_was_sent(occasion), signer or _UNSIGNED)
     user = voice(style, preamble[0] + asked, rng, block)
     evidence = shown[cue_index] if cue_index is not None else None
     intro = task.intros[k % len(task.intros)]
@@ -202,7 +204,9 @@ def write_task_session(
         fixed = [*fixes, *held_fixes]
         follow = carry_out_followup(task.id, kind, p, whole, fixed, contact, occasion, owner, k, len(held), answering)
         both = task.id == "proofread"  # else the follow-up is the text
-        reply = f"{reply}\n\n{follow}" if both else follow
+        # "How many mistakes were there?" is answered first, then the part just added, fixed (readers met
+        # the count at the very end, after the text, though it was what the user asked)
+        reply = (f"{follow}\n\n{reply}" if kind == "count" else f"{reply}\n\n{follow}") if both else follow
     turns.append(TurnDraft(role="assistant", content=reply))
     if held_cue is not None:
         return SessionDraft(turns=turns, signal_turn_index=2, evidence=shown_held[held_cue])
@@ -233,6 +237,8 @@ _THEIRS_ADDED = ("{first} wants this in too.", "More from {first}:", "{first} wr
 """How the user adds a part of someone else's text: by their name. A blind reader took a bare "Mention
 this as well." in a father's reply for the user's own news, and the cue in it for the user's preference.
 Five words or fewer: they may recur."""
+
+_UNSIGNED = Answering().signer
 
 _CUTS = frozenset({"shorter", "again"})
 """Follow-ups that ask for the text cut down (``task_types.yaml`` followups)."""

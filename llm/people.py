@@ -96,14 +96,14 @@ def someone_elses(
 ) -> frozenset[str]:
     """What a text written by ``author`` (the relation of the person the user relays it for, whose pronoun
     is ``pronoun``) may not say: ``SOMEONE_ELSES``; for someone ``retired`` a job of any kind ("our works
-    festive do", "a meeting at the office" in the notes of a ninety-year-old); for a child or a sibling of
+    festive do", "a meeting at the office" in the notes of a ninety-year-old) or exams; for a child or a sibling of
     the user, a brother or sister (the user's own other child or sibling, or the user: "my brother overseas"
     in Yara's notes, her brother living round the corner); a mother's words in a man's notes, a father's
     in a woman's ("another mum and I took over" in Bilal's). Cached: the filler stage asks for every
     candidate reader of every relayed text."""
     tags = set(SOMEONE_ELSES) | set(_AS_PARENT.get(pronoun, ()))
-    if author in retired:
-        tags |= {"work", *WORKPLACES}
+    if author in retired:  # nor studies: "the exam board sent my results" in a grandmother's notes
+        tags |= {"work", "studying", "learner", *WORKPLACES}
     if author in _SIBLING_AUTHORS:
         tags.add("sibling")
     if author == "my grandmother":  # her aunt would be past a hundred and ten, her sister no job-starter

@@ -173,12 +173,14 @@ def voice(style: SpeakingStyle | None, body: str, rng: random.Random, cue: str =
     asides = [a for a in style.asides if long or not _ABOUT_LENGTH.search(a)]
     closings = [c for c in style.closing if long or not _ABOUT_LENGTH.search(c)]
     chatty = style.verbosity in ("chatty", "verbose")
-    # a persona has a handful of each: at these rates a 32k history holds each phrase a few times, not
-    # 20-28 ("Anyway, thanks for reading!" x28, later "Thank you, you're very patient." x22 and an emoji on
-    # 94 turns of 145 sessions, read as a template to readers)
+    # a persona has a handful of each: at these rates a 32k history holds each phrase two to five times,
+    # not 20-28 ("Anyway, thanks for reading!" x28, later "Thank you, you're very patient." x22 and an emoji
+    # on 94 turns of 145 sessions, read as a template to readers; at twice these rates a reader still
+    # counted "Thank you, you're very patient." x14 and "Bear with me here." x10, and a "thanks for reading"
+    # closing the one-line follow-up that adds a point)
     grave = bool(_GRAVE.search(cue) or _GRAVE.search(text))
-    aside = rng.choice(asides) if asides and rng.random() < (0.3 if opening else 0.1) and not grave else ""
-    signs_off = (0.35 if opening else 0.15) if chatty else (0.25 if opening else 0.1)
+    aside = rng.choice(asides) if asides and rng.random() < (0.12 if opening else 0.03) and not grave else ""
+    signs_off = (0.2 if opening else 0.05) if chatty else (0.15 if opening else 0.04)
     closing = rng.choice(closings) if closings and rng.random() < signs_off else ""
     if aside and not (_words(aside) & _words(closing)):  # never "Long story, anyway. Anyway, thanks"
         parts.append(aside)

@@ -69,6 +69,9 @@ class SignalRequest(Record):
     relation: str | None = None
     previous_option_id: str | None = None
     hobbies: list[str] = Field(default_factory=list)
+    user_name: str | None = Field(
+        None, description="the user's first name: a draft of the user's own is signed with it"
+    )
     contact: Contact | None = Field(None, description="who the task is for (or, for who=other, whose text it is)")
     earlier_cue: str | None = Field(
         None, description="forget sessions: what the user (or the other person) actually said earlier"
@@ -108,6 +111,9 @@ class FillerRequest(Record):
     filler_kind: Literal["chat", "math", "explain", "code", "task"]
     style: SpeakingStyle | None = None
     hobbies: list[str] = Field(default_factory=list)
+    user_name: str | None = Field(
+        None, description="the user's first name: a draft of the user's own is signed with it"
+    )
     task_type: str | None = Field(None, description="filler_kind 'task': the persona's own task, of a signal task type")
     domain: str | None = Field(None, description="filler_kind 'task': a preference domain it touches without a cue")
     contact: Contact | None = None

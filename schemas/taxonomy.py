@@ -237,6 +237,18 @@ class LeansSpec(Record):
     leans: list[LeaningSentence] = Field(default_factory=list)
 
 
+class LifeLabelsSpec(Record):
+    """``taxonomy/life_labels.yaml``: sentences that readers gave a life detail the word rules of
+    ``llm.life_words`` miss ("after my son pushed a bead up his nose" is a small child's; "my work laptop is
+    ancient" is someone with a job). ``llm.life`` adds a listed sentence's tags to the ones its words carry, so
+    an eighty-year-old never tells of a toddler's ball pit, nor a retiree of the firm's new logo."""
+
+    labels: dict[str, list[str]] = Field(
+        description="a LIFE_WORDS tag (little, school_kids, teen, kids_at_home, grown_children, work, studying, "
+        "...) -> sentences, verbatim as a bank, a cue or a scenario request has them"
+    )
+
+
 class RetoldStory(Record):
     """Bank sentences that tell one story (an anecdote, a quirk, a standing fact) in other words, or of
     another person: "I once posted my house keys through our own letterbox" and "On Tuesday I posted my

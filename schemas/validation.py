@@ -35,6 +35,7 @@ from schemas.taxonomy import (
     DomainSpec,
     FillerSpec,
     LeansSpec,
+    LifeLabelsSpec,
     OverlapsSpec,
     PersonaAttributes,
     RetellingsSpec,
@@ -66,6 +67,7 @@ CONTRACT: dict[str, Any] = {
     "OverlapsSpec": OverlapsSpec,
     "RetellingsSpec": RetellingsSpec,
     "AreasSpec": AreasSpec,
+    "LifeLabelsSpec": LifeLabelsSpec,
 }
 
 

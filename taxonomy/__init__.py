@@ -42,6 +42,7 @@ from schemas.validation import RecordError, validate_record
 from taxonomy.cross_refs import (
     checked_areas,
     checked_leans,
+    checked_life_labels,
     checked_overlaps,
     checked_retellings,
     scenario_areas,
@@ -192,6 +193,9 @@ def _load(root: Path) -> Taxonomy:
     areas_path = root / "areas.yaml"
     areas = _validated(areas_path, _read_yaml(areas_path), "AreasSpec") if areas_path.exists() else None
     files += [areas_path] if areas is not None else []
+    labels_path = root / "life_labels.yaml"
+    labels = _validated(labels_path, _read_yaml(labels_path), "LifeLabelsSpec") if labels_path.exists() else None
+    files += [labels_path] if labels is not None else []
     tax = Taxonomy(
         domains=tuple(d for _, d in domains),
         attributes=attrs,
@@ -211,6 +215,8 @@ def _load(root: Path) -> Taxonomy:
         tax.apart.update(checked_overlaps(overlaps_path, overlaps, tax))
     if retold is not None:
         tax.story.update(checked_retellings(retold_path, retold, tax))
+    if labels is not None:
+        checked_life_labels(labels_path, labels, tax)
     if areas is not None:
         tax.area.update(checked_areas(areas_path, areas, tax))
         tax.scenario_area.update(scenario_areas(tax))

@@ -1,5 +1,5 @@
 """Cross-references between taxonomy files: the lists that name bank sentences or scenario options of
-other files (``leans.yaml``, ``overlaps.yaml``, ``retellings.yaml``, ``areas.yaml``).
+other files (``leans.yaml``, ``overlaps.yaml``, ``retellings.yaml``, ``areas.yaml``, ``life_labels.yaml``).
 
 A stale entry (a sentence edited since it was listed, an unknown scenario) is an error naming the file and
 the entry: it would otherwise silently do nothing. Called by ``taxonomy.load_taxonomy``.
@@ -37,6 +37,27 @@ def _sentence_groups(path: Path, groups, tax: Taxonomy, twice) -> dict:
                 raise TaxonomyError(f"{where}: {twice(out[sentence])}")
             out[sentence] = key
     return out
+
+
+def checked_life_labels(path: Path, spec, tax: Taxonomy) -> None:
+    """Check ``life_labels.yaml``: every tag is a ``LIFE_WORDS`` tag, and every sentence stands verbatim in a
+    bank, a cue or a scenario request (an edited sentence loses its label silently otherwise). ``llm.life``
+    reads the labels itself (``life_tags``), since its rules are asked about sentences, not a taxonomy."""
+    from llm.life_words import LIFE_WORDS
+
+    known = bank_sentences(tax) | {
+        text
+        for s in tax.scenarios.values()
+        for text in (s.request, *(c for o in s.options for c in (*o.cues, *o.change_cues)))
+    }
+    for tag, sentences in spec.labels.items():
+        if tag not in LIFE_WORDS:
+            raise TaxonomyError(f"{path}: labels.{tag}: not a tag of llm.life_words.LIFE_WORDS")
+        for j, sentence in enumerate(sentences):
+            if sentence not in known:
+                raise TaxonomyError(
+                    f"{path}: labels.{tag}[{j}]: not in any bank, cue or scenario request: {sentence!r}"
+                )
 
 
 def checked_retellings(path: Path, spec, tax: Taxonomy) -> dict[str, int]:

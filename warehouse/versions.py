@@ -49,6 +49,7 @@ ROW_SOURCES = (
     "llm/timing_signs.py",  # the season signs it reads
     "llm/life.py",  # which sentences and people fit a persona's life
     "llm/life_words.py",  # the words of each kind of life detail
+    "llm/life_labels.py",  # the life details readers gave sentences
     "llm/people.py",  # what a text may say of the person it is for or by
     "llm/voice.py",
     "llm/wording.py",

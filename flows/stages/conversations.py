@@ -190,6 +190,7 @@ def generate_conversations(
                     option_id=pref.option_id,
                     relation=pref.relation,
                     hobbies=persona.hobbies,
+                    user_name=persona.name.split()[0],
                     contact=contact,
                     news=supply.take(
                         size,

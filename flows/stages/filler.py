@@ -127,6 +127,7 @@ def generate_persona_filler(
                     filler_kind="task",
                     style=persona.style,
                     hobbies=persona.hobbies,
+                    user_name=persona.name.split()[0],
                     variant=CUE_VARIANTS + variant,
                     task_type=task_type,
                     contact=contact,

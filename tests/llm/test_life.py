@@ -769,3 +769,55 @@ def test_a_brother_studies_or_works_and_at_one_job():
             assert sum(fits_life(j, unfit) for j in jobs) == (0 if student else 1)
             stages.add(student)
     assert stages == {True, False}
+
+
+def test_readers_labels_keep_a_small_child_and_a_job_from_a_retiree(tax):
+    """The word rules know "toddler" and "my manager", not a bead up a son's nose or a work laptop; the
+    readers' labels (taxonomy/life_labels.yaml) give those sentences their tags, so an eighty-year-old living
+    with her partner tells of neither, while a young parent in work may tell of both."""
+    bead = "I spent Saturday at the walk-in clinic after my son pushed a bead up his nose."
+    laptop = "My work laptop is ancient, and its fan roars whenever I open more than two spreadsheets at once."
+    assert bead in {t for d in tax.domains for t in d.neutral} | {t for s in tax.scenarios.values() for t in s.topical}
+    assert {"little", "children"} <= life_tags(bead) and "work" in life_tags(laptop)
+    retiree = _persona(age=80, age_band="65+", occupation="retired", household="with partner")
+    parent = _persona(age=33, age_band="25-34", household="with partner and children")
+    assert not fits_life(bead, unfit_tags(retiree)) and not fits_life(laptop, unfit_tags(retiree))
+    assert fits_life(laptop, unfit_tags(parent))
+    assert fits_life(bead, unfit_tags(parent)) or "youngest_at_school" not in unfit_tags(parent)
+
+
+def test_a_first_job_is_a_young_grown_childs_not_an_eighty_year_olds_son(tax):
+    first_job = "My son started his first job in a restaurant kitchen this week and came home with a burn."
+    assert "young_grown" in life_tags(first_job)
+    retiree = _persona(age=80, age_band="65+", occupation="retired", household="with partner")
+    assert not fits_life(first_job, unfit_tags(retiree))
+    assert fits_life(first_job, unfit_tags(_persona(age=52, age_band="45-54", household="with partner")))
+
+
+def test_a_retiree_is_never_drawn_a_change_to_the_commute_yet_keeps_most_scenarios(tax):
+    """An option whose every change cue tells of a job ("the office moved across town, so the tram journey
+    became my paperback time") cannot be updated for a retiree, so the scenario is not drawn for one; most of
+    the 300 still are."""
+    from flows.stages.preferences import fits_persona
+
+    retiree = unfit_tags(_persona(age=80, age_band="65+", occupation="retired", household="with partner"))
+    worker = unfit_tags(_persona(age=40, occupation="teacher"))
+    commute = tax.scenarios["books.reading_slot"]
+    assert not fits_persona(commute, retiree) and fits_persona(commute, worker)
+    assert sum(fits_persona(s, retiree) for s in tax.scenarios.values()) >= 0.7 * len(tax.scenarios)
+
+
+def test_every_parenting_question_still_fits_some_parent(tax):
+    """The readers' child ages (``taxonomy/life_labels.yaml``) rule a toddler's bedtime out for a parent of
+    teenagers, and pocket money out for a parent of a baby; each parenting question still fits some parent."""
+    import itertools
+
+    from flows.stages.preferences import fits_persona
+
+    shapes = itertools.product((30, 34, 38, 42, 47, 52, 56), ("with partner and children", "single parent"), "ab")
+    parents = [
+        unfit_tags(_persona(persona_id=f"p{i:05d}", age=age, household=household, gender=("woman", "man")[g == "b"]))
+        for i, (age, household, g) in enumerate(shapes)
+    ]
+    parenting = [s for sid, s in tax.scenarios.items() if tax.domain_of[sid] == "parenting"]
+    assert parenting and all(any(fits_persona(s, unfit) for unfit in parents) for s in parenting)

@@ -185,6 +185,27 @@ def test_someone_elses_text_is_signed_as_theirs():
     assert reply.rstrip().endswith("Tom") and "[Your name]" not in reply
 
 
+@pytest.mark.parametrize("task_id", ["message", "reply"])
+def test_the_users_own_letters_are_signed_with_the_users_name(task_id):
+    """Readers met "[Your name]" under some eighty letters of one user: a letter of the user's own, and
+    each later version of it (an added point, a shorter one, a subject line, a call offer), is signed with
+    the user's first name; someone else's with theirs; without a name, a placeholder."""
+    for variant in range(8):
+        kw = dict(style=None, contact=ANA, sentences=[*SENTENCES, "I finally fixed the wobbly shelf."], cue_index=None)
+        own = write_task_session(
+            TASKS[task_id], **kw, owner="self", variant=variant, offset=0, followup=True, rng=random.Random(variant),
+            add_last=True, signer="Priya",
+        )  # fmt: skip
+        letters = [t.content for t in own.turns if t.role == "assistant"]
+        assert len(letters) == 2 and all(t.rstrip().endswith("\nPriya") for t in letters)
+        theirs = write_task_session(
+            TASKS[task_id], **kw, owner="other", variant=variant, offset=0, followup=False, rng=random.Random(1),
+            signer="Priya",
+        )  # fmt: skip
+        assert theirs.turns[1].content.rstrip().endswith("\nTom") and "Priya" not in theirs.turns[1].content
+    assert _session(task_id).turns[1].content.rstrip().endswith("[Your name]")
+
+
 def test_gold_letters_are_balanced_per_persona_and_do_not_cycle():
     ids = [f"p{p:05d}.r{r:03d}.h32k.mcq" for p in range(40) for r in range(16)]
     letters = _gold_letters(0, ids)
@@ -342,9 +363,19 @@ def test_no_message_occasion_is_one_a_person_gets_once():
         assert "long time" not in draft.turns[1].content.lower()
 
 
+def test_a_post_opener_never_counts_its_points():
+    """ "A few bits of news." stood over a post of one point, and became another opener once a point was
+    added: no opener claims how many points follow, and adding one keeps it."""
+    for variant in range(40):
+        draft = _session("post", variant=variant, add_last=True, cue_index=None, sentences=SENTENCES[:2])
+        first = draft.turns[1].content.split("\n\n", 1)[1].split("\n", 1)[0]  # after "Here's a post:"
+        second = draft.turns[3].content.split("\n", 1)[0]  # the post again, with the point added
+        assert not re.search(r"\b(?:few|bits|things|couple)\b", first, re.I) and first == second, (first, second)
+
+
 def test_a_post_for_someone_elses_own_page_opens_as_an_own_post():
     """'My cousin Amara asked me to turn her notes into a post for her feed' was answered 'Hi neighbours!'."""
-    own = {"Life lately.", "This week, in brief.", "A few bits of news.", "Small news from me."}
+    own = {"Life lately.", "This week, in brief.", "Today's news.", "Small news from me."}
     task = TASKS["post"]
     checked = 0
     for variant in range(len(task.asks_for_other) * len(task.occasions)):
@@ -559,3 +590,19 @@ def test_the_user_offers_no_call_in_someone_elses_message():
         any(w in _session("reply", v, followup=True, add_last=True).turns[2].content.lower() for w in calls)
         for v in range(12)
     )  # the user's own replies still may
+
+
+def test_how_many_mistakes_is_answered_before_the_fixed_part():
+    """Readers met "Four, all small slips: ..." at the very end of the reply, after the text, though the count
+    was what the user asked: the answer comes first, then the part just added, fixed."""
+    seen = 0
+    for variant in range(60):
+        draft = _session("proofread", variant, followup=True, add_last=True)
+        if not re.match(r"How many|Was it bad", draft.turns[2].content):
+            continue
+        reply = draft.turns[3].content
+        assert re.match(
+            r"(?:Just one|Only one|Just the one|None|(?:Only [a-z]+|[A-Z][a-z]+), (?:both|all|nothing|none))", reply
+        ), reply
+        seen += 1
+    assert seen >= 3

@@ -28,8 +28,9 @@ def test_a_chatty_persona_does_not_sign_off_every_turn_the_same_way(tax):
     greeted = [t for t in opening if not t.startswith("Can you")]
     assert 0.25 < len(greeted) / len(opening) < 0.55  # most people just ask
     signed = lambda turns: [c for t in turns for c in style.closing if c in t]  # noqa: E731
-    # fewer than half of the first turns: "Thank you, you're very patient." closed 22 of 145 sessions
-    assert len(signed(later)) / len(later) < 0.25 < len(signed(opening)) / len(opening) < 0.5
+    # about a fifth of the first turns: "Thank you, you're very patient." closed 22 of 145 sessions at twice
+    # that, 14 at 0.35; one of seven phrases on a fifth of 145 first turns is about four times each
+    assert len(signed(later)) / len(later) < 0.1 < len(signed(opening)) / len(opening) < 0.27
     greetings = Counter(next(g for g in style.greeting if t.startswith(g)) for t in greeted)
     assert len(greetings) >= 5 and greetings.most_common(1)[0][1] / len(greeted) < 0.3
     assert not any(t.startswith(tuple(style.greeting)) for t in later)

@@ -169,3 +169,21 @@ def test_every_bank_sentence_has_one_area_and_a_stale_or_doubled_entry_is_named(
     path.write_text(yaml.safe_dump(data))
     with pytest.raises(TaxonomyError, match=r"areas\.yaml.*hobbies"):
         load_taxonomy(root)
+
+
+def test_a_stale_or_unknown_life_label_is_named(tmp_path, tax):
+    """A life label whose sentence was edited would leave that detail unguarded; an unknown tag would guard
+    nothing. Both are errors naming the entry."""
+    root = _copy(tmp_path)
+    path = root / "life_labels.yaml"
+    data = yaml.safe_load(path.read_text())
+    assert data["labels"]["little"], "life_labels.yaml lists no small child's sentence"
+    data["labels"]["little"][2] = "A sentence that no bank holds any more, edited after the labelling."
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(TaxonomyError, match=r"life_labels\.yaml: labels\.little\[2\]: not in any bank, cue or"):
+        load_taxonomy(root)
+    data = yaml.safe_load((TAXONOMY_DIR / "life_labels.yaml").read_text())
+    data["labels"]["toddlerish"] = data["labels"].pop("little")
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(TaxonomyError, match=r"labels\.toddlerish: not a tag of llm\.life_words\.LIFE_WORDS"):
+        load_taxonomy(root)
