@@ -795,6 +795,8 @@ def test_a_first_job_is_a_young_grown_childs_not_an_eighty_year_olds_son(tax):
 
 
 def test_a_retiree_is_never_drawn_a_change_to_the_commute_yet_keeps_most_scenarios(tax):
+    from llm.life import lives_in_flat, pet_kind
+
     """An option whose every change cue tells of a job ("the office moved across town, so the tram journey
     became my paperback time") cannot be updated for a retiree, so the scenario is not drawn for one; most of
     the 300 still are."""
@@ -805,6 +807,11 @@ def test_a_retiree_is_never_drawn_a_change_to_the_commute_yet_keeps_most_scenari
     commute = tax.scenarios["books.reading_slot"]
     assert not fits_persona(commute, retiree) and fits_persona(commute, worker)
     assert sum(fits_persona(s, retiree) for s in tax.scenarios.values()) >= 0.7 * len(tax.scenarios)
+    alone = (_persona(persona_id=f"p{i:05d}", age=29, age_band="25-34", household="lives alone") for i in range(200))
+    renter = next(p for p in alone if lives_in_flat(p) and not pet_kind(p))  # in a flat with no animal
+    unfit = unfit_tags(renter)
+    assert not fits_persona(tax.scenarios["gardening.garden_boundary"], unfit)  # no garden fence of their own
+    assert sum(fits_persona(s, unfit) for s in tax.scenarios.values()) >= 0.7 * len(tax.scenarios)
 
 
 def test_every_parenting_question_still_fits_some_parent(tax):
