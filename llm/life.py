@@ -142,7 +142,7 @@ def unfit_tags(persona, world: dict | None = None) -> frozenset[str]:
         tags.add("studying")
     tags |= set(_AS_PARENT_OF_GENDER.get(persona.gender, ("as_mum", "as_dad")))
     pet = pet_kind(persona)  # a dog, a cat or no animal, for good
-    tags |= {"dog", "cat"} - {pet} | ({"petless"} if pet else {"pet"})
+    tags |= {"dog", "cat"} - {pet} | ({"petless"} if pet else {"pet"}) | ({"no_dog"} if pet == "dog" else set())
     tags.add("sibling_kids_small" if _siblings_kids_grown(persona) else "sibling_kids_grown")
     tags |= {"just_moved", "parents_apart", "no_car", "loft_unopened"}  # a settled home, parents together, a car
     young = persona.age < 32 and _coin(f"brother:{persona.persona_id}")  # a brother still studying, or at work

@@ -211,6 +211,8 @@ LIFE_WORDS = {
     r"\bbirthday sardine\b|\badopted a (?:two-year-old )?cat\b",
     "pet": r"\bold boy\b|\bmy animal\b|\bmy pets'?|\bour pets\b|\b(?:our|the) vet(?:'s)?\b(?! (?:nurse|school))|"
     r"\bkennel stay\b|\ba kennel for\b|\bthe annual booster\b",
+    # a home where no dog may live: not the home of the user's spaniel (a reader met both)
+    "no_dog": r"\banything that barks\b|\bno dogs allowed\b|\bbans dogs\b",
 }
 _HER_KIN = r"(?!'s (?:grandmother|gran|nan|mum|mother|sister|aunt|niece|cousin|daughter|godmother)\b)"
 _HIS_KIN = r"(?!'s (?:grandfather|grandad|dad|father|brother|uncle|nephew|cousin|son|godfather)\b)"

@@ -64,24 +64,15 @@ _ANSWERS = [
     "Ticking along nicely here.",
 ]
 _SAD_ANSWERS = ["It's been a mixed time.", "Not an easy few weeks."]
-# A sign-off suits the reader: "Love," goes to family and close friends, never to a manager.
-_SIGNOFFS_CLOSE = ["Love,", "Take care,", "Speak soon,", "Lots of love,", "Cheers,", "All the best,"]
+# A sign-off suits the reader: "Love," goes to family and close friends, never to a manager; a parent, a
+# child, a grandmother or a partner gets love, not "All the best," or "Cheers," (readers met a daughter
+# signed off "All the best" thirteen times while her brother got "Lots of love")
+_SIGNOFFS_FAMILY = ["Love,", "Lots of love,", "All my love,", "With love,"]
+_SIGNOFFS_CLOSE = ["Love,", "Take care,", "Speak soon,", "Lots of love,", "Cheers,", "See you soon,"]
 _SIGNOFFS_WORK = ["Best,", "Many thanks,", "Kind regards,", "All the best,"]
 _SIGNOFFS_OTHER = ["Take care,", "Speak soon,", "Best,", "Cheers,", "All the best,"]
-_CLOSE = frozenset(
-    [
-        "my sister",
-        "my brother",
-        "my partner",
-        "my mum",
-        "my dad",
-        "my son",
-        "my daughter",
-        "my grandmother",
-        "my best friend",
-        "my cousin",
-    ]
-)
+_FAMILY = frozenset(["my partner", "my mum", "my dad", "my son", "my daughter", "my grandmother"])
+_CLOSE = frozenset(["my sister", "my brother", "my best friend", "my cousin"])
 _WORK = frozenset(WORK_RELATIONS)
 
 
@@ -89,6 +80,8 @@ def signoffs_for(relation: str, owner: str) -> list[str]:
     """Sign-offs that suit a message to ``relation`` (someone else's message: neutral ones)."""
     if owner == "other":
         return _SIGNOFFS_OTHER
+    if relation in _FAMILY:
+        return _SIGNOFFS_FAMILY
     return _SIGNOFFS_CLOSE if relation in _CLOSE else _SIGNOFFS_WORK if relation in _WORK else _SIGNOFFS_OTHER
 
 

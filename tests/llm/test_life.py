@@ -828,3 +828,19 @@ def test_every_parenting_question_still_fits_some_parent(tax):
     ]
     parenting = [s for sid, s in tax.scenarios.items() if tax.domain_of[sid] == "parenting"]
     assert parenting and all(any(fits_persona(s, unfit) for unfit in parents) for s in parenting)
+
+
+def test_a_dog_owners_home_never_bans_anything_that_barks(tax):
+    """A reader met "the flat's lease bans anything that barks" beside the user's old spaniel: that sentence
+    is for a home without a dog (it is a cue: the user keeps rabbits), so a dog owner is never drawn it."""
+    from llm.life import pet_kind
+
+    lease = next(
+        c for o in tax.scenarios["pets.shelter_adoption"].options for c in o.cues if "anything that barks" in c
+    )
+    people = [_persona(persona_id=f"p{i:05d}", household="lives alone") for i in range(60)]
+    owners = [p for p in people if pet_kind(p) == "dog"]
+    others = [p for p in people if pet_kind(p) != "dog"]
+    assert owners and others
+    assert not any(fits_life(lease, unfit_tags(p)) for p in owners)
+    assert any(fits_life(lease, unfit_tags(p)) for p in others)

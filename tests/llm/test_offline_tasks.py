@@ -282,8 +282,8 @@ def test_a_message_signs_off_as_one_would_to_its_reader(relation):
         endings.add(draft.turns[1].content.splitlines()[-2])
     if relation in ("my manager", "my coworker", "my neighbour", "my roommate"):
         assert not any("love" in e.lower() for e in endings), endings
-    if relation in ("my mum", "my partner"):
-        assert "Love," in endings
+    if relation in ("my mum", "my dad", "my son", "my daughter", "my grandmother", "my partner"):
+        assert all("love" in e.lower() for e in endings), endings  # never "All the best," to a daughter
     for name in ("Tom", "Ana"):  # the same person, the same sign-off in every message
         contact = Contact(name=name, relation=relation, pronoun="he")
         signs = {
