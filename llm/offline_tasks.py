@@ -194,6 +194,8 @@ def write_task_session(
         given = bool(reasons) and dealt and rng.random() < 0.5
         reason = " " + reasons[j % len(reasons)].format(**slots) if given else ""
         ask = f"{phrasings[p]}{reason} {ask}"
+    if rng.random() < REACTION_SHARE and not ask.startswith(_REACTED):  # "Looks good. Also add this."
+        ask = f"{_REACTIONS[(k + variant) % len(_REACTIONS)]} {ask}"
     turns.append(TurnDraft(role="user", content=voice(style, ask, rng, " ".join(shown_held), opening=False)))
     whole = [*sentences, *held]
     reply = add_to_product(task.id, sentences, held, held_fixes, contact, occasion, owner, k, answering)
@@ -239,6 +241,12 @@ this as well." in a father's reply for the user's own news, and the cue in it fo
 Five words or fewer: they may recur."""
 
 _UNSIGNED = Answering().signer
+
+REACTION_SHARE = 0.3
+"""The share of second user turns that first say what the user thinks of the draft: readers found that in
+221 user turns the user never once reacted to what the assistant wrote."""
+_REACTIONS = ("Looks good.", "Perfect, thanks.", "That's great.", "Lovely.", "Spot on.", "Great, thanks.")
+_REACTED = ("Nice", "Thanks", "Great", "Perfect", "Lovely")  # follow-ups that already open on a reaction
 
 _CUTS = frozenset({"shorter", "again"})
 """Follow-ups that ask for the text cut down (``task_types.yaml`` followups)."""

@@ -73,6 +73,8 @@ snap", "years ago") fit any month (``_HABITUAL``)."""
 SIGNS_EVEN_IN_HABITS: tuple[tuple[str, frozenset[int]], ...] = (
     # news in the months after it (which can fall in early March), not as August news
     (r"\bpancake day\b.*\bthis year\b", frozenset({4, 5, 6})),
+    # a habit that says the time is near: told as the UK tax year (April) nears, not in July (met by a reader)
+    (r"\bend of the tax year always creeps up\b", frozenset({2, 3, 4})),
 )
 """Signs that date this year's time even inside a habit ("Every Pancake Day ..., and this year was no
 exception": Pancake Day has passed)."""

@@ -606,3 +606,22 @@ def test_how_many_mistakes_is_answered_before_the_fixed_part():
         ), reply
         seen += 1
     assert seen >= 3
+
+
+def test_the_user_sometimes_says_what_they_think_of_the_draft_before_asking_more():
+    """Readers found that in 221 user turns the user never once reacted to what the assistant wrote. Some
+    second turns now open on a short reaction ("Looks good."), cue and non-cue sessions alike, and never
+    two in a row ("Nice. Looks good. Can you make it shorter?")."""
+    from llm.offline_tasks import _REACTIONS
+
+    def second_turns(cue_index):
+        return [
+            _session(t, v, followup=f, add_last=True, cue_index=cue_index, seed=v + 50 * f).turns[2].content
+            for t in TASKS for v in range(20) for f in (False, True)
+        ]  # fmt: skip
+
+    for cue_index in (0, None):
+        turns = second_turns(cue_index)
+        reacted = [t for t in turns if t.startswith(_REACTIONS)]
+        assert 0.15 < len(reacted) / len(turns) < 0.45
+        assert not any(t.split(". ", 1)[1].startswith(("Nice", "Thanks", "Great")) for t in reacted)
