@@ -68,7 +68,7 @@ LIFE_WORDS = {
     # children living at home, at two stages a reader keeps apart: small ones and teenagers
     "kids_at_home": r"\bthe (?:kids|children|twins)\b(?! (?:next door|from|at school|of|on|in (?:the|our) street))|"
     r"\b(?:our|the) (?:two )?(?:boys|girls)\b|\bschool run\b|\bbedtime stor|"
-    r"\bboth (?:kids|children)\b",
+    r"\bboth (?:kids|children)\b|\bchildcare\b|\bfamily ticket\b|\bwho's having the kids\b",
     "little": r"\bstabilisers\b|\bcoin-operated (?:rocket|ride|horse)\b|"
     r"\b(?:toddlers?|little ones?|car seats?|pushchair|buggy|pram|potty|the twins arrived|"
     r"nursery pick-?up|playgroup|spelling tests?|bath ?time|school gates?|primary school|joined-up|front tooth|"
@@ -157,7 +157,8 @@ LIFE_WORDS = {
     "learner": r"\bmy (?:coursework|course reader|course portal)\b",
     # the home is not new: "our new flat" in March, then "nine years after moving in" and a loft the previous
     # owners painted shut; and the world's mum and dad are together: no widower who makes mum laugh
-    "just_moved": r"\bour new (?:flat|place|house|home)\b|\bthe new flat\b|\bafter moving house\b|"
+    "just_moved": r"\b(?:our|my) new (?:flat|place|house|home)\b|\bthe new flat\b|\bafter moving house\b|"
+    r"\bmoved in together (?:\w+ )?(?:weeks?|months?) ago\b|\bmerging our two\b|"
     r"\bhousewarming\b|\bwe moved house this\b|\bkeys to our new\b|\bsince the move\b|\bmy removal boxes\b|"
     r"\ba month into life in\b|\bin the new place\b|\bat the new place\b|\b(?:our|the) old flat\b|"
     r"\bwhen I moved here\b|\bmoving to the city\b|\bafter moving to the edge\b|\bsince moving near\b|"
@@ -201,7 +202,7 @@ LIFE_WORDS = {
     "aunt_uncle": r"\bmy (?:great-)?(?:aunt|auntie|uncle)s?\b",
     # the writer is a mother or a father: "another mum and I took over" is not a man's, nor his notes'
     "as_mum": r"\b(?:another|other|fellow) mums?\b|\bus mums\b|\b(?:sports )?bra\b|\bmy handbag\b|\bher bridesmaid\b",
-    "as_dad": r"\b(?:another|other|fellow) dads?\b|\bus dads\b",
+    "as_dad": r"\b(?:another|other|fellow) dads?\b|\bus dads\b|\bmy (?:beard|whiskers|moustache)\b",
     # the user's own animal: a dog or a cat for good ("our old boy" barking at waves and getting a birthday
     # sardine on a saucer is what a reader met), or any animal ("our vet", "the old boy")
     "dog": r"\b(?:my|our|the) (?:(?:new|young|rescue|old) )?(?:dog|puppy|spaniel|lurcher|terrier|collie|collie pup|"

@@ -203,7 +203,9 @@ def write_task_session(
         whole_text = reply.replace(" ".join(held), " ".join(whole), 1)
         reply = f"With a heading on top:\n\n{TITLES[k % len(TITLES)]}\n\n{whole_text}"
     elif kind is not None:
-        fixed = [*fixes, *held_fixes]
+        # "How many mistakes were there?" asks of the text already checked, not of the part it comes with
+        # (readers met "Four ..." counting typos of the lines just pasted, whose fixes follow anyway)
+        fixed = fixes if kind == "count" else [*fixes, *held_fixes]
         follow = carry_out_followup(task.id, kind, p, whole, fixed, contact, occasion, owner, k, len(held), answering)
         both = task.id == "proofread"  # else the follow-up is the text
         # "How many mistakes were there?" is answered first, then the part just added, fixed (readers met

@@ -92,7 +92,10 @@ def persona_banks(
         )
     # each once event and retold story in one sentence of one half (flows.stages.told_once)
     kinds = ("topical", "near", "far", "habits", "world")
-    kept = keep_told_once([getattr(banks, n) for n in kinds], persona_id, half, cue_share, tax)
+    # and none a cue of its preferences tells (any of the option's cues: the backend picks one later)
+    options = (tax.option(p.scenario_id, p.option_id) for p in preferences)
+    cues = tuple(c for o in options for c in (*o.cues, *o.change_cues))
+    kept = keep_told_once([getattr(banks, n) for n in kinds], persona_id, half, cue_share, tax, cues)
     for name, bank in zip(kinds, kept, strict=True):
         setattr(banks, name, bank)
     return banks

@@ -18,11 +18,14 @@ from functools import lru_cache
 from taxonomy import Taxonomy
 
 
-def keep_told_once(banks: list[list[str]], persona_id: str, half: int, share: int, tax: Taxonomy) -> list[list[str]]:
+def keep_told_once(
+    banks: list[list[str]], persona_id: str, half: int, share: int, tax: Taxonomy, cues: tuple[str, ...] = ()
+) -> list[list[str]]:
     """``banks`` (each popped from its end, so its last sentence is told first) with every sentence left
     out that tells an event or story already kept, or one dealt to the other half (half 0 gets one event
-    in ``share``)."""
-    seen: set[str] = set()
+    in ``share``), or one that a cue the persona may be given tells (``cues``: a reader met "my student
+    loan is finally paid off" in a bank sentence and the student loan paperwork in a cue)."""
+    seen: set[str] = {e for cue in cues for e in told(cue, tax)}
     out = []
     for bank in banks:
         kept = []

@@ -780,7 +780,7 @@ def test_readers_labels_keep_a_small_child_and_a_job_from_a_retiree(tax):
     assert bead in {t for d in tax.domains for t in d.neutral} | {t for s in tax.scenarios.values() for t in s.topical}
     assert {"little", "children"} <= life_tags(bead) and "work" in life_tags(laptop)
     retiree = _persona(age=80, age_band="65+", occupation="retired", household="with partner")
-    parent = _persona(age=33, age_band="25-34", household="with partner and children")
+    parent = _persona(age=33, age_band="25-34", household="with partner and children", occupation="accountant")
     assert not fits_life(bead, unfit_tags(retiree)) and not fits_life(laptop, unfit_tags(retiree))
     assert fits_life(laptop, unfit_tags(parent))
     assert fits_life(bead, unfit_tags(parent)) or "youngest_at_school" not in unfit_tags(parent)
@@ -803,10 +803,13 @@ def test_a_retiree_is_never_drawn_a_change_to_the_commute_yet_keeps_most_scenari
     from flows.stages.preferences import fits_persona
 
     retiree = unfit_tags(_persona(age=80, age_band="65+", occupation="retired", household="with partner"))
-    worker = unfit_tags(_persona(age=40, occupation="teacher"))
+    worker = unfit_tags(_persona(age=40, occupation="accountant"))
     commute = tax.scenarios["books.reading_slot"]
     assert not fits_persona(commute, retiree) and fits_persona(commute, worker)
     assert sum(fits_persona(s, retiree) for s in tax.scenarios.values()) >= 0.7 * len(tax.scenarios)
+    nurse = unfit_tags(_persona(age=40, occupation="nurse"))  # no office: no commute to one either
+    assert not fits_persona(commute, nurse)
+    assert sum(fits_persona(s, nurse) for s in tax.scenarios.values()) >= 0.7 * len(tax.scenarios)
     alone = (_persona(persona_id=f"p{i:05d}", age=29, age_band="25-34", household="lives alone") for i in range(200))
     renter = next(p for p in alone if lives_in_flat(p) and not pet_kind(p))  # in a flat with no animal
     unfit = unfit_tags(renter)

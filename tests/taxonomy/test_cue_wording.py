@@ -130,7 +130,10 @@ def test_every_option_has_a_change_cue_any_persona_can_say_on_any_date():
         # retiree is never drawn an option whose every change cue goes to the office, nor someone in a flat
         # one whose every change cue is in the garden (``taxonomy/life_labels.yaml`` tags most of them),
         # and each still has most scenarios to draw from (tests/llm/test_life.py)
-        working = {"work", "learner", "young_grown", "house", "flat", "dog", "cat", "pet", "petless"}
+        from llm.life_words import WORKPLACES
+
+        working = {"work", "learner", "young_grown", "house", "flat", "dog", "cat", "pet", "petless", *WORKPLACES}
+        working |= {"as_mum", "as_dad"}  # a beard's oil, a sports bra: a persona of the other sex is never drawn it
         allowed = (lenient if domain.domain in {"parenting", "relationships"} else set()) | couple | working
         for scenario in domain.scenarios:
             # the animal a question names ("my dog", "my animal") is the user's: whoever is drawn it has one
