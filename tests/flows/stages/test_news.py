@@ -330,3 +330,17 @@ def test_someone_elses_text_never_names_the_users_people_nor_tells_a_habit_of_th
             told += 1
             assert not any(name in sentence for name in names), sentence
     assert told >= 10
+
+
+def test_an_event_a_cue_tells_is_not_told_again_by_a_bank_sentence(tax):
+    """A reader met "my student loan is finally paid off" (a bank sentence) and "I did my student loan
+    paperwork" (a cue) in one history: an event a cue of the persona's preferences may tell is left out of
+    its banks, in both halves."""
+    from flows.stages.told_once import keep_told_once, once_events
+
+    paid = "I got a letter saying my student loan is finally paid off, eleven years after I graduated."
+    cue = "I did my student loan paperwork through a guided online form in twenty minutes."
+    assert once_events(paid, tax) and once_events(paid, tax) == once_events(cue, tax)
+    assert keep_told_once([[paid]], "p00001", 0, 1, tax) == [[paid]]  # told when no cue tells it (share 1: half 0)
+    for half in (0, 1):
+        assert keep_told_once([[paid]], "p00001", half, 1, tax, cues=(cue,)) == [[]]
