@@ -19,41 +19,17 @@ import re
 from llm.offline_letters import Answering, message_draft, what_was_sent
 from llm.offline_products import TITLES, add_to_product, carry_out_followup, fixes_line, post_text
 from llm.rewrite import shorter
-from llm.voice import CUE, misspell, voice
+from llm.voice import CUE, introduce_error, voice
 from llm.world import slots_for
 from schemas.core import SpeakingStyle
 from schemas.generation import Contact, SessionDraft, TurnDraft
 from schemas.taxonomy import TaskTypeSpec
-
-# Words people mix up, each for the one a proofread puts back ("there" for "their").
-_SWAPS = {"their": "there", "it's": "its", "you're": "your", "then": "than", "lose": "loose", "too": "to"}
 
 
 def _sentence(text: str) -> str:
     text = text.strip()
     text = text[0].upper() + text[1:]
     return text if text[-1] in ".!?" else text + "."
-
-
-def _introduce_error(sentence: str, rng: random.Random) -> tuple[str, tuple[str, str] | None]:
-    """One real, recoverable error in ``sentence``: (wrong sentence, (wrong word, right word)) or no error."""
-    words = sentence.split(" ")
-    swaps = [i for i, w in enumerate(words) if w.lower() in _SWAPS]
-    long_words = [i for i, w in enumerate(words) if w.isalpha() and w.islower() and len(w) >= 6]
-    if swaps and rng.random() < 0.3:
-        i = rng.choice(swaps)
-        wrong = _SWAPS[words[i].lower()]
-    elif long_words:
-        i = rng.choice(long_words)
-        w = words[i]
-        wrong = misspell(w, rng)
-        if wrong == w or wrong in words:  # a swap of two like letters, or a word the sentence has
-            return sentence, None
-    else:
-        return sentence, None
-    right = words[i]
-    words[i] = wrong
-    return " ".join(words), (wrong, right)
 
 
 def ask_and_occasion(asks: list[str], occasions: list[str], k: int) -> tuple[str, str]:
@@ -227,12 +203,12 @@ def _shown(
         return shown, fixes
     for i, s in enumerate(sentences):
         if rng.random() < 0.7 or (at_least_one and i == len(sentences) - 1 and not fixes):
-            shown[i], fix = _introduce_error(s, rng)
+            shown[i], fix = introduce_error(s, rng)
             if fix:
                 fixes.append(fix)
     for i, s in enumerate(sentences):  # the last sentence had no word to get wrong: an earlier one has
         if at_least_one and not fixes and shown[i] == s:
-            shown[i], fix = _introduce_error(s, rng)
+            shown[i], fix = introduce_error(s, rng)
             fixes += [fix] if fix else []
     return shown, fixes
 

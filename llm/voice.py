@@ -1,6 +1,7 @@
 """A persona's speaking style applied to a user turn: greeting, closing, aside, emoji, casing, typos.
 
-The offline writers render every user turn through ``voice``. Typos never touch capitalised words (so
+The offline writers render every user turn through ``voice``; ``introduce_error`` plants the one real,
+recoverable error a proofread text carries per sentence (a word people mix up, or a mistyped one). Typos never touch capitalised words (so
 names and sentence starts stay intact), and the implicit cue is inserted after the voice is applied, so
 typos and lowercasing never garble it. Style phrases are short (five words or fewer), which keeps them
 outside the sentence-uniqueness gate of signal sessions (``warehouse.checks``).
@@ -128,6 +129,31 @@ def misspell(word: str, rng: random.Random) -> str:
     if kind < 0.75:
         return word[:j] + word[j + 1 :]
     return word[: j + 1] + word[j:]
+
+
+# Words people mix up, each for the one a proofread puts back ("there" for "their").
+_MIXED_UP = {"their": "there", "it's": "its", "you're": "your", "then": "than", "lose": "loose", "too": "to"}
+
+
+def introduce_error(sentence: str, rng: random.Random) -> tuple[str, tuple[str, str] | None]:
+    """One real, recoverable error in ``sentence``: (wrong sentence, (wrong word, right word)) or no error."""
+    words = sentence.split(" ")
+    swaps = [i for i, w in enumerate(words) if w.lower() in _MIXED_UP]
+    long_words = [i for i, w in enumerate(words) if w.isalpha() and w.islower() and len(w) >= 6]
+    if swaps and rng.random() < 0.3:
+        i = rng.choice(swaps)
+        wrong = _MIXED_UP[words[i].lower()]
+    elif long_words:
+        i = rng.choice(long_words)
+        w = words[i]
+        wrong = misspell(w, rng)
+        if wrong == w or wrong in words:  # a swap of two like letters, or a word the sentence has
+            return sentence, None
+    else:
+        return sentence, None
+    right = words[i]
+    words[i] = wrong
+    return " ".join(words), (wrong, right)
 
 
 GREETING_SHARE = 0.4

@@ -40,8 +40,7 @@ def test_typos_are_of_the_kinds_people_make_and_a_proofread_undoes_each():
     """Readers found every typo "two swapped letters", in the asks and the proofreads alike: a mistyped
     word now also drops or doubles a letter, or is a word people really misspell ("definately"); the
     proofread's list of fixes still gives back the sentence as meant."""
-    from llm.offline_tasks import _introduce_error
-    from llm.voice import MISSPELT, misspell
+    from llm.voice import MISSPELT, introduce_error, misspell
 
     kinds = set()
     for seed in range(200):
@@ -54,7 +53,7 @@ def test_typos_are_of_the_kinds_people_make_and_a_proofread_undoes_each():
     sentence = "I definitely booked the restaurant for Wednesday evening, and everybody remembered."
     fixed_back = set()
     for seed in range(60):
-        shown, fix = _introduce_error(sentence, random.Random(seed))
+        shown, fix = introduce_error(sentence, random.Random(seed))
         if fix:
             wrong, right = fix
             assert shown != sentence and shown.replace(wrong, right, 1) == sentence
