@@ -120,6 +120,10 @@ def write_task_session(
     ask, occasion = ask_and_occasion(asks, task.occasions, k)
     if owner == "other" and occasion.startswith("my "):  # "his blog", not the user's
         occasion = slots_for(contact)["their"] + occasion[2:]
+    elif owner == "other" and contact.relation not in _RELATIVES:  # a coworker writes for his own family
+        occasion = re.sub(
+            r"^the (family|cousins')", lambda m: f"{slots_for(contact)['their']} {_KIN_OF[m[1]]}", occasion
+        )
     sentences = [_sentence(s) for s in sentences]
     shown, fixes = _shown(task.id, sentences, rng)
     if task.id in ("message", "reply") and rng.random() < 0.5:
@@ -225,6 +229,13 @@ REACTION_SHARE = 0.3
 221 user turns the user never once reacted to what the assistant wrote."""
 _REACTIONS = ("Looks good.", "Perfect, thanks.", "That's great.", "Lovely.", "Spot on.", "Great, thanks.")
 _REACTED = ("Nice", "Thanks", "Great", "Perfect", "Lovely")  # follow-ups that already open on a reaction
+
+_RELATIVES = frozenset({"my sister", "my brother", "my partner", "my mum", "my dad", "my son", "my daughter",
+                        "my grandmother", "my cousin"})  # fmt: skip
+_KIN_OF = {"family": "family's", "cousins'": "cousins'"}
+"""Someone else's text for "the family chat" is for the user's family only when they are family: a
+coworker's or a neighbour's goes to theirs (readers met a coworker's paragraph for "the family update
+email" and a neighbour's post for the user's family chat)."""
 
 _CUTS = frozenset({"shorter", "again"})
 """Follow-ups that ask for the text cut down (``task_types.yaml`` followups)."""

@@ -1,10 +1,10 @@
 """A persona's speaking style applied to a user turn: greeting, closing, aside, emoji, casing, typos.
 
 The offline writers render every user turn through ``voice``; ``introduce_error`` plants the one real,
-recoverable error a proofread text carries per sentence (a word people mix up, or a mistyped one). Typos never touch capitalised words (so
-names and sentence starts stay intact), and the implicit cue is inserted after the voice is applied, so
-typos and lowercasing never garble it. Style phrases are short (five words or fewer), which keeps them
-outside the sentence-uniqueness gate of signal sessions (``warehouse.checks``).
+recoverable error a proofread text carries per sentence (a word people mix up, or a mistyped one). Typos
+never touch capitalised words (so names and sentence starts stay intact), and the implicit cue is inserted
+after the voice is applied, so typos and lowercasing never garble it. Style phrases are short (five words or
+fewer), which keeps them outside the sentence-uniqueness gate of signal sessions (``warehouse.checks``).
 """
 
 from __future__ import annotations

@@ -625,3 +625,22 @@ def test_the_user_sometimes_says_what_they_think_of_the_draft_before_asking_more
         reacted = [t for t in turns if t.startswith(_REACTIONS)]
         assert 0.15 < len(reacted) / len(turns) < 0.45
         assert not any(t.split(". ", 1)[1].startswith(("Nice", "Thanks", "Great")) for t in reacted)
+
+
+def test_a_coworkers_text_goes_to_their_family_not_the_users():
+    """Readers met a coworker's paragraph "for the family update email" and a neighbour's post for "the family
+    chat": someone else's text that goes to a family goes to their own, unless they are the user's family."""
+    seen = 0
+    for task_id in ("proofread", "post"):
+        task = TASKS[task_id]
+        for variant in range(len(task.asks_for_other) * len(task.occasions)):
+            for relation, theirs in (("my coworker", True), ("my sister", False)):
+                contact = Contact(name="Tom", relation=relation, pronoun="he")
+                ask = write_task_session(
+                    task, style=None, contact=contact, owner="other", sentences=SENTENCES, cue_index=None,
+                    variant=variant, offset=0, followup=False, rng=random.Random(variant),
+                ).turns[0].content  # fmt: skip
+                if "family" in ask or "cousins'" in ask:
+                    seen += 1
+                    assert ("his family's" in ask or "his cousins'" in ask) == theirs, (relation, ask)
+    assert seen >= 8
