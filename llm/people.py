@@ -106,8 +106,8 @@ def someone_elses(
         tags |= {"work", "studying", "learner", *WORKPLACES}
     if author in _SIBLING_AUTHORS:
         tags.add("sibling")
-    if author == "my grandmother":  # her aunt would be past a hundred and ten, her sister no job-starter
-        tags |= {"aunt_uncle", "sibling"}
+    if author == "my grandmother":  # her aunt would be past a hundred and ten, her sister no job-starter;
+        tags |= {"aunt_uncle", "sibling", "partnered"}  # and the world has no grandfather ("my partner forgot")
     return frozenset(tags)
 
 

@@ -446,6 +446,10 @@ def test_parents_past_seventy_write_of_no_job_and_a_child_s_notes_of_no_brother(
     assert not fits_life("My aunt is marrying for the second time.", someone_elses("my grandmother", "she"))
     # nor a sister of hers starting a job at an environmental consultancy
     assert not fits_life("My sister has started a job at a consultancy.", someone_elses("my grandmother", "she"))
+    # nor a partner of hers: the world has no grandfather ("My partner forgot our anniversary" in Gran's notes)
+    forgot = "My partner forgot our anniversary, then remembered at eleven at night and went out for flowers."
+    assert not fits_life(forgot, someone_elses("my grandmother", "she"))
+    assert fits_life(forgot, someone_elses("my sister", "she"))
     abroad = "My brother overseas rings every Sunday."
     assert not fits_life(abroad, someone_elses("my daughter", "she")) and fits_life(
         abroad, someone_elses("my coworker")
