@@ -46,6 +46,7 @@ _CHILDREN_LEFT_HOME_FROM = 45  # someone younger whose household has no children
 _NO_SCHOOL_CHILDREN_FROM = 62  # the children of someone this old have left school
 _YOUNG_GROWN_FROM = 65  # the children of someone this old are past a first job, a degree, a first flat
 _LEARNER_UNTIL = 70  # someone this old takes no exams
+_RECENT_MILESTONE = 20  # "for my fortieth I set it up on social media": told within twenty years of it
 WORK_RELATIONS = ("my manager", "my coworker")
 """The people of a persona's working life: no catch-up message goes to them, and a retired persona has none."""
 
@@ -134,6 +135,10 @@ def unfit_tags(persona, world: dict | None = None) -> frozenset[str]:
     tags |= {place for place, (_, jobs) in WORKPLACES.items() if persona.occupation not in jobs}
     if persona.age < 40:
         tags.add("past_forty")
+    if not 40 <= persona.age <= _RECENT_MILESTONE + 40:
+        tags.add("recent_fortieth")
+    if not 50 <= persona.age <= _RECENT_MILESTONE + 50:
+        tags.add("recent_fiftieth")
     if persona.age < 50:
         tags.add("past_fifty")
     if persona.age < 60:

@@ -68,7 +68,7 @@ LIFE_WORDS = {
     # children living at home, at two stages a reader keeps apart: small ones and teenagers
     "kids_at_home": r"\bthe (?:kids|children|twins)\b(?! (?:next door|from|at school|of|on|in (?:the|our) street))|"
     r"\b(?:our|the) (?:two )?(?:boys|girls)\b|\bschool run\b|\bbedtime stor|"
-    r"\bboth (?:kids|children)\b|\bchildcare\b|\bfamily ticket\b|\bwho's having the kids\b",
+    r"\bboth (?:kids|children)\b|\bchildcare\b|\bfamily ticket\b|\bwho's having the kids\b|\bschool pick-up\b",
     "little": r"\bstabilisers\b|\bcoin-operated (?:rocket|ride|horse)\b|"
     r"\b(?:toddlers?|little ones?|car seats?|pushchair|buggy|pram|potty|the twins arrived|"
     r"nursery pick-?up|playgroup|spelling tests?|bath ?time|school gates?|primary school|joined-up|front tooth|"
@@ -149,6 +149,9 @@ LIFE_WORDS = {
     r"\b(?:since (?:we )?)?mov(?:ed|ing) in together\b",
     # the user's own age shows: reading glasses from 40, a new knee or a sixtieth from 50, exams while studying
     "past_forty": r"\bmy reading glasses\b|\bfor my fortieth\b",
+    # a fortieth or a fiftieth of these times: not told at eighty ("For my fortieth I set it up on social media")
+    "recent_fortieth": r"\bfor my fortieth\b|\bmy fortieth shook\b|\bsince my fortieth\b",
+    "recent_fiftieth": r"\b(?:arrived|was|came) on my fiftieth\b|\bsince my fiftieth\b",
     "past_fifty": r"\bmy new (?:knee|hip)\b|\b(?:arrived|was|came) on my fiftieth\b|"
     r"\bmy (?:sixtieth|seventieth|eightieth)\b",
     "studying": r"\bmy revision\b|\brevision (?:notes|folders?|timetable|cards)\b|\bmy exam results\b",

@@ -851,3 +851,12 @@ def test_a_dog_owners_home_never_bans_anything_that_barks(tax):
     assert owners and others
     assert not any(fits_life(lease, unfit_tags(p)) for p in owners)
     assert any(fits_life(lease, unfit_tags(p)) for p in others)
+
+
+def test_a_recent_fortieth_is_not_told_at_eighty():
+    """A reader met "For my fortieth I set it up on social media" from a user of eighty: a fortieth or a
+    fiftieth told of is told within twenty years of it, and never before it."""
+    fortieth = "For my fortieth I set it up on social media so guests could click going or maybe."
+    assert fits_life(fortieth, unfit_tags(_persona(age=44, age_band="35-44")))
+    for age, band in ((80, "65+"), (36, "35-44")):
+        assert not fits_life(fortieth, unfit_tags(_persona(age=age, age_band=band, occupation="retired")))
