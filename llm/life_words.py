@@ -29,6 +29,7 @@ LIFE_WORDS = {
     "grandparents": r"\bmy (?:partner's )?(?:grandmother|grandad|grandfather|gran|nan|grandma|grandpa|grandparents)\b",
     # the world's mum and dad are alive while the persona is under eighty: no "my late father's ledger"
     "late_parent": r"\bmy late (?:mum|mother|dad|father)\b|\b(?:mum|dad|mother|father)'s funeral\b|"
+    r"\bmy (?:mum|mother) could tell rain\b|"  # told of as gone (a reader met it beside her volunteering)
     r"\binherited my (?:mum|dad|mother|father)'s\b|\bsince (?:my )?(?:mum|dad|mother|father) (?:died|passed)\b",
     # the world has a grandmother and no grandfather: he is remembered ("the plane my grandfather left me"),
     # never visited, never still at it ("a short visit to my grandad" beside "the tuning fork he left me")
@@ -173,8 +174,12 @@ LIFE_WORDS = {
     # a sister's or a cousin's wedding lies ahead or is past, for the whole history: a reader met the sister's
     # wedding invitation pinned to the fridge and her wedding photographer's eight hundred pictures
     "sister_wedding_ahead": r"\bmy sister's wedding (?:invitation|is in)\b|\bmy sister has roped me into tasting\b|"
-    r"\bwedding invitations my sister designed\b|\bmy sister \w+ called to say the wedding date\b",
-    "sister_wedding_past": r"\bmy sister's wedding photographer\b|\bphotos from my sister's wedding\b",
+    r"\bwedding invitations my sister designed\b|\bmy sister \w+ called to say the wedding date\b|"
+    r"\bmy sister asked me to be her bridesmaid\b",
+    # married already: her husband, their anniversary (a reader met "my sister and her husband are away"
+    # beside the wedding date being fixed)
+    "sister_wedding_past": r"\bmy sister's wedding photographer\b|\bphotos from my sister's wedding\b|"
+    r"\bmy sister and her husband\b|\bmy sister's (?:husband|anniversary)\b",
     "cousin_wedding_ahead": r"\bmy cousin (?:\w+ )?(?:is getting married|got engaged|called to say the wedding date)\b|"
     r"\bwedding fair with my cousin\b|\bmy cousin's wedding overseas\b",
     "cousin_wedding_past": r"\bmy cousin lost her wedding ring\b|\bthrough my cousin's wedding\b",

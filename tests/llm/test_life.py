@@ -722,6 +722,12 @@ def test_a_sisters_or_cousins_wedding_lies_ahead_or_is_past_all_year(tax):
     template = "{Who} called to say the wedding date is fixed for next June, so everyone is already planning."
     assert "sister_wedding_ahead" in rendered_tags(template, "my sister", "she")
     assert "cousin_wedding_ahead" in rendered_tags(template, "my cousin", "she")
+    # a sister with a husband, or an anniversary, is married already; asking for a bridesmaid, she is not
+    married = "My sister and her husband are away for three months, and their postcards line the mantelpiece."
+    bridesmaid = "My sister asked me to be her bridesmaid, and the first dress fitting is in June."
+    for i in range(40):
+        u = unfit_tags(_persona(persona_id=f"p{i:05d}"))
+        assert fits_life(married, u) != fits_life(bridesmaid, u)
 
 
 def test_a_flat_s_intercom_a_scrapped_car_and_a_working_mum_of_seventy_are_ruled_out():
@@ -860,3 +866,12 @@ def test_a_recent_fortieth_is_not_told_at_eighty():
     assert fits_life(fortieth, unfit_tags(_persona(age=44, age_band="35-44")))
     for age, band in ((80, "65+"), (36, "35-44")):
         assert not fits_life(fortieth, unfit_tags(_persona(age=age, age_band=band, occupation="retired")))
+
+
+def test_nobody_drives_an_hour_to_see_the_neighbour(tax):
+    """A reader met "We drove out to see my neighbour Olga last weekend, and the roadworks added a full hour
+    each way": that news is of someone who lives further off than next door."""
+    from llm.world import fits
+
+    drive = "We drove out to see {who} last weekend, and the roadworks added a full hour each way."
+    assert not fits(drive, "my neighbour", tax) and fits(drive, "my sister", tax)
