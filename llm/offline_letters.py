@@ -72,7 +72,10 @@ _SIGNOFFS_CLOSE = ["Love,", "Take care,", "Speak soon,", "Lots of love,", "Cheer
 _SIGNOFFS_WORK = ["Best,", "Many thanks,", "Kind regards,", "All the best,"]
 _SIGNOFFS_OTHER = ["Take care,", "Speak soon,", "Best,", "Cheers,", "All the best,"]
 _FAMILY = frozenset(["my partner", "my mum", "my dad", "my son", "my daughter", "my grandmother"])
-_CLOSE = frozenset(["my sister", "my brother", "my best friend", "my cousin"])
+RELATIVES = _FAMILY | {"my sister", "my brother", "my cousin"}
+"""The user's family: someone else's text for "the family chat" is for the user's family only when they are in
+it (``llm.offline_tasks``)."""
+_CLOSE = (RELATIVES - _FAMILY) | {"my best friend"}
 _WORK = frozenset(WORK_RELATIONS)
 
 

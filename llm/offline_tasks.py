@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 import re
 
-from llm.offline_letters import Answering, message_draft, what_was_sent
+from llm.offline_letters import RELATIVES, Answering, message_draft, what_was_sent
 from llm.offline_products import TITLES, add_to_product, carry_out_followup, fixes_line, post_text
 from llm.rewrite import shorter
 from llm.voice import CUE, introduce_error, voice
@@ -120,7 +120,7 @@ def write_task_session(
     ask, occasion = ask_and_occasion(asks, task.occasions, k)
     if owner == "other" and occasion.startswith("my "):  # "his blog", not the user's
         occasion = slots_for(contact)["their"] + occasion[2:]
-    elif owner == "other" and contact.relation not in _RELATIVES:  # a coworker writes for his own family
+    elif owner == "other" and contact.relation not in RELATIVES:  # a coworker writes for his own family
         occasion = re.sub(
             r"^the (family|cousins')", lambda m: f"{slots_for(contact)['their']} {_KIN_OF[m[1]]}", occasion
         )
@@ -230,8 +230,6 @@ REACTION_SHARE = 0.3
 _REACTIONS = ("Looks good.", "Perfect, thanks.", "That's great.", "Lovely.", "Spot on.", "Great, thanks.")
 _REACTED = ("Nice", "Thanks", "Great", "Perfect", "Lovely")  # follow-ups that already open on a reaction
 
-_RELATIVES = frozenset({"my sister", "my brother", "my partner", "my mum", "my dad", "my son", "my daughter",
-                        "my grandmother", "my cousin"})  # fmt: skip
 _KIN_OF = {"family": "family's", "cousins'": "cousins'"}
 """Someone else's text for "the family chat" is for the user's family only when they are family: a
 coworker's or a neighbour's goes to theirs (readers met a coworker's paragraph for "the family update

@@ -64,7 +64,7 @@ def speaks_of(text: str, relation: str | None) -> bool:
 SOMEONE_ELSES = frozenset(
     {"children", "kids_at_home", "little", "teen", "baby", "school_kids", "parents", "grandparents", "grandchildren",
      "flatmate", "flat", "house", "renting", "owning", "dog", "cat", "pet", "petless", "sibling_kids_grown",
-     "sibling_kids_small", "past_forty", "past_fifty", "past_sixty"}
+     "sibling_kids_small", "past_forty", "past_fifty", "past_sixty", "recent_fortieth", "recent_fiftieth"}
 )  # fmt: skip
 """Tags no sentence of a text the user relays for someone else may carry: that person's "my son", "our
 flat", "our dog's kennel stay" or "my niece" would be the user's family, home or animal seen from a life

@@ -113,6 +113,7 @@ def test_every_option_has_a_change_cue_any_persona_can_say_on_any_date():
     (``flows.stages.preferences.fits_persona``). The animal a question names may be in the change too: a
     persona without one is never drawn that question."""
     from llm.life import WORLD_PRONOUN_TAGS, _tags_of
+    from llm.life_words import WORKPLACES
     from llm.timing import claimed_days, names_a_time
 
     pronouns = {f"{tag}_{p}" for tag in WORLD_PRONOUN_TAGS.values() for p in ("he", "she")}
@@ -130,8 +131,6 @@ def test_every_option_has_a_change_cue_any_persona_can_say_on_any_date():
         # retiree is never drawn an option whose every change cue goes to the office, nor someone in a flat
         # one whose every change cue is in the garden (``taxonomy/life_labels.yaml`` tags most of them),
         # and each still has most scenarios to draw from (tests/llm/test_life.py)
-        from llm.life_words import WORKPLACES
-
         working = {"work", "learner", "young_grown", "house", "flat", "dog", "cat", "pet", "petless", *WORKPLACES}
         working |= {"as_mum", "as_dad"}  # a beard's oil, a sports bra: a persona of the other sex is never drawn it
         allowed = (lenient if domain.domain in {"parenting", "relationships"} else set()) | couple | working
