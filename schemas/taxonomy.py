@@ -265,6 +265,29 @@ class RetellingsSpec(Record):
     retellings: list[RetoldStory] = Field(default_factory=list)
 
 
+class Storyline(Record):
+    """One running story of a persona's life, told a step at a time in texts weeks apart: a sister's
+    allotment from the waiting list to the first crop, the user's washing machine from the first leak to
+    the third engineer. Each step is one news sentence; with ``{who}`` (``{Who}``) it is about a person of
+    the persona's world (pronoun slots as in ``world.yaml`` news), without it the user's own."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="unique snake_case name of the story")
+    unfit: list[str] = Field(
+        default_factory=list, description="relations never its subject (a grandmother restoring a motorbike)"
+    )
+    steps: list[str] = Field(
+        min_length=3, max_length=5, description="the story's sentences in the order they happen, weeks apart"
+    )
+
+
+class StorylinesSpec(Record):
+    """``taxonomy/storylines.yaml``: the running stories a persona's texts carry in date order, so a reader
+    meets events that come back and move on across sessions (readers called a history of one-off news five
+    writing chores on unrelated facts)."""
+
+    storylines: list[Storyline] = Field(description="stories; a persona tells some of them, each once")
+
+
 LifeArea = Literal[
     "home",
     "nature",

@@ -40,6 +40,7 @@ from schemas.taxonomy import (
     PersonaAttributes,
     RetellingsSpec,
     StdlibDocs,
+    StorylinesSpec,
     TaskTypeSpec,
     WorldSpec,
 )
@@ -68,6 +69,7 @@ CONTRACT: dict[str, Any] = {
     "RetellingsSpec": RetellingsSpec,
     "AreasSpec": AreasSpec,
     "LifeLabelsSpec": LifeLabelsSpec,
+    "StorylinesSpec": StorylinesSpec,
 }
 
 

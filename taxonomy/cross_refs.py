@@ -60,6 +60,42 @@ def checked_life_labels(path: Path, spec, tax: Taxonomy) -> None:
                 )
 
 
+def checked_storylines(path: Path, spec, tax: Taxonomy) -> list:
+    """``storylines.yaml``'s stories, checked: ids unique; each step renders with a person's slots (a
+    person's story names them with ``{who}`` in every step, since each step stands in another text) or
+    with none (the user's own story); no step names a month or season (a step's date comes from the
+    story's own schedule, ``flows.stages.storylines``) or a ``once`` event of ``world.yaml`` (the banks tell
+    those). An error names the entry."""
+    from flows.stages.told_once import once_events
+    from llm.timing import ALL_MONTHS, months_fitting
+    from llm.world import PRONOUNS
+
+    seen: set[str] = set()
+    stand_in = {"who": "my sister Ana", "Who": "My sister Ana", "first": "Ana", "First": "Ana"}
+    for i, story in enumerate(spec.storylines):
+        where = f"{path}: storylines[{i}] ({story.id})"
+        if story.id in seen:
+            raise TaxonomyError(f"{where}: id given twice")
+        seen.add(story.id)
+        if unknown := set(story.unfit) - set(tax.attributes.relations):
+            raise TaxonomyError(f"{where}.unfit: not a relation of persona_attributes.yaml: {sorted(unknown)}")
+        about_someone = ["{who}" in s.lower() for s in story.steps]
+        if any(about_someone) and not all(about_someone):
+            raise TaxonomyError(f"{where}: some steps name the person with {{who}} and some do not; all or none")
+        for j, step in enumerate(story.steps):
+            for pronouns in PRONOUNS.values():
+                slots = stand_in | pronouns | {k[0].upper() + k[1:]: v[0].upper() + v[1:] for k, v in pronouns.items()}
+                try:
+                    step.format(**slots) if any(about_someone) else step.format()
+                except (KeyError, IndexError, ValueError) as e:
+                    raise TaxonomyError(f"{where}.steps[{j}]: slot {e} cannot be filled: {step!r}") from None
+            if months_fitting(step) != ALL_MONTHS:
+                raise TaxonomyError(f"{where}.steps[{j}]: names a month or season; a step is dated by its story")
+            if once_events(step, tax):
+                raise TaxonomyError(f"{where}.steps[{j}]: tells a once event of world.yaml: {step!r}")
+    return list(spec.storylines)
+
+
 def checked_retellings(path: Path, spec, tax: Taxonomy) -> dict[str, int]:
     """``retellings.yaml`` as sentence -> story number; a sentence no bank holds, or one in two stories
     (they are one story), is an error naming the entry."""

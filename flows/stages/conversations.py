@@ -12,11 +12,12 @@ import re
 from datetime import datetime, timedelta
 
 from flows.stages.news import NewsSupply
+from flows.stages.storylines import story_plan
 from llm.base import Generator
 from llm.callsites import SIGNAL_SESSION
 from llm.life import MESSAGE_TASKS, correspondents, living_with, relations_for, unfit_tags
 from llm.offline_signal import text_shape
-from llm.people import SOMEONE_ELSES, retired_people, someone_elses
+from llm.people import SOMEONE_ELSES, retired_people, someone_elses, speaks_of
 from llm.seeding import rng_for
 from llm.tokens import count_message_tokens
 from llm.world import world_for
@@ -162,6 +163,7 @@ def generate_conversations(
             age=persona.age,
         )
         order = task_order(config.seed, persona.persona_id, tax)
+        stories = story_plan(config, persona, mine, tax).cue  # the steps of running stories cue texts tell
         variants: dict[str, int] = {}
         followups: dict[str, int] = {}  # earlier change requests per task type: dealt in turn, never repeated
         repeats: dict[str, int] = {}
@@ -180,6 +182,21 @@ def generate_conversations(
             followup_variant = followups.get(task_type, 0)
             followups[task_type] = followup_variant + extra
             m = meta(persona.persona_id, kind, task_type, pref.stated_at, pref)
+            step = stories.get(pref.preference_id)
+            if step is not None and (contact.relation == step.relation or speaks_of(step.sentence, contact.relation)):
+                step = None  # no news of the very person the text is for: the step stays untold
+            news = supply.take(
+                size - (step is not None),
+                people,
+                contact,
+                own_text=pref.relation is None,
+                window=frozenset([pref.stated_at.month]),
+                area=tax.scenario_area.get(pref.scenario_id),  # the cue's subject, as an own text's focus
+                # the backend picks or writes the cue after this
+                told=_cues_of(tax, pref, kind) + ((step.sentence,) if step else ()),
+            )
+            if step is not None:  # among the ordinary sentences, as in an own text
+                news.insert(rng_for(config.seed, "story_at", m["session_id"]).randint(0, len(news)), step.sentence)
             requests.append(
                 SignalRequest(
                     key=m["session_id"],
@@ -192,15 +209,7 @@ def generate_conversations(
                     hobbies=persona.hobbies,
                     user_name=persona.name.split()[0],
                     contact=contact,
-                    news=supply.take(
-                        size,
-                        people,
-                        contact,
-                        own_text=pref.relation is None,
-                        window=frozenset([pref.stated_at.month]),
-                        area=tax.scenario_area.get(pref.scenario_id),  # the cue's subject, as an own text's focus
-                        told=_cues_of(tax, pref, kind),  # the backend picks or writes the cue after this
-                    ),
+                    news=news,
                     extra_turns=extra,
                     added_later=added,
                     followup_variant=followup_variant,

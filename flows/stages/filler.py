@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from flows.stages.conversations import sessions_from_drafts, task_order
 from flows.stages.news import NewsSupply
+from flows.stages.storylines import STORY_SHARE, story_plan
 from llm.base import Generator
 from llm.callsites import FILLER_SESSION
 from llm.life import (
@@ -93,17 +94,24 @@ def generate_persona_filler(
         areas = [tax.scenario_area[p.scenario_id] for p in mine if p.scenario_id in tax.scenario_area]
         start = len(mine)  # continue the round-robin where the cue sessions stopped
         variants: dict[str, int] = {}
+        stories = story_plan(config, persona, mine, tax).own  # steps of running stories, taken in order
         for k in range(config.persona_filler_sessions):
             sid = f"{persona.persona_id}.f{k:03d}"
             rng = rng_for(config.seed, "own_task", sid)
             for_other = rng.random() < config.other_rate
             # an area of life as a cue text's (its scenario's), for a focus that is not a topical sentence
             area = rng_for(config.seed, "own_area", sid).choice(areas) if areas else None
-            focus = supply.focus(window, own_text=not for_other, area=area)
+            telling = not for_other and stories and rng_for(config.seed, "own_story", sid).random() < STORY_SHARE
+            # a text telling a story's step is dated in the step's window, and its other sentences agree
+            when = stories[0].date_in(sid, config.seed) if telling else None
+            focus = supply.focus(frozenset([when.month]) if when else window, own_text=not for_other, area=area)
+            if focus is None and when is not None:  # nothing fits that month: an undated text without a step
+                when, focus = None, supply.focus(window, area=area)
             if focus is None and for_other:  # nothing left that someone else could say: the user's own text
                 for_other, focus = False, supply.focus(window, area=area)
             if focus is None:  # the persona's sentences are used up: no task may repeat one
                 break
+            step = stories.pop(0) if when is not None else None
             task_type = order[(start + k) % len(order)]
             variant = variants.get(task_type, 0)
             variants[task_type] = variant + 1
@@ -118,9 +126,22 @@ def generate_persona_filler(
                 for c in candidates
                 if not speaks_of(focus, c.relation)
                 and (not for_other or fits_life(focus, someone_elses(c.relation, c.pronoun, retired)))
+                and (step is None or (c.relation != step.relation and not speaks_of(step.sentence, c.relation)))
             ]
             contact = rng.choice(fitting or candidates)
             size, added = text_shape(rng, task_type)  # as a cue text's
+            told = (focus,) if step is None else (focus, step.sentence)
+            others = supply.take(
+                size - (step is not None),
+                world,
+                contact,
+                not for_other,
+                (window if when is None else frozenset([when.month])) & months_fitting(focus),
+                area=supply.area_of(focus),  # the text is about what its focus is about
+                told=told,
+            )
+            if step is not None:  # among the ordinary sentences, as anywhere a cue text holds one
+                others.insert(rng_for(config.seed, "story_at", sid).randint(0, len(others)), step.sentence)
             requests.append(
                 FillerRequest(
                     key=sid,
@@ -132,21 +153,11 @@ def generate_persona_filler(
                     task_type=task_type,
                     contact=contact,
                     for_other=for_other,
-                    news=[
-                        focus,
-                        *supply.take(
-                            size,
-                            world,
-                            contact,
-                            not for_other,
-                            window & months_fitting(focus),
-                            area=supply.area_of(focus),  # the text is about what its focus is about
-                            told=(focus,),
-                        ),
-                    ],
+                    news=[focus, *others],
                     extra_turns=int(rng.random() < 0.33),
                     added_later=added,
                 )
             )
-            metas.append(dict(session_id=sid, persona_id=persona.persona_id, kind="filler", task_type=task_type))
+            meta = dict(session_id=sid, persona_id=persona.persona_id, kind="filler", task_type=task_type)
+            metas.append(meta | ({"started_at": when} if when is not None else {}))
     return sessions_from_drafts(gen.generate(FILLER_SESSION, requests), metas, config.tokenizer)

@@ -203,9 +203,15 @@ def build_history(
             f"{hid}: only {total} of {budget} tokens could be filled "
             f"(need >= {config.min_fill:.0%}); raise filler_pool_size"
         )
+    # an own task telling a step of a running story is dated (``flows.stages.storylines``): it is placed by
+    # its date, as the persona's sessions are, so the story reads in order; the rest is spread at random
+    dated = sorted((s for s in filler if s.started_at is not None), key=lambda s: (s.started_at, s.session_id))
+    filler = [s for s in filler if s.started_at is None]
     rng.shuffle(filler)  # own tasks and shared filler alike spread over the whole history
     start = datetime.combine(config.timeline_start, datetime.min.time())
     end = start + timedelta(days=config.timeline_days)
+    if dated:
+        own = sorted([*own, *dated], key=lambda s: (s.started_at, s.session_id))
     order = _interleave(own, filler, rng, start, end)
     times = _times(order, start, end, rng)
     if months is None:

@@ -187,3 +187,40 @@ def test_a_stale_or_unknown_life_label_is_named(tmp_path, tax):
     path.write_text(yaml.safe_dump(data))
     with pytest.raises(TaxonomyError, match=r"labels\.toddlerish: not a tag of llm\.life_words\.LIFE_WORDS"):
         load_taxonomy(root)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            lambda s: s[3]["steps"].__setitem__(1, "In March {who} finally heard back."),
+            r"storylines\[3\] \(\w+\)\.steps\[1\]: names a month",
+        ),
+        (
+            lambda s: s[0]["steps"].__setitem__(2, "The fence went up at last."),
+            r"storylines\[0\] \(\w+\): some steps name the person",
+        ),
+        (
+            lambda s: s[1]["steps"].__setitem__(0, "{Who} lost {their} {hat} on the bus."),
+            r"storylines\[1\] \(\w+\)\.steps\[0\]: slot 'hat'",
+        ),
+        (
+            lambda s: s[2]["steps"].__setitem__(1, "{Who} dropped off a tin opener on the way."),
+            r"storylines\[2\] \(\w+\)\.steps\[1\]: tells a once event",
+        ),
+        (lambda s: s[4].__setitem__("unfit", ["my aunt"]), r"storylines\[4\] \(\w+\)\.unfit: not a relation"),
+        (lambda s: s[5].__setitem__("id", s[6]["id"]), r"storylines\[6\] \(\w+\): id given twice"),
+    ],
+)
+def test_a_storyline_that_cannot_be_told_in_order_is_named(tmp_path, tax, edit, message):
+    """``storylines.yaml``: a step dated by a month would fight the date the story gives it, a story that
+    names its person in some steps only loses them in the others, an unknown slot or relation, a once
+    event the banks tell too, and a doubled id are errors naming the entry."""
+    assert len(tax.storylines) >= 30 and all("{who}" in s.steps[0].lower() for s in tax.storylines[:6])
+    root = _copy(tmp_path)
+    path = root / "storylines.yaml"
+    data = yaml.safe_load(path.read_text())
+    edit(data["storylines"])
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(TaxonomyError, match=r"storylines\.yaml: " + message):
+        load_taxonomy(root)
