@@ -275,6 +275,17 @@ class Storyline(Record):
     unfit: list[str] = Field(
         default_factory=list, description="relations never its subject (a grandmother restoring a motorbike)"
     )
+    away: bool = Field(
+        False,
+        description="it happens at its subject's own home (a new patio, the fence next door): never about "
+        "someone the user lives with, whose home is the user's",
+    )
+    subject: str | None = Field(
+        None,
+        description="for the user's own story (required there): a regular expression (any case) every step "
+        "matches, naming what it is about; no other sentence of the persona's on it is told, nor the story "
+        "beside a cue on it (the bill 'about triple the usual' beside 'nearly double')",
+    )
     steps: list[str] = Field(
         min_length=3, max_length=5, description="the story's sentences in the order they happen, weeks apart"
     )

@@ -7,6 +7,7 @@ the entry: it would otherwise silently do nothing. Called by ``taxonomy.load_tax
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -82,7 +83,15 @@ def checked_storylines(path: Path, spec, tax: Taxonomy) -> list:
         about_someone = ["{who}" in s.lower() for s in story.steps]
         if any(about_someone) and not all(about_someone):
             raise TaxonomyError(f"{where}: some steps name the person with {{who}} and some do not; all or none")
+        if not any(about_someone) and story.subject is None:
+            raise TaxonomyError(f"{where}: the user's own story needs a subject (what it is about)")
+        try:
+            subject = re.compile(story.subject, re.I) if story.subject else None
+        except re.error as e:
+            raise TaxonomyError(f"{where}.subject: not a regular expression: {e}") from None
         for j, step in enumerate(story.steps):
+            if subject is not None and not subject.search(step):
+                raise TaxonomyError(f"{where}.steps[{j}]: does not name the story's subject {story.subject!r}")
             for pronouns in PRONOUNS.values():
                 slots = stand_in | pronouns | {k[0].upper() + k[1:]: v[0].upper() + v[1:] for k, v in pronouns.items()}
                 try:

@@ -12,6 +12,7 @@ of (seed, persona, its preferences, the taxonomy, the half).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from flows.stages.held import held_cues
@@ -43,9 +44,12 @@ def persona_banks(
     half: int,
     unfit: frozenset[str],
     cue_share: int,
+    avoid: tuple[str, ...] = (),
 ) -> PersonaBanks:
     """Half ``half`` (0: cue texts, one sentence in ``cue_share``; 1: own texts, the rest) of the persona's
-    banks, in their drawing order (a draw takes from the end)."""
+    banks, in their drawing order (a draw takes from the end); none matching a regular expression of
+    ``avoid`` (the subjects of the user's own running stories, ``flows.stages.storylines``: a reader met
+    the user's broadband engineer twice, in two stories)."""
     shuffle = rng_for(seed, "news", persona_id)  # the same order for both halves, then split
     world = list(range(len(tax.world.news)))
     shuffle.shuffle(world)
@@ -96,6 +100,9 @@ def persona_banks(
     options = (tax.option(p.scenario_id, p.option_id) for p in preferences)
     cues = tuple(c for o in options for c in (*o.cues, *o.change_cues))
     kept = keep_told_once([getattr(banks, n) for n in kinds], persona_id, half, cue_share, tax, cues)
+    told = re.compile("|".join(f"(?:{a})" for a in avoid), re.I) if avoid else None
     for name, bank in zip(kinds, kept, strict=True):
-        setattr(banks, name, bank)
+        setattr(banks, name, bank if told is None else [x for x in bank if not told.search(x)])
+    if told is not None:
+        banks.held = [x for x in banks.held if not told.search(x)]
     return banks

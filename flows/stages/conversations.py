@@ -151,6 +151,7 @@ def generate_conversations(
         unfit = unfit_tags(persona, world)  # its life, and its people's pronouns
         retired = retired_people(persona)
         home = living_with(persona)  # nobody of them "came over"
+        plan = story_plan(config, persona, mine, tax)  # running stories: steps to tell, subjects to leave
         supply = NewsSupply(
             config.seed,
             persona.persona_id,
@@ -161,9 +162,10 @@ def generate_conversations(
             retired=retired,
             at_home=home,
             age=persona.age,
+            avoid=plan.subjects,
         )
         order = task_order(config.seed, persona.persona_id, tax)
-        stories = story_plan(config, persona, mine, tax).cue  # the steps of running stories cue texts tell
+        stories = plan.cue  # the steps of running stories cue texts tell
         variants: dict[str, int] = {}
         followups: dict[str, int] = {}  # earlier change requests per task type: dealt in turn, never repeated
         repeats: dict[str, int] = {}

@@ -69,7 +69,8 @@ def generate_persona_filler(
     some of them about the domains it holds preferences in; only the cue is missing. A persona gets
     ``persona_filler_sessions`` of them, or fewer when its sentences run out (none is ever reused). A
     text's sentences agree on a month of the timeline ("went in August" never meets "is in June"), so
-    the history builder can date it without contradiction (``flows.stages.histories``).
+    the history builder can date it without contradiction (``flows.stages.histories``). About one in eight
+    tells the next step of a running story (``flows.stages.storylines``) and is dated in that step's window.
     """
     requests, metas = [], []
     window = timeline_months(config.timeline_start, config.timeline_days)  # undated: any month of the timeline
@@ -78,6 +79,7 @@ def generate_persona_filler(
         everyone = world_for(config.seed, persona.persona_id, tax)
         world = [everyone[r] for r in relations_for(persona, list(everyone))]  # only people its life allows
         retired = retired_people(persona)
+        plan = story_plan(config, persona, mine, tax)  # running stories: steps to tell, subjects to leave
         supply = NewsSupply(
             config.seed,
             persona.persona_id,
@@ -88,13 +90,14 @@ def generate_persona_filler(
             retired=retired,
             at_home=living_with(persona),
             age=persona.age,
+            avoid=plan.subjects,
         )
         order = task_order(config.seed, persona.persona_id, tax)
         holders = set(holders_for(persona, list(everyone)))
         areas = [tax.scenario_area[p.scenario_id] for p in mine if p.scenario_id in tax.scenario_area]
         start = len(mine)  # continue the round-robin where the cue sessions stopped
         variants: dict[str, int] = {}
-        stories = story_plan(config, persona, mine, tax).own  # steps of running stories, taken in order
+        stories = list(plan.own)  # steps of running stories, taken in order
         for k in range(config.persona_filler_sessions):
             sid = f"{persona.persona_id}.f{k:03d}"
             rng = rng_for(config.seed, "own_task", sid)

@@ -60,6 +60,7 @@ class NewsSupply:
         retired: frozenset[str] = frozenset({"my grandmother"}),
         at_home: frozenset[str] = frozenset(),
         age: int | None = None,
+        avoid: tuple[str, ...] = (),
     ) -> None:
         self.tax = tax
         self.age = age  # the persona's: a sister of a thirty-year-old is not retiring (world.yaml unfit)
@@ -68,7 +69,8 @@ class NewsSupply:
         self.unfit = unfit  # life details the persona cannot have (llm.life): such sentences are never taken
         self.retired = retired  # the people of its world who no longer work (llm.people.retired_people)
         self.rng = rng_for(seed, "news", persona_id, half)
-        banks = persona_banks(seed, persona_id, preferences, tax, half, unfit, CUE_SHARE)
+        # ``avoid``: the subjects of the user's own running stories (``flows.stages.storylines``)
+        banks = persona_banks(seed, persona_id, preferences, tax, half, unfit, CUE_SHARE, avoid)
         self.world, self.habits, self.near, self.far = banks.world, banks.habits, banks.near, banks.far
         self.topical, self.topic_area = banks.topical, banks.topic_area
         self.held, self.held_area = banks.held, banks.held_area  # cues of preferences never asked about

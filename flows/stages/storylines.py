@@ -15,6 +15,7 @@ conversations stage and the persona-task stage compute the same plan without tal
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -61,8 +62,14 @@ class StoryStep:
         return day.replace(hour=rng.randint(8, 21), minute=rng.randrange(60), second=0, microsecond=0)
 
 
-def storylines_for(config: SynthConfig, persona: Persona, tax: Taxonomy) -> list[list[StoryStep]]:
-    """The persona's stories, each a list of dated steps, in the order its own tasks take them."""
+def storylines_for(
+    config: SynthConfig, persona: Persona, preferences: list[Preference], tax: Taxonomy
+) -> list[list[StoryStep]]:
+    """The persona's stories, each a list of dated steps, in the order its own tasks take them; none of the
+    user's own on a subject a cue of its preferences may tell (the backend picks the cue later: any of
+    them)."""
+    options = (tax.option(p.scenario_id, p.option_id) for p in preferences if p.persona_id == persona.persona_id)
+    cues = [c for o in options for c in (*o.cues, *o.change_cues)]
     n_stories = max(1, round(STORY_SHARE * config.persona_filler_sessions / 3.5))
     rng = rng_for(config.seed, "storylines", persona.persona_id)
     everyone = world_for(config.seed, persona.persona_id, tax)
@@ -91,10 +98,14 @@ def storylines_for(config: SynthConfig, persona: Persona, tax: Taxonomy) -> list
             break
         gaps = [rng.randint(*STEP_DAYS) for _ in story.steps]  # the last: how long its news stays fresh
         span = sum(gaps)
-        if span >= days:
+        if span >= days or (story.subject and any(re.search(story.subject, c, re.I) for c in cues)):
             continue
         own_story = "{who}" not in story.steps[0].lower()
-        candidates = [None] if own_story else [p for p in people if p.relation not in story.unfit]
+        candidates = (
+            [None]
+            if own_story
+            else [p for p in people if p.relation not in story.unfit and not (story.away and p.relation in at_home)]
+        )
         rng.shuffle(candidates)
         begin = first + timedelta(days=rng.randrange(days - span))
         finish = begin + timedelta(days=span)
@@ -119,13 +130,15 @@ class StoryPlan:
     """preference id -> the step its signal or update session tells"""
     own: list[StoryStep]
     """the other steps, in the order the persona's own tasks take them (story by story)"""
+    subjects: tuple[str, ...] = ()
+    """what the user's own stories are about (``Storyline.subject``): its banks tell nothing else on them"""
 
 
 def story_plan(config: SynthConfig, persona: Persona, preferences: list[Preference], tax: Taxonomy) -> StoryPlan:
     """Which cue session tells which step, and the steps left for own tasks (see the module docstring).
     Only the user's own cue texts tell one (someone else's text tells no news of the user's world); a cue
     session that cannot use its step (it is for the very person the step is about) leaves it untold."""
-    stories = storylines_for(config, persona, tax)
+    stories = storylines_for(config, persona, preferences, tax)
     early = [step for story in stories[:EARLY_STORIES] for step in story]
     # a cue text can tell a step only on a day some early step's window holds: drawn with STORY_SHARE / the
     # share of such days, it tells one as often as an own text does (at STORY_SHARE, `full`'s cue texts told
@@ -143,4 +156,6 @@ def story_plan(config: SynthConfig, persona: Persona, preferences: list[Preferen
         if current:
             cue[pref.preference_id] = rng.choice(current)
     taken = set(cue.values())
-    return StoryPlan(cue=cue, own=[s for story in stories for s in story if s not in taken])
+    by_id = {s.id: s for s in tax.storylines}
+    subjects = tuple(sorted({by_id[story[0].story_id].subject for story in stories if story[0].relation is None}))
+    return StoryPlan(cue=cue, own=[s for story in stories for s in story if s not in taken], subjects=subjects)

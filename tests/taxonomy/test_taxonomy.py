@@ -210,6 +210,8 @@ def test_a_stale_or_unknown_life_label_is_named(tmp_path, tax):
         ),
         (lambda s: s[4].__setitem__("unfit", ["my aunt"]), r"storylines\[4\] \(\w+\)\.unfit: not a relation"),
         (lambda s: s[5].__setitem__("id", s[6]["id"]), r"storylines\[6\] \(\w+\): id given twice"),
+        (lambda s: s[-1].pop("subject"), r"storylines\[39\] \(\w+\): the user's own story needs a subject"),
+        (lambda s: s[-1].__setitem__("subject", "kettle"), r"storylines\[39\] \(\w+\)\.steps\[0\]: does not name"),
     ],
 )
 def test_a_storyline_that_cannot_be_told_in_order_is_named(tmp_path, tax, edit, message):

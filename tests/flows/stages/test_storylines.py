@@ -6,12 +6,15 @@ from itertools import pairwise
 
 import pytest
 
+from flows.stages.banks import persona_banks
 from flows.stages.conversations import generate_conversations
 from flows.stages.filler import generate_filler_pool, generate_persona_filler
 from flows.stages.histories import build_histories
+from flows.stages.news import CUE_SHARE
 from flows.stages.personas import generate_personas
 from flows.stages.preferences import generate_preferences
 from flows.stages.storylines import EARLY_STORIES, story_plan, storylines_for
+from llm.life import living_with
 from llm.timing import session_months
 from schemas.config import PRESETS, SynthConfig
 
@@ -41,13 +44,13 @@ def storied(tiny_config, tax, gen):
 def test_every_story_reads_in_order_in_every_history(storied, tax):
     """A step is never placed before an earlier step of its story, whether a cue text or an own text tells
     it (a reader met one-off news only; out of order, a story would contradict itself)."""
-    config, personas, _, sessions, own, histories = storied
+    config, personas, prefs, sessions, own, histories = storied
     text = {s.session_id: " ".join(t.content for t in s.turns if t.role == "user") for s in [*sessions, *own]}
     followed = 0
     for h in histories:
         persona = next(p for p in personas if p.persona_id == h.persona_id)
         placed = [(i.position, i.session_id) for i in h.items if i.session_id in text]
-        for story in storylines_for(config, persona, tax):
+        for story in storylines_for(config, persona, prefs, tax):
             positions = [pos for step in story for pos, sid in placed if _tells(step.sentence, text[sid])]
             assert positions == sorted(positions), (h.history_id, story[0].story_id, positions)
             followed += len(positions) >= 2
@@ -74,7 +77,8 @@ def test_a_text_telling_a_step_is_dated_in_its_window_and_agrees_with_its_month(
 
 def test_the_plan_keeps_each_story_in_order_on_the_timeline_and_cue_steps_in_their_window(tax, gen):
     """The plan over a small shard: each story's windows follow each other inside the timeline; a person is
-    in one story at a time and never in one that rules their relation out; a cue session tells a step of
+    in one story at a time and never in one that rules their relation out, nor in a story at their own home
+    when the user lives with them; a cue session tells a step of
     one of the first stories only, and only when its own date falls in the step's window; no step is told
     twice; user's own cue texts tell a step about as often as STORY_SHARE says."""
     config = SynthConfig(preset="small", **PRESETS["small"])
@@ -82,15 +86,17 @@ def test_the_plan_keeps_each_story_in_order_on_the_timeline_and_cue_steps_in_the
     last = first + timedelta(days=config.timeline_days)
     by_id = {s.id: s for s in tax.storylines}
     telling = mine = 0
-    for persona in generate_personas(config, 0, tax, gen):
+    for persona in (p for shard in (0, 1) for p in generate_personas(config, shard, tax, gen)):
         prefs = generate_preferences(config, persona, tax)
-        stories = storylines_for(config, persona, tax)
+        stories = storylines_for(config, persona, prefs, tax)
         assert len(stories) >= 3
         spans: dict = {}
         for story in stories:
             assert first <= story[0].start and story[-1].end <= last
             assert all(a.end == b.start for a, b in pairwise(story)), story[0].story_id
             assert story[0].relation not in by_id[story[0].story_id].unfit
+            # a patio or a kitchen refit of someone the user lives with would be the user's own home
+            assert not (by_id[story[0].story_id].away and story[0].relation in living_with(persona))
             for a, b in spans.get(story[0].relation, []):
                 assert story[-1].end <= a or b <= story[0].start, (persona.persona_id, story[0].relation)
             spans.setdefault(story[0].relation, []).append((story[0].start, story[-1].end))
@@ -104,3 +110,26 @@ def test_the_plan_keeps_each_story_in_order_on_the_timeline_and_cue_steps_in_the
         telling += len(plan.cue)
         mine += sum(p.relation is None for p in prefs)
     assert 0.05 <= telling / mine <= 0.2, (telling, mine)
+
+
+def test_the_users_own_story_is_its_only_word_on_the_subject(tax, gen):
+    """A story of the user's own (the broadband, the electricity bill) is never told beside a cue on its
+    subject (a reader met the bill "about triple the usual" and, in a cue, "nearly double"), and neither half
+    of the persona's banks holds another sentence on it (a second broadband engineer, in another story)."""
+    config = SynthConfig(preset="small", **PRESETS["small"])
+    by_id = {s.id: s for s in tax.storylines}
+    checked = 0
+    for persona in (p for shard in (0, 1) for p in generate_personas(config, shard, tax, gen)):
+        prefs = generate_preferences(config, persona, tax)
+        plan = story_plan(config, persona, prefs, tax)
+        subjects = [by_id[s.story_id].subject for s in [*plan.own, *plan.cue.values()] if s.relation is None]
+        assert sorted(set(subjects)) == sorted(plan.subjects)
+        cues = [c for p in prefs for o in [tax.option(p.scenario_id, p.option_id)] for c in (*o.cues, *o.change_cues)]
+        for subject in plan.subjects:
+            assert not any(re.search(subject, c, re.I) for c in cues), (persona.persona_id, subject)
+            for half in (0, 1):
+                banks = persona_banks(0, persona.persona_id, prefs, tax, half, frozenset(), CUE_SHARE, plan.subjects)
+                for bank in (banks.world, banks.habits, banks.near, banks.far, banks.topical, banks.held):
+                    assert not any(re.search(subject, x, re.I) for x in bank), (persona.persona_id, subject)
+            checked += 1
+    assert checked >= 10
