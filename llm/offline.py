@@ -51,7 +51,7 @@ class OfflineGenerator:
         self.seed = seed
         self.tax = taxonomy or load_taxonomy()
         self._task_types = {t.id: t for t in self.tax.task_types}
-        self._name_order: list[int] | None = None
+        self._name_orders: dict[str, list[int]] = {}  # per first-name list: a seeded order of its pairs
         self._writers = {
             "persona_profile": self._persona_profile,
             "signal_session": self._signal_session,
@@ -74,7 +74,7 @@ class OfflineGenerator:
     # -- persona -------------------------------------------------------------------------------
     def _persona_profile(self, req: PersonaSeed, rng: random.Random) -> PersonaProfile:
         a = self.tax.attributes
-        name = self._unique_name(req.key)
+        name = self._unique_name(req.key, req.demographics.get("gender", ""))
         return PersonaProfile(
             name=name,
             personality=rng.sample(a.personality, 3),
@@ -83,18 +83,22 @@ class OfflineGenerator:
             style_id=rng.choice(a.styles).id,
         )
 
-    def _unique_name(self, key: str) -> str:
-        """Distinct names for distinct persona indices: a seeded permutation of all first x last pairs
-        (2,500+ combinations), so 1,000 personas never share a name."""
+    def _unique_name(self, key: str, gender: str = "") -> str:
+        """A first name of the persona's gender (``first_names_women``, ``first_names_men``, else one that fits
+        anyone) and a last name: distinct names for distinct persona indices of one gender list, as a seeded
+        permutation of its first x last pairs (1,000+ combinations each, so 1,000 personas never share a
+        name; the lists share no first name)."""
         a = self.tax.attributes
-        n_pairs = len(a.first_names) * len(a.last_names)
-        if self._name_order is None:
-            self._name_order = list(range(n_pairs))
-            rng_for(self.seed, "names").shuffle(self._name_order)
+        kind = "women" if "woman" in gender else "men" if "man" in gender else "anyone"
+        firsts = {"women": a.first_names_women, "men": a.first_names_men, "anyone": a.first_names}[kind]
+        n_pairs = len(firsts) * len(a.last_names)
+        if kind not in self._name_orders:
+            self._name_orders[kind] = order = list(range(n_pairs))
+            rng_for(self.seed, "names", kind).shuffle(order)
         base, _, salt = key.partition("#")
         index = int(base.removeprefix("p")) if base.removeprefix("p").isdigit() else derive_seed(base)
-        pick = self._name_order[(index + (int(salt) if salt else 0) * 7919) % n_pairs]
-        return f"{a.first_names[pick // len(a.last_names)]} {a.last_names[pick % len(a.last_names)]}"
+        pick = self._name_orders[kind][(index + (int(salt) if salt else 0) * 7919) % n_pairs]
+        return f"{firsts[pick // len(a.last_names)]} {a.last_names[pick % len(a.last_names)]}"
 
     # -- signal / update / forget sessions ----------------------------------------------------
     def _signal_session(self, req: SignalRequest, rng: random.Random) -> SessionDraft:

@@ -127,7 +127,9 @@ class PersonaAttributes(Record):
     education: list[WeightedChoice]
     income: list[WeightedChoice]
     household: list[WeightedChoice]
-    first_names: list[str] = Field(min_length=20)
+    first_names: list[str] = Field(min_length=20, description="first names that fit anyone (nonbinary personas)")
+    first_names_women: list[str] = Field(min_length=20, description="first names a reader takes for a woman's")
+    first_names_men: list[str] = Field(min_length=20, description="first names a reader takes for a man's")
     last_names: list[str] = Field(min_length=20)
     personality: list[str] = Field(min_length=6)
     hobbies: list[str] = Field(min_length=6)

@@ -88,6 +88,13 @@ def test_thousand_personas_have_distinct_names_and_profiles(tax, gen):
     assert len(personas) == 1000
     assert len({p.name for p in personas}) == 1000
     assert len({p.model_dump_json(exclude={"persona_id"}) for p in personas}) == 1000
+    # a first name a reader takes for the persona's gender: a man called Sakura with whiskers read as a
+    # contradiction; a nonbinary persona's name fits anyone
+    lists = {"woman": tax.attributes.first_names_women, "man": tax.attributes.first_names_men}
+    for p in personas:
+        gender = p.demographics()["gender"]
+        expected = next((names for key, names in lists.items() if gender.endswith(key)), tax.attributes.first_names)
+        assert p.name.split()[0] in expected, (p.persona_id, gender, p.name)
 
 
 def test_opposites_follow_their_rate(tax, gen):
