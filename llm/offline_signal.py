@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Mapping
 
 from llm.life import fits_life
 from llm.offline_tasks import write_task_session
@@ -77,7 +78,9 @@ _LONG_STANDING = re.compile(
 """A cue that claims a long-standing habit (no update may show its new choice with one)."""
 
 
-def cue_for(seed: int, req: SignalRequest, option: ScenarioOption) -> str:
+def cue_for(
+    seed: int, req: SignalRequest, option: ScenarioOption, cannot_follow: Mapping[str, frozenset[str]] | None = None
+) -> str:
     """The cue sentence of this session: a change cue for an update, else one of the option's cues (a
     returning choice, A -> B -> A, gets another one): the first, in this persona's order of the bank,
     that repeats no earlier session's cue, says nothing the persona's life rules out (``llm.life``) and
@@ -87,7 +90,9 @@ def cue_for(seed: int, req: SignalRequest, option: ScenarioOption) -> str:
     can (``llm.timing.names_a_time``: "binged in the winter" put a June return to an old habit before the
     March switch it undid); only when none fits does it show the new choice through a plain cue (the
     earlier sessions showed the old one), one that claims no years of the new habit ("for years", "the
-    usual", "my Friday ritual") when the bank allows."""
+    usual", "my Friday ritual") when the bank allows. ``cannot_follow`` (``taxonomy/change_pasts.yaml``): change
+    cues whose told past rules out the earlier option ("I gave away my heavy musk" after lily of the valley)
+    give way to any other cue, even a plain one."""
     persona = req.key.split(".")[0]
     e = rng_for(seed, "cue", persona, req.scenario_id).randrange(1000)
     cues = [option.cues[(e + req.scenario_repeat + i) % len(option.cues)] for i in range(len(option.cues))]
@@ -104,10 +109,14 @@ def cue_for(seed: int, req: SignalRequest, option: ScenarioOption) -> str:
     reader = req.contact.relation if req.contact else speaker  # whom the text is for (or, relayed, by)
     since = (req.session_date - req.previous_date).days if req.session_date and req.previous_date else None
 
+    past = cannot_follow or {}
+
     def misfit(cue: str) -> tuple[bool, ...]:  # what a reader would notice, worst first
         plain = changed and cue not in option.change_cues
         return (
             _signature(cue) in said,  # said in an earlier session of the scenario
+            # a change whose told past is not the earlier option ("gave away my heavy musk" after florals)
+            changed and req.previous_option_id in past.get(cue, ()),
             # a detail the persona's life rules out; or, in someone else's own text, a cue naming that very
             # person by the user's word for them ("My sister passed ..." in the sister's own draft)
             # ("my parents' guest bed" in the sister's: her parents are the user's); nor, in a text for or by
@@ -131,7 +140,7 @@ def write_signal_session(
 ) -> SessionDraft:
     """A signal or update session: the cue sits at a random place among ``req.news``."""
     option = tax.option(req.scenario_id, req.option_id)
-    cue = cue_for(seed, req, option)
+    cue = cue_for(seed, req, option, tax.cannot_follow)
     sentences, at, added = place_focus(cue, list(req.news), rng, req.added_later)
     persona = req.key.split(".")[0]
     return write_task_session(

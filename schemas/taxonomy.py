@@ -267,6 +267,17 @@ class RetellingsSpec(Record):
     retellings: list[RetoldStory] = Field(default_factory=list)
 
 
+class ChangePastsSpec(Record):
+    """``taxonomy/change_pasts.yaml``: change cues that tell what the user did before the switch ("I gave my
+    heavy amber perfume to a friend"), with the options that past rules out as the earlier preference. An
+    update never shows its switch by such a cue after one of those options (a reader met lily of the valley,
+    then "after a run of headaches I gave away my heavy musk")."""
+
+    cannot_follow: dict[str, dict[str, list[str]]] = Field(
+        description="scenario id -> change cue (verbatim) -> ids of the scenario's options it cannot follow"
+    )
+
+
 class Storyline(Record):
     """One running story of a persona's life, told a step at a time in texts weeks apart: a sister's
     allotment from the waiting list to the first crop, the user's washing machine from the first leak to

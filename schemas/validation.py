@@ -32,6 +32,7 @@ from schemas.core import (
 )
 from schemas.taxonomy import (
     AreasSpec,
+    ChangePastsSpec,
     DomainSpec,
     FillerSpec,
     LeansSpec,
@@ -70,6 +71,7 @@ CONTRACT: dict[str, Any] = {
     "AreasSpec": AreasSpec,
     "LifeLabelsSpec": LifeLabelsSpec,
     "StorylinesSpec": StorylinesSpec,
+    "ChangePastsSpec": ChangePastsSpec,
 }
 
 

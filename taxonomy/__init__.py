@@ -13,6 +13,7 @@ Files (YAML, validated against the JSON Schema of ``schemas.taxonomy`` on load, 
   persona never holds preferences in both scenarios)
 - ``retellings.yaml``: bank sentences that tell one story twice (a persona tells each story once)
 - ``areas.yaml``: the area of everyday life each bank sentence is about (a text keeps to one area)
+- ``change_pasts.yaml``: change cues whose told past rules out some earlier options
 - ``storylines.yaml``: running stories told a step at a time, in date order, across a persona's texts
 
 ``load_taxonomy()`` is cached; ``Taxonomy.content_hash`` is part of the dataset version id, so editing
@@ -42,6 +43,7 @@ from schemas.taxonomy import (
 from schemas.validation import RecordError, validate_record
 from taxonomy.cross_refs import (
     checked_areas,
+    checked_change_pasts,
     checked_leans,
     checked_life_labels,
     checked_overlaps,
@@ -74,6 +76,8 @@ class Taxonomy:
     """bank sentence (a world news template as written) -> the area of life it is about (``areas.yaml``)"""
     scenario_area: dict[str, str] = field(default_factory=dict)
     """scenario id -> the area most of its topical sentences are about: where its cue texts keep to"""
+    cannot_follow: dict[str, frozenset[str]] = field(default_factory=dict)
+    """change cue -> the options of its scenario it cannot follow (``change_pasts.yaml``)"""
     storylines: list = field(default_factory=list)
     """the running stories of ``storylines.yaml`` (``schemas.taxonomy.Storyline``), in file order"""
 
@@ -200,6 +204,9 @@ def _load(root: Path) -> Taxonomy:
     labels_path = root / "life_labels.yaml"
     labels = _validated(labels_path, _read_yaml(labels_path), "LifeLabelsSpec") if labels_path.exists() else None
     files += [labels_path] if labels is not None else []
+    pasts_path = root / "change_pasts.yaml"
+    pasts = _validated(pasts_path, _read_yaml(pasts_path), "ChangePastsSpec") if pasts_path.exists() else None
+    files += [pasts_path] if pasts is not None else []
     stories_path = root / "storylines.yaml"
     stories = _validated(stories_path, _read_yaml(stories_path), "StorylinesSpec") if stories_path.exists() else None
     files += [stories_path] if stories is not None else []
@@ -227,6 +234,8 @@ def _load(root: Path) -> Taxonomy:
     if areas is not None:
         tax.area.update(checked_areas(areas_path, areas, tax))
         tax.scenario_area.update(scenario_areas(tax))
+    if pasts is not None:
+        tax.cannot_follow.update(checked_change_pasts(pasts_path, pasts, tax))
     if stories is not None:
         tax.storylines.extend(checked_storylines(stories_path, stories, tax))
     return tax

@@ -61,6 +61,25 @@ def checked_life_labels(path: Path, spec, tax: Taxonomy) -> None:
                 )
 
 
+def checked_change_pasts(path: Path, spec, tax: Taxonomy) -> dict[str, frozenset[str]]:
+    """``change_pasts.yaml`` as change cue -> the options it cannot follow; an unknown scenario, a cue that is
+    not a change cue of the scenario (edited since it was read), or an option that is not another option of
+    it is an error naming the entry."""
+    out: dict[str, frozenset[str]] = {}
+    for sid, cues in spec.cannot_follow.items():
+        if sid not in tax.scenarios:
+            raise TaxonomyError(f"{path}: cannot_follow.{sid}: unknown scenario")
+        own = {c: o.id for o in tax.scenarios[sid].options for c in o.change_cues}
+        ids = {o.id for o in tax.scenarios[sid].options}
+        for j, (cue, options) in enumerate(cues.items()):
+            if cue not in own:
+                raise TaxonomyError(f"{path}: cannot_follow.{sid}[{j}]: not a change cue of the scenario: {cue!r}")
+            if bad := [o for o in options if o not in ids or o == own[cue]]:
+                raise TaxonomyError(f"{path}: cannot_follow.{sid}[{j}]: not another option of the scenario: {bad}")
+            out[cue] = frozenset(options)
+    return out
+
+
 def checked_storylines(path: Path, spec, tax: Taxonomy) -> list:
     """``storylines.yaml``'s stories, checked: ids unique; each step renders with a person's slots (a
     person's story names them with ``{who}`` in every step, since each step stands in another text) or

@@ -445,3 +445,33 @@ def test_heat_the_clocks_and_new_grass_keep_to_their_season():
     assert 3 not in months_fitting("The heat has warped the open sign on the chemist's door.")
     assert 6 not in months_fitting("I've been sleeping badly since the clocks changed.")
     assert 8 not in months_fitting("Pollen goes sky high as soon as the grass starts growing.")
+
+
+def test_an_update_never_shows_its_switch_by_a_past_the_earlier_option_rules_out(tax):
+    """A reader met lily of the valley in February and, in July's switch to citrus, "after a run of headaches
+    I gave away my heavy musk": a change cue telling a past (``taxonomy/change_pasts.yaml``) gives way after an
+    earlier option that past rules out, to the other change cue, and when both rule it out to a plain cue."""
+    from llm.offline_signal import cue_for
+    from schemas.generation import SignalRequest
+
+    scenario = tax.scenarios["beauty.signature_scent"]
+    citrus = next(o for o in scenario.options if o.id == "citrus")
+    musk = next(c for c in citrus.change_cues if "heavy musk" in c)
+    assert musk in citrus.change_cues and "floral" in tax.cannot_follow[musk]
+
+    def pick(previous: str, repeat: int, option=citrus, past=tax.cannot_follow) -> str:
+        req = SignalRequest.model_construct(
+            key="p00001.s003", kind="update", scenario_id=scenario.id, option_id=option.id,
+            previous_option_id=previous, scenario_repeat=repeat, session_date=date(2025, 7, 9),
+            unfit_life=[], avoid_cues=[], relation=None, contact=None, previous_date=None,
+        )  # fmt: skip
+        return cue_for(0, req, option, past)
+
+    one = {musk: frozenset({"floral"})}
+    picks = {pick("floral", r, past=one) for r in range(6)}
+    assert musk not in picks and picks & set(citrus.change_cues)  # the other change cue
+    assert musk in {pick("woody", r, past=one) for r in range(6)}  # a heavy woody scent was a heavy one
+    ruled_out = {c for c in citrus.change_cues if "floral" in tax.cannot_follow[c]}
+    assert not {pick("floral", r) for r in range(6)} & ruled_out
+    both = {cue: frozenset({"floral"}) for cue in citrus.change_cues}
+    assert {pick("floral", r, past=both) for r in range(6)} <= set(citrus.cues)

@@ -226,3 +226,30 @@ def test_a_storyline_that_cannot_be_told_in_order_is_named(tmp_path, tax, edit, 
     path.write_text(yaml.safe_dump(data))
     with pytest.raises(TaxonomyError, match=r"storylines\.yaml: " + message):
         load_taxonomy(root)
+
+
+def test_a_stale_change_past_or_a_wrong_option_is_named(tmp_path, tax):
+    """``change_pasts.yaml``: a cue edited since it was read would guard nothing, and an option that is not
+    another option of its scenario would rule out nothing; both, and an unknown scenario, are errors naming
+    the entry."""
+    assert len(tax.cannot_follow) > 300
+    root = _copy(tmp_path)
+    path = root / "change_pasts.yaml"
+    base = yaml.safe_load(path.read_text())
+    cases = [
+        (lambda d: d["cannot_follow"].__setitem__("beauty.no_such", {}), r"cannot_follow\.beauty\.no_such: unknown"),
+        (
+            lambda d: d["cannot_follow"]["beauty.signature_scent"].__setitem__("I now wear a new scent.", ["woody"]),
+            r"cannot_follow\.beauty\.signature_scent\[\d\]: not a change cue of the scenario",
+        ),
+        (
+            lambda d: next(iter(d["cannot_follow"]["beauty.signature_scent"].values())).append("citrus_zest"),
+            r"cannot_follow\.beauty\.signature_scent\[0\]: not another option of the scenario: \['citrus_zest'\]",
+        ),
+    ]
+    for edit, message in cases:
+        data = yaml.safe_load(yaml.safe_dump(base))
+        edit(data)
+        path.write_text(yaml.safe_dump(data))
+        with pytest.raises(TaxonomyError, match=r"change_pasts\.yaml: " + message):
+            load_taxonomy(root)
