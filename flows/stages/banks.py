@@ -12,10 +12,10 @@ of (seed, persona, its preferences, the taxonomy, the half).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from flows.stages.held import held_cues
+from flows.stages.storylines import tells_of
 from flows.stages.told_once import keep_told_once
 from llm.life import fits_life
 from llm.naming import scenario_namer
@@ -100,9 +100,11 @@ def persona_banks(
     options = (tax.option(p.scenario_id, p.option_id) for p in preferences)
     cues = tuple(c for o in options for c in (*o.cues, *o.change_cues))
     kept = keep_told_once([getattr(banks, n) for n in kinds], persona_id, half, cue_share, tax, cues)
-    told = re.compile("|".join(f"(?:{a})" for a in avoid), re.I) if avoid else None
+
+    def quiet_on_stories(bank: list[str]) -> list[str]:
+        return [x for x in bank if not any(tells_of(a, x) for a in avoid)] if avoid else bank
+
     for name, bank in zip(kinds, kept, strict=True):
-        setattr(banks, name, bank if told is None else [x for x in bank if not told.search(x)])
-    if told is not None:
-        banks.held = [x for x in banks.held if not told.search(x)]
+        setattr(banks, name, quiet_on_stories(bank))
+    banks.held = quiet_on_stories(banks.held)
     return banks
