@@ -131,6 +131,10 @@ def generate_persona_filler(
                 and (not for_other or fits_life(focus, someone_elses(c.relation, c.pronoun, retired)))
                 and (step is None or (c.relation != step.relation and not speaks_of(step.sentence, c.relation)))
             ]
+            if step is not None and not fitting:  # only the step's own person can take this text: no step in it
+                stories.insert(0, step)
+                step = when = None
+                fitting = [c for c in candidates if not speaks_of(focus, c.relation)]
             contact = rng.choice(fitting or candidates)
             size, added = text_shape(rng, task_type)  # as a cue text's
             told = (focus,) if step is None else (focus, step.sentence)

@@ -135,6 +135,8 @@ def _fits(tax: Taxonomy, step: str, relation: str, home: bool, young: bool, age:
     relations, and the rules are regular expressions (two thirds of a plan's time uncached)."""
     key = (tax.content_hash, step, relation, home, young, age, retired)
     if key not in _FITS:
+        if len(_FITS) > 1 << 17:  # bounded: ages and relations make at most some 10^5 keys a taxonomy
+            _FITS.clear()
         _FITS[key] = fits(
             step, relation, tax, at_home=frozenset({relation} if home else ()), young=young, age=age, retired=retired
         )
