@@ -28,10 +28,12 @@ PRONOUNS = {
 }
 
 
-def world_for(seed: int, persona_id: str, tax: Taxonomy) -> dict[str, Contact]:
-    """relation -> the person of this persona's world who stands in it (names distinct within a persona)."""
+def world_for(seed: int, persona_id: str, tax: Taxonomy, user_name: str = "") -> dict[str, Contact]:
+    """relation -> the person of this persona's world who stands in it (names distinct within a persona, and
+    none the user's own first name: "my cousin Sakura" in Sakura's history read as a slip). Every stage
+    passes the persona's ``name``, so all of them meet the same people."""
     rng = rng_for(seed, "world", persona_id)
-    used: set[str] = set()
+    used: set[str] = {user_name.split()[0]} if user_name.strip() else set()
     people = {}
     for relation in tax.attributes.relations:
         if relation in _SHE:

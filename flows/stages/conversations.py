@@ -146,7 +146,7 @@ def generate_conversations(
             (p for p in preferences if p.persona_id == persona.persona_id), key=lambda p: (p.stated_at, p.preference_id)
         )
         by_id = {p.preference_id: p for p in mine}
-        world = world_for(config.seed, persona.persona_id, tax)
+        world = world_for(config.seed, persona.persona_id, tax, persona.name)
         people = [world[r] for r in relations_for(persona, list(world))]  # only people its life allows
         unfit = unfit_tags(persona, world)  # its life, and its people's pronouns
         retired = retired_people(persona)

@@ -76,7 +76,7 @@ def generate_persona_filler(
     window = timeline_months(config.timeline_start, config.timeline_days)  # undated: any month of the timeline
     for persona in personas:
         mine = [p for p in preferences if p.persona_id == persona.persona_id]
-        everyone = world_for(config.seed, persona.persona_id, tax)
+        everyone = world_for(config.seed, persona.persona_id, tax, persona.name)
         world = [everyone[r] for r in relations_for(persona, list(everyone))]  # only people its life allows
         retired = retired_people(persona)
         plan = story_plan(config, persona, mine, tax)  # running stories: steps to tell, subjects to leave

@@ -133,7 +133,7 @@ def generate_preferences(config: SynthConfig, persona: Persona, tax: Taxonomy) -
     """All preferences of one persona, oldest first within each scenario."""
     rng = rng_for(config.seed, "preferences", persona.persona_id)
     n_active = rng.randint(config.preferences_min, config.preferences_max)
-    unfit = unfit_tags(persona, world_for(config.seed, persona.persona_id, tax))
+    unfit = unfit_tags(persona, world_for(config.seed, persona.persona_id, tax, persona.name))
     scenario_ids = _related_sample(tax, n_active, rng, unfit)
     prefs: list[Preference] = []
     people = holders_for(persona, tax.attributes.relations)  # someone it can have, old enough (llm.life)

@@ -75,7 +75,7 @@ def storylines_for(
     cued = {subject for subject in subjects if any(tells_of(subject, c) for c in cues)}
     n_stories = max(1, round(STORY_SHARE * config.persona_filler_sessions / 3.5))
     rng = rng_for(config.seed, "storylines", persona.persona_id)
-    everyone = world_for(config.seed, persona.persona_id, tax)
+    everyone = world_for(config.seed, persona.persona_id, tax, persona.name)
     people = [everyone[r] for r in relations_for(persona, list(everyone))]
     unfit, at_home, retired = unfit_tags(persona, everyone), living_with(persona), retired_people(persona)
     young = "grown_children" in unfit

@@ -70,7 +70,7 @@ def test_generated_texts_say_nothing_the_persona_life_rules_out(twelve, tax):
     for s in sessions:
         persona = by_id[s.persona_id]
         # its life, and the pronouns its world gives its partner and best friend
-        unfit = unfit_tags(persona) | world_unfit_tags(world_for(config.seed, persona.persona_id, tax))
+        unfit = unfit_tags(persona) | world_unfit_tags(world_for(config.seed, persona.persona_id, tax, persona.name))
         relations = set(relations_for(persona, tax.attributes.relations))
         for t in s.turns:
             if t.role != "user":
@@ -151,7 +151,7 @@ def test_nobody_writes_a_catch_up_to_someone_they_live_with_or_to_their_manager(
     from llm.world import world_for
 
     persona = twelve[1][next(iter(twelve[1]))]
-    world = list(world_for(twelve[0].seed, persona.persona_id, tax).values())
+    world = list(world_for(twelve[0].seed, persona.persona_id, tax, persona.name).values())
     assert "my manager" in {c.relation for c in world}
     assert not {"my manager", "my coworker"} & {c.relation for c in correspondents(persona, world)}
 
@@ -159,7 +159,7 @@ def test_nobody_writes_a_catch_up_to_someone_they_live_with_or_to_their_manager(
     drafts = 0
     for s in sessions:
         persona = by_id[s.persona_id]
-        world = world_for(config.seed, persona.persona_id, tax)
+        world = world_for(config.seed, persona.persona_id, tax, persona.name)
         home = {c.name for c in world.values()} - {c.name for c in correspondents(persona, list(world.values()))}
         for t in s.turns:
             if t.role == "assistant" and re.search(r"^(?:Hi|Dear|Hello) \w+,$", t.content, re.M):

@@ -152,7 +152,7 @@ def wider(tiny_config, tax, gen):
     prefs = [p for persona in personas for p in generate_preferences(config, persona, tax)]
     sessions = generate_conversations(config, personas, prefs, tax, gen)
     own_filler = generate_persona_filler(config, personas, prefs, tax, gen)
-    worlds = {p.persona_id: world_for(config.seed, p.persona_id, tax) for p in personas}
+    worlds = {p.persona_id: world_for(config.seed, p.persona_id, tax, p.name) for p in personas}
     return sessions + own_filler, worlds
 
 

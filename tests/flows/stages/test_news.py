@@ -43,7 +43,7 @@ def test_texts_keep_their_length_until_every_bank_is_spent(tax):
     its early ones. Without that, the last third of a persona's 600 own tasks were 15-20% shorter than its
     cue texts, and a form-only detector learnt "long = cue"."""
     persona = _persona()
-    everyone = world_for(0, persona.persona_id, tax)
+    everyone = world_for(0, persona.persona_id, tax, persona.name)
     people = [everyone[r] for r in relations_for(persona, list(everyone))]
     supply = NewsSupply(0, persona.persona_id, [], tax, half=1, unfit=unfit_tags(persona))
     window = timeline_months(date(2025, 1, 1), 365)
@@ -97,7 +97,7 @@ def test_a_sentence_leaning_on_an_asked_scenario_never_reaches_that_personas_tex
     cue. Drained to the end, neither half of the persona's supply hands one out; a persona not asked about
     the scenario still gets them (the sentence is a fine detail of a life)."""
     persona = _persona()
-    everyone = world_for(0, persona.persona_id, tax)
+    everyone = world_for(0, persona.persona_id, tax, persona.name)
     people = [everyone[r] for r in relations_for(persona, list(everyone))]
     window = timeline_months(date(2025, 1, 1), 365)
     by_scenario: dict[str, set[str]] = {}
@@ -131,7 +131,7 @@ def test_a_world_news_template_leaning_on_an_asked_scenario_is_kept_out(tax):
     template = "The kitchen tap started dripping constantly, and {who} replaced the washer in about ten minutes."
     assert tax.leans[template] == frozenset({"home.small_repairs"})
     persona = _persona()
-    everyone = world_for(0, persona.persona_id, tax)
+    everyone = world_for(0, persona.persona_id, tax, persona.name)
     people = [everyone[r] for r in relations_for(persona, list(everyone))]
     window = timeline_months(date(2025, 1, 1), 365)
     asked = [
@@ -171,7 +171,7 @@ def test_a_rendering_s_life_tags_do_not_depend_on_the_first_name(tax):
 def _told_by_both_halves(tax, texts: int) -> list[str]:
     """The sentences one persona's cue supply and own-task supply hand out over ``texts`` texts each."""
     persona = _persona()
-    world = world_for(0, persona.persona_id, tax)
+    world = world_for(0, persona.persona_id, tax, persona.name)
     people = [world[r] for r in relations_for(persona, list(world))]
     told: list[str] = []
     for half in (0, 1):
@@ -219,7 +219,7 @@ def test_a_persona_s_texts_name_no_option_of_a_question_it_is_asked(tax):
     assert asked, "some sentences say a key term"
     persona = _persona()
     mine = _preferences(tax, asked)
-    world = world_for(0, persona.persona_id, tax)
+    world = world_for(0, persona.persona_id, tax, persona.name)
     people = [world[r] for r in relations_for(persona, list(world))]
     told: list[str] = []
     for half in (0, 1):
@@ -252,7 +252,7 @@ def test_a_text_keeps_to_its_area_as_much_in_cue_texts_as_in_own_ones(tax):
     so the cue texts are kept to their subject as well as the rest: a reader cannot tell them by coherence."""
     persona = _persona()
     mine = _preferences(tax, [dom.scenarios[0].id for dom in tax.domains[::5]])  # six domains
-    everyone = world_for(0, persona.persona_id, tax)
+    everyone = world_for(0, persona.persona_id, tax, persona.name)
     people = [everyone[r] for r in relations_for(persona, list(everyone))]
     areas = [tax.scenario_area[p.scenario_id] for p in mine] * 7  # a persona's cue texts
     shares = {}
@@ -280,7 +280,7 @@ def _repeats_in_texts(tax, half: int, n_texts: int = 300) -> tuple[int, int]:
 
     persona = _persona()
     mine = _preferences(tax, [dom.scenarios[0].id for dom in tax.domains[::5]])
-    everyone = world_for(0, persona.persona_id, tax)
+    everyone = world_for(0, persona.persona_id, tax, persona.name)
     people = [everyone[r] for r in relations_for(persona, list(everyone))]
     supply = NewsSupply(0, persona.persona_id, mine, tax, half=half, unfit=unfit_tags(persona))
     repeated = texts = 0
@@ -317,7 +317,7 @@ def test_someone_elses_text_never_names_the_users_people_nor_tells_a_habit_of_th
     sentence rendered with the user's people. Their "my sister" is now their own, unnamed; and no habit of
     the user's stands in their text's focus place."""
     persona = _persona()
-    everyone = world_for(0, persona.persona_id, tax)
+    everyone = world_for(0, persona.persona_id, tax, persona.name)
     people = [everyone[r] for r in relations_for(persona, list(everyone))]
     supply = NewsSupply(0, persona.persona_id, [], tax, half=1, unfit=unfit_tags(persona))
     supply.near.clear()

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from flows.stages.personas import generate_personas, sample_seed
 from flows.stages.preferences import _related_sample, generate_preferences, label_kind, stereotype_option_ids
+from llm.world import world_for
 from schemas.config import load_preset
 
 
@@ -95,6 +96,9 @@ def test_thousand_personas_have_distinct_names_and_profiles(tax, gen):
         gender = p.demographics()["gender"]
         expected = next((names for key, names in lists.items() if gender.endswith(key)), tax.attributes.first_names)
         assert p.name.split()[0] in expected, (p.persona_id, gender, p.name)
+        # nobody of the persona's world has its first name ("my cousin Sakura" in Sakura's history): 8% did
+        world = world_for(config.seed, p.persona_id, tax, p.name)
+        assert p.name.split()[0] not in {c.name for c in world.values()}, (p.persona_id, p.name)
 
 
 def test_opposites_follow_their_rate(tax, gen):
@@ -143,14 +147,13 @@ def test_no_persona_is_asked_a_question_its_life_rules_out(tax, gen):
     world calls "he") is never drawn for that persona, whoever holds it."""
     from flows.stages.preferences import fits_persona
     from llm.life import fits_life, unfit_tags, world_unfit_tags
-    from llm.world import world_for
 
     config = load_preset("small")
     ruled_out = 0
     for i in range(config.n_shards):
         for persona in generate_personas(config, i, tax, gen):
             life = unfit_tags(persona)
-            world = world_unfit_tags(world_for(config.seed, persona.persona_id, tax))
+            world = world_unfit_tags(world_for(config.seed, persona.persona_id, tax, persona.name))
             assert len(world) == 3  # a partner, a best friend and a manager, each "he" or "she"
             ruled_out += sum(not fits_persona(s, life | world) for s in tax.scenarios.values())
             for pref in generate_preferences(config, persona, tax):
