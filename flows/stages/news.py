@@ -10,6 +10,9 @@ from the domains the persona holds preferences in, so non-cue tasks touch the sa
 ``topical`` sentences (the user's own, on the question's very subject, deciding nothing): they stand in
 the focus place of own texts (most of the first ones), so a reader who searches a history for a
 question's topic finds three or four of the user's sentences on it and must understand which decides.
+Someone else's text (notes the user relays or tidies for them) takes domain news from the domains the user
+holds no preference in, the near ones only when those run out: three blind readers found a grandmother's,
+a dad's and a coworker's notes sharing the user's hobbies (a grandmother servicing her camera lens).
 Habits matter as much as topics: a cue is a first-person habit or circumstance, so the user's own texts must be full of
 first-person habits and circumstances that imply nothing.
 Why: cue and non-cue texts must be made of the same stuff; only the one cue sentence differs: every
@@ -111,7 +114,10 @@ class NewsSupply:
             return found
         self.area, self.themed = area, True
         where = self._in_area()
-        if self.near and (self.rng.random() < 0.5 or not self.far):
+        near_first = bool(self.near) and (self.rng.random() < 0.5 or not self.far)
+        if not own_text and self.far:  # someone else's text: domains the user holds nothing in
+            near_first = False
+        if near_first:
             found = pop(self.near, window, unfit, to, where) or pop(self.far, window, unfit, to, where)
         else:
             found = pop(self.far, window, unfit, to, where) or pop(self.near, window, unfit, to, where)
@@ -174,6 +180,8 @@ class NewsSupply:
                 order = ("world", "habits", "far", "near")
             else:
                 order = ("far", "near", "habits", "world")
+            if not own_text:  # their habits and world news are never drawn; far domains first
+                order = ("far", "near")
             # the drawn source first; when it has nothing left that fits, the next one, so a text keeps its
             # length as the persona's banks run down (without this, the last third of a persona's own tasks
             # were 15-20% shorter than its cue texts: a form cue)

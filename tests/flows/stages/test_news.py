@@ -344,3 +344,29 @@ def test_an_event_a_cue_tells_is_not_told_again_by_a_bank_sentence(tax):
     assert keep_told_once([[paid]], "p00001", 0, 1, tax) == [[paid]]  # told when no cue tells it (share 1: half 0)
     for half in (0, 1):
         assert keep_told_once([[paid]], "p00001", half, 1, tax, cues=(cue,)) == [[]]
+
+
+def test_someone_elses_text_takes_news_of_domains_the_user_holds_nothing_in(tax, gen):
+    """Three blind readers found other people's notes sharing the user's hobbies (a grandmother servicing her
+    camera lens), so everyone sounded like the user: someone else's text now takes its domain news from the
+    far domains while any are left; the user's own texts still touch the near ones (topical distractors)."""
+    from flows.stages.personas import generate_personas
+    from flows.stages.preferences import generate_preferences
+    from schemas.config import PRESETS, SynthConfig
+
+    config = SynthConfig(preset="small", **PRESETS["small"])
+    persona = generate_personas(config, 0, tax, gen)[2]
+    prefs = generate_preferences(config, persona, tax)
+    everyone = world_for(config.seed, persona.persona_id, tax, persona.name)
+    people = [everyone[r] for r in relations_for(persona, list(everyone))]
+    supply = NewsSupply(0, persona.persona_id, prefs, tax, half=1, unfit=unfit_tags(persona))
+    near, far = set(supply.near), set(supply.far)
+    window = timeline_months(date(2025, 1, 1), 365)
+    others, own = [], []
+    for k in range(60):
+        contact = people[k % len(people)]
+        focus = supply.focus(window, own_text=False, addressee=contact.relation)
+        others += [focus, *supply.take(3, people, contact, False, window)]
+        own += [supply.focus(window), *supply.take(3, people, contact, True, window)]
+    assert far & set(others) and not near & set(others)
+    assert near & set(own)
