@@ -188,28 +188,25 @@ def _load(root: Path) -> Taxonomy:
     world_path = root / "world.yaml"
     world = _validated(world_path, _read_yaml(world_path), "WorldSpec")
     _cross_check(domains, attrs)
-    leans_path = root / "leans.yaml"
-    leans = _validated(leans_path, _read_yaml(leans_path), "LeansSpec") if leans_path.exists() else None
-    overlaps_path = root / "overlaps.yaml"
-    overlaps = _validated(overlaps_path, _read_yaml(overlaps_path), "OverlapsSpec") if overlaps_path.exists() else None
-    retold_path = root / "retellings.yaml"
-    retold = _validated(retold_path, _read_yaml(retold_path), "RetellingsSpec") if retold_path.exists() else None
     files = [*scenario_files, attrs_path, tt_path, filler_path, docs_path, world_path]
-    files += [leans_path] if leans is not None else []
-    files += [overlaps_path] if overlaps is not None else []
-    files += [retold_path] if retold is not None else []
-    areas_path = root / "areas.yaml"
-    areas = _validated(areas_path, _read_yaml(areas_path), "AreasSpec") if areas_path.exists() else None
-    files += [areas_path] if areas is not None else []
-    labels_path = root / "life_labels.yaml"
-    labels = _validated(labels_path, _read_yaml(labels_path), "LifeLabelsSpec") if labels_path.exists() else None
-    files += [labels_path] if labels is not None else []
-    pasts_path = root / "change_pasts.yaml"
-    pasts = _validated(pasts_path, _read_yaml(pasts_path), "ChangePastsSpec") if pasts_path.exists() else None
-    files += [pasts_path] if pasts is not None else []
-    stories_path = root / "storylines.yaml"
-    stories = _validated(stories_path, _read_yaml(stories_path), "StorylinesSpec") if stories_path.exists() else None
-    files += [stories_path] if stories is not None else []
+
+    def optional(name: str, record: str):
+        """(path, validated record) of an optional file, the record None when the file is absent; a present
+        file joins the content hash (in the order read)."""
+        path = root / name
+        if not path.exists():
+            return path, None
+        spec = _validated(path, _read_yaml(path), record)
+        files.append(path)
+        return path, spec
+
+    leans_path, leans = optional("leans.yaml", "LeansSpec")
+    overlaps_path, overlaps = optional("overlaps.yaml", "OverlapsSpec")
+    retold_path, retold = optional("retellings.yaml", "RetellingsSpec")
+    areas_path, areas = optional("areas.yaml", "AreasSpec")
+    labels_path, labels = optional("life_labels.yaml", "LifeLabelsSpec")
+    pasts_path, pasts = optional("change_pasts.yaml", "ChangePastsSpec")
+    stories_path, stories = optional("storylines.yaml", "StorylinesSpec")
     tax = Taxonomy(
         domains=tuple(d for _, d in domains),
         attributes=attrs,

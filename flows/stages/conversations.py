@@ -197,8 +197,8 @@ def generate_conversations(
                 # the backend picks or writes the cue after this
                 told=_cues_of(tax, pref, kind) + ((step.sentence,) if step else ()),
             )
-            if step is not None:  # among the ordinary sentences, as in an own text
-                news.insert(rng_for(config.seed, "story_at", m["session_id"]).randint(0, len(news)), step.sentence)
+            if step is not None:
+                news = step.told_among(news, m["session_id"], config.seed)
             requests.append(
                 SignalRequest(
                     key=m["session_id"],

@@ -147,8 +147,8 @@ def generate_persona_filler(
                 area=supply.area_of(focus),  # the text is about what its focus is about
                 told=told,
             )
-            if step is not None:  # among the ordinary sentences, as anywhere a cue text holds one
-                others.insert(rng_for(config.seed, "story_at", sid).randint(0, len(others)), step.sentence)
+            if step is not None:
+                others = step.told_among(others, sid, config.seed)
             requests.append(
                 FillerRequest(
                     key=sid,

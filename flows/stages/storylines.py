@@ -55,6 +55,12 @@ class StoryStep:
     def holds(self, when: datetime) -> bool:
         return self.start <= when < self.end
 
+    def told_among(self, sentences: list[str], key: str, seed: int) -> list[str]:
+        """``sentences`` (a text's ordinary ones) with this step at a seeded place among them, cue text or own
+        text alike: where it stands marks nothing."""
+        at = rng_for(seed, "story_at", key).randint(0, len(sentences))
+        return [*sentences[:at], self.sentence, *sentences[at:]]
+
     def date_in(self, key: str, seed: int) -> datetime:
         """A date in the window for the text ``key`` (a waking hour, to the minute, as dated sessions are)."""
         rng = rng_for(seed, "story_date", key)
