@@ -20,7 +20,7 @@ from llm.offline_letters import RELATIVES, Answering, message_draft, what_was_se
 from llm.offline_products import TITLES, add_to_product, carry_out_followup, fixes_line, post_text
 from llm.rewrite import shorter
 from llm.voice import CUE, introduce_error, voice
-from llm.world import slots_for
+from llm.world import address, slots_for
 from schemas.core import SpeakingStyle
 from schemas.generation import Contact, SessionDraft, TurnDraft
 from schemas.taxonomy import TaskTypeSpec
@@ -42,6 +42,11 @@ def ask_and_occasion(asks: list[str], occasions: list[str], k: int) -> tuple[str
 
 _LATE = re.compile(r"\bages ago\b|\bstill haven't\b|\bI owe\b|\blast week\b")
 """A reply request that says the reply is late: the draft then says sorry for it."""
+
+BARE_NAME_SHARE = 0.5
+"""The share of asks that name the person as the user calls them ("Nadia", "Mum") rather than with the
+relation ("my best friend Nadia"): a reader found "my grandmother Vera" written out in every ask, all year.
+Drawn per session in cue and own tasks alike, so neither form marks a cue."""
 
 THEIR_NEWS_SHARE = 0.75
 """The share of the user's own replies whose ask says what the other person's message told
@@ -131,6 +136,8 @@ def write_task_session(
     else:
         block = " ".join(shown)
     slots = slots_for(contact) | {"occasion": occasion}
+    if rng.random() < BARE_NAME_SHARE:  # "to Nadia", "for Mum": the name the user calls them by
+        slots |= {"contact": address(contact), "Contact": address(contact)}
     said, reaction = their_news(task, slots, owner, k, rng)
     asked = re.sub(r" +(\n|$)", r"\1", ask.format(text=CUE, said=said, **slots))
     answering = Answering(reaction, _LATE.search(ask) is not None, what_was_sent(occasion), signer or _UNSIGNED)

@@ -2,6 +2,7 @@
 token counts come from the named offline tokenizer."""
 
 import itertools
+import re
 
 import pytest
 
@@ -57,12 +58,17 @@ def test_cue_survives_voice_verbatim(tax, gen):
 
 def test_other_relation_owns_the_text(tax, gen):
     sister = Contact(name="Ana", relation="my sister", pronoun="she")
-    for i in range(6):
+    named = set()
+    for i in range(10):
         style = STYLE.model_copy(update={"typo_rate": 0.0})
         req, _ = _signal(tax, key=f"o{i}", relation="my sister", contact=sister, variant=i, style=style)
         draft = gen.generate(SIGNAL_SESSION, [req])[0]
-        assert "my sister ana" in draft.turns[0].content.lower()  # the text is plainly hers
+        ask = draft.turns[0].content.lower()
+        # the text is plainly hers, named with or without the relation ("Ana wants to send ...")
+        assert re.search(r"\b(my sister )?ana\b.*\b(her|she)\b", ask, re.S), ask
         assert draft.evidence in draft.turns[0].content
+        named.add("my sister ana" in ask)
+    assert named == {True, False}, "the relation is always written out, or never"
 
 
 def test_forget_refers_to_what_was_said_and_whose_it_was(tax, gen):
