@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from llm.base import GenerationError, check_inputs
 from llm.callsites import CallSite
 from llm.leakage import judge_lexically
+from llm.offline_side import with_side_questions
 from llm.offline_signal import place_focus, write_forget_session, write_signal_session
 from llm.offline_tasks import write_task_session
 from llm.seeding import derive_seed, rng_for
@@ -51,6 +52,7 @@ class OfflineGenerator:
         self.seed = seed
         self.tax = taxonomy or load_taxonomy()
         self._task_types = {t.id: t for t in self.tax.task_types}
+        self._explained = {t.topic: t.explanation for t in self.tax.filler.explain_topics}
         self._name_orders: dict[str, list[int]] = {}  # per first-name list: a seeded order of its pairs
         self._writers = {
             "persona_profile": self._persona_profile,
@@ -68,7 +70,12 @@ class OfflineGenerator:
         out = []
         for req in requests:
             rng = rng_for(self.seed, site.name, req.key)
-            out.append(site.output_model.model_validate(writer(req, rng).model_dump()))
+            draft = writer(req, rng)
+            if sides := getattr(req, "side_questions", None):  # beside the task, by draws of their own
+                asks, contact, style = self.tax.filler.side_asks, getattr(req, "contact", None), req.style
+                aside = rng_for(self.seed, "side_question", req.key)
+                draft = with_side_questions(draft, sides, asks, self._explained, contact, style, aside)
+            out.append(site.output_model.model_validate(draft.model_dump()))
         return out
 
     # -- persona -------------------------------------------------------------------------------
@@ -145,9 +152,9 @@ class OfflineGenerator:
                     f"`{fn.signature}`: {fn.doc} It comes with Python, in `{module}`, so there is nothing to install."
                 )
             elif req.filler_kind == "explain":
-                topic, explanation = rng.choice(f.explain_topics)
-                ask = rng.choice(EXPLAIN_ASKS).format(topic=topic)
-                answer = explanation
+                explainer = rng.choice(f.explain_topics)
+                ask = rng.choice(EXPLAIN_ASKS).format(topic=explainer.topic)
+                answer = explainer.explanation
             else:
                 topic = rng.choice(f.chat_topics)
                 hobby = rng.choice(req.hobbies) if req.hobbies else "reading"

@@ -57,6 +57,14 @@ class Contact(Record):
     pronoun: Literal["she", "he", "they"] = "they"
 
 
+class SideQuestion(Record):
+    """An unrelated general-knowledge question the user asks after the task (``flows.stages.side_questions``)."""
+
+    topic: str = Field(description="a topic of taxonomy/filler.yaml explain_topics")
+    variant: int = Field(0, ge=0, description="earlier side questions of this persona: the ask is dealt in turn")
+    turn: int = Field(0, ge=0, le=1, description="asked at the end of the session's first (0) or second (1) user turn")
+
+
 class SignalRequest(Record):
     """Write a task session in which ``option``'s preference shows only through an implicit cue."""
 
@@ -102,6 +110,7 @@ class SignalRequest(Record):
     avoid_cues: list[str] = Field(
         default_factory=list, description="cue sentences earlier sessions of this persona's scenario used: not again"
     )
+    side_questions: list[SideQuestion] = Field(default_factory=list, description="asked beside the task, if any")
 
 
 class FillerRequest(Record):
@@ -130,6 +139,9 @@ class FillerRequest(Record):
         "llm.offline_signal.text_shape and took one sentence more)",
     )
     variant: int = Field(0, ge=0, description="earlier filler sessions of this persona; vary wording by it")
+    side_questions: list[SideQuestion] = Field(
+        default_factory=list, description="filler_kind 'task': asked beside the task, if any"
+    )
 
 
 class RoleOption(Record):

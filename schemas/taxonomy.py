@@ -371,11 +371,33 @@ class StdlibDocs(Record):
     functions: list[StdlibDoc] = Field(min_length=20)
 
 
+class ExplainTopic(Record):
+    """A general-knowledge topic and the assistant's explanation of it: the shared pool's explainers, and
+    the side questions a user asks after a task (``flows.stages.side_questions``)."""
+
+    topic: str = Field(
+        min_length=3,
+        description="a noun phrase or a how/why/what clause that reads after 'Can you explain', 'asked me "
+        "about' and 'I never really understood'; no month, season or weekday word",
+    )
+    explanation: str = Field(min_length=120, description="the assistant's answer: plain, correct, no question back")
+    domains: list[Slug] = Field(
+        default_factory=list,
+        description="preference domains a reader might tie the topic to: a persona holding a preference in "
+        "one of them never asks it as a side question",
+    )
+
+
 class FillerSpec(Record):
     """Seeds for filler sessions: persona-voiced small talk and generic tasks."""
 
     chat_topics: list[str] = Field(min_length=5)
     chat_openers: list[str] = Field(min_length=2)
     chat_replies: list[str] = Field(min_length=2)
-    explain_topics: list[list[str]] = Field(min_length=5, description="[topic, explanation] pairs")
+    explain_topics: list[ExplainTopic] = Field(min_length=5)
+    side_asks: list[str] = Field(
+        min_length=4,
+        description="how the user asks a side question after a task: {topic}, and optionally {first} (the "
+        "task's person, by first name); the user's voice is applied on top",
+    )
     math_templates: list[str] = Field(min_length=2)

@@ -12,6 +12,7 @@ import re
 from datetime import datetime, timedelta
 
 from flows.stages.news import NewsSupply
+from flows.stages.side_questions import SideQuestions
 from flows.stages.storylines import story_plan
 from llm.base import Generator
 from llm.callsites import SIGNAL_SESSION
@@ -165,6 +166,7 @@ def generate_conversations(
             avoid=plan.subjects,
         )
         order = task_order(config.seed, persona.persona_id, tax)
+        sides = SideQuestions(config.seed, persona.persona_id, mine, tax, half=0)  # as often as own tasks ask one
         stories = plan.cue  # the steps of running stories cue texts tell
         variants: dict[str, int] = {}
         followups: dict[str, int] = {}  # earlier change requests per task type: dealt in turn, never repeated
@@ -228,6 +230,7 @@ def generate_conversations(
                     unfit_life=sorted(unfit | (someone_elses(pref.relation, contact.pronoun, retired) - SOMEONE_ELSES))
                     if pref.relation
                     else sorted(unfit),
+                    side_questions=sides.draw(m["session_id"], 1 + added),
                 )
             )
             metas.append(m)
@@ -262,7 +265,9 @@ def generate_conversations(
                     else []
                 )
                 m_forget = meta(persona.persona_id, "forget", forget_task, when, pref)
-                forgets.append((len(requests) - 1, pref, for_whom, news, m_forget))
+                turns = 1 + int(rng_for(config.seed, "forget_turns", m_forget["session_id"]).random() < 0.33)
+                sides_of_forget = sides.draw(m_forget["session_id"], turns)
+                forgets.append((len(requests) - 1, pref, for_whom, news, m_forget, turns, sides_of_forget))
     drafts = _generate_updates_last(gen, requests)
     forget_requests = [
         requests[i].model_copy(
@@ -271,14 +276,15 @@ def generate_conversations(
                 kind="forget",
                 task_type=m["task_type"],
                 news=news,
-                extra_turns=int(rng_for(config.seed, "forget_turns", m["session_id"]).random() < 0.33),
+                extra_turns=turns - 1,
                 earlier_cue=cue_as_meant(drafts[i]),
                 session_date=m["started_at"].date(),
                 contact=contact,
                 variant=sum(f[1].persona_id == pref.persona_id for f in forgets[:n]),  # earlier forgets
+                side_questions=side,
             )
         )
-        for n, (i, pref, contact, news, m) in enumerate(forgets)
+        for n, (i, pref, contact, news, m, turns, side) in enumerate(forgets)
     ]
     forget_drafts = gen.generate(SIGNAL_SESSION, forget_requests) if forget_requests else []
     sessions = sessions_from_drafts(drafts + forget_drafts, metas + [f[4] for f in forgets], config.tokenizer)

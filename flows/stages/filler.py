@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from flows.stages.conversations import sessions_from_drafts, task_order
 from flows.stages.news import NewsSupply
+from flows.stages.side_questions import SideQuestions
 from flows.stages.storylines import STORY_SHARE, story_plan
 from llm.base import Generator
 from llm.callsites import FILLER_SESSION
@@ -98,6 +99,7 @@ def generate_persona_filler(
         start = len(mine)  # continue the round-robin where the cue sessions stopped
         variants: dict[str, int] = {}
         stories = list(plan.own)  # steps of running stories, taken in order
+        sides = SideQuestions(config.seed, persona.persona_id, mine, tax, half=1)  # as often as cue sessions
         for k in range(config.persona_filler_sessions):
             sid = f"{persona.persona_id}.f{k:03d}"
             rng = rng_for(config.seed, "own_task", sid)
@@ -163,6 +165,7 @@ def generate_persona_filler(
                     news=[focus, *others],
                     extra_turns=int(rng.random() < 0.33),
                     added_later=added,
+                    side_questions=sides.draw(sid, 1 + added),
                 )
             )
             meta = dict(session_id=sid, persona_id=persona.persona_id, kind="filler", task_type=task_type)

@@ -18,6 +18,7 @@ from schemas.generation import (
     PersonaSeed,
     QueryRequest,
     RoleOption,
+    SideQuestion,
     SignalRequest,
 )
 
@@ -218,3 +219,17 @@ def test_loopback_answers_from_headers_and_batch_lines_carry_them(tax, scenario)
         assert "REQUEST_JSON" not in json.dumps(line["body"])
         with pytest.raises(ValueError, match="X-Tacit-Request"):  # no headers, no chat model: not answerable
             server.answer(inner.body(site, inner.render(site, req).messages))
+
+
+def test_a_side_question_is_asked_for_in_both_prompts_only_when_drawn(tax, scenario, renderer):
+    """The openai path asks for the same side question the offline writer adds: after the task, in the
+    user's voice, explained correctly in the reply that did the task."""
+    reqs = _requests(tax, scenario)
+    topic = tax.filler.explain_topics[0].topic
+    side = [SideQuestion(topic=topic, variant=0)]
+    for name in ("cue", "task"):
+        site, req = reqs[name]
+        _, plain = _text(renderer, site, req)
+        _, asked = _text(renderer, site, req.model_copy(update={"side_questions": side}))
+        assert "unrelated question" not in plain
+        assert f"unrelated question about {topic}" in asked and "explains that topic correctly" in asked

@@ -119,13 +119,14 @@ def test_someone_elses_text_names_them_with_their_relation():
 
 
 def test_explainer_asks_take_every_topic_without_agreement():
-    """An explainer ask must not put a verb before the topic: "What is binary numbers" was one."""
+    """An explainer ask, or a side question asked after a task, must not put a verb before the topic:
+    "What is binary numbers" was one."""
     from llm.offline import EXPLAIN_ASKS
 
-    for ask in EXPLAIN_ASKS:
+    for ask in [*EXPLAIN_ASKS, *TAX.filler.side_asks]:
         assert not re.search(r"\b(is|are|was|were)\s+\{topic\}", ask, re.I), ask
-        for topic, _ in TAX.filler.explain_topics:
-            text = ask.format(topic=topic)
+        for explainer in TAX.filler.explain_topics:
+            text = ask.format(topic=explainer.topic, first="Sam")
             assert not _grammar_errors(text), (text, _grammar_errors(text))
 
 

@@ -1,0 +1,67 @@
+"""The offline writer of side questions: beside the task, the user asks something unrelated and the
+assistant explains it.
+
+What: ``with_side_questions(draft, sides, asks, explained, contact, style, rng)`` ends a user turn with each
+question (an ask of ``taxonomy/filler.yaml`` ``side_asks``, dealt by the question's ``variant``, in the
+persona's voice) and the reply to it with the explanation of the topic. Why: a session that is only ever a
+writing chore is what readers called unnatural; the explanation does what was asked, as every reply must.
+The question rides on a turn of the task rather than a turn of its own (a short question that is never a
+cue would be a user turn a form detector discards on sight), and each user turn gets one at the same rate
+(``flows.stages.side_questions``), so a cue turn holds one as often as any other turn. How: asks that name
+a person take the task's person by first name, and only an adult (a son or daughter may be a toddler);
+otherwise the walk skips to the next ask that names nobody.
+"""
+
+from __future__ import annotations
+
+import random
+
+from llm.voice import voice
+from schemas.core import SpeakingStyle
+from schemas.generation import Contact, SessionDraft, SideQuestion, TurnDraft
+
+_CHILDREN = frozenset(["my son", "my daughter"])
+"""Relations who may be too young to ask about compound interest."""
+
+
+def side_ask(asks: list[str], side: SideQuestion, contact: Contact | None) -> str:
+    """The question as the user words it (before the voice): the ``variant``-th ask, or the next that names
+    nobody when the task's person cannot be the one who asked."""
+    named = contact is not None and contact.relation not in _CHILDREN
+    first = contact.name.split()[0] if named else ""
+    for i in range(len(asks)):
+        ask = asks[(side.variant + i) % len(asks)]
+        if named or "{first}" not in ask:
+            return ask.format(topic=side.topic, first=first)
+    raise ValueError("side_asks: every ask names a person; at least one must not")
+
+
+def with_side_questions(
+    draft: SessionDraft,
+    sides: list[SideQuestion],
+    asks: list[str],
+    explained: dict[str, str],
+    contact: Contact | None,
+    style: SpeakingStyle | None,
+    rng: random.Random,
+) -> SessionDraft:
+    """``draft`` with each side question at the end of its user turn and its explanation at the end of the
+    reply to that turn (the cue, if any, stays where it was). A question for a turn the session does not have
+    is dropped."""
+    turns = list(draft.turns)
+    users = [i for i, t in enumerate(turns) if t.role == "user" and i + 1 < len(turns)]
+    for side in sides:
+        if side.turn >= len(users):
+            continue
+        at = users[side.turn]
+        question = voice(style, side_ask(asks, side, contact), rng, opening=False)
+        lead = _ANSWER_LEADS[side.variant % len(_ANSWER_LEADS)].format(topic=side.topic)
+        answer = f"{lead} {explained[side.topic]}"
+        turns[at] = TurnDraft(role="user", content=f"{turns[at].content}\n{question}")
+        turns[at + 1] = TurnDraft(role="assistant", content=f"{turns[at + 1].content}\n\n{answer}")
+    return draft.model_copy(update={"turns": turns})
+
+
+_ANSWER_LEADS = ("As for {topic}:", "On {topic}:", "About {topic}:", "Now, {topic}:")
+"""How the reply turns from the task to the side question, naming its topic: four fixed lines ("As for your other
+question:") were what a reader counted."""

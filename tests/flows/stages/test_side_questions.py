@@ -1,0 +1,97 @@
+"""Side questions: every user turn of cue sessions and own tasks alike ends with one at the same rate; a
+persona never asks a topic twice, nor about a domain it holds a preference in; the reply does the task,
+then explains the topic."""
+
+import random
+
+import pytest
+
+from flows.stages.conversations import generate_conversations
+from flows.stages.filler import generate_persona_filler
+from flows.stages.personas import generate_personas
+from flows.stages.preferences import generate_preferences
+from flows.stages.side_questions import SIDE_SHARE, SideQuestions
+from llm.offline_side import side_ask, with_side_questions
+from schemas.generation import Contact, SessionDraft, SideQuestion, TurnDraft
+
+
+@pytest.fixture(scope="module")
+def shard(tiny_config, tax, gen):
+    config = tiny_config.model_copy(update={"persona_filler_sessions": 90})
+    personas = generate_personas(config, 0, tax, gen)
+    prefs = [p for persona in personas for p in generate_preferences(config, persona, tax)]
+    return (
+        prefs,
+        generate_conversations(config, personas, prefs, tax, gen),
+        generate_persona_filler(config, personas, prefs, tax, gen),
+    )
+
+
+def _asked(session, tax) -> list[str]:
+    """The topics a session's replies explain."""
+    replies = [t.content for t in session.turns if t.role == "assistant"]
+    return [t.topic for t in tax.filler.explain_topics for r in replies if r.endswith(t.explanation)]
+
+
+def test_every_user_turn_of_either_stage_asks_at_the_same_rate(tax):
+    """Each stage draws for each user turn at ``SIDE_SHARE``: a question only one stage asked, or one a
+    session's last turn always took (a cue text is more often a session's only text), would mark cue turns."""
+    for half in (0, 1):
+        sides = SideQuestions(7, "p00001", [], tax, half)
+        sides.topics = sides.topics * 40  # enough topics that the rate, not the supply, decides
+        drawn = [sides.draw(f"p00001.x{i:04d}", 2) for i in range(3000)]
+        for turn in (0, 1):
+            share = sum(any(q.turn == turn for q in d) for d in drawn) / 3000
+            assert abs(share - SIDE_SHARE) < 0.02, (half, turn, share)
+
+
+def test_both_stages_ask_and_no_persona_asks_a_topic_twice_or_in_a_domain_it_holds(shard, tax):
+    prefs, cues, own = shard
+    asked: dict[str, list[str]] = {}
+    kinds = set()
+    for s in [*cues, *own]:
+        for topic in _asked(s, tax):
+            asked.setdefault(s.persona_id, []).append(topic)
+            kinds.add(s.kind == "filler")
+    assert kinds == {True, False}, "only one stage asked side questions"
+    domains = {t.topic: set(t.domains) for t in tax.filler.explain_topics}
+    for persona_id, topics in asked.items():
+        assert len(topics) == len(set(topics)), (persona_id, sorted(topics))
+        held = {tax.domain_of[p.scenario_id] for p in prefs if p.persona_id == persona_id}
+        assert not any(domains[t] & held for t in topics), persona_id
+
+
+def test_the_question_rides_on_the_last_user_turn_and_the_reply_explains_it(tax):
+    draft = SessionDraft(
+        turns=[
+            TurnDraft(role="user", content="Fix the typos? Teh fence blew down."),
+            TurnDraft(role="assistant", content="Here it is, fixed:\n\nThe fence blew down."),
+        ],
+        signal_turn_index=0,
+        evidence="Teh fence blew down.",
+    )
+    topic = tax.filler.explain_topics[0]
+    sam = Contact(relation="my brother", name="Sam Reed", pronoun="he")
+    explained = {topic.topic: topic.explanation}
+    for turn in (0, 1):  # the session has one user turn: a question for a second one is dropped
+        sides = [SideQuestion(topic=topic.topic, variant=3, turn=turn)]
+        out = with_side_questions(draft, sides, tax.filler.side_asks, explained, sam, None, random.Random(1))
+        assert len(out.turns) == 2 and out.signal_turn_index == 0 and out.evidence == draft.evidence
+        if turn == 1:
+            assert out.turns == draft.turns
+            continue
+        user, reply = out.turns[0].content, out.turns[1].content
+        assert user.startswith(draft.turns[0].content) and topic.topic in user
+        assert reply.startswith(draft.turns[1].content) and reply.endswith(topic.explanation)
+
+
+def test_a_son_or_daughter_is_never_the_one_who_asked(tax):
+    """A son may be two: "Dan asked me about compound interest" is said of an adult only; the walk then takes
+    the next ask that names nobody."""
+    asks = tax.filler.side_asks
+    naming = next(i for i, a in enumerate(asks) if "{first}" in a)
+    son = Contact(relation="my son", name="Dan Reed", pronoun="he")
+    sister = Contact(relation="my sister", name="Emma Reed", pronoun="she")
+    side = SideQuestion(topic="leap years", variant=naming)
+    assert "Emma" in side_ask(asks, side, sister)
+    assert "Dan" not in side_ask(asks, side, son) and "leap years" in side_ask(asks, side, son)
