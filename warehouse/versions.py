@@ -41,6 +41,7 @@ ROW_SOURCES = (
     "llm/offline_tasks.py",
     "llm/offline_products.py",
     "llm/offline_letters.py",
+    "llm/offline_side.py",  # side questions beside a task
     "llm/reported.py",
     "llm/rewrite.py",
     "llm/world.py",
