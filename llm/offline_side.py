@@ -8,8 +8,8 @@ writing chore is what readers called unnatural; the explanation does what was as
 The question rides on a turn of the task rather than a turn of its own (a short question that is never a
 cue would be a user turn a form detector discards on sight), and each user turn gets one at the same rate
 (``flows.stages.side_questions``), so a cue turn holds one as often as any other turn. How: asks that name
-a person take the task's person by first name, and only an adult (a son or daughter may be a toddler);
-otherwise the walk skips to the next ask that names nobody.
+a person take the task's person as the user calls them ("Mum", "Nadia"), and only an adult (a son or
+daughter may be a toddler); otherwise the walk skips to the next ask that names nobody.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 import random
 
 from llm.voice import voice
+from llm.world import address
 from schemas.core import SpeakingStyle
 from schemas.generation import Contact, SessionDraft, SideQuestion, TurnDraft
 
@@ -28,7 +29,7 @@ def side_ask(asks: list[str], side: SideQuestion, contact: Contact | None) -> st
     """The question as the user words it (before the voice): the ``variant``-th ask, or the next that names
     nobody when the task's person cannot be the one who asked."""
     named = contact is not None and contact.relation not in _CHILDREN
-    first = contact.name.split()[0] if named else ""
+    first = address(contact) if named else ""  # as the user calls them: "Mum asked me", not "Noor asked me"
     for i in range(len(asks)):
         ask = asks[(side.variant + i) % len(asks)]
         if named or "{first}" not in ask:

@@ -166,7 +166,7 @@ def generate_conversations(
             avoid=plan.subjects,
         )
         order = task_order(config.seed, persona.persona_id, tax)
-        sides = SideQuestions(config.seed, persona.persona_id, mine, tax, half=0)  # as often as own tasks ask one
+        sides = SideQuestions(config.seed, persona.persona_id, mine, tax, own_tasks=False)  # as often as own tasks
         stories = plan.cue  # the steps of running stories cue texts tell
         variants: dict[str, int] = {}
         followups: dict[str, int] = {}  # earlier change requests per task type: dealt in turn, never repeated

@@ -99,7 +99,7 @@ def generate_persona_filler(
         start = len(mine)  # continue the round-robin where the cue sessions stopped
         variants: dict[str, int] = {}
         stories = list(plan.own)  # steps of running stories, taken in order
-        sides = SideQuestions(config.seed, persona.persona_id, mine, tax, half=1)  # as often as cue sessions
+        sides = SideQuestions(config.seed, persona.persona_id, mine, tax, own_tasks=True)  # as often as cue sessions
         for k in range(config.persona_filler_sessions):
             sid = f"{persona.persona_id}.f{k:03d}"
             rng = rng_for(config.seed, "own_task", sid)

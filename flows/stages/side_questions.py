@@ -1,6 +1,6 @@
 """Side questions: now and then, beside the task, the user asks an unrelated general-knowledge question.
 
-What: ``SideQuestions(seed, persona_id, preferences, tax, half)`` deals a persona's side questions;
+What: ``SideQuestions(seed, persona_id, preferences, tax, own_tasks)`` deals a persona's side questions;
 ``draw(session_id, user_turns)`` gives the session's ``SideQuestion`` list (each a topic of
 ``taxonomy/filler.yaml`` ``explain_topics``, the persona's count so far and the user turn it ends), mostly
 empty. Why: readers found every session a writing chore on a few lines of news; a person with the assistant
@@ -30,14 +30,16 @@ CUE_EVERY = 8
 
 
 class SideQuestions:
-    """One persona's side questions in one stage (``half``: 0 for its cue sessions, 1 for its own tasks)."""
+    """One persona's side questions in one stage: its cue sessions', or with ``own_tasks`` its own tasks'."""
 
-    def __init__(self, seed: int, persona_id: str, preferences: list[Preference], tax: Taxonomy, half: int) -> None:
+    def __init__(
+        self, seed: int, persona_id: str, preferences: list[Preference], tax: Taxonomy, own_tasks: bool
+    ) -> None:
         held = {tax.domain_of.get(p.scenario_id) for p in preferences}
         order = [t.topic for t in tax.filler.explain_topics if not held.intersection(t.domains)]
         rng_for(seed, "side_topics", persona_id).shuffle(order)
-        mine = [t for i, t in enumerate(order) if (i % CUE_EVERY == 0) == (half == 0)]
-        self.seed, self.half, self.topics, self.asked = seed, half, mine, 0
+        mine = [t for i, t in enumerate(order) if (i % CUE_EVERY == 0) != own_tasks]
+        self.seed, self.start, self.topics, self.asked = seed, 5 if own_tasks else 0, mine, 0
 
     def draw(self, session_id: str, user_turns: int) -> list[SideQuestion]:
         """The side questions of ``session_id``'s ``user_turns`` user turns (none once topics run out)."""
@@ -45,6 +47,6 @@ class SideQuestions:
         for turn in range(user_turns):
             if self.asked < len(self.topics) and rng_for(self.seed, "side", session_id, turn).random() < SIDE_SHARE:
                 # both stages walk every ask (each from its own start): asks split by stage would mark cue turns
-                asked.append(SideQuestion(topic=self.topics[self.asked], variant=self.asked + 5 * self.half, turn=turn))
+                asked.append(SideQuestion(topic=self.topics[self.asked], variant=self.start + self.asked, turn=turn))
                 self.asked += 1
         return asked

@@ -36,13 +36,13 @@ def _asked(session, tax) -> list[str]:
 def test_every_user_turn_of_either_stage_asks_at_the_same_rate(tax):
     """Each stage draws for each user turn at ``SIDE_SHARE``: a question only one stage asked, or one a
     session's last turn always took (a cue text is more often a session's only text), would mark cue turns."""
-    for half in (0, 1):
-        sides = SideQuestions(7, "p00001", [], tax, half)
+    for own_tasks in (False, True):
+        sides = SideQuestions(7, "p00001", [], tax, own_tasks)
         sides.topics = sides.topics * 40  # enough topics that the rate, not the supply, decides
         drawn = [sides.draw(f"p00001.x{i:04d}", 2) for i in range(3000)]
         for turn in (0, 1):
             share = sum(any(q.turn == turn for q in d) for d in drawn) / 3000
-            assert abs(share - SIDE_SHARE) < 0.02, (half, turn, share)
+            assert abs(share - SIDE_SHARE) < 0.02, (own_tasks, turn, share)
 
 
 def test_both_stages_ask_and_no_persona_asks_a_topic_twice_or_in_a_domain_it_holds(shard, tax):
@@ -85,13 +85,15 @@ def test_the_question_rides_on_the_last_user_turn_and_the_reply_explains_it(tax)
         assert reply.startswith(draft.turns[1].content) and reply.endswith(topic.explanation)
 
 
-def test_a_son_or_daughter_is_never_the_one_who_asked(tax):
+def test_a_son_or_daughter_is_never_the_one_who_asked_and_a_mum_is_mum(tax):
     """A son may be two: "Dan asked me about compound interest" is said of an adult only; the walk then takes
-    the next ask that names nobody."""
+    the next ask that names nobody. A mother is "Mum", as the user calls her."""
     asks = tax.filler.side_asks
     naming = next(i for i, a in enumerate(asks) if "{first}" in a)
     son = Contact(relation="my son", name="Dan Reed", pronoun="he")
     sister = Contact(relation="my sister", name="Emma Reed", pronoun="she")
     side = SideQuestion(topic="leap years", variant=naming)
     assert "Emma" in side_ask(asks, side, sister)
+    mum = Contact(relation="my mum", name="Noor Reed", pronoun="she")  # as the user calls her
+    assert "Mum" in side_ask(asks, side, mum) and "Noor" not in side_ask(asks, side, mum)
     assert "Dan" not in side_ask(asks, side, son) and "leap years" in side_ask(asks, side, son)
