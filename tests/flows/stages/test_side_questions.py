@@ -85,6 +85,29 @@ def test_the_question_rides_on_the_last_user_turn_and_the_reply_explains_it(tax)
         assert reply.startswith(draft.turns[1].content) and reply.endswith(topic.explanation)
 
 
+def test_the_user_reacts_to_an_answer_in_the_next_turn(tax):
+    """A question in the first turn is answered, and the user's next turn says so before going on with the
+    task (a reader met eighteen answers nobody reacted to); the turn's own text, cue and all, is kept."""
+    draft = SessionDraft(
+        turns=[
+            TurnDraft(role="user", content="Fix the typos? Teh fence blew down."),
+            TurnDraft(role="assistant", content="Here it is, fixed:\n\nThe fence blew down."),
+            TurnDraft(role="user", content="Also add this.\nThe gate sticks."),
+            TurnDraft(role="assistant", content="Added:\n\nThe fence blew down. The gate sticks."),
+        ],
+        signal_turn_index=2,
+        evidence="The gate sticks.",
+    )
+    topic = tax.filler.explain_topics[1]
+    sides = [SideQuestion(topic=topic.topic, variant=0, turn=0)]
+    explained = {topic.topic: topic.explanation}
+    out = with_side_questions(draft, sides, tax.filler.side_asks, explained, None, None, random.Random(2))
+    assert out.turns[1].content.endswith(topic.explanation) and out.turns[3].content == draft.turns[3].content
+    later = out.turns[2].content
+    assert later.endswith(draft.turns[2].content) and later != draft.turns[2].content
+    assert out.signal_turn_index == 2 and out.evidence in later
+
+
 def test_a_son_or_daughter_is_never_the_one_who_asked_and_a_mum_is_mum(tax):
     """A son may be two: "Dan asked me about compound interest" is said of an adult only; the walk then takes
     the next ask that names nobody. A mother is "Mum", as the user calls her."""
