@@ -70,6 +70,12 @@ SEASON_SIGNS: tuple[tuple[str, frozenset[int]], ...] = (
     (r"\bcup final tickets\b", frozenset({3, 4, 5})),
     (r"\bsummer science school\b", frozenset({7, 8, 9})),
     (r"\bwent to fashion week\b", frozenset({3, 4, 10, 11})),
+    # met by readers of this round: a produce show's marrows in March, nephews' presents not yet agreed in
+    # April, a snowboard jacket packed for the halfpipe in May, exam results back in May
+    (r"\bproduce show\b", frozenset({7, 8, 9, 10})),
+    (r"\bwho buys presents for which\b", frozenset({10, 11, 12})),
+    (r"\bbaggy jacket is already packed\b", frozenset({11, 12, 1, 2, 3})),
+    (r"\bexam results came back\b", frozenset({8, 9, 10})),
 )
 """Words that date a told event or a present state to a time of year without naming a month: "heavy
 snow on Saturday" is not told in June, "it's already dark by half four" not in July, "before the harvest
