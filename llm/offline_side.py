@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import random
 
+from llm.offline_tasks import REACTIONS
 from llm.voice import voice
 from llm.world import address
 from schemas.core import SpeakingStyle
@@ -60,14 +61,17 @@ def with_side_questions(
         answer = f"{lead} {explained[side.topic]}"
         turns[at] = TurnDraft(role="user", content=f"{turns[at].content}\n{question}")
         turns[at + 1] = TurnDraft(role="assistant", content=f"{turns[at + 1].content}\n\n{answer}")
-        if side.turn + 1 < len(users):  # the user's next turn says the answer landed before going on
-            later = users[side.turn + 1]
+        later = users[side.turn + 1] if side.turn + 1 < len(users) else None
+        # the user's next turn says the answer landed before going on, unless it opens on a reaction already
+        # ("Oh, interesting. Lovely. Add that I'll call Sunday?" stacked two, which a reader flagged)
+        if later is not None and not turns[later].content.lower().startswith(_OPENS_ON_REACTION):
             thanks = _THANKS[side.variant % len(_THANKS)]
             thanks = thanks.lower() if style is not None and style.lowercase else thanks  # no aside or sign-off
             turns[later] = TurnDraft(role="user", content=f"{thanks} {turns[later].content}")
     return draft.model_copy(update={"turns": turns})
 
 
+_OPENS_ON_REACTION = tuple(r.lower() for r in REACTIONS)
 _THANKS = ("That makes sense, thanks.", "Ah, that helps.", "Good to know!", "Makes sense now, ta.", "Oh, interesting.")
 """What the user says of an answer before going on with the task (a reader met eighteen answers the user never
 reacted to); five words or fewer, as they recur."""

@@ -182,7 +182,7 @@ def write_task_session(
         reason = " " + reasons[j % len(reasons)].format(**slots) if given else ""
         ask = f"{phrasings[p]}{reason} {ask}"
     if rng.random() < REACTION_SHARE and not ask.startswith(_REACTED):  # "Looks good. Also add this."
-        ask = f"{_REACTIONS[(k + variant) % len(_REACTIONS)]} {ask}"
+        ask = f"{REACTIONS[(k + variant) % len(REACTIONS)]} {ask}"
     turns.append(TurnDraft(role="user", content=voice(style, ask, rng, " ".join(shown_held), opening=False)))
     whole = [*sentences, *held]
     reply = add_to_product(task.id, sentences, held, held_fixes, contact, occasion, owner, k, answering)
@@ -234,7 +234,7 @@ _UNSIGNED = Answering().signer
 REACTION_SHARE = 0.3
 """The share of second user turns that first say what the user thinks of the draft: readers found that in
 221 user turns the user never once reacted to what the assistant wrote."""
-_REACTIONS = ("Looks good.", "Perfect, thanks.", "That's great.", "Lovely.", "Spot on.", "Great, thanks.")
+REACTIONS = ("Looks good.", "Perfect, thanks.", "That's great.", "Lovely.", "Spot on.", "Great, thanks.")
 _REACTED = ("Nice", "Thanks", "Great", "Perfect", "Lovely")  # follow-ups that already open on a reaction
 
 _KIN_OF = {"family": "family's", "cousins'": "cousins'"}

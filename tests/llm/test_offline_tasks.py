@@ -615,7 +615,7 @@ def test_the_user_sometimes_says_what_they_think_of_the_draft_before_asking_more
     """Readers found that in 221 user turns the user never once reacted to what the assistant wrote. Some
     second turns now open on a short reaction ("Looks good."), cue and non-cue sessions alike, and never
     two in a row ("Nice. Looks good. Can you make it shorter?")."""
-    from llm.offline_tasks import _REACTIONS
+    from llm.offline_tasks import REACTIONS
 
     def second_turns(cue_index):
         return [
@@ -625,7 +625,7 @@ def test_the_user_sometimes_says_what_they_think_of_the_draft_before_asking_more
 
     for cue_index in (0, None):
         turns = second_turns(cue_index)
-        reacted = [t for t in turns if t.startswith(_REACTIONS)]
+        reacted = [t for t in turns if t.startswith(REACTIONS)]
         assert 0.15 < len(reacted) / len(turns) < 0.45
         assert not any(t.split(". ", 1)[1].startswith(("Nice", "Thanks", "Great")) for t in reacted)
 

@@ -106,6 +106,18 @@ def test_the_user_reacts_to_an_answer_in_the_next_turn(tax):
     later = out.turns[2].content
     assert later.endswith(draft.turns[2].content) and later != draft.turns[2].content
     assert out.signal_turn_index == 2 and out.evidence in later
+    # a turn that opens on a reaction already takes no second one ("Oh, interesting. Lovely. ...")
+    reacted = draft.model_copy(
+        update={
+            "turns": [
+                *draft.turns[:2],
+                TurnDraft(role="user", content="Lovely. " + draft.turns[2].content),
+                draft.turns[3],
+            ]
+        }
+    )
+    out = with_side_questions(reacted, sides, tax.filler.side_asks, explained, None, None, random.Random(2))
+    assert out.turns[2].content == reacted.turns[2].content
 
 
 def test_a_son_or_daughter_is_never_the_one_who_asked_and_a_mum_is_mum(tax):
