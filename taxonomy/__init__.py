@@ -44,6 +44,7 @@ from schemas.validation import RecordError, validate_record
 from taxonomy.cross_refs import (
     checked_areas,
     checked_change_pasts,
+    checked_explainers,
     checked_leans,
     checked_life_labels,
     checked_overlaps,
@@ -220,6 +221,7 @@ def _load(root: Path) -> Taxonomy:
         for sc in dom.scenarios:
             tax.scenarios[sc.id] = sc
             tax.domain_of[sc.id] = dom.domain
+    checked_explainers(filler_path, filler, tax)
     if leans is not None:
         tax.leans.update(checked_leans(leans_path, leans, tax))
     if overlaps is not None:

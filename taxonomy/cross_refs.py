@@ -1,5 +1,6 @@
 """Cross-references between taxonomy files: the lists that name bank sentences or scenario options of
-other files (``leans.yaml``, ``overlaps.yaml``, ``retellings.yaml``, ``areas.yaml``, ``life_labels.yaml``).
+other files (``leans.yaml``, ``overlaps.yaml``, ``retellings.yaml``, ``areas.yaml``, ``life_labels.yaml``), and
+``filler.yaml``'s explainers, which name domains.
 
 A stale entry (a sentence edited since it was listed, an unknown scenario) is an error naming the file and
 the entry: it would otherwise silently do nothing. Called by ``taxonomy.load_taxonomy``.
@@ -78,6 +79,29 @@ def checked_change_pasts(path: Path, spec, tax: Taxonomy) -> dict[str, frozenset
                 raise TaxonomyError(f"{path}: cannot_follow.{sid}[{j}]: not another option of the scenario: {bad}")
             out[cue] = frozenset(options)
     return out
+
+
+_SIDE_SLOTS = re.compile(r"\{(\w*)\}")
+
+
+def checked_explainers(path: Path, filler, tax: Taxonomy) -> None:
+    """``filler.yaml``'s explainers and side asks: a topic listed twice (a persona would ask it twice), a domain
+    no scenario file has (its personas would ask about it unfiltered), an ask without ``{topic}`` or with a slot
+    other than ``{topic}`` and ``{first}``, or no ask that names nobody (a son's task would have none), is an
+    error naming the entry rather than a failure mid-run."""
+    known, seen = set(tax.domain_of.values()), set()
+    for j, t in enumerate(filler.explain_topics):
+        if t.topic.lower() in seen:
+            raise TaxonomyError(f"{path}: explain_topics[{j}]: topic listed twice: {t.topic!r}")
+        seen.add(t.topic.lower())
+        if bad := sorted(set(t.domains) - known):
+            raise TaxonomyError(f"{path}: explain_topics[{j}].domains: unknown domains {bad}")
+    for j, ask in enumerate(filler.side_asks):
+        slots = set(_SIDE_SLOTS.findall(ask))
+        if "topic" not in slots or slots - {"topic", "first"}:
+            raise TaxonomyError(f"{path}: side_asks[{j}]: needs {{topic}} and no slot but {{first}}: {ask!r}")
+    if all("{first}" in ask for ask in filler.side_asks):
+        raise TaxonomyError(f"{path}: side_asks: every ask names a person; at least one must not")
 
 
 def checked_storylines(path: Path, spec, tax: Taxonomy) -> list:

@@ -253,3 +253,26 @@ def test_a_stale_change_past_or_a_wrong_option_is_named(tmp_path, tax):
         path.write_text(yaml.safe_dump(data))
         with pytest.raises(TaxonomyError, match=r"change_pasts\.yaml: " + message):
             load_taxonomy(root)
+
+
+def test_a_doubled_topic_an_unknown_domain_or_a_broken_side_ask_is_named(tmp_path, tax):
+    """``filler.yaml``: a topic listed twice would be asked twice, a misspelt domain would filter nothing,
+    and an ask with a stray slot would fail mid-run; each is an error naming the entry."""
+    root = _copy(tmp_path)
+    path = root / "filler.yaml"
+    base = yaml.safe_load(path.read_text())
+    cases = [
+        (lambda d: d["explain_topics"].append(dict(d["explain_topics"][0])), r"explain_topics\[\d+\]: topic listed"),
+        (
+            lambda d: d["explain_topics"][1].__setitem__("domains", ["sciense"]),
+            r"explain_topics\[1\]\.domains: unknown",
+        ),
+        (lambda d: d["side_asks"].__setitem__(0, "Can you explain {subject}?"), r"side_asks\[0\]: needs \{topic\}"),
+        (lambda d: d.__setitem__("side_asks", [a for a in d["side_asks"] if "{first}" in a]), r"side_asks: every ask"),
+    ]
+    for edit, message in cases:
+        data = yaml.safe_load(yaml.safe_dump(base))
+        edit(data)
+        path.write_text(yaml.safe_dump(data))
+        with pytest.raises(TaxonomyError, match=r"filler\.yaml: " + message):
+            load_taxonomy(root)
