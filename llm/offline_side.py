@@ -18,18 +18,15 @@ import random
 
 from llm.offline_tasks import REACTIONS
 from llm.voice import voice
-from llm.world import address
+from llm.world import CHILDREN, address
 from schemas.core import SpeakingStyle
 from schemas.generation import Contact, SessionDraft, SideQuestion, TurnDraft
-
-_CHILDREN = frozenset(["my son", "my daughter"])
-"""Relations who may be too young to ask about compound interest."""
 
 
 def side_ask(asks: list[str], side: SideQuestion, contact: Contact | None) -> str:
     """The question as the user words it (before the voice): the ``variant``-th ask, or the next that names
     nobody when the task's person cannot be the one who asked."""
-    named = contact is not None and contact.relation not in _CHILDREN
+    named = contact is not None and contact.relation not in CHILDREN
     first = address(contact) if named else ""  # as the user calls them: "Mum asked me", not "Noor asked me"
     for i in range(len(asks)):
         ask = asks[(side.variant + i) % len(asks)]

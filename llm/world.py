@@ -65,7 +65,8 @@ def slots_for(contact: Contact) -> dict[str, str]:
     return forms | {k[0].upper() + k[1:]: v[0].upper() + v[1:] for k, v in forms.items()}
 
 
-_CHILDREN = ("my son", "my daughter")
+CHILDREN = ("my son", "my daughter")
+"""The relations who may be small children (a son of two asks nothing about compound interest)."""
 
 
 def fits(
@@ -91,7 +92,7 @@ def fits(
         return False
     if relation in at_home and tax.world.away and re.search(tax.world.away, template, re.I):
         return False
-    return not (young and relation in _CHILDREN and template not in tax.world.any_age)
+    return not (young and relation in CHILDREN and template not in tax.world.any_age)
 
 
 def render_news(template: str, contact: Contact, named: bool = True) -> str:

@@ -398,6 +398,6 @@ class FillerSpec(Record):
     side_asks: list[str] = Field(
         min_length=4,
         description="how the user asks a side question after a task: {topic}, and optionally {first} (the "
-        "task's person, by first name); the user's voice is applied on top",
+        "task's person, as the user calls them: 'Mum', 'Nadia'); the user's voice is applied on top",
     )
     math_templates: list[str] = Field(min_length=2)
