@@ -44,13 +44,29 @@ def add_to_product(
     if task_id == "proofread":
         return " ".join(held) + (f"\n\n{fixes_line(fixes, k + 1)}" if fixes else "\n\nThat part was already fine.")
     if task_id == "shorten":
-        return "With it:\n\n" + " ".join([*sentences, *held])
+        whole, heading = with_added(sentences, held, k)
+        return f"{heading}:\n\n" + " ".join(whole)
     return post_text([*sentences, *held], occasion, k)
 
 
 _FIXES_HEADS = ("Fixed", "Changed", "Corrected", "Typos")
 """How the list of corrections is headed, in turn: every proofread of a history ending "Fixed: ..." read as
 a machine's. Each lists "wrong -> right" (``flows.stages.conversations.cue_as_meant`` reads it back)."""
+
+
+def with_added(kept: list[str], held: list[str], k: int) -> tuple[list[str], str]:
+    """A text being cut down, once the user sends more of it: the rest of the paragraph (two sentences or
+    more) cut the same way, one of its sentences dropped whole, never its first; one sentence goes in place of
+    the last one kept (the only one, if one is left). With the reply's heading. Readers met "Cut one
+    sentence" answered, then "This goes in too." with three more points, and a text longer than the cut."""
+    if len(held) >= 2:
+        drop = 1 + k % (len(held) - 1)
+        return [*kept, *(s for i, s in enumerate(held) if i != drop)], _REST_HEADS[k % len(_REST_HEADS)]
+    return [*kept[:-1], *held], _SWAP_HEADS[k % len(_SWAP_HEADS)]
+
+
+_REST_HEADS = ("The whole thing, cut", "Both halves, trimmed", "All of it, shorter")
+_SWAP_HEADS = ("Swapped in", "With that one instead", "Swapped")
 
 
 def fixes_line(fixes: list[tuple[str, str]], k: int) -> str:

@@ -17,7 +17,7 @@ import random
 import re
 
 from llm.offline_letters import RELATIVES, Answering, message_draft, what_was_sent
-from llm.offline_products import TITLES, add_to_product, carry_out_followup, fixes_line, post_text
+from llm.offline_products import TITLES, add_to_product, carry_out_followup, fixes_line, post_text, with_added
 from llm.rewrite import shorter
 from llm.voice import CUE, introduce_error, voice
 from llm.world import address, slots_for
@@ -158,11 +158,13 @@ def write_task_session(
     if not held:
         return SessionDraft(turns=turns, signal_turn_index=0 if cue_index is not None else None, evidence=evidence)
     shown_held, held_fixes = _shown(task.id, held, rng, at_least_one=False) if task.id == "proofread" else (held, [])
+    swap = task.id == "shorten" and len(held) == 1  # one more sentence for a text being cut: it replaces one
     if owner == "other":  # what is added is theirs too, and the user says so
-        first = slots_for(contact)["first"]
-        ask = _THEIRS_ADDED[(k + variant) % len(_THEIRS_ADDED)].format(first=first) + f"\n{CUE}"
+        bank = (_THEIRS_SWAP if swap else _THEIRS_REST) if task.id == "shorten" else _THEIRS_ADDED
+        ask = bank[(k + variant) % len(bank)].format(first=slots_for(contact)["first"]) + f"\n{CUE}"
     else:
-        ask = task.adds[(k + variant) % len(task.adds)].format(sentence=CUE)
+        bank = task.swaps if swap else task.adds
+        ask = bank[(k + variant) % len(bank)].format(sentence=CUE)
     p = None
     if kind is not None:
         phrasings = task.followups[kind]
@@ -184,7 +186,10 @@ def write_task_session(
     if rng.random() < REACTION_SHARE and not ask.startswith(_REACTED):  # "Looks good. Also add this."
         ask = f"{REACTIONS[(k + variant) % len(REACTIONS)]} {ask}"
     turns.append(TurnDraft(role="user", content=voice(style, ask, rng, " ".join(shown_held), opening=False)))
-    whole = [*sentences, *held]
+    # a text being cut takes the rest cut too, or one sentence in place of another; "Shorter still?" with one
+    # more sentence drops what it must, from the last point back, to come out shorter than the last cut
+    stays_cut = task.id == "shorten" and kind not in _CUTS
+    whole = with_added(sentences, held, k)[0] if stays_cut else [*sentences, *held]
     reply = add_to_product(task.id, sentences, held, held_fixes, contact, occasion, owner, k, answering)
     if kind == "title" and task.id == "proofread":  # the heading on top of the whole text, corrected
         whole_text = reply.replace(" ".join(held), " ".join(whole), 1)
@@ -193,7 +198,8 @@ def write_task_session(
         # "How many mistakes were there?" asks of the text already checked, not of the part it comes with
         # (readers met "Four ..." counting typos of the lines just pasted, whose fixes follow anyway)
         fixed = fixes if kind == "count" else [*fixes, *held_fixes]
-        follow = carry_out_followup(task.id, kind, p, whole, fixed, contact, occasion, owner, k, len(held), answering)
+        added = sum(s in held for s in whole)  # a text being cut keeps fewer of them
+        follow = carry_out_followup(task.id, kind, p, whole, fixed, contact, occasion, owner, k, added, answering)
         both = task.id == "proofread"  # else the follow-up is the text
         # "How many mistakes were there?" is answered first, then the part just added, fixed (readers met
         # the count at the very end, after the text, though it was what the user asked)
@@ -228,6 +234,19 @@ _THEIRS_ADDED = ("{first} wants this in too.", "More from {first}:", "{first} wr
 """How the user adds a part of someone else's text: by their name. A blind reader took a bare "Mention
 this as well." in a father's reply for the user's own news, and the cue in it for the user's preference.
 Five words or fewer: they may recur."""
+
+_THEIRS_REST = (
+    "{first} sent the rest. Same again?",
+    "More from {first}. Cut that too?",
+    "{first}'s second half. Same again?",
+)
+_THEIRS_SWAP = (
+    "{first} wants this kept. Swap it in?",
+    "{first} insists on this one. Drop another?",
+    "{first} would rather keep this. Swap?",
+)
+"""The same for someone else's text being cut: the rest of it, cut the same way, or one sentence of theirs in
+place of the weakest one kept (five words or fewer a sentence: they may recur)."""
 
 _UNSIGNED = Answering().signer
 

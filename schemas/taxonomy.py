@@ -153,7 +153,16 @@ class TaskTypeSpec(Record):
     asks_for_other: list[str] = Field(min_length=2)
     intros: list[str] = Field(min_length=2)
     followups: dict[str, list[str]] = Field(min_length=1)
-    adds: list[str] = Field(min_length=2, description="follow-ups that add one more sentence ({sentence})")
+    adds: list[str] = Field(
+        min_length=2,
+        description="follow-ups that add the rest of the text ({sentence}); for a text being cut down, the rest "
+        "to be cut the same way",
+    )
+    swaps: list[str] = Field(
+        default_factory=list,
+        description="for a text being cut down: the user sends one more sentence ({sentence}) to go in place "
+        "of the weakest one kept",
+    )
     reasons: dict[str, list[str]] = Field(
         default_factory=dict, description="why the user asks a follow-up, by kind: said after it, half the time"
     )

@@ -260,6 +260,34 @@ def test_a_shortened_text_always_loses_a_sentence(n):
         assert len(given) >= 2 and sum(s in draft.turns[1].content for s in given) == len(given) - 1
 
 
+@pytest.mark.parametrize(("n", "owner"), [(3, "self"), (4, "self"), (5, "self"), (4, "other"), (3, "other")])
+def test_a_text_being_cut_stays_cut_when_more_of_it_comes(n, owner):
+    """Readers met "Cut one sentence" answered, then "This goes in too." with three more points: the text
+    came back longer than the cut. The rest of a paragraph is cut the same way (one of its sentences
+    dropped, never its first); one more sentence goes in place of the last one kept, as the ask says."""
+    sentences = [f"Point {i} is about the weather and the bins on our street this week." for i in range(n)]
+    seen = set()
+    for seed in range(24):
+        draft = _session("shorten", seed, owner=owner, seed=seed, add_last=True, cue_index=None, sentences=sentences)
+        first_reply, ask, last_reply = draft.turns[1].content, draft.turns[2].content, draft.turns[3].content
+        kept = [s for s in sentences if s in first_reply]
+        held = [s for s in sentences if s in ask]
+        final = [s for s in sentences if s in last_reply]
+        if len(held) == 1:
+            seen.add("swap")
+            bank = ("wants this kept", "insists on this", "rather keep this") if owner == "other" else None
+            assert any(a.split("\n")[0] in ask for a in TASKS["shorten"].swaps) if bank is None else any(
+                b in ask for b in bank
+            ), ask
+            assert final == [*kept[:-1], *held], last_reply
+        else:
+            seen.add("rest")
+            assert held[0] in final and len(final) == len(kept) + len(held) - 1, last_reply
+            assert not any(a.split("\n")[0] in ask for a in TASKS["shorten"].swaps), ask
+        assert len(final) < len(sentences)  # the whole text is never handed back uncut
+    assert seen == ({"swap"} if n == 3 else {"rest"})  # the first turn keeps two sentences at least
+
+
 @pytest.mark.parametrize("relation", TAX.attributes.relations)
 def test_a_message_signs_off_as_one_would_to_its_reader(relation):
     """A note to a manager or a coworker never ends "Love,"; family and close friends may get one. Each
