@@ -19,6 +19,7 @@ import re
 from llm.offline_letters import RELATIVES, Answering, message_draft, what_was_sent
 from llm.offline_products import TITLES, add_to_product, carry_out_followup, fixes_line, post_text, with_added
 from llm.rewrite import shorter
+from llm.timing import months_fitting
 from llm.voice import CUE, introduce_error, voice
 from llm.world import address, slots_for
 from schemas.core import SpeakingStyle
@@ -220,14 +221,21 @@ def _shown(
         return shown, fixes
     for i, s in enumerate(sentences):
         if rng.random() < 0.7 or (at_least_one and i == len(sentences) - 1 and not fixes):
-            shown[i], fix = introduce_error(s, rng)
+            shown[i], fix = _dated_alike(s, *introduce_error(s, rng))
             if fix:
                 fixes.append(fix)
     for i, s in enumerate(sentences):  # the last sentence had no word to get wrong: an earlier one has
         if at_least_one and not fixes and shown[i] == s:
-            shown[i], fix = introduce_error(s, rng)
+            shown[i], fix = _dated_alike(s, *introduce_error(s, rng))
             fixes += [fix] if fix else []
     return shown, fixes
+
+
+def _dated_alike(right: str, wrong: str, fix: tuple[str, str] | None) -> tuple[str, tuple[str, str] | None]:
+    """The sentence with its typo, unless the typo changes the months it can be told in: "are haivng a baby
+    in the autumn" reads as past to ``llm.timing`` (no "-ing" verb), so a May session telling it broke the
+    calendar check while the clean sentence the session was dated by fits May."""
+    return (wrong, fix) if fix is None or months_fitting(wrong) == months_fitting(right) else (right, None)
 
 
 _THEIRS_ADDED = ("{first} wants this in too.", "More from {first}:", "{first} wrote this too.", "{first} missed a bit.")

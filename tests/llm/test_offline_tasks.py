@@ -11,6 +11,7 @@ import pytest
 from flows.stages.queries import _gold_letters
 from llm.offline_tasks import ask_and_occasion, write_task_session
 from llm.rewrite import casual
+from llm.timing import months_fitting
 from schemas.generation import Contact
 from taxonomy import load_taxonomy
 
@@ -674,3 +675,19 @@ def test_a_coworkers_text_goes_to_their_family_not_the_users():
                     seen += 1
                     assert ("his family's" in ask or "his cousins'" in ask) == theirs, (relation, ask)
     assert seen >= 8
+
+
+def test_a_typo_never_changes_when_a_sentence_can_be_told():
+    """"are haivng a baby in the autumn" reads as past to the calendar reading, so a session dated by the
+    clean sentence in May failed the calendar check; such a typo is not made."""
+    sentences = [
+        "Two of my oldest mates are having a baby in the autumn, and the news was a lovely surprise for all of us.",
+        "My sister is expecting twins in the spring, and she's already painting the spare room yellow.",
+    ]
+    typos = 0
+    for seed in range(40):
+        draft = _session("proofread", seed, seed=seed, cue_index=None, sentences=sentences)
+        user = draft.turns[0].content
+        assert months_fitting(user) == months_fitting(" ".join(sentences)), user
+        typos += not all(s in user for s in sentences)
+    assert typos >= 10  # other words still get their typos
