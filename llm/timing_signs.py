@@ -86,6 +86,8 @@ SIGNS_EVEN_IN_HABITS: tuple[tuple[str, frozenset[int]], ...] = (
     (r"\bpancake day\b.*\bthis year\b", frozenset({4, 5})),  # a reader met it in June: "four months late"
     # a habit that says the time is near: told as the UK tax year (April) nears, not in July (met by a reader)
     (r"\bend of the tax year always creeps up\b", frozenset({2, 3, 4})),
+    # the first frost "always catches me out": said when it has just come, not in July (met by a reader)
+    (r"\bfirst frost of the year always\b", frozenset({10, 11, 12})),
 )
 """Signs that date this year's time even inside a habit ("Every Pancake Day ..., and this year was no
 exception": Pancake Day has passed)."""
