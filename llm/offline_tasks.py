@@ -124,6 +124,8 @@ def write_task_session(
     cue_index = None if held_cue is not None else cue_index
     asks = task.asks if owner == "self" else task.asks_for_other
     ask, occasion = ask_and_occasion(asks, task.occasions, k)
+    if task.id == "shorten" and len(held) >= 2 and "\n{text}" in ask:  # the rest comes later: the user says so
+        ask = ask.replace("\n{text}", f" {_FIRST_PART[k % len(_FIRST_PART)]}\n{{text}}", 1)
     if owner == "other" and occasion.startswith("my "):  # "his blog", not the user's
         occasion = slots_for(contact)["their"] + occasion[2:]
     elif owner == "other" and contact.relation not in RELATIVES:  # a coworker writes for his own family
@@ -243,6 +245,9 @@ _THEIRS_ADDED = ("{first} wants this in too.", "More from {first}:", "{first} wr
 this as well." in a father's reply for the user's own news, and the cue in it for the user's preference.
 Five words or fewer: they may recur."""
 
+_FIRST_PART = ("First half below.", "Here's part one.", "Two bits; first one here.", "Part one of two.")
+"""What the user says of a text to cut that comes in two turns: a reader met "Now the second half, please"
+after a paragraph that never looked partial (five words or fewer a sentence: they may recur)."""
 _THEIRS_REST = (
     "{first} sent the rest. Same again?",
     "More from {first}. Cut that too?",

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from flows.stages.queries import _gold_letters
-from llm.offline_tasks import ask_and_occasion, write_task_session
+from llm.offline_tasks import _FIRST_PART, ask_and_occasion, write_task_session
 from llm.rewrite import casual
 from llm.timing import months_fitting
 from schemas.generation import Contact
@@ -280,10 +280,12 @@ def test_a_text_being_cut_stays_cut_when_more_of_it_comes(n, owner):
             bank = ("wants this kept", "insists on this", "rather keep this") if owner == "other" else own
             assert any(b in ask for b in bank), ask
             assert final == [*kept[:-1], *held], last_reply
+            assert not any(x in draft.turns[0].content for x in _FIRST_PART)  # it never said a rest would come
         else:
             seen.add("rest")
             assert held[0] in final and len(final) == len(kept) + len(held) - 1, last_reply
             assert not any(a.split("\n")[0] in ask for a in TASKS["shorten"].swaps), ask
+            assert any(x in draft.turns[0].content for x in _FIRST_PART), draft.turns[0].content  # "Part one of two."
         assert len(final) < len(sentences)  # the whole text is never handed back uncut
     assert seen == ({"swap"} if n == 3 else {"rest"})  # the first turn keeps two sentences at least
 
@@ -678,8 +680,8 @@ def test_a_coworkers_text_goes_to_their_family_not_the_users():
 
 
 def test_a_typo_never_changes_when_a_sentence_can_be_told():
-    """"are haivng a baby in the autumn" reads as past to the calendar reading, so a session dated by the
-    clean sentence in May failed the calendar check; such a typo is not made."""
+    """A typo such as "are haivng a baby in the autumn" reads as past to the calendar reading, so a session
+    dated by the clean sentence in May failed the calendar check; such a typo is not made."""
     sentences = [
         "Two of my oldest mates are having a baby in the autumn, and the news was a lovely surprise for all of us.",
         "My sister is expecting twins in the spring, and she's already painting the spare room yellow.",
