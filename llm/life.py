@@ -149,7 +149,8 @@ def unfit_tags(persona, world: dict | None = None) -> frozenset[str]:
     pet = pet_kind(persona)  # a dog, a cat or no animal, for good
     tags |= {"dog", "cat"} - {pet} | ({"petless"} if pet else {"pet"}) | ({"no_dog"} if pet == "dog" else set())
     tags.add("sibling_kids_small" if _siblings_kids_grown(persona) else "sibling_kids_grown")
-    tags |= {"just_moved", "parents_apart", "no_car", "loft_unopened"}  # a settled home, parents together, a car
+    tags |= {"just_moved", "parents_apart", "loft_unopened"}  # a settled home, parents together
+    tags.add("no_car" if drives(persona) else "own_car")  # a driver with a car, or someone without either
     young = persona.age < 32 and _coin(f"brother:{persona.persona_id}")  # a brother still studying, or at work
     tags.add("brother_job" if young else "brother_student")
     tags.add("brother_shoe_shop" if _coin(f"brother_job:{persona.persona_id}") else "brother_tree_surgeon")
@@ -226,6 +227,16 @@ def pet_kind(persona) -> str | None:
     for good, so "our old boy" is not a dog in one text and a cat in the next."""
     draw = zlib.crc32(f"pet:{persona.persona_id}".encode()) % 20
     return "dog" if draw < 7 else "cat" if draw < 13 else None
+
+
+_NON_DRIVERS = {"young": 25, "other": 10}  # per cent, under 25 and from 25
+
+
+def drives(persona) -> bool:
+    """Whether the user drives a car of their own (most do); the others have none and may be learning or have
+    just passed. A stable draw on the persona id, the same all year."""
+    share = _NON_DRIVERS["young" if persona.age < 25 else "other"]
+    return zlib.crc32(f"car:{persona.persona_id}".encode()) % 100 >= share
 
 
 def _siblings_kids_grown(persona) -> bool:

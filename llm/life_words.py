@@ -183,9 +183,21 @@ LIFE_WORDS = {
     "cousin_wedding_ahead": r"\bmy cousin (?:\w+ )?(?:is getting married|got engaged|called to say the wedding date)\b|"
     r"\bwedding fair with my cousin\b|\bmy cousin's wedding overseas\b",
     "cousin_wedding_past": r"\bmy cousin lost her wedding ring\b|\bthrough my cousin's wedding\b",
-    # and every history has a car in it (136 sentences of the banks): nobody there has none
-    "no_car": r"\bsold the car\b|\bdriving theory test\b|\bI've got no car\b|\bwalked or taken the bus everywhere\b|"
-    r"\bgave up the car\b|\bfrom the scrapyard\b|\bmy old car failed its test\b|\bsince my car came off the road\b",
+    # a driver with a car of their own (most personas) never learns to drive or has just passed; one without
+    # (``llm.life.drives``) tells of no car of their own: a reader met "I passed my test yesterday" in July
+    # beside a garage that "has done my cars for twenty years" and a car squeaking in January
+    "no_car": r"\bsold the car\b|\bdriving theory test\b|\bi've got no car\b|\bwalked or taken the bus everywhere\b|"
+    r"\bgave up the car\b|\bfrom the scrapyard\b|\bmy old car failed its test\b|\bsince my car came off the road\b|"
+    r"\bpassed my (?:driving )?test\b|\bpassing my test\b|\bafter i passed\b|\bprovisional licence\b|"
+    r"\bget my driving licence\b|\bwithout a licence\b|\bpermanent passenger\b|\bpass certificate\b|\bhighway code\b|"
+    r"\bdriving lessons?\b|\bdriving instructor\b|\bmy own set of wheels\b|\bmy first car\b|\blearner driver\b",
+    "own_car": r"\bmy (?:old |new |little |last |next |own )?(?:car|cars|van)\b|\bour (?:old |new |little )?car\b|"
+    r"\bthe car\b|\bmy car's\b|\bwindscreen\b|\bmy mirrors\b|\bcup holder\b|\bdashboard\b|\bfootwell\b|"
+    r"\bon the hands-free\b|\bthe drive (?:back|home|in|there)\b|\bi drove\b|\bi drive\b|\bjump leads\b|"
+    r"\bchanged cars\b|\bcar (?:repair|insurance|tax|battery|wash)\b|\bpetrol\b|\bforecourt\b|\bmotorway\b|"
+    r"\bmy cars\b|\bbattery tops up\b|\bparking (?:outside|anywhere near)\b|\bmot\b|\bmy tyres?\b|"
+    r"\bfill(?:ed)? up the car\b|\bfilled the tank\b|\bdrove (?:to|home|back|up|down)\b|\bleasing firm\b|"
+    r"\bboot of (?:my|our|the) car\b",
     # the world's brother and sister live near enough to come round: none of them lives or moves abroad
     "sibling_abroad": r"\bmy (?:brother|sister) overseas\b|"
     r"\bmy (?:brother|sister)\b[^.!?]*\b(?:moves?|moving) abroad\b|"

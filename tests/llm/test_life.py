@@ -875,3 +875,25 @@ def test_nobody_drives_an_hour_to_see_the_neighbour(tax):
 
     drive = "We drove out to see {who} last weekend, and the roadworks added a full hour each way."
     assert not fits(drive, "my neighbour", tax) and fits(drive, "my sister", tax)
+
+
+def test_a_driver_never_learns_to_drive_and_someone_without_a_car_never_drives_one(tiny_config, tax):
+    """A reader met "I passed my test yesterday" in July beside a garage that "has done my cars for twenty
+    years": most users drive a car of their own all year, the rest have none (and may be learning)."""
+    from llm.life import drives
+
+    learner_scenarios = {"transport.first_car_type", "transport.learning_to_drive"}
+    owner_scenarios = {"transport.car_service", "finance.replacing_car", "transport.next_powertrain"}
+    drawn = {True: set(), False: set()}
+    for i in range(300):
+        persona = _persona(persona_id=f"p{i:05d}", age=22 + i % 50)
+        unfit = unfit_tags(persona)
+        driver = drives(persona)
+        assert ("no_car" in unfit) == driver and ("own_car" in unfit) != driver
+        assert fits_life("The car has made a faint squeak whenever I turn left.", unfit) == driver
+        assert fits_life("My provisional licence came through this week.", unfit) != driver
+        drawn[driver] |= {p.scenario_id for p in generate_preferences(tiny_config, persona, tax)}
+    assert not drawn[True] & learner_scenarios and not drawn[False] & owner_scenarios
+    assert drawn[False] & learner_scenarios and drawn[True] & owner_scenarios  # each still asked of someone
+    drivers = sum(drives(_persona(persona_id=f"p{i:05d}", age=40)) for i in range(1000))
+    assert 850 <= drivers <= 950
