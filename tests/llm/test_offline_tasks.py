@@ -693,3 +693,13 @@ def test_a_typo_never_changes_when_a_sentence_can_be_told():
         assert months_fitting(user) == months_fitting(" ".join(sentences)), user
         typos += not all(s in user for s in sentences)
     assert typos >= 10  # other words still get their typos
+
+
+def test_the_writers_fixed_lines_are_short_enough_to_recur():
+    """What the user says with an added part of a text (whose, a rest, a swap, a first part) recurs across
+    a history's sessions, so no sentence of it may have six words or more (the repeat gate's length)."""
+    from llm.offline_tasks import _THEIRS_ADDED, _THEIRS_REST, _THEIRS_SWAP
+
+    for line in (*_THEIRS_ADDED, *_THEIRS_REST, *_THEIRS_SWAP, *_FIRST_PART):
+        for sentence in re.split(r"(?<=[.!?;])\s+", line.format(first="Ana")):
+            assert len(sentence.split()) <= 5, line

@@ -78,7 +78,12 @@ def test_long_template_sentences_carry_a_varying_slot():
     for task in TAX.task_types:
         reasons = [r for rs in task.reasons.values() for r in rs]
         for ask in (
-            task.asks + task.asks_for_other + task.adds + reasons + [p for ps in task.followups.values() for p in ps]
+            task.asks
+            + task.asks_for_other
+            + task.adds
+            + task.swaps
+            + reasons
+            + [p for ps in task.followups.values() for p in ps]
         ):
             for sentence in re.split(r"(?<=[.!?])\s+|\n", ask):
                 if "{text}" in sentence or len(sentence.split()) < 6:
