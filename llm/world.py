@@ -59,8 +59,11 @@ def address(contact: Contact) -> str:
 
 
 def slots_for(contact: Contact) -> dict[str, str]:
-    """Template slots for one person: {who} "my sister Ana", {first}, pronouns, and capitalised forms."""
-    forms = {"who": f"{contact.relation} {contact.name}", "contact": f"{contact.relation} {contact.name}"}
+    """Template slots for one person: {who} "my sister Ana", {first}, pronouns, and capitalised forms. A
+    parent or grandparent is "my mum", never "my mum Elsa" (a reader met it in a post and in a message to a
+    friend: nobody names their mother to tell of her)."""
+    named = contact.relation if contact.relation in _KIN_NAMES else f"{contact.relation} {contact.name}"
+    forms = {"who": named, "contact": named}
     forms |= {"first": address(contact), **PRONOUNS[contact.pronoun]}
     return forms | {k[0].upper() + k[1:]: v[0].upper() + v[1:] for k, v in forms.items()}
 

@@ -135,7 +135,11 @@ def test_every_forget_phrasing_renders_for_every_kind_of_person():
         assert quote in template.format(quote=quote)
     for template, person in itertools.product(_FORGET_OTHER, people):
         text = template.format(quote=quote, **slots_for(person))
-        assert quote in text and "{" not in text and (address(person) in text or person.name in text)
+        assert (
+            quote in text
+            and "{" not in text
+            and (address(person) in text or person.name in text or person.relation in text.lower())
+        )
 
 
 def test_a_forget_reply_promises_what_it_will_do_and_claims_no_deletion():

@@ -159,7 +159,8 @@ def test_no_persona_text_makes_a_child_retire_or_a_manager_family():
     for relation in ("my son", "my daughter", "my grandmother", "my manager"):
         person = Contact(name="Ana", relation=relation, pronoun="she")
         supply = NewsSupply(0, "p00000", [], TAX, half=1)
-        named = [s for _ in range(300) for s in supply.take(4, [person], None, True) if "Ana" in s]
+        who = re.compile(re.escape(slots_for(person)["who"]), re.I)  # "my sister Ana", "my grandmother"
+        named = [s for _ in range(300) for s in supply.take(4, [person], None, True) if who.search(s)]
         assert named, relation
         for sentence in named:
             bad = [r.words for r in TAX.world.unfit if relation in r.relations and re.search(r.words, sentence, re.I)]
