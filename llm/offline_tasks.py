@@ -54,15 +54,24 @@ THEIR_NEWS_SHARE = 0.75
 (``task_types.yaml`` ``their_news``); the reply reacts to it first."""
 
 
-def their_news(task: TaskTypeSpec, slots: dict[str, str], owner: str, k: int, rng: random.Random) -> tuple[str, str]:
+def their_news(
+    task: TaskTypeSpec, slots: dict[str, str], owner: str, k: int, rng: random.Random, nearby: bool = False
+) -> tuple[str, str]:
     """(what the other person's message told, as the ask says it, with a space after; the reply's reaction),
     or two empty strings: for a task without ``their_news``, a text of someone else's (their friend's
     message is not the user's to retell) and a quarter of the rest. A persona's replies walk the list (the
-    ``k``-th takes the ``k``-th), so two replies in a row never tell the same."""
+    ``k``-th takes the ``k``-th), so two replies in a row never tell the same. ``nearby``: the person lives
+    on the user's street, so nothing happened "there" (a reader met a neighbour's "heavy rain there")."""
     if not task.their_news or owner != "self" or rng.random() >= THEIR_NEWS_SHARE:
         return "", ""
-    said, reaction = task.their_news[k % len(task.their_news)]
+    news = [n for n in task.their_news if not (nearby and _THERE.search(n[0]))]
+    said, reaction = news[k % len(news)]
     return said.format(**slots) + " ", reaction
+
+
+_THERE = re.compile(r"\bthere\b")
+_NEARBY = frozenset({"my neighbour"})
+"""The people who live close by: their weather is the user's."""
 
 
 def write_task_session(
@@ -141,7 +150,7 @@ def write_task_session(
     slots = slots_for(contact) | {"occasion": occasion}
     if rng.random() < BARE_NAME_SHARE:  # "to Nadia", "for Mum": the name the user calls them by
         slots |= {"contact": address(contact), "Contact": address(contact)}
-    said, reaction = their_news(task, slots, owner, k, rng)
+    said, reaction = their_news(task, slots, owner, k, rng, contact.relation in _NEARBY)
     asked = re.sub(r" +(\n|$)", r"\1", ask.format(text=CUE, said=said, **slots))
     answering = Answering(reaction, _LATE.search(ask) is not None, what_was_sent(occasion), signer or _UNSIGNED)
     user = voice(style, preamble[0] + asked, rng, block)

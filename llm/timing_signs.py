@@ -88,6 +88,8 @@ SIGNS_EVEN_IN_HABITS: tuple[tuple[str, frozenset[int]], ...] = (
     (r"\bend of the tax year always creeps up\b", frozenset({2, 3, 4})),
     # the first frost "always catches me out": said when it has just come, not in July (met by a reader)
     (r"\bfirst frost of the year always\b", frozenset({10, 11, 12})),
+    # a ski week ahead, trained for "every evening": the winter before it, not July (met by a reader)
+    (r"\bour week on the snow\b", frozenset({10, 11, 12, 1, 2})),
 )
 """Signs that date this year's time even inside a habit ("Every Pancake Day ..., and this year was no
 exception": Pancake Day has passed)."""

@@ -703,3 +703,15 @@ def test_the_writers_fixed_lines_are_short_enough_to_recur():
     for line in (*_THEIRS_ADDED, *_THEIRS_REST, *_THEIRS_SWAP, *_FIRST_PART):
         for sentence in re.split(r"(?<=[.!?;])\s+", line.format(first="Ana")):
             assert len(sentence.split()) <= 5, line
+
+
+def test_a_neighbour_never_had_weather_there():
+    """A reader met a neighbour's card telling of "heavy rain there": a neighbour's weather is the user's."""
+    from llm.offline_tasks import their_news
+
+    task = TASKS["reply"]
+    slots = {"They": "She", "their": "her"}
+    told = {their_news(task, slots, "self", k, random.Random(1), nearby=True)[0] for k in range(200)}
+    elsewhere = {their_news(task, slots, "self", k, random.Random(1))[0] for k in range(200)}  # a draw under the share
+    assert not [t for t in told if re.search(r"\bthere\b", t)] and len(told) >= 20
+    assert [t for t in elsewhere if re.search(r"\bthere\b", t)]  # someone further away may have had it
