@@ -21,8 +21,13 @@ from schemas.generation import Contact
 
 # first line of a drafted message (five words or fewer: they may recur); none claims a long silence, as
 # the same person may hear from the user again days later
-_GENERAL_OPENERS = ["Hope you're well!", "Quick update from me.", "Some news from here!", "How are things?"]
-_REPLY_OPENERS = ["Good to hear from you!", "Thanks for your message.", "Lovely to hear from you."]
+# A reader of one history counted "Quick update from me" eleven times and "Busy here, but good." five: an
+# assistant's stock lines turn over more than that (five words or fewer each: they may recur)
+_GENERAL_OPENERS = ["Hope you're well!", "Quick update from me.", "Some news from here!", "How are things?",
+                    "It's been a while!", "Hope you're keeping well!", "News from this end.", "How's everything going?",
+                    "Long time no speak!", "Thought I'd send some news."]  # fmt: skip
+_REPLY_OPENERS = ["Good to hear from you!", "Thanks for your message.", "Lovely to hear from you.",
+                  "Loved your message.", "Great to hear from you!", "Lovely surprise, your message."]  # fmt: skip
 _LATE_OPENERS = ["Sorry for the slow reply!", "Sorry this took so long!", "Apologies for the late reply."]
 """A reply's first line when the request said it was late ("ages ago", "still haven't answered"), and
 only then: readers met "Sorry for the slow reply!" where nothing was late, and none where it was."""
@@ -62,6 +67,11 @@ _ANSWERS = [
     "Things are fine here.",
     "We're all fine here.",
     "Ticking along nicely here.",
+    "All good this end.",
+    "Life's been fairly calm.",
+    "Nothing dramatic to report.",
+    "Mostly good here, thanks.",
+    "Keeping busy, as ever.",
 ]
 _SAD_ANSWERS = ["It's been a mixed time.", "Not an easy few weeks."]
 # A sign-off suits the reader: "Love," goes to family and close friends, never to a manager; a parent, a
@@ -141,9 +151,10 @@ other word (a name, an unusual first word) is left unlinked rather than mis-case
 # (readers counted "Hope all's well there." twenty times in one history when both lists had it)
 # (no "More soon." either: over "Speak soon," it signed off twice)
 _CLOSINGS = ("How are things with you?", "Let me know your news.", None, "Hope all's well there.",
-             "What are you up to?", None)  # fmt: skip
+             "What are you up to?", None, "Tell me your news soon.", "Do write back soon.", None,
+             "Catch up properly soon?")  # fmt: skip
 _REPLY_CLOSINGS = ("Write back when you can.", None, "Great to catch up.", "Hope you're keeping well.", None,
-                   "Thanks again for writing.")  # fmt: skip
+                   "Thanks again for writing.", "Speak properly soon.", None, "More news soon.")  # fmt: skip
 _CHEERFUL = frozenset({"Great to catch up."})
 
 

@@ -25,11 +25,29 @@ _HASHTAGS = ["#weeknotes", "#littlewins", "#realLife", "#thisweek", "#catchingup
 # A post opens as people open one where it goes up (five words or fewer: they may recur).
 _POST_OPENERS = {
     # no "Morning, everyone!": the history dates a session after it is written, evening as often as morning
-    "friends": ["Hey all!", "Hello all,", "Hello, everyone!", "Hi all, a quick one.", "Hi everyone,"],
+    "friends": [
+        "Hey all!",
+        "Hello all,",
+        "Hello, everyone!",
+        "Hi all, a quick one.",
+        "Hi everyone,",
+        "Hiya all!",
+        "Hey, everyone!",
+        "Hello, you lot!",
+    ],
     # none counts the points: a post of one has "A few bits of news." over it, and an added point would
     # change it (readers met both); nor calls a cartoon "Family news!"
     "family": ["Hi all!", "Hello lovely lot,", "Hi family!", "Hi everyone,"],
-    "own": ["Life lately.", "This week, in brief.", "Today's news.", "Small news from me."],
+    "own": [
+        "Life lately.",
+        "This week, in brief.",
+        "Today's news.",
+        "Small news from me.",
+        "A little update.",
+        "Catching up here.",
+        "Quick life update.",
+        "Lately, in short.",
+    ],
 }
 _AUDIENCE = {"the family chat": "family", "the cousins' chat": "family", "my page": "own", "my feed": "own",
              "my status": "own"}  # fmt: skip

@@ -405,7 +405,9 @@ def test_a_post_opener_never_counts_its_points():
 
 def test_a_post_for_someone_elses_own_page_opens_as_an_own_post():
     """'My cousin Amara asked me to turn her notes into a post for her feed' was answered 'Hi neighbours!'."""
-    own = {"Life lately.", "This week, in brief.", "Today's news.", "Small news from me."}
+    from llm.offline_products import _POST_OPENERS
+
+    own = set(_POST_OPENERS["own"])
     task = TASKS["post"]
     checked = 0
     for variant in range(len(task.asks_for_other) * len(task.occasions)):
