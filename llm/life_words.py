@@ -73,7 +73,8 @@ LIFE_WORDS = {
     "little": r"\bstabilisers\b|\bcoin-operated (?:rocket|ride|horse)\b|"
     r"\b(?:toddlers?|little ones?|car seats?|pushchair|buggy|pram|potty|the twins arrived|"
     r"nursery pick-?up|playgroup|spelling tests?|bath ?time|school gates?|primary school|joined-up|front tooth|"
-    r"tooth fairy|where babies come from|reading book|egg-box|times tables|nativity|class assembly)\b|"
+    r"tooth fairy|where babies come from|reading book|egg-box|times tables|nativity|class assembly|gold star|"
+    r"year (?:one|two|three|four|five|six) (?:trip|class|teacher|play|assembly))\b|"
     r"\b(?:my|our) (?:one|two|three|four|five|six|seven|eight|nine|ten|\d)-year-olds?\b|"
     r"\b(?:the )?nursery (?:sent|teacher|staff|fees|place|run)\b|\b(?:at|from|to) nursery\b|\breward chart\b|"
     r"\bcount to (?:ten|twenty)\b|\bis learning to read\b|\bchickenpox (?:finally caught up with|a week apart)\b",

@@ -25,7 +25,7 @@ from schemas.generation import Contact
 # assistant's stock lines turn over more than that (five words or fewer each: they may recur)
 _GENERAL_OPENERS = ["Hope you're well!", "Quick update from me.", "Some news from here!", "How are things?",
                     "It's been a while!", "Hope you're keeping well!", "News from this end.", "How's everything going?",
-                    "Long time no speak!", "Thought I'd send some news."]  # fmt: skip
+                    "Long overdue, this one!", "Thought I'd send some news."]  # fmt: skip
 _REPLY_OPENERS = ["Good to hear from you!", "Thanks for your message.", "Lovely to hear from you.",
                   "Loved your message.", "Great to hear from you!", "Lovely surprise, your message."]  # fmt: skip
 _LATE_OPENERS = ["Sorry for the slow reply!", "Sorry this took so long!", "Apologies for the late reply."]
@@ -115,7 +115,10 @@ def message_draft(
     if reply:  # the question the other person asked, answered first
         opener = opener.replace("your message", answering.sent)
         answers = _SAD_ANSWERS if grave(sentences) else _ANSWERS
-        opener = " ".join(filter(None, (opener, answering.reaction, answers[(k // len(openers)) % len(answers)])))
+        # the answer walks with every reply (a reader met "Keeping busy, as ever." eight times: it turned only
+        # once per round of openers), and so do the (opener, answer) pairs
+        answer = answers[(k + k // len(openers)) % len(answers)]
+        opener = " ".join(filter(None, (opener, answering.reaction, answer)))
     # someone else's message goes to a reader the user never named ("an old friend"): a placeholder rather
     # than a bare "Hi," that reads as a name dropped; it is signed with their name, the user's with the user's
     hello = "Hi [Name]," if owner == "other" else f"Hi {address(contact)},"
@@ -124,12 +127,20 @@ def message_draft(
     closing = closings[k % len(closings)]
     if closing in _CHEERFUL and grave(sentences):  # "Great to catch up." under a sister's redundancy
         closing = None
-    closing = ending or closing
     signoffs = signoffs_for(contact.relation, owner)
-    last_line = f"{closing}\n\n" if closing else ""
     # one sign-off per person, as people sign to each of theirs (readers met a sister given four in turn)
     signoff = signoffs[zlib.crc32(contact.name.encode()) % len(signoffs)]
+    if closing and _said_twice(closing, signoff):  # "Speak properly soon." over "Speak soon," (met by a reader)
+        closing = None
+    closing = ending or closing
+    last_line = f"{closing}\n\n" if closing else ""
     return f"{hello}\n\n{opener} {letter_body(sentences, k)}\n\n{last_line}{signoff}\n{sign}"
+
+
+def _said_twice(closing: str, signoff: str) -> bool:
+    """Whether a closing line and the sign-off under it share a word ("soon", "thanks")."""
+    words = lambda text: {w for w in re.findall(r"[a-z']+", text.lower()) if len(w) > 3}  # noqa: E731
+    return bool(words(closing) & words(signoff))
 
 
 # A letter's points follow one another as a person links them, not as the notes list them: some open with
@@ -151,10 +162,10 @@ other word (a name, an unusual first word) is left unlinked rather than mis-case
 # (readers counted "Hope all's well there." twenty times in one history when both lists had it)
 # (no "More soon." either: over "Speak soon," it signed off twice)
 _CLOSINGS = ("How are things with you?", "Let me know your news.", None, "Hope all's well there.",
-             "What are you up to?", None, "Tell me your news soon.", "Do write back soon.", None,
-             "Catch up properly soon?")  # fmt: skip
+             "What are you up to?", None, "Tell me all your news.", "Do write back.", None,
+             "Fancy a proper catch-up?")  # fmt: skip
 _REPLY_CLOSINGS = ("Write back when you can.", None, "Great to catch up.", "Hope you're keeping well.", None,
-                   "Thanks again for writing.", "Speak properly soon.", None, "More news soon.")  # fmt: skip
+                   "Thanks again for writing.", "Let's catch up properly.", None, "More news to follow.")  # fmt: skip
 _CHEERFUL = frozenset({"Great to catch up."})
 
 

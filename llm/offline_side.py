@@ -15,6 +15,7 @@ daughter may be a toddler); otherwise the walk skips to the next ask that names 
 from __future__ import annotations
 
 import random
+import re
 
 from llm.offline_tasks import REACTIONS
 from llm.voice import voice
@@ -55,7 +56,7 @@ def with_side_questions(
         at = users[side.turn]
         question = voice(style, side_ask(asks, side, contact), rng, opening=False)
         lead = _ANSWER_LEADS[side.variant % len(_ANSWER_LEADS)].format(topic=side.topic)
-        answer = f"{lead} {explained[side.topic]}"
+        answer = f"{lead} {_in_brief(explained[side.topic], side.variant)}"
         turns[at] = TurnDraft(role="user", content=f"{turns[at].content}\n{question}")
         turns[at + 1] = TurnDraft(role="assistant", content=f"{turns[at + 1].content}\n\n{answer}")
         later = users[side.turn + 1] if side.turn + 1 < len(users) else None
@@ -66,6 +67,15 @@ def with_side_questions(
             thanks = thanks.lower() if style is not None and style.lowercase else thanks  # no aside or sign-off
             turns[later] = TurnDraft(role="user", content=f"{thanks} {turns[later].content}")
     return draft.model_copy(update={"turns": turns})
+
+
+def _in_brief(explanation: str, variant: int) -> str:
+    """The explanation, whole or without its last one or two sentences (by the question's variant; three
+    sentences at least): every answer the same length, whatever was asked, is what readers noticed. An
+    explanation says what the thing is and how it works first, and ends on a detail or an example."""
+    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", explanation)
+    drop = (0, 1, 0, 2)[variant % 4]
+    return " ".join(sentences[: max(3, len(sentences) - drop)])
 
 
 _OPENS_ON_REACTION = tuple(r.lower() for r in REACTIONS)

@@ -171,7 +171,10 @@ def write_task_session(
         return SessionDraft(turns=turns, signal_turn_index=0 if cue_index is not None else None, evidence=evidence)
     shown_held, held_fixes = _shown(task.id, held, rng, at_least_one=False) if task.id == "proofread" else (held, [])
     swap = task.id == "shorten" and len(held) == 1  # one more sentence for a text being cut: it replaces one
-    if owner == "other":  # what is added is theirs too, and the user says so
+    if task.id == "shorten" and kind in _CUTS:  # cut further, with this in it: no swap of one for one
+        bank = _THEIRS_MUST if owner == "other" else _MUST_INCLUDE
+        ask = bank[(k + variant) % len(bank)].format(first=slots_for(contact)["first"]) + f"\n{CUE}"
+    elif owner == "other":  # what is added is theirs too, and the user says so
         bank = (_THEIRS_SWAP if swap else _THEIRS_REST) if task.id == "shorten" else _THEIRS_ADDED
         ask = bank[(k + variant) % len(bank)].format(first=slots_for(contact)["first"]) + f"\n{CUE}"
     else:
@@ -257,6 +260,10 @@ Five words or fewer: they may recur."""
 _FIRST_PART = ("First half below.", "Here's part one.", "Two bits; first one here.", "Part one of two.")
 """What the user says of a text to cut that comes in two turns: a reader met "Now the second half, please"
 after a paragraph that never looked partial (five words or fewer a sentence: they may recur)."""
+_MUST_INCLUDE = ("It has to include this.", "This must go in, though.", "Fit this in somewhere.")
+_THEIRS_MUST = ("{first} wants this in.", "{first} insists on this bit.", "Keep {first}'s line in.")
+"""With "Shorter still?": the text cut further and one sentence in it (a reader met "Swap this for the
+weakest?" there answered by two points dropped, no swap)."""
 _THEIRS_REST = (
     "{first} sent the rest. Same again?",
     "More from {first}. Cut that too?",

@@ -19,6 +19,7 @@ SEASON_SIGNS: tuple[tuple[str, frozenset[int]], ...] = (
     (r"\bdark by five\b", frozenset({11, 12, 1})),  # by the end of February it is light till six
     (r"\bdark by half four\b|\bdark by four\b", frozenset({11, 12})),  # by late January sunset is near five
     (r"\bflu jab\b", frozenset({9, 10, 11, 12, 1})),
+    (r"\bhay fever has been bad\b", frozenset({4, 5, 6, 7, 8})),  # the pollen months (a reader met it in February)
     (r"\bthirty-\w+ degrees\b|\btracks overheated\b|\bthe heat has\b", frozenset({6, 7, 8, 9})),
     (r"\bsince the clocks changed\b", frozenset({4, 5, 11, 12})),
     (r"\bas soon as the grass starts growing\b", frozenset({3, 4, 5, 6})),

@@ -318,7 +318,7 @@ def test_only_grown_children_hold_preferences_the_user_relays(tax):
 def test_a_parent_of_teenagers_has_a_daughter_at_school_or_a_graduate_never_both():
     """One history told of "my daughter's school" and "after graduating, my daughter moved back home": each
     parent of teenagers aged 45-61 now keeps one of the two worlds, and across personas both occur."""
-    school = "My daughter's school report came home with a gold star for spelling."
+    school = "My daughter's school report came home this week, and it has been stuck to the fridge ever since."
     graduate = "After graduating, my daughter moved back home, and the hallway is now a maze of suitcases."
     assert not fits_life(graduate, frozenset({"grown_children"}))  # the graduation before the daughter counts
     worlds = set()
@@ -898,3 +898,14 @@ def test_a_driver_never_learns_to_drive_and_someone_without_a_car_never_drives_o
     assert drawn[False] & learner_scenarios and drawn[True] & owner_scenarios  # each still asked of someone
     drivers = sum(drives(_persona(persona_id=f"p{i:05d}", age=40)) for i in range(1000))
     assert 850 <= drivers <= 950
+
+
+def test_a_year_five_trip_and_a_gold_star_are_a_small_childs():
+    """A reader met a son on his year five trip, then a teenage son four months on, and a daughter's gold star
+    for spelling beside her school prom: both are a small child's, never beside a teenager's."""
+    for sentence in (
+        "My son's school wants parent helpers for the year five trip to the science centre, and I've volunteered.",
+        "My daughter's school report came home with a gold star for spelling, and it is on the fridge.",
+    ):
+        assert "little" in _tags_of(sentence) and "teen" not in _tags_of(sentence), sentence
+    assert "teen" in _tags_of("Our daughter wants to do her own hair and makeup for the school prom.")

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from flows.stages.queries import _gold_letters
-from llm.offline_tasks import _FIRST_PART, ask_and_occasion, write_task_session
+from llm.offline_tasks import _FIRST_PART, _MUST_INCLUDE, ask_and_occasion, write_task_session
 from llm.rewrite import casual
 from llm.timing import months_fitting
 from schemas.generation import Contact
@@ -431,6 +431,9 @@ def test_a_text_cut_further_is_shorter_and_a_heading_goes_above_it():
         if head.startswith(("Shorter", "Trimmed")):
             kinds.add("again")
             added = draft.turns[2].content.rsplit("\n", 1)[-1]
+            # "cut it further, with this in it", never a swap of one for one
+            assert any(m in draft.turns[2].content for m in _MUST_INCLUDE), draft.turns[2].content
+            assert "Swap" not in draft.turns[2].content and "weakest" not in draft.turns[2].content
             assert len(text.split()) < len(first.partition("\n\n")[2].split())  # shorter than the last cut
             assert added.rstrip(".")[1:] in text  # and the point just added is in it, whole
             assert len(re.findall(r"[.!?](?:\s|$)", text)) >= 2  # a cut, not one point kept of four
@@ -700,9 +703,9 @@ def test_a_typo_never_changes_when_a_sentence_can_be_told():
 def test_the_writers_fixed_lines_are_short_enough_to_recur():
     """What the user says with an added part of a text (whose, a rest, a swap, a first part) recurs across
     a history's sessions, so no sentence of it may have six words or more (the repeat gate's length)."""
-    from llm.offline_tasks import _THEIRS_ADDED, _THEIRS_REST, _THEIRS_SWAP
+    from llm.offline_tasks import _THEIRS_ADDED, _THEIRS_MUST, _THEIRS_REST, _THEIRS_SWAP
 
-    for line in (*_THEIRS_ADDED, *_THEIRS_REST, *_THEIRS_SWAP, *_FIRST_PART):
+    for line in (*_THEIRS_ADDED, *_THEIRS_REST, *_THEIRS_SWAP, *_FIRST_PART, *_MUST_INCLUDE, *_THEIRS_MUST):
         for sentence in re.split(r"(?<=[.!?;])\s+", line.format(first="Ana")):
             assert len(sentence.split()) <= 5, line
 
@@ -717,3 +720,22 @@ def test_a_neighbour_never_had_weather_there():
     elsewhere = {their_news(task, slots, "self", k, random.Random(1))[0] for k in range(200)}  # a draw under the share
     assert not [t for t in told if re.search(r"\bthere\b", t)] and len(told) >= 20
     assert [t for t in elsewhere if re.search(r"\bthere\b", t)]  # someone further away may have had it
+
+
+def test_a_letters_last_line_never_says_what_its_sign_off_says():
+    """A reader met "Speak properly soon." over "Speak soon," and "Do write back soon." over it too."""
+    from llm.offline_letters import message_draft
+
+    checked = 0
+    for relation in TAX.attributes.relations:
+        for name in ("Tom", "Ana", "Wes", "Kit", "Uma", "Lev", "Naomi", "Arjun"):
+            contact = Contact(name=name, relation=relation, pronoun="he")
+            for k in range(12):
+                for reply in (False, True):
+                    parts = message_draft(SENTENCES[:2], contact, "self", k, reply).split("\n\n")
+                    closing, signoff = parts[-2], parts[-1].split("\n")[0]  # hello, body, [closing,] sign-off
+                    if len(parts) == 4:
+                        checked += 1
+                        said = lambda t: {w for w in re.findall(r"[a-z']+", t.lower()) if len(w) > 3}  # noqa: E731
+                        assert not said(closing) & said(signoff), (closing, signoff)
+    assert checked > 500

@@ -3,6 +3,7 @@ persona never asks a topic twice, nor about a domain it holds a preference in; t
 then explains the topic."""
 
 import random
+import re
 
 import pytest
 
@@ -82,7 +83,16 @@ def test_the_question_rides_on_the_last_user_turn_and_the_reply_explains_it(tax)
             continue
         user, reply = out.turns[0].content, out.turns[1].content
         assert user.startswith(draft.turns[0].content) and topic.topic in user
-        assert reply.startswith(draft.turns[1].content) and reply.endswith(topic.explanation)
+        assert reply.startswith(draft.turns[1].content) and topic.explanation.startswith(reply.split(": ", 1)[1])
+    # answers are not all one length: some leave out the explanation's last one or two sentences (three kept)
+    lengths = set()
+    for variant in range(4):
+        sides = [SideQuestion(topic=topic.topic, variant=variant, turn=0)]
+        reply = with_side_questions(draft, sides, tax.filler.side_asks, explained, sam, None, random.Random(1))
+        answer = reply.turns[1].content.split(": ", 1)[1]
+        assert topic.explanation.startswith(answer) and len(re.findall(r"[.!?](?:\s|$)", answer)) >= 3, answer
+        lengths.add(len(answer))
+    assert len(lengths) == 3
 
 
 def test_the_user_reacts_to_an_answer_in_the_next_turn(tax):
