@@ -44,6 +44,12 @@ class Answering(NamedTuple):
     late: bool = False
     sent: str = "your message"
     signer: str = "[Your name]"
+    texted: bool = False  # the reply goes back as a text: no closing line and no sign-off under it
+
+
+TEXTED = ("a text", "a voice note", "a quick message")
+"""What the other person sent that is answered by text: a reader met a reply to a text laid out as a letter,
+closing line, "Love," and name."""
 
 
 def what_was_sent(occasion: str) -> str:
@@ -133,6 +139,8 @@ def message_draft(
     if closing and _said_twice(closing, signoff):  # "Speak properly soon." over "Speak soon," (met by a reader)
         closing = None
     closing = ending or closing
+    if answering.texted:  # a text back: the news and, if asked for, the call offer; nothing signed
+        return f"{hello}\n\n{opener} {letter_body(sentences, k)}" + (f"\n\n{ending}" if ending else "")
     last_line = f"{closing}\n\n" if closing else ""
     return f"{hello}\n\n{opener} {letter_body(sentences, k)}\n\n{last_line}{signoff}\n{sign}"
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 import re
 
-from llm.offline_letters import RELATIVES, Answering, message_draft, what_was_sent
+from llm.offline_letters import RELATIVES, TEXTED, Answering, message_draft, what_was_sent
 from llm.offline_products import TITLES, add_to_product, carry_out_followup, fixes_line, post_text, with_added
 from llm.rewrite import shorter
 from llm.timing import months_fitting
@@ -152,7 +152,9 @@ def write_task_session(
         slots |= {"contact": address(contact), "Contact": address(contact)}
     said, reaction = their_news(task, slots, owner, k, rng, contact.relation in _NEARBY)
     asked = re.sub(r" +(\n|$)", r"\1", ask.format(text=CUE, said=said, **slots))
-    answering = Answering(reaction, _LATE.search(ask) is not None, what_was_sent(occasion), signer or _UNSIGNED)
+    late = _LATE.search(ask) is not None
+    texted = task.id == "reply" and occasion in TEXTED
+    answering = Answering(reaction, late, what_was_sent(occasion), signer or _UNSIGNED, texted)
     user = voice(style, preamble[0] + asked, rng, block)
     evidence = shown[cue_index] if cue_index is not None else None
     intro = task.intros[k % len(task.intros)]

@@ -190,7 +190,11 @@ def test_someone_elses_text_is_signed_as_theirs():
 def test_the_users_own_letters_are_signed_with_the_users_name(task_id):
     """Readers met "[Your name]" under some eighty letters of one user: a letter of the user's own, and
     each later version of it (an added point, a shorter one, a subject line, a call offer), is signed with
-    the user's first name; someone else's with theirs; without a name, a placeholder."""
+    the user's first name; someone else's with theirs; without a name, a placeholder. A reply to a text goes
+    back as a text, signed by nobody (a reader met one laid out as a letter, "Love," and name)."""
+    from llm.offline_letters import TEXTED
+
+    seen = set()
     for variant in range(8):
         kw = dict(style=None, contact=ANA, sentences=[*SENTENCES, "I finally fixed the wobbly shelf."], cue_index=None)
         own = write_task_session(
@@ -198,13 +202,21 @@ def test_the_users_own_letters_are_signed_with_the_users_name(task_id):
             add_last=True, signer="Priya",
         )  # fmt: skip
         letters = [t.content for t in own.turns if t.role == "assistant"]
-        assert len(letters) == 2 and all(t.rstrip().endswith("\nPriya") for t in letters)
+        texted = task_id == "reply" and any(f" {o} " in own.turns[0].content for o in TEXTED)
+        seen.add(texted)
+        assert len(letters) == 2
+        assert all(t.rstrip().endswith("\nPriya") != texted and ("Priya" in t) != texted for t in letters), letters
         theirs = write_task_session(
             TASKS[task_id], **kw, owner="other", variant=variant, offset=0, followup=False, rng=random.Random(1),
             signer="Priya",
         )  # fmt: skip
-        assert theirs.turns[1].content.rstrip().endswith("\nTom") and "Priya" not in theirs.turns[1].content
-    assert _session(task_id).turns[1].content.rstrip().endswith("[Your name]")
+        texted = task_id == "reply" and any(f" {o} " in theirs.turns[0].content for o in TEXTED)
+        assert theirs.turns[1].content.rstrip().endswith("\nTom") != texted and "Priya" not in theirs.turns[1].content
+    unsigned = next(
+        d for v in range(20) if not any(f" {o} " in (d := _session(task_id, v)).turns[0].content for o in TEXTED)
+    )
+    assert unsigned.turns[1].content.rstrip().endswith("[Your name]")
+    assert seen == ({False, True} if task_id == "reply" else {False})
 
 
 def test_gold_letters_are_balanced_per_persona_and_do_not_cycle():
