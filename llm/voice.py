@@ -156,9 +156,10 @@ def introduce_error(sentence: str, rng: random.Random) -> tuple[str, tuple[str, 
     return " ".join(words), (wrong, right)
 
 
-GREETING_SHARE = 0.4
+GREETING_SHARE = 0.3
 """Share of a session's opening turns that greet (people mostly just ask: at 0.7, "Good day." opened 29 and
-"Greetings." 20 of one history's 139 sessions, and a reader took the greetings for a template); sign-offs
+"Greetings." 20 of one history's 139 sessions, and a reader took the greetings for a template; at 0.4 a
+reader still counted "Oh hello!" 14 times and "Hi, so," 11 in one 32k history); sign-offs
 and asides are rarer still after the first turn: a persona's few phrases on every turn read as a template."""
 _ABOUT_LENGTH = re.compile(r"essay|lots of context|long story", re.IGNORECASE)
 _GRAVE = re.compile(
@@ -205,7 +206,7 @@ def voice(style: SpeakingStyle | None, body: str, rng: random.Random, cue: str =
     # counted "Thank you, you're very patient." x14 and "Bear with me here." x10, and a "thanks for reading"
     # closing the one-line follow-up that adds a point)
     grave = bool(_GRAVE.search(cue) or _GRAVE.search(text))
-    aside = rng.choice(asides) if asides and rng.random() < (0.12 if opening else 0.03) and not grave else ""
+    aside = rng.choice(asides) if asides and rng.random() < (0.08 if opening else 0.02) and not grave else ""
     signs_off = (0.2 if opening else 0.05) if chatty else (0.15 if opening else 0.04)
     closing = rng.choice(closings) if closings and rng.random() < signs_off else ""
     if aside and not (_words(aside) & _words(closing)):  # never "Long story, anyway. Anyway, thanks"
