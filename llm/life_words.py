@@ -28,7 +28,7 @@ LIFE_WORDS = {
     "parents": r"\bmy (?:mum|dad|parents|mother|father)\b|\bour parents\b",
     "grandparents": r"\bmy (?:partner's )?(?:grandmother|grandad|grandfather|gran|nan|grandma|grandpa|grandparents)\b",
     # the world's mum and dad are alive while the persona is under eighty: no "my late father's ledger"
-    "late_parent": r"\bmy late (?:mum|mother|dad|father)\b|\b(?:mum|dad|mother|father)'s funeral\b|"
+    "late_parent": r"\b(?:my|our) late (?:mum|mother|dad|father)(?:'s)?\b|\b(?:mum|dad|mother|father)'s funeral\b|"
     r"\bmy (?:mum|mother) could tell rain\b|"  # told of as gone (a reader met it beside her volunteering)
     r"\binherited my (?:mum|dad|mother|father)'s\b|\bsince (?:my )?(?:mum|dad|mother|father) (?:died|passed)\b",
     # the world has a grandmother and no grandfather: he is remembered ("the plane my grandfather left me"),

@@ -909,3 +909,8 @@ def test_a_year_five_trip_and_a_gold_star_are_a_small_childs():
     ):
         assert "little" in _tags_of(sentence) and "teen" not in _tags_of(sentence), sentence
     assert "teen" in _tags_of("Our daughter wants to do her own hair and makeup for the school prom.")
+
+
+def test_our_late_mum_is_a_parent_who_died():
+    """A reader met "one of our late mum's silk headscarves" beside a mum who keeps the games in her loft."""
+    assert "late_parent" in _tags_of("My sister's parcel was swaddled in one of our late mum's silk headscarves.")
