@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 import re
 
-from llm.offline_letters import RELATIVES, TEXTED, Answering, message_draft, what_was_sent
+from llm.offline_letters import RELATIVES, TEXTED, Answering, grave, message_draft, what_was_sent
 from llm.offline_products import TITLES, add_to_product, carry_out_followup, fixes_line, post_text, with_added
 from llm.rewrite import shorter
 from llm.timing import months_fitting
@@ -112,9 +112,14 @@ def write_task_session(
     # points at least (five for a text to shorten, whose first answer dropped one): a reader met "Shorter" on
     # a draft of one point that came back with two. A shorter one asks for another change, with no reason
     # (each kind's reasons are dealt in turn, and this is out of turn). Nor does the user offer a call in
-    # someone else's message ("Say I'll ring this weekend?" in a father's reply to a neighbour).
+    # someone else's message ("Say I'll ring this weekend?" in a father's reply to a neighbour), nor asks for
+    # hashtags on sad news (a reader met "maybe a hashtag or two?" on a post telling of a friend's father's death).
     too_short = len(sentences) < (5 if task.id == "shorten" else 4)
-    usable = lambda x: not (x in _CUTS and too_short) and not (x == "add_call" and owner == "other")  # noqa: E731
+    sad = grave(sentences)
+
+    def usable(x: str) -> bool:
+        return not ((x in _CUTS and too_short) or (x == "add_call" and owner == "other") or (x == "hashtags" and sad))
+
     stand_in = kind is not None and not usable(kind)
     if stand_in:
         kind = next((x for x in kinds[f % len(kinds) :] + kinds if usable(x)), None)

@@ -751,3 +751,16 @@ def test_a_letters_last_line_never_says_what_its_sign_off_says():
                         said = lambda t: {w for w in re.findall(r"[a-z']+", t.lower()) if len(w) > 3}  # noqa: E731
                         assert not said(closing) & said(signoff), (closing, signoff)
     assert checked > 500
+
+
+def test_the_user_never_asks_for_hashtags_on_sad_news():
+    """A reader met "maybe a hashtag or two?" on a post telling of a friend's father's death."""
+    sad = [*SENTENCES, "My best friend's dad died last week, and the funeral is on Friday."]
+    asked = 0
+    for variant in range(16):
+        for sentences, tags_ok in ((sad, False), (FIVE[:4], True)):
+            draft = _session("post", variant, followup=True, add_last=True, sentences=sentences, cue_index=None)
+            hashtags = any(p in draft.turns[2].content for p in TASKS["post"].followups["hashtags"])
+            assert tags_ok or not hashtags, draft.turns[2].content
+            asked += hashtags
+    assert asked >= 4  # other posts still get them
