@@ -19,9 +19,13 @@ from llm.rewrite import casual, tighten
 
 _CALL_LINES = {0: "I'll call on Sunday.", 1: "I'll ring at the weekend.", 2: "Let's talk by phone soon."}
 # no reader's name: "A hello for Ravi" in an email to Ravi, and "Mateo, news from me!", read as odd to readers
-_SUBJECTS = ["News from me", "Catching up", "A quick hello", "Some news", "An update", "Bits of news"]
-TITLES = ["A busy few days", "Notes from this week", "This week, briefly", "Small news", "Odds and ends"]
-_HASHTAGS = ["#weeknotes", "#littlewins", "#realLife", "#thisweek", "#catchingup", "#dailyLife"]
+# a reader met "Notes from this week" and "Small news" twice each in one history, "#realLife #thisweek" thrice
+_SUBJECTS = ["News from me", "Catching up", "A quick hello", "Some news", "An update", "Bits of news",
+             "Hello from here", "Latest from me"]  # fmt: skip
+TITLES = ["A busy few days", "Notes from this week", "This week, briefly", "Small news", "Odds and ends",
+          "Lately", "Around here", "News, briefly", "Since last time", "Recent goings-on"]  # fmt: skip
+_HASHTAGS = ["#weeknotes", "#littlewins", "#realLife", "#thisweek", "#catchingup", "#dailyLife", "#smallthings",
+             "#homelife", "#lately", "#everyday"]  # fmt: skip
 # A post opens as people open one where it goes up (five words or fewer: they may recur).
 _POST_OPENERS = {
     # no "Morning, everyone!": the history dates a session after it is written, evening as often as morning
