@@ -8,7 +8,8 @@ many fixes) is carried out on the same text. Why: the cue lives inside the task'
 and non-cue sessions come from the same banks in the same voice, so only understanding finds the cue.
 How: deterministic per request (the caller's rng); banks walk from per-persona offsets by ``variant`` so
 one persona does not reuse a phrasing until a bank runs out. What the assistant hands back (the draft, the
-post, each follow-up change) is written by ``llm.offline_products``.
+post, each follow-up change) is written by ``llm.offline_products``; what the user says around the text
+(the other person's news, typos, a part sent later) by ``llm.offline_asks``.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from __future__ import annotations
 import random
 import re
 
+from llm.offline_asks import CUTS, NEARBY, added_part_ask, first_part_said, shown_with_typos, their_news
 from llm.offline_letters import RELATIVES, TEXTED, Answering, grave, message_draft, what_was_sent
 from llm.offline_products import TITLES, add_to_product, carry_out_followup, fixes_line, post_text, with_added
 from llm.rewrite import shorter
-from llm.timing import months_fitting
-from llm.voice import CUE, introduce_error, voice
+from llm.voice import CUE, voice
 from llm.world import address, slots_for
 from schemas.core import SpeakingStyle
 from schemas.generation import Contact, SessionDraft, TurnDraft
@@ -48,30 +49,6 @@ BARE_NAME_SHARE = 0.5
 """The share of asks that name the person as the user calls them ("Nadia", "Mum") rather than with the
 relation ("my best friend Nadia"): a reader found "my grandmother Vera" written out in every ask, all year.
 Drawn per session in cue and own tasks alike, so neither form marks a cue."""
-
-THEIR_NEWS_SHARE = 0.75
-"""The share of the user's own replies whose ask says what the other person's message told
-(``task_types.yaml`` ``their_news``); the reply reacts to it first."""
-
-
-def their_news(
-    task: TaskTypeSpec, slots: dict[str, str], owner: str, k: int, rng: random.Random, nearby: bool = False
-) -> tuple[str, str]:
-    """(what the other person's message told, as the ask says it, with a space after; the reply's reaction),
-    or two empty strings: for a task without ``their_news``, a text of someone else's (their friend's
-    message is not the user's to retell) and a quarter of the rest. A persona's replies walk the list (the
-    ``k``-th takes the ``k``-th), so two replies in a row never tell the same. ``nearby``: the person lives
-    on the user's street, so nothing happened "there" (a reader met a neighbour's "heavy rain there")."""
-    if not task.their_news or owner != "self" or rng.random() >= THEIR_NEWS_SHARE:
-        return "", ""
-    news = [n for n in task.their_news if not (nearby and _THERE.search(n[0]))]
-    said, reaction = news[k % len(news)]
-    return said.format(**slots) + " ", reaction
-
-
-_THERE = re.compile(r"\bthere\b")
-_NEARBY = frozenset({"my neighbour"})
-"""The people who live close by: their weather is the user's."""
 
 
 def write_task_session(
@@ -118,7 +95,7 @@ def write_task_session(
     sad = grave(sentences)
 
     def usable(x: str) -> bool:
-        return not ((x in _CUTS and too_short) or (x == "add_call" and owner == "other") or (x == "hashtags" and sad))
+        return not ((x in CUTS and too_short) or (x == "add_call" and owner == "other") or (x == "hashtags" and sad))
 
     stand_in = kind is not None and not usable(kind)
     if stand_in:
@@ -130,7 +107,7 @@ def write_task_session(
     least = 2 if task.id == "shorten" else 1
     if add_last and len(sentences) > least:
         cut = max(least, len(sentences) - (len(sentences) + rng.randint(0, 1)) // 2)
-        if kind in _CUTS:  # one point added to a text being cut, not three (readers:
+        if kind in CUTS:  # one point added to a text being cut, not three (readers:
             cut = len(sentences) - 1  # "trimmed to one sentence, then four", longer than what was to be cut)
         held = [_sentence(s) for s in sentences[cut:]]
         sentences = sentences[:cut]
@@ -138,8 +115,7 @@ def write_task_session(
     cue_index = None if held_cue is not None else cue_index
     asks = task.asks if owner == "self" else task.asks_for_other
     ask, occasion = ask_and_occasion(asks, task.occasions, k)
-    if task.id == "shorten" and len(held) >= 2 and "\n{text}" in ask:  # the rest comes later: the user says so
-        ask = ask.replace("\n{text}", f" {_FIRST_PART[k % len(_FIRST_PART)]}\n{{text}}", 1)
+    ask = first_part_said(ask, task.id, len(held), k)
     if owner == "other" and occasion.startswith("my "):  # "his blog", not the user's
         occasion = slots_for(contact)["their"] + occasion[2:]
     elif owner == "other" and contact.relation not in RELATIVES:  # a coworker writes for his own family
@@ -147,7 +123,7 @@ def write_task_session(
             r"^the (family|cousins')", lambda m: f"{slots_for(contact)['their']} {_KIN_OF[m[1]]}", occasion
         )
     sentences = [_sentence(s) for s in sentences]
-    shown, fixes = _shown(task.id, sentences, rng)
+    shown, fixes = shown_with_typos(task.id, sentences, rng)
     if task.id in ("message", "reply") and rng.random() < 0.5:
         block = "\n".join(f"- {s}" for s in shown)  # notes as bullets
     else:
@@ -155,7 +131,7 @@ def write_task_session(
     slots = slots_for(contact) | {"occasion": occasion}
     if rng.random() < BARE_NAME_SHARE:  # "to Nadia", "for Mum": the name the user calls them by
         slots |= {"contact": address(contact), "Contact": address(contact)}
-    said, reaction = their_news(task, slots, owner, k, rng, contact.relation in _NEARBY)
+    said, reaction = their_news(task, slots, owner, k, rng, contact.relation in NEARBY)
     asked = re.sub(r" +(\n|$)", r"\1", ask.format(text=CUE, said=said, **slots))
     late = _LATE.search(ask) is not None
     texted = task.id == "reply" and occasion in TEXTED
@@ -176,17 +152,10 @@ def write_task_session(
     turns = [TurnDraft(role="user", content=user), TurnDraft(role="assistant", content=answer)]
     if not held:
         return SessionDraft(turns=turns, signal_turn_index=0 if cue_index is not None else None, evidence=evidence)
-    shown_held, held_fixes = _shown(task.id, held, rng, at_least_one=False) if task.id == "proofread" else (held, [])
-    swap = task.id == "shorten" and len(held) == 1  # one more sentence for a text being cut: it replaces one
-    if task.id == "shorten" and kind in _CUTS:  # cut further, with this in it: no swap of one for one
-        bank = _THEIRS_MUST if owner == "other" else _MUST_INCLUDE
-        ask = bank[(k + variant) % len(bank)].format(first=slots_for(contact)["first"]) + f"\n{CUE}"
-    elif owner == "other":  # what is added is theirs too, and the user says so
-        bank = (_THEIRS_SWAP if swap else _THEIRS_REST) if task.id == "shorten" else _THEIRS_ADDED
-        ask = bank[(k + variant) % len(bank)].format(first=slots_for(contact)["first"]) + f"\n{CUE}"
-    else:
-        bank = task.swaps if swap else task.adds
-        ask = bank[(k + variant) % len(bank)].format(sentence=CUE)
+    shown_held, held_fixes = (
+        shown_with_typos(task.id, held, rng, at_least_one=False) if task.id == "proofread" else (held, [])
+    )
+    ask = added_part_ask(task, kind, owner, len(held), slots_for(contact)["first"], k + variant)
     p = None
     if kind is not None:
         phrasings = task.followups[kind]
@@ -210,7 +179,7 @@ def write_task_session(
     turns.append(TurnDraft(role="user", content=voice(style, ask, rng, " ".join(shown_held), opening=False)))
     # a text being cut takes the rest cut too, or one sentence in place of another; "Shorter still?" with one
     # more sentence drops what it must, from the last point back, to come out shorter than the last cut
-    stays_cut = task.id == "shorten" and kind not in _CUTS
+    stays_cut = task.id == "shorten" and kind not in CUTS
     whole = with_added(sentences, held, k)[0] if stays_cut else [*sentences, *held]
     reply = add_to_product(task.id, sentences, held, held_fixes, contact, occasion, owner, k, answering)
     if kind == "title" and task.id == "proofread":  # the heading on top of the whole text, corrected
@@ -232,58 +201,6 @@ def write_task_session(
     return SessionDraft(turns=turns, signal_turn_index=0 if cue_index is not None else None, evidence=evidence)
 
 
-def _shown(
-    task_id: str, sentences: list[str], rng: random.Random, at_least_one: bool = True
-) -> tuple[list[str], list[tuple[str, str]]]:
-    """The sentences as the user types them: for a proofread, with real errors (at least one per first
-    turn) and the list of (wrong, right) fixes; otherwise unchanged."""
-    shown, fixes = list(sentences), []
-    if task_id != "proofread":
-        return shown, fixes
-    for i, s in enumerate(sentences):
-        if rng.random() < 0.7 or (at_least_one and i == len(sentences) - 1 and not fixes):
-            shown[i], fix = _dated_alike(s, *introduce_error(s, rng))
-            if fix:
-                fixes.append(fix)
-    for i, s in enumerate(sentences):  # the last sentence had no word to get wrong: an earlier one has
-        if at_least_one and not fixes and shown[i] == s:
-            shown[i], fix = _dated_alike(s, *introduce_error(s, rng))
-            fixes += [fix] if fix else []
-    return shown, fixes
-
-
-def _dated_alike(right: str, wrong: str, fix: tuple[str, str] | None) -> tuple[str, tuple[str, str] | None]:
-    """The sentence with its typo, unless the typo changes the months it can be told in: "are haivng a baby
-    in the autumn" reads as past to ``llm.timing`` (no "-ing" verb), so a May session telling it broke the
-    calendar check while the clean sentence the session was dated by fits May."""
-    return (wrong, fix) if fix is None or months_fitting(wrong) == months_fitting(right) else (right, None)
-
-
-_THEIRS_ADDED = ("{first} wants this in too.", "More from {first}:", "{first} wrote this too.", "{first} missed a bit.")
-"""How the user adds a part of someone else's text: by their name. A blind reader took a bare "Mention
-this as well." in a father's reply for the user's own news, and the cue in it for the user's preference.
-Five words or fewer: they may recur."""
-
-_FIRST_PART = ("First half below.", "Here's part one.", "Two bits; first one here.", "Part one of two.")
-"""What the user says of a text to cut that comes in two turns: a reader met "Now the second half, please"
-after a paragraph that never looked partial (five words or fewer a sentence: they may recur)."""
-_MUST_INCLUDE = ("It has to include this.", "This must go in, though.", "Fit this in somewhere.")
-_THEIRS_MUST = ("{first} wants this in.", "{first} insists on this bit.", "Keep {first}'s line in.")
-"""With "Shorter still?": the text cut further and one sentence in it (a reader met "Swap this for the
-weakest?" there answered by two points dropped, no swap)."""
-_THEIRS_REST = (
-    "{first} sent the rest. Same again?",
-    "More from {first}. Cut that too?",
-    "{first}'s second half. Same again?",
-)
-_THEIRS_SWAP = (
-    "{first} wants this kept. Swap it in?",
-    "{first} insists on this one. Drop another?",
-    "{first} would rather keep this. Swap?",
-)
-"""The same for someone else's text being cut: the rest of it, cut the same way, or one sentence of theirs in
-place of the weakest one kept (five words or fewer a sentence: they may recur)."""
-
 _UNSIGNED = Answering().signer
 
 REACTION_SHARE = 0.3
@@ -297,8 +214,6 @@ _KIN_OF = {"family": "family's", "cousins'": "cousins'"}
 coworker's or a neighbour's goes to theirs (readers met a coworker's paragraph for "the family update
 email" and a neighbour's post for the user's family chat)."""
 
-_CUTS = frozenset({"shorter", "again"})
-"""Follow-ups that ask for the text cut down (``task_types.yaml`` followups)."""
 _OLDER = ("my grandmother", "my mum", "my dad")
 _OLD_AGE = re.compile(r"\beyes are not up to\b", re.I)
 """Reasons that speak of old age: said of a parent or a grandmother, never of a manager or a brother."""

@@ -9,7 +9,8 @@ import re
 import pytest
 
 from flows.stages.queries import _gold_letters
-from llm.offline_tasks import _FIRST_PART, _MUST_INCLUDE, ask_and_occasion, write_task_session
+from llm.offline_asks import _FIRST_PART, _MUST_INCLUDE
+from llm.offline_tasks import ask_and_occasion, write_task_session
 from llm.rewrite import casual
 from llm.timing import months_fitting
 from schemas.generation import Contact
@@ -715,7 +716,7 @@ def test_a_typo_never_changes_when_a_sentence_can_be_told():
 def test_the_writers_fixed_lines_are_short_enough_to_recur():
     """What the user says with an added part of a text (whose, a rest, a swap, a first part) recurs across
     a history's sessions, so no sentence of it may have six words or more (the repeat gate's length)."""
-    from llm.offline_tasks import _THEIRS_ADDED, _THEIRS_MUST, _THEIRS_REST, _THEIRS_SWAP
+    from llm.offline_asks import _THEIRS_ADDED, _THEIRS_MUST, _THEIRS_REST, _THEIRS_SWAP
 
     for line in (*_THEIRS_ADDED, *_THEIRS_REST, *_THEIRS_SWAP, *_FIRST_PART, *_MUST_INCLUDE, *_THEIRS_MUST):
         for sentence in re.split(r"(?<=[.!?;])\s+", line.format(first="Ana")):
@@ -724,7 +725,7 @@ def test_the_writers_fixed_lines_are_short_enough_to_recur():
 
 def test_a_neighbour_never_had_weather_there():
     """A reader met a neighbour's card telling of "heavy rain there": a neighbour's weather is the user's."""
-    from llm.offline_tasks import their_news
+    from llm.offline_asks import their_news
 
     task = TASKS["reply"]
     slots = {"They": "She", "their": "her"}
