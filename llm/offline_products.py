@@ -99,7 +99,20 @@ def fixes_line(fixes: list[tuple[str, str]], k: int) -> str:
 def post_text(sentences: list[str], occasion: str, k: int) -> str:
     """A post for ``occasion``: opened on its own line as posts there open, in a casual register. Someone
     else's "her feed" is their own page, as "my feed" is the user's: no greeting to a group there."""
-    return f"{_post_opener(occasion, k, grave(sentences))}\n" + " ".join(casual(s) for s in sentences)
+    sad = grave(sentences)
+    text = f"{_post_opener(occasion, k, sad)}\n" + " ".join(casual(s) for s in sentences)
+    audience = _AUDIENCE.get(re.sub(r"^(?:his|her|their) ", "my ", occasion), "friends")
+    closers = _POST_CLOSERS.get(audience, (None,))
+    closer = None if sad else closers[(k // 2) % len(closers)]
+    return f"{text} {closer}" if closer else text
+
+
+_POST_CLOSERS = {
+    "friends": ("Hope you're all well!", None, "More soon.", None, "That's all from me!", None),
+    "family": ("Love to all.", None, "Hope everyone's well!", None, "Hugs all round.", None),
+}
+"""How a post to a group sometimes ends (never a post of sad news, nor one on the user's own page): a reader
+met posts that were the notes handed back under a greeting. Five words or fewer: they may recur."""
 
 
 def _post_opener(occasion: str, k: int, sad: bool = False) -> str:

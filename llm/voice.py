@@ -169,8 +169,9 @@ _GRAVE = re.compile(
 )
 """Grave news in a turn's text: no emoji and no light aside with it ("A former colleague ... diagnosed with
 something serious" followed by "Not sure that detail matters. 🙂" read as callous to a reader)."""
-_LONG_WORDS = 60
-"""An apology for length ("Sorry for the essay") only closes a turn of this many words or more."""
+_LONG_WORDS = 90
+"""An apology for length ("Sorry for the essay") only closes a turn of this many words or more (at 60 a reader
+met it under two sentences)."""
 
 
 def _words(text: str) -> set[str]:

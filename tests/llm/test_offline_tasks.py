@@ -347,7 +347,15 @@ def test_an_apology_for_length_only_closes_a_long_turn():
     style = SpeakingStyle(style_id=spec.id, **spec.model_dump(exclude={"id"}))
     short = {voice(style, "Quick proofread? One line here.", random.Random(i)) for i in range(200)}
     assert not any("essay" in t or "Lots of context" in t or "Long story" in t for t in short)
-    long_text = "Quick proofread? " + " ".join(["The bins went out late again on our street."] * 8)
+    # two long sentences are no essay (a reader met the apology under two); a dozen are
+    two = (
+        "Quick proofread? The bins went out late again on our street this week, and by the time the lorry came "
+        "round on Thursday morning the foxes had spread half of everything across the pavement and the road. "
+        "My neighbour and I spent most of an hour sweeping it all up before work, and we were both late for the "
+        "first meeting of the day, which nobody believed."
+    )
+    assert 60 <= len(two.split()) < 90 and not any("essay" in voice(style, two, random.Random(i)) for i in range(200))
+    long_text = "Quick proofread? " + " ".join(["The bins went out late again on our street."] * 11)
     assert any("essay" in voice(style, long_text, random.Random(i)) for i in range(200))
 
 
@@ -765,3 +773,17 @@ def test_the_user_never_asks_for_hashtags_on_sad_news():
             assert tags_ok or not hashtags, draft.turns[2].content
             asked += hashtags
     assert asked >= 4  # other posts still get them
+
+
+def test_a_post_to_a_group_sometimes_ends_on_a_line_of_its_own():
+    """Posts were the notes handed back under a greeting: one to a group sometimes ends "More soon." or
+    "Love to all.", never one on the user's own page, nor one of sad news."""
+    from llm.offline_products import _POST_CLOSERS, post_text
+
+    closers = {c for cs in _POST_CLOSERS.values() for c in cs if c}
+    ends = lambda post: {c for c in closers if post.endswith(c)}  # noqa: E731
+    assert any(ends(post_text(SENTENCES[:2], "the family chat", k)) for k in range(8))
+    assert any(ends(post_text(SENTENCES[:2], "the old gang's chat", k)) for k in range(8))
+    assert not any(ends(post_text(SENTENCES[:2], "my feed", k)) for k in range(8))
+    sad = ["The man who ran the video rental shop in our town for thirty years has died."]
+    assert not any(ends(post_text(sad, "the family chat", k)) for k in range(8))
