@@ -172,6 +172,18 @@ class TaskTypeSpec(Record):
         "ask as {said}, and the reply's reaction to it; five words or fewer a sentence (they may recur)",
     )
 
+    @model_validator(mode="after")
+    def _added_parts_carry_the_text(self) -> TaskTypeSpec:
+        """Each ``adds`` and ``swaps`` entry carries the added text once, as ``{sentence}``, and no other slot:
+        without it the part the user adds (the cue, in a cue session) would vanish from the turn."""
+        for field in ("adds", "swaps"):
+            for j, add in enumerate(getattr(self, field)):
+                if re.findall(r"\{(\w*)\}", add) != ["sentence"]:
+                    raise ValueError(f"{field}[{j}]: needs {{sentence}} once and no other slot: {add!r}")
+        if self.id == "shorten" and len(self.swaps) < 2:
+            raise ValueError("swaps: a text being cut needs at least two (one line sent in place of another)")
+        return self
+
 
 class UnfitRule(Record):
     """News a relation cannot plausibly be the subject of: a template matching ``words`` (a regular

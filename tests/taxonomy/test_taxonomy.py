@@ -276,3 +276,30 @@ def test_a_doubled_topic_an_unknown_domain_or_a_broken_side_ask_is_named(tmp_pat
         path.write_text(yaml.safe_dump(data))
         with pytest.raises(TaxonomyError, match=r"filler\.yaml: " + message):
             load_taxonomy(root)
+
+
+@pytest.mark.parametrize(
+    ("field", "entry", "message"),
+    [
+        ("adds", "Also add this.", r"adds\[0\]: needs \{sentence\} once"),
+        ("swaps", "Swap {text} in?\n{sentence}", r"swaps\[0\]: needs \{sentence\} once"),
+        ("swaps", None, r"swaps: a text being cut needs at least two"),
+    ],
+)
+def test_an_added_part_without_its_text_is_a_load_error(tmp_path, field, entry, message):
+    """An add or a swap without ``{sentence}`` would drop the part the user adds (a cue, in a cue session)
+    from the turn; a text being cut with no swaps would fail mid-run. Both are load errors naming the file."""
+    from taxonomy import _load
+
+    root = _copy(tmp_path)
+    path = root / "task_types.yaml"
+    data = yaml.safe_load(path.read_text())
+    shorten = next(t for t in data["task_types"] if t["id"] == "shorten")
+    if entry is None:
+        shorten[field] = shorten[field][:1]
+    else:
+        shorten[field][0] = entry
+    path.write_text(yaml.safe_dump(data))
+    _load.cache_clear()
+    with pytest.raises(TaxonomyError, match=rf"(?s)task_types\.yaml.*{message}"):
+        load_taxonomy(root)
