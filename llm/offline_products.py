@@ -23,7 +23,7 @@ _CALL_LINES = {0: "I'll call on Sunday.", 1: "I'll ring at the weekend.", 2: "Le
 _SUBJECTS = ["News from me", "Catching up", "A quick hello", "Some news", "An update", "Bits of news",
              "Hello from here", "Latest from me"]  # fmt: skip
 TITLES = ["A busy few days", "Notes from this week", "This week, briefly", "Small news", "Odds and ends",
-          "Lately", "Around here", "News, briefly", "Since last time", "Recent goings-on"]  # fmt: skip
+          "The latest from here", "Around here", "News, briefly", "Since last time", "Recent goings-on"]  # fmt: skip
 _HASHTAGS = ["#weeknotes", "#littlewins", "#realLife", "#thisweek", "#catchingup", "#dailyLife", "#smallthings",
              "#homelife", "#lately", "#everyday"]  # fmt: skip
 # A post opens as people open one where it goes up (five words or fewer: they may recur).

@@ -92,6 +92,7 @@ _FUTURE = re.compile(
     r"\b(will|'ll|won't|going to|plan to|plans to|planning|hope to|hoping|booked|due|upcoming|starts|begins|"
     r"opens|expires|comes out|kicks in|starting|moves|can't wait|looking forward|want to|wants to|ready for|"
     r"in time for|(?:has|have|'s|'ve) (?:asked|invited) (?:me|us) to|"  # "has asked me to take snaps at ... in June"
+    r"(?:has|have|'s|'ve) been invited to|signed up for|entered for|"  # a reader met both after their month
     r"'ve got|have got|has got|"
     r"(?:is|are|am|'re|'m|(?:it|he|she|that|there|who|what)'s)\s+(?!been\b)\w+ing|"
     r"(?:is|are)\s+(?:in|on|this|at))\b",

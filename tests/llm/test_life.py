@@ -914,3 +914,15 @@ def test_a_year_five_trip_and_a_gold_star_are_a_small_childs():
 def test_our_late_mum_is_a_parent_who_died():
     """A reader met "one of our late mum's silk headscarves" beside a mum who keeps the games in her loft."""
     assert "late_parent" in _tags_of("My sister's parcel was swaddled in one of our late mum's silk headscarves.")
+
+
+def test_a_coworker_does_not_need_the_school_run_and_a_new_nursery_is_a_small_childs(tax):
+    """A reader met "My coworker Jomo broke his wrist, so I've been doing the school run" and a dad's notes
+    to his old workmates telling of "our first parents' meeting at the new nursery"."""
+    from llm.people import SOMEONE_ELSES
+    from llm.world import fits
+
+    school_run = "{Who} broke {their} wrist slipping on ice, so I've been doing the school run for a couple of weeks."
+    assert not fits(school_run, "my coworker", tax) and fits(school_run, "my sister", tax)
+    nursery = "We had our first parents' meeting at the new nursery, and the teacher knew every child's name."
+    assert "little" in _tags_of(nursery) and not fits_life(nursery, SOMEONE_ELSES)

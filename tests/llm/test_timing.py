@@ -51,6 +51,9 @@ from llm.timing import ALL_MONTHS, months_fitting, timeline_months
         ("Every Pancake Day I stick one to the ceiling, and this year was no exception.", [4, 5], [1, 3, 6, 8]),
         ("The first frost of the year always catches me out, and I scrape the car with a card.", [10, 12], [2, 7]),
         ("My hay fever has been bad this week, and my sister dropped off some antihistamines.", [5, 7], [2, 11]),
+        # plans a reader met after their month: a swim signed up for in July, a concert invitation for May
+        ("My front crawl has come on, and I've signed up for a mile across a reservoir in July.", [3, 6], [8, 11]),
+        ("My son's school orchestra has been invited to perform at the county hall in May.", [2, 4], [6, 9]),
         ("I've been doing wall sits every evening so that my legs survive our week on the snow.", [11, 2], [5, 7]),
         # "every" that is no habit: this summer's bindweed, this winter's job, a barbecue the user went to
         ("Bindweed has wound itself up every one of my bean poles again.", [7, 8], [1, 2, 11]),
