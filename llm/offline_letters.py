@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from llm.life import WORK_RELATIONS
+from llm.voice import words_of
 from llm.world import address
 from schemas.generation import Contact
 
@@ -136,19 +137,13 @@ def message_draft(
     signoffs = signoffs_for(contact.relation, owner)
     # one sign-off per person, as people sign to each of theirs (readers met a sister given four in turn)
     signoff = signoffs[zlib.crc32(contact.name.encode()) % len(signoffs)]
-    if closing and _said_twice(closing, signoff):  # "Speak properly soon." over "Speak soon," (met by a reader)
+    if closing and words_of(closing) & words_of(signoff):  # "Speak properly soon." over "Speak soon,"
         closing = None
     closing = ending or closing
     if answering.texted:  # a text back: the news and, if asked for, the call offer; nothing signed
         return f"{hello}\n\n{opener} {letter_body(sentences, k)}" + (f"\n\n{ending}" if ending else "")
     last_line = f"{closing}\n\n" if closing else ""
     return f"{hello}\n\n{opener} {letter_body(sentences, k)}\n\n{last_line}{signoff}\n{sign}"
-
-
-def _said_twice(closing: str, signoff: str) -> bool:
-    """Whether a closing line and the sign-off under it share a word ("soon", "thanks")."""
-    words = lambda text: {w for w in re.findall(r"[a-z']+", text.lower()) if len(w) > 3}  # noqa: E731
-    return bool(words(closing) & words(signoff))
 
 
 # A letter's points follow one another as a person links them, not as the notes list them: some open with

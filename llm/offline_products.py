@@ -97,11 +97,13 @@ def fixes_line(fixes: list[tuple[str, str]], k: int) -> str:
 
 
 def post_text(sentences: list[str], occasion: str, k: int) -> str:
-    """A post for ``occasion``: opened on its own line as posts there open, in a casual register. Someone
-    else's "her feed" is their own page, as "my feed" is the user's: no greeting to a group there."""
+    """A post for ``occasion``: opened on its own line as posts there open, in a casual register, and to a
+    group sometimes closed on a line of its own. Someone else's "her feed" is their own page, as "my feed" is
+    the user's: no greeting to a group there."""
     sad = grave(sentences)
-    text = f"{_post_opener(occasion, k, sad)}\n" + " ".join(casual(s) for s in sentences)
     audience = _AUDIENCE.get(re.sub(r"^(?:his|her|their) ", "my ", occasion), "friends")
+    openers = (_QUIET_OPENERS if audience != "own" else _QUIET_OWN) if sad else _POST_OPENERS[audience]
+    text = f"{openers[k % len(openers)]}\n" + " ".join(casual(s) for s in sentences)
     closers = _POST_CLOSERS.get(audience, (None,))
     closer = None if sad else closers[(k // 2) % len(closers)]
     return f"{text} {closer}" if closer else text
@@ -113,13 +115,6 @@ _POST_CLOSERS = {
 }
 """How a post to a group sometimes ends (never a post of sad news, nor one on the user's own page): a reader
 met posts that were the notes handed back under a greeting. Five words or fewer: they may recur."""
-
-
-def _post_opener(occasion: str, k: int, sad: bool = False) -> str:
-    """How a post for ``occasion`` opens (the k-th of its audience's openers; a quiet one for sad news)."""
-    audience = _AUDIENCE.get(re.sub(r"^(?:his|her|their) ", "my ", occasion), "friends")
-    openers = (_QUIET_OPENERS if audience != "own" else _QUIET_OWN) if sad else _POST_OPENERS[audience]
-    return openers[k % len(openers)]
 
 
 _QUIET_OPENERS = ["Hi everyone,", "Hello all,", "Some news, everyone."]

@@ -174,7 +174,7 @@ _LONG_WORDS = 90
 met it under two sentences)."""
 
 
-def _words(text: str) -> set[str]:
+def words_of(text: str) -> set[str]:
     """Lowercased words of four or more letters."""
     return {w for w in re.findall(r"[a-z']+", text.lower()) if len(w) >= 4}
 
@@ -210,7 +210,7 @@ def voice(style: SpeakingStyle | None, body: str, rng: random.Random, cue: str =
     aside = rng.choice(asides) if asides and rng.random() < (0.08 if opening else 0.02) and not grave else ""
     signs_off = (0.2 if opening else 0.05) if chatty else (0.15 if opening else 0.04)
     closing = rng.choice(closings) if closings and rng.random() < signs_off else ""
-    if aside and not (_words(aside) & _words(closing)):  # never "Long story, anyway. Anyway, thanks"
+    if aside and not (words_of(aside) & words_of(closing)):  # never "Long story, anyway. Anyway, thanks"
         parts.append(aside)
     if closing:
         parts.append(closing)

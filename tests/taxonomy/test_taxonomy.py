@@ -41,6 +41,17 @@ def _copy(tmp_path: Path) -> Path:
     return root
 
 
+def _each_edit_is_named(root, path, base: dict, cases, prefix: str) -> None:
+    """For each (edit, message): ``path`` written as ``base`` with that edit alone fails to load with an error
+    matching ``prefix`` then ``message``."""
+    for edit, message in cases:
+        data = yaml.safe_load(yaml.safe_dump(base))
+        edit(data)
+        path.write_text(yaml.safe_dump(data))
+        with pytest.raises(TaxonomyError, match=prefix + message):
+            load_taxonomy(root)
+
+
 def test_bad_field_is_named_with_its_file(tmp_path):
     root = _copy(tmp_path)
     path = sorted((root / "scenarios").glob("*.yaml"))[0]
@@ -247,12 +258,7 @@ def test_a_stale_change_past_or_a_wrong_option_is_named(tmp_path, tax):
             r"cannot_follow\.beauty\.signature_scent\[0\]: not another option of the scenario: \['citrus_zest'\]",
         ),
     ]
-    for edit, message in cases:
-        data = yaml.safe_load(yaml.safe_dump(base))
-        edit(data)
-        path.write_text(yaml.safe_dump(data))
-        with pytest.raises(TaxonomyError, match=r"change_pasts\.yaml: " + message):
-            load_taxonomy(root)
+    _each_edit_is_named(root, path, base, cases, r"change_pasts\.yaml: ")
 
 
 def test_a_doubled_topic_an_unknown_domain_or_a_broken_side_ask_is_named(tmp_path, tax):
@@ -270,12 +276,7 @@ def test_a_doubled_topic_an_unknown_domain_or_a_broken_side_ask_is_named(tmp_pat
         (lambda d: d["side_asks"].__setitem__(0, "Can you explain {subject}?"), r"side_asks\[0\]: needs \{topic\}"),
         (lambda d: d.__setitem__("side_asks", [a for a in d["side_asks"] if "{first}" in a]), r"side_asks: every ask"),
     ]
-    for edit, message in cases:
-        data = yaml.safe_load(yaml.safe_dump(base))
-        edit(data)
-        path.write_text(yaml.safe_dump(data))
-        with pytest.raises(TaxonomyError, match=r"filler\.yaml: " + message):
-            load_taxonomy(root)
+    _each_edit_is_named(root, path, base, cases, r"filler\.yaml: ")
 
 
 @pytest.mark.parametrize(
