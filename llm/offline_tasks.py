@@ -17,6 +17,7 @@ from __future__ import annotations
 import random
 import re
 
+from llm.notes import as_note_dated_alike, shorthand_degree
 from llm.offline_asks import CUTS, NEARBY, added_part_ask, first_part_said, shown_with_typos, their_news
 from llm.offline_letters import RELATIVES, TEXTED, Answering, grave, message_draft, what_was_sent
 from llm.offline_products import TITLES, add_to_product, carry_out_followup, fixes_line, post_text, with_added
@@ -124,8 +125,13 @@ def write_task_session(
         )
     sentences = [_sentence(s) for s in sentences]
     shown, fixes = shown_with_typos(task.id, sentences, rng)
-    if task.id in ("message", "reply") and rng.random() < 0.5:
-        block = "\n".join(f"- {s}" for s in shown)  # notes as bullets
+    bulleted = task.id in ("message", "reply") and rng.random() < 0.5
+    noted = task.id in _NOTED and _NOTES.search(ask) is not None  # "these notes" are notes, not prose
+    degree = shorthand_degree(style.verbosity if style else None, contact.name if owner == "other" else "")
+    if noted:
+        shown = [in_shorthand(s, degree, style, owner) for s in shown]
+    if noted or bulleted:
+        block = "\n".join(f"- {s}" for s in shown)
     else:
         block = " ".join(shown)
     slots = slots_for(contact) | {"occasion": occasion}
@@ -150,11 +156,16 @@ def write_task_session(
         product = post_text(sentences, occasion, k)  # posts cut to main clauses that lost their point)
     answer = f"{preamble[1]}{intro}\n\n{product}"
     turns = [TurnDraft(role="user", content=user), TurnDraft(role="assistant", content=answer)]
+    meant = sentences[cue_index] if noted and cue_index is not None and sentences[cue_index] != evidence else None
     if not held:
-        return SessionDraft(turns=turns, signal_turn_index=0 if cue_index is not None else None, evidence=evidence)
+        return SessionDraft(
+            turns=turns, signal_turn_index=0 if cue_index is not None else None, evidence=evidence, cue_sentence=meant
+        )
     shown_held, held_fixes = (
         shown_with_typos(task.id, held, rng, at_least_one=False) if task.id == "proofread" else (held, [])
     )
+    if noted:
+        shown_held = [in_shorthand(s, degree, style, owner) for s in shown_held]
     ask = added_part_ask(task, kind, owner, len(held), slots_for(contact)["first"], k + variant)
     p = None
     if kind is not None:
@@ -176,7 +187,8 @@ def write_task_session(
         ask = f"{phrasings[p]}{reason} {ask}"
     if rng.random() < REACTION_SHARE and not ask.startswith(_REACTED):  # "Looks good. Also add this."
         ask = f"{REACTIONS[(k + variant) % len(REACTIONS)]} {ask}"
-    turns.append(TurnDraft(role="user", content=voice(style, ask, rng, " ".join(shown_held), opening=False)))
+    held_block = "\n".join(f"- {s}" for s in shown_held) if noted else " ".join(shown_held)
+    turns.append(TurnDraft(role="user", content=voice(style, ask, rng, held_block, opening=False)))
     # a text being cut takes the rest cut too, or one sentence in place of another; "Shorter still?" with one
     # more sentence drops what it must, from the last point back, to come out shorter than the last cut
     stays_cut = task.id == "shorten" and kind not in CUTS
@@ -197,8 +209,24 @@ def write_task_session(
         reply = (f"{follow}\n\n{reply}" if kind == "count" else f"{reply}\n\n{follow}") if both else follow
     turns.append(TurnDraft(role="assistant", content=reply))
     if held_cue is not None:
-        return SessionDraft(turns=turns, signal_turn_index=2, evidence=shown_held[held_cue])
-    return SessionDraft(turns=turns, signal_turn_index=0 if cue_index is not None else None, evidence=evidence)
+        meant = held[held_cue] if noted and held[held_cue] != shown_held[held_cue] else None
+        return SessionDraft(turns=turns, signal_turn_index=2, evidence=shown_held[held_cue], cue_sentence=meant)
+    return SessionDraft(
+        turns=turns, signal_turn_index=0 if cue_index is not None else None, evidence=evidence, cue_sentence=meant
+    )
+
+
+_NOTED = ("message", "reply", "post")
+_NOTES = re.compile(r"\bnotes\b|\bthe gist\b|\bin short\b")
+"""Asks that hand over notes ("Write it from my notes?", "This is the gist."): the text then comes as a
+line of notes a point, in the writer's shorthand (``llm.notes``), and the draft writes them out."""
+
+
+def in_shorthand(sentence: str, degree: int, style: SpeakingStyle | None, owner: str) -> str:
+    """A point of the notes as its writer jots it: the user in their own shorthand, lowercase too when they
+    write so; someone else in theirs."""
+    note = as_note_dated_alike(sentence, degree)
+    return note.lower() if owner == "self" and style is not None and style.lowercase else note
 
 
 _UNSIGNED = Answering().signer

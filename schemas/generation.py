@@ -42,11 +42,17 @@ class TurnDraft(Record):
 
 class SessionDraft(Record):
     """A generated conversation; ``signal_turn_index`` is the turn carrying the cue (None for filler) and
-    ``evidence`` the cue's words exactly as they stand in that turn (None when there is no cue)."""
+    ``evidence`` the cue's words exactly as they stand in that turn (None when there is no cue), and
+    ``cue_sentence`` the same written out in full where the turn has it as a line of shorthand notes."""
 
     turns: list[TurnDraft] = Field(min_length=1)
     signal_turn_index: int | None = None
     evidence: str | None = Field(None, description="the cue sentence, verbatim as it appears in the signal turn")
+    cue_sentence: str | None = Field(
+        None,
+        description="the cue written out as a whole sentence, when the turn gives it in shorthand (a line of "
+        "notes); null when the evidence is that sentence",
+    )
 
 
 class Contact(Record):

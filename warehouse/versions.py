@@ -40,6 +40,7 @@ ROW_SOURCES = (
     "llm/offline_signal.py",
     "llm/offline_tasks.py",
     "llm/offline_asks.py",  # what the user says around a task's text
+    "llm/notes.py",  # notes in their writer's shorthand
     "llm/offline_products.py",
     "llm/offline_letters.py",
     "llm/offline_side.py",  # side questions beside a task

@@ -81,7 +81,10 @@ def task_order(seed: int, persona_id: str, tax: Taxonomy) -> list[str]:
 def cue_as_meant(draft: SessionDraft) -> str | None:
     """The cue as the user meant it. A proofread session shows it with typos and its reply lists each fix
     ("Fixed: turend -> turned"); a later request to forget it quotes the sentence, not the typos (a
-    typo typed again letter for letter reads as pasted, and "he turends up" retold as someone else's)."""
+    typo typed again letter for letter reads as pasted, and "he turends up" retold as someone else's). Notes
+    in shorthand ("keep a spreadsheet of ...") come back as the sentence they stand for."""
+    if draft.cue_sentence:  # a line of notes, written out
+        return draft.cue_sentence
     cue = draft.evidence
     for turn in draft.turns if cue else []:
         for line in turn.content.splitlines() if turn.role == "assistant" else []:

@@ -141,7 +141,8 @@ def test_followups_are_carried_out_on_the_whole_text():
     for variant in range(30):
         draft = _session("message", variant, followup=True, add_last=True)
         follow, answer = draft.turns[2].content, draft.turns[3].content
-        assert SENTENCES[-1] in follow and SENTENCES[-1] not in draft.turns[0].content  # the added part
+        added = SENTENCES[-1].rstrip(".")  # notes in shorthand drop the full stop
+        assert added in follow and added not in draft.turns[0].content  # the added part
         seen.add(follow.split("\n")[0])
         assert not answer.startswith(("Shorter", "Trimmed"))  # three points: too few to cut while adding one
         if answer.startswith("Subject:"):
@@ -787,3 +788,29 @@ def test_a_post_to_a_group_sometimes_ends_on_a_line_of_its_own():
     assert not any(ends(post_text(SENTENCES[:2], "my feed", k)) for k in range(8))
     sad = ["The man who ran the video rental shop in our town for thirty years has died."]
     assert not any(ends(post_text(sad, "the family chat", k)) for k in range(8))
+
+
+def test_notes_come_in_shorthand_and_the_draft_writes_them_out():
+    """Readers found the "notes" a message is written from were the finished sentences, handed back under a
+    greeting: notes are now a line a point in the writer's shorthand, and the draft has the sentences."""
+    terse = TAX.attributes.styles[0].model_copy(update={"verbosity": "concise", "lowercase": False})
+    cue = "I keep a spreadsheet of what a skein costs at each of the warehouses and buy wherever it's cheapest."
+    sentences = [SENTENCES[0], cue, "The vet said our cat is three pounds too heavy, so we've cut her treats."]
+    noted = 0
+    for variant in range(40):
+        draft = write_task_session(
+            TASKS["message"], style=terse, contact=ANA, owner="self", sentences=sentences, cue_index=1,
+            variant=variant, offset=0, followup=False, rng=random.Random(variant),
+        )  # fmt: skip
+        user, answer = draft.turns[0].content, draft.turns[1].content
+        if not re.search(r"\bnotes\b|\bgist\b|\bin short\b", user):
+            assert draft.cue_sentence is None
+            continue
+        noted += 1
+        assert "- keep a spreadsheet of what a skein costs" in user and cue not in user  # no "I", no full stop
+        assert "- the boiler broke again on Tuesday" not in user  # a leading article goes, a capital stays
+        assert "- boiler broke again on Tuesday, and my sister Ana came over with a heater" in user
+        assert "cat is 3 pounds too heavy" in user  # numbers in figures at this degree
+        assert draft.evidence in user and draft.cue_sentence == cue
+        assert all(_says(answer, s) for s in sentences)  # the draft writes each point out in full
+    assert noted >= 10
