@@ -126,7 +126,7 @@ def unfit_tags(persona, world: dict | None = None) -> frozenset[str]:
         tags.add("parents")
     else:
         tags.add("late_parent")
-    tags |= {"grandad_alive", "newcomer", "gran_in_care", "sibling_abroad"}
+    tags |= {"grandad_alive", "newcomer", "gran_in_care", "sibling_abroad", "aunt_died"}
     # parents: working until the user is past forty, retired after; seventy when the user is about 35-52
     tags.add("parents_working" if persona.age >= PARENTS_RETIRED_FROM else "parents_retired")
     if not PARENTS_RETIRED_FROM <= persona.age <= 52:  # a mum of seventy has retired (a reader met one at work)

@@ -77,6 +77,14 @@ SEASON_SIGNS: tuple[tuple[str, frozenset[int]], ...] = (
     (r"\bwho buys presents for which\b", frozenset({10, 11, 12})),
     (r"\bbaggy jacket is already packed\b", frozenset({11, 12, 1, 2, 3})),
     (r"\bexam results came back\b", frozenset({8, 9, 10})),
+    # met by readers of the next round: Orion in a May evening sky, bracken to pull in January, fingers
+    # too numb for a touchscreen at the end of May, a frost-cracked step as July news, "back on the bowls
+    # green by summer" at the end of August
+    (r"\bpicked out orion\b", frozenset({10, 11, 12, 1, 2, 3})),
+    (r"\bpull out bracken\b", frozenset({5, 6, 7, 8, 9})),
+    (r"\bfingers were too numb\b", _COLD),
+    (r"\bcracked across the middle in a hard frost\b", frozenset({11, 12, 1, 2, 3, 4})),
+    (r"\bbowls green by summer\b", frozenset({10, 11, 12, 1, 2, 3, 4, 5})),
 )
 """Words that date a told event or a present state to a time of year without naming a month: "heavy
 snow on Saturday" is not told in June, "it's already dark by half four" not in July, "before the harvest

@@ -405,9 +405,11 @@ def test_a_mother_s_words_are_never_a_man_s_and_a_manager_keeps_one_pronoun():
     mums = "Both umpires went down with flu, so another mum and I took over with a borrowed rulebook."
     assert not fits_life(mums, unfit_tags(_persona(gender="man")))
     assert fits_life(mums, unfit_tags(_persona(gender="woman")))
-    assert not fits_life(mums, someone_elses("my coworker", "he")) and fits_life(
-        mums, someone_elses("my coworker", "she")
-    )
+    # "another mum" is a parent of children at home: not a woman's who has none (a reader met it in a
+    # history that never had a child), nor anyone else's text (their children are never described)
+    assert not fits_life(mums, unfit_tags(_persona(gender="woman", household="with partner")))
+    assert not fits_life(mums, someone_elses("my coworker", "he"))
+    assert not fits_life(mums, someone_elses("my coworker", "she"))
     he = world_unfit_tags({"my manager": Contact(name="Felix", relation="my manager", pronoun="he")})
     assert not fits_life("My manager is leaving in June, and nobody knows who will replace her.", he)
     assert fits_life("My manager is leaving in June, and nobody knows who will replace him.", he)
@@ -926,3 +928,37 @@ def test_a_coworker_does_not_need_the_school_run_and_a_new_nursery_is_a_small_ch
     assert not fits(school_run, "my coworker", tax) and fits(school_run, "my sister", tax)
     nursery = "We had our first parents' meeting at the new nursery, and the teacher knew every child's name."
     assert "little" in _tags_of(nursery) and not fits_life(nursery, SOMEONE_ELSES)
+
+
+def test_details_readers_met_against_the_life_they_contradict():
+    """Each pair a reader met in one history: a cot in a childless couple's flat, a mother's flat cleared
+    while she writes, gardening "outside" from a mid-floor flat, a service charge paid by a tenant, flea
+    treatment with no animal, a dog's obedience night beside the cat, an aunt's funeral beside the aunt,
+    a forklift licence in an accountant's week, an advert for "my old role" while still in work."""
+    from llm.life import lives_in_flat, pet_kind, rents_home
+
+    couple = _persona(household="with partner")
+    assert not fits_life("My partner strums a few quiet chords on the ukulele beside the cot every evening.",
+                         unfit_tags(couple))  # fmt: skip
+    assert not fits_life("While clearing my mum's flat I found the tin badge she was given.", unfit_tags(couple))
+    people = [_persona(persona_id=f"p{i:05d}", household="lives alone", age=29, age_band="25-34") for i in range(300)]
+    in_flat = next(p for p in people if lives_in_flat(p))
+    assert not fits_life("My partner looks after the houseplants and I do everything outside.", unfit_tags(in_flat))
+    renter = next(p for p in people if rents_home(p))
+    assert not fits_life("The service charge for our block jumped by three hundred pounds.", unfit_tags(renter))
+    petless = next(p for p in people if pet_kind(p) is None)
+    assert not fits_life("The flea treatment I ordered from a website turned out to be a fake.", unfit_tags(petless))
+    cat_owner = next(p for p in people if pet_kind(p) == "cat")
+    obedience = "At obedience night in the church annexe on Tuesday I learned a lot."
+    assert not fits_life(obedience, unfit_tags(cat_owner))
+    wanting = "Some days I'm out from morning till night, so whatever I get has to be happy snoozing on the radiator."
+    assert not fits_life(wanting, unfit_tags(cat_owner)) and fits_life(wanting, unfit_tags(petless))
+    assert not fits_life("A cousin turned up at my aunt's funeral.", unfit_tags(couple))
+    forklift = "I renewed my forklift licence after a morning of reversing round cones in the yard."
+    assert not fits_life(forklift, unfit_tags(_persona(occupation="accountant")))
+    assert fits_life(forklift, unfit_tags(_persona(occupation="truck driver")))
+    advert = "The job advert for my old role went up, and the salary is eight thousand more than I was paid."
+    assert not fits_life(advert, unfit_tags(couple))
+    assert fits_life(
+        advert, unfit_tags(_persona(age=70, age_band="65+", occupation="retired", household="with partner"))
+    )

@@ -482,3 +482,18 @@ def test_an_update_never_shows_its_switch_by_a_past_the_earlier_option_rules_out
     assert {pick("floral", r) for r in range(6)} <= set(citrus.change_cues)  # the past-free one written for it
     both = {cue: frozenset({"floral"}) for cue in citrus.change_cues}
     assert {pick("floral", r, past=both) for r in range(6)} <= set(citrus.cues)
+
+
+def test_season_signs_readers_met_in_the_wrong_month():
+    """Orion in a May evening, bracken to pull in January, numb fingers at the end of May, a frost-cracked
+    step as July news, "back on the bowls green by summer" at the end of August."""
+    met = {
+        "Last night I picked out Orion's belt and the Plough from the back garden for the first time.": 5,
+        "The heath by our town needs people to pull out bracken, and my waterproofs are ready by the door.": 1,
+        "Last weekend my fingers were too numb for a touchscreen, so I used the laminated sheet.": 5,
+        "Our front step cracked across the middle in a hard frost and now wobbles underfoot.": 7,
+        "My dad's hip replacement went well, and the surgeon says he'll be back on the bowls green by summer.": 8,
+    }
+    for sentence, month in met.items():
+        assert month not in months_fitting(sentence), sentence
+        assert len(months_fitting(sentence)) >= 4, sentence  # still told in its own season
