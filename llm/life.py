@@ -118,6 +118,8 @@ def unfit_tags(persona, world: dict | None = None) -> frozenset[str]:
         # or a toddler, or at school, for good
         baby = _coin(f"baby:{persona.persona_id}")
         tags |= {"youngest_at_school"} if baby else {"baby", "toddler_at_home"}
+    if "baby" not in tags:  # a baby beside a son and a daughter: three children, never "both kids"
+        tags.add("two_children")
     if persona.age >= 60:  # grandparents past a hundred
         tags.add("grandparents")
     else:  # "my grandmother" is alive in its world

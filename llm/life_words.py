@@ -18,7 +18,10 @@ LIFE_WORDS = {
     r"\bour works (?:festive do|party|do|outing|canteen)\b|\b(?:team|staff) meetings?\b|\bthrough every meeting\b|"
     r"\bmy shift\b|\bpayday\b|\b(?:a|our) colleagues?\b|\bcolleagues\b|\bannual leave\b|\bpay rise\b|"
     r"\bholiday request\b|\b(?:my )?(?:yearly|annual) review\b|\bnew hires\b|\bprofessional membership\b|"
-    r"\bmy appraisal\b|\boutside work\b",
+    r"\bmy appraisal\b|\boutside work\b|"
+    # a grandmother of ninety met by readers "on my days off", chasing holiday pay on old payslips, and
+    # panicking at a pension projection: words of someone in work
+    r"\bmy days off\b|\bholiday pay\b|\bmy payslips\b|\bmy pension statement\b|\bmy department\b",
     "retired": r"\b(?:I retired|I've retired|since retiring|retiring set|my retirement|retirement (?:brought|in)|"
     r"retired in (?:january|february|march|april|may|june|july|august|september|october|november|december)|"
     r"since I retired)\b|\bmy old role\b",  # "the job advert for my old role went up": left it
@@ -141,6 +144,9 @@ LIFE_WORDS = {
     # reader met "my youngest made a card for her teacher" beside "the baby has started crawling"
     "youngest_at_school": r"\b(?:my|our) youngest(?:'s)?\b[^.!?]*\b(?:school|teacher|stickers|stabilisers|"
     r"bike)\b",
+    # two children: not beside a baby, the third ("both kids came down with chickenpox" beside a daughter at
+    # school, a son and a baby pulling herself up, which a reader met)
+    "two_children": r"\bboth (?:kids|children)\b",
     "toddler_at_home": r"\bmy (?:two|three)-year-old\b|\b(?:the|our|my) toddler\b|\bwith two toddlers\b",
     "teen": r"\bteen(?:age|ager|agers|s)?\b|\bGCSEs?\b|\bsixth form\b|\bschool prom\b|"
     r"\b(?:my|our) (?:eleven|twelve)-year-olds?\b|"  # older than small children: not a 24-year-old's
@@ -160,7 +166,8 @@ LIFE_WORDS = {
     "recent_fortieth": r"\bfor my fortieth\b|\bmy fortieth shook\b|\bsince my fortieth\b",
     "recent_fiftieth": r"\b(?:arrived|was|came) on my fiftieth\b|\bsince my fiftieth\b",
     "past_fifty": r"\bmy new (?:knee|hip)\b|\bmy (?:sixtieth|seventieth|eightieth)\b",
-    "studying": r"\bmy revision\b|\brevision (?:notes|folders?|timetable|cards)\b|\bmy exam results\b",
+    "studying": r"\bmy revision\b|\bmy graduation certificate\b|"
+    r"\brevision (?:notes|folders?|timetable|cards)\b|\bmy exam results\b",
     # studying or sitting exams now, at any age a course is taken (taxonomy/life_labels.yaml lists most): not
     # said past seventy, nor in a grandmother's notes ("the exam board sent my results")
     "learner": r"\bmy (?:coursework|course reader|course portal)\b",
@@ -172,7 +179,8 @@ LIFE_WORDS = {
     r"\ba month into life in\b|\bin the new place\b|\bat the new place\b|\b(?:our|the) old flat\b|"
     r"\bwhen I moved here\b|\bmoving to the city\b|\bafter moving to the edge\b|\bsince moving near\b|"
     r"\bweeks after moving house\b|\bsince moving (?:to|into|out to|in here)\b|\bafter the move to\b|"
-    r"\bsince we moved (?:next to|to)\b|\bmoving into a flat above\b",
+    r"\bsince we moved (?:next to|to)\b|\bmoving into a flat above\b|\bthe same week I moved out\b|"
+    r"\ba year on this street\b|\bmy change of address\b",
     # a loft the user's memories are kept in is one they have been into ("never been into our loft" beside
     # "clearing out the loft on Sunday we found my old school workbooks" is what a reader met)
     "loft_unopened": r"\bnever been into our loft\b",
@@ -264,11 +272,11 @@ WORKPLACES = {
     "office": (
         r"\b(?:our|my) (?:office|firm)\b|\b(?:in|at|to|from|around) the office\b|"
         r"\boffice (?:canteen|kettle|printer|radio|party|sweepstake|secret santa)\b|\ball-staff\b|\bexpenses system\b|"
-        r"\bworking in payroll\b",
+        r"\bworking in payroll\b|\bour IT people\b",
         _OFFICE_JOBS,
     ),
     "shift_work": (
-        r"\b(?:my|rotating|night|early|late|long|weekend) shifts?\b|\bworking shifts\b|\bshift pattern",
+        r"\b(?:my|rotating|night|early|late|long|weekend|extra) shifts?\b|\bworking shifts\b|\bshift pattern",
         _SHIFT_JOBS,
     ),
     "hospital": (

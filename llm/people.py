@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from llm.life import PARENTS_RETIRED_FROM, WORKPLACES
+from llm.life import PARENTS_RETIRED_FROM, WORKPLACES, unfit_tags
 
 _MY = r"\bmy (?:(?:big|little|older|younger|eldest|oldest|youngest|new|twin) )?"
 _GRAND = r"my grandad|my grandfather|my grandmother|my gran|my nan|my grandparents"
@@ -72,10 +72,20 @@ the history never describes; and an age ("on my fiftieth birthday" in the notes 
 
 
 def retired_people(persona) -> frozenset[str]:
-    """The relations of ``persona``'s world who no longer work: a grandmother always, and mum and dad once the
-    persona is past forty ("our open-plan office" in the notes of a mum of seventy is what a reader met)."""
+    """The relations of ``persona``'s world who do not work: a grandmother always, mum and dad once the
+    persona is past forty ("our open-plan office" in the notes of a mum of seventy is what a reader met), and
+    a son or daughter who is still a child at home (a reader met a son's "my manager finally got through"
+    and "my partner bought me a bookmark" beside a school pick-up and a city-farm permission slip)."""
     older = {"my mum", "my dad"} if persona.age >= PARENTS_RETIRED_FROM else set()
-    return frozenset({"my grandmother", *older})
+    unfit = unfit_tags(persona)
+    at_home = "kids_at_home" not in unfit and "grown_children" in unfit  # children, all of them at home
+    children = set(_CHILD_AUTHORS) if at_home else set()
+    return frozenset({"my grandmother", *older, *children})
+
+
+_CHILD_AUTHORS = ("my son", "my daughter")
+_GROWN_LIFE = ("partnered", "married", "engaged", "proposing", "own_car", "cohabiting", "new_partner")
+"""What a child's notes never tell of: a partner, a wedding, a car of their own."""
 
 
 def holds_in(relation: str, scenario_id: str, domain: str, retired: frozenset[str]) -> bool:
@@ -106,6 +116,8 @@ def someone_elses(
         tags |= {"work", "studying", "learner", *WORKPLACES}
     if author in _SIBLING_AUTHORS:
         tags.add("sibling")
+    if author in _CHILD_AUTHORS and author in retired:  # a child at home: no job, no partner, no car
+        tags |= set(_GROWN_LIFE)
     if author == "my grandmother":  # her aunt would be past a hundred and ten, her sister no job-starter;
         tags |= {"aunt_uncle", "sibling", "partnered"}  # and the world has no grandfather ("my partner forgot")
     return frozenset(tags)

@@ -437,7 +437,15 @@ def test_parents_past_seventy_write_of_no_job_and_a_child_s_notes_of_no_brother(
     from llm.people import holds_in, retired_people, someone_elses
 
     assert retired_people(_persona(age=45)) == {"my grandmother", "my mum", "my dad"}
-    assert retired_people(_persona(age=30)) == {"my grandmother"}
+    assert retired_people(_persona(age=30, household="with partner")) == {"my grandmother"}
+    # a son or daughter still a child at home writes of no manager, partner or car of their own (a reader met all
+    # three in a son's notes beside a school pick-up)
+    assert retired_people(_persona(age=30)) == {"my grandmother", "my son", "my daughter"}
+    for grown in ("My manager finally got through to me.", "My partner bought me a bookmark.", "My car failed."):
+        assert not fits_life(grown, someone_elses("my son", "he", retired_people(_persona(age=30))))
+        assert fits_life(
+            grown, someone_elses("my son", "he", retired_people(_persona(age=60, household="with partner")))
+        )
     office = "Colds sweep through our open-plan office every winter."
     assert not fits_life(office, someone_elses("my mum", "she", retired_people(_persona(age=45))))
     assert fits_life(office, someone_elses("my mum", "she", retired_people(_persona(age=30))))
@@ -957,8 +965,44 @@ def test_details_readers_met_against_the_life_they_contradict():
     forklift = "I renewed my forklift licence after a morning of reversing round cones in the yard."
     assert not fits_life(forklift, unfit_tags(_persona(occupation="accountant")))
     assert fits_life(forklift, unfit_tags(_persona(occupation="truck driver")))
+    retiree = _persona(age=70, age_band="65+", occupation="retired", household="with partner")
+    for at_work in (
+        "Our IT people forced a password change, and half my department was locked out by lunchtime.",
+        "I've been covering extra shifts this month, so my sister has been feeding the cat when I'm late.",
+    ):  # a reader met both in a retiree's history
+        assert not fits_life(at_work, unfit_tags(retiree)), at_work
+    # a settled home, a degree long behind: "A year on this street" six days before "nine years after moving in"
+    assert not fits_life("A year on this street and I only know the man at number six.", unfit_tags(couple))
+    assert not fits_life("The university posted my graduation certificate three months late.", unfit_tags(couple))
     advert = "The job advert for my old role went up, and the salary is eight thousand more than I was paid."
     assert not fits_life(advert, unfit_tags(couple))
     assert fits_life(
         advert, unfit_tags(_persona(age=70, age_band="65+", occupation="retired", household="with partner"))
     )
+
+
+def test_a_grandmother_s_notes_tell_of_no_days_off_or_payslips():
+    """A reader met a grandmother of ninety "on my days off", chasing holiday pay on her old payslips and
+    panicking at her pension projection."""
+    from llm.people import someone_elses
+
+    gran = someone_elses("my grandmother")
+    for sentence in (
+        "Since the knife skills class I spend my days off braising and making my own puff pastry.",
+        "Lately my friend has been helping me go through my old payslips to work out whether I'm owed holiday pay.",
+        "My pension statement arrived on Tuesday, and the projected figure made me laugh and then quietly panic.",
+    ):
+        assert not fits_life(sentence, gran), sentence
+        assert fits_life(sentence, unfit_tags(_persona(household="with partner"))), sentence  # a worker's
+
+
+def test_both_kids_is_never_said_beside_a_baby():
+    """A reader met "Both kids came down with chickenpox" beside a baby pulling herself up, a daughter at
+    school and a son: three children."""
+    both = "Both kids came down with chickenpox a week apart, so I've had a fortnight of spotty faces."
+    families = [_persona(persona_id=f"p{i:05d}", age=33, age_band="25-34") for i in range(60)]
+    with_baby = [p for p in families if "baby" not in unfit_tags(p)]
+    without = [p for p in families if "baby" in unfit_tags(p)]
+    assert with_baby and without
+    assert not any(fits_life(both, unfit_tags(p)) for p in with_baby)
+    assert all(fits_life(both, unfit_tags(p)) for p in without)

@@ -493,6 +493,7 @@ def test_season_signs_readers_met_in_the_wrong_month():
         "Last weekend my fingers were too numb for a touchscreen, so I used the laminated sheet.": 5,
         "Our front step cracked across the middle in a hard frost and now wobbles underfoot.": 7,
         "My dad's hip replacement went well, and the surgeon says he'll be back on the bowls green by summer.": 8,
+        "In the heat the chemist's automatic doors keep opening and shutting on their own.": 2,
     }
     for sentence, month in met.items():
         assert month not in months_fitting(sentence), sentence
