@@ -46,6 +46,7 @@ class Answering(NamedTuple):
     sent: str = "your message"
     signer: str = "[Your name]"
     texted: bool = False  # the reply goes back as a text: no closing line and no sign-off under it
+    reader: str = ""  # someone else's letter: the first name of the person it goes to, as the ask gave it
 
 
 TEXTED = ("a text", "a voice note", "a quick message")
@@ -117,6 +118,8 @@ def message_draft(
     """A message or a reply written from the user's points; a reply (``answering``) says sorry when late,
     reacts to the other person's news and answers their question before its own news. ``ending``: the line
     before the sign-off, in place of the usual closing (a call offer the user asked to end with)."""
+    if owner == "self":  # the user's own letter names the family as this reader knows them
+        sentences = [for_reader(s, contact.relation) for s in sentences]
     openers = (_LATE_OPENERS if answering.late else _REPLY_OPENERS) if reply else _GENERAL_OPENERS
     opener = openers[k % len(openers)]
     if reply:  # the question the other person asked, answered first
@@ -126,9 +129,9 @@ def message_draft(
         # once per round of openers), and so do the (opener, answer) pairs
         answer = answers[(k + k // len(openers)) % len(answers)]
         opener = " ".join(filter(None, (opener, answering.reaction, answer)))
-    # someone else's message goes to a reader the user never named ("an old friend"): a placeholder rather
-    # than a bare "Hi," that reads as a name dropped; it is signed with their name, the user's with the user's
-    hello = "Hi [Name]," if owner == "other" else f"Hi {address(contact)},"
+    # someone else's message goes to the person the ask named ("his old friend Dario"), or, named nowhere, a
+    # placeholder rather than a bare "Hi," that reads as a name dropped; it is signed with their name
+    hello = f"Hi {answering.reader or '[Name]'}," if owner == "other" else f"Hi {address(contact)},"
     sign = contact.name if owner == "other" else answering.signer
     closings = _REPLY_CLOSINGS if reply else _CLOSINGS
     closing = closings[k % len(closings)]
@@ -144,6 +147,32 @@ def message_draft(
         return f"{hello}\n\n{opener} {letter_body(sentences, k)}" + (f"\n\n{ending}" if ending else "")
     last_line = f"{closing}\n\n" if closing else ""
     return f"{hello}\n\n{opener} {letter_body(sentences, k)}\n\n{last_line}{signoff}\n{sign}"
+
+
+_SIBLING_READERS = frozenset({"my sister", "my brother"})
+_PARENT_READERS = frozenset({"my mum", "my dad"})
+_NAMED_SIBLING = re.compile(r"\b[Mm]y (?:(?:big|little|older|younger|twin) )?(?:brother|sister) ([A-Z][a-z]+)\b")
+_AS_FAMILY_SAYS = {"my mum": "Mum", "my mother": "Mum", "my dad": "Dad", "my father": "Dad",
+                   "my parents": "Mum and Dad", "my gran": "Gran", "my grandmother": "Gran",
+                   "my nan": "Nan"}  # fmt: skip
+_OUR_FOLK = re.compile(r"\b[Mm]y (?:mum|dad|parents|mother|father|gran|grandmother|nan)\b")
+
+
+def for_reader(sentence: str, relation: str) -> str:
+    """``sentence`` of the user's notes as the user writes it to the person of ``relation``: to a brother or
+    sister, "my brother Ravi" is "Ravi" and "my mum" is "Mum" (a reader met a user telling his sister "My
+    brother Ravi is thinking about going back to study"); to a parent, "my sister Tess" is "Tess" and the
+    other parent "Dad". Other readers get the sentence as it was."""
+    if relation not in _SIBLING_READERS | _PARENT_READERS:
+        return sentence
+    reader = {"my mum": ("my mum", "my mother", "my parents"), "my dad": ("my dad", "my father", "my parents")}
+
+    def called(m: re.Match[str]) -> str:
+        said = m[0].lower()
+        return m[0] if said in reader.get(relation, ()) else _AS_FAMILY_SAYS[said]
+
+    out = _OUR_FOLK.sub(called, _NAMED_SIBLING.sub(r"\1", sentence)).replace("Mum and Dad' ", "Mum and Dad's ")
+    return out[0].upper() + out[1:] if out else out
 
 
 # A letter's points follow one another as a person links them, not as the notes list them: some open with

@@ -23,7 +23,7 @@ from llm.offline_letters import RELATIVES, TEXTED, Answering, grave, message_dra
 from llm.offline_products import TITLES, add_to_product, carry_out_followup, fixes_line, post_text, with_added
 from llm.rewrite import shorter
 from llm.voice import CUE, voice
-from llm.world import address, slots_for
+from llm.world import THEIR_ROLES, address, slots_for
 from schemas.core import SpeakingStyle
 from schemas.generation import Contact, SessionDraft, TurnDraft
 from schemas.taxonomy import TaskTypeSpec
@@ -141,7 +141,8 @@ def write_task_session(
     asked = re.sub(r" +(\n|$)", r"\1", ask.format(text=CUE, said=said, **slots))
     late = _LATE.search(ask) is not None
     texted = task.id == "reply" and occasion in TEXTED
-    answering = Answering(reaction, late, what_was_sent(occasion), signer or _UNSIGNED, texted)
+    reader = next((slots[role] for role in THEIR_ROLES if f"{{{role}}}" in ask), "") if owner == "other" else ""
+    answering = Answering(reaction, late, what_was_sent(occasion), signer or _UNSIGNED, texted, reader)
     user = voice(style, preamble[0] + asked, rng, block)
     evidence = shown[cue_index] if cue_index is not None else None
     intro = task.intros[k % len(task.intros)]

@@ -12,6 +12,7 @@ print(world_for(0, 'p0001', load_taxonomy()))"``.
 from __future__ import annotations
 
 import re
+import zlib
 from functools import lru_cache
 
 from llm.life import life_tags
@@ -61,11 +62,28 @@ def address(contact: Contact) -> str:
 def slots_for(contact: Contact) -> dict[str, str]:
     """Template slots for one person: {who} "my sister Ana", {first}, pronouns, and capitalised forms. A
     parent or grandparent is "my mum", never "my mum Elsa" (a reader met it in a post and in a message to a
-    friend: nobody names their mother to tell of her)."""
+    friend: nobody names their mother to tell of her). And the people of their own the person writes to
+    ({friend}, {cousin}, {neighbour}, {workmate}: ``their_people``)."""
     named = contact.relation if contact.relation in _KIN_NAMES else f"{contact.relation} {contact.name}"
     forms = {"who": named, "contact": named}
     forms |= {"first": address(contact), **PRONOUNS[contact.pronoun]}
-    return forms | {k[0].upper() + k[1:]: v[0].upper() + v[1:] for k, v in forms.items()}
+    return forms | {k[0].upper() + k[1:]: v[0].upper() + v[1:] for k, v in forms.items()} | their_people(contact.name)
+
+
+THEIR_ROLES = ("friend", "cousin", "neighbour", "workmate")
+_THEIR_NAMES = ("Abena", "Bruno", "Cerys", "Dario", "Fintan", "Hamish", "Jonas", "Kemi", "Lorcan", "Maren", "Odile",
+                "Pavel", "Rhoda", "Soren", "Tamsin", "Ulla", "Vikram", "Wanda", "Xavi", "Yvette", "Zeno", "Anouk",
+                "Bertie", "Coralie", "Dunstan", "Edda", "Fergal", "Hester", "Ilse")  # fmt: skip
+"""Names of the people someone in the persona's world writes to; none is a name of the persona's own world
+(``taxonomy/world.yaml``) or of a persona."""
+
+
+@lru_cache(maxsize=1024)
+def their_people(name: str) -> dict[str, str]:
+    """The old friend, cousin, neighbour and former workmate of the person called ``name``, by first name:
+    the same for every letter they write (a reader counted 24 "Hi [Name]," in one history, for letters to
+    "an old friend" and "a neighbour" the ask never named)."""
+    return {role: _THEIR_NAMES[zlib.crc32(f"{name}:{role}".encode()) % len(_THEIR_NAMES)] for role in THEIR_ROLES}
 
 
 CHILDREN = ("my son", "my daughter")

@@ -67,8 +67,11 @@ def test_a_message_draft_says_every_point_to_its_recipient():
 
 
 def _says(text: str, sentence: str) -> bool:
-    """Whether ``text`` has ``sentence``, its first letter perhaps lowered after a link ("Oh, and the ...")."""
-    return sentence[1:] in text
+    """Whether ``text`` has ``sentence``, its first letter perhaps lowered after a link ("Oh, and the ..."),
+    perhaps as the user writes it to their brother (the tests' ``ANA``): "my sister Ana" as "Ana"."""
+    from llm.offline_letters import for_reader
+
+    return sentence[1:] in text or for_reader(sentence, ANA.relation)[1:] in text
 
 
 def test_a_letter_links_its_points_and_does_not_hand_the_notes_back():
@@ -159,7 +162,7 @@ def test_followups_are_carried_out_on_the_whole_text():
         answer = draft.turns[3].content
         if answer.startswith(("Shorter", "Trimmed")):  # earlier points dropped whole, and how many said
             cuts += 1
-            assert LONG[0] in answer and _says(answer, LONG[-1]), answer
+            assert _says(answer, LONG[0]) and _says(answer, LONG[-1]), answer
             gone = [s for s in LONG[1:-1] if not _says(answer, s)]
             assert gone and f"{['', 'one', 'two'][len(gone)]} point" in answer.split("\n")[0], answer
     assert cuts >= 3
@@ -814,3 +817,41 @@ def test_notes_come_in_shorthand_and_the_draft_writes_them_out():
         assert draft.evidence in user and draft.cue_sentence == cue
         assert all(_says(answer, s) for s in sentences)  # the draft writes each point out in full
     assert noted >= 10
+
+
+def test_a_letter_to_family_names_the_family_as_they_know_them():
+    """A reader met a user telling his sister "My brother Ravi is thinking about going back to study": to a
+    brother or sister the brother is "Ravi" and the mother "Mum"; to a parent the other parent is "Dad"."""
+    from llm.offline_letters import message_draft
+
+    points = ["My brother Ravi is thinking about going back to study part-time.", "I took my mum to the coast."]
+    to_sister = message_draft(points, Contact(name="Tess", relation="my sister", pronoun="she"), "self", 0)
+    assert "Ravi is thinking about going back" in to_sister and "My brother Ravi" not in to_sister
+    assert "took Mum to the coast" in to_sister
+    to_mum = message_draft(["My dad fixed the gate.", *points[:1]], Contact(name="Ana", relation="my mum"), "self", 0)
+    assert "Dad fixed the gate" in to_mum and "Ravi is thinking" in to_mum
+    to_friend = message_draft(points, Contact(name="Jo", relation="my best friend"), "self", 0)
+    assert "My brother Ravi" in to_friend and "my mum" in to_friend
+    theirs = message_draft(points, Contact(name="Tess", relation="my sister", pronoun="she"), "other", 0)
+    assert "My brother Ravi" in theirs  # her own text: her brother, as she wrote it
+
+
+def test_someone_else_s_letter_greets_the_person_the_ask_named():
+    """A reader counted 24 "Hi [Name]," in one history: the asks said "an old friend" or "a neighbour" and
+    never named them. Each person now writes to their own old friend, cousin, neighbour and workmate, by
+    name, the same in every letter."""
+    from llm.world import their_people
+
+    people = their_people(ANA.name)
+    assert people == their_people(ANA.name) and len(set(people.values())) >= 3
+    greeted = 0
+    for variant in range(16):
+        for task_id in ("message", "reply"):
+            draft = _session(task_id, variant, owner="other")
+            ask, letter = draft.turns[0].content, draft.turns[1].content
+            assert "[Name]" not in letter
+            named = [name for name in people.values() if name in ask]
+            if named:
+                greeted += 1
+                assert f"Hi {named[0]}," in letter
+    assert greeted >= 8
