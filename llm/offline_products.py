@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from llm.offline_letters import NOT_A_REPLY, Answering, grave, message_draft
-from llm.rewrite import casual, tighten
+from llm.rewrite import casual, tighten, trimmed
 
 _CALL_LINES = {0: "I'll call on Sunday.", 1: "I'll ring at the weekend.", 2: "Let's talk by phone soon."}
 # no reader's name: "A hello for Ravi" in an email to Ravi, and "Mateo, news from me!", read as odd to readers
@@ -67,7 +67,7 @@ def add_to_product(
         return " ".join(held) + (f"\n\n{fixes_line(fixes, k + 1)}" if fixes else "\n\nThat part was already fine.")
     if task_id == "shorten":
         whole, heading = with_added(sentences, held, k)
-        return f"{heading}:\n\n" + " ".join(whole)
+        return f"{heading}:\n\n" + " ".join(map(trimmed, whole))
     return post_text([*sentences, *held], occasion, k)
 
 
@@ -146,9 +146,11 @@ def carry_out_followup(
         )
     if task_id == "shorten":
         if kind == "title":  # above the text, where a heading goes (five words or fewer: it may recur)
-            return f"With it, under a heading:\n\n{TITLES[(k + 2) % len(TITLES)]}\n\n" + " ".join(sentences)
+            return f"With it, under a heading:\n\n{TITLES[(k + 2) % len(TITLES)]}\n\n" + " ".join(
+                map(trimmed, sentences)
+            )
         kept, heading = _kept_when_cut(sentences, added)  # "Shorter still?": earlier points dropped whole
-        return f"{heading}:\n\n" + " ".join(kept)
+        return f"{heading}:\n\n" + " ".join(map(trimmed, kept))
     if task_id == "proofread":
         # how many, and how bad: "Was it bad? How many?" answered with a bare count is what readers met
         n = len(fixes)

@@ -1,9 +1,9 @@
 """Plain rewrites of the user's own sentences, so an offline reply does what was asked of the text.
 
 What: ``tighten`` cuts a sentence back to its main clause (the trailing ", so ...", ", which ...",
-", and then ..." that only elaborates goes), ``shorter`` does that to a text and drops a sentence when
-clauses alone do not shorten it enough, and ``casual`` puts a sentence in a chatty register
-(contractions: "I have been" -> "I've been", "could not" -> "couldn't").
+", and then ..." that only elaborates goes), ``trimmed`` cuts its fillers ("just", "apparently"),
+``shorter`` cuts a text down (a sentence dropped whole, or one sentence tightened), and ``casual`` puts a
+sentence in a chatty register (contractions: "I have been" -> "I've been", "could not" -> "couldn't").
 Why: a request to cut a paragraph down, tighten a post or keep it casual gets a text that is visibly
 cut down or casual, not the user's words handed back with a stock line added. How: rules on the
 sentence's own words, deterministic; ``llm.offline_tasks`` calls them for posts, cuts and "shorter".
@@ -94,6 +94,26 @@ def tighten(sentence: str) -> str:
         if len(main.split()) >= MIN_MAIN_WORDS:
             return main.rstrip(",;") + "."
     return sentence
+
+
+_FILLER = re.compile(
+    r"(?<!\bnot )(?<!n't )(?<!\bonly )\b(?:just|really|actually|apparently|basically|honestly|somehow|literally|"
+    r"absolutely|very(?! much\b)|quite(?! an?\b)) (?=[a-z])"
+)
+_WORDY = ((" in order to ", " to "), (" each and every ", " every "), (" all of the ", " all the "),
+          (" at this point in time", " now"), (" a little bit ", " a little "))  # fmt: skip
+
+
+def trimmed(sentence: str) -> str:
+    """``sentence`` with the words an editor cuts first: fillers ("just", "really", "apparently", "quite",
+    "very") and wordy phrases ("in order to"). A filler that carries the sense stays ("not really", "only
+    just"), and so does a sentence's first word. Readers found every cut dropped whole sentences and never
+    tightened a word."""
+    head, _, rest = sentence.partition(" ")
+    rest = _FILLER.sub("", rest)
+    for wordy, plain in _WORDY:
+        rest = rest.replace(wordy, plain)
+    return f"{head} {rest}" if rest else head
 
 
 def shorter(sentences: list[str], rng: random.Random) -> list[str]:

@@ -855,3 +855,14 @@ def test_someone_else_s_letter_greets_the_person_the_ask_named():
                 greeted += 1
                 assert f"Hi {named[0]}," in letter
     assert greeted >= 8
+
+
+def test_a_cut_text_has_its_fillers_cut_too():
+    """Readers found every cut dropped whole sentences and never tightened a word."""
+    text = [SENTENCES[0], "The bakery apparently sells out of rye bread before nine, so I really have to go early.",
+            SENTENCES[2]]  # fmt: skip
+    for variant in range(8):
+        draft = _session("shorten", variant, sentences=text)
+        answer = draft.turns[1].content
+        assert "apparently" not in answer and "really" not in answer
+        assert "apparently" in draft.turns[0].content  # the user's own text as written

@@ -93,3 +93,15 @@ def test_shorter_drops_one_sentence_whole_but_never_the_first():
         assert shorter(clauses, random.Random(seed)) == clauses[:1]
         assert shorter(clauses[1:], random.Random(seed)) == [tighten(clauses[1])]  # one sentence: its main clause
     assert dropped == set(plain[1:])
+
+
+def test_trimmed_cuts_fillers_but_never_the_sense():
+    """Readers found every cut dropped whole sentences and never tightened a word."""
+    from llm.rewrite import trimmed
+
+    tremor = "A small tremor rattled the cups on Sunday, which apparently happens here every few decades."
+    assert trimmed(tremor) == tremor.replace("apparently ", "")
+    assert trimmed("We went in order to see the very first show.") == "We went to see the first show."
+    kept = "I only just made it, it was not really worth it, and quite a few came; thank you very much."
+    assert trimmed(kept) == kept  # "only just", "not really", "quite a few", "very much" carry the sense
+    assert trimmed("Just one more thing.") == "Just one more thing."  # a first word stays
