@@ -29,6 +29,7 @@ _GENERAL_OPENERS = ["Hope you're well!", "Quick update from me.", "Some news fro
                     "Long overdue, this one!", "Thought I'd send some news."]  # fmt: skip
 _REPLY_OPENERS = ["Good to hear from you!", "Thanks for your message.", "Lovely to hear from you.",
                   "Loved your message.", "Great to hear from you!", "Lovely surprise, your message."]  # fmt: skip
+_SAD_OPENERS = ["Some sad news first.", "Sad news first, I'm afraid.", "I'm afraid there's sad news."]
 _LATE_OPENERS = ["Sorry for the slow reply!", "Sorry this took so long!", "Apologies for the late reply."]
 """A reply's first line when the request said it was late ("ages ago", "still haven't answered"), and
 only then: readers met "Sorry for the slow reply!" where nothing was late, and none where it was."""
@@ -121,6 +122,8 @@ def message_draft(
     if owner == "self":  # the user's own letter names the family as this reader knows them
         sentences = [for_reader(s, contact.relation) for s in sentences]
     openers = (_LATE_OPENERS if answering.late else _REPLY_OPENERS) if reply else _GENERAL_OPENERS
+    if not reply and grave(sentences):  # "Some news from here!" over a death is what a reader would flag
+        openers = _SAD_OPENERS
     opener = openers[k % len(openers)]
     if reply:  # the question the other person asked, answered first
         opener = opener.replace("your message", answering.sent)
@@ -202,8 +205,14 @@ _CHEERFUL = frozenset({"Great to catch up."})
 
 
 def letter_body(sentences: list[str], k: int) -> str:
-    """The points of a letter: linked (``_LINKS``) and, from three points on, in two paragraphs."""
-    linked = [s if i == 0 else _linked(s, _LINKS[(k + i) % len(_LINKS)]) for i, s in enumerate(sentences)]
+    """The points of a letter: linked (``_LINKS``) and, from three points on, in two paragraphs. Sad news
+    comes first, in a paragraph of its own and never linked: a reader met "My best friend's dad died last
+    week" between a board-game brag and a proofread, and "Oh, and" before a death reads as callous."""
+    sad = [s for s in sentences if _grave_sentence(s)]
+    if sad and len(sad) < len(sentences):
+        rest = [s for s in sentences if not _grave_sentence(s)]
+        return " ".join(sad) + "\n\n" + letter_body(rest, k)
+    linked = [s if i == 0 or sad else _linked(s, _LINKS[(k + i) % len(_LINKS)]) for i, s in enumerate(sentences)]
     if len(linked) < 3:
         return " ".join(linked)
     half = (len(linked) + 1) // 2

@@ -57,12 +57,19 @@ _AUDIENCE = {"the family chat": "family", "the cousins' chat": "family", "my pag
              "my status": "own"}  # fmt: skip
 
 
+ADDED = ("Added:", "Now with that in:", "Updated:", "With that worked in:", "Here it is now:", "Done, new bit in:")
+"""What the reply says over a letter with a part worked in, in turn: a reader counted "Added:" 24 times in
+one history (five words or fewer: they may recur)."""
+
+
 def add_to_product(
     task_id, sentences, held, fixes, contact, occasion, owner, k, answering: Answering = NOT_A_REPLY
 ) -> str:
     """Work the sentences the user adds in a second turn into the product."""
     if task_id in ("message", "reply"):
-        return "Added:\n\n" + message_draft([*sentences, *held], contact, owner, k, task_id == "reply", answering)
+        return f"{ADDED[k % len(ADDED)]}\n\n" + message_draft(
+            [*sentences, *held], contact, owner, k, task_id == "reply", answering
+        )
     if task_id == "proofread":
         return " ".join(held) + (f"\n\n{fixes_line(fixes, k + 1)}" if fixes else "\n\nThat part was already fine.")
     if task_id == "shorten":
@@ -140,7 +147,10 @@ def carry_out_followup(
             return f"{heading}:\n\n" + message_draft(short, contact, owner, k, reply, answering)
         if kind == "add_call":
             # the last line before the sign-off, as asked ("End with a call offer?"), not a point among the news
-            return "Added:\n\n" + message_draft(sentences, contact, owner, k, reply, answering, _CALL_LINES[p % 3])
+            ending = _CALL_LINES[p % 3]
+            return f"{ADDED[(k + 1) % len(ADDED)]}\n\n" + message_draft(
+                sentences, contact, owner, k, reply, answering, ending
+            )
         return f"Subject: {_SUBJECTS[k % len(_SUBJECTS)]}\n\n" + message_draft(
             sentences, contact, owner, k, reply, answering
         )

@@ -10,6 +10,7 @@ import pytest
 
 from flows.stages.queries import _gold_letters
 from llm.offline_asks import _FIRST_PART, _MUST_INCLUDE
+from llm.offline_products import ADDED
 from llm.offline_tasks import ask_and_occasion, write_task_session
 from llm.rewrite import casual
 from llm.timing import months_fitting
@@ -494,7 +495,7 @@ def test_a_shorter_version_keeps_the_point_just_added_and_is_shorter_than_the_dr
     for variant in range(40):
         draft = _session(task_id, variant, followup=True, add_last=True, sentences=FIVE, seed=variant)
         ask, answer = draft.turns[2].content, draft.turns[3].content
-        if answer.startswith(("Subject:", "Added:")) or "#" in answer:
+        if answer.startswith(("Subject:", *ADDED)) or "#" in answer:
             continue
         added = [s for s in FIVE if s[:30] in ask]
         assert len(added) == 1, ask
@@ -866,3 +867,16 @@ def test_a_cut_text_has_its_fillers_cut_too():
         answer = draft.turns[1].content
         assert "apparently" not in answer and "really" not in answer
         assert "apparently" in draft.turns[0].content  # the user's own text as written
+
+
+def test_sad_news_comes_first_in_a_letter_and_is_never_linked():
+    """A reader met "My best friend's dad died last week" between a board-game brag and other trivia."""
+    from llm.offline_letters import _SAD_OPENERS, message_draft
+
+    points = [SENTENCES[0], "My best friend's dad died last week, and the funeral is on Friday.", SENTENCES[2]]
+    for k in range(7):
+        letter = message_draft(points, Contact(name="Jo", relation="my best friend"), "self", k)
+        body = letter.split("\n\n")
+        assert body[1].startswith(tuple(_SAD_OPENERS)) and body[1].endswith("the funeral is on Friday.")
+        assert "and my best friend's dad" not in letter.lower()  # no "Oh, and" before it
+        assert all(_says(letter, p) for p in points)
