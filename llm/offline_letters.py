@@ -29,6 +29,11 @@ _GENERAL_OPENERS = ["Hope you're well!", "Quick update from me.", "Some news fro
                     "Long overdue, this one!", "Thought I'd send some news."]  # fmt: skip
 _REPLY_OPENERS = ["Good to hear from you!", "Thanks for your message.", "Lovely to hear from you.",
                   "Loved your message.", "Great to hear from you!", "Lovely surprise, your message."]  # fmt: skip
+SEEN_OFTEN = frozenset({"my neighbour", "my partner"})
+_LONG_SILENCE = frozenset({"It's been a while!", "Long overdue, this one!", "Fancy a proper catch-up?",
+                           "Let's catch up properly."})  # fmt: skip
+"""Lines that say the two have not met for long: not to a neighbour or a partner (a reader met "It's been a
+while!" to the neighbour on the user's own street, and "Fancy a proper catch-up?" to a partner)."""
 _SAD_OPENERS = ["Some sad news first.", "Sad news first, I'm afraid.", "I'm afraid there's sad news."]
 _LATE_OPENERS = ["Sorry for the slow reply!", "Sorry this took so long!", "Apologies for the late reply."]
 """A reply's first line when the request said it was late ("ages ago", "still haven't answered"), and
@@ -124,6 +129,8 @@ def message_draft(
     openers = (_LATE_OPENERS if answering.late else _REPLY_OPENERS) if reply else _GENERAL_OPENERS
     if not reply and grave(sentences):  # "Some news from here!" over a death is what a reader would flag
         openers = _SAD_OPENERS
+    elif contact.relation in SEEN_OFTEN:  # no "It's been a while!" to the neighbour who swaps keys
+        openers = [o for o in openers if o not in _LONG_SILENCE]
     opener = openers[k % len(openers)]
     if reply:  # the question the other person asked, answered first
         opener = opener.replace("your message", answering.sent)
@@ -138,6 +145,8 @@ def message_draft(
     sign = contact.name if owner == "other" else answering.signer
     closings = _REPLY_CLOSINGS if reply else _CLOSINGS
     closing = closings[k % len(closings)]
+    if contact.relation in SEEN_OFTEN and closing in _LONG_SILENCE:
+        closing = None
     if closing in _CHEERFUL and grave(sentences):  # "Great to catch up." under a sister's redundancy
         closing = None
     signoffs = signoffs_for(contact.relation, owner)

@@ -880,3 +880,15 @@ def test_sad_news_comes_first_in_a_letter_and_is_never_linked():
         assert body[1].startswith(tuple(_SAD_OPENERS)) and body[1].endswith("the funeral is on Friday.")
         assert "and my best friend's dad" not in letter.lower()  # no "Oh, and" before it
         assert all(_says(letter, p) for p in points)
+
+
+def test_no_long_silence_to_a_neighbour_or_a_partner():
+    """A reader met "It's been a while!" to the neighbour on the user's own street."""
+    from llm.offline_letters import _LONG_SILENCE, message_draft
+
+    for relation in ("my neighbour", "my partner"):
+        for k in range(20):
+            letter = message_draft(SENTENCES, Contact(name="Nate", relation=relation, pronoun="he"), "self", k)
+            assert not any(line in letter for line in _LONG_SILENCE), letter
+    friend = [message_draft(SENTENCES, Contact(name="Jo", relation="my best friend"), "self", k) for k in range(20)]
+    assert any(line in letter for letter in friend for line in _LONG_SILENCE)
