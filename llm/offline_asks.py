@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 import re
 
-from llm.timing import months_fitting
+from llm.timing import ALL_MONTHS, months_fitting
 from llm.voice import CUE, introduce_error
 from schemas.taxonomy import TaskTypeSpec
 
@@ -29,16 +29,30 @@ THEIR_NEWS_SHARE = 0.75
 
 
 def their_news(
-    task: TaskTypeSpec, slots: dict[str, str], owner: str, k: int, rng: random.Random, nearby: bool = False
+    task: TaskTypeSpec,
+    slots: dict[str, str],
+    owner: str,
+    k: int,
+    rng: random.Random,
+    nearby: bool = False,
+    month: int | None = None,
 ) -> tuple[str, str]:
     """(what the other person's message told, as the ask says it, with a space after; the reply's reaction),
     or two empty strings: for a task without ``their_news``, a text of someone else's (their friend's
     message is not the user's to retell) and a quarter of the rest. A persona's replies walk the list (the
     ``k``-th takes the ``k``-th), so two replies in a row never tell the same. ``nearby``: the person lives
-    on the user's street, so nothing happened "there" (a reader met a neighbour's "heavy rain there")."""
+    on the user's street, so nothing happened "there" (a reader met a neighbour's "heavy rain there").
+    ``month``: the session's, when it is dated: news of a season it is not ("She went camping." in February,
+    met by a reader) is left out; an undated session tells no news of a season at all (it is placed where its
+    other sentences fit, and a summer-only one could find no place among them)."""
     if not task.their_news or owner != "self" or rng.random() >= THEIR_NEWS_SHARE:
         return "", ""
-    news = [n for n in task.their_news if not (nearby and _THERE.search(n[0]))]
+    news = [
+        n
+        for n in task.their_news
+        if not (nearby and _THERE.search(n[0]))
+        and (month in months_fitting(n[0]) if month is not None else months_fitting(n[0]) == ALL_MONTHS)
+    ]
     said, reaction = news[k % len(news)]
     return said.format(**slots) + " ", reaction
 

@@ -157,6 +157,7 @@ def write_signal_session(
         add_last=added,
         followup_index=req.followup_variant,
         signer=req.user_name,
+        month=req.session_date.month if req.session_date else None,
     )
 
 
@@ -241,6 +242,7 @@ def write_forget_session(
             add_last=added,
             preamble=(f"{ask} {_ANYWAY[k % len(_ANYWAY)]} ", f"{consent}\n\n"),
             signer=req.user_name,
+            month=req.session_date.month if req.session_date else None,
         )
         return draft.model_copy(update={"signal_turn_index": 0, "evidence": None})
     return SessionDraft(

@@ -68,13 +68,15 @@ def write_task_session(
     preamble: tuple[str, str] = ("", ""),
     followup_index: int | None = None,
     signer: str | None = None,
+    month: int | None = None,
 ) -> SessionDraft:
     """A session of ``task`` on ``sentences`` (``cue_index``: which one is the cue, if any).
     ``preamble``: (what the user says before the ask, what the assistant says before its answer), e.g. a
     request to forget something said earlier and its consent. ``followup_index``: how many change
     requests this persona's earlier sessions of this kind made (cue sessions pass it): the change and its
     reason are then dealt in turn, so a persona's cue sessions never repeat one. ``signer``: the user's first
-    name, which a letter of the user's own is signed with (none: a placeholder).
+    name, which a letter of the user's own is signed with (none: a placeholder). ``month``: the session's date's,
+    for a dated session (what the other person's message told fits it).
 
     With ``add_last`` the text comes in two parts: the user holds back its last half and adds it in a
     second turn ("Also add this. ..."), and the assistant works it in; with ``followup`` that second turn
@@ -137,7 +139,7 @@ def write_task_session(
     slots = slots_for(contact) | {"occasion": occasion}
     if rng.random() < BARE_NAME_SHARE:  # "to Nadia", "for Mum": the name the user calls them by
         slots |= {"contact": address(contact), "Contact": address(contact)}
-    said, reaction = their_news(task, slots, owner, k, rng, contact.relation in NEARBY)
+    said, reaction = their_news(task, slots, owner, k, rng, contact.relation in NEARBY, month)
     asked = re.sub(r" +(\n|$)", r"\1", ask.format(text=CUE, said=said, **slots))
     late = _LATE.search(ask) is not None
     texted = task.id == "reply" and occasion in TEXTED

@@ -86,6 +86,8 @@ SEASON_SIGNS: tuple[tuple[str, frozenset[int]], ...] = (
     (r"\bcracked across the middle in a hard frost\b", frozenset({11, 12, 1, 2, 3, 4})),
     (r"\bbowls green by summer\b", frozenset({10, 11, 12, 1, 2, 3, 4, 5})),
     (r"\bin the heat the\b", frozenset({5, 6, 7, 8, 9})),  # "In the heat the chemist's doors ..." in February
+    # what a friend's message told, answered in a reply: "She went camping." in February (met by a reader)
+    (r"\bwent camping\.|\btried paddleboarding\.|\bsent garden photos\.", frozenset({4, 5, 6, 7, 8, 9})),
 )
 """Words that date a told event or a present state to a time of year without naming a month: "heavy
 snow on Saturday" is not told in June, "it's already dark by half four" not in July, "before the harvest

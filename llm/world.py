@@ -67,23 +67,45 @@ def slots_for(contact: Contact) -> dict[str, str]:
     named = contact.relation if contact.relation in _KIN_NAMES else f"{contact.relation} {contact.name}"
     forms = {"who": named, "contact": named}
     forms |= {"first": address(contact), **PRONOUNS[contact.pronoun]}
-    return forms | {k[0].upper() + k[1:]: v[0].upper() + v[1:] for k, v in forms.items()} | their_people(contact.name)
+    return (
+        forms
+        | {k[0].upper() + k[1:]: v[0].upper() + v[1:] for k, v in forms.items()}
+        | their_people(contact.name, contact.relation)
+    )
 
 
 THEIR_ROLES = ("friend", "cousin", "neighbour", "workmate")
-_THEIR_NAMES = ("Abena", "Bruno", "Cerys", "Dario", "Fintan", "Hamish", "Jonas", "Kemi", "Lorcan", "Maren", "Odile",
-                "Pavel", "Rhoda", "Soren", "Tamsin", "Ulla", "Vikram", "Wanda", "Xavi", "Yvette", "Zeno", "Anouk",
-                "Bertie", "Coralie", "Dunstan", "Edda", "Fergal", "Hester", "Ilse")  # fmt: skip
-"""Names of the people someone in the persona's world writes to; none is a name of the persona's own world
-(``taxonomy/world.yaml``) or of a persona."""
+WORLD_RELATIONS = ("my best friend", "my brother", "my cousin", "my coworker", "my dad", "my daughter",
+                   "my grandmother", "my manager", "my mum", "my neighbour", "my partner", "my roommate", "my sister",
+                   "my son")  # fmt: skip
+"""The relations of ``taxonomy/persona_attributes.yaml``, one person each in a persona's world."""
+_THEIR_NAMES = (
+    "Abena", "Bruno", "Cerys", "Dario", "Fintan", "Hamish", "Jonas", "Kemi", "Lorcan", "Maren", "Odile",
+    "Pavel", "Rhoda", "Soren", "Tamsin", "Ulla", "Vikram", "Wanda", "Xavi", "Yvette", "Zeno", "Anouk", "Bertie",
+    "Coralie", "Dunstan", "Edda", "Fergal", "Hester", "Ilse", "Agnes", "Alfie", "Amos", "Anja", "Arlo",
+    "Astrid", "Barnaby", "Bea", "Bram", "Briony", "Cai", "Cassius", "Cleo", "Conor", "Dagny", "Dev", "Dora",
+    "Eamon", "Effie", "Elspeth", "Emil", "Enzo", "Ezra", "Flora", "Freya", "Gideon", "Gita", "Gwen", "Hal",
+    "Harriet", "Ida", "Imogen", "Isak", "Jago", "Jarvis", "Jem", "Kit", "Kofi", "Lachlan", "Linnea", "Lotte",
+    "Magnus", "Marit", "Matilda", "Meera", "Merle", "Monty", "Nell", "Niamh", "Nils", "Noel", "Ottilie", "Otto",
+    "Petra", "Piet", "Quilla", "Rhys", "Romilly", "Rufus", "Saoirse", "Selma", "Silas", "Sunil", "Tariq",
+    "Tilda", "Toby", "Una", "Vanya", "Viggo", "Willa", "Wilf", "Xenia", "Yorick", "Zelda", "Rohan", "Fenna",
+    "Otis", "Pia", "Sol", "Tove", "Uma", "Bodil", "Casimir",
+)  # fmt: skip
+"""Names of the people someone in the persona's world writes to: two sets of one block per relation, so no name
+is two people's in one world; none is a name of the persona's own world (``taxonomy/world.yaml``) or of a persona."""
 
 
 @lru_cache(maxsize=1024)
-def their_people(name: str) -> dict[str, str]:
-    """The old friend, cousin, neighbour and former workmate of the person called ``name``, by first name:
-    the same for every letter they write (a reader counted 24 "Hi [Name]," in one history, for letters to
-    "an old friend" and "a neighbour" the ask never named)."""
-    return {role: _THEIR_NAMES[zlib.crc32(f"{name}:{role}".encode()) % len(_THEIR_NAMES)] for role in THEIR_ROLES}
+def their_people(name: str, relation: str) -> dict[str, str]:
+    """The old friend, cousin, neighbour and former workmate of the person called ``name`` (the persona's
+    ``relation``), by first name: the same for every letter they write (a reader counted 24 "Hi [Name]," in one
+    history, for letters to "an old friend" and "a neighbour" the ask never named). A persona has one person per
+    relation, and each relation its own block of names, so two people of one world never share one (a reader
+    met one name as two people's cousin when they were drawn by name alone)."""
+    block = len(WORLD_RELATIONS) * len(THEIR_ROLES)
+    i = WORLD_RELATIONS.index(relation) if relation in WORLD_RELATIONS else zlib.crc32(relation.encode()) % 14
+    base = (zlib.crc32(name.encode()) % 2) * block + i * len(THEIR_ROLES)
+    return {role: _THEIR_NAMES[base + r] for r, role in enumerate(THEIR_ROLES)}
 
 
 CHILDREN = ("my son", "my daughter")

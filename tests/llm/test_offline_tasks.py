@@ -609,7 +609,7 @@ def test_a_reply_says_sorry_only_when_late_and_thanks_for_what_was_sent():
         assert any(opening.startswith(o) for o in products._LATE_OPENERS) == late, (ask, opening)
         late_seen += late
         prompt_seen += not late
-        if "Thanks for" in opening:  # for what they sent: "your card", "the voice note"
+        if opening.startswith("Thanks for"):  # for what they sent: "your card", "the voice note"
             sent = {"a voice note": "the voice note", "a card": "your card", "a letter": "your letter"}
             for occasion, thanked in sent.items():
                 if occasion in ask:
@@ -841,10 +841,17 @@ def test_someone_else_s_letter_greets_the_person_the_ask_named():
     """A reader counted 24 "Hi [Name]," in one history: the asks said "an old friend" or "a neighbour" and
     never named them. Each person now writes to their own old friend, cousin, neighbour and workmate, by
     name, the same in every letter."""
-    from llm.world import their_people
+    from llm.world import _THEIR_NAMES, WORLD_RELATIONS, their_people
 
-    people = their_people(ANA.name)
-    assert people == their_people(ANA.name) and len(set(people.values())) >= 3
+    people = their_people(ANA.name, ANA.relation)
+    assert people == their_people(ANA.name, ANA.relation) and len(set(people.values())) == 4
+    # no name is two people's in one world, whatever their names (a reader met one cousin of two people)
+    assert len(set(_THEIR_NAMES)) == len(_THEIR_NAMES) == 2 * 4 * len(WORLD_RELATIONS)
+    assert set(WORLD_RELATIONS) == set(TAX.attributes.relations)
+    for names in itertools.product(["Ana", "Tom", "Milo", "Zara"], repeat=3):
+        world = [their_people(n, r) for n, r in zip(names, ("my sister", "my brother", "my neighbour"), strict=True)]
+        drawn = [name for people in world for name in people.values()]
+        assert len(drawn) == len(set(drawn))
     greeted = 0
     for variant in range(16):
         for task_id in ("message", "reply"):
@@ -892,3 +899,19 @@ def test_no_long_silence_to_a_neighbour_or_a_partner():
             assert not any(line in letter for line in _LONG_SILENCE), letter
     friend = [message_draft(SENTENCES, Contact(name="Jo", relation="my best friend"), "self", k) for k in range(20)]
     assert any(line in letter for letter in friend for line in _LONG_SILENCE)
+
+
+def test_a_dated_reply_answers_news_of_its_own_season():
+    """A reader met "She went camping." told in a February reply."""
+    from llm.offline_asks import their_news
+    from llm.world import slots_for
+
+    reply = TASKS["reply"]
+    slots = slots_for(Contact(name="Ana", relation="my sister", pronoun="she"))
+    told = {their_news(reply, slots, "self", k, random.Random(1), month=2)[0] for k in range(200)}
+    assert len(told) > 20 and not any("camping" in t or "paddleboarding" in t for t in told)
+    summer = {their_news(reply, slots, "self", k, random.Random(1), month=7)[0] for k in range(200)}
+    assert any("camping" in t for t in summer)
+    assert all(2 in months_fitting(t) for t in told if t)
+    undated = {their_news(reply, slots, "self", k, random.Random(1))[0] for k in range(200)}
+    assert len(undated) > 20 and not any("camping" in t for t in undated)
