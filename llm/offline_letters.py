@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from llm.life import WORK_RELATIONS
+from llm.rewrite import casual
 from llm.voice import words_of
 from llm.world import address
 from schemas.generation import Contact
@@ -124,8 +125,10 @@ def message_draft(
     """A message or a reply written from the user's points; a reply (``answering``) says sorry when late,
     reacts to the other person's news and answers their question before its own news. ``ending``: the line
     before the sign-off, in place of the usual closing (a call offer the user asked to end with)."""
-    if owner == "self":  # the user's own letter names the family as this reader knows them
-        sentences = [for_reader(s, contact.relation) for s in sentences]
+    if owner == "self":  # the user's own letter names the family as this reader knows them, and to family
+        # and friends says "I've" and "didn't" as people write to them (readers found drafts the notes verbatim)
+        close = contact.relation in _FAMILY | _CLOSE
+        sentences = [casual(for_reader(s, contact.relation)) if close else s for s in sentences]
     openers = (_LATE_OPENERS if answering.late else _REPLY_OPENERS) if reply else _GENERAL_OPENERS
     if not reply and grave(sentences):  # "Some news from here!" over a death is what a reader would flag
         openers = _SAD_OPENERS
@@ -155,8 +158,11 @@ def message_draft(
     if closing and words_of(closing) & words_of(signoff):  # "Speak properly soon." over "Speak soon,"
         closing = None
     closing = ending or closing
-    if answering.texted:  # a text back: the news and, if asked for, the call offer; nothing signed
-        return f"{hello}\n\n{opener} {letter_body(sentences, k)}" + (f"\n\n{ending}" if ending else "")
+    if answering.texted:  # a text back: one run of news and, if asked for, the call offer; nothing signed,
+        # and no letter's layout (readers took a greeting on its own line over paragraphs with no sign-off under
+        # them for a letter cut off)
+        body = letter_body(sentences, k).replace("\n\n", " ")
+        return f"{hello[:-1]}! {opener} {body}" + (f" {ending}" if ending else "")
     last_line = f"{closing}\n\n" if closing else ""
     return f"{hello}\n\n{opener} {letter_body(sentences, k)}\n\n{last_line}{signoff}\n{sign}"
 
