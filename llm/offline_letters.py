@@ -223,9 +223,9 @@ def letter_body(sentences: list[str], k: int) -> str:
     """The points of a letter: linked (``_LINKS``) and, from three points on, in two paragraphs. Sad news
     comes first, in a paragraph of its own and never linked: a reader met "My best friend's dad died last
     week" between a board-game brag and a proofread, and "Oh, and" before a death reads as callous."""
-    sad = [s for s in sentences if _grave_sentence(s)]
+    sad = [s for s in sentences if grave_sentence(s)]
     if sad and len(sad) < len(sentences):
-        rest = [s for s in sentences if not _grave_sentence(s)]
+        rest = [s for s in sentences if not grave_sentence(s)]
         return " ".join(sad) + "\n\n" + letter_body(rest, k)
     linked = [s if i == 0 or sad else _linked(s, _LINKS[(k + i) % len(_LINKS)]) for i, s in enumerate(sentences)]
     if len(linked) < 3:
@@ -257,10 +257,10 @@ shopkeeper's death under a cheerful greeting)."""
 
 def grave(sentences: list[str]) -> bool:
     """Whether any of ``sentences`` tells sad or grave news (``_GRAVE``)."""
-    return any(map(_grave_sentence, sentences))
+    return any(map(grave_sentence, sentences))
 
 
 @lru_cache(maxsize=1 << 15)
-def _grave_sentence(sentence: str) -> bool:
+def grave_sentence(sentence: str) -> bool:
     """``grave`` of one sentence, cached: each draft of a session asks again of the same sentences."""
     return _GRAVE.search(sentence) is not None

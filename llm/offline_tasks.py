@@ -19,7 +19,7 @@ import re
 
 from llm.notes import as_note_dated_alike, shorthand_degree
 from llm.offline_asks import CUTS, NEARBY, added_part_ask, first_part_said, shown_with_typos, their_news
-from llm.offline_letters import RELATIVES, TEXTED, Answering, grave, message_draft, what_was_sent
+from llm.offline_letters import RELATIVES, TEXTED, Answering, grave, grave_sentence, message_draft, what_was_sent
 from llm.offline_products import TITLES, add_to_product, carry_out_followup, fixes_line, post_text, with_added
 from llm.rewrite import shorter, trimmed
 from llm.voice import CUE, voice
@@ -151,7 +151,7 @@ def write_task_session(
     if task.id in ("message", "reply"):
         product = message_draft(sentences, contact, owner, k, task.id == "reply", answering)
     elif task.id == "shorten":  # one point dropped whole ("Cut one sentence" too); follow-ups work on the rest
-        sentences = shorter(sentences, rng)
+        sentences = shorter(sentences, rng, keep=grave_sentence)
         product = " ".join(map(trimmed, sentences))  # and its fillers cut: an editor tightens words too
     elif task.id == "proofread":
         product = " ".join(sentences) + f"\n\n{fixes_line(fixes, k)}"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable
 
 MIN_MAIN_WORDS = 6
 """A main clause kept on its own has this many words at least (shorter ones need what follows)."""
@@ -116,13 +117,15 @@ def trimmed(sentence: str) -> str:
     return f"{head} {rest}" if rest else head
 
 
-def shorter(sentences: list[str], rng: random.Random) -> list[str]:
-    """The text cut down: one sentence dropped whole, never the first (which sets the subject); a text of
-    one sentence is tightened instead. Readers found that cutting every sentence to its main clause took
-    out the point ("My passport runs out next year.", the scare gone). Order is kept."""
+def shorter(sentences: list[str], rng: random.Random, keep: Callable[[str], bool] | None = None) -> list[str]:
+    """The text cut down: one sentence dropped whole, never the first (which sets the subject) nor one that
+    ``keep`` holds to (sad news: a reader met a colleague's diagnosis cut and the fridge magnets kept) while
+    another can go; a text of one sentence is tightened instead. Readers found that cutting every sentence to
+    its main clause took out the point ("My passport runs out next year.", the scare gone). Order is kept."""
     if len(sentences) < 2:
         return [tighten(s) for s in sentences]
-    drop = rng.randrange(1, len(sentences))
+    droppable = [i for i in range(1, len(sentences)) if keep is None or not keep(sentences[i])]
+    drop = droppable[rng.randrange(len(droppable))] if droppable else rng.randrange(1, len(sentences))
     return [s for i, s in enumerate(sentences) if i != drop]
 
 

@@ -59,6 +59,17 @@ def address(contact: Contact) -> str:
     return _KIN_NAMES.get(contact.relation, contact.name)
 
 
+_PARENT_WORD = {"woman": "Mum", "trans woman": "Mum", "man": "Dad", "trans man": "Dad"}
+
+
+def signed_as(first_name: str, gender: str, contact: Contact | None) -> str:
+    """What a letter of the user's own to ``contact`` is signed with: "Mum" or "Dad" to the user's own son or
+    daughter (a reader met letters to "my daughter Tess" signed "Lots of love, Kavya"), else the first name."""
+    if contact is not None and contact.relation in CHILDREN and gender in _PARENT_WORD:
+        return _PARENT_WORD[gender]
+    return first_name
+
+
 def slots_for(contact: Contact) -> dict[str, str]:
     """Template slots for one person: {who} "my sister Ana", {first}, pronouns, and capitalised forms. A
     parent or grandparent is "my mum", never "my mum Elsa" (a reader met it in a post and in a message to a

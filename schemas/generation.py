@@ -84,7 +84,7 @@ class SignalRequest(Record):
     previous_option_id: str | None = None
     hobbies: list[str] = Field(default_factory=list)
     user_name: str | None = Field(
-        None, description="the user's first name: a draft of the user's own is signed with it"
+        None, description="what a draft of the user's own is signed with: the first name, or Mum or Dad to a child"
     )
     contact: Contact | None = Field(None, description="who the task is for (or, for who=other, whose text it is)")
     earlier_cue: str | None = Field(
@@ -127,7 +127,7 @@ class FillerRequest(Record):
     style: SpeakingStyle | None = None
     hobbies: list[str] = Field(default_factory=list)
     user_name: str | None = Field(
-        None, description="the user's first name: a draft of the user's own is signed with it"
+        None, description="what a draft of the user's own is signed with: the first name, or Mum or Dad to a child"
     )
     task_type: str | None = Field(None, description="filler_kind 'task': the persona's own task, of a signal task type")
     domain: str | None = Field(None, description="filler_kind 'task': a preference domain it touches without a cue")

@@ -21,7 +21,7 @@ from llm.offline_signal import text_shape
 from llm.people import SOMEONE_ELSES, retired_people, someone_elses, speaks_of
 from llm.seeding import rng_for
 from llm.tokens import count_message_tokens
-from llm.world import world_for
+from llm.world import signed_as, world_for
 from schemas.config import SynthConfig
 from schemas.core import Persona, Preference, Session, SessionKind, Signal, Turn
 from schemas.generation import SessionDraft, SignalRequest
@@ -214,7 +214,7 @@ def generate_conversations(
                     option_id=pref.option_id,
                     relation=pref.relation,
                     hobbies=persona.hobbies,
-                    user_name=persona.name.split()[0],
+                    user_name=signed_as(persona.name.split()[0], persona.gender, contact),
                     contact=contact,
                     news=news,
                     extra_turns=extra,

@@ -28,7 +28,7 @@ from llm.offline_signal import text_shape
 from llm.people import retired_people, someone_elses, speaks_of
 from llm.seeding import rng_for
 from llm.timing import months_fitting, timeline_months
-from llm.world import world_for
+from llm.world import signed_as, world_for
 from schemas.config import SynthConfig
 from schemas.core import Persona, Preference, Session
 from schemas.generation import FillerRequest
@@ -157,7 +157,7 @@ def generate_persona_filler(
                     filler_kind="task",
                     style=persona.style,
                     hobbies=persona.hobbies,
-                    user_name=persona.name.split()[0],
+                    user_name=signed_as(persona.name.split()[0], persona.gender, contact),
                     variant=CUE_VARIANTS + variant,
                     task_type=task_type,
                     contact=contact,

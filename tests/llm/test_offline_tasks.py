@@ -10,6 +10,7 @@ import pytest
 
 from flows.stages.queries import _gold_letters
 from llm.offline_asks import _FIRST_PART, _MUST_INCLUDE
+from llm.offline_letters import grave_sentence
 from llm.offline_products import ADDED
 from llm.offline_tasks import ask_and_occasion, write_task_session
 from llm.rewrite import casual
@@ -937,3 +938,18 @@ def test_a_reply_to_a_text_reads_as_a_text():
         text = draft.turns[1].content.split("\n\n", 1)[1]  # after "Here's a reply:"
         assert text.startswith("Hi Tom! ") and "\n" not in text and not text.rstrip().endswith("[Your name]")
     assert seen >= 5
+
+
+def test_a_cut_keeps_sad_news_and_a_letter_to_a_child_is_signed_as_parent():
+    """A reader met a colleague's diagnosis cut and the fridge magnets kept, and letters to "my daughter Tess"
+    signed "Lots of love, Kavya"."""
+    from llm.rewrite import shorter
+    from llm.world import signed_as
+
+    sad = "A former colleague of mine has been diagnosed with something serious, and we're all shaken."
+    for seed in range(20):
+        kept = shorter([SENTENCES[0], sad, SENTENCES[2]], random.Random(seed), keep=grave_sentence)
+        assert sad in kept and len(kept) == 2
+    daughter = Contact(name="Tess", relation="my daughter", pronoun="she")
+    assert signed_as("Kavya", "woman", daughter) == "Mum" and signed_as("Omar", "man", daughter) == "Dad"
+    assert signed_as("Sam", "nonbinary", daughter) == "Sam" and signed_as("Kavya", "woman", ANA) == "Kavya"
