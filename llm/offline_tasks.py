@@ -74,9 +74,9 @@ def write_task_session(
     ``preamble``: (what the user says before the ask, what the assistant says before its answer), e.g. a
     request to forget something said earlier and its consent. ``followup_index``: how many change
     requests this persona's earlier sessions of this kind made (cue sessions pass it): the change and its
-    reason are then dealt in turn, so a persona's cue sessions never repeat one. ``signer``: the user's first
-    name, which a letter of the user's own is signed with (none: a placeholder). ``month``: the session's date's,
-    for a dated session (what the other person's message told fits it).
+    reason are then dealt in turn, so a persona's cue sessions never repeat one. ``signer``: what a letter of
+    the user's own is signed with, the first name or "Mum" to a child (none: a placeholder). ``month``: the
+    month of a dated session (what the other person's message told fits it).
 
     With ``add_last`` the text comes in two parts: the user holds back its last half and adds it in a
     second turn ("Also add this. ..."), and the assistant works it in; with ``followup`` that second turn

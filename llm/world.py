@@ -114,7 +114,11 @@ def their_people(name: str, relation: str) -> dict[str, str]:
     relation, and each relation its own block of names, so two people of one world never share one (a reader
     met one name as two people's cousin when they were drawn by name alone)."""
     block = len(WORLD_RELATIONS) * len(THEIR_ROLES)
-    i = WORLD_RELATIONS.index(relation) if relation in WORLD_RELATIONS else zlib.crc32(relation.encode()) % 14
+    i = (
+        WORLD_RELATIONS.index(relation)
+        if relation in WORLD_RELATIONS
+        else zlib.crc32(relation.encode()) % len(WORLD_RELATIONS)
+    )
     base = (zlib.crc32(name.encode()) % 2) * block + i * len(THEIR_ROLES)
     return {role: _THEIR_NAMES[base + r] for r, role in enumerate(THEIR_ROLES)}
 
