@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import random
 import re
+from functools import lru_cache
 
 from llm.timing import ALL_MONTHS, months_fitting
 from llm.voice import CUE, introduce_error
@@ -47,14 +48,37 @@ def their_news(
     other sentences fit, and a summer-only one could find no place among them)."""
     if not task.their_news or owner != "self" or rng.random() >= THEIR_NEWS_SHARE:
         return "", ""
-    news = [
-        n
-        for n in task.their_news
-        if not (nearby and _THERE.search(n[0]))
-        and (month in months_fitting(n[0]) if month is not None else months_fitting(n[0]) == ALL_MONTHS)
-    ]
-    said, reaction = news[k % len(news)]
+    # the k-th of the list, for every session alike, so two replies of a history tell the same only when their
+    # k are a whole list apart; an entry this session cannot tell (a season it is not, "there" of a neighbour)
+    # gives way to a stand-in of its own (filtering per session, or stepping past such an entry, gave two
+    # replies of one history the same news)
+    every = task.their_news
+    said, reaction = every[k % len(every)]
+    if (nearby and _THERE.search(said)) or (
+        month not in months_fitting(said) if month is not None else months_fitting(said) != ALL_MONTHS
+    ):
+        said, reaction = _stand_in(tuple(every), said)
     return said.format(**slots) + " ", reaction
+
+
+@lru_cache(maxsize=256)
+def _stand_in(news: tuple[tuple[str, str], ...], said: str) -> tuple[str, str]:
+    """The stand-in for ``said``, an entry of ``news`` a session may be unable to tell: each such entry has
+    its own (``_STAND_INS``, in the order of the list), so no two entries give way to the same news."""
+    unfit = [n for n, _ in news if months_fitting(n) != ALL_MONTHS or _THERE.search(n)]
+    return _STAND_INS[unfit.index(said) % len(_STAND_INS)]
+
+
+_STAND_INS = (
+    ("{They} had a lovely day out.", "Sounds like a good day!"),
+    ("{They} tried a new café.", "Was the coffee any good?"),
+    ("{They} cleared out a cupboard.", "Very satisfying, I bet."),
+    ("{They} finished a good series.", "Which series was it?"),
+    ("{They} had a lie-in at last.", "You deserved that lie-in."),
+    ("{They} went to a car boot sale.", "Find any bargains?"),
+)
+"""News of any month and any place that stands in for an entry of ``their_news`` a session cannot tell
+("She went camping." in February, "heavy rain there" from a neighbour): one per such entry."""
 
 
 _THERE = re.compile(r"\bthere\b")

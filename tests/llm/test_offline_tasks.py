@@ -958,3 +958,22 @@ def test_a_cut_keeps_sad_news_and_a_letter_to_a_child_is_signed_as_parent():
     daughter = Contact(name="Tess", relation="my daughter", pronoun="she")
     assert signed_as("Kavya", "woman", daughter) == "Mum" and signed_as("Omar", "man", daughter) == "Dad"
     assert signed_as("Sam", "nonbinary", daughter) == "Sam" and signed_as("Kavya", "woman", ANA) == "Kavya"
+
+
+def test_no_two_replies_of_a_history_tell_the_same_news_of_the_friend():
+    """A reader met "She took up the ukulele." (and "Play me something next time!") in two replies of one
+    history: stepping past news a session cannot tell (a season it is not) landed two replies on one entry.
+    Whatever each session's month and reader, sixty replies tell sixty different things."""
+    from llm.offline_asks import their_news
+    from llm.world import slots_for
+
+    reply = TASKS["reply"]
+    slots = slots_for(Contact(name="Ana", relation="my sister", pronoun="she"))
+    draw = random.Random(3)
+    told = []
+    for k in range(len(reply.their_news)):
+        month, nearby = draw.choice([None, None, *range(1, 13)]), draw.random() < 0.2
+        said = their_news(reply, slots, "self", k, random.Random(1), nearby=nearby, month=month)[0]
+        assert month is None or month in months_fitting(said)
+        told.append(said)
+    assert len(set(told)) == len(told)
