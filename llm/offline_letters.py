@@ -27,7 +27,9 @@ from schemas.generation import Contact
 # assistant's stock lines turn over more than that (five words or fewer each: they may recur)
 _GENERAL_OPENERS = ["Hope you're well!", "Quick update from me.", "Some news from here!", "How are things?",
                     "It's been a while!", "Hope you're keeping well!", "News from this end.", "How's everything going?",
-                    "Long overdue, this one!", "Thought I'd send some news."]  # fmt: skip
+                    "Long overdue, this one!", "Thought I'd send some news.", "Hello from here!",
+                    "Here's my news.", "A quick catch-up.", "Just a quick note.", "A few bits of news.",
+                    "Some news for you."]  # fmt: skip
 _REPLY_OPENERS = ["Good to hear from you!", "Thanks for your message.", "Lovely to hear from you.",
                   "Loved your message.", "Great to hear from you!", "Lovely surprise, your message."]  # fmt: skip
 SEEN_OFTEN = frozenset({"my neighbour", "my partner"})
@@ -87,6 +89,10 @@ _ANSWERS = [
     "Nothing dramatic to report.",
     "Mostly good here, thanks.",
     "Keeping busy, as ever.",
+    "Can't complain here.",
+    "All fine this side.",
+    "Pretty good, thanks.",
+    "Fine here, thanks!",
 ]
 _SAD_ANSWERS = ["It's been a mixed time.", "Not an easy few weeks."]
 # A sign-off suits the reader: "Love," goes to family and close friends, never to a manager; a parent, a
