@@ -208,9 +208,10 @@ def test_a_reply_reacts_to_what_the_other_persons_message_told():
     from llm.offline_tasks import write_task_session
 
     reply = next(t for t in TAX.task_types if t.id == "reply")
-    # a persona's cue replies take the k-th from 0 and its own from 30 (``CUE_VARIANTS``): with 60 or more,
-    # the replies of a 32k history never tell the same (a reader met "found old family photos" twice)
-    assert len(reply.their_news) >= 60
+    # a persona's cue replies take the k-th from 0, its own from 30 (``CUE_VARIANTS``) and a forget request's
+    # from 200 (``FORGET_VARIANTS``, 90 of 110): with 110, the replies of a 32k history never tell the same (a
+    # reader met "found old family photos" twice, and with 99 a forget request's reply met a cue reply's)
+    assert len(reply.their_news) == 110
     assert all("{said}" in ask for ask in reply.asks) and not any("{said}" in a for a in reply.asks_for_other)
     for said, reaction in reply.their_news:
         for line in re.split(r"(?<=[.!?]) ", f"{said} {reaction}"):
