@@ -107,6 +107,7 @@ RELATIVES = _FAMILY | {"my sister", "my brother", "my cousin"}
 """The user's family: someone else's text for "the family chat" is for the user's family only when they are in
 it (``llm.offline_tasks``)."""
 _CLOSE = (RELATIVES - _FAMILY) | {"my best friend"}
+_WRITTEN_CASUALLY = _FAMILY | _CLOSE
 _WORK = frozenset(WORK_RELATIONS)
 
 
@@ -133,7 +134,7 @@ def message_draft(
     before the sign-off, in place of the usual closing (a call offer the user asked to end with)."""
     if owner == "self":  # the user's own letter names the family as this reader knows them, and to family
         # and friends says "I've" and "didn't" as people write to them (readers found drafts the notes verbatim)
-        close = contact.relation in _FAMILY | _CLOSE
+        close = contact.relation in _WRITTEN_CASUALLY
         sentences = [casual(for_reader(s, contact.relation)) if close else s for s in sentences]
     openers = (_LATE_OPENERS if answering.late else _REPLY_OPENERS) if reply else _GENERAL_OPENERS
     if not reply and grave(sentences):  # "Some news from here!" over a death is what a reader would flag
@@ -175,10 +176,13 @@ def message_draft(
 
 _SIBLING_READERS = frozenset({"my sister", "my brother"})
 _PARENT_READERS = frozenset({"my mum", "my dad"})
+_FAMILY_READERS = _SIBLING_READERS | _PARENT_READERS
 _NAMED_SIBLING = re.compile(r"\b[Mm]y (?:(?:big|little|older|younger|twin) )?(?:brother|sister) ([A-Z][a-z]+)\b")
 _AS_FAMILY_SAYS = {"my mum": "Mum", "my mother": "Mum", "my dad": "Dad", "my father": "Dad",
                    "my parents": "Mum and Dad", "my gran": "Gran", "my grandmother": "Gran",
                    "my nan": "Nan"}  # fmt: skip
+_THE_READER = {"my mum": ("my mum", "my mother", "my parents"), "my dad": ("my dad", "my father", "my parents")}
+"""How a letter to a parent names that parent: left as written (the letter never tells them of themselves)."""
 _OUR_FOLK = re.compile(r"\b[Mm]y (?:mum|dad|parents|mother|father|gran|grandmother|nan)\b")
 
 
@@ -187,13 +191,12 @@ def for_reader(sentence: str, relation: str) -> str:
     sister, "my brother Ravi" is "Ravi" and "my mum" is "Mum" (a reader met a user telling his sister "My
     brother Ravi is thinking about going back to study"); to a parent, "my sister Tess" is "Tess" and the
     other parent "Dad". Other readers get the sentence as it was."""
-    if relation not in _SIBLING_READERS | _PARENT_READERS:
+    if relation not in _FAMILY_READERS:
         return sentence
-    reader = {"my mum": ("my mum", "my mother", "my parents"), "my dad": ("my dad", "my father", "my parents")}
 
     def called(m: re.Match[str]) -> str:
         said = m[0].lower()
-        return m[0] if said in reader.get(relation, ()) else _AS_FAMILY_SAYS[said]
+        return m[0] if said in _THE_READER.get(relation, ()) else _AS_FAMILY_SAYS[said]
 
     out = _OUR_FOLK.sub(called, _NAMED_SIBLING.sub(r"\1", sentence)).replace("Mum and Dad' ", "Mum and Dad's ")
     return out[0].upper() + out[1:] if out else out
