@@ -21,7 +21,9 @@ LIFE_WORDS = {
     r"\bmy appraisal\b|\boutside work\b|"
     # a grandmother of ninety met by readers "on my days off", chasing holiday pay on old payslips, and
     # panicking at a pension projection: words of someone in work
-    r"\bmy days off\b|\bholiday pay\b|\bmy payslips\b|\bmy pension statement\b|\bmy department\b",
+    r"\bmy days off\b|\bholiday pay\b|\bmy payslips\b|\bmy pension statement\b|\bmy department\b|"
+    # and in a grandmother's notes "our company newsletter" and "our work canteen"
+    r"\bour company newsletter\b|\bwork canteen\b",
     "retired": r"\b(?:I retired|I've retired|since retiring|retiring set|my retirement|retirement (?:brought|in)|"
     r"retired in (?:january|february|march|april|may|june|july|august|september|october|november|december)|"
     r"since I retired)\b|\bmy old role\b",  # "the job advert for my old role went up": left it

@@ -37,6 +37,12 @@ _LONG_SILENCE = frozenset({"It's been a while!", "Long overdue, this one!", "Fan
                            "Let's catch up properly."})  # fmt: skip
 """Lines that say the two have not met for long: not to a neighbour or a partner (a reader met "It's been a
 while!" to the neighbour on the user's own street, and "Fancy a proper catch-up?" to a partner)."""
+_GLAD_OPENERS = frozenset({"Loved your message.", "Great to hear from you!", "Lovely surprise, your message.",
+                           "Lovely to hear from you.", "Good to hear from you!"})  # fmt: skip
+_WORRIED = re.compile(r"\b(?:[Ss]orry|[Oo]uch|poor you|hope you're (?:all right|better|healing))\b")
+"""A reaction to the other person's bad news (a health scare, a fall, a cold): the reply then opens with
+thanks, not delight, and ends on no cheerful line and no second wish (a reader met "Loved your note. I hope
+you're all right. ... Hope you're keeping well." to a grandmother after a health scare)."""
 _SAD_OPENERS = ["Some sad news first.", "Sad news first, I'm afraid.", "I'm afraid there's sad news."]
 _LATE_OPENERS = ["Sorry for the slow reply!", "Sorry this took so long!", "Apologies for the late reply."]
 """A reply's first line when the request said it was late ("ages ago", "still haven't answered"), and
@@ -142,6 +148,9 @@ def message_draft(
     elif contact.relation in SEEN_OFTEN:  # no "It's been a while!" to the neighbour who swaps keys
         openers = [o for o in openers if o not in _LONG_SILENCE]
     opener = openers[k % len(openers)]
+    worried = reply and _WORRIED.search(answering.reaction) is not None
+    if worried and opener in _GLAD_OPENERS:  # "Loved your note." over a grandmother's health scare
+        opener = "Thanks for your message."
     if reply:  # the question the other person asked, answered first
         opener = opener.replace("your message", answering.sent)
         answers = _SAD_ANSWERS if grave(sentences) else _ANSWERS
@@ -157,8 +166,10 @@ def message_draft(
     closing = closings[k % len(closings)]
     if contact.relation in SEEN_OFTEN and closing in _LONG_SILENCE:
         closing = None
-    if closing in _CHEERFUL and grave(sentences):  # "Great to catch up." under a sister's redundancy
+    if closing in _CHEERFUL and (grave(sentences) or worried):  # "Great to catch up." under a redundancy
         closing = None
+    if closing and "hope" in words_of(closing) & words_of(answering.reaction):  # one wish, not two
+        closing = None  # ("I hope you're all right. ... Hope you're keeping well.")
     signoffs = signoffs_for(contact.relation, owner)
     # one sign-off per person, as people sign to each of theirs (readers met a sister given four in turn)
     signoff = signoffs[zlib.crc32(contact.name.encode()) % len(signoffs)]

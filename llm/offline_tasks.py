@@ -19,7 +19,16 @@ import re
 
 from llm.notes import as_note_dated_alike, shorthand_degree
 from llm.offline_asks import CUTS, NEARBY, added_part_ask, first_part_said, shown_with_typos, their_news
-from llm.offline_letters import RELATIVES, TEXTED, Answering, grave, grave_sentence, message_draft, what_was_sent
+from llm.offline_letters import (
+    RELATIVES,
+    SEEN_OFTEN,
+    TEXTED,
+    Answering,
+    grave,
+    grave_sentence,
+    message_draft,
+    what_was_sent,
+)
 from llm.offline_products import TITLES, add_to_product, carry_out_followup, fixes_line, post_text, with_added
 from llm.rewrite import shorter, trimmed
 from llm.voice import CUE, voice
@@ -118,6 +127,10 @@ def write_task_session(
     cue_index = None if held_cue is not None else cue_index
     asks = task.asks if owner == "self" else task.asks_for_other
     ask, occasion = ask_and_occasion(asks, task.occasions, k)
+    if task.id == "reply" and contact.relation in SEEN_OFTEN and occasion not in TEXTED:
+        # the neighbour next door (or a partner) texts; a reader met "Nate sent me a card asking how things
+        # are" from the neighbour who swaps keys, and a letter to answer from the man next door
+        occasion = TEXTED[k % len(TEXTED)]
     ask = first_part_said(ask, task.id, len(held), k)
     if owner == "other" and occasion.startswith("my "):  # "his blog", not the user's
         occasion = slots_for(contact)["their"] + occasion[2:]

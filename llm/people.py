@@ -27,12 +27,22 @@ _SHARED = (
 )  # a sibling's too
 # a parent's own children: the user writes "Beatriz's anniversary" to Mum, not "my sister's"
 _SIBLINGS = r"\bmy (?:(?:big|little|older|younger|twin) )?(?:brother|sister)s?\b(?!-in-law)"
+_AGES = r"four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|\d+"
+_CHILDHOOD = (
+    r"|\b(?:as an? (?:child|kid|boy|girl|teenager|teen|youngster)|growing up|I grew up|my childhood|"
+    r"childhood (?:bedroom|home|house)|my first bedroom|my bedroom as a child|at primary school|"
+    r"when I was (?:small|little|young|a (?:child|kid|boy|girl|teenager)|" + _AGES + r")|"
+    r"since I was (?:small|little|a (?:child|kid))|from when I was)\b"
+)
+"""The user's childhood, which parents, siblings and a grandmother shared: "My first bedroom was so small
+that the door opened onto the end of the bed" told to Mum as news is what a reader met."""
 KIN_WORDS = {
-    "my mum": r"\b(?:my mum|mum's|my mother|my parents|my dad|my father|" + _GRAND + r")\b|" + _SIBLINGS,
-    "my dad": r"\b(?:my dad|dad's|my father|my parents|my mum|my mother|" + _GRAND + r")\b|" + _SIBLINGS,
-    "my grandmother": r"\b(?:my gran|gran's|my grandmother|my nan|my grandad|my grandfather|my grandparents)\b",
-    "my brother": _MY + r"brother\b(?!-in-law)|" + _SHARED,
-    "my sister": _MY + r"sister\b(?!-in-law)|" + _SHARED,
+    "my mum": r"\b(?:my mum|mum's|my mother|my parents|my dad|my father|" + _GRAND + r")\b|" + _SIBLINGS + _CHILDHOOD,
+    "my dad": r"\b(?:my dad|dad's|my father|my parents|my mum|my mother|" + _GRAND + r")\b|" + _SIBLINGS + _CHILDHOOD,
+    "my grandmother": r"\b(?:my gran|gran's|my grandmother|my nan|my grandad|my grandfather|my grandparents)\b"
+    + _CHILDHOOD,
+    "my brother": _MY + r"brother\b(?!-in-law)|" + _SHARED + _CHILDHOOD,
+    "my sister": _MY + r"sister\b(?!-in-law)|" + _SHARED + _CHILDHOOD,
     "my partner": _MY + r"(?:partner|other half)\b",
     "my best friend": _MY + r"best friend\b",
     "my cousin": _MY + r"cousin\b",
@@ -48,7 +58,8 @@ is their fortieth"; "Hi Wes, ... My brother is a tree surgeon" to the user's onl
 notice saying "my cousin qualified" of a cousin who may be the user). A brother or sister shares the
 user's parents and grandparents (one writes "Mum" to them, not "my mum"); a parent is told of "Dad" and
 "Grandad", not "my dad" or "my grandfather"; a son of "your sister", not "my daughter". A coworker is
-one of many, so "my coworker" stays free."""
+one of many, so "my coworker" stays free. Parents, siblings and a grandmother are told nothing of the
+user's childhood (``_CHILDHOOD``): they were there."""
 _KIN = {relation: re.compile(words, re.IGNORECASE) for relation, words in KIN_WORDS.items()}
 
 

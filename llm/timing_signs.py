@@ -102,6 +102,8 @@ SIGNS_EVEN_IN_HABITS: tuple[tuple[str, frozenset[int]], ...] = (
     (r"\bfirst frost of the year always\b", frozenset({10, 11, 12})),
     # a ski week ahead, trained for "every evening": the winter before it, not July (met by a reader)
     (r"\bour week on the snow\b", frozenset({10, 11, 12, 1, 2})),
+    # gardening after work "before the light goes": only while it is light after work (met in January)
+    (r"\bpottering before the light goes\b", frozenset({4, 5, 6, 7, 8, 9})),
 )
 """Signs that date this year's time even inside a habit ("Every Pancake Day ..., and this year was no
 exception": Pancake Day has passed)."""

@@ -262,6 +262,13 @@ def test_a_text_for_mum_says_nothing_of_mum_in_the_third_person(tax):
     assert not speaks_of("My sister-in-law passed her driving test.", "my sister")
     assert speaks_of("My other half has taken up the cello.", "my partner")
     assert not speaks_of("My coworker brought cake.", "my manager")
+    # the user's childhood is no news to those who shared it (a reader met a first bedroom told to Mum)
+    childhood = "My first bedroom was so small that the door opened onto the end of the bed."
+    for family in ("my mum", "my dad", "my brother", "my sister", "my grandmother"):
+        assert speaks_of(childhood, family) and speaks_of("When I was eight I wore the key on a shoelace.", family)
+        assert speaks_of("I grew up above my parents' restaurant.", family)
+    assert not any(speaks_of(childhood, r) for r in ("my best friend", "my cousin", "my neighbour", "my partner"))
+    assert not speaks_of("When I was in town on Friday the bank had shut.", "my mum")
     persona = _persona(age=40)
     supply = NewsSupply(0, persona.persona_id, [], tax, half=1, unfit=unfit_tags(persona))
     mum = Contact(name="Leila", relation="my mum", pronoun="she")

@@ -595,6 +595,25 @@ def test_a_reply_answers_how_the_user_is_before_the_news():
     assert not any(a in _session("message", k).turns[1].content for a in _ANSWERS for k in range(4))
 
 
+def test_a_reply_to_bad_news_opens_with_thanks_and_wishes_once():
+    """A reader met "Loved your note. I hope you're all right. ... Hope you're keeping well." to a grandmother
+    after a health scare: a reply whose reaction is to bad news opens with thanks, not delight, ends on no
+    cheerful line and makes one wish; a reply to good news keeps its glad opener."""
+    from llm.offline_letters import _GLAD_OPENERS, _REPLY_CLOSINGS, Answering, message_draft
+
+    glad = set()
+    for k in range(24):
+        scare = message_draft(SENTENCES, ANA, "self", k, True, Answering(reaction="I hope you're all right."))
+        opening = scare.split("\n\n")[1]
+        assert not any(opening.startswith(o) for o in _GLAD_OPENERS), opening
+        assert "Great to catch up." not in scare and "Hope you're keeping well." not in scare, scare
+        assert scare.lower().count("hope") == 1, scare
+        holiday = message_draft(SENTENCES, ANA, "self", k, True, Answering(reaction="Welcome back from holiday!"))
+        glad |= {o for o in _GLAD_OPENERS if holiday.split("\n\n")[1].startswith(o)}
+        glad |= {c for c in filter(None, _REPLY_CLOSINGS) if c in holiday}
+    assert {"Loved your message.", "Great to catch up.", "Hope you're keeping well."} <= glad
+
+
 def test_a_reply_says_sorry_only_when_late_and_thanks_for_what_was_sent():
     """Readers met "Sorry for the slow reply!" where nothing was late and none where the request said
     "ages ago", and "Thanks for your message" for a voice note or a card. Every stock line of a draft is five words or
@@ -977,3 +996,31 @@ def test_no_two_replies_of_a_history_tell_the_same_news_of_the_friend():
         assert month is None or month in months_fitting(said)
         told.append(said)
     assert len(set(told)) == len(told)
+
+
+def test_the_neighbour_texts_and_is_answered_by_text():
+    """A reader met "Nate sent me a card asking how things are" and letters to answer from the neighbour
+    next door: what a neighbour (or a partner) sent is a text, a voice note or a quick message, and the reply
+    goes back as one run of text; a friend still sends cards and letters."""
+    from llm.offline_letters import TEXTED
+
+    neighbour = Contact(name="Nate Okafor", relation="my neighbour", pronoun="he")
+    sent = set()
+    for variant in range(16):
+        draft = write_task_session(
+            TASKS["reply"], style=None, contact=neighbour, owner="self", sentences=SENTENCES, cue_index=None,
+            variant=variant, offset=0, followup=False, rng=random.Random(variant), signer="Priya",
+        )  # fmt: skip
+        ask = draft.turns[0].content
+        assert any(re.search(rf"\b{o}\b", ask) for o in TEXTED), ask
+        assert not re.search(r"\b(?:a card|a letter|an email|a long message|a note)\b", ask), ask
+        assert not draft.turns[1].content.rstrip().endswith("Priya")
+        sent |= {o for o in TEXTED if re.search(rf"\b{o}\b", ask)}
+    assert sent == set(TEXTED)
+    friends = {
+        o
+        for v in range(16)
+        for o in ("a card", "a letter")
+        if re.search(rf"\b{o}\b", _session("reply", v, cue_index=None).turns[0].content)
+    }
+    assert friends == {"a card", "a letter"}
