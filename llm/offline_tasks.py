@@ -134,6 +134,8 @@ def write_task_session(
     ask = first_part_said(ask, task.id, len(held), k)
     if owner == "other" and occasion.startswith("my "):  # "his blog", not the user's
         occasion = slots_for(contact)["their"] + occasion[2:]
+    elif owner == "other" and _OWN_CIRCLE.match(occasion):  # Gran's paragraph goes to her old schoolmates
+        occasion = slots_for(contact)["their"] + occasion[3:]
     elif owner == "other" and contact.relation not in RELATIVES:  # a coworker writes for his own family
         occasion = re.sub(
             r"^the (family|cousins')", lambda m: f"{slots_for(contact)['their']} {_KIN_OF[m[1]]}", occasion
@@ -253,6 +255,10 @@ REACTION_SHARE = 0.3
 REACTIONS = ("Looks good.", "Perfect, thanks.", "That's great.", "Lovely.", "Spot on.", "Great, thanks.")
 _REACTED = ("Nice", "Thanks", "Great", "Perfect", "Lovely")  # follow-ups that already open on a reaction
 
+_OWN_CIRCLE = re.compile(r"the (?:old schoolmates'|old gang's|old workmates'|alumni\b)")
+"""Circles of someone's own past (schoolmates, workmates, a university): in a text the user relays for
+someone else they are that person's ("her old schoolmates' round-robin"), not the user's (a reader met
+"Shortening Gran's paragraph for the old schoolmates' round-robin" and everyone writing for the user's)."""
 _KIN_OF = {"family": "family's", "cousins'": "cousins'"}
 """Someone else's text for "the family chat" is for the user's family only when they are family: a
 coworker's or a neighbour's goes to theirs (readers met a coworker's paragraph for "the family update

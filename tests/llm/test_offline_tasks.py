@@ -1024,3 +1024,23 @@ def test_the_neighbour_texts_and_is_answered_by_text():
         if re.search(rf"\b{o}\b", _session("reply", v, cue_index=None).turns[0].content)
     }
     assert friends == {"a card", "a letter"}
+
+
+def test_someone_elses_text_goes_to_their_own_old_circle():
+    """A reader met "Shortening Gran's paragraph for the old schoolmates' round-robin": in a text the user
+    relays for someone else, old schoolmates, workmates, the gang and the alumni notes are that person's;
+    the user's own texts keep "the"."""
+    gran = Contact(name="Farah Noor", relation="my grandmother", pronoun="she")
+    circles = ("old schoolmates'", "old workmates'", "old gang's", "alumni")
+    seen = set()
+    for task_id in ("shorten", "post", "proofread"):
+        for k in range(7):
+            kw = dict(sentences=SENTENCES, cue_index=None, variant=k, offset=0, followup=False, rng=random.Random(k))
+            theirs = write_task_session(TASKS[task_id], style=None, contact=gran, owner="other", **kw)
+            first = theirs.turns[0].content.split("\n")[0]
+            for circle in circles:
+                assert f"the {circle}" not in first, first
+                seen |= {circle} if f"her {circle}" in first else set()
+    assert seen == set(circles)
+    mine = [_session(t, k, cue_index=None).turns[0].content for t in ("shorten", "post") for k in range(7)]
+    assert any("the old schoolmates'" in m for m in mine) and not any("her old" in m for m in mine)
