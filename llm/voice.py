@@ -132,27 +132,45 @@ def misspell(word: str, rng: random.Random) -> str:
 
 
 # Words people mix up, each for the one a proofread puts back ("there" for "their").
-_MIXED_UP = {"their": "there", "it's": "its", "you're": "your", "then": "than", "lose": "loose", "too": "to"}
+_MIXED_UP = {"their": "there", "it's": "its", "you're": "your", "then": "than", "lose": "loose", "too": "to",
+             "there": "their", "than": "then", "quite": "quiet", "quiet": "quite", "whose": "who's",
+             "who's": "whose", "we're": "were", "affect": "effect", "effect": "affect", "advice": "advise",
+             "accept": "except", "loose": "lose", "were": "where", "where": "were"}  # fmt: skip
+"""Words people type for one another (a proofread fixes the wrong one back)."""
+_APOSTROPHE = re.compile(r"^(?:\w+n't|I'm|I've|that's|what's|there's|let's)$", re.IGNORECASE)
+"""Contractions whose apostrophe people leave out ("didnt", "Ive"): what is left is no other word (unlike
+"we'll", "I'll", "she'd")."""
+_ODD_ONE = 0.4
+"""The chance that a sentence with a mixed-up word or a contraction gets that error rather than a mistyped
+word: readers found every error "a keyboard scramble" and nothing else to fix, even when asked for grammar."""
+_TAIL = re.compile(r"^(.*?)([,.;:!?]*)$")
 
 
 def introduce_error(sentence: str, rng: random.Random) -> tuple[str, tuple[str, str] | None]:
-    """One real, recoverable error in ``sentence``: (wrong sentence, (wrong word, right word)) or no error."""
+    """One real, recoverable error in ``sentence``: (wrong sentence, (wrong word, right word)) or no error.
+    The error is a word mixed up with another ("there" for "their", "quiet" for "quite"), a contraction
+    without its apostrophe ("didnt"), or a mistyped word; the wrong word is in no other place of the sentence,
+    so the fix undoes it alone."""
     words = sentence.split(" ")
-    swaps = [i for i, w in enumerate(words) if w.lower() in _MIXED_UP]
+    have = {_TAIL.match(w)[1].lower() for w in words}
+    odd = []
+    for i, w in enumerate(words):
+        core = _TAIL.match(w)[1]
+        wrong = _MIXED_UP.get(core.lower()) or (core.replace("'", "") if _APOSTROPHE.match(core) else None)
+        if wrong and wrong.lower() not in have:
+            odd.append((i, wrong[0].upper() + wrong[1:] if core[0].isupper() and wrong[0].islower() else wrong))
     long_words = [i for i, w in enumerate(words) if w.isalpha() and w.islower() and len(w) >= 6]
-    if swaps and rng.random() < 0.3:
-        i = rng.choice(swaps)
-        wrong = _MIXED_UP[words[i].lower()]
+    if odd and (rng.random() < _ODD_ONE or not long_words):
+        i, wrong = rng.choice(odd)
     elif long_words:
         i = rng.choice(long_words)
-        w = words[i]
-        wrong = misspell(w, rng)
-        if wrong == w or wrong in words:  # a swap of two like letters, or a word the sentence has
+        wrong = misspell(words[i], rng)
+        if wrong == words[i] or wrong in words:  # a swap of two like letters, or a word the sentence has
             return sentence, None
     else:
         return sentence, None
-    right = words[i]
-    words[i] = wrong
+    right, tail = _TAIL.match(words[i]).groups()
+    words[i] = wrong + tail
     return " ".join(words), (wrong, right)
 
 

@@ -59,3 +59,14 @@ def test_typos_are_of_the_kinds_people_make_and_a_proofread_undoes_each():
             assert shown != sentence and shown.replace(wrong, right, 1) == sentence
             fixed_back.add(wrong)
     assert len(fixed_back) >= 6
+    # not only keyboard slips: a word mixed up with another, a contraction without its apostrophe (readers
+    # found nothing but scrambles to fix, even where the user asked for grammar), each undone by its fix alone
+    sentence = "I didn't think the twins would be quite so loud, and their dog barked all evening."
+    kinds = set()
+    for seed in range(80):
+        shown, fix = introduce_error(sentence, random.Random(seed))
+        if fix:
+            wrong, right = fix
+            assert shown.replace(wrong, right, 1) == sentence and shown.count(wrong) == 1, (shown, fix)
+            kinds.add("apostrophe" if wrong == "didnt" else "mixed up" if wrong in ("quiet", "there") else "typo")
+    assert kinds == {"apostrophe", "mixed up", "typo"}
