@@ -24,7 +24,7 @@ LIFE_WORDS = {
     r"\bmy days off\b|\bholiday pay\b|\bmy payslips\b|\bmy pension statement\b|\bmy department\b|"
     # and in a grandmother's notes "our company newsletter" and "our work canteen"
     r"\bour company newsletter\b|\bwork canteen\b",
-    "retired": r"\b(?:I retired|I've retired|since retiring|retiring set|my retirement|retirement (?:brought|in)|"
+    "retired": r"\b(?:I retired|I've retired|since retiring|retiring set|my retirement|retirement (?:brought|in|left)|"
     r"retired in (?:january|february|march|april|may|june|july|august|september|october|november|december)|"
     r"since I retired)\b|\bmy old role\b",  # "the job advert for my old role went up": left it
     "baby": r"\b(?:the baby|our baby|my baby|newborn|nappies|night feeds?|parental leave|maternity leave|the cot|"
@@ -141,7 +141,8 @@ LIFE_WORDS = {
     r"\b(?:first job|graduat\w*|his own flat|her own flat|gap year)\b[^.!?]*\bmy (?:son|daughter)\b",
     # a single person's life: not told by someone who lives with a partner
     "single_life": r"\b(?:the break-?up|broke up with|the divorce|my divorce|single again|dating apps?|first dates?|"
-    r"my ex\b|my ex's|years together ended|since (?:we|my) split|since the split|a match who|my match)",
+    r"my ex\b|my ex's|years together ended|since (?:we|my) split|since the split|a match who|my match|"
+    r"single for|been single)",
     # a family of small children has a baby or a toddler as its youngest, or its youngest is at school: a
     # reader met "my youngest made a card for her teacher" beside "the baby has started crawling"
     "youngest_at_school": r"\b(?:my|our) youngest(?:'s)?\b[^.!?]*\b(?:school|teacher|stickers|stabilisers|"

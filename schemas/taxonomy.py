@@ -372,12 +372,25 @@ class OptionOverlap(Record):
     reason: str = Field(min_length=5, description="why holding one makes the other defensible")
 
 
+class OptionClash(Record):
+    """An option whose holder cannot be the one asking another scenario's question, nor say what any of its
+    options' cues say (never flying, "I haven't set foot in an airport for years", and landing in Rome late on a
+    Tuesday)."""
+
+    option: str = Field(description="'scenario_id.option_id' of the option held")
+    scenario: str = Field(description="id of the scenario its holder cannot be asked about")
+    reason: str = Field(min_length=5, description="the words that clash")
+
+
 class OverlapsSpec(Record):
     """``taxonomy/overlaps.yaml``: option pairs across scenarios. A persona never holds preferences in both
     scenarios of a listed pair: the question about one would otherwise have two defensible answers, its
-    gold and the option the other preference makes true of the user."""
+    gold and the option the other preference makes true of the user. Nor in both scenarios of a clash, and
+    never shows preferences of both without being asked (``flows.stages.held``): one of them would contradict
+    the other."""
 
     overlaps: list[OptionOverlap] = Field(default_factory=list)
+    clashes: list[OptionClash] = Field(default_factory=list)
 
 
 class StdlibDoc(Record):

@@ -44,6 +44,7 @@ from schemas.validation import RecordError, validate_record
 from taxonomy.cross_refs import (
     checked_areas,
     checked_change_pasts,
+    checked_clashes,
     checked_explainers,
     checked_leans,
     checked_life_labels,
@@ -68,7 +69,9 @@ class Taxonomy:
     content_hash: str
     leans: dict[str, frozenset[str]] = field(default_factory=dict)
     apart: dict[str, frozenset[str]] = field(default_factory=dict)
-    """scenario id -> scenarios a persona never also holds (``overlaps.yaml``)"""
+    """scenario id -> scenarios a persona never also holds (``overlaps.yaml``: overlaps and clashes)"""
+    clash: dict[str, frozenset[str]] = field(default_factory=dict)
+    """scenario id -> scenarios whose preferences contradict one of its own (``overlaps.yaml`` ``clashes``)"""
     story: dict[str, int] = field(default_factory=dict)
     """bank sentence -> the story it tells, when the banks tell that story more than once (``retellings.yaml``)"""
     scenarios: dict[str, ScenarioSpec] = field(default_factory=dict)
@@ -226,6 +229,9 @@ def _load(root: Path) -> Taxonomy:
         tax.leans.update(checked_leans(leans_path, leans, tax))
     if overlaps is not None:
         tax.apart.update(checked_overlaps(overlaps_path, overlaps, tax))
+        tax.clash.update(checked_clashes(overlaps_path, overlaps, tax))
+        for sid, others in tax.clash.items():
+            tax.apart[sid] = tax.apart.get(sid, frozenset()) | others
     if retold is not None:
         tax.story.update(checked_retellings(retold_path, retold, tax))
     if labels is not None:

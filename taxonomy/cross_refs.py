@@ -174,6 +174,23 @@ def checked_overlaps(path: Path, spec, tax: Taxonomy) -> dict[str, frozenset[str
     return out
 
 
+def checked_clashes(path: Path, spec, tax: Taxonomy) -> dict[str, frozenset[str]]:
+    """``overlaps.yaml`` ``clashes`` as scenario -> the scenarios it clashes with (both ways); an unknown
+    option or scenario, or a clash inside one scenario, is an error naming the entry."""
+    out: dict[str, frozenset[str]] = {}
+    for i, entry in enumerate(spec.clashes):
+        sid, _, oid = entry.option.rpartition(".")
+        if sid not in tax.scenarios or oid not in {o.id for o in tax.scenarios[sid].options}:
+            raise TaxonomyError(f"{path}: clashes[{i}].option: unknown scenario option {entry.option!r}")
+        if entry.scenario not in tax.scenarios:
+            raise TaxonomyError(f"{path}: clashes[{i}].scenario: unknown scenario {entry.scenario!r}")
+        if entry.scenario == sid:
+            raise TaxonomyError(f"{path}: clashes[{i}]: the option is of scenario {sid!r} itself")
+        out[sid] = out.get(sid, frozenset()) | {entry.scenario}
+        out[entry.scenario] = out.get(entry.scenario, frozenset()) | {sid}
+    return out
+
+
 def checked_leans(path: Path, spec, tax: Taxonomy) -> dict[str, frozenset[str]]:
     """``leans.yaml`` as sentence -> scenario ids; a sentence no bank holds (edited since the audit) or an
     unknown scenario is an error naming the entry, since a stale entry would silently protect nothing."""

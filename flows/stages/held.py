@@ -2,9 +2,10 @@
 
 What: ``held_cues`` gives, for each scenario a persona is not asked about, one cue of one of its options,
 the persona's for good (one option per scenario: no skier who also snowboards), leaving out a scenario
-``taxonomy/overlaps.yaml`` ties to an asked one (holding it would make an asked answer the natural one), one
-of a domain the persona is asked in, a sensitive one, and any cue the persona's life rules out or that
-leans on or names an asked scenario.
+``taxonomy/overlaps.yaml`` ties to an asked one (holding it would make an asked answer the natural one) or
+lists as a clash of one already shown ("I haven't set foot in an airport for years" and "door-to-door rides
+when I land"), one of a domain the persona is asked in, a sensitive one, and any cue the persona's life rules
+out or that leans on or names an asked scenario.
 ``flows.stages.news.NewsSupply`` puts them in the focus place of the user's own texts.
 Why: blind readers picked the cue sessions out as the ones with "a stray present-tense hobby line that
 looks planted" ("dice in every coat pocket", "rainfall recordings and soft shimmering tones"): only cues
@@ -42,7 +43,12 @@ def held_cues(
         scenario = tax.scenarios[sid]
         option = rng.choice(scenario.options)  # drawn for every scenario: one persona's draws stay put
         cue = rng.choice(option.cues)
-        if sid in barred or tax.domain_of[sid] in domains or scenario.sensitive or not keep(cue):
+        if sid in barred or tax.domain_of[sid] in domains or scenario.sensitive:
+            continue
+        # nor, later, one that contradicts it (a train-only traveller landing in Rome); barred whether or not
+        # its cue fits the persona's life, so what ``keep`` leaves out never lets another scenario in
+        barred |= tax.clash.get(sid, frozenset())
+        if not keep(cue):
             continue
         cues.append(cue)
         if sid in tax.scenario_area:

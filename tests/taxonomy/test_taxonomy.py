@@ -114,6 +114,28 @@ def test_overlaps_are_read_both_ways_and_bad_entries_are_named(tmp_path, tax):
         load_taxonomy(root)
 
 
+def test_clashes_keep_two_scenarios_apart_and_bad_entries_are_named(tmp_path, tax):
+    """``overlaps.yaml`` ``clashes``: an option whose holder cannot be asked another scenario's question bars
+    the two scenarios from one persona, both ways (``apart`` and ``clash``); an unknown option or scenario, or
+    a clash with the option's own scenario, is an error naming the entry."""
+    data = yaml.safe_load((TAXONOMY_DIR / "overlaps.yaml").read_text())
+    assert data["clashes"], "overlaps.yaml lists no clash"
+    for entry in data["clashes"]:
+        a, b = entry["option"].rpartition(".")[0], entry["scenario"]
+        assert b in tax.apart[a] and a in tax.apart[b] and b in tax.clash[a] and a in tax.clash[b]
+    root = _copy(tmp_path)
+    path = root / "overlaps.yaml"
+    first = data["clashes"][0]
+    for field, value, message in (
+        ("option", "travel.long_distance_route.no_such", r"clashes\[1\]\.option: unknown scenario option"),
+        ("scenario", "travel.no_such", r"clashes\[1\]\.scenario: unknown scenario 'travel.no_such'"),
+        ("scenario", first["option"].rpartition(".")[0], r"clashes\[1\]: the option is of scenario"),
+    ):
+        path.write_text(yaml.safe_dump({"overlaps": data["overlaps"], "clashes": [first, {**first, field: value}]}))
+        with pytest.raises(TaxonomyError, match=message):
+            load_taxonomy(root)
+
+
 def test_a_stale_or_unknown_lean_entry_is_named(tmp_path, tax):
     """An entry whose sentence was edited since the audit would protect nothing; it is an error."""
     root = _copy(tmp_path)

@@ -31,6 +31,19 @@ def test_held_cues_are_of_unasked_unrelated_scenarios_one_option_each(tax):
     assert set(kept) < set(cues) and {index[c][1] for c in kept} <= {index[c][1] for c in cues}
 
 
+def test_held_cues_never_clash_with_each_other_or_the_asked_scenarios(tax):
+    """A reader met "door-to-door rides when I land" and "I haven't set foot in an airport for years" in one
+    user's texts, both preferences never asked about: no two held cues are of scenarios ``overlaps.yaml``
+    lists as a clash, nor a held cue of one clashing with an asked scenario, for any persona."""
+    assert tax.clash, "overlaps.yaml lists no clash"
+    index = _cue_index(tax)
+    for persona in range(40):
+        asked = {dom.scenarios[persona % 10].id for dom in tax.domains[persona % 3 :: 4]}
+        cues, _ = held_cues(0, f"p{persona:05d}", asked, tax, lambda cue: True)
+        shown = {index[c][0] for c in cues}
+        assert not any(tax.clash.get(sid, frozenset()) & (shown | asked) for sid in shown)
+
+
 def test_own_texts_hold_held_cues_and_cue_texts_none(tax):
     """About ``HELD_SHARE`` of a persona's first own texts have a held cue in the focus place; the cue
     supply (half 0) has none, so only own texts gain these lines."""
