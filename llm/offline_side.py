@@ -55,8 +55,9 @@ def with_side_questions(
             continue
         at = users[side.turn]
         question = voice(style, side_ask(asks, side, contact), rng, opening=False)
+        brief = _in_brief(explained[side.topic], side.variant)
         lead = _ANSWER_LEADS[side.variant % len(_ANSWER_LEADS)].format(topic=side.topic)
-        answer = f"{lead} {_in_brief(explained[side.topic], side.variant)}"
+        answer = brief if _names_first(brief, side.topic) else f"{lead} {brief}"
         turns[at] = TurnDraft(role="user", content=f"{turns[at].content}\n{question}")
         turns[at + 1] = TurnDraft(role="assistant", content=f"{turns[at + 1].content}\n\n{answer}")
         later = users[side.turn + 1] if side.turn + 1 < len(users) else None
@@ -67,6 +68,13 @@ def with_side_questions(
             thanks = thanks.lower() if style is not None and style.lowercase else thanks  # no aside or sign-off
             turns[later] = TurnDraft(role="user", content=f"{thanks} {turns[later].content}")
     return draft.model_copy(update={"turns": turns})
+
+
+def _names_first(explanation: str, topic: str) -> bool:
+    """Whether the explanation opens on its topic ("The Doppler effect is ..."): it then needs no lead, which
+    would say the topic twice ("About the Doppler effect: The Doppler effect is", met by a reader)."""
+    bare = re.sub(r"^(?:the|a|an) ", "", topic.lower())
+    return re.sub(r"^(?:the|a|an) ", "", explanation.lower()).startswith(bare)
 
 
 def _in_brief(explanation: str, variant: int) -> str:

@@ -83,16 +83,43 @@ def test_the_question_rides_on_the_last_user_turn_and_the_reply_explains_it(tax)
             continue
         user, reply = out.turns[0].content, out.turns[1].content
         assert user.startswith(draft.turns[0].content) and topic.topic in user
-        assert reply.startswith(draft.turns[1].content) and topic.explanation.startswith(reply.split(": ", 1)[1])
+        assert reply.startswith(draft.turns[1].content) and topic.explanation.startswith(_answer(reply, draft))
     # answers are not all one length: some leave out the explanation's last one or two sentences (three kept)
     lengths = set()
     for variant in range(4):
         sides = [SideQuestion(topic=topic.topic, variant=variant, turn=0)]
         reply = with_side_questions(draft, sides, tax.filler.side_asks, explained, sam, None, random.Random(1))
-        answer = reply.turns[1].content.split(": ", 1)[1]
+        answer = _answer(reply.turns[1].content, draft)
         assert topic.explanation.startswith(answer) and len(re.findall(r"[.!?](?:\s|$)", answer)) >= 3, answer
         lengths.add(len(answer))
     assert len(lengths) == 3
+
+
+def _answer(reply: str, draft: SessionDraft) -> str:
+    """The explanation of a reply, without the task's product and the lead naming the topic, if any."""
+    answer = reply[len(draft.turns[1].content) :].strip()
+    return re.sub(r"^(?:As for|On|About|Now,) [^:]+: ", "", answer)
+
+
+def test_an_answer_names_its_topic_once(tax):
+    """A reader met "About the Doppler effect: The Doppler effect is the ...": an explanation that opens on its
+    topic stands without a lead; one that does not is led in by its topic ("On tides: The Moon's pull ...")."""
+    draft = SessionDraft(
+        turns=[TurnDraft(role="user", content="Trim this?"), TurnDraft(role="assistant", content="Trimmed:\n\nDone.")]
+    )
+    sam = Contact(relation="my brother", name="Sam Reed", pronoun="he")
+    named = unnamed = 0
+    for topic in tax.filler.explain_topics:
+        for variant in range(4):
+            sides = [SideQuestion(topic=topic.topic, variant=variant, turn=0)]
+            out = with_side_questions(draft, sides, tax.filler.side_asks, {topic.topic: topic.explanation}, sam,
+                                      None, random.Random(1))  # fmt: skip
+            answer = out.turns[1].content[len(draft.turns[1].content) :].strip()
+            said = re.sub(r"^(?:the|a|an) ", "", topic.topic.lower())
+            assert answer.lower()[: len(said) + 40].count(said) == 1, answer  # named at the start, once
+            named += answer.startswith(topic.explanation[:20])
+            unnamed += not answer.startswith(topic.explanation[:20])
+    assert named and unnamed
 
 
 def test_the_user_reacts_to_an_answer_in_the_next_turn(tax):
