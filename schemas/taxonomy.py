@@ -377,8 +377,11 @@ class OptionClash(Record):
     options' cues say (never flying, "I haven't set foot in an airport for years", and landing in Rome late on a
     Tuesday)."""
 
-    option: str = Field(description="'scenario_id.option_id' of the option held")
-    scenario: str = Field(description="id of the scenario its holder cannot be asked about")
+    option: str = Field(
+        description="'scenario_id.option_id' of the option held, or a scenario id when its question itself clashes "
+        '("I\'ve just moved somewhere new where I know nobody" and "I\'ve lived on this street for a year")'
+    )
+    scenario: str = Field(description="id of the scenario its holder (or asker) cannot be asked about")
     reason: str = Field(min_length=5, description="the words that clash")
 
 

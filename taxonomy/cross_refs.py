@@ -180,7 +180,9 @@ def checked_clashes(path: Path, spec, tax: Taxonomy) -> dict[str, frozenset[str]
     out: dict[str, frozenset[str]] = {}
     for i, entry in enumerate(spec.clashes):
         sid, _, oid = entry.option.rpartition(".")
-        if sid not in tax.scenarios or oid not in {o.id for o in tax.scenarios[sid].options}:
+        if entry.option in tax.scenarios:  # the question itself clashes, whatever option its asker holds
+            sid = entry.option
+        elif sid not in tax.scenarios or oid not in {o.id for o in tax.scenarios[sid].options}:
             raise TaxonomyError(f"{path}: clashes[{i}].option: unknown scenario option {entry.option!r}")
         if entry.scenario not in tax.scenarios:
             raise TaxonomyError(f"{path}: clashes[{i}].scenario: unknown scenario {entry.scenario!r}")
