@@ -142,7 +142,7 @@ LIFE_WORDS = {
     # a single person's life: not told by someone who lives with a partner
     "single_life": r"\b(?:the break-?up|broke up with|the divorce|my divorce|single again|dating apps?|first dates?|"
     r"my ex\b|my ex's|years together ended|since (?:we|my) split|since the split|a match who|my match|"
-    r"single for|been single)",
+    r"single for|been single|relationship of mine ended)",
     # a family of small children has a baby or a toddler as its youngest, or its youngest is at school: a
     # reader met "my youngest made a card for her teacher" beside "the baby has started crawling"
     "youngest_at_school": r"\b(?:my|our) youngest(?:'s)?\b[^.!?]*\b(?:school|teacher|stickers|stabilisers|"

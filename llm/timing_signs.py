@@ -88,6 +88,14 @@ SEASON_SIGNS: tuple[tuple[str, frozenset[int]], ...] = (
     (r"\bin the heat the\b", frozenset({5, 6, 7, 8, 9})),  # "In the heat the chemist's doors ..." in February
     # what a friend's message told, answered in a reply: "She went camping." in February (met by a reader)
     (r"\bwent camping\.|\btried paddleboarding\.|\bsent garden photos\.", frozenset({4, 5, 6, 7, 8, 9})),
+    # and in the next: two pairs of trainers worn through "this year" by January, a school's science week and a
+    # new club in August, a summer reading list in autumn, a garden wedding reception till one in February,
+    # Easter told as past a week before it (the 20th of April in 2025)
+    (r"\btwo pairs of trainers this year\b", frozenset(range(4, 13))),
+    (r"\bscience week at the kids' school\b|\bschool has started a knitting club\b", frozenset(range(1, 13)) - {8}),
+    (r"\breading list for the summer holidays\b", frozenset({5, 6, 7})),
+    (r"\breception in their garden\b", frozenset({5, 6, 7, 8, 9})),
+    (r"\bat Easter my\b", frozenset(range(5, 13))),
 )
 """Words that date a told event or a present state to a time of year without naming a month: "heavy
 snow on Saturday" is not told in June, "it's already dark by half four" not in July, "before the harvest
@@ -104,6 +112,8 @@ SIGNS_EVEN_IN_HABITS: tuple[tuple[str, frozenset[int]], ...] = (
     (r"\bour week on the snow\b", frozenset({10, 11, 12, 1, 2})),
     # gardening after work "before the light goes": only while it is light after work (met in January)
     (r"\bpottering before the light goes\b", frozenset({4, 5, 6, 7, 8, 9})),
+    # weeding dandelions "most evenings": in the months they grow and it is light after work (met in February)
+    (r"\bprise out dandelions\b", frozenset({4, 5, 6, 7, 8, 9})),
 )
 """Signs that date this year's time even inside a habit ("Every Pancake Day ..., and this year was no
 exception": Pancake Day has passed)."""

@@ -892,16 +892,17 @@ def test_someone_else_s_letter_greets_the_person_the_ask_named():
 
 
 def test_a_cut_text_has_its_fillers_cut_too():
-    """Readers found every cut dropped whole sentences and never tightened a word."""
+    """Readers found every cut dropped whole sentences and never tightened a word; and a cut that dropped
+    "apparently" stated hearsay as fact: that one stays."""
     text = [SENTENCES[0], "The bakery apparently sells out of rye bread before nine, so I really have to go early.",
             SENTENCES[2]]  # fmt: skip
     kept = 0
     for variant in range(12):
         draft = _session("shorten", variant, sentences=text, seed=variant)
         answer = draft.turns[1].content
-        assert "apparently" not in answer and "really" not in answer
-        assert "apparently" in draft.turns[0].content  # the user's own text as written
-        kept += "The bakery sells out of rye bread before nine, so I have to go early." in answer
+        assert "really" not in answer
+        assert "really" in draft.turns[0].content  # the user's own text as written
+        kept += "The bakery apparently sells out of rye bread before nine, so I have to go early." in answer
     assert kept >= 3  # the sentence was kept, its fillers cut
 
 

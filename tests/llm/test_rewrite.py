@@ -100,7 +100,9 @@ def test_trimmed_cuts_fillers_but_never_the_sense():
     from llm.rewrite import trimmed
 
     tremor = "A small tremor rattled the cups on Sunday, which apparently happens here every few decades."
-    assert trimmed(tremor) == tremor.replace("apparently ", "")
+    assert trimmed(tremor) == tremor  # "apparently" says it is hearsay: never cut (a reader flagged it)
+    assert trimmed("We had just got home when the power went.") == "We had just got home when the power went."
+    assert trimmed("I've just finished it and it was really good.") == "I've just finished it and it was good."
     assert trimmed("We went in order to see the very first show.") == "We went to see the first show."
     kept = "I only just made it, it was not really worth it, and quite a few came; thank you very much."
     assert trimmed(kept) == kept  # "only just", "not really", "quite a few", "very much" carry the sense
