@@ -78,6 +78,14 @@ _LONG_STANDING = re.compile(
 """A cue that claims a long-standing habit (no update may show its new choice with one)."""
 
 
+_FIRST_START = re.compile(
+    r"\b(?:recently|lately|I was hooked|picked up|took up|taken up|for the first time|my first|new to|started|"
+    r"switched to|since I (?:bought|got))\b",
+    re.IGNORECASE,
+)
+"""A cue that tells the first start of a habit: not for a return to it."""
+
+
 def cue_for(
     seed: int, req: SignalRequest, option: ScenarioOption, cannot_follow: Mapping[str, frozenset[str]] | None = None
 ) -> str:
@@ -92,7 +100,8 @@ def cue_for(
     earlier sessions showed the old one), one that claims no years of the new habit ("for years", "the
     usual", "my Friday ritual") when the bank allows. ``cannot_follow`` (``taxonomy/change_pasts.yaml``): change
     cues whose told past rules out the earlier option ("I gave away my heavy musk" after lily of the valley)
-    give way to any other cue, even a plain one."""
+    give way to any other cue, even a plain one; so does, on a return to an option shown before (A -> B -> A),
+    a cue that tells a first start (``_FIRST_START``: "I picked up an old scope recently")."""
     persona = req.key.split(".")[0]
     e = rng_for(seed, "cue", persona, req.scenario_id).randrange(1000)
     cues = [option.cues[(e + req.scenario_repeat + i) % len(option.cues)] for i in range(len(option.cues))]
@@ -110,6 +119,10 @@ def cue_for(
     since = (req.session_date - req.previous_date).days if req.session_date and req.previous_date else None
 
     past = cannot_follow or {}
+    # a return to an option shown before (A -> B -> A): no cue that tells a first start ("I picked up an old
+    # scope recently" two months after the user stained cells under one, met by a reader)
+    own = {_signature(c) for c in (*option.cues, *option.change_cues)}
+    returning = changed and bool(said & own)
 
     def misfit(cue: str) -> tuple[bool, ...]:  # what a reader would notice, worst first
         plain = changed and cue not in option.change_cues
@@ -125,6 +138,7 @@ def cue_for(
             month is not None and not fits_month(cue, month),  # a month or season its date contradicts
             # "ten weeks since my last pint" three weeks after the session that toasted with wine
             changed and since is not None and (claimed_days(cue) or 0) > since,
+            returning and _FIRST_START.search(cue) is not None,  # back to it: no "I picked up a scope recently"
             plain,  # an update shown with no sign of a change
             # an update shown by a plain cue that claims years of the new habit contradicts the old one
             plain and bool(_LONG_STANDING.search(cue)),

@@ -498,3 +498,27 @@ def test_season_signs_readers_met_in_the_wrong_month():
     for sentence, month in met.items():
         assert month not in months_fitting(sentence), sentence
         assert len(months_fitting(sentence)) >= 4, sentence  # still told in its own season
+
+
+def test_a_return_to_an_earlier_option_tells_no_first_start(tax):
+    """A reader met "I picked up an old scope at a lab clearance sale recently" two months after the user
+    stained cheek cells under one (microscope -> electronics -> microscope): an update back to an option the
+    user showed before takes a cue that tells no first start, where the bank has one; a first switch to it
+    may still tell one."""
+    from llm.offline_signal import _FIRST_START, cue_for
+    from schemas.generation import SignalRequest
+
+    option = next(o for s in tax.scenarios.values() for o in s.options if o.id == "microscope")
+    scenario = next(s for s in tax.scenarios.values() if option in s.options)
+    base = dict(kind="update", scenario_id=scenario.id, option_id=option.id, unfit_life=[], session_date=None,
+                previous_option_id=next(o.id for o in scenario.options if o.id != option.id))  # fmt: skip
+    firsts = back = 0
+    for persona in range(30):
+        key = f"p{persona:05d}.s003"
+        first = cue_for(0, SignalRequest.model_construct(**base, key=key, scenario_repeat=1, avoid_cues=[]), option)
+        again = SignalRequest.model_construct(**base, key=key, scenario_repeat=2, avoid_cues=[option.cues[0]])
+        returned = cue_for(0, again, option)
+        firsts += _FIRST_START.search(first) is not None
+        back += 1
+        assert _FIRST_START.search(returned) is None, returned
+    assert firsts and back == 30
