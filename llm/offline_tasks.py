@@ -126,11 +126,11 @@ def write_task_session(
     held_cue = cue_index - len(sentences) if cue_index is not None and cue_index >= len(sentences) else None
     cue_index = None if held_cue is not None else cue_index
     asks = task.asks if owner == "self" else task.asks_for_other
-    ask, occasion = ask_and_occasion(asks, task.occasions, k)
-    if task.id == "reply" and contact.relation in SEEN_OFTEN and occasion not in TEXTED:
-        # the neighbour next door (or a partner) texts; a reader met "Nate sent me a card asking how things
-        # are" from the neighbour who swaps keys, and a letter to answer from the man next door
-        occasion = TEXTED[k % len(TEXTED)]
+    # the neighbour next door (or a partner) texts; a reader met "Nate sent me a card asking how things are"
+    # from the neighbour who swaps keys. Their (ask, occasion) pairs turn as everyone's do, over what is texted
+    # (one occasion swapped in for another put the same ask and occasion in two sessions of one history)
+    texts_only = task.id == "reply" and contact.relation in SEEN_OFTEN
+    ask, occasion = ask_and_occasion(asks, TEXTED if texts_only else task.occasions, k)
     ask = first_part_said(ask, task.id, len(held), k)
     if owner == "other" and occasion.startswith("my "):  # "his blog", not the user's
         occasion = slots_for(contact)["their"] + occasion[2:]

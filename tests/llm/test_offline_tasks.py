@@ -1045,3 +1045,22 @@ def test_someone_elses_text_goes_to_their_own_old_circle():
     assert seen == set(circles)
     mine = [_session(t, k, cue_index=None).turns[0].content for t in ("shorten", "post") for k in range(7)]
     assert any("the old schoolmates'" in m for m in mine) and not any("her old" in m for m in mine)
+
+
+def test_replies_to_the_neighbour_never_repeat_their_first_line():
+    """Texted occasions only, the neighbour's replies still turn through every (ask, occasion) pair before
+    one comes back: a history's cue sessions cannot skip a repeat, and "My partner Colin asked after me in a
+    text, so it needs a reply." came twice in one `full` history."""
+    from llm.offline_letters import TEXTED
+
+    neighbour = Contact(name="Nate Okafor", relation="my neighbour", pronoun="he")
+    asks = TASKS["reply"].asks
+    firsts = [
+        write_task_session(
+            TASKS["reply"], style=None, contact=neighbour, owner="self", sentences=SENTENCES, cue_index=None,
+            variant=k, offset=0, followup=False, rng=random.Random(k), signer="Priya",
+        ).turns[0].content.split("\n")[0]
+        for k in range(len(asks) * len(TEXTED))
+    ]  # fmt: skip
+    long_sentences = [s for first in firsts for s in re.split(r"(?<=[.?!]) ", first) if len(s.split()) >= 6]
+    assert len(long_sentences) >= len(firsts) and len(set(long_sentences)) == len(long_sentences)
