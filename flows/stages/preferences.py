@@ -14,7 +14,8 @@ Rules (ARCHITECTURE §2):
   ``anti_stereotypical``; with no matching stereotype the preference is ``neutral``;
 - ``update_rate`` of preferences replace an older one (old option first, the new one later; with
   ``chain_rate`` a chain A -> B -> A); ``forget_rate`` of the preferences stated once (never updated) are
-  later asked to be forgotten;
+  later asked to be forgotten, on average: those of sensitive scenarios and private domains (health, money,
+  relationships, children, work) more often than a raincoat's colour (``_forget_weight``);
   ``other_rate`` are about someone the user knows (``who=other``).
 """
 
@@ -188,7 +189,21 @@ def generate_preferences(config: SynthConfig, persona: Persona, tax: Taxonomy) -
     # only a preference stated once is forgotten: forgetting the last step of an update would leave the
     # earlier statements standing, and whether the one before it then holds again is a guess (blind readers
     # split on it), not a test of memory
-    forget_ids = {
-        p.preference_id for p in active if p.previous_preference_id is None and rng.random() < config.forget_rate
-    }
+    once = [p for p in active if p.previous_preference_id is None]
+    weight = {p.preference_id: _forget_weight(tax, p.scenario_id) for p in once}
+    mean = sum(weight.values()) / len(once) if once else 1.0
+    forget_ids = {p.preference_id for p in once if rng.random() < config.forget_rate * weight[p.preference_id] / mean}
     return [p.model_copy(update={"forget": True}) if p.preference_id in forget_ids else p for p in prefs]
+
+
+_PRIVATE_DOMAINS = frozenset({"health", "finance", "relationships", "parenting", "work"})
+"""Domains whose details people ask an assistant to forget: readers found requests to forget a raincoat's colour
+and a phone clip on an air vent "staged": nobody minds those being kept."""
+
+
+def _forget_weight(tax: Taxonomy, scenario_id: str) -> float:
+    """How much likelier than the rest a preference is to be forgotten: a sensitive scenario (x4) or one of a
+    private domain (x2); the persona's forget rate stays ``forget_rate`` on average."""
+    if tax.scenarios[scenario_id].sensitive:
+        return 4.0
+    return 2.0 if tax.domain_of[scenario_id] in _PRIVATE_DOMAINS else 0.5

@@ -166,3 +166,21 @@ def test_no_persona_is_asked_a_question_its_life_rules_out(tax, gen):
     for seed in range(10):
         for sid in _related_sample(tax, 30, random.Random(seed), family | friend_he):
             assert fits_persona(tax.scenarios[sid], family | friend_he)
+
+
+def test_private_matters_are_forgotten_more_often_than_small_tastes(tiny_config, tax, gen):
+    """Readers found requests to forget a raincoat's colour "staged": a preference of a sensitive scenario or
+    a private domain (health, money, relationships, children, work) is the likelier to be forgotten, and the
+    share forgotten stays about ``forget_rate``."""
+    from flows.stages.preferences import _PRIVATE_DOMAINS
+
+    config = tiny_config.model_copy(update={"n_personas": 120, "shard_size": 120, "forget_rate": 0.2})
+    personas = generate_personas(config, 0, tax, gen)
+    prefs = [p for persona in personas for p in generate_preferences(config, persona, tax)]
+    once = [p for p in prefs if not p.superseded and p.previous_preference_id is None]
+    private = [p for p in once if tax.scenarios[p.scenario_id].sensitive or tax.domain_of[p.scenario_id] in
+               _PRIVATE_DOMAINS]  # fmt: skip
+    rest = [p for p in once if p not in private]
+    share = lambda ps: sum(p.forget for p in ps) / len(ps)  # noqa: E731
+    assert private and rest and share(private) > 2 * share(rest), (share(private), share(rest))
+    assert 0.12 < share(once) < 0.28, share(once)
