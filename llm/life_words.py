@@ -279,7 +279,8 @@ WORKPLACES = {
         _OFFICE_JOBS,
     ),
     "shift_work": (
-        r"\b(?:my|rotating|night|early|late|long|weekend|extra) shifts?\b|\bworking shifts\b|\bshift pattern",
+        r"\b(?:my|rotating|night|early|late|long|weekend|extra) shifts?\b|\bworking shifts\b|\bshift pattern|"
+        r"\bbank holiday shifts\b",  # "the rota for the bank holiday shifts" beside an office (met by a reader)
         _SHIFT_JOBS,
     ),
     "hospital": (
