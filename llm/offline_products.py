@@ -156,7 +156,7 @@ def carry_out_followup(
         )
     if task_id == "shorten":
         if kind == "title":  # above the text, where a heading goes (five words or fewer: it may recur)
-            return f"With it, under a heading:\n\n{TITLES[(k + 2) % len(TITLES)]}\n\n" + " ".join(
+            return f"{_WITH_HEADING[k % len(_WITH_HEADING)]}\n\n{TITLES[(k + 2) % len(TITLES)]}\n\n" + " ".join(
                 map(trimmed, sentences)
             )
         kept, heading = _kept_when_cut(sentences, added)  # "Shorter still?": earlier points dropped whole
@@ -181,6 +181,9 @@ def carry_out_followup(
     return (f"{heading}:\n\n" if heading != "Shorter" else "") + post_text(kept, occasion, k)
 
 
+_WITH_HEADING = ("Now with a heading:", "Heading added:", "With a title on top:")
+"""Over a cut text given a heading, in turn: a reader found "With it, under a heading:" an odd phrase, four times
+in one history (five words or fewer: they may recur)."""
 _SHORTER_BY = 0.8
 """A shorter version has at most this share of the words of the draft it replaces (before what was added)."""
 

@@ -234,6 +234,11 @@ def voice(style: SpeakingStyle | None, body: str, rng: random.Random, cue: str =
         parts.append(closing)
     if style.emoji and rng.random() < (0.15 if opening else 0.05) and not grave:  # a reader counted 40 lone 🙂 at 0.25
         parts.append(rng.choice(style.emoji))
+    if text.endswith(CUE) and len(parts) == 3 and parts[2] in style.emoji:  # only an emoji after a pasted text:
+        # it closes the ask's own line, not a line of its own under the text (readers counted 16 lone emoji lines)
+        before = text[: -len(CUE)]
+        text = f"{before.rstrip()} {parts.pop()}{before[len(before.rstrip()) :]}{CUE}"
+        parts[1] = text
     if text.endswith(CUE):  # a pasted text ends the ask: the sign-off goes on its own line after it
         head = f"{parts[0]} {text}".lstrip()
         return (head + ("\n" + " ".join(parts[2:]) if parts[2:] else "")).replace(CUE, cue)

@@ -70,3 +70,22 @@ def test_typos_are_of_the_kinds_people_make_and_a_proofread_undoes_each():
             assert shown.replace(wrong, right, 1) == sentence and shown.count(wrong) == 1, (shown, fix)
             kinds.add("apostrophe" if wrong == "didnt" else "mixed up" if wrong in ("quiet", "there") else "typo")
     assert kinds == {"apostrophe", "mixed up", "typo"}
+
+
+def test_an_emoji_never_stands_on_a_line_of_its_own():
+    """Readers counted sixteen lines that were only an emoji, under a pasted text: an emoji with nothing else
+    after the text closes the ask's own line; with a sign-off it goes on the sign-off's line."""
+    from llm.voice import CUE, voice
+    from schemas.core import SpeakingStyle
+
+    style = SpeakingStyle(
+        style_id="x", formality="casual", verbosity="chatty", greeting=["Hey!"], closing=["Thanks!"], emoji=["😅"],
+        typo_rate=0.0, lowercase=False, asides=["Busy week."],
+    )  # fmt: skip
+    placed = set()
+    for seed in range(400):
+        out = voice(style, "Can you tidy this?\n" + CUE, random.Random(seed), cue="The fence blew down.")
+        lines = out.split("\n")
+        assert "The fence blew down." in lines and not any(line.strip() == "😅" for line in lines), out
+        placed |= {"ask" if "😅" in lines[0] else "after" for _ in [0] if "😅" in out}
+    assert placed == {"ask", "after"}
