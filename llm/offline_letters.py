@@ -37,8 +37,7 @@ _LONG_SILENCE = frozenset({"It's been a while!", "Long overdue, this one!", "Fan
                            "Let's catch up properly."})  # fmt: skip
 """Lines that say the two have not met for long: not to a neighbour or a partner (a reader met "It's been a
 while!" to the neighbour on the user's own street, and "Fancy a proper catch-up?" to a partner)."""
-_GLAD_OPENERS = frozenset({"Loved your message.", "Great to hear from you!", "Lovely surprise, your message.",
-                           "Lovely to hear from you.", "Good to hear from you!"})  # fmt: skip
+_GLAD_OPENERS = frozenset(_REPLY_OPENERS) - {"Thanks for your message."}
 _WORRIED = re.compile(r"\b(?:[Ss]orry|[Oo]uch|poor you|hope you're (?:all right|better|healing))\b")
 """A reaction to the other person's bad news (a health scare, a fall, a cold): the reply then opens with
 thanks, not delight, and ends on no cheerful line and no second wish (a reader met "Loved your note. I hope

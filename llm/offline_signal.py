@@ -121,8 +121,7 @@ def cue_for(
     past = cannot_follow or {}
     # a return to an option shown before (A -> B -> A): no cue that tells a first start ("I picked up an old
     # scope recently" two months after the user stained cells under one, met by a reader)
-    own = {_signature(c) for c in (*option.cues, *option.change_cues)}
-    returning = changed and bool(said & own)
+    returning = changed and any(_signature(c) in said for c in (*option.cues, *option.change_cues))
 
     def misfit(cue: str) -> tuple[bool, ...]:  # what a reader would notice, worst first
         plain = changed and cue not in option.change_cues

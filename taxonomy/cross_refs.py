@@ -160,13 +160,7 @@ def checked_overlaps(path: Path, spec, tax: Taxonomy) -> dict[str, frozenset[str
     or option, or a pair inside one scenario, is an error naming the entry."""
     out: dict[str, frozenset[str]] = {}
     for i, entry in enumerate(spec.overlaps):
-        scenarios = []
-        for ref in entry.options:
-            sid, _, oid = ref.rpartition(".")
-            if sid not in tax.scenarios or oid not in {o.id for o in tax.scenarios[sid].options}:
-                raise TaxonomyError(f"{path}: overlaps[{i}].options: unknown scenario option {ref!r}")
-            scenarios.append(sid)
-        a, b = scenarios
+        a, b = (_scenario_of(ref, tax, f"{path}: overlaps[{i}].options") for ref in entry.options)
         if a == b:
             raise TaxonomyError(f"{path}: overlaps[{i}].options: both options are of scenario {a!r}")
         out[a] = out.get(a, frozenset()) | {b}
@@ -174,16 +168,22 @@ def checked_overlaps(path: Path, spec, tax: Taxonomy) -> dict[str, frozenset[str
     return out
 
 
+def _scenario_of(ref: str, tax: Taxonomy, where: str) -> str:
+    """The scenario of ``'scenario_id.option_id'``; an unknown one is an error naming ``where``."""
+    sid, _, oid = ref.rpartition(".")
+    if sid not in tax.scenarios or oid not in {o.id for o in tax.scenarios[sid].options}:
+        raise TaxonomyError(f"{where}: unknown scenario option {ref!r}")
+    return sid
+
+
 def checked_clashes(path: Path, spec, tax: Taxonomy) -> dict[str, frozenset[str]]:
     """``overlaps.yaml`` ``clashes`` as scenario -> the scenarios it clashes with (both ways); an unknown
     option or scenario, or a clash inside one scenario, is an error naming the entry."""
     out: dict[str, frozenset[str]] = {}
     for i, entry in enumerate(spec.clashes):
-        sid, _, oid = entry.option.rpartition(".")
-        if entry.option in tax.scenarios:  # the question itself clashes, whatever option its asker holds
-            sid = entry.option
-        elif sid not in tax.scenarios or oid not in {o.id for o in tax.scenarios[sid].options}:
-            raise TaxonomyError(f"{path}: clashes[{i}].option: unknown scenario option {entry.option!r}")
+        # a scenario id: the question itself clashes, whatever option its asker holds
+        question = entry.option in tax.scenarios
+        sid = entry.option if question else _scenario_of(entry.option, tax, f"{path}: clashes[{i}].option")
         if entry.scenario not in tax.scenarios:
             raise TaxonomyError(f"{path}: clashes[{i}].scenario: unknown scenario {entry.scenario!r}")
         if entry.scenario == sid:
