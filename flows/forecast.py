@@ -26,7 +26,7 @@ def forecast_synth(config: SynthConfig, model: str) -> ForecastGenerator:
         personas = generate_personas(config, shard, tax, gen)
         prefs = [p for persona in personas for p in generate_preferences(config, persona, tax)]
         sessions = generate_conversations(config, personas, prefs, tax, gen)
-        own = generate_persona_filler(config, personas, prefs, tax, gen)
+        own = generate_persona_filler(config, personas, prefs, tax, gen, sessions)
         histories = build_histories(config, personas, sessions, own, pool)
         generate_queries(config, personas, prefs, histories, tax, gen)
     return gen

@@ -189,9 +189,16 @@ def _clause_months(clause: str, sentence_future: bool) -> set[int]:
 @lru_cache(maxsize=65536)
 def months_fitting(text: str) -> frozenset[int]:
     """The months in which ``text`` can be said without contradicting its calendar words (each clause
-    read on its own, so "we moved in March, and the party is in June" allows March to June). Sentence by
-    sentence through the cache, with no search of the whole text first: a user turn's sentences come from
-    banks and recur, and one scan of a whole turn for a calendar word cost more than its cached sentences."""
+    read on its own, so "we moved in March, and the party is in June" allows March to June). Cached: bank
+    sentences are asked about again and again (``text_months`` reads a text met once)."""
+    return text_months(text)
+
+
+def text_months(text: str) -> frozenset[int]:
+    """``months_fitting`` without its cache, for a text read once (a whole user turn), which would only push
+    the bank sentences out of it. Sentence by sentence through their own cache, with no search of the whole
+    text first: a user turn's sentences come from banks and recur, and one scan of a whole turn for a
+    calendar word cost more than its cached sentences."""
     allowed = ALL_MONTHS
     for sentence in _SENTENCE.split(text):
         allowed = allowed & _sentence_months(sentence)
@@ -261,7 +268,7 @@ def session_months(session) -> frozenset[int]:
     allowed = ALL_MONTHS
     for turn in session.turns:
         if turn.role == "user":
-            allowed = allowed & months_fitting(turn.content)
+            allowed = allowed & text_months(turn.content)
     return allowed
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from llm.timing import MONTH_WORDS, SIGN_PATTERN, months_fitting
+from llm.timing import MONTH_WORDS, SIGN_PATTERN, text_months
 from schemas.core import Check
 
 TARGET = 0.005
@@ -24,7 +24,7 @@ def date_contradictions_check(turns: pl.DataFrame, placements: int, subject: str
     """``turns``: history_id, session_id, started_at, content (user turns with calendar words)."""
     bad: dict[tuple[str, str], str] = {}
     for history_id, session_id, started_at, content in turns.iter_rows():
-        if started_at.month not in months_fitting(content):
+        if started_at.month not in text_months(content):
             bad.setdefault((history_id, session_id), f"{started_at:%d %B}: {content[:100]!r}")
     value = len(bad) / placements if placements else 0.0
     example = next(iter(sorted(bad.items())), None)

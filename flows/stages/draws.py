@@ -77,14 +77,20 @@ def particular_words(tax, text: str) -> frozenset[str]:
     return _words(text) & _rare(tax)
 
 
-def backwards(items: list[str], in_area=None, strict: bool = False, thin: int = 1):
+Theme = tuple[dict[str, str], str]
+"""(the area of life of each sentence, the area a text keeps to): ``taxonomy/areas.yaml``."""
+
+
+def backwards(items: list[str], theme: Theme | None = None, strict: bool = False, thin: int = 1):
     """Indices of ``items`` from the last: those of the last ``THEME_WINDOW`` (at most a ``thin``-th of the
-    list) that ``in_area`` accepts first, then (unless ``strict``) all (a rejected one is only checked
-    again)."""
+    list) of the ``theme``'s area first, then (unless ``strict``) all (a rejected one is only checked
+    again). A pair, not a predicate: a draw looks at up to ``THEME_WINDOW`` sentences, and a function call
+    for each was a tenth of an own task's draw."""
     last = range(len(items) - 1, -1, -1)
-    if in_area is None:
+    if theme is None:
         return () if strict else last
-    kept = (i for i in last[: min(THEME_WINDOW, len(items) // thin)] if in_area(items[i]))
+    area_of, area = theme[0].get, theme[1]
+    kept = (i for i in last[: min(THEME_WINDOW, len(items) // thin)] if area_of(items[i]) == area)
     return kept if strict else chain(kept, last)
 
 
@@ -93,7 +99,7 @@ def pop(
     window: frozenset[int] | None,
     unfit: frozenset[str] = frozenset(),
     to: str | None = None,
-    in_area=None,
+    theme: Theme | None = None,
     strict: bool = False,
     thin: int = 1,
     repeats=None,
@@ -101,10 +107,10 @@ def pop(
     """The last of ``items`` (removed) whose calendar words allow a month of ``window`` (any, without one),
     that says nothing of the kinds ``unfit`` names (the banks already fit the persona's life: this is what
     the text adds, such as someone else's text having no family of the user's) and nothing about
-    ``to`` (the relation of the person the text is for or by) in the third person; with ``in_area``, one
+    ``to`` (the relation of the person the text is for or by) in the third person; with ``theme``, one
     it accepts among the last ``THEME_WINDOW`` first (``backwards``); never one ``repeats`` accepts (it tells
     of a particular thing the text already tells of)."""
-    for back in backwards(items, in_area, strict, thin):
+    for back in backwards(items, theme, strict, thin):
         item = items[back]
         if (
             (window is None or months_fitting(item) & window)

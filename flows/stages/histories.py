@@ -24,6 +24,7 @@ from __future__ import annotations
 import random
 import re
 from datetime import datetime, timedelta
+from functools import lru_cache
 from itertools import pairwise
 
 from llm.seeding import rng_for
@@ -44,38 +45,77 @@ def history_id(persona_id: str, budget: int) -> str:
 
 _SENTENCE_END = re.compile(r"([.!?])[\"')\]]*\s+")
 """A sentence ends at ``.``, ``!`` or ``?`` (closing quotes or brackets dropped) before whitespace; a line ends
-one too. Marked with a newline, then split on newlines: faster than a look-behind split, the same pieces."""
+one too. Split on it (the end mark is kept, as its group), then on newlines: the pieces of the history repeat
+gate's rule, without a Python call per sentence end."""
 
 
 def _fingerprint(session: Session) -> frozenset[str]:
     """What must not recur inside one history: sentences of six or more words (lowercased, spaces
     collapsed; the split rule of the history repeat gate) and whole assistant answers."""
+    return _prints_of(tuple((t.role == "assistant", t.content) for t in session.turns))
+
+
+@lru_cache(maxsize=1 << 16)
+def _prints_of(turns: tuple[tuple[bool, str], ...]) -> frozenset[str]:
+    """``_fingerprint`` of a session's (is an answer, text) turns. Cached: the filler stage fills each
+    persona's largest history as it writes (``Filling``), and the history stage then reads the same sessions
+    (``build_histories`` empties the cache when its shard is done)."""
     out = set()
-    for t in session.turns:
-        if t.role == "assistant":
-            out.add("\x00" + t.content)
-        for sentence in _SENTENCE_END.sub("\\1\n", t.content.lower()).split("\n"):
-            words = sentence.split()
-            if len(words) >= 6:
-                out.add(" ".join(words))
+    for answer, content in turns:
+        if answer:
+            out.add("\x00" + content)
+        parts = _SENTENCE_END.split(content.lower())
+        for piece, end in zip(parts[::2], [*parts[1::2], ""], strict=True):
+            for sentence in (piece + end).split("\n"):
+                words = sentence.split()
+                if len(words) >= 6:
+                    out.add(" ".join(words))
     return frozenset(out)
+
+
+class Filling:
+    """Filler taken for one history, in candidate order: a session is taken while it fits the tokens still
+    ``need``ed and repeats no sentence or answer already ``seen`` in the history (``_fingerprint``).
+    ``flows.stages.filler`` keeps one per persona for its largest history as it writes own tasks, so it
+    stops writing once that history is full instead of writing tasks no history takes."""
+
+    def __init__(self, need: int, seen: set[str], prints: dict | None = None) -> None:
+        self.need, self.seen, self.prints = need, seen, prints or {}
+        self.chosen: list[Session] = []
+        self.total = 0
+
+    def offer(self, s: Session) -> bool:
+        """Take ``s`` if it fits and repeats nothing; whether it was taken."""
+        if self.total + s.n_tokens > self.need:
+            return False
+        marks = self.prints.get(s.session_id) or _fingerprint(s)
+        if marks & self.seen:
+            return False
+        self.seen |= marks
+        self.chosen.append(s)
+        self.total += s.n_tokens
+        return True
+
+    @property
+    def gap(self) -> int:
+        """Tokens still free."""
+        return self.need - self.total
 
 
 def _pick_filler(candidates: list[Session], need: int, seen: set[str], prints: dict) -> list[Session]:
     """Fill ``need`` tokens in candidate order, skipping any session that would repeat a sentence or an
     answer already in the history (``seen`` is updated)."""
-    chosen, total = [], 0
+    filling = Filling(need, seen, prints)
     for s in candidates:
-        if total + s.n_tokens <= need:
-            marks = prints.get(s.session_id) or _fingerprint(s)
-            if marks & seen:
-                continue
-            seen |= marks
-            chosen.append(s)
-            total += s.n_tokens
-            if total == need:
-                break
-    return chosen
+        if filling.offer(s) and filling.gap == 0:
+            break
+    return filling.chosen
+
+
+def own_seen(own: list[Session], prints: dict | None = None) -> set[str]:
+    """What the persona's own sessions (signal, update, forget) put in every history: no filler may repeat it."""
+    prints = prints or {}
+    return set().union(*(prints.get(x.session_id) or _fingerprint(x) for x in own))
 
 
 def _interleave(
@@ -185,7 +225,7 @@ def build_history(
     mine, shared = sorted(persona_filler, key=lambda s: s.session_id), list(pool)
     rng.shuffle(shared)
     prints = prints or {}
-    seen: set[str] = set().union(*(prints.get(x.session_id) or _fingerprint(x) for x in own))
+    seen = own_seen(own, prints)
     # the persona's own tasks first; the shared pool (generic questions in no one's voice) only while the
     # history is short of ``min_fill``: used to top up the last few hundred tokens, it put one foreign
     # session into every 32k history, which a reader singled out
@@ -255,6 +295,7 @@ def build_histories(
     for s in persona_filler:
         mine.setdefault(s.persona_id, []).append(s)
     prints = {s.session_id: _fingerprint(s) for s in [*pool, *persona_filler, *sessions]}
+    _prints_of.cache_clear()  # this shard's sessions are read: the cache would only hold them in memory
     months = {s.session_id: m for s in [*pool, *persona_filler] if (m := session_months(s)) != ALL_MONTHS}
     return [
         build_history(config, p, own.get(p.persona_id, []), mine.get(p.persona_id, []), pool, b, prints, months)

@@ -25,7 +25,7 @@ so they never collide.
 from __future__ import annotations
 
 from flows.stages.banks import persona_banks
-from flows.stages.draws import THEMED_SHARE, backwards, particular_words, pop
+from flows.stages.draws import THEMED_SHARE, Theme, backwards, particular_words, pop
 from flows.stages.held import HELD_SHARE
 from llm.life import rules_read
 from llm.people import someone_elses, speaks_of
@@ -113,7 +113,7 @@ class NewsSupply:
         if topical and (found := pop(self.topical, window, to=to)):
             return found
         self.area, self.themed = area, True
-        where = self._in_area()
+        where = self._theme()
         near_first = bool(self.near) and (self.rng.random() < 0.5 or not self.far)
         if not own_text and self.far:  # someone else's text: domains the user holds nothing in
             near_first = False
@@ -213,7 +213,7 @@ class NewsSupply:
 
     def _next(self, items: list[str]) -> str | None:
         item = pop(
-            items, self.window, self.unfit_now, self.addressee, self._in_area(), self.strict, self.thin, self._repeats
+            items, self.window, self.unfit_now, self.addressee, self._theme(), self.strict, self.thin, self._repeats
         )
         if item is not None:
             self._tell(item)
@@ -234,19 +234,18 @@ class NewsSupply:
         if self.window is not None:
             self.window = self.window & months_fitting(sentence)
 
-    def _in_area(self):
-        """Whether a sentence is about the text's area (None: the text keeps to none)."""
+    def _theme(self) -> Theme | None:
+        """The area the text keeps to, for ``draws.backwards`` (None: the text keeps to none)."""
         if self.area is None or not self.themed:
             return None
-        area, areas = self.area, self.tax.area
-        return lambda sentence: areas.get(sentence) == area
+        return self.tax.area, self.area
 
     def _world_news(self, others: list[Contact], start: int, named: bool = True) -> str | None:
         """The next world template, about the next person (from ``start``) it fits, from the text's area
         first (``draws.pop``); a template no one fits is left for a text with other people in it. Not
         ``named`` (someone else's text), the person is their relation alone: "my sister sat with me" is the
         author's sister, while "my sister Nadia" in a neighbour's notes was the user's (a reader met it)."""
-        for back in backwards(self.world, self._in_area(), self.strict, self.thin):
+        for back in backwards(self.world, self._theme(), self.strict, self.thin):
             template = self.world[back]
             if self._repeats(template):
                 continue

@@ -58,7 +58,7 @@ def run_shard(config: SynthConfig, shard: int, tax, gen, pool: list, call: Stage
     personas = call("personas", config, shard, tax, gen)
     prefs = call("preferences", config, personas, tax)
     sessions = call("conversations", config, personas, prefs, tax, gen)
-    own_filler = call("filler", config, personas, prefs, tax, gen)
+    own_filler = call("filler", config, personas, prefs, tax, gen, sessions)
     histories = call("histories", config, personas, sessions, own_filler, pool)
     queries, skips = call("queries", config, personas, prefs, histories, tax, gen, sessions=sessions)
     judge = gen if config.judge_leakage else None

@@ -4,7 +4,7 @@ spread signals over their length."""
 import pytest
 
 from flows.stages.conversations import generate_conversations
-from flows.stages.filler import generate_filler_pool, generate_persona_filler
+from flows.stages.filler import FILLER_ROUND, generate_filler_pool, generate_persona_filler
 from flows.stages.histories import HistoryBudgetError, build_histories, build_history
 from flows.stages.personas import generate_personas
 from flows.stages.preferences import generate_preferences
@@ -232,3 +232,28 @@ def test_a_post_tells_of_one_or_two_things_and_cue_texts_are_shaped_as_own_ones(
     for task_type, v in sizes.items():
         if len(v["cue"]) >= 8:
             assert abs(sum(v["cue"]) / len(v["cue"]) - sum(v["own"]) / len(v["own"])) < 0.6, task_type
+
+
+def test_own_tasks_stop_once_the_largest_history_is_full(tiny_config, tax, gen):
+    """Own tasks no history takes are not written (``full`` wrote about 100 per persona, 14% of an LLM run's
+    filler calls): given the cue sessions, a persona writes a prefix of the tasks it would write without
+    them, about as many as its largest history takes, and that history is filled from them without the
+    shared pool."""
+    config = tiny_config.model_copy(update=dict(n_personas=2, shard_size=2, persona_filler_sessions=300))
+    personas = generate_personas(config, 0, tax, gen)
+    prefs = [p for persona in personas for p in generate_preferences(config, persona, tax)]
+    sessions = generate_conversations(config, personas, prefs, tax, gen)
+    every = generate_persona_filler(config, personas, prefs, tax, gen)  # no history to fill: up to the cap
+    enough = generate_persona_filler(config, personas, prefs, tax, gen, sessions)
+    assert len(enough) <= len(every) / 2
+    for persona in personas:
+        first = [s for s in every if s.persona_id == persona.persona_id]
+        mine = [s for s in enough if s.persona_id == persona.persona_id]
+        assert mine and [s.model_dump() for s in mine] == [s.model_dump() for s in first[: len(mine)]]
+    histories = build_histories(config, personas, sessions, enough, [])  # no pool: raises if short
+    placed = {i.session_id for h in histories for i in h.items}
+    assert all(config.min_fill * h.budget_tokens <= h.n_tokens for h in histories)
+    for persona in personas:  # it stops within a round of its last task a history takes, and a closing one
+        mine = [s.session_id for s in enough if s.persona_id == persona.persona_id]
+        last = max(k for k, sid in enumerate(mine) if sid in placed)
+        assert len(mine) <= last + 1 + FILLER_ROUND + FILLER_ROUND // 4
