@@ -62,12 +62,13 @@ turn_text AS (
     FROM turns t SEMI JOIN placed USING (session_id)
     WHERE t.version_id = $v AND t.role IN ('user', 'assistant')),
 sentences AS (
-    SELECT DISTINCT session_id, trim(CASE WHEN contains(line, '  ') OR regexp_matches(line, '[\\t\\f\\r]')
+    SELECT DISTINCT session_id, trim(CASE WHEN contains(line, '  ') OR contains(line, chr(9))
+                                              OR contains(line, chr(12)) OR contains(line, chr(13))
                                           THEN regexp_replace(line, '\\s+', ' ', 'g') ELSE line END) AS sentence
     FROM (SELECT session_id, unnest(string_split(text, chr(10))) AS line FROM turn_text)),
 long AS (
     SELECT session_id, sentence, hash(sentence) AS h FROM sentences
-    WHERE len(string_split(sentence, ' ')) > $short),
+    WHERE strlen(sentence) - strlen(replace(sentence, ' ', '')) >= $short),
 anywhere AS (SELECT h FROM long GROUP BY h HAVING count(*) > 1),
 per_history AS (
     SELECT i.history_id, l.h, any_value(l.sentence) AS sentence, count(DISTINCT l.session_id) AS n_sessions
@@ -77,13 +78,21 @@ per_history AS (
 SELECT count(*), count(DISTINCT history_id), coalesce(max(n_sessions), 0),
        coalesce(arg_max(sentence, n_sessions), '') FROM per_history
 """
+"""A sentence of more than ``$short`` words: as many spaces, counted without making a list of its words, and
+a tab, form feed or carriage return found without a regular expression (a fifth of the gate's time on
+``full``)."""
 
 HISTORY_ANSWER_REPEATS = """
 WITH placed AS (SELECT DISTINCT session_id FROM history_items WHERE version_id = $v),
-answers AS (
-    SELECT DISTINCT t.session_id, trim(regexp_replace(lower(t.content), '\\s+', ' ', 'g')) AS answer
+bare AS (
+    SELECT t.session_id, t.content, hash(replace(replace(replace(replace(replace(lower(t.content),
+        ' ', ''), chr(10), ''), chr(9), ''), chr(13), ''), chr(12), '')) AS k
     FROM turns t SEMI JOIN placed USING (session_id)
     WHERE t.version_id = $v AND t.role = 'assistant'),
+maybe AS (SELECT k FROM bare GROUP BY k HAVING count(DISTINCT session_id) > 1),
+answers AS (
+    SELECT DISTINCT b.session_id, trim(regexp_replace(lower(b.content), '\\s+', ' ', 'g')) AS answer
+    FROM bare b SEMI JOIN maybe USING (k)),
 hashed AS (SELECT session_id, answer, hash(answer) AS h FROM answers),
 anywhere AS (SELECT h FROM hashed GROUP BY h HAVING count(*) > 1),
 per_history AS (
@@ -94,6 +103,9 @@ per_history AS (
 SELECT count(*), count(DISTINCT history_id), coalesce(max(n_sessions), 0),
        coalesce(arg_max(answer, n_sessions), '') FROM per_history
 """
+"""Answers equal once lowercased with whitespace collapsed. Only answers that are equal with every whitespace
+character removed (what ``\\s`` matches: space, newline, tab, carriage return, form feed) can be; the cheap
+``replace`` finds those, and only they go through the regular expression (half the gate's time on ``full``)."""
 
 
 def history_repeats(con: duckdb.DuckDBPyConnection, vid: str, what: str = "sentences") -> tuple[int, int, int, str]:

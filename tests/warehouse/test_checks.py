@@ -68,3 +68,24 @@ def test_an_answer_repeated_word_for_word_in_one_history_fails(tmp_path):
     checks = _checks(con)
     assert not checks["history_answer_repeats"].passed and "entropy counts" in checks["history_answer_repeats"].detail
     assert checks["history_sentence_repeats"].passed
+
+
+def test_answers_differing_only_in_case_and_whitespace_repeat_and_others_do_not(tmp_path):
+    """The answer rule collapses whitespace and case, and only that: line breaks, tabs and doubled spaces
+    inside an answer, or its case, do not make it new, while a changed letter or comma does."""
+    con = connect(tmp_path / "w.duckdb")
+    _session(con, "f1", "filler", "What is entropy?", "Entropy counts\n\nthe  arrangements.")
+    _session(con, "f2", "filler", "Explain entropy again?", "entropy COUNTS\tthe arrangements.\r\n")
+    _session(con, "f3", "filler", "And once more?", "Entropy counts, the arrangements.")
+    _session(con, "f4", "filler", "One more time?", "Entropy counts thearrangements.")
+    _history(con, "h1", "f1", "f2", "f3", "f4")
+    assert history_repeats(con, V, "answers") == (1, 1, 2, "entropy counts the arrangements.")
+
+
+def test_a_sentence_counts_from_six_words_however_it_is_spaced(tmp_path):
+    """Six words (here split by a tab and doubled spaces in one of the two sessions) repeat; five do not."""
+    con = connect(tmp_path / "w.duckdb")
+    _session(con, "f1", "filler", "One two three four five. Aa bb cc dd ee ff.", "Fine.")
+    _session(con, "f2", "filler", "One two three four five. Aa\tbb  cc dd ee ff.", "Good.")
+    _history(con, "h1", "f1", "f2")
+    assert history_repeats(con, V, "sentences") == (1, 1, 2, "aa bb cc dd ee ff.")
