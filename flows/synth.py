@@ -40,7 +40,7 @@ from flows.fanout import Opaque, check_fanout, dask_runner, shard_task
 from flows.gates import version_gates
 from flows.lineage import publish_lineage
 from flows.stages.filler import generate_filler_pool
-from flows.stages.shard import STAGE_FUNCTIONS, run_shard
+from flows.stages.shard import STAGE_FUNCTIONS, bulk_gc, run_shard
 from flows.synth_summary import SynthSummary, version_summary
 from llm import GenerationError, get_generator
 from llm.calls import CallsFailed
@@ -155,6 +155,7 @@ def synth(
     Dask cluster of that many processes, ``dask_address`` on an existing one (``flows.fanout``): execution
     settings too, the same rows at any value."""
     t0 = time.perf_counter()
+    bulk_gc()  # the version-wide gates, and the shards when they run in this process
     overrides = synth_overrides(seed, backend, model, judge_leakage)
     config = load_preset(preset, overrides=overrides, config_file=config_file)
     parallel = check_fanout(workers, dask_address, config.backend)

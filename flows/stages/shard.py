@@ -12,6 +12,7 @@ How: ``call(name, *args, **kwargs)`` runs the stage named ``name`` of ``STAGE_FU
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from typing import Any
 
@@ -53,8 +54,23 @@ def direct(name: str, *args, **kwargs):
     return STAGE_FUNCTIONS[name](*args, **kwargs)
 
 
+BULK_GC_THRESHOLDS = (50_000, 20, 100)
+"""Python's cycle collector, set for bulk work: a collection after 50,000 new objects rather than 700, and a
+full one a hundred times more rarely than by default. A shard holds hundreds of thousands of live records
+(sessions, turns, sentences), which every full collection walks while finding almost nothing to free (a
+150-persona cut of ``full``: 31 full collections freed 278 objects and took 16% of the run; peak memory
+the same with these thresholds)."""
+
+
+def bulk_gc() -> None:
+    """Set ``BULK_GC_THRESHOLDS`` in this process (the flow's, and each Dask worker's before its shard)."""
+    if gc.get_threshold() != BULK_GC_THRESHOLDS:
+        gc.set_threshold(*BULK_GC_THRESHOLDS)
+
+
 def run_shard(config: SynthConfig, shard: int, tax, gen, pool: list, call: StageCall = direct) -> dict[str, list[dict]]:
     """Every stage of one shard; returns its warehouse rows. ``pool`` is the shared filler pool."""
+    bulk_gc()
     personas = call("personas", config, shard, tax, gen)
     prefs = call("preferences", config, personas, tax)
     sessions = call("conversations", config, personas, prefs, tax, gen)
