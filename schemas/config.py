@@ -75,7 +75,7 @@ class SynthConfig(Record):
     persona_filler_sessions: int = Field(
         ge=0,
         description="most own tasks per persona that reveal no preference (same task types and voice as its cue "
-        "sessions); fewer when its sentences run out",
+        "sessions); fewer when its largest history is full or its sentences run out",
     )
     timeline_start: date = Field(date(2025, 1, 6), description="first day a history may cover")
     timeline_days: int = Field(240, gt=30, description="days a history spans")
