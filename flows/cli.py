@@ -149,7 +149,7 @@ def synth(
     except ConfigError as exc:
         fail(str(exc))
     seed, backend = effective.seed, effective.backend
-    from flows.fanout import FanoutError, check_fanout
+    from flows.fanout_check import FanoutError, check_fanout
 
     try:
         check_fanout(workers, dask_address, backend)

@@ -43,6 +43,13 @@ def test_synth_then_sql_history_and_rerun(tmp_path):
     assert again.returncode == 0 and "0 rows added" in again.stdout and version in again.stdout
     assert "starting local Prefect" not in again.stdout  # a complete version is answered from the warehouse
     assert "form_detector_auc" in again.stdout  # with its gates, like a run that wrote it
+    probe = (  # nor imports Prefect (a second of a rerun): the options are checked without it
+        "import sys\nfrom flows.cli import main\n"
+        f"sys.argv = ['tacit', 'synth', '--preset', 'tiny', '--db', {str(tmp_path / 't.duckdb')!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\nprint('prefect imported:', 'prefect' in sys.modules)"
+    )
+    probed = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert "0 rows added" in probed.stdout and "prefect imported: False" in probed.stdout, probed.stderr[-2000:]
 
     listed = tacit("versions", "--db", str(tmp_path / "t.duckdb"), cwd=tmp_path)
     assert listed.returncode == 0 and version in listed.stdout and "True" in listed.stdout

@@ -91,6 +91,7 @@ OTHER_SOURCES = (
     "flows/__init__.py",
     "flows/cli.py",
     "flows/cli_common.py",
+    "flows/fanout_check.py",  # whether a --workers setting can run
     "flows/cli_eval.py",
     "flows/cli_export.py",
     "flows/cli_inspect.py",
