@@ -26,7 +26,7 @@ import polars as pl
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from flows.fanout_check import FanoutError, check_fanout  # noqa: F401  (checked here as well as by the CLI)
+from flows.fanout_check import FanoutError
 from flows.stages.shard import run_shard
 from schemas.config import SynthConfig
 from warehouse.load import as_frame

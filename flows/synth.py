@@ -36,7 +36,8 @@ from prefect.utilities.annotations import quote
 from pydantic import Field
 
 from flows import progress
-from flows.fanout import Opaque, check_fanout, dask_runner, shard_task
+from flows.fanout import Opaque, dask_runner, shard_task
+from flows.fanout_check import check_fanout
 from flows.gates import version_gates
 from flows.lineage import publish_lineage
 from flows.stages.filler import generate_filler_pool

@@ -92,10 +92,12 @@ def generate_persona_filler(
     largest = max(config.budgets)
     writers = {p.persona_id: OwnTasks(config, p, [x for x in preferences if x.persona_id == p.persona_id], tax)
                for p in personas}  # fmt: skip
-    fillings = {}
-    for pid in writers if sessions is not None else ():
-        own = [s for s in sessions if s.persona_id == pid]
-        fillings[pid] = Filling(largest - sum(s.n_tokens for s in own), own_seen(own))
+    fillings: dict[str, Filling] = {}  # without cue sessions there is no history to fill: no persona stops early
+    if sessions is not None:
+        own: dict[str, list[Session]] = {pid: [] for pid in writers}
+        for s in sessions:
+            own[s.persona_id].append(s)
+        fillings = {pid: Filling(largest - sum(s.n_tokens for s in mine), own_seen(mine)) for pid, mine in own.items()}
     slack = (1 - config.min_fill) * largest  # what a history may leave empty
     stalled: set[str] = set()  # took nothing in the last round
 

@@ -8,7 +8,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from flows.fanout import FanoutError, check_fanout
+from flows.fanout_check import FanoutError, check_fanout
 from tests.flows.test_synth import _content_hashes
 
 
