@@ -25,6 +25,7 @@ again. An error rate above ``max_error_rate`` (after ``min_calls`` calls) stops 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from typing import Annotated, Literal
@@ -226,16 +227,18 @@ def _run(
     written, failed = 0, {}
     try:
         gx = quote(gen)  # quote(): see _as_task
-        scenario_rows = {"scenarios": wrows.scenario_rows(tax)}
-        written += load_task(con, version_id, "scenarios", quote(scenario_rows), run_id)
-        try:
-            pool = filler_pool_task(config, gx) if shards else []
-            written += load_task(con, version_id, "filler_pool", quote(wrows.session_tables(pool)), run_id)
-        except CallsFailed as exc:  # every shard needs the pool: none can be written this run
-            failed["filler_pool"] = exc
-            shards = []
-        if fanout and shards:
-            written += _fan_out(config, shards, pool, con, version_id, run_id, **fanout)
+        # with fan-out, the cluster's workers start (and load their inputs) while this process builds the pool
+        with _shard_runner(config, fanout if shards else None) as runner:
+            scenario_rows = {"scenarios": wrows.scenario_rows(tax)}
+            written += load_task(con, version_id, "scenarios", quote(scenario_rows), run_id)
+            try:
+                pool = filler_pool_task(config, gx) if shards else []
+                written += load_task(con, version_id, "filler_pool", quote(wrows.session_tables(pool)), run_id)
+            except CallsFailed as exc:  # every shard needs the pool: none can be written this run
+                failed["filler_pool"] = exc
+                shards = []
+            if runner is not None and shards:
+                written += _fan_out(config, shards, pool, con, version_id, run_id, runner)
         for shard in [] if fanout else shards:
             unit = f"shard:{shard:04d}"
             try:
@@ -273,31 +276,27 @@ def _run(
     return summary.model_copy(update={"run_id": run_id, "failed_calls": n_failed, "skipped_units": list(failed)})
 
 
-def _fan_out(
-    config: SynthConfig,
-    shards: list[int],
-    pool,
-    con,
-    version_id: str,
-    run_id: str,
-    *,
-    workers: int,
-    dask_address: str | None,
-) -> int:
+def _shard_runner(config: SynthConfig, fanout: dict | None):
+    """The Dask task runner with its cluster up (``flows.fanout.dask_runner``), or None without fan-out."""
+    if fanout is None:
+        return contextlib.nullcontext()
+    return dask_runner(fanout["workers"], fanout["dask_address"], config.backend, config.seed)
+
+
+def _fan_out(config: SynthConfig, shards: list[int], pool, con, version_id: str, run_id: str, runner) -> int:
     """Every shard as one task on Dask (``flows.fanout``); each is written with its marker as it finishes."""
     from prefect.futures import as_completed
 
     written, shared = 0, Opaque(pool)
-    with dask_runner(workers, dask_address) as runner:
-        futures = {
-            runner.submit(shard_task, parameters={"config": config, "shard": shard, "pool": shared}): shard
-            for shard in shards
-        }
-        for future in as_completed(list(futures)):
-            tables = future.result()
-            written += load_task(con, version_id, f"shard:{futures[future]:04d}", quote(tables), run_id)
-            for stage in STAGES[:-1]:
-                progress.sink().advance(stage)
+    futures = {
+        runner.submit(shard_task, parameters={"config": config, "shard": shard, "pool": shared}): shard
+        for shard in shards
+    }
+    for future in as_completed(list(futures)):
+        tables = future.result()
+        written += load_task(con, version_id, f"shard:{futures[future]:04d}", quote(tables), run_id)
+        for stage in STAGES[:-1]:
+            progress.sink().advance(stage)
     return written
 
 

@@ -79,3 +79,20 @@ def test_an_existing_cluster_is_used_by_its_address(tiny_run, prefect_harness, t
         other = synth(preset="tiny", db=str(tmp_path / "remote.duckdb"), dask_address=cluster.scheduler_address)
     assert other.version_id == first.version_id
     assert _content_hashes(tmp_path / "remote.duckdb", other.version_id) == _content_hashes(db, first.version_id)
+
+
+@pytest.mark.slow
+def test_a_local_cluster_starts_warm_and_without_the_sampling_profiler():
+    """Dask's stack sampler cost a tenth of a shard, so local workers run without it; and each worker has
+    loaded its taxonomy and generator before the first shard reaches it (the flow builds its pool meanwhile)."""
+    from flows.fanout import dask_runner
+
+    def probe():  # defined here, so it travels by value
+        import dask
+
+        from flows.fanout import _inputs
+
+        return dask.config.get("distributed.worker.profile.enabled"), _inputs.cache_info().currsize
+
+    with dask_runner(1, None, "offline", 0) as runner:  # one single-threaded worker: the warm-up runs first
+        assert runner.client.submit(probe, pure=False).result() == (False, 1)
