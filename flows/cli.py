@@ -152,7 +152,7 @@ def synth(
     from flows.fanout_check import FanoutError, check_fanout
 
     try:
-        check_fanout(workers, dask_address, backend)
+        parallel = check_fanout(workers, dask_address, backend)
     except FanoutError as exc:
         fail(str(exc))
     if backend == "openai" and not effective.model:
@@ -179,6 +179,10 @@ def synth(
     from flows.synth import STAGES
     from flows.synth import synth as synth_flow
 
+    if spawned is not None and not parallel:  # the shards run here: read what they will, while the server starts
+        from flows.stages.banks import warm_life_tags
+
+        warm_life_tags()
     if not verbose:
         hide_run_errors()
     console.print(f"[bold]tacit synth[/] preset={preset} seed={seed} backend={backend} db={db}")
