@@ -2,20 +2,23 @@
 
     python benchmarks/fanout.py                           # full preset cut to 200 personas, 1 vs 2 workers
     python benchmarks/fanout.py --personas 1000 --workers 1 2 4
+    python benchmarks/fanout.py --personas 1000 --repeat 3  # 1, 2, 1, 2, 1, 2: medians, for a noisy machine
 
 Each setting runs as its own `tacit synth` process into a fresh temporary warehouse (whole-process wall
 time, Prefect start-up included). From the warehouse's own markers it then splits the run into phases:
 "generation" (from the filler pool's marker to the last shard's marker: every stage of every shard, and
 their writes) and "after" (version-wide gates and lineage, one process whatever the worker count). It
 prints each phase's seconds and the speed-up over the first setting, and checks that every setting wrote
-the same dataset version id. The target (README "Scaling out"): >= 1.6x on generation with 2 workers on a
-2-core machine.
+the same dataset version id. With ``--repeat N`` the settings run in turn N times (so a machine whose speed
+drifts during the run weighs on every setting alike) and the last lines give each setting's median. The
+target (README "Scaling out"): >= 1.6x on generation with 2 workers on a 2-core machine.
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -49,22 +52,38 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--personas", type=int, default=200, help="n_personas of the full preset (default 200)")
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--repeat", type=int, default=1, help="run the settings in turn this many times (medians)")
     args = ap.parse_args()
+    header = f"{'workers':>8}{'wall s':>9}{'generation s':>14}{'after s':>9}{'gen speed-up':>14}{'wall speed-up':>15}"
+    runs: dict[int, list[tuple[float, float, float]]] = {w: [] for w in args.workers}
+    versions = set()
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "config.yaml"
         config.write_text(f"n_personas: {args.personas}\n")
         print(f"full preset, {args.personas} personas")
-        print(f"{'workers':>8}{'wall s':>9}{'generation s':>14}{'after s':>9}{'gen speed-up':>14}{'wall speed-up':>15}")
-        base = None
-        versions = set()
+        print(header)
+        for round_ in range(args.repeat):
+            for workers in args.workers:
+                db = Path(tmp) / f"w{workers}-{round_}.duckdb"
+                wall = run(workers, config, db)
+                vid, gen, after = phases(db)
+                db.unlink()
+                versions.add(vid)
+                runs[workers].append((wall, gen, after))
+                base = runs[args.workers[0]][round_]
+                print(_row(workers, (wall, gen, after), base))
+    if args.repeat > 1:
+        print(f"medians of {args.repeat} runs each")
+        medians = {w: tuple(statistics.median(r[i] for r in runs[w]) for i in range(3)) for w in args.workers}
         for workers in args.workers:
-            db = Path(tmp) / f"w{workers}.duckdb"
-            wall = run(workers, config, db)
-            vid, gen, after = phases(db)
-            versions.add(vid)
-            base = base or (gen, wall)
-            print(f"{workers:>8}{wall:>9.1f}{gen:>14.1f}{after:>9.1f}{base[0] / gen:>13.2f}x{base[1] / wall:>14.2f}x")
-        print(f"dataset version ids: {', '.join(sorted(versions))} ({'same' if len(versions) == 1 else 'DIFFERENT'})")
+            print(_row(workers, medians[workers], medians[args.workers[0]]))
+    print(f"dataset version ids: {', '.join(sorted(versions))} ({'same' if len(versions) == 1 else 'DIFFERENT'})")
+
+
+def _row(workers: int, figures: tuple[float, float, float], base: tuple[float, float, float]) -> str:
+    """One printed line: (wall, generation, after) seconds and the speed-ups over ``base``."""
+    wall, gen, after = figures
+    return f"{workers:>8}{wall:>9.1f}{gen:>14.1f}{after:>9.1f}{base[1] / gen:>13.2f}x{base[0] / wall:>14.2f}x"
 
 
 if __name__ == "__main__":
