@@ -41,7 +41,7 @@ every 10 ms for its dashboard's profile: on these CPU-bound shards that sampling
 
 
 @contextlib.contextmanager
-def dask_runner(workers: int, dask_address: str | None, backend: str = "offline", seed: int = 0):
+def dask_runner(workers: int, dask_address: str | None, backend: str, seed: int):
     """prefect-dask's task runner, entered, with its cluster up: a temporary local cluster of ``workers``
     single-threaded processes (Dask's sampling profiler off: ``WORKER_CONFIG``), or the cluster at
     ``dask_address``. Each worker at once starts loading its taxonomy and generator (``warm_worker``), so a
