@@ -4,7 +4,8 @@ What: ``local_prefect()`` is a context manager around a command's flow call. Whe
 set, it does nothing (that server records the runs). Otherwise it prints ``starting local Prefect ...``,
 starts Prefect's API (uvicorn on a free 127.0.0.1 port, SQLite under ``PREFECT_HOME``, no UI), waits up to
 ``PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS`` (default 120 here) for it to answer, points this
-process at it, and stops it when the block ends.
+process at it (with no flow-run heartbeats, which only a lasting server reads), and stops it when the
+block ends.
 
 Why: Prefect's own ephemeral server gave up after 20 s under load with a long traceback, said nothing
 while the first command waited, and outlived a SIGKILLed parent (about 200 MB and a port each). Here the
@@ -48,7 +49,8 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _answers(api_url: str) -> bool:
+def answers(api_url: str) -> bool:
+    """Whether the API at ``api_url`` answers its health check (at once when nothing listens yet)."""
     try:
         with urllib.request.urlopen(f"{api_url}/health", timeout=2) as resp:
             return resp.status == 200
@@ -91,7 +93,7 @@ def start_api(timeout: float, spawned: tuple[subprocess.Popen, str] | None = Non
         if proc.poll() is not None:
             tail = proc.stderr.read().decode(errors="replace").strip().splitlines()[-1:] if proc.stderr else []
             raise LocalPrefectError(f"local Prefect exited with {proc.returncode}: {' '.join(tail) or 'no output'}")
-        if _answers(api_url):
+        if answers(api_url):
             return proc, api_url
         time.sleep(0.2)
     stop_api(proc)
@@ -134,7 +136,10 @@ def local_prefect(
     try:
         from prefect.settings import PREFECT_API_URL, temporary_settings
 
-        with temporary_settings(updates={PREFECT_API_URL: api_url}):
+        # no flow-run heartbeats: they let a server mark a run crashed once its process stops sending them,
+        # and this server stops with the process; a flow's end otherwise waits for the heartbeat thread,
+        # which Prefect lets sleep in 1 s steps (0.5 s of every run on average)
+        with temporary_settings(updates={PREFECT_API_URL: api_url, "flows.heartbeat_frequency": None}):
             yield api_url
     finally:
         _drain_prefect_workers()

@@ -6,9 +6,10 @@ texts of every domain, and a habit that says "library" beside a question on wher
 is a second, unmarked cue (or a distractor the gold option then shares a word with). Forbidding every key
 term of every domain in the habits forced round-about wording a reader noticed ("the lending hall", "the
 post shop"); instead a persona's texts leave out the sentences that name an option of a question it is
-asked (``flows.stages.news.NewsSupply``). How: one alternation of all key terms, matched once per
-sentence and cached; ``python -c "from llm.naming import scenario_namer; from taxonomy import
-load_taxonomy; print(scenario_namer(load_taxonomy())('I queued at the library.'))"``.
+asked (``flows.stages.news.NewsSupply``). How: one pattern of all key terms (a trie of characters,
+``_trie_pattern``), matched once per sentence and cached; ``python -c "from llm.naming import
+scenario_namer; from taxonomy import load_taxonomy; print(scenario_namer(load_taxonomy())('I queued at the
+library.'))"``.
 """
 
 from __future__ import annotations
@@ -32,9 +33,7 @@ def _namer(terms: tuple[tuple[str, tuple[str, ...]], ...]) -> Callable[[str], fr
     for scenario_id, words in terms:
         for term in words:
             owners.setdefault(term.lower(), set()).add(scenario_id)
-    # longest first, so "standing desk" wins over "desk"
-    alternation = "|".join(re.escape(t) for t in sorted(owners, key=lambda t: (-len(t), t)))
-    pattern = re.compile(rf"\b(?:{alternation})\b")
+    pattern = re.compile(rf"\b{_trie_pattern(sorted(owners))}\b")
     cache: dict[str, frozenset[str]] = {}  # keyed by the text alone: a sentence recurs across personas
 
     def named(text: str) -> frozenset[str]:
@@ -44,3 +43,27 @@ def _namer(terms: tuple[tuple[str, tuple[str, ...]], ...]) -> Callable[[str], fr
         return found
 
     return named
+
+
+def _trie_pattern(terms: list[str]) -> str:
+    """One regular expression for ``terms`` that matches at a position what the alternation of all of them,
+    longest first, matches there ("standing desk" wins over "desk"): the terms as a trie of characters, each
+    node trying to go on before it ends a term. Along the text only one child of a node can match, so the
+    first match the engine finds is the longest term that the closing ``\\b`` accepts, as with the plain
+    alternation; but a term's shared prefix is read once, not once per term (the plain alternation of
+    several thousand key terms cost 0.6 ms per sentence, several seconds of every process's first shards)."""
+    trie: dict = {}
+    for term in terms:
+        node = trie
+        for char in term:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a term ends here
+
+    def branch(node: dict) -> str:
+        goes_on = [re.escape(char) + branch(child) for char, child in sorted(node.items()) if char]
+        ends = [""] if "" in node else []
+        if not goes_on:
+            return ""
+        return f"(?:{'|'.join(goes_on + ends)})"
+
+    return branch(trie)

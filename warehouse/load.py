@@ -64,6 +64,20 @@ def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Rows, version_
     return frame.height
 
 
+def warm_writer() -> None:
+    """Import what a process's first warehouse write imports on the way (DuckDB binding a parameter imports
+    pandas where it is installed, about 0.3-0.5 s; registering an Arrow table imports ``pyarrow.dataset``),
+    by one such write to an in-memory database: a caller can pay it while it waits for something else
+    (``tacit synth``, for Prefect's server: ``flows.warm_start``)."""
+    con = duckdb.connect()
+    try:
+        con.execute("CREATE TABLE warm (a INTEGER)")
+        insert_rows(con, "warm", [{"a": 1}])
+        con.execute("SELECT a FROM warm WHERE a = ?", [1]).fetchone()
+    finally:
+        con.close()
+
+
 class DuplicateKeyError(WarehouseError):
     """A write would leave one primary key on two rows (possible only where keys are not enforced)."""
 

@@ -116,6 +116,7 @@ OTHER_SOURCES = (
     "flows/view_detail.py",  # tacit view reads rows, never writes them
     "flows/view_pages.py",
     "flows/view_server.py",
+    "flows/warm_start.py",  # fills caches and imports before a run: the same rows
     "warehouse/__init__.py",
     "warehouse/call_writer.py",  # when calls are written, not what
     "warehouse/connection.py",

@@ -12,16 +12,18 @@ of (seed, persona, its preferences, the taxonomy, the half).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flows.stages.held import held_cues
 from flows.stages.storylines import tells_of
-from flows.stages.told_once import keep_told_once
+from flows.stages.told_once import keep_told_once, told
 from llm.life import fits_life, life_tags
 from llm.naming import scenario_namer
 from llm.seeding import rng_for
 from schemas.core import Preference
 from taxonomy import Taxonomy, TaxonomyError, load_taxonomy
+from taxonomy.cross_refs import bank_sentences
 
 
 @dataclass
@@ -110,18 +112,33 @@ def persona_banks(
     return banks
 
 
-def warm_life_tags() -> int:
-    """Read the life tags (``llm.life.life_tags``, cached per sentence) of every sentence the banks draw from,
-    once, and return how many. ``tacit synth`` calls it while Prefect's server starts, when the shards run
-    in its own process: it would otherwise wait idle for the server, then pay this in the first shard
-    (about 0.8 s of a 10 s ``small``). A taxonomy that does not load is left for the flow to report."""
+WARM_CHUNK = 400
+"""Bank sentences per piece of ``cache_warmers``' work (about 0.1-0.15 s each here), so a caller that stops
+between pieces overruns what it waits for by little."""
+
+
+def cache_warmers(chunk: int = WARM_CHUNK) -> list[Callable[[], None]]:
+    """Pieces of work that read, once, what every persona's banks ask of every bank sentence (``persona_banks``:
+    its life tags, the scenarios it names, the once events it tells), each cached per sentence, in pieces of
+    ``chunk`` sentences. ``tacit synth`` runs them while Prefect's server starts, when the shards run in its
+    own process (``flows.warm_start``): it would otherwise wait idle for the server, then pay this in the
+    first shard (about 2 s of a ``small`` run's first shard here). The results are the same either way: each
+    cache holds what a pure function of the sentence gives. A taxonomy that does not load gives no work,
+    and is left for the flow to report."""
     try:
         tax = load_taxonomy()
     except TaxonomyError:
-        return 0
-    sentences = [*tax.world.news, *tax.world.habits]
-    sentences += [s for dom in tax.domains for s in dom.neutral]
-    sentences += [s for scenario in tax.scenarios.values() for s in scenario.topical]
-    for sentence in sentences:
-        life_tags(sentence)
-    return len(sentences)
+        return []
+    sentences = sorted(bank_sentences(tax))
+    names = scenario_namer(tax)
+
+    def reader(part: list[str]) -> Callable[[], None]:
+        def read() -> None:
+            for sentence in part:
+                life_tags(sentence)
+                names(sentence)
+                told(sentence, tax)
+
+        return read
+
+    return [reader(sentences[i : i + chunk]) for i in range(0, len(sentences), chunk)]

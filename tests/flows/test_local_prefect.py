@@ -77,10 +77,14 @@ def test_a_server_spawned_early_is_the_one_used_and_stopped(monkeypatch, tmp_pat
     assert spawned is not None and spawned[1].startswith("http://127.0.0.1:")
     with local_prefect(note=lambda _m: None, spawned=spawned) as url:
         assert url == spawned[1] and _answers(url)
+        from prefect.settings import get_current_settings
+
+        assert get_current_settings().flows.heartbeat_frequency is None  # nobody reads them after the block
     assert spawned[0].poll() is not None  # stopped with the block
     monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
     assert spawn_early() is None
     unused = spawn_api()
     with local_prefect(note=lambda _m: None, spawned=unused) as url:
         assert url is None
+        assert get_current_settings().flows.heartbeat_frequency  # a lasting server keeps its heartbeats
     assert unused[0].poll() is not None

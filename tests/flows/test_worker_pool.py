@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.local_prefect import _answers, _free_port
+from flows.local_prefect import _free_port, answers
 from warehouse import connect
 
 pytestmark = pytest.mark.slow
@@ -65,7 +65,7 @@ def test_training_deployments_run_on_a_gpu_pool_worker_into_a_shared_lake(tmp_pa
     worker = None
     try:
         deadline = time.monotonic() + 180
-        while not _answers(api):
+        while not answers(api):
             assert server.poll() is None, (tmp_path / "server.log").read_text()[-3000:]
             assert time.monotonic() < deadline, "the Prefect server did not answer in time"
             time.sleep(1)
