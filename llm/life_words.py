@@ -71,7 +71,8 @@ LIFE_WORDS = {
     "late_grandparent": r"\b(?:my|our) late (?:gran|grandmother|nan|grandma|grandad|grandfather)\b|"
     r"\b(?:gran|grandmother|nan)'s funeral\b|\bmy grandmother's old \w+ came to me\b",
     "children": r"\b(?:my|our) (?:(?:two|three|four) )?(?:son|daughter|kids|children|boys|girls)\b|"
-    r"\bmy (?:son|daughter)'s\b|\b(?:my|our) (?:eldest|youngest)\b|\b(?:we|us) parents\b|\bantenatal\b",
+    r"\bmy (?:son|daughter)'s\b|\b(?:my|our) (?:eldest|youngest)\b|\b(?:we|us) parents\b|\bantenatal\b|"
+    r"\bguardianship\b|\bparent chats?\b",  # an eighteen-year-old's will naming guardians, a reader found
     # children living at home, at two stages a reader keeps apart: small ones and teenagers
     "kids_at_home": r"\bthe (?:kids|children|twins)\b(?! (?:next door|from|at school|of|on|in (?:the|our) street))|"
     r"\b(?:our|the) (?:two )?(?:boys|girls)\b|\bschool run\b|\bbedtime stor|"

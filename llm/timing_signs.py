@@ -38,13 +38,16 @@ SEASON_SIGNS: tuple[tuple[str, frozenset[int]], ...] = (
     (r"\bfestive season\b", frozenset({10, 11, 12})),
     (r"\bpostponed into the new year\b", frozenset({11, 12})),
     (r"\bclocks went back on Sunday\b", frozenset({10, 11})),
-    (r"\bsunburn (?:from|on)\b", frozenset({4, 5, 6, 7, 8, 9})),
+    (r"\bsunburn (?:from|on)\b|\bwith sunburn\b", frozenset({4, 5, 6, 7, 8, 9})),
     (r"\bharvest (?:supper|festival)\b", frozenset({8, 9, 10})),
     (r"\bconkers\b", frozenset({9, 10, 11})),
     (r"\bsecret santa\b", frozenset({11, 12})),
     (r"\bpantomime\b", frozenset({11, 12, 1})),
     (r"\bhottest day of the year\b|\bthe sea was (?:so )?warm\b", frozenset({6, 7, 8, 9})),
-    (r"\bbring a deckchair\b|\boutdoor (?:film|cinema)\b", frozenset({5, 6, 7, 8, 9})),
+    (r"\bbring a deckchair\b|\bin a deckchair\b|\boutdoor (?:film|cinema)\b", frozenset({5, 6, 7, 8, 9})),
+    (r"\bin the sleet\b", _COLD),  # a reader met sleet in July
+    (r"\bVaisakhi\b", frozenset({2, 3, 4})),  # mid-April: a raffle for it promised in June, a reader found
+    (r"\blacy holes\b", frozenset(range(4, 11))),  # slugs at the lettuces: not in January
     (r"\bslipp\w* on (?:the )?ice\b|\bin from the cold\b", _COLD),
     (r"\bfirst match of the season\b", frozenset({8, 9, 10})),
     (r"\bnew school uniform\b", frozenset({7, 8, 9})),

@@ -1013,3 +1013,17 @@ def test_both_kids_is_never_said_beside_a_baby():
     assert with_baby and without
     assert not any(fits_life(both, unfit_tags(p)) for p in with_baby)
     assert all(fits_life(both, unfit_tags(p)) for p in without)
+
+
+def test_wills_naming_guardians_and_school_fees_are_told_only_by_parents(tax):
+    """Readers met an eighteen-year-old living with his parents who had sorted out "our wills and guardianship",
+    posted in "every parent chat I'm in" and said "Fees are off the table for us"."""
+    teen = _persona(age=18, age_band="18-24", household="with parents")
+    unfit = unfit_tags(teen, None)
+    for said in (
+        "My partner and I finally sorted out our wills and guardianship, which made us both feel very grown up.",
+        "I'm posting the link in every parent chat I'm in and begging folk to sign and pass it on.",
+        "Fees are off the table for us, and I believe in the comprehensive system anyway.",
+    ):
+        assert not fits_life(said, unfit), said
+        assert fits_life(said, unfit_tags(_persona(), None)), said  # a parent of school-age children may say it

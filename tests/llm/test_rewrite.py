@@ -103,6 +103,10 @@ def test_trimmed_cuts_fillers_but_never_the_sense():
     assert trimmed(tremor) == tremor  # "apparently" says it is hearsay: never cut (a reader flagged it)
     assert trimmed("We had just got home when the power went.") == "We had just got home when the power went."
     assert trimmed("I've just finished it and it was really good.") == "I've just finished it and it was good."
+    # "just" that means "only" or "barely" stays (a reader met ", hundreds of doorways" for ", just hundreds")
+    only = "Almost no pictures of myself, just hundreds of doorways and plates of food."
+    assert trimmed(only) == only
+    assert trimmed("It took just under two hours.") == "It took just under two hours."
     assert trimmed("We went in order to see the very first show.") == "We went to see the first show."
     kept = "I only just made it, it was not really worth it, and quite a few came; thank you very much."
     assert trimmed(kept) == kept  # "only just", "not really", "quite a few", "very much" carry the sense
