@@ -8,7 +8,8 @@ the encoder Prefect serializes a flow's parameters with.
 Why: the server takes about 2 s to answer on a calm 2-core machine (more on a busy one), and the command's
 process had nothing to do meanwhile; ``small`` then paid the same work again after the wait. A piece is
 about 0.1-0.2 s, so the flow starts at most that much later than the server answers, and whatever is left
-is done where it was done before. Nothing here changes a row: each piece fills a cache with what the pure
+is done where it was done before (as is a piece that fails: the flow then meets the error and reports it
+as it always has). Nothing here changes a row: each piece fills a cache with what the pure
 function it caches returns, or imports a module.
 How: ``flows/cli.py`` calls it after ``spawn_early`` when the shards run in its own process (with
 ``--workers`` they run in Dask workers, which load their own inputs).
@@ -41,6 +42,9 @@ def warm_while_starting(api_url: str, pieces: list[Callable[[], object]] | None 
     for piece in steps() if pieces is None else pieces:
         if answers(api_url):
             break
-        piece()
+        try:
+            piece()
+        except Exception:  # optional work: what failed here fails again in the flow, which reports it properly
+            break
         done += 1
     return done

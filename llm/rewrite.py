@@ -110,9 +110,8 @@ def trimmed(sentence: str) -> str:
     """``sentence`` with the words an editor cuts first: fillers ("just", "really", "quite", "very") and wordy
     phrases ("in order to"). A filler that carries the sense stays ("not really", "only just", "had just got":
     how recent; "just under an hour": barely; ", just hundreds of doorways": only), and so does a sentence's
-    first word; "apparently" is never a filler (without it hearsay reads
-    as fact, which a reader flagged). Readers found every cut dropped whole sentences and never tightened a
-    word."""
+    first word; "apparently" is never a filler (without it hearsay reads as fact, which a reader flagged).
+    Readers found every cut dropped whole sentences and never tightened a word."""
     out = _FILLER.sub("", sentence)  # a filler follows a space: the first word always stays
     for wordy, plain in _WORDY:
         out = out.replace(wordy, plain)

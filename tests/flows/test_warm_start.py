@@ -61,6 +61,19 @@ def test_warming_stops_once_the_server_answers(tmp_path):
         server.server_close()
 
 
+def test_a_failing_piece_ends_the_warming_quietly(tmp_path):
+    """Warming is optional: a piece that raises (a warehouse module that cannot import, say) stops it, and the
+    command goes on to meet the error where it is reported."""
+    url = "http://127.0.0.1:9/api"  # nothing answers on the discard port
+    ran: list[str] = []
+
+    def broken() -> None:
+        raise ImportError("no module named pyarrow")
+
+    assert warm_while_starting(url, [lambda: ran.append("a"), broken, lambda: ran.append("c")]) == 1
+    assert ran == ["a"]
+
+
 def test_the_writer_piece_imports_what_a_first_write_imports():
     """``warm_writer`` leaves the process with the modules a first write would import (Arrow's dataset module,
     asked for by DuckDB when a frame is registered), in a fresh interpreter that had none of them."""

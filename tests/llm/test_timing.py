@@ -65,12 +65,8 @@ from llm.timing import ALL_MONTHS, months_fitting, timeline_months
         ("Every winter a bat flew in, as a child I mean.", [1, 7], []),  # a memory fits any month
         # met by the readers of two whole histories: sleet in July, a Vaisakhi raffle promised in June, a deckchair
         # afternoon in February, slug-eaten lettuces in January
-        ("I bought studded soles and a waterproof shell last week, and I've already used both in the sleet.", [1, 12], [7]),
-        (
-            "The Punjabi social club round the corner asked me to run their raffle at the Vaisakhi celebration, and I said yes.",
-            [3, 4],
-            [6, 9],
-        ),
+        ("I bought studded soles and a waterproof shell last week, and I've already used both in the sleet.", [1], [7]),
+        ("The Punjabi social club asked me to run their raffle at the Vaisakhi celebration, and I said yes.", [3], [6]),
         ("I spent Sunday afternoon out back in a deckchair with a paperback and not a single chore.", [6, 8], [2, 11]),
         ("My lettuces in the raised bed were full of lacy holes this morning.", [5, 9], [1, 12]),
         ("A coworker came back from a week of watching the tennis abroad with sunburn and a tiny flag.", [7], [1, 11]),
