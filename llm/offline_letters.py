@@ -31,7 +31,7 @@ _GENERAL_OPENERS = ["Hope you're well!", "Quick update from me.", "Some news fro
                     "Here's my news.", "A quick catch-up.", "Just a quick note.", "A few bits of news.",
                     "Some news for you."]  # fmt: skip
 _REPLY_OPENERS = ["Good to hear from you!", "Thanks for your message.", "Lovely to hear from you.",
-                  "Loved your message.", "Great to hear from you!", "Lovely surprise, your message."]  # fmt: skip
+                  "Loved your message.", "Great to hear from you!", "What a lovely surprise!"]  # fmt: skip
 SEEN_OFTEN = frozenset({"my neighbour", "my partner"})
 _LONG_SILENCE = frozenset({"It's been a while!", "Long overdue, this one!", "Fancy a proper catch-up?",
                            "Let's catch up properly."})  # fmt: skip
@@ -100,6 +100,14 @@ _ANSWERS = [
     "Fine here, thanks!",
 ]
 _SAD_ANSWERS = ["It's been a mixed time.", "Not an easy few weeks."]
+
+
+def without_thanks(answer: str) -> str:
+    """``answer`` without its closing thanks ("Pretty good, thanks." -> "Pretty good."), for a reply that has
+    thanked already."""
+    return re.sub(r",? thanks(?=[.!])", "", answer)
+
+
 # A sign-off suits the reader: "Love," goes to family and close friends, never to a manager; a parent, a
 # child, a grandmother or a partner gets love, not "All the best," or "Cheers," (readers met a daughter
 # signed off "All the best" thirteen times while her brother got "Lots of love")
@@ -156,6 +164,8 @@ def message_draft(
         # the answer walks with every reply (a reader met "Keeping busy, as ever." eight times: it turned only
         # once per round of openers), and so do the (opener, answer) pairs
         answer = answers[(k + k // len(openers)) % len(answers)]
+        if "thanks" in opener.lower():  # one thanks: a reader met "Thanks for your message. Pretty good, thanks."
+            answer = without_thanks(answer)
         opener = " ".join(filter(None, (opener, answering.reaction, answer)))
     # someone else's message goes to the person the ask named ("his old friend Dario"), or, named nowhere, a
     # placeholder rather than a bare "Hi," that reads as a name dropped; it is signed with their name

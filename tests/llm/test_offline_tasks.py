@@ -583,11 +583,11 @@ def test_a_post_with_sad_news_opens_quietly_and_tags_no_little_wins():
 def test_a_reply_answers_how_the_user_is_before_the_news():
     """Readers: the drafted replies "never answer the other person's message". A reply says how things are
     first ("All well here, thanks!"), and with sad news in it, not that all is well."""
-    from llm.offline_letters import _ANSWERS, _SAD_ANSWERS, message_draft
+    from llm.offline_letters import _ANSWERS, _SAD_ANSWERS, message_draft, without_thanks
 
     for k in range(8):
         reply = _session("reply", k).turns[1].content
-        assert any(a in reply for a in _ANSWERS), reply
+        assert any(a in reply or without_thanks(a) in reply for a in _ANSWERS), reply
         sad = message_draft(
             ["My best friend's dad died last week, and the funeral is on Thursday."], ANA, "self", k, True
         )
@@ -1064,3 +1064,18 @@ def test_replies_to_the_neighbour_never_repeat_their_first_line():
     ]  # fmt: skip
     long_sentences = [s for first in firsts for s in re.split(r"(?<=[.?!]) ", first) if len(s.split()) >= 6]
     assert len(long_sentences) >= len(firsts) and len(set(long_sentences)) == len(long_sentences)
+
+
+def test_a_reply_thanks_once_and_no_opener_names_what_was_sent_oddly():
+    """Readers met "Thanks for your message. Pretty good, thanks." and "Lovely surprise, the voice note."."""
+    from llm import offline_letters as products
+
+    thanked_first = 0
+    for k in range(60):
+        reply = _session("reply", k, seed=k).turns[1].content
+        parts = reply.split("\n\n")  # a letter's greeting on its own line, or a text's inline ("Hi Tom! ...")
+        opening = parts[2] if parts[1].endswith(",") else parts[1].split("! ", 1)[1]
+        thanked_first += opening.startswith("Thanks for")
+        assert opening.lower().count("thanks") <= 1, opening
+    assert thanked_first
+    assert not any("surprise, your" in o for o in products._REPLY_OPENERS)

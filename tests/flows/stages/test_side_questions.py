@@ -169,3 +169,14 @@ def test_a_son_or_daughter_is_never_the_one_who_asked_and_a_mum_is_mum(tax):
     mum = Contact(relation="my mum", name="Noor Reed", pronoun="she")  # as the user calls her
     assert "Mum" in side_ask(asks, side, mum) and "Noor" not in side_ask(asks, side, mum)
     assert "Dan" not in side_ask(asks, side, son) and "leap years" in side_ask(asks, side, son)
+
+
+def test_a_side_ask_takes_its_question_clause_directly_and_nothing_hangs_off_it(tax):
+    """The topic is a question clause ("how the eye sees"): readers met "Could you explain how traffic lights are
+    timed to me?", "something about why popcorn pops on the radio", "how the eye sees properly" and "I've always
+    wondered about why apples turn brown"."""
+    import re
+
+    for ask in tax.filler.side_asks:
+        assert not re.search(r"\{topic\} (?:on|to|in|at|properly|better)\b", ask), ask
+        assert not re.search(r"\b(?:wondered|ask|wondering) about \{topic\}", ask), ask
