@@ -130,8 +130,6 @@ def write_task_session(
     # from the neighbour who swaps keys. Their (ask, occasion) pairs turn as everyone's do, over what is texted
     # (one occasion swapped in for another put the same ask and occasion in two sessions of one history)
     texts_only = task.id == "reply" and contact.relation in SEEN_OFTEN
-    if texts_only:  # and is answered in good time: readers met a partner's text "last week" and "ages ago",
-        asks = [a for a in asks if not _LATE.search(a)] or asks  # answered "Sorry for the slow reply!"
     ask, occasion = ask_and_occasion(asks, TEXTED if texts_only else task.occasions, k)
     ask = first_part_said(ask, task.id, len(held), k)
     if owner == "other" and occasion.startswith("my "):  # "his blog", not the user's
