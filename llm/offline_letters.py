@@ -22,21 +22,25 @@ from llm.world import address
 from schemas.generation import Contact
 
 # first line of a drafted message (five words or fewer: they may recur); none claims a long silence, as
-# the same person may hear from the user again days later
+# the same person may hear from the user again days later: a letter is written before its date is known (one
+# session has a date in each history it is in), and "It's been a while!" or "Long overdue, this one!" opened
+# 20 of 61 such letters of `small` within three weeks of the last one to the same person
 # A reader of one history counted "Quick update from me" eleven times and "Busy here, but good." five: an
 # assistant's stock lines turn over more than that (five words or fewer each: they may recur)
 _GENERAL_OPENERS = ["Hope you're well!", "Quick update from me.", "Some news from here!", "How are things?",
-                    "It's been a while!", "Hope you're keeping well!", "News from this end.", "How's everything going?",
-                    "Long overdue, this one!", "Thought I'd send some news.", "Hello from here!",
-                    "Here's my news.", "A quick catch-up.", "Just a quick note.", "A few bits of news.",
-                    "Some news for you."]  # fmt: skip
+                    "Hope you're keeping well!", "News from this end.", "How's everything going?",
+                    "Thought I'd send some news.", "Hello from here!", "Here's my news.", "A quick catch-up.",
+                    "Just a quick note.", "A few bits of news.", "Some news for you."]  # fmt: skip
 _REPLY_OPENERS = ["Good to hear from you!", "Thanks for your message.", "Lovely to hear from you.",
                   "Loved your message.", "Great to hear from you!", "What a lovely surprise!"]  # fmt: skip
 SEEN_OFTEN = frozenset({"my neighbour", "my partner"})
-_LONG_SILENCE = frozenset({"It's been a while!", "Long overdue, this one!", "Fancy a proper catch-up?",
-                           "Let's catch up properly."})  # fmt: skip
-"""Lines that say the two have not met for long: not to a neighbour or a partner (a reader met "It's been a
-while!" to the neighbour on the user's own street, and "Fancy a proper catch-up?" to a partner)."""
+_LONG_SILENCE = frozenset({"Fancy a proper catch-up?", "Let's catch up properly."})
+"""Closing lines that say the two have not met for long: not to a neighbour or a partner (a reader met
+"Fancy a proper catch-up?" to a partner, and "It's been a while!", an opener since dropped, to the neighbour on
+the user's own street)."""
+_FROM_AFAR = frozenset({"Some news from here!", "News from this end.", "Hello from here!", "Hope you're keeping well!"})
+"""Openers written from a distance: not to a neighbour or a partner (a reader met "Some news from here!" in
+a text to the neighbour next door)."""
 _GLAD_OPENERS = frozenset(_REPLY_OPENERS) - {"Thanks for your message."}
 _WORRIED = re.compile(r"\b(?:[Ss]orry|[Oo]uch|poor you|hope you're (?:all right|better|healing))\b")
 """A reaction to the other person's bad news (a health scare, a fall, a cold): the reply then opens with
@@ -100,6 +104,10 @@ _ANSWERS = [
     "Fine here, thanks!",
 ]
 _SAD_ANSWERS = ["It's been a mixed time.", "Not an easy few weeks."]
+_PARTNER_ANSWERS = ["Good day, mostly.", "Busy, but fine.", "Not bad at all.", "Long day, but a good one.",
+                    "All fine, just tired.", "Pretty good, thanks.", "Can't complain."]  # fmt: skip
+"""How the user answers a partner's "how's it going?": about the day, with no opener before it (a reader met
+"Hi Gabriel! Good to hear from you! ... We're all fine here." to a partner, a pen-friend's lines)."""
 
 
 def without_thanks(answer: str) -> str:
@@ -152,18 +160,21 @@ def message_draft(
     openers = (_LATE_OPENERS if answering.late else _REPLY_OPENERS) if reply else _GENERAL_OPENERS
     if not reply and grave(sentences):  # "Some news from here!" over a death is what a reader would flag
         openers = _SAD_OPENERS
-    elif contact.relation in SEEN_OFTEN:  # no "It's been a while!" to the neighbour who swaps keys
-        openers = [o for o in openers if o not in _LONG_SILENCE]
+    elif contact.relation in SEEN_OFTEN:
+        openers = [o for o in openers if o not in _FROM_AFAR]
+    partner = reply and owner == "self" and contact.relation == "my partner"
+    if partner:
+        openers = [""]
     opener = openers[k % len(openers)]
     worried = reply and _WORRIED.search(answering.reaction) is not None
     if worried and opener in _GLAD_OPENERS:  # "Loved your note." over a grandmother's health scare
         opener = "Thanks for your message."
     if reply:  # the question the other person asked, answered first
         opener = opener.replace("your message", answering.sent)
-        answers = _SAD_ANSWERS if grave(sentences) else _ANSWERS
+        answers = _SAD_ANSWERS if grave(sentences) else _PARTNER_ANSWERS if partner else _ANSWERS
         # the answer walks with every reply (a reader met "Keeping busy, as ever." eight times: it turned only
         # once per round of openers), and so do the (opener, answer) pairs
-        answer = answers[(k + k // len(openers)) % len(answers)]
+        answer = answers[(k + (k // len(openers) if len(openers) > 1 else 0)) % len(answers)]
         if "thanks" in opener.lower():  # one thanks: a reader met "Thanks for your message. Pretty good, thanks."
             answer = without_thanks(answer)
         opener = " ".join(filter(None, (opener, answering.reaction, answer)))

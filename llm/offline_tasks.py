@@ -32,7 +32,7 @@ from llm.offline_letters import (
 from llm.offline_products import TITLES, add_to_product, carry_out_followup, fixes_line, post_text, with_added
 from llm.rewrite import shorter, trimmed
 from llm.voice import CUE, voice
-from llm.world import THEIR_ROLES, address, slots_for
+from llm.world import THEIR_ROLES, address, named_once, slots_for
 from schemas.core import SpeakingStyle
 from schemas.generation import Contact, SessionDraft, TurnDraft
 from schemas.taxonomy import TaskTypeSpec
@@ -54,6 +54,19 @@ def ask_and_occasion(asks: list[str], occasions: list[str], k: int) -> tuple[str
 
 _LATE = re.compile(r"\bages ago\b|\bstill haven't\b|\bI owe\b|\blast week\b")
 """A reply request that says the reply is late: the draft then says sorry for it."""
+
+
+def in_good_time(asks: list[str], replacements: list[str]) -> list[str]:
+    """``asks`` with each one that says the reply is late (``_LATE``) replaced, in order, by the next of
+    ``replacements``: the list keeps its length, so the (ask, occasion) cycle is as long as before (with the
+    late ones only dropped, two 128k histories repeated an ask sentence)."""
+    spare = iter(replacements)
+    return [next(spare, ask) if _LATE.search(ask) else ask for ask in asks]
+
+
+QUICK_NOTES = ("a quick update", "a quick hello", "a few lines")
+"""The message occasions (``task_types.yaml``) that suit a text to someone seen every day, a partner or the
+neighbour: no catch-up, round-up email or proper email to them."""
 
 BARE_NAME_SHARE = 0.5
 """The share of asks that name the person as the user calls them ("Nadia", "Mum") rather than with the
@@ -94,6 +107,7 @@ def write_task_session(
     in either turn, and no user turn is a content-free aside that only non-cue sessions have."""
     k = offset + variant
     held: list[str] = []
+    sentences = named_once(sentences)  # "my neighbour Pete" once, then "Pete"
     kinds = sorted(task.followups)
     f = k if followup_index is None else offset + followup_index
     kind = kinds[f % len(kinds)] if followup else None
@@ -106,8 +120,17 @@ def write_task_session(
     too_short = len(sentences) < (5 if task.id == "shorten" else 4)
     sad = grave(sentences)
 
+    # the user's own message to someone seen every day goes as a text (a reader met "a round-up email" and
+    # "Some news from here!" to the neighbour next door): a quick one, no letter's layout, no subject line
+    texted_note = task.id == "message" and owner == "self" and contact.relation in SEEN_OFTEN
+
     def usable(x: str) -> bool:
-        return not ((x in CUTS and too_short) or (x == "add_call" and owner == "other") or (x == "hashtags" and sad))
+        return not (
+            (x in CUTS and too_short)
+            or (x == "add_call" and (owner == "other" or contact.relation == "my neighbour"))  # next door: no call
+            or (x == "hashtags" and sad)
+            or (x == "subject" and texted_note)
+        )
 
     stand_in = kind is not None and not usable(kind)
     if stand_in:
@@ -130,7 +153,10 @@ def write_task_session(
     # from the neighbour who swaps keys. Their (ask, occasion) pairs turn as everyone's do, over what is texted
     # (one occasion swapped in for another put the same ask and occasion in two sessions of one history)
     texts_only = task.id == "reply" and contact.relation in SEEN_OFTEN
-    ask, occasion = ask_and_occasion(asks, TEXTED if texts_only else task.occasions, k)
+    if texts_only and owner == "self":  # and answered in good time: no "last week"/"ages ago", so no "Sorry for
+        asks = in_good_time(asks, task.asks_in_good_time)  # the slow reply!" to a partner (readers met it)
+    occasions = TEXTED if texts_only else QUICK_NOTES if texted_note else task.occasions
+    ask, occasion = ask_and_occasion(asks, occasions, k)
     ask = first_part_said(ask, task.id, len(held), k)
     if owner == "other" and occasion.startswith("my "):  # "his blog", not the user's
         occasion = slots_for(contact)["their"] + occasion[2:]
@@ -157,7 +183,7 @@ def write_task_session(
     said, reaction = their_news(task, slots, owner, k, rng, contact.relation in NEARBY, month)
     asked = re.sub(r" +(\n|$)", r"\1", ask.format(text=CUE, said=said, **slots))
     late = _LATE.search(ask) is not None
-    texted = task.id == "reply" and occasion in TEXTED
+    texted = (task.id == "reply" and occasion in TEXTED) or texted_note
     reader = next((slots[role] for role in THEIR_ROLES if f"{{{role}}}" in ask), "") if owner == "other" else ""
     answering = Answering(reaction, late, what_was_sent(occasion), signer or _UNSIGNED, texted, reader)
     user = voice(style, preamble[0] + asked, rng, block)

@@ -90,6 +90,27 @@ WORLD_RELATIONS = ("my best friend", "my brother", "my cousin", "my coworker", "
                    "my grandmother", "my manager", "my mum", "my neighbour", "my partner", "my roommate", "my sister",
                    "my son")  # fmt: skip
 """The relations of ``taxonomy/persona_attributes.yaml``, one person each in a persona's world."""
+_NAMED_WITH_RELATION = re.compile(
+    r"\b[Mm]y (?:" + "|".join(r[3:] for r in WORLD_RELATIONS) + r") ([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b"
+)
+
+
+def named_once(sentences: list[str]) -> list[str]:
+    """``sentences`` of one text with each person introduced by relation and name once ("my neighbour
+    Pete"), and by the name alone after that ("Pete"), as people write: a reader met "my neighbour Zara has
+    taken on a second job ... Lately my neighbour Zara has been helping me" in one paragraph."""
+    seen: set[str] = set()
+
+    def once(match: re.Match) -> str:
+        key = match[0].lower()
+        if key in seen:
+            return match[1]
+        seen.add(key)
+        return match[0]
+
+    return [_NAMED_WITH_RELATION.sub(once, sentence) for sentence in sentences]
+
+
 _THEIR_NAMES = (
     "Abena", "Bruno", "Cerys", "Dario", "Fintan", "Hamish", "Jonas", "Kemi", "Lorcan", "Maren", "Odile",
     "Pavel", "Rhoda", "Soren", "Tamsin", "Ulla", "Vikram", "Wanda", "Xavi", "Yvette", "Zeno", "Anouk", "Bertie",

@@ -151,6 +151,11 @@ class TaskTypeSpec(Record):
     occasions: list[str] = Field(min_length=3)
     asks: list[str] = Field(min_length=4)
     asks_for_other: list[str] = Field(min_length=2)
+    asks_in_good_time: list[str] = Field(
+        default_factory=list,
+        description="for a reply to someone seen every day (a partner, the neighbour): asks that go in place of "
+        "the ones saying the reply is late, in order, as many as those",
+    )
     intros: list[str] = Field(min_length=2)
     followups: dict[str, list[str]] = Field(min_length=1)
     adds: list[str] = Field(
