@@ -17,6 +17,8 @@ How:
 5. an undated session whose months or seasons do not fit the date of its place ("in July I ..." on 1
    April, ``llm.timing``) trades places with the nearest undated session for which both then fit (an
    undated place's time depends only on its position, so every time stays as it was).
+6. two replies to one person are kept a week apart the same way, by trading undated sessions that both fit
+   their new dates (``flows.stages.reply_spacing``).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from itertools import pairwise
 
+from flows.stages.reply_spacing import spread_replies
 from llm.seeding import rng_for
 from llm.timing import ALL_MONTHS, session_months
 from llm.tokens import tokenizer_name
@@ -179,6 +182,20 @@ def _times(order: list[Session], start: datetime, end: datetime, rng: random.Ran
     return times  # type: ignore[return-value]
 
 
+def _tradable(times: list[datetime], months: dict[str, frozenset[int]]):
+    """Whether session ``a`` at ``i`` and ``b`` at ``j`` may trade places: both undated, each fits the other's date."""
+
+    def can(a: Session, i: int, b: Session, j: int) -> bool:
+        return (
+            a.started_at is None
+            and b.started_at is None
+            and times[j].month in months.get(a.session_id, ALL_MONTHS)
+            and times[i].month in months.get(b.session_id, ALL_MONTHS)
+        )
+
+    return can
+
+
 def _fit_dates(order: list[Session], times: list[datetime], months: dict[str, frozenset[int]]) -> list[Session]:
     """``order`` with each undated session whose calendar words contradict its date swapped with the
     nearest undated one where both fit (see step 5 of the module docstring); a misfit with no partner
@@ -257,6 +274,7 @@ def build_history(
     if months is None:
         months = {s.session_id: session_months(s) for s in order if s.started_at is None}
     order = _fit_dates(order, times, months)
+    order = spread_replies(order, times, _tradable(times, months))
     items, offset = [], 0
     for pos, (s, t) in enumerate(zip(order, times, strict=True)):
         items.append(
