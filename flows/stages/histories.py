@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import lru_cache
 from itertools import pairwise
@@ -182,7 +183,7 @@ def _times(order: list[Session], start: datetime, end: datetime, rng: random.Ran
     return times  # type: ignore[return-value]
 
 
-def _tradable(times: list[datetime], months: dict[str, frozenset[int]]):
+def _tradable(times: list[datetime], months: dict[str, frozenset[int]]) -> Callable[[Session, int, Session, int], bool]:
     """Whether session ``a`` at ``i`` and ``b`` at ``j`` may trade places: both undated, each fits the other's date."""
 
     def can(a: Session, i: int, b: Session, j: int) -> bool:
