@@ -244,6 +244,18 @@ class WorldSpec(Record):
     names_she: list[str] = Field(min_length=20)
     names_he: list[str] = Field(min_length=20)
 
+    @model_validator(mode="after")
+    def _names_are_no_dates(self) -> WorldSpec:
+        """No given name is a month or a season: "Answering a text from June" reads as a date to a reader and
+        to the date gate (which counted it as June named on 13 April)."""
+        dates = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october"}
+        dates |= {"november", "december", "spring", "summer", "autumn", "fall", "winter"}
+        for field in ("names_she", "names_he"):
+            clash = [n for n in getattr(self, field) if n.lower() in dates]
+            if clash:
+                raise ValueError(f"{field}: {clash[0]!r} is also a month or a season; pick another name")
+        return self
+
 
 class LeaningSentence(Record):
     """A bank sentence that a strict reader took as making one option of these scenarios more fitting."""

@@ -329,3 +329,17 @@ def test_an_added_part_without_its_text_is_a_load_error(tmp_path, field, entry, 
     _load.cache_clear()
     with pytest.raises(TaxonomyError, match=rf"(?s)task_types\.yaml.*{message}"):
         load_taxonomy(root)
+
+
+def test_a_name_that_is_also_a_month_or_season_is_named(tmp_path):
+    """ "Answering a text from June" reads as a date, and the date gate counted it as June named on 13 April:
+    no given name of a persona's world is a month or a season."""
+    root = _copy(tmp_path)
+    path = root / "world.yaml"
+    base = yaml.safe_load(path.read_text())
+    cases = [
+        (lambda d: d["names_she"].append("June"), r"names_she: 'June' is also a month or a season"),
+        (lambda d: d["names_he"].append("August"), r"names_he: 'August' is also a month or a season"),
+        (lambda d: d["names_she"].append("Summer"), r"names_she: 'Summer' is also a month or a season"),
+    ]
+    _each_edit_is_named(root, path, base, cases, r"world\.yaml: (?s:.*)")
