@@ -263,6 +263,19 @@ def fits_month(text: str, month: int) -> bool:
     return month in months_fitting(text)
 
 
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_WEEKDAY = re.compile(r"\b(" + "|".join(_WEEKDAYS) + r")\b")
+
+
+def session_weekdays(session) -> frozenset[int]:
+    """The weekdays (0 = Monday) a session's user turns name ("on Saturday", "till Thursday"): it is not
+    placed on one of them, where "I ordered new glasses on Saturday" on a Saturday, or "the engineer can't come
+    till Thursday" on a Thursday evening, reads wrong (a reader met both)."""
+    return frozenset(
+        _WEEKDAYS.index(m) for turn in session.turns if turn.role == "user" for m in _WEEKDAY.findall(turn.content)
+    )
+
+
 def session_months(session) -> frozenset[int]:
     """The months a session (``schemas.core.Session``) can be dated in: what all its user turns allow."""
     allowed = ALL_MONTHS

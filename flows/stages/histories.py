@@ -15,8 +15,9 @@ How:
 4. filler between two dated sessions gets evenly spaced times between them: the history is
    chronological, and updates (later ``stated_at``) come after their originals;
 5. an undated session whose months or seasons do not fit the date of its place ("in July I ..." on 1
-   April, ``llm.timing``) trades places with the nearest undated session for which both then fit (an
-   undated place's time depends only on its position, so every time stays as it was).
+   April, ``llm.timing``), or that falls on a weekday it names ("I ordered new glasses on Saturday" on a
+   Saturday), trades places with the nearest undated session for which both then fit (an undated place's
+   time depends only on its position, so every time stays as it was).
 6. two replies to one person are kept a week apart the same way, by trading undated sessions that both fit
    their new dates (``flows.stages.reply_spacing``).
 """
@@ -32,7 +33,7 @@ from itertools import pairwise
 
 from flows.stages.reply_spacing import spread_replies
 from llm.seeding import rng_for
-from llm.timing import ALL_MONTHS, session_months
+from llm.timing import ALL_MONTHS, session_months, session_weekdays
 from llm.tokens import tokenizer_name
 from schemas.config import SynthConfig, budget_label
 from schemas.core import History, HistoryItem, Persona, Session
@@ -183,21 +184,29 @@ def _times(order: list[Session], start: datetime, end: datetime, rng: random.Ran
     return times  # type: ignore[return-value]
 
 
-def _tradable(times: list[datetime], months: dict[str, frozenset[int]]) -> Callable[[Session, int, Session, int], bool]:
+def _fits_date(
+    months: dict[str, frozenset[int]], weekdays: dict[str, frozenset[int]]
+) -> Callable[[Session, datetime], bool]:
+    """Whether a session may stand at a time: in a month its calendar words allow, on no weekday it names."""
+
+    def fits(s: Session, t: datetime) -> bool:
+        return t.month in months.get(s.session_id, ALL_MONTHS) and t.weekday() not in weekdays.get(s.session_id, ())
+
+    return fits
+
+
+def _tradable(
+    times: list[datetime], fits: Callable[[Session, datetime], bool]
+) -> Callable[[Session, int, Session, int], bool]:
     """Whether session ``a`` at ``i`` and ``b`` at ``j`` may trade places: both undated, each fits the other's date."""
 
     def can(a: Session, i: int, b: Session, j: int) -> bool:
-        return (
-            a.started_at is None
-            and b.started_at is None
-            and times[j].month in months.get(a.session_id, ALL_MONTHS)
-            and times[i].month in months.get(b.session_id, ALL_MONTHS)
-        )
+        return a.started_at is None and b.started_at is None and fits(a, times[j]) and fits(b, times[i])
 
     return can
 
 
-def _fit_dates(order: list[Session], times: list[datetime], months: dict[str, frozenset[int]]) -> list[Session]:
+def _fit_dates(order: list[Session], times: list[datetime], fits: Callable[[Session, datetime], bool]) -> list[Session]:
     """``order`` with each undated session whose calendar words contradict its date swapped with the
     nearest undated one where both fit (see step 5 of the module docstring); a misfit with no partner
     stays, and the ``date_contradictions`` gate counts it."""
@@ -205,7 +214,7 @@ def _fit_dates(order: list[Session], times: list[datetime], months: dict[str, fr
     undated = [i for i, s in enumerate(order) if s.started_at is None]
 
     def fit(s: Session, i: int) -> bool:
-        return times[i].month in months.get(s.session_id, ALL_MONTHS)
+        return fits(s, times[i])
 
     for i in undated:
         if fit(order[i], i):
@@ -226,6 +235,7 @@ def build_history(
     budget: int,
     prints: dict[str, frozenset[str]] | None = None,
     months: dict[str, frozenset[int]] | None = None,
+    weekdays: dict[str, frozenset[int]] | None = None,
 ) -> History:
     """One history of ``persona`` within ``budget`` tokens."""
     hid = history_id(persona.persona_id, budget)
@@ -274,8 +284,11 @@ def build_history(
     times = _times(order, start, end, rng)
     if months is None:
         months = {s.session_id: session_months(s) for s in order if s.started_at is None}
-    order = _fit_dates(order, times, months)
-    order = spread_replies(order, times, _tradable(times, months))
+    if weekdays is None:
+        weekdays = {s.session_id: session_weekdays(s) for s in order if s.started_at is None}
+    fits = _fits_date(months, weekdays)
+    order = _fit_dates(order, times, fits)
+    order = spread_replies(order, times, _tradable(times, fits))
     items, offset = [], 0
     for pos, (s, t) in enumerate(zip(order, times, strict=True)):
         items.append(
@@ -316,8 +329,11 @@ def build_histories(
     prints = {s.session_id: _fingerprint(s) for s in [*pool, *persona_filler, *sessions]}
     _prints_of.cache_clear()  # this shard's sessions are read: the cache would only hold them in memory
     months = {s.session_id: m for s in [*pool, *persona_filler] if (m := session_months(s)) != ALL_MONTHS}
+    weekdays = {s.session_id: w for s in [*pool, *persona_filler] if (w := session_weekdays(s))}
     return [
-        build_history(config, p, own.get(p.persona_id, []), mine.get(p.persona_id, []), pool, b, prints, months)
+        build_history(
+            config, p, own.get(p.persona_id, []), mine.get(p.persona_id, []), pool, b, prints, months, weekdays
+        )
         for p in personas
         for b in config.budgets
     ]

@@ -144,7 +144,7 @@ def _session(sid: str, text: str, when=None):
 def test_the_history_builder_moves_a_session_to_a_date_its_words_fit():
     from datetime import datetime
 
-    from flows.stages.histories import _fit_dates, _times
+    from flows.stages.histories import _fit_dates, _fits_date, _times
     from llm.timing import session_months
 
     start, end = datetime(2025, 1, 6), datetime(2025, 9, 3)
@@ -155,10 +155,33 @@ def test_the_history_builder_moves_a_session_to_a_date_its_words_fit():
     times = _times(order, start, end)
     months = {s.session_id: session_months(s) for s in order}
     assert times[0].month not in months["a"]
-    fixed = _fit_dates(order, times, months)
+    fixed = _fit_dates(order, times, _fits_date(months, {}))
     placed = {s.session_id: times[i].month for i, s in enumerate(fixed)}
     assert placed["a"] >= 8
     assert sorted(s.session_id for s in fixed) == sorted(s.session_id for s in order)  # nothing lost
+
+
+def test_a_session_is_not_placed_on_a_weekday_it_names():
+    """A reader met "I ordered new glasses on Saturday" on a Saturday and "the engineer can't come till
+    Thursday" on a Thursday evening: a session naming a weekday trades places so it falls on another day."""
+    from datetime import datetime, timedelta
+
+    from flows.stages.histories import _fit_dates, _fits_date, _times
+    from llm.timing import session_weekdays
+
+    start, end = datetime(2025, 1, 6), datetime(2025, 3, 3)
+    texts = ["I ordered new glasses on Saturday.", "The engineer can't come till Thursday.", "Monday's bins, Friday's."]
+    order = [_session(f"w{k}", t) for k, t in enumerate(texts)]
+    order += [_session(f"f{i}", f"Plain news number {i}, nothing dated.") for i in range(40)]
+    assert session_weekdays(order[0]) == {5} and session_weekdays(order[2]) == {0, 4}
+    assert not session_weekdays(_session("x", "No day named here."))  # free to stand on any day
+    for shift in range(7):  # whichever weekday each lands on first
+        times = _times(order, start + timedelta(days=shift), end + timedelta(days=shift))
+        weekdays = {s.session_id: session_weekdays(s) for s in order}
+        fixed = _fit_dates(order, times, _fits_date({}, weekdays))
+        for i, s in enumerate(fixed):
+            assert times[i].weekday() not in weekdays[s.session_id], (s.session_id, times[i])
+        assert sorted(s.session_id for s in fixed) == sorted(s.session_id for s in order)
 
 
 def test_the_date_gate_counts_a_contradiction():
