@@ -212,15 +212,12 @@ def _fit_dates(order: list[Session], times: list[datetime], fits: Callable[[Sess
     stays, and the ``date_contradictions`` gate counts it."""
     order = list(order)
     undated = [i for i, s in enumerate(order) if s.started_at is None]
-
-    def fit(s: Session, i: int) -> bool:
-        return fits(s, times[i])
-
+    can_trade = _tradable(times, fits)
     for i in undated:
-        if fit(order[i], i):
+        if fits(order[i], times[i]):
             continue
         for j in sorted(undated, key=lambda j: (abs(j - i), j)):
-            if j != i and fit(order[i], j) and fit(order[j], i):
+            if j != i and can_trade(order[i], i, order[j], j):
                 order[i], order[j] = order[j], order[i]
                 break
     return order
