@@ -67,6 +67,17 @@ LIFE_WORDS = {
     r"noticeboard|tennis|show|square)\b|\bthe next (?:village|parish)\b|\bround the village\b|\bfrom the village\b|"
     r"\bout to the village\b|\ba village match\b",
     "town": r"\b(?:our|my|this) town(?:'s)?\b|\bour (?:high street|estate)\b|\bthe (?:town|city) centre\b",
+    # what the neighbour next door sees as well as the user: the street, the houses beside and across it, the
+    # building's shared stairs and lift; never news in a text for the neighbour, nor in a text the user relays
+    # for someone else (whose reader may be their neighbour): readers met "Speed bumps have gone in along our
+    # road" in Jomo's note to his neighbour, and "the loft next door to us" told to the neighbour next door
+    "neighbourhood": r"\b(?:our|my|this|the same) (?:street|road|lane|close|cul-de-sac|crescent|terrace|block|building|"
+    r"stairwell|lift|intercom|estate|neighbourhood)\b|\bnext door\b|\bnext-door\b|\b(?:over|across|down|up) the "
+    r"(?:road|street)\b|\b(?:near|round|around|opposite|behind|beside) us\b|\b(?:round|around) here\b|"
+    r"\bthe (?:street|road|streetlight|lamp post|pavement|kerb|bus stop) outside\b|\bstreetlights?\b|"
+    r"\b(?:on|along|in|down) (?:our|the|my) (?:street|road)\b|\bthe (?:man|woman|couple|family|people|neighbours?) "
+    r"(?:upstairs|downstairs|opposite|over the road|across the road|at number \w+)\b|\bnew neighbours\b|"
+    r"\bcommunal (?:hallway|stairs|bins|laundry|garden)\b|\b(?:everyone|whole|rest of the) (?:in the )?building\b",
     # a grandparent remembered as dead: not beside "my grandmother Thea", alive in the persona's world
     "late_grandparent": r"\b(?:my|our) late (?:gran|grandmother|nan|grandma|grandad|grandfather)\b|"
     r"\b(?:gran|grandmother|nan)'s funeral\b|\bmy grandmother's old \w+ came to me\b",

@@ -17,6 +17,7 @@ from __future__ import annotations
 import random
 import re
 
+from llm.life import fits_life
 from llm.notes import as_note_dated_alike, shorthand_degree
 from llm.offline_asks import CUTS, NEARBY, added_part_ask, first_part_said, shown_with_typos, their_news
 from llm.offline_letters import (
@@ -30,6 +31,7 @@ from llm.offline_letters import (
     what_was_sent,
 )
 from llm.offline_products import TITLES, add_to_product, carry_out_followup, fixes_line, post_text, with_added
+from llm.people import TOLD_THE_NEIGHBOUR
 from llm.rewrite import shorter, trimmed
 from llm.voice import CUE, voice
 from llm.world import THEIR_ROLES, address, named_once, slots_for
@@ -62,6 +64,18 @@ def in_good_time(asks: list[str], replacements: list[str]) -> list[str]:
     late ones only dropped, two 128k histories repeated an ask sentence)."""
     spare = iter(replacements)
     return [next(spare, ask) if _LATE.search(ask) else ask for ask in asks]
+
+
+_THEIR_NEIGHBOUR = "{their} neighbour {neighbour}"
+
+
+def off_their_street(ask: str, sentences: list[str]) -> str:
+    """A text the user relays for someone that tells of their street ("the lurcher next door", "our road")
+    goes to their old friend, not to the neighbour who lives on it too (readers met "Speed bumps have gone in
+    along our road" in Jomo's note to his neighbour); any other ask is kept."""
+    if _THEIR_NEIGHBOUR in ask and any(not fits_life(s, TOLD_THE_NEIGHBOUR) for s in sentences):
+        return ask.replace(_THEIR_NEIGHBOUR, "{their} old friend {friend}")
+    return ask
 
 
 QUICK_NOTES = ("a quick update", "a quick hello", "a few lines")
@@ -158,6 +172,8 @@ def write_task_session(
     occasions = TEXTED if texts_only else QUICK_NOTES if texted_note else task.occasions
     ask, occasion = ask_and_occasion(asks, occasions, k)
     ask = first_part_said(ask, task.id, len(held), k)
+    if owner == "other":
+        ask = off_their_street(ask, [*sentences, *held])
     if owner == "other" and occasion.startswith("my "):  # "his blog", not the user's
         occasion = slots_for(contact)["their"] + occasion[2:]
     elif owner == "other" and _OWN_CIRCLE.match(occasion):  # Gran's paragraph goes to her old schoolmates

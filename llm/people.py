@@ -7,7 +7,8 @@ her); ``someone_elses(author, pronoun, retired)`` names the ``llm.life`` tags a 
 carry (the author's "my son" or "our flat" would be the user's family or home; the notes of someone of
 ``retired_people(persona)`` tell of no job; a man's notes hold no "another mum and I");
 ``holds_in(relation, scenario_id, domain, retired)`` keeps them from holding a work or commute preference
-(and a grandmother a sport one). Why: careful readers met each of these in generated histories. How: word rules,
+(and a grandmother a sport one); ``unfit_for_reader(relation)`` names what the user's own text for someone may
+not tell (the neighbour's own street). Why: careful readers met each of these in generated histories. How: word rules,
 deterministic; the stages that choose a text's sentences and its reader (``flows.stages.news``,
 ``filler``, ``conversations``, ``preferences``) and the offline cue picker use them.
 """
@@ -75,11 +76,13 @@ def speaks_of(text: str, relation: str | None) -> bool:
 SOMEONE_ELSES = frozenset(
     {"children", "kids_at_home", "little", "teen", "baby", "school_kids", "parents", "grandparents", "grandchildren",
      "flatmate", "flat", "house", "renting", "owning", "dog", "cat", "pet", "petless", "sibling_kids_grown",
-     "sibling_kids_small", "past_forty", "past_fifty", "past_sixty", "recent_fortieth", "recent_fiftieth"}
+     "sibling_kids_small", "past_forty", "past_fifty", "past_sixty", "recent_fortieth", "recent_fiftieth",
+     "neighbourhood"}
 )  # fmt: skip
 """Tags no sentence of a text the user relays for someone else may carry: that person's "my son", "our
 flat", "our dog's kennel stay" or "my niece" would be the user's family, home or animal seen from a life
-the history never describes; and an age ("on my fiftieth birthday" in the notes of a dad of seventy)."""
+the history never describes; an age ("on my fiftieth birthday" in the notes of a dad of seventy); and their
+street ("Speed bumps have gone in along our road" in a note to their neighbour, who lives on it too)."""
 
 
 def retired_people(persona) -> frozenset[str]:
@@ -109,6 +112,17 @@ def holds_in(relation: str, scenario_id: str, domain: str, retired: frozenset[st
 
 
 _SIBLING_AUTHORS = ("my son", "my daughter", "my brother", "my sister")
+
+
+TOLD_THE_NEIGHBOUR = frozenset({"neighbourhood"})
+"""Tags no sentence of the user's own text for the neighbour next door may carry: the street, the houses beside
+and across it and the building's stairs are theirs to see too ("A surveyor spent Thursday in the loft next
+door to us" told to the neighbour next door is what a reader met)."""
+
+
+def unfit_for_reader(relation: str | None) -> frozenset[str]:
+    """What the user's own text for the person of ``relation`` may not tell: the neighbour's own street."""
+    return TOLD_THE_NEIGHBOUR if relation == "my neighbour" else frozenset()
 
 
 @lru_cache(maxsize=4096)

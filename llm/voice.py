@@ -179,7 +179,7 @@ GREETING_SHARE = 0.3
 "Greetings." 20 of one history's 139 sessions, and a reader took the greetings for a template; at 0.4 a
 reader still counted "Oh hello!" 14 times and "Hi, so," 11 in one 32k history); sign-offs
 and asides are rarer still after the first turn: a persona's few phrases on every turn read as a template."""
-_ABOUT_LENGTH = re.compile(r"essay|lots of context|long story", re.IGNORECASE)
+_ABOUT_LENGTH = re.compile(r"essay|lots of context|long story|for reading", re.IGNORECASE)
 _GRAVE = re.compile(
     r"\b(?:died|dying|funeral|diagnos\w*|passed away|redundan\w*|splitting up|divorc\w*|cancer|hospice|"
     r"miscarri\w*|intensive care)\b",
@@ -188,8 +188,8 @@ _GRAVE = re.compile(
 """Grave news in a turn's text: no emoji and no light aside with it ("A former colleague ... diagnosed with
 something serious" followed by "Not sure that detail matters. 🙂" read as callous to a reader)."""
 _LONG_WORDS = 90
-"""An apology for length ("Sorry for the essay") only closes a turn of this many words or more (at 60 a reader
-met it under two sentences)."""
+"""An apology for length ("Sorry for the essay") or thanks for reading it only closes a turn of this many words
+or more (at 60 a reader met it under two sentences; "Anyway, thanks for reading!" closed one-line asks)."""
 
 
 def words_of(text: str) -> set[str]:

@@ -16,9 +16,9 @@ from flows.stages.side_questions import SideQuestions
 from flows.stages.storylines import story_plan
 from llm.base import Generator
 from llm.callsites import SIGNAL_SESSION
-from llm.life import MESSAGE_TASKS, correspondents, living_with, relations_for, unfit_tags
+from llm.life import MESSAGE_TASKS, correspondents, fits_life, living_with, relations_for, unfit_tags
 from llm.offline_signal import text_shape
-from llm.people import SOMEONE_ELSES, retired_people, someone_elses, speaks_of
+from llm.people import SOMEONE_ELSES, retired_people, someone_elses, speaks_of, unfit_for_reader
 from llm.seeding import rng_for
 from llm.tokens import count_message_tokens
 from llm.world import signed_as, world_for
@@ -179,7 +179,10 @@ def generate_conversations(
             kind: SessionKind = "update" if pref.previous_preference_id else "signal"
             task_type = order[n % len(order)]
             writes_to = correspondents(persona, people) if task_type in MESSAGE_TASKS else people
-            contact = world[pref.relation] if pref.relation else rng.choice(writes_to)
+            # a cue that may tell of the user's street is never in a text for the neighbour who lives on it
+            cues = _cues_of(tax, pref, kind)
+            away = [c for c in writes_to if all(fits_life(cue, unfit_for_reader(c.relation)) for cue in cues)]
+            contact = world[pref.relation] if pref.relation else rng.choice(away or writes_to)
             variant = variants.get(task_type, 0)
             variants[task_type] = variant + 1
             repeat = repeats.get(pref.scenario_id, 0)
@@ -190,8 +193,12 @@ def generate_conversations(
             followups[task_type] = followup_variant + extra
             m = meta(persona.persona_id, kind, task_type, pref.stated_at, pref)
             step = stories.get(pref.preference_id)
-            if step is not None and (contact.relation == step.relation or speaks_of(step.sentence, contact.relation)):
-                step = None  # no news of the very person the text is for: the step stays untold
+            if step is not None and (
+                contact.relation == step.relation
+                or speaks_of(step.sentence, contact.relation)
+                or (pref.relation is None and not fits_life(step.sentence, unfit_for_reader(contact.relation)))
+            ):
+                step = None  # no news of the very person the text is for, nor of their street: the step stays untold
             news = supply.take(
                 size - (step is not None),
                 people,
@@ -200,7 +207,7 @@ def generate_conversations(
                 window=frozenset([pref.stated_at.month]),
                 area=tax.scenario_area.get(pref.scenario_id),  # the cue's subject, as an own text's focus
                 # the backend picks or writes the cue after this
-                told=_cues_of(tax, pref, kind) + ((step.sentence,) if step else ()),
+                told=cues + ((step.sentence,) if step else ()),
             )
             if step is not None:
                 news = step.told_among(news, m["session_id"], config.seed)
@@ -232,7 +239,7 @@ def generate_conversations(
                     # a relayed cue is its author's: nothing their life rules out (a grandmother's job)
                     unfit_life=sorted(unfit | (someone_elses(pref.relation, contact.pronoun, retired) - SOMEONE_ELSES))
                     if pref.relation
-                    else sorted(unfit),
+                    else sorted(unfit | unfit_for_reader(contact.relation)),  # nor the neighbour's street (news)
                     side_questions=sides.draw(m["session_id"], 1 + added),
                 )
             )

@@ -26,7 +26,7 @@ from llm.life import (
     unfit_tags,
 )
 from llm.offline_signal import text_shape
-from llm.people import retired_people, someone_elses, speaks_of
+from llm.people import retired_people, someone_elses, speaks_of, unfit_for_reader
 from llm.seeding import rng_for
 from llm.timing import months_fitting, timeline_months
 from llm.world import signed_as, world_for
@@ -201,12 +201,18 @@ class OwnTasks:
             for c in candidates
             if not speaks_of(focus, c.relation)
             and (not for_other or fits_life(focus, someone_elses(c.relation, c.pronoun, retired)))
+            and (for_other or fits_life(focus, unfit_for_reader(c.relation)))  # the neighbour's own street
             and (step is None or (c.relation != step.relation and not speaks_of(step.sentence, c.relation)))
+            and (step is None or for_other or fits_life(step.sentence, unfit_for_reader(c.relation)))
         ]
         if step is not None and not fitting:  # only the step's own person can take this text: no step in it
             stories.insert(0, step)
             step = when = None
-            fitting = [c for c in candidates if not speaks_of(focus, c.relation)]
+            fitting = [
+                c
+                for c in candidates
+                if not speaks_of(focus, c.relation) and (for_other or fits_life(focus, unfit_for_reader(c.relation)))
+            ]
         contact = rng.choice(fitting or candidates)
         size, added = text_shape(rng, task_type)  # as a cue text's
         told = (focus,) if step is None else (focus, step.sentence)

@@ -28,7 +28,7 @@ from flows.stages.banks import persona_banks
 from flows.stages.draws import THEMED_SHARE, Theme, backwards, particular_words, pop
 from flows.stages.held import HELD_SHARE
 from llm.life import rules_read
-from llm.people import someone_elses, speaks_of
+from llm.people import someone_elses, speaks_of, unfit_for_reader
 from llm.seeding import rng_for
 from llm.timing import months_fitting
 from llm.world import fits, render_news, rendered_tags
@@ -104,13 +104,13 @@ class NewsSupply:
         ``addressee``: the relation of the person the text is for, when already chosen (``take``).
         ``area``: an area of life (``taxonomy/areas.yaml``) a domain or habit focus is taken from where the
         next ``draws.THEME_WINDOW`` hold one; the text then keeps to ``area_of`` the focus (``take``)."""
-        unfit = frozenset() if own_text else someone_elses(addressee, retired=self.retired)
+        unfit = unfit_for_reader(addressee) if own_text else someone_elses(addressee, retired=self.retired)
         to = addressee
         held = own_text and self.held and self.rng.random() < HELD_SHARE
-        if held and (found := pop(self.held, window, to=to)):
+        if held and (found := pop(self.held, window, unfit, to=to)):
             return found
         topical = own_text and self.topical and self.rng.random() < TOPICAL_SHARE
-        if topical and (found := pop(self.topical, window, to=to)):
+        if topical and (found := pop(self.topical, window, unfit, to=to)):
             return found
         self.area, self.themed = area, True
         where = self._theme()
@@ -160,7 +160,9 @@ class NewsSupply:
         self.told = {w for text in told for w in self.particular(text)}
         # someone else's text tells nothing of their family or home (their "my son" would be the user)
         author = (contact.relation, contact.pronoun) if contact else (None, None)
-        self.unfit_now = frozenset() if own_text else someone_elses(*author, retired=self.retired)
+        # and the user's own text for the neighbour tells nothing of the street they share (``unfit_for_reader``)
+        reader = contact.relation if contact else None
+        self.unfit_now = unfit_for_reader(reader) if own_text else someone_elses(*author, retired=self.retired)
         self.addressee = contact.relation if contact is not None else None  # "Hi Mum": no "Mum's hip" in it
         # nobody the text's reader shares either ("my mum Ada" in a note to the user's sister: "Mum")
         others = [

@@ -346,14 +346,16 @@ def test_a_message_signs_off_as_one_would_to_its_reader(relation):
         assert len(signs) == 1, signs
 
 
-def test_an_apology_for_length_only_closes_a_long_turn():
+def test_an_apology_for_length_or_thanks_for_reading_only_closes_a_long_turn():
+    """And "Anyway, thanks for reading!", which a reader met closing one-line asks (nine in one history)."""
     from llm.voice import voice
     from schemas.core import SpeakingStyle
 
     spec = next(s for s in TAX.attributes.styles if s.id == "rambling_friendly")
     style = SpeakingStyle(style_id=spec.id, **spec.model_dump(exclude={"id"}))
     short = {voice(style, "Quick proofread? One line here.", random.Random(i)) for i in range(200)}
-    assert not any("essay" in t or "Lots of context" in t or "Long story" in t for t in short)
+    long_only = ("essay", "Lots of context", "Long story", "for reading")
+    assert not any(phrase in t for t in short for phrase in long_only)
     # two long sentences are no essay (a reader met the apology under two); a dozen are
     two = (
         "Quick proofread? The bins went out late again on our street this week, and by the time the lorry came "
@@ -363,7 +365,8 @@ def test_an_apology_for_length_only_closes_a_long_turn():
     )
     assert 60 <= len(two.split()) < 90 and not any("essay" in voice(style, two, random.Random(i)) for i in range(200))
     long_text = "Quick proofread? " + " ".join(["The bins went out late again on our street."] * 11)
-    assert any("essay" in voice(style, long_text, random.Random(i)) for i in range(200))
+    closed = [voice(style, long_text, random.Random(i)) for i in range(200)]
+    assert any("essay" in t for t in closed) and any("thanks for reading" in t for t in closed)
 
 
 def _light_marks(style, text: str) -> int:
@@ -1221,3 +1224,20 @@ def test_a_reply_thanks_once_and_no_opener_names_what_was_sent_oddly():
         assert opening.lower().count("thanks") <= 1, opening
     assert thanked_first
     assert not any("surprise, your" in o for o in products._REPLY_OPENERS)
+
+
+def test_a_relayed_text_telling_of_its_authors_street_never_goes_to_their_neighbour():
+    """Readers met "Speed bumps have gone in along our road" in a note the user drafted for Jomo to send to his
+    neighbour, who lives on that road too. Relayed messages and replies whose points (a later added part
+    included) tell of the author's street go to an old friend instead; without such a point, some asks of each
+    type still name the neighbour."""
+    street = "Speed bumps have gone in along our road, and every passing bus now rattles the windows."
+    plain = [SENTENCES[1], "The library fined me on Saturday for a travel guide I returned six weeks late."]
+    for task_id in ("message", "reply"):
+        for where in (0, 2):  # in the first part, or in the part added later
+            points = [*plain[:where], street, *plain[where:]]
+            asks = [_session(task_id, v, owner="other", sentences=points, add_last=True, cue_index=None).turns[0]
+                    for v in range(24)]  # fmt: skip
+            assert not any("neighbour" in t.content.split("\n")[0] for t in asks), task_id
+        asks = [_session(task_id, v, owner="other", sentences=plain, cue_index=None).turns[0] for v in range(24)]
+        assert any("neighbour" in t.content.split("\n")[0] for t in asks), task_id

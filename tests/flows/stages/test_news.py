@@ -370,3 +370,34 @@ def test_someone_elses_text_takes_news_of_domains_the_user_holds_nothing_in(tax,
         own += [supply.focus(window), *supply.take(3, people, contact, True, window)]
     assert far & set(others) and not near & set(others)
     assert near & set(own)
+
+
+def _street_news(tax, own_text: bool, texts: int = 120) -> tuple[int, int]:
+    """(sentences telling of the user's street, all sentences) in ``texts`` texts for, or relayed for, the
+    neighbour next door, focus included."""
+    from llm.life import _tags_of
+
+    persona = _persona()
+    everyone = world_for(0, persona.persona_id, tax, persona.name)
+    people = [everyone[r] for r in relations_for(persona, list(everyone))]
+    neighbour = everyone["my neighbour"]
+    supply = NewsSupply(0, persona.persona_id, [], tax, half=1, unfit=unfit_tags(persona))
+    told = []
+    for _ in range(texts):
+        focus = supply.focus(own_text=own_text, addressee=neighbour.relation)
+        told += [focus, *supply.take(2, people, neighbour, own_text=own_text)] if focus else []
+    return sum("neighbourhood" in _tags_of(s) for s in told), len(told)
+
+
+def test_a_text_for_the_neighbour_tells_nothing_of_the_street_they_share(tax, monkeypatch):
+    """Readers met "A surveyor spent Thursday in the loft next door to us" in the user's note to the neighbour
+    next door, and "Speed bumps have gone in along our road" in notes the user drafted for Jomo to send to
+    his neighbour: the street, the houses beside and across it and the building's stairs are the neighbour's
+    to see too. Neither the user's own texts for the neighbour nor any relayed text (whose reader may be
+    the author's neighbour) tells of them; without the rule, a few in a hundred sentences do."""
+    for own_text in (True, False):
+        street, told = _street_news(tax, own_text)
+        assert told > 200 and street == 0, (own_text, street, told)
+    monkeypatch.setattr("flows.stages.news.unfit_for_reader", lambda relation: frozenset())
+    street, told = _street_news(tax, True)
+    assert street >= 3, (street, told)
