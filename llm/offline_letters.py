@@ -31,8 +31,9 @@ _GENERAL_OPENERS = ["Hope you're well!", "Quick update from me.", "Some news fro
                     "Hope you're keeping well!", "News from this end.", "How's everything going?",
                     "Thought I'd send some news.", "Hello from here!", "Here's my news.", "A quick catch-up.",
                     "Just a quick note.", "A few bits of news.", "Some news for you."]  # fmt: skip
+# no "What a lovely surprise!": a reader met it to the neighbour, Mum and Gran, who write all the time
 _REPLY_OPENERS = ["Good to hear from you!", "Thanks for your message.", "Lovely to hear from you.",
-                  "Loved your message.", "Great to hear from you!", "What a lovely surprise!"]  # fmt: skip
+                  "Loved your message.", "Great to hear from you!"]  # fmt: skip
 SEEN_OFTEN = frozenset({"my neighbour", "my partner"})
 _LONG_SILENCE = frozenset({"Fancy a proper catch-up?", "Let's catch up properly."})
 """Closing lines that say the two have not met for long: not to a neighbour or a partner (a reader met
@@ -47,9 +48,10 @@ _WORRIED = re.compile(r"\b(?:[Ss]orry|[Oo]uch|poor you|hope you're (?:all right|
 thanks, not delight, and ends on no cheerful line and no second wish (a reader met "Loved your note. I hope
 you're all right. ... Hope you're keeping well." to a grandmother after a health scare)."""
 _SAD_OPENERS = ["Some sad news first.", "Sad news first, I'm afraid.", "I'm afraid there's sad news."]
-_LATE_OPENERS = ["Sorry for the slow reply!", "Sorry this took so long!", "Apologies for the late reply."]
+_LATE_OPENERS = ["Sorry for the slow reply!", "Sorry this took so long!", "Sorry I'm so late replying!"]
 """A reply's first line when the request said it was late ("ages ago", "still haven't answered"), and
-only then: readers met "Sorry for the slow reply!" where nothing was late, and none where it was."""
+only then: readers met "Sorry for the slow reply!" where nothing was late, and none where it was (and
+"Apologies for the late reply." to Mum and Gran, an office's register)."""
 
 
 class Answering(NamedTuple):
@@ -252,7 +254,7 @@ other word (a name, an unusual first word) is left unlinked rather than mis-case
 # (readers counted "Hope all's well there." twenty times in one history when both lists had it)
 # (no "More soon." either: over "Speak soon," it signed off twice)
 _CLOSINGS = ("How are things with you?", "Let me know your news.", None, "Hope all's well there.",
-             "What are you up to?", None, "Tell me all your news.", "Do write back.", None,
+             "What are you up to?", None, "Tell me all your news.", "Keep me posted!", None,
              "Fancy a proper catch-up?")  # fmt: skip
 _REPLY_CLOSINGS = ("Write back when you can.", None, "Great to catch up.", "Hope you're keeping well.", None,
                    "Thanks again for writing.", "Let's catch up properly.", None, "More news to follow.")  # fmt: skip

@@ -55,9 +55,11 @@ def with_side_questions(
             continue
         at = users[side.turn]
         question = voice(style, side_ask(asks, side, contact), rng, opening=False)
-        brief = _in_brief(explained[side.topic], side.variant)
+        # the whole explanation: cut to its first sentences, a reader met four of 21 that stopped before the
+        # answer (the Rosetta Stone "gave them a known text to compare", with no cartouches and no Champollion)
+        whole = explained[side.topic]
         lead = _ANSWER_LEADS[side.variant % len(_ANSWER_LEADS)].format(topic=side.topic)
-        answer = brief if _names_first(brief, side.topic) else f"{lead} {brief}"
+        answer = whole if _names_first(whole, side.topic) else f"{lead} {whole}"
         turns[at] = TurnDraft(role="user", content=f"{turns[at].content}\n{question}")
         turns[at + 1] = TurnDraft(role="assistant", content=f"{turns[at + 1].content}\n\n{answer}")
         later = users[side.turn + 1] if side.turn + 1 < len(users) else None
@@ -75,15 +77,6 @@ def _names_first(explanation: str, topic: str) -> bool:
     would say the topic twice ("About the Doppler effect: The Doppler effect is", met by a reader)."""
     bare = re.sub(r"^(?:the|a|an) ", "", topic.lower())
     return re.sub(r"^(?:the|a|an) ", "", explanation.lower()).startswith(bare)
-
-
-def _in_brief(explanation: str, variant: int) -> str:
-    """The explanation, whole or without its last one or two sentences (by the question's variant; three
-    sentences at least): every answer the same length, whatever was asked, is what readers noticed. An
-    explanation says what the thing is and how it works first, and ends on a detail or an example."""
-    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", explanation)
-    drop = (0, 1, 0, 2)[variant % 4]
-    return " ".join(sentences[: max(3, len(sentences) - drop)])
 
 
 _OPENS_ON_REACTION = tuple(r.lower() for r in REACTIONS)

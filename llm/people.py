@@ -28,6 +28,9 @@ _SHARED = (
 )  # a sibling's too
 # a parent's own children: the user writes "Beatriz's anniversary" to Mum, not "my sister's"
 _SIBLINGS = r"\bmy (?:(?:big|little|older|younger|twin) )?(?:brother|sister)s?\b(?!-in-law)"
+# a sibling's child is a parent's grandchild and a sibling's own child or niece: "my nephew's sports day" to
+# Dad (a reader met it) is his grandson's
+_NIBLINGS = r"|\bmy (?:nephews?|nieces?)\b"
 _AGES = r"four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|\d+"
 _CHILDHOOD = (
     r"|\b(?:as an? (?:child|kid|boy|girl|teenager|teen|youngster)|growing up|I grew up|my childhood|"
@@ -37,13 +40,14 @@ _CHILDHOOD = (
 )
 """The user's childhood, which parents, siblings and a grandmother shared: "My first bedroom was so small
 that the door opened onto the end of the bed" told to Mum as news is what a reader met."""
+_KNOWS = _CHILDHOOD + _NIBLINGS  # what parents, siblings and a grandmother know first-hand
 KIN_WORDS = {
-    "my mum": r"\b(?:my mum|mum's|my mother|my parents|my dad|my father|" + _GRAND + r")\b|" + _SIBLINGS + _CHILDHOOD,
-    "my dad": r"\b(?:my dad|dad's|my father|my parents|my mum|my mother|" + _GRAND + r")\b|" + _SIBLINGS + _CHILDHOOD,
+    "my mum": r"\b(?:my mum|mum's|my mother|my parents|my dad|my father|" + _GRAND + r")\b|" + _SIBLINGS + _KNOWS,
+    "my dad": r"\b(?:my dad|dad's|my father|my parents|my mum|my mother|" + _GRAND + r")\b|" + _SIBLINGS + _KNOWS,
     "my grandmother": r"\b(?:my gran|gran's|my grandmother|my nan|my grandad|my grandfather|my grandparents)\b"
-    + _CHILDHOOD,
-    "my brother": _MY + r"brother\b(?!-in-law)|" + _SHARED + _CHILDHOOD,
-    "my sister": _MY + r"sister\b(?!-in-law)|" + _SHARED + _CHILDHOOD,
+    + _KNOWS,
+    "my brother": _MY + r"brother\b(?!-in-law)|" + _SHARED + _KNOWS,
+    "my sister": _MY + r"sister\b(?!-in-law)|" + _SHARED + _KNOWS,
     "my partner": _MY + r"(?:partner|other half)\b",
     "my best friend": _MY + r"best friend\b",
     "my cousin": _MY + r"cousin\b",
@@ -60,7 +64,8 @@ notice saying "my cousin qualified" of a cousin who may be the user). A brother 
 user's parents and grandparents (one writes "Mum" to them, not "my mum"); a parent is told of "Dad" and
 "Grandad", not "my dad" or "my grandfather"; a son of "your sister", not "my daughter". A coworker is
 one of many, so "my coworker" stays free. Parents, siblings and a grandmother are told nothing of the
-user's childhood (``_CHILDHOOD``): they were there."""
+user's childhood (``_CHILDHOOD``): they were there; nor of "my nephew" or "my niece", a parent's grandchild and a
+sibling's own child or niece ("my nephew's sports day" to Dad is what a reader met)."""
 _KIN = {relation: re.compile(words, re.IGNORECASE) for relation, words in KIN_WORDS.items()}
 
 

@@ -65,6 +65,7 @@ SEASON_SIGNS: tuple[tuple[str, frozenset[int]], ...] = (
     (r"\ba slow winter job\b", frozenset({11, 12, 1, 2, 3})),
     (r"\bend-of-year (?:show|concert|play|assembly|performance)\b", frozenset({6, 7})),
     (r"\bsports day\b|\bthe school fete\b", frozenset({5, 6, 7})),
+    (r"\bat the village fete\b", frozenset({5, 6, 7, 8, 9})),  # a bake-off at the village fete, met in March
     (r"\bglassy ice\b", _COLD),
     (r"\bnow the cold has set in\b", frozenset({10, 11, 12, 1})),
     (r"\bsang carols\b", frozenset({11, 12})),  # "A choir sang carols at the station on Friday" (met in July)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from flows.stages.news import NewsSupply
 from flows.stages.side_questions import SideQuestions
-from flows.stages.storylines import story_plan
+from flows.stages.storylines import StoryStep, story_plan
 from llm.base import Generator
 from llm.callsites import SIGNAL_SESSION
 from llm.life import MESSAGE_TASKS, correspondents, fits_life, living_with, relations_for, unfit_tags
@@ -24,7 +24,7 @@ from llm.tokens import count_message_tokens
 from llm.world import signed_as, world_for
 from schemas.config import SynthConfig
 from schemas.core import Persona, Preference, Session, SessionKind, Signal, Turn
-from schemas.generation import SessionDraft, SignalRequest
+from schemas.generation import Contact, SessionDraft, SignalRequest
 from taxonomy import Taxonomy
 
 
@@ -33,6 +33,17 @@ def _cues_of(tax: Taxonomy, pref: Preference, kind: SessionKind) -> tuple[str, .
     particular things (``NewsSupply.take``)."""
     option = tax.option(pref.scenario_id, pref.option_id)
     return (*option.cues, *(option.change_cues if kind == "update" else ()))
+
+
+def _can_hear(step: StoryStep, contact: Contact) -> bool:
+    """Whether a step of a running story can be news in the user's own text for ``contact``: not the person it
+    is about, nor one it speaks of in the third person ("my mum" to Mum), nor the neighbour when it tells of the
+    street they share."""
+    return (
+        contact.relation != step.relation
+        and not speaks_of(step.sentence, contact.relation)
+        and fits_life(step.sentence, unfit_for_reader(contact.relation))
+    )
 
 
 def sessions_from_drafts(drafts: list[SessionDraft], metas: list[dict], tokenizer: str) -> list[Session]:
@@ -182,7 +193,11 @@ def generate_conversations(
             # a cue that may tell of the user's street is never in a text for the neighbour who lives on it
             cues = _cues_of(tax, pref, kind)
             away = [c for c in writes_to if all(fits_life(cue, unfit_for_reader(c.relation)) for cue in cues)]
-            contact = world[pref.relation] if pref.relation else rng.choice(away or writes_to)
+            # and the step of a running story the text tells goes to someone it can be told to (a step left untold
+            # left the next one telling of "the mended seventies radio" that no session had mended)
+            step = stories.get(pref.preference_id)
+            told_to = [c for c in away if step is None or _can_hear(step, c)]
+            contact = world[pref.relation] if pref.relation else rng.choice(told_to or away or writes_to)
             variant = variants.get(task_type, 0)
             variants[task_type] = variant + 1
             repeat = repeats.get(pref.scenario_id, 0)
@@ -192,13 +207,8 @@ def generate_conversations(
             followup_variant = followups.get(task_type, 0)
             followups[task_type] = followup_variant + extra
             m = meta(persona.persona_id, kind, task_type, pref.stated_at, pref)
-            step = stories.get(pref.preference_id)
-            if step is not None and (
-                contact.relation == step.relation
-                or speaks_of(step.sentence, contact.relation)
-                or (pref.relation is None and not fits_life(step.sentence, unfit_for_reader(contact.relation)))
-            ):
-                step = None  # no news of the very person the text is for, nor of their street: the step stays untold
+            if step is not None and not _can_hear(step, contact):
+                step = None  # only the one person it is about could take the text: the step stays untold
             news = supply.take(
                 size - (step is not None),
                 people,

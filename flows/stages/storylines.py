@@ -169,7 +169,8 @@ class StoryPlan:
 def story_plan(config: SynthConfig, persona: Persona, preferences: list[Preference], tax: Taxonomy) -> StoryPlan:
     """Which cue session tells which step, and the steps left for own tasks (see the module docstring).
     Only the user's own cue texts tell one (someone else's text tells no news of the user's world); a cue
-    session that cannot use its step (it is for the very person the step is about) leaves it untold."""
+    session with a step is written for someone who can hear it (``flows.stages.conversations``), and leaves it
+    untold only when no one can (the text is for the very person the step is about)."""
     stories = storylines_for(config, persona, preferences, tax)
     early = [step for story in stories[:EARLY_STORIES] for step in story]
     # a cue text can tell a step only on a day some early step's window holds: drawn with STORY_SHARE / the

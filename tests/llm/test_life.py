@@ -269,6 +269,12 @@ def test_a_text_for_mum_says_nothing_of_mum_in_the_third_person(tax):
         assert speaks_of("I grew up above my parents' restaurant.", family)
     assert not any(speaks_of(childhood, r) for r in ("my best friend", "my cousin", "my neighbour", "my partner"))
     assert not speaks_of("When I was in town on Friday the bank had shut.", "my mum")
+    # nor is a sibling's child "my nephew" to a grandparent, a parent or a sibling (a reader met "my nephew's
+    # sports day" told to Dad, whose grandson he is)
+    nephew = "My nephew's sports day was rained off, so the egg-and-spoon race happened in the school hall."
+    for family in ("my mum", "my dad", "my brother", "my sister", "my grandmother"):
+        assert speaks_of(nephew, family) and speaks_of("My nieces came to stay for the weekend.", family)
+    assert not any(speaks_of(nephew, r) for r in ("my best friend", "my cousin", "my neighbour", "my partner"))
     persona = _persona(age=40)
     supply = NewsSupply(0, persona.persona_id, [], tax, half=1, unfit=unfit_tags(persona))
     mum = Contact(name="Leila", relation="my mum", pronoun="she")
