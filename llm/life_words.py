@@ -97,7 +97,9 @@ LIFE_WORDS = {
     r"\b(?:my|our) (?:one|two|three|four|five|six|seven|eight|nine|ten|\d)-year-olds?\b|"
     r"\b(?:the )?nursery (?:sent|teacher|staff|fees|place|run)\b|\b(?:at|from|to) nursery\b|\breward chart\b|"
     r"\bthe new nursery\b|"
-    r"\bcount to (?:ten|twenty)\b|\bis learning to read\b|\bchickenpox (?:finally caught up with|a week apart)\b",
+    r"\bcount to (?:ten|twenty)\b|\bis learning to read\b|\bchickenpox (?:finally caught up with|a week apart)\b|"
+    # a primary school's costume days: a reader met a book-character costume for "my youngest" beside a teenage son
+    r"\bbook[- ]character\b|\bdress-up days?\b",
     "school_kids": r"\b(?:my|our) (?:son|daughter|kids|children|youngest|eldest)\b[^.!?]*\b(?:school|nursery|homework|"
     r"teacher|year (?:one|two|three|four|five|six))\b|"
     r"\b(?:school|nursery|homework)[^.!?]*\b(?:my|our) (?:son|daughter|kids|children|youngest|eldest)\b|"

@@ -34,7 +34,7 @@ from llm.offline_products import TITLES, add_to_product, carry_out_followup, fix
 from llm.people import TOLD_THE_NEIGHBOUR
 from llm.rewrite import shorter, trimmed
 from llm.voice import CUE, voice
-from llm.world import THEIR_ROLES, address, named_once, slots_for
+from llm.world import FAMILY_AUDIENCE, THEIR_ROLES, address, as_the_family_knows, named_once, slots_for
 from schemas.core import SpeakingStyle
 from schemas.generation import Contact, SessionDraft, TurnDraft
 from schemas.taxonomy import TaskTypeSpec
@@ -182,6 +182,8 @@ def write_task_session(
         occasion = re.sub(
             r"^the (family|cousins')", lambda m: f"{slots_for(contact)['their']} {_KIN_OF[m[1]]}", occasion
         )
+    if owner == "self" and FAMILY_AUDIENCE.match(occasion):  # "Owen", not "my brother Owen", to the family
+        sentences, held = as_the_family_knows(sentences), as_the_family_knows(held)
     sentences = [_sentence(s) for s in sentences]
     shown, fixes = shown_with_typos(task.id, sentences, rng)
     bulleted = task.id in ("message", "reply") and rng.random() < 0.5

@@ -1033,3 +1033,19 @@ def test_wills_naming_guardians_and_school_fees_are_told_only_by_parents(tax):
     ):
         assert not fits_life(said, unfit), said
         assert fits_life(said, unfit_tags(_persona(), None)), said  # a parent of school-age children may say it
+
+
+def test_a_costume_day_at_school_is_a_small_childs():
+    """A reader met "My youngest's school has a dress-up-as-a-book-character day" from a parent whose son is
+    a teenager and whose daughter is at college: costume days are a primary school's, so the
+    parent of teenagers never tells one; a parent of young children still may."""
+    costume = (
+        "My youngest's school has a dress-up-as-a-book-character day on Thursday, and I've spent two evenings "
+        "making a cardboard crown."
+    )
+    notice = "My eldest's school only gives three days' notice for dress-up days, so I've cobbled together costumes."
+    teenagers = unfit_tags(_persona(age=44))  # children at school, teenagers: no toddler and no infant class
+    assert "teen" not in teenagers and "school_kids" not in teenagers and "little" in teenagers
+    assert not fits_life(costume, teenagers) and not fits_life(notice, teenagers)
+    young = unfit_tags(_persona(age=31))
+    assert fits_life(notice, young)

@@ -15,6 +15,7 @@ from llm.offline_products import ADDED
 from llm.offline_tasks import ask_and_occasion, write_task_session
 from llm.rewrite import casual
 from llm.timing import months_fitting
+from llm.world import as_the_family_knows
 from schemas.generation import Contact
 from taxonomy import load_taxonomy
 
@@ -106,7 +107,7 @@ def test_a_proofread_returns_the_clean_text_and_lists_real_fixes():
     for seed in range(20):
         draft = _session("proofread", seed=seed)
         user, reply = draft.turns[0].content, draft.turns[1].content
-        assert " ".join(SENTENCES) in reply
+        assert " ".join(_as_given(draft, SENTENCES)) in reply, user  # for the family: "Ana", not "my sister Ana"
         fixes = reply.rsplit("\n\n", 1)[1].split(": ", 1)[1].rstrip(".").split("; ")
         assert fixes and fixes[0] != "nothing needed changing"
         for fix in fixes:
@@ -126,16 +127,23 @@ def test_a_proofread_always_has_a_mistake_to_fix_even_when_the_last_sentence_has
         assert "nothing needed changing" not in draft.turns[1].content
 
 
+def _as_given(draft, sentences: list[str]) -> list[str]:
+    """The sentences as a text of ``draft`` gives them: for the family, "Ana", not "my sister Ana"
+    (``llm.world.as_the_family_knows``)."""
+    family = re.search(r"\bthe (?:family\b|cousins')", draft.turns[0].content.split("\n")[0]) is not None
+    return as_the_family_knows(sentences) if family else sentences
+
+
 def test_a_post_keeps_every_point_whole_and_casual():
     """A post is not the notes handed back: it opens as posts open where it goes up, casually. It keeps
     every point whole even when asked for "short and light": a post is one or two points, and readers found
     points cut to their main clause had lost what they were about ("My passport runs out next year.")."""
     for variant in range(len(TASKS["post"].asks)):
         draft = _session("post", variant)
-        reply = draft.turns[1].content
+        reply, given = draft.turns[1].content, _as_given(draft, SENTENCES)
         product = reply.split("\n\n", 1)[1]
-        assert not product.startswith(tuple(s[:12] for s in SENTENCES))  # an opener before the first point
-        assert all(casual(s) in product for s in SENTENCES), reply
+        assert not product.startswith(tuple(s[:12] for s in given))  # an opener before the first point
+        assert all(casual(s) in product for s in given), reply
 
 
 LONG = [*SENTENCES, "The new bakery by the station sells out of rye bread before nine, so I go early."]
@@ -245,12 +253,12 @@ def test_a_cut_drops_one_point_whole_never_the_first_and_keeps_the_order():
     dropped = set()
     for variant in range(len(TASKS["shorten"].asks)):
         draft = _session("shorten", variant, seed=variant)
-        product = draft.turns[1].content.split("\n\n", 1)[1]
-        kept = [s for s in SENTENCES if s in product]
-        assert len(kept) == len(SENTENCES) - 1 and SENTENCES[0] in kept, product
-        assert [product.index(s) for s in kept] == sorted(product.index(s) for s in kept)
-        dropped |= set(SENTENCES) - set(kept)
-    assert dropped == set(SENTENCES[1:])
+        product, given = draft.turns[1].content.split("\n\n", 1)[1], _as_given(draft, SENTENCES)
+        kept = [i for i, s in enumerate(given) if s in product]
+        assert len(kept) == len(SENTENCES) - 1 and 0 in kept, product
+        assert [product.index(given[i]) for i in kept] == sorted(product.index(given[i]) for i in kept)
+        dropped |= set(range(len(SENTENCES))) - set(kept)
+    assert dropped == set(range(1, len(SENTENCES)))
 
 
 def test_a_reply_answers_the_contact():
@@ -522,7 +530,7 @@ def test_a_proofread_heading_goes_on_top_of_the_whole_corrected_text():
             continue
         intro, title, text = answer.split("\n\n")[:3]
         assert intro == "With a heading on top:" and len(title.split()) <= 5 and "Title:" not in answer
-        assert text == " ".join(FIVE), answer  # every part, corrected, under it
+        assert text == " ".join(_as_given(draft, FIVE)), answer  # every part, corrected, under it
         checked += 1
     assert checked >= 3
 
@@ -1241,3 +1249,27 @@ def test_a_relayed_text_telling_of_its_authors_street_never_goes_to_their_neighb
             assert not any("neighbour" in t.content.split("\n")[0] for t in asks), task_id
         asks = [_session(task_id, v, owner="other", sentences=plain, cue_index=None).turns[0] for v in range(24)]
         assert any("neighbour" in t.content.split("\n")[0] for t in asks), task_id
+
+
+def test_a_text_for_the_family_calls_each_relative_as_the_family_does():
+    """A reader met "My brother Owen and about a dozen volunteers" in a post for the family chat that Owen
+    reads: a text for the family (its chat, round-robin or update email; the cousins' chat or email) says
+    "Owen", "Mum", "Gran"; a text for old schoolmates or a friend keeps "my brother Owen" and "my mum"."""
+    kin = [
+        "My brother Owen and about a dozen volunteers cleared the old car park on Saturday.",
+        "My mum came round with a lasagne, and my grandmother phoned twice to check it was eaten.",
+        "Every Friday I stop at the harbour stall for the morning's catch, usually mackerel.",
+    ]
+    family = others = 0
+    for task_id in ("post", "proofread", "shorten"):
+        for variant in range(len(TASKS[task_id].asks) * 2):
+            draft = _session(task_id, variant, sentences=kin, seed=variant)
+            ask, reply = draft.turns[0].content.split("\n")[0], draft.turns[1].content
+            if re.search(r"\bthe (?:family\b|cousins')", ask):
+                family += 1
+                assert not re.search(r"\b[Mm]y (?:brother|mum|grandmother)\b", reply), (ask, reply)
+                assert ("Owen" in reply) == ("car park" in reply) and ("Mum" in reply) == ("lasagne" in reply), reply
+            elif re.search(r"\bthe (?:old schoolmates'|old gang's|alumni)", ask):
+                others += 1
+                assert ("my brother Owen" in reply.replace("My brother", "my brother")) == ("car park" in reply), reply
+    assert family >= 4 and others >= 4, (family, others)
