@@ -26,10 +26,11 @@ from schemas.generation import Contact
 # session has a date in each history it is in), and "It's been a while!" or "Long overdue, this one!" opened
 # 20 of 61 such letters of `small` within three weeks of the last one to the same person
 # A reader of one history counted "Quick update from me" eleven times and "Busy here, but good." five: an
-# assistant's stock lines turn over more than that (five words or fewer each: they may recur)
+# assistant's stock lines turn over more than that (five words or fewer each: they may recur); no "Hello from
+# here!" (under "Hi Gran," a reader read it as a second greeting)
 _GENERAL_OPENERS = ["Hope you're well!", "Quick update from me.", "Some news from here!", "How are things?",
                     "Hope you're keeping well!", "News from this end.", "How's everything going?",
-                    "Thought I'd send some news.", "Hello from here!", "Here's my news.", "A quick catch-up.",
+                    "Thought I'd send some news.", "Here's my news.", "A quick catch-up.",
                     "Just a quick note.", "A few bits of news.", "Some news for you."]  # fmt: skip
 # no "What a lovely surprise!": a reader met it to the neighbour, Mum and Gran, who write all the time
 _REPLY_OPENERS = ["Good to hear from you!", "Thanks for your message.", "Lovely to hear from you.",
@@ -39,7 +40,7 @@ _LONG_SILENCE = frozenset({"Fancy a proper catch-up?", "Let's catch up properly.
 """Closing lines that say the two have not met for long: not to a neighbour or a partner (a reader met
 "Fancy a proper catch-up?" to a partner, and "It's been a while!", an opener since dropped, to the neighbour on
 the user's own street)."""
-_FROM_AFAR = frozenset({"Some news from here!", "News from this end.", "Hello from here!", "Hope you're keeping well!"})
+_FROM_AFAR = frozenset({"Some news from here!", "News from this end.", "Hope you're keeping well!"})
 """Openers written from a distance: not to a neighbour or a partner (a reader met "Some news from here!" in
 a text to the neighbour next door)."""
 _GLAD_OPENERS = frozenset(_REPLY_OPENERS) - {"Thanks for your message."}
@@ -172,11 +173,17 @@ def message_draft(
     if worried and opener in _GLAD_OPENERS:  # "Loved your note." over a grandmother's health scare
         opener = "Thanks for your message."
     if reply:  # the question the other person asked, answered first
-        opener = opener.replace("your message", answering.sent)
         answers = _SAD_ANSWERS if grave(sentences) else _PARTNER_ANSWERS if partner else _ANSWERS
         # the answer walks with every reply (a reader met "Keeping busy, as ever." eight times: it turned only
         # once per round of openers), and so do the (opener, answer) pairs
         answer = answers[(k + (k // len(openers) if len(openers) > 1 else 0)) % len(answers)]
+        # a glad opener says no word its reaction or answer says ("Lovely to hear from you. The coast path
+        # sounds lovely.", met by a reader; "Good to hear from you! Mostly good here.")
+        said = words_of(f"{answering.reaction} {without_thanks(answer)}")  # (one thanks: see below)
+        if opener in _REPLY_OPENERS and words_of(opener) & said:
+            fitting = [o for o in _REPLY_OPENERS if not (worried and o in _GLAD_OPENERS)]
+            opener = next((o for o in fitting if not words_of(o) & said), "")
+        opener = opener.replace("your message", answering.sent)
         if "thanks" in opener.lower():  # one thanks: a reader met "Thanks for your message. Pretty good, thanks."
             answer = without_thanks(answer)
         opener = " ".join(filter(None, (opener, answering.reaction, answer)))
@@ -252,9 +259,10 @@ _LOWERED = frozenset({
 other word (a name, an unusual first word) is left unlinked rather than mis-cased. "I" needs no change."""
 # the last line before the sign-off (five words or fewer: they may recur); None: the letter ends on its news
 # (readers counted "Hope all's well there." twenty times in one history when both lists had it)
-# (no "More soon." either: over "Speak soon," it signed off twice)
+# (no "More soon." either: over "Speak soon," it signed off twice; nor "Do write back." or "Keep me posted!" under
+# the user's own news, which readers found odd to Gran and a best friend)
 _CLOSINGS = ("How are things with you?", "Let me know your news.", None, "Hope all's well there.",
-             "What are you up to?", None, "Tell me all your news.", "Keep me posted!", None,
+             "What are you up to?", None, "Tell me all your news.", None, None,
              "Fancy a proper catch-up?")  # fmt: skip
 _REPLY_CLOSINGS = ("Write back when you can.", None, "Great to catch up.", "Hope you're keeping well.", None,
                    "Thanks again for writing.", "Let's catch up properly.", None, "More news to follow.")  # fmt: skip

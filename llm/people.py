@@ -44,13 +44,13 @@ _KNOWS = _CHILDHOOD + _NIBLINGS  # what parents, siblings and a grandmother know
 KIN_WORDS = {
     "my mum": r"\b(?:my mum|mum's|my mother|my parents|my dad|my father|" + _GRAND + r")\b|" + _SIBLINGS + _KNOWS,
     "my dad": r"\b(?:my dad|dad's|my father|my parents|my mum|my mother|" + _GRAND + r")\b|" + _SIBLINGS + _KNOWS,
-    "my grandmother": r"\b(?:my gran|gran's|my grandmother|my nan|my grandad|my grandfather|my grandparents)\b"
-    + _KNOWS,
-    "my brother": _MY + r"brother\b(?!-in-law)|" + _SHARED + _KNOWS,
-    "my sister": _MY + r"sister\b(?!-in-law)|" + _SHARED + _KNOWS,
+    "my grandmother": r"\b(?:my gran|gran's|my grandmother|my nan|my grandad|my grandfather|my grandparents|my mum|"
+    r"my mother|my dad|my father|my parents)\b|" + _SIBLINGS + _KNOWS,
+    "my brother": _SIBLINGS + "|" + _SHARED + _KNOWS,
+    "my sister": _SIBLINGS + "|" + _SHARED + _KNOWS,
     "my partner": _MY + r"(?:partner|other half)\b",
     "my best friend": _MY + r"best friend\b",
-    "my cousin": _MY + r"cousin\b",
+    "my cousin": _MY + r"cousin\b|\bmy (?:aunt|auntie|uncle)s?\b|\b(?:" + _GRAND + r")\b",
     "my son": _MY + r"son\b|" + _CHILDREN,
     "my daughter": _MY + r"daughter\b|" + _CHILDREN,
     "my neighbour": _MY + r"(?:next-door )?neighbour\b",
@@ -65,7 +65,10 @@ user's parents and grandparents (one writes "Mum" to them, not "my mum"); a pare
 "Grandad", not "my dad" or "my grandfather"; a son of "your sister", not "my daughter". A coworker is
 one of many, so "my coworker" stays free. Parents, siblings and a grandmother are told nothing of the
 user's childhood (``_CHILDHOOD``): they were there; nor of "my nephew" or "my niece", a parent's grandchild and a
-sibling's own child or niece ("my nephew's sports day" to Dad is what a reader met)."""
+sibling's own child or niece ("my nephew's sports day" to Dad is what a reader met). A brother or sister is
+told of "my sister" or "my brother" by neither word (theirs too: "My sister's kids visited" to a brother), a
+grandmother of neither a grandchild nor her own child ("my brother's scan", "my mum"), and a cousin of no aunt,
+uncle or grandparent (one may be theirs: "My aunt sent me a book" to a cousin)."""
 _KIN = {relation: re.compile(words, re.IGNORECASE) for relation, words in KIN_WORDS.items()}
 
 

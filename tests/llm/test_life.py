@@ -275,6 +275,15 @@ def test_a_text_for_mum_says_nothing_of_mum_in_the_third_person(tax):
     for family in ("my mum", "my dad", "my brother", "my sister", "my grandmother"):
         assert speaks_of(nephew, family) and speaks_of("My nieces came to stay for the weekend.", family)
     assert not any(speaks_of(nephew, r) for r in ("my best friend", "my cousin", "my neighbour", "my partner"))
+    # a sibling is a brother's or sister's sibling too, a grandchild or child of the grandmother's, and an aunt
+    # or a grandparent may be a cousin's own (readers met "My sister's kids visited" to a brother, "my
+    # brother's scan" to Gran, "My aunt sent me a book" to a cousin)
+    assert speaks_of("My sister's kids visited on Sunday.", "my brother")
+    assert speaks_of("My little brother moved flats.", "my sister")
+    assert speaks_of("My brother had his scan on Tuesday.", "my grandmother")
+    assert speaks_of("My mum rang twice on Friday.", "my grandmother")
+    assert speaks_of("My aunt sent me a book.", "my cousin") and speaks_of("My gran is ninety.", "my cousin")
+    assert not speaks_of("My grandson rang.", "my cousin") and not speaks_of("My sister-in-law rang.", "my sister")
     persona = _persona(age=40)
     supply = NewsSupply(0, persona.persona_id, [], tax, half=1, unfit=unfit_tags(persona))
     mum = Contact(name="Leila", relation="my mum", pronoun="she")
