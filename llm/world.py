@@ -115,7 +115,7 @@ FAMILY_AUDIENCE = re.compile(r"^the (?:family\b|cousins')")
 """Occasions whose readers are the user's family (the family chat, round-robin and update email, the cousins'
 chat and group email)."""
 _KIN_NAMED = re.compile(r"\b[Mm]y (?:brother|sister|cousin|son|daughter|partner) ([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b")
-_KIN_WORD = re.compile(r"\b[Mm]y (mum|dad|grandmother|parents)\b")
+_KIN_WORD = re.compile(r"\b[Mm]y (mum and dad|mum|dad|grandmother|parents)\b")
 
 
 def as_the_family_knows(sentences: list[str]) -> list[str]:
@@ -123,7 +123,7 @@ def as_the_family_knows(sentences: list[str]) -> list[str]:
     "Owen", not "my brother Owen" (a reader met "My brother Owen and about a dozen volunteers" in a post for
     the family chat Owen reads), and "Mum", "Dad", "Gran", "Mum and Dad" for "my mum", "my dad", "my
     grandmother", "my parents" (a reader met "My parents have decided to downsize" in the family round-robin)."""
-    kin = {"mum": "Mum", "dad": "Dad", "grandmother": "Gran", "parents": "Mum and Dad"}
+    kin = {"mum": "Mum", "dad": "Dad", "grandmother": "Gran", "parents": "Mum and Dad", "mum and dad": "Mum and Dad"}
     return [_KIN_WORD.sub(lambda m: kin[m[1]], _KIN_NAMED.sub(r"\1", s)) for s in sentences]
 
 

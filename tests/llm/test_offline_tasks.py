@@ -1280,6 +1280,7 @@ def test_a_text_for_the_family_calls_each_relative_as_the_family_does():
     assert family >= 4 and others >= 4, (family, others)
     # "my parents" too (a reader met "My parents have decided to downsize" in the family round-robin)
     assert as_the_family_knows(["My parents have decided to downsize."]) == ["Mum and Dad have decided to downsize."]
+    assert as_the_family_knows(["I told my mum and dad first."]) == ["I told Mum and Dad first."]
 
 
 def test_a_reply_opens_without_saying_its_reaction_s_word_again():
