@@ -267,13 +267,18 @@ _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
 _WEEKDAY = re.compile(r"\b(" + "|".join(_WEEKDAYS) + r")\b")
 
 
+_WEEKEND = re.compile(r"\b(?:this|the|at the|over the) weekend\b", re.IGNORECASE)
+"""A weekend named as one day would be: "Say I'll ring this weekend?" on a Sunday reads wrong (a reader met it)."""
+
+
 def session_weekdays(session) -> frozenset[int]:
-    """The weekdays (0 = Monday) a session's user turns name ("on Saturday", "till Thursday"): it is not
-    placed on one of them, where "I ordered new glasses on Saturday" on a Saturday, or "the engineer can't come
-    till Thursday" on a Thursday evening, reads wrong (a reader met both)."""
-    return frozenset(
-        _WEEKDAYS.index(m) for turn in session.turns if turn.role == "user" for m in _WEEKDAY.findall(turn.content)
-    )
+    """The weekdays (0 = Monday) a session's user turns name ("on Saturday", "till Thursday"; "this weekend"
+    names Saturday and Sunday): it is not placed on one of them, where "I ordered new glasses on Saturday" on a
+    Saturday, "the engineer can't come till Thursday" on a Thursday evening, or "Say I'll ring this weekend?" on
+    a Sunday reads wrong (a reader met each)."""
+    users = [turn.content for turn in session.turns if turn.role == "user"]
+    named = {_WEEKDAYS.index(m) for text in users for m in _WEEKDAY.findall(text)}
+    return frozenset(named | ({5, 6} if any(_WEEKEND.search(text) for text in users) else set()))
 
 
 def session_months(session) -> frozenset[int]:

@@ -162,18 +162,21 @@ def test_the_history_builder_moves_a_session_to_a_date_its_words_fit():
 
 
 def test_a_session_is_not_placed_on_a_weekday_it_names():
-    """A reader met "I ordered new glasses on Saturday" on a Saturday and "the engineer can't come till
-    Thursday" on a Thursday evening: a session naming a weekday trades places so it falls on another day."""
+    """A reader met "I ordered new glasses on Saturday" on a Saturday, "the engineer can't come till
+    Thursday" on a Thursday evening and "I'll ring at the weekend" on a Sunday: a session naming a weekday
+    (or the weekend) trades places so it falls on another day."""
     from datetime import datetime, timedelta
 
     from flows.stages.histories import _fit_dates, _fits_date, _times
     from llm.timing import session_weekdays
 
     start, end = datetime(2025, 1, 6), datetime(2025, 3, 3)
-    texts = ["I ordered new glasses on Saturday.", "The engineer can't come till Thursday.", "Monday's bins, Friday's."]
+    texts = ["I ordered new glasses on Saturday.", "The engineer can't come till Thursday.", "Monday's bins, Friday's.",
+             "Say I'll ring this weekend?"]  # fmt: skip
     order = [_session(f"w{k}", t) for k, t in enumerate(texts)]
     order += [_session(f"f{i}", f"Plain news number {i}, nothing dated.") for i in range(40)]
     assert session_weekdays(order[0]) == {5} and session_weekdays(order[2]) == {0, 4}
+    assert session_weekdays(order[3]) == {5, 6}  # a weekend named as one day would be ("this weekend" on a Sunday)
     assert not session_weekdays(_session("x", "No day named here."))  # free to stand on any day
     for shift in range(7):  # whichever weekday each lands on first
         times = _times(order, start + timedelta(days=shift), end + timedelta(days=shift))
