@@ -555,3 +555,11 @@ def test_a_return_to_an_earlier_option_tells_no_first_start(tax):
         back += 1
         assert _FIRST_START.search(returned) is None, returned
     assert firsts and back == 30
+
+
+def test_a_village_fete_is_a_summer_one():
+    """A reader met "I came second in the bake-off at the village fete" in March."""
+    from llm.timing import months_fitting
+
+    fete = "I came second in the bake-off at the village fete and won a jar of chutney I'll never open."
+    assert months_fitting(fete) == frozenset({5, 6, 7, 8, 9})
