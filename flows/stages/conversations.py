@@ -13,18 +13,18 @@ from datetime import datetime, timedelta
 
 from flows.stages.news import NewsSupply
 from flows.stages.side_questions import SideQuestions
-from flows.stages.storylines import StoryStep, story_plan
+from flows.stages.storylines import story_plan
 from llm.base import Generator
 from llm.callsites import SIGNAL_SESSION
 from llm.life import MESSAGE_TASKS, correspondents, fits_life, living_with, relations_for, unfit_tags
 from llm.offline_signal import text_shape
-from llm.people import SOMEONE_ELSES, retired_people, someone_elses, speaks_of, unfit_for_reader
+from llm.people import SOMEONE_ELSES, retired_people, someone_elses, unfit_for_reader
 from llm.seeding import rng_for
 from llm.tokens import count_message_tokens
 from llm.world import signed_as, world_for
 from schemas.config import SynthConfig
 from schemas.core import Persona, Preference, Session, SessionKind, Signal, Turn
-from schemas.generation import Contact, SessionDraft, SignalRequest
+from schemas.generation import SessionDraft, SignalRequest
 from taxonomy import Taxonomy
 
 
@@ -33,17 +33,6 @@ def _cues_of(tax: Taxonomy, pref: Preference, kind: SessionKind) -> tuple[str, .
     particular things (``NewsSupply.take``)."""
     option = tax.option(pref.scenario_id, pref.option_id)
     return (*option.cues, *(option.change_cues if kind == "update" else ()))
-
-
-def _can_hear(step: StoryStep, contact: Contact) -> bool:
-    """Whether a step of a running story can be news in the user's own text for ``contact``: not the person it
-    is about, nor one it speaks of in the third person ("my mum" to Mum), nor the neighbour when it tells of the
-    street they share."""
-    return (
-        contact.relation != step.relation
-        and not speaks_of(step.sentence, contact.relation)
-        and fits_life(step.sentence, unfit_for_reader(contact.relation))
-    )
 
 
 def sessions_from_drafts(drafts: list[SessionDraft], metas: list[dict], tokenizer: str) -> list[Session]:
@@ -196,7 +185,7 @@ def generate_conversations(
             # and the step of a running story the text tells goes to someone it can be told to (a step left untold
             # left the next one telling of "the mended seventies radio" that no session had mended)
             step = stories.get(pref.preference_id)
-            told_to = [c for c in away if step is None or _can_hear(step, c)]
+            told_to = [c for c in away if step is None or step.news_to(c.relation)]
             contact = world[pref.relation] if pref.relation else rng.choice(told_to or away or writes_to)
             variant = variants.get(task_type, 0)
             variants[task_type] = variant + 1
@@ -207,7 +196,7 @@ def generate_conversations(
             followup_variant = followups.get(task_type, 0)
             followups[task_type] = followup_variant + extra
             m = meta(persona.persona_id, kind, task_type, pref.stated_at, pref)
-            if step is not None and not _can_hear(step, contact):
+            if step is not None and not step.news_to(contact.relation):
                 step = None  # only the one person it is about could take the text: the step stays untold
             news = supply.take(
                 size - (step is not None),

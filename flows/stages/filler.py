@@ -194,25 +194,23 @@ class OwnTasks:
             candidates = [c for c in world if c.relation in self.holders] or world
         else:
             candidates = world if task_type not in MESSAGE_TASKS else correspondents(persona, world)
+
         # never the one person the focus sentence speaks of ("Hi Wes, ... My brother is a tree surgeon"),
         # nor, for a text of someone else's, one whose life it does not fit (a grandmother's office)
+        def hears(c) -> bool:  # the focus is news to them (nor, for the neighbour, of their own street)
+            return not speaks_of(focus, c.relation) and (for_other or fits_life(focus, unfit_for_reader(c.relation)))
+
         fitting = [
             c
             for c in candidates
-            if not speaks_of(focus, c.relation)
+            if hears(c)
             and (not for_other or fits_life(focus, someone_elses(c.relation, c.pronoun, retired)))
-            and (for_other or fits_life(focus, unfit_for_reader(c.relation)))  # the neighbour's own street
-            and (step is None or (c.relation != step.relation and not speaks_of(step.sentence, c.relation)))
-            and (step is None or for_other or fits_life(step.sentence, unfit_for_reader(c.relation)))
+            and (step is None or step.news_to(c.relation))  # a text with a step is the user's own
         ]
         if step is not None and not fitting:  # only the step's own person can take this text: no step in it
             stories.insert(0, step)
             step = when = None
-            fitting = [
-                c
-                for c in candidates
-                if not speaks_of(focus, c.relation) and (for_other or fits_life(focus, unfit_for_reader(c.relation)))
-            ]
+            fitting = [c for c in candidates if hears(c)]
         contact = rng.choice(fitting or candidates)
         size, added = text_shape(rng, task_type)  # as a cue text's
         told = (focus,) if step is None else (focus, step.sentence)

@@ -160,10 +160,9 @@ class NewsSupply:
         self.told = {w for text in told for w in self.particular(text)}
         # someone else's text tells nothing of their family or home (their "my son" would be the user)
         author = (contact.relation, contact.pronoun) if contact else (None, None)
-        # and the user's own text for the neighbour tells nothing of the street they share (``unfit_for_reader``)
-        reader = contact.relation if contact else None
-        self.unfit_now = unfit_for_reader(reader) if own_text else someone_elses(*author, retired=self.retired)
         self.addressee = contact.relation if contact is not None else None  # "Hi Mum": no "Mum's hip" in it
+        # and the user's own text for the neighbour tells nothing of the street they share (``unfit_for_reader``)
+        self.unfit_now = unfit_for_reader(self.addressee) if own_text else someone_elses(*author, retired=self.retired)
         # nobody the text's reader shares either ("my mum Ada" in a note to the user's sister: "Mum")
         others = [
             p

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from llm.life import fits_life, living_with, relations_for, unfit_tags
-from llm.people import retired_people
+from llm.people import retired_people, speaks_of, unfit_for_reader
 from llm.seeding import rng_for
 from llm.world import fits, render_news, rendered_tags, world_for
 from schemas.config import SynthConfig
@@ -54,6 +54,16 @@ class StoryStep:
 
     def holds(self, when: datetime) -> bool:
         return self.start <= when < self.end
+
+    def news_to(self, relation: str) -> bool:
+        """Whether the step can be news in the user's own text for the person of ``relation``: not the person
+        it is about, nor one it speaks of in the third person ("my mum" to Mum), nor the neighbour when it tells
+        of the street they share."""
+        return (
+            relation != self.relation
+            and not speaks_of(self.sentence, relation)
+            and fits_life(self.sentence, unfit_for_reader(relation))
+        )
 
     def told_among(self, sentences: list[str], key: str, seed: int) -> list[str]:
         """``sentences`` (a text's ordinary ones) with this step at a seeded place among them, cue text or own

@@ -140,7 +140,6 @@ def test_a_cue_text_given_a_step_is_written_to_someone_who_can_hear_it(tax, gen)
     step telling of "the mended seventies radio" that no session had mended. A cue text with a step now goes
     to someone who can hear it, so every step the plan gives a cue text is told in it (the first shard of
     `small`: five were left untold before)."""
-    from flows.stages import conversations
     from schemas.config import load_preset
 
     config = load_preset("small")
@@ -157,5 +156,4 @@ def test_a_cue_text_given_a_step_is_written_to_someone_who_can_hear_it(tax, gen)
             assert len(_words(step.sentence) & text) >= 0.7 * len(_words(step.sentence)), (pref_id, step.sentence)
     assert given >= 10, given
     step = next(s for story in storylines_for(config, personas[0], prefs, tax) for s in story if s.relation)
-    reader = conversations.Contact(name="Sam", relation=step.relation, pronoun="he")
-    assert not conversations._can_hear(step, reader)  # nobody hears their own news as news
+    assert not step.news_to(step.relation)  # nobody hears their own news as news
